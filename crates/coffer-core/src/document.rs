@@ -1,0 +1,492 @@
+//! What a document is in the product's words: its kind, its fields (money as integer minor
+//! units plus an ISO 4217 code, dates as calendar dates), and per-field provenance, since an
+//! OCR guess stays "unconfirmed" until a person confirms or corrects it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+
+time::serde::format_description!(ymd, Date, "[year]-[month]-[day]");
+
+/// Parses `YYYY-MM-DD`.
+pub fn parse_date(text: &str) -> Result<Date> {
+    Date::parse(
+        text.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| Error::InvalidInput(format!("`{text}` is not a date; write it as YYYY-MM-DD")))
+}
+
+/// Client-generated, so ids stay stable across devices and retries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DocumentId(Uuid);
+
+impl DocumentId {
+    pub fn random() -> Self {
+        Self(Uuid::new_v4())
+    }
+
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        self.0.as_bytes()
+    }
+}
+
+impl fmt::Display for DocumentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.hyphenated().fmt(f)
+    }
+}
+
+impl FromStr for DocumentId {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Uuid::parse_str(s)
+            .map(Self)
+            .map_err(|_| Error::DocumentNotFound(s.to_string()))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DocumentKind {
+    Receipt,
+    Invoice,
+    Contract,
+    Warranty,
+    Other,
+}
+
+impl DocumentKind {
+    pub const ALL: [Self; 5] = [
+        Self::Receipt,
+        Self::Invoice,
+        Self::Contract,
+        Self::Warranty,
+        Self::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Receipt => "receipt",
+            Self::Invoice => "invoice",
+            Self::Contract => "contract",
+            Self::Warranty => "warranty",
+            Self::Other => "other",
+        }
+    }
+}
+
+impl fmt::Display for DocumentKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for DocumentKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "`{s}` is not a document kind; use receipt, invoice, contract, warranty or other"
+                ))
+            })
+    }
+}
+
+/// An ISO 4217 alphabetic code.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("validated ASCII")
+    }
+
+    /// Digits after the decimal point (ISO 4217 minor unit); 2 unless listed.
+    pub fn minor_digits(&self) -> u32 {
+        match self.as_str() {
+            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF"
+            | "UGX" | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+            "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+            _ => 2,
+        }
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Currency {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let upper = s.trim().to_ascii_uppercase();
+        let bytes: [u8; 3] = upper
+            .as_bytes()
+            .try_into()
+            .ok()
+            .filter(|b: &[u8; 3]| b.iter().all(u8::is_ascii_uppercase))
+            .ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "`{s}` is not a currency code; use three letters such as CZK or EUR"
+                ))
+            })?;
+        Ok(Self(bytes))
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// An amount in minor units (haléře, cents) of a currency. Never a float.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Money {
+    pub minor: i64,
+    pub currency: Currency,
+}
+
+impl Money {
+    /// Reads a decimal amount written with `.` or `,` as the decimal mark (`1234.5`, `-3,20`).
+    pub fn parse(amount: &str, currency: Currency) -> Result<Self> {
+        let invalid = || {
+            Error::InvalidInput(format!(
+                "`{amount}` is not an amount in {currency}; write it like 1234.50"
+            ))
+        };
+        let text = amount.trim().replace(',', ".");
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text.as_str()),
+        };
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        let scale = currency.minor_digits() as usize;
+        if whole.is_empty()
+            || fraction.len() > scale
+            || !whole
+                .bytes()
+                .chain(fraction.bytes())
+                .all(|b| b.is_ascii_digit())
+        {
+            return Err(invalid());
+        }
+        let padded = format!("{whole}{fraction:0<scale$}");
+        let minor: i64 = padded.parse().map_err(|_| invalid())?;
+        Ok(Self {
+            minor: if negative { -minor } else { minor },
+            currency,
+        })
+    }
+
+    /// The amount as a plain decimal string with the currency's digits (`31.80`).
+    pub fn decimal(&self) -> String {
+        let scale = self.currency.minor_digits();
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let abs = self.minor.unsigned_abs();
+        if scale == 0 {
+            return format!("{sign}{abs}");
+        }
+        let unit = 10u64.pow(scale);
+        format!(
+            "{sign}{}.{:0width$}",
+            abs / unit,
+            abs % unit,
+            width = scale as usize
+        )
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.decimal(), self.currency)
+    }
+}
+
+/// One VAT rate's recap line: rate in basis points (21 % = 2100), base and tax in minor units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VatLine {
+    pub rate_basis_points: u32,
+    pub base_minor: i64,
+    pub tax_minor: i64,
+}
+
+/// Company identifiers: Czech IČO and DIČ, or another country's VAT id.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyIds {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ico: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vat_id: Option<String>,
+}
+
+impl CompanyIds {
+    pub fn is_empty(&self) -> bool {
+        self.ico.is_none() && self.vat_id.is_none()
+    }
+}
+
+/// The fields a person can confirm or correct.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Kind,
+    Title,
+    Merchant,
+    IssueDate,
+    Total,
+    Vat,
+    CompanyIds,
+    DocumentNumber,
+    PaymentMethod,
+    Category,
+    Tags,
+    Notes,
+    Expiry,
+}
+
+impl Field {
+    pub const ALL: [Self; 13] = [
+        Self::Kind,
+        Self::Title,
+        Self::Merchant,
+        Self::IssueDate,
+        Self::Total,
+        Self::Vat,
+        Self::CompanyIds,
+        Self::DocumentNumber,
+        Self::PaymentMethod,
+        Self::Category,
+        Self::Tags,
+        Self::Notes,
+        Self::Expiry,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Kind => "kind",
+            Self::Title => "title",
+            Self::Merchant => "merchant",
+            Self::IssueDate => "issue_date",
+            Self::Total => "total",
+            Self::Vat => "vat",
+            Self::CompanyIds => "company_ids",
+            Self::DocumentNumber => "document_number",
+            Self::PaymentMethod => "payment_method",
+            Self::Category => "category",
+            Self::Tags => "tags",
+            Self::Notes => "notes",
+            Self::Expiry => "expiry",
+        }
+    }
+}
+
+impl FromStr for Field {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let wanted = s.trim().replace('-', "_");
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str() == wanted || (wanted == "date" && *f == Self::IssueDate))
+            .ok_or_else(|| {
+                let names: Vec<_> = Self::ALL.iter().map(|f| f.as_str()).collect();
+                Error::InvalidInput(format!(
+                    "`{s}` is not a field; use one of {}",
+                    names.join(", ")
+                ))
+            })
+    }
+}
+
+/// Where a field's value came from: how sure the extractor was, and whether a person confirmed.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldState {
+    pub confidence: f32,
+    pub confirmed: bool,
+}
+
+impl FieldState {
+    pub const CONFIRMED: Self = Self {
+        confidence: 1.0,
+        confirmed: true,
+    };
+}
+
+/// The stored file's description.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileInfo {
+    pub name: String,
+    pub media_type: String,
+    pub size: u64,
+}
+
+/// The editable fields of a document; every one of them lives only inside the encrypted store.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DocumentFields {
+    pub kind: DocumentKind,
+    pub title: String,
+    pub merchant: Option<String>,
+    #[serde(with = "ymd::option")]
+    pub issue_date: Option<Date>,
+    pub total: Option<Money>,
+    pub vat: Vec<VatLine>,
+    pub company_ids: CompanyIds,
+    pub document_number: Option<String>,
+    pub payment_method: Option<String>,
+    pub category: Option<String>,
+    pub tags: Vec<String>,
+    pub notes: Option<String>,
+    #[serde(with = "ymd::option")]
+    pub expiry: Option<Date>,
+}
+
+impl DocumentFields {
+    pub fn new(kind: DocumentKind, title: impl Into<String>) -> Self {
+        Self {
+            kind,
+            title: title.into(),
+            merchant: None,
+            issue_date: None,
+            total: None,
+            vat: Vec::new(),
+            company_ids: CompanyIds::default(),
+            document_number: None,
+            payment_method: None,
+            category: None,
+            tags: Vec::new(),
+            notes: None,
+            expiry: None,
+        }
+    }
+}
+
+/// A document as stored: fields, provenance, OCR text and the file's description.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    pub id: DocumentId,
+    #[serde(flatten)]
+    pub fields: DocumentFields,
+    /// Per-field confidence and confirmation; fields a person typed are confirmed.
+    pub field_states: BTreeMap<Field, FieldState>,
+    pub ocr_text: Option<String>,
+    pub file: FileInfo,
+    #[serde(with = "time::serde::rfc3339")]
+    pub imported_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub trashed_at: Option<OffsetDateTime>,
+}
+
+impl Document {
+    /// Whether any field holding a value still awaits a person's confirmation.
+    pub fn has_unconfirmed_fields(&self) -> bool {
+        self.field_states.values().any(|s| !s.confirmed)
+    }
+}
+
+/// One line of a listing or a search result.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DocumentSummary {
+    pub id: DocumentId,
+    pub kind: DocumentKind,
+    pub title: String,
+    pub merchant: Option<String>,
+    #[serde(rename = "date", with = "ymd::option")]
+    pub issue_date: Option<Date>,
+    #[serde(serialize_with = "serialize_amount")]
+    pub total: Option<Money>,
+    pub currency: Option<Currency>,
+    pub tags: Vec<String>,
+    #[serde(with = "ymd::option")]
+    pub expiry: Option<Date>,
+    pub unconfirmed: bool,
+    pub trashed: bool,
+}
+
+fn serialize_amount<S: serde::Serializer>(
+    total: &Option<Money>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match total {
+        Some(m) => s.serialize_str(&m.decimal()),
+        None => s.serialize_none(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn czk() -> Currency {
+        "czk".parse().unwrap()
+    }
+
+    #[test]
+    fn amounts_parse_with_either_decimal_mark_into_minor_units() {
+        assert_eq!(Money::parse("1234,5", czk()).unwrap().minor, 123_450);
+        assert_eq!(Money::parse("31.80", czk()).unwrap().minor, 3180);
+        assert_eq!(Money::parse("-3", czk()).unwrap().minor, -300);
+        let jpy: Currency = "JPY".parse().unwrap();
+        assert_eq!(Money::parse("500", jpy).unwrap().decimal(), "500");
+        for bad in ["", "1.234", "12a", "1,2,3", "-"] {
+            assert!(Money::parse(bad, czk()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn decimal_rendering_round_trips() {
+        for text in ["0.05", "-0.50", "123456.78"] {
+            assert_eq!(Money::parse(text, czk()).unwrap().decimal(), text);
+        }
+    }
+
+    #[test]
+    fn currency_codes_are_three_letters() {
+        assert_eq!(czk().as_str(), "CZK");
+        for bad in ["CZ", "CZKK", "C1K", "Kč"] {
+            assert!(bad.parse::<Currency>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn fields_and_kinds_parse_from_user_words() {
+        assert_eq!("date".parse::<Field>().unwrap(), Field::IssueDate);
+        assert_eq!(
+            "payment-method".parse::<Field>().unwrap(),
+            Field::PaymentMethod
+        );
+        assert_eq!(
+            "Warranty".parse::<DocumentKind>().unwrap(),
+            DocumentKind::Warranty
+        );
+        assert!("bill".parse::<DocumentKind>().is_err());
+    }
+}

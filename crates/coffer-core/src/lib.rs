@@ -1,0 +1,26 @@
+//! The Coffer vault engine: keys and envelopes, the encrypted local store, documents, search.
+//! It knows nothing of any user interface or server; the CLI, the desktop app and the tests
+//! all drive this same code.
+#![forbid(unsafe_code)]
+
+pub mod blobs;
+pub mod clock;
+pub mod crypto;
+pub mod document;
+pub mod error;
+pub mod search;
+pub mod store;
+pub mod vault;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use crypto::kdf::{KdfParams, KdfRecord};
+pub use crypto::keys::RecoveryPhrase;
+pub use document::{
+    CompanyIds, Currency, Document, DocumentFields, DocumentId, DocumentKind, DocumentSummary,
+    Field, FieldState, FileInfo, Money, VatLine,
+};
+pub use error::{Error, Result};
+pub use search::{SearchQuery, TrashFilter};
+pub use vault::{
+    DocumentEdit, ImportOptions, ImportOutcome, LockedVault, UnlockOutcome, Vault, VaultInfo,
+};

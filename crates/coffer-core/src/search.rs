@@ -1,0 +1,172 @@
+//! Search: full text over titles, merchants, tags, notes and OCR text (FTS5, diacritics
+//! folded so `uctenka` finds `účtenka`), combined with structured filters.
+
+use rusqlite::types::Value;
+use time::{Date, Duration};
+
+use crate::document::DocumentKind;
+
+/// Whether trashed documents take part.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TrashFilter {
+    #[default]
+    Exclude,
+    Only,
+    Include,
+}
+
+/// All filters are optional and combine with AND.
+#[derive(Clone, Debug, Default)]
+pub struct SearchQuery {
+    /// Words to find; each matches as a prefix (`kett` finds `kettle`).
+    pub text: Option<String>,
+    /// Any of these kinds (none: all kinds).
+    pub kinds: Vec<DocumentKind>,
+    /// Issue date (or import date when unknown) on or after.
+    pub from: Option<Date>,
+    /// Issue date (or import date when unknown) on or before.
+    pub to: Option<Date>,
+    /// Total at least, in minor units of the document's own currency.
+    pub min_total_minor: Option<i64>,
+    /// Total at most, in minor units of the document's own currency.
+    pub max_total_minor: Option<i64>,
+    /// Merchant name contains (case-insensitive).
+    pub merchant: Option<String>,
+    /// Carries every one of these tags.
+    pub tags: Vec<String>,
+    /// Expires between today and this many days from today.
+    pub expiring_within_days: Option<u32>,
+    /// Has at least one field awaiting confirmation.
+    pub unconfirmed_only: bool,
+    pub trash: TrashFilter,
+    pub limit: Option<u32>,
+}
+
+/// Turns what a user typed into an FTS5 expression of quoted prefix terms, so no input can
+/// be read as FTS syntax.
+fn fts_expression(text: &str) -> Option<String> {
+    let terms: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(|t| format!("\"{}\"*", t.to_lowercase()))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+/// Appends a bound argument and returns its placeholder.
+fn arg(value: Value, args: &mut Vec<Value>) -> String {
+    args.push(value);
+    format!("?{}", args.len())
+}
+
+fn ymd(date: Date) -> Value {
+    Value::Text(format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    ))
+}
+
+impl SearchQuery {
+    pub fn text(text: impl Into<String>) -> Self {
+        Self {
+            text: Some(text.into()),
+            ..Self::default()
+        }
+    }
+
+    /// The SQL and its arguments; `columns` is the select list over `documents d`.
+    pub(crate) fn to_sql(&self, columns: &str, today: Date) -> (String, Vec<Value>) {
+        let mut clauses: Vec<String> = Vec::new();
+        let mut args: Vec<Value> = Vec::new();
+        if let Some(expr) = self.text.as_deref().and_then(fts_expression) {
+            let p = arg(Value::Text(expr), &mut args);
+            clauses.push(format!(
+                "d.rowid IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH {p})"
+            ));
+        }
+        if !self.kinds.is_empty() {
+            let list: Vec<String> = self
+                .kinds
+                .iter()
+                .map(|k| arg(Value::Text(k.as_str().into()), &mut args))
+                .collect();
+            clauses.push(format!("d.kind IN ({})", list.join(", ")));
+        }
+        if let Some(from) = self.from {
+            clauses.push(format!("d.sort_date >= {}", arg(ymd(from), &mut args)));
+        }
+        if let Some(to) = self.to {
+            clauses.push(format!("d.sort_date <= {}", arg(ymd(to), &mut args)));
+        }
+        if let Some(min) = self.min_total_minor {
+            clauses.push(format!(
+                "d.total_minor >= {}",
+                arg(Value::Integer(min), &mut args)
+            ));
+        }
+        if let Some(max) = self.max_total_minor {
+            clauses.push(format!(
+                "d.total_minor <= {}",
+                arg(Value::Integer(max), &mut args)
+            ));
+        }
+        if let Some(merchant) = self.merchant.as_deref().filter(|m| !m.trim().is_empty()) {
+            let p = arg(Value::Text(merchant.trim().to_lowercase()), &mut args);
+            clauses.push(format!("instr(lower(d.merchant), {p}) > 0"));
+        }
+        for tag in &self.tags {
+            let p = arg(Value::Text(tag.clone()), &mut args);
+            clauses.push(format!(
+                "EXISTS (SELECT 1 FROM tags t WHERE t.document = d.rowid AND t.tag = {p})"
+            ));
+        }
+        if let Some(days) = self.expiring_within_days {
+            let until = today.saturating_add(Duration::days(i64::from(days)));
+            let a = arg(ymd(today), &mut args);
+            let b = arg(ymd(until), &mut args);
+            clauses.push(format!("d.expiry BETWEEN {a} AND {b}"));
+        }
+        if self.unconfirmed_only {
+            clauses.push(
+                "EXISTS (SELECT 1 FROM json_each(d.field_states) \
+                 WHERE json_extract(value, '$.confirmed') = 0)"
+                    .into(),
+            );
+        }
+        match self.trash {
+            TrashFilter::Exclude => clauses.push("d.trashed_at IS NULL".into()),
+            TrashFilter::Only => clauses.push("d.trashed_at IS NOT NULL".into()),
+            TrashFilter::Include => {}
+        }
+        let mut sql = format!("SELECT {columns} FROM documents d");
+        if !clauses.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&clauses.join(" AND "));
+        }
+        sql.push_str(" ORDER BY d.sort_date DESC, d.rowid DESC");
+        if let Some(limit) = self.limit {
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        (sql, args)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_text_becomes_quoted_prefix_terms_with_no_fts_syntax() {
+        assert_eq!(
+            fts_expression("Kettle  warranty").as_deref(),
+            Some("\"kettle\"* \"warranty\"*")
+        );
+        assert_eq!(
+            fts_expression("a\" OR title:x*").as_deref(),
+            Some("\"a\"* \"or\"* \"title\"* \"x\"*")
+        );
+        assert_eq!(fts_expression(" -*- "), None);
+    }
+}

@@ -1,0 +1,780 @@
+//! A vault on disk: `vault.json` (format version, KDF record, the vault key wrapped by the
+//! password and by the recovery phrase), `vault.db` (the SQLCipher store) and `blobs/` (the
+//! encrypted files). `LockedVault` is what can be known without a password; `Vault` is open.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rand::rngs::OsRng;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::blobs::{BlobStore, fsync_dir};
+use crate::clock::{Clock, SystemClock};
+use crate::crypto::envelope::Purpose;
+use crate::crypto::kdf::{KdfParams, KdfRecord};
+use crate::crypto::keys::{
+    DataKey, KeyEncryptionKey, RecoveryPhrase, SubKey, SubKeyPurpose, VaultKey,
+};
+use crate::crypto::stream::{self, DEFAULT_CHUNK_LOG2, StreamContext};
+use crate::document::{
+    Currency, Document, DocumentFields, DocumentId, DocumentKind, DocumentSummary, Field,
+    FieldState, FileInfo, Money,
+};
+use crate::error::{Error, Result};
+use crate::search::SearchQuery;
+use crate::store::{NewDocument, Store};
+
+/// Version of the vault layout and header.
+pub const VAULT_FORMAT: u32 = 1;
+const HEADER_FILE: &str = "vault.json";
+const DATABASE_FILE: &str = "vault.db";
+const BLOB_DIR: &str = "blobs";
+const LOCK_FILE: &str = "vault.lock";
+
+/// The clear header. Nothing in it is secret: the wraps are AES-GCM envelopes bound to the
+/// vault id, and the KDF record is validated against the floors whenever it is read.
+#[derive(Clone, Serialize, Deserialize)]
+struct Header {
+    format: u32,
+    vault_id: Uuid,
+    kdf: KdfRecord,
+    #[serde(with = "hex::serde")]
+    password_wrap: Vec<u8>,
+    #[serde(with = "hex::serde")]
+    recovery_wrap: Vec<u8>,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+}
+
+impl Header {
+    fn read(dir: &Path) -> Result<Self> {
+        let path = dir.join(HEADER_FILE);
+        let text = match fs::read(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(Error::NotAVault(dir.to_path_buf()));
+            }
+            Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+        };
+        #[derive(Deserialize)]
+        struct Format {
+            format: u32,
+        }
+        let format: Format = serde_json::from_slice(&text)
+            .map_err(|e| Error::HeaderDamaged(format!("vault.json is not valid: {e}")))?;
+        if format.format != VAULT_FORMAT {
+            return Err(Error::UnsupportedFormat {
+                what: "vault",
+                found: format.format,
+                supported: VAULT_FORMAT,
+            });
+        }
+        let header: Self = serde_json::from_slice(&text)
+            .map_err(|e| Error::HeaderDamaged(format!("vault.json is not valid: {e}")))?;
+        header.kdf.validate()?;
+        Ok(header)
+    }
+
+    /// Replaces vault.json atomically: a crash leaves the old or the new header, never half.
+    fn write(&self, dir: &Path) -> Result<()> {
+        let json = serde_json::to_vec_pretty(self).expect("the header serialises");
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".vault.json-")
+            .tempfile_in(dir)
+            .map_err(|e| Error::io("writing the vault header", e))?;
+        tmp.write_all(&json)
+            .and_then(|()| tmp.as_file().sync_all())
+            .map_err(|e| Error::io("writing the vault header", e))?;
+        tmp.persist(dir.join(HEADER_FILE))
+            .map_err(|e| Error::io("writing the vault header", e.error))?;
+        fsync_dir(dir)
+    }
+
+    fn context(&self) -> &[u8] {
+        self.vault_id.as_bytes()
+    }
+}
+
+/// What `coffer info` shows. No secrets: the KDF record's salt is public by design.
+#[derive(Clone, Debug, Serialize)]
+pub struct VaultInfo {
+    pub path: PathBuf,
+    pub format: u32,
+    pub database_schema: u32,
+    pub vault_id: Uuid,
+    pub kdf: KdfRecord,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub documents: u64,
+    pub trashed: u64,
+    pub content_bytes: u64,
+    pub encrypted_bytes: u64,
+    pub database_bytes: u64,
+}
+
+/// A vault whose header has been read and checked, not yet unlocked.
+pub struct LockedVault {
+    dir: PathBuf,
+    header: Header,
+    clock: Arc<dyn Clock>,
+}
+
+/// The result of a successful unlock.
+pub struct UnlockOutcome {
+    pub vault: Vault,
+    /// Set when weak KDF settings were replaced by the current defaults during this unlock.
+    pub kdf_upgraded_to: Option<KdfParams>,
+}
+
+/// An unlocked vault. Dropping it (or `lock`) forgets every key.
+pub struct Vault {
+    dir: PathBuf,
+    header: Header,
+    vault_key: VaultKey,
+    content_hash_key: SubKey,
+    data_key_wrap: SubKey,
+    store: Store,
+    blobs: BlobStore,
+    clock: Arc<dyn Clock>,
+    _lock: File,
+}
+
+/// How a file enters the vault.
+#[derive(Clone, Debug, Default)]
+pub struct ImportOptions {
+    pub kind: Option<DocumentKind>,
+    pub title: Option<String>,
+    pub tags: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ImportOutcome {
+    Imported(DocumentSummary),
+    /// The same content is already stored (possibly in the trash); nothing was written.
+    Duplicate(DocumentId),
+}
+
+/// A set of changes a person makes; every field set here becomes confirmed. Text fields set
+/// to an empty string are cleared.
+#[derive(Clone, Debug, Default)]
+pub struct DocumentEdit {
+    pub kind: Option<DocumentKind>,
+    pub title: Option<String>,
+    pub merchant: Option<String>,
+    pub issue_date: Option<Option<time::Date>>,
+    /// A decimal amount (`12.30`), or empty to clear the total.
+    pub total: Option<String>,
+    pub currency: Option<Currency>,
+    pub document_number: Option<String>,
+    pub ico: Option<String>,
+    pub vat_id: Option<String>,
+    pub payment_method: Option<String>,
+    pub category: Option<String>,
+    pub notes: Option<String>,
+    pub expiry: Option<Option<time::Date>>,
+    pub add_tags: Vec<String>,
+    pub remove_tags: Vec<String>,
+    /// Confirms values that came from OCR without changing them.
+    pub confirm: Vec<Field>,
+}
+
+fn optional_text(text: &str) -> Option<String> {
+    let trimmed = text.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_string())
+}
+
+fn clean_tag(tag: &str) -> Result<String> {
+    let tag = tag.trim();
+    if tag.is_empty() || tag.chars().count() > 64 {
+        return Err(Error::InvalidInput(format!(
+            "`{tag}` is not a usable tag; use 1 to 64 characters"
+        )));
+    }
+    Ok(tag.to_string())
+}
+
+/// What the stored file is, from its first bytes, then its name.
+fn media_type(path: &Path) -> String {
+    infer::get_from_path(path)
+        .ok()
+        .flatten()
+        .map(|t| t.mime_type().to_string())
+        .unwrap_or_else(|| {
+            match path
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
+                Some("txt") => "text/plain",
+                Some("xml" | "isdoc") => "application/xml",
+                Some("csv") => "text/csv",
+                _ => "application/octet-stream",
+            }
+            .to_string()
+        })
+}
+
+fn lock_file(dir: &Path) -> Result<File> {
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(LOCK_FILE))
+        .map_err(|e| Error::io(format!("opening {}", dir.join(LOCK_FILE).display()), e))
+}
+
+impl LockedVault {
+    /// Reads and checks the header of the vault in `dir`.
+    pub fn open(dir: impl Into<PathBuf>) -> Result<Self> {
+        let dir = dir.into();
+        let header = Header::read(&dir)?;
+        Ok(Self {
+            dir,
+            header,
+            clock: Arc::new(SystemClock),
+        })
+    }
+
+    /// Uses `clock` instead of the system clock.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn kdf(&self) -> &KdfRecord {
+        &self.header.kdf
+    }
+
+    /// Opens the vault with the password; upgrades weak KDF settings once it is open.
+    pub fn unlock(self, password: &SecretString) -> Result<UnlockOutcome> {
+        let kek =
+            KeyEncryptionKey::from_password(&self.header.kdf, password.expose_secret().as_bytes())?;
+        let vault_key = VaultKey::unwrap(
+            &kek,
+            Purpose::VaultKeyByPassword,
+            self.header.context(),
+            &self.header.password_wrap,
+        )
+        .map_err(|e| match e {
+            Error::UnsupportedFormat { .. } => e,
+            _ => Error::WrongPassword,
+        })?;
+        let upgrade = self.header.kdf.params.upgraded();
+        let mut vault = Vault::assemble(self.dir, self.header, vault_key, self.clock)?;
+        if let Some(params) = upgrade {
+            vault.change_password(password, params)?;
+        }
+        Ok(UnlockOutcome {
+            vault,
+            kdf_upgraded_to: upgrade,
+        })
+    }
+
+    /// Opens the vault with the recovery phrase and sets a new password.
+    pub fn recover(
+        self,
+        phrase: &RecoveryPhrase,
+        new_password: &SecretString,
+        params: KdfParams,
+    ) -> Result<Vault> {
+        let vault_key = VaultKey::unwrap(
+            &phrase.key_encryption_key(),
+            Purpose::VaultKeyByRecovery,
+            self.header.context(),
+            &self.header.recovery_wrap,
+        )
+        .map_err(|e| match e {
+            Error::UnsupportedFormat { .. } => e,
+            _ => Error::WrongRecoveryPhrase,
+        })?;
+        let mut vault = Vault::assemble(self.dir, self.header, vault_key, self.clock)?;
+        vault.change_password(new_password, params)?;
+        Ok(vault)
+    }
+}
+
+impl Vault {
+    /// Creates a new vault in `dir` (which must not exist or be empty). Returns the vault and
+    /// its recovery phrase, which the caller must show once and have confirmed.
+    pub fn create(
+        dir: impl Into<PathBuf>,
+        password: &SecretString,
+        params: KdfParams,
+        clock: Arc<dyn Clock>,
+    ) -> Result<(Self, RecoveryPhrase)> {
+        let dir = dir.into();
+        let occupied = fs::read_dir(&dir)
+            .map(|mut entries| entries.next().is_some())
+            .unwrap_or(false);
+        if occupied || dir.is_file() {
+            return Err(Error::VaultExists(dir));
+        }
+        fs::create_dir_all(&dir)
+            .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+        restrict_to_owner(&dir)?;
+
+        let rng = &mut OsRng;
+        let vault_key = VaultKey::generate(rng);
+        let phrase = RecoveryPhrase::generate(rng);
+        let vault_id = Uuid::new_v4();
+        let kdf = KdfRecord::new(params, rng)?;
+        let kek = KeyEncryptionKey::from_password(&kdf, password.expose_secret().as_bytes())?;
+        let header = Header {
+            format: VAULT_FORMAT,
+            vault_id,
+            password_wrap: vault_key.wrap(
+                &kek,
+                Purpose::VaultKeyByPassword,
+                vault_id.as_bytes(),
+                rng,
+            ),
+            recovery_wrap: vault_key.wrap(
+                &phrase.key_encryption_key(),
+                Purpose::VaultKeyByRecovery,
+                vault_id.as_bytes(),
+                rng,
+            ),
+            kdf,
+            created_at: clock.now(),
+        };
+        // The database and blob directory first, the header last: until vault.json exists the
+        // directory is not a vault, so an interrupted create never looks like a working one.
+        Store::open(
+            &dir.join(DATABASE_FILE),
+            &vault_key.derive(SubKeyPurpose::LocalDatabase),
+        )?;
+        BlobStore::open(dir.join(BLOB_DIR))?;
+        header.write(&dir)?;
+        let vault = Self::assemble(dir, header, vault_key, clock)?;
+        Ok((vault, phrase))
+    }
+
+    fn assemble(
+        dir: PathBuf,
+        header: Header,
+        vault_key: VaultKey,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self> {
+        let db_path = dir.join(DATABASE_FILE);
+        if !db_path.is_file() {
+            return Err(Error::DatabaseDamaged(format!(
+                "{} is missing",
+                db_path.display()
+            )));
+        }
+        let store = Store::open(&db_path, &vault_key.derive(SubKeyPurpose::LocalDatabase))?;
+        let blobs = BlobStore::open(dir.join(BLOB_DIR))?;
+        let lock = lock_file(&dir)?;
+        // Whoever gets the vault alone tidies up after interrupted imports; everyone then
+        // shares it, so no sweep can run while another process is between blob and commit.
+        if lock.try_lock().is_ok() {
+            blobs.sweep(&store.blob_names()?)?;
+            lock.unlock()
+                .map_err(|e| Error::io("releasing the vault lock", e))?;
+        }
+        lock.lock_shared()
+            .map_err(|e| Error::io("locking the vault", e))?;
+        Ok(Self {
+            content_hash_key: vault_key.derive(SubKeyPurpose::ContentHash),
+            data_key_wrap: vault_key.derive(SubKeyPurpose::DataKeyWrap),
+            dir,
+            header,
+            vault_key,
+            store,
+            blobs,
+            clock,
+            _lock: lock,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Forgets the keys. Equivalent to dropping the vault; spelled out for readers.
+    pub fn lock(self) {}
+
+    /// Re-wraps the vault key under a new password and KDF record. No document is touched.
+    pub fn change_password(
+        &mut self,
+        new_password: &SecretString,
+        params: KdfParams,
+    ) -> Result<()> {
+        let rng = &mut OsRng;
+        let kdf = KdfRecord::new(params, rng)?;
+        let kek = KeyEncryptionKey::from_password(&kdf, new_password.expose_secret().as_bytes())?;
+        let mut header = self.header.clone();
+        header.password_wrap = self.vault_key.wrap(
+            &kek,
+            Purpose::VaultKeyByPassword,
+            header.vault_id.as_bytes(),
+            rng,
+        );
+        header.kdf = kdf;
+        header.write(&self.dir)?;
+        self.header = header;
+        Ok(())
+    }
+
+    /// The keyed hash used for duplicate detection (never a plain hash, which would let anyone
+    /// holding the database confirm that the vault contains a known file).
+    fn content_hash(&self, reader: impl Read) -> Result<(Vec<u8>, u64)> {
+        let mut hasher = blake3::Hasher::new_keyed(self.content_hash_key.bytes());
+        let len = io::copy(&mut BufReader::with_capacity(1 << 16, reader), &mut hasher)
+            .map_err(|e| Error::io("reading the file", e))?;
+        Ok((hasher.finalize().as_bytes().to_vec(), len))
+    }
+
+    /// Encrypts a file into the vault. Nothing is visible until the final commit; a crash
+    /// before it leaves only an unreferenced blob that the next unlock sweeps away.
+    pub fn import(&mut self, path: &Path, options: &ImportOptions) -> Result<ImportOutcome> {
+        let open =
+            || File::open(path).map_err(|e| Error::io(format!("opening {}", path.display()), e));
+        let file = open()?;
+        let meta = file
+            .metadata()
+            .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        if !meta.is_file() {
+            return Err(Error::InvalidInput(format!(
+                "{} is not a file; give the files inside it",
+                path.display()
+            )));
+        }
+        let (content_hash, size) = self.content_hash(file)?;
+        if let Some(existing) = self.store.find_by_content_hash(&content_hash)? {
+            return Ok(ImportOutcome::Duplicate(existing));
+        }
+
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "document".into());
+        let mut fields = DocumentFields::new(
+            options.kind.unwrap_or(DocumentKind::Other),
+            options
+                .title
+                .as_deref()
+                .and_then(optional_text)
+                .unwrap_or_else(|| {
+                    Path::new(&name)
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| name.clone())
+                }),
+        );
+        fields.tags = options
+            .tags
+            .iter()
+            .map(|t| clean_tag(t))
+            .collect::<Result<_>>()?;
+        let mut states = BTreeMap::new();
+        for (set, field) in [
+            (options.kind.is_some(), Field::Kind),
+            (options.title.is_some(), Field::Title),
+            (!options.tags.is_empty(), Field::Tags),
+        ] {
+            if set {
+                states.insert(field, FieldState::CONFIRMED);
+            }
+        }
+        let file_info = FileInfo {
+            media_type: media_type(path),
+            name,
+            size,
+        };
+
+        let id = DocumentId::random();
+        let data_key = DataKey::generate(&mut OsRng);
+        let ctx = StreamContext {
+            document_id: *id.as_bytes(),
+            content_version: 1,
+        };
+        let hash_key = self.content_hash_key.bytes();
+        let blob = self.blobs.write(|out| {
+            let mut hashing = HashingReader {
+                inner: open()?,
+                hasher: blake3::Hasher::new_keyed(hash_key),
+            };
+            stream::encrypt(
+                &data_key,
+                &ctx,
+                size,
+                &mut hashing,
+                out,
+                DEFAULT_CHUNK_LOG2,
+                &mut OsRng,
+            )?;
+            if hashing.hasher.finalize().as_bytes()[..] != content_hash[..] {
+                return Err(Error::SourceChanged);
+            }
+            Ok(size)
+        })?;
+        let wrapped_key = data_key.wrap(&self.data_key_wrap, id.as_bytes(), &mut OsRng);
+        let inserted = self.store.insert(&NewDocument {
+            id,
+            fields: &fields,
+            field_states: &states,
+            ocr_text: None,
+            file: &file_info,
+            content_hash: &content_hash,
+            content_version: ctx.content_version,
+            blob: &blob,
+            wrapped_key: &wrapped_key,
+            now: self.clock.now(),
+        });
+        if let Err(e) = inserted {
+            self.blobs.remove(&blob)?;
+            // Another process may have stored the same file in the meantime.
+            if let Some(existing) = self.store.find_by_content_hash(&content_hash)? {
+                return Ok(ImportOutcome::Duplicate(existing));
+            }
+            return Err(e);
+        }
+        Ok(ImportOutcome::Imported(self.summary(id)?))
+    }
+
+    /// Resolves an id as typed by a person: the full id or an unambiguous prefix.
+    pub fn resolve(&self, text: &str) -> Result<DocumentId> {
+        self.store.resolve(text)
+    }
+
+    pub fn document(&self, id: DocumentId) -> Result<Document> {
+        self.store.document(id)
+    }
+
+    fn summary(&self, id: DocumentId) -> Result<DocumentSummary> {
+        let doc = self.store.document(id)?;
+        Ok(DocumentSummary {
+            id: doc.id,
+            unconfirmed: doc.has_unconfirmed_fields(),
+            trashed: doc.trashed_at.is_some(),
+            kind: doc.fields.kind,
+            title: doc.fields.title,
+            merchant: doc.fields.merchant,
+            issue_date: doc.fields.issue_date,
+            currency: doc.fields.total.map(|m| m.currency),
+            total: doc.fields.total,
+            tags: doc.fields.tags,
+            expiry: doc.fields.expiry,
+        })
+    }
+
+    pub fn search(&self, query: &SearchQuery) -> Result<Vec<DocumentSummary>> {
+        self.store.search(query, self.clock.today())
+    }
+
+    /// Decrypts a document's original bytes into `out`, verifying every chunk. On error the
+    /// bytes already written must be discarded (see `save_content`).
+    pub fn read_content(&self, id: DocumentId, out: impl Write) -> Result<u64> {
+        let damaged = |e: Error| match e {
+            Error::Integrity(reason) => Error::DocumentDamaged {
+                id: id.to_string(),
+                reason,
+            },
+            Error::UnsupportedFormat { .. } | Error::DiskFull { .. } | Error::Io { .. } => e,
+            other => Error::DocumentDamaged {
+                id: id.to_string(),
+                reason: other.to_string(),
+            },
+        };
+        let content = self.store.content_ref(id)?;
+        let data_key = DataKey::unwrap(&self.data_key_wrap, id.as_bytes(), &content.wrapped_key)
+            .map_err(damaged)?;
+        let blob = self.blobs.open_blob(&content.blob).map_err(damaged)?;
+        let ctx = StreamContext {
+            document_id: *id.as_bytes(),
+            content_version: content.content_version,
+        };
+        stream::decrypt(&data_key, &ctx, blob, out).map_err(damaged)
+    }
+
+    /// Writes a document's original bytes to `target` only if all of them verify: they go to a
+    /// temporary file beside it first, which is renamed into place at the end.
+    pub fn save_content(&self, id: DocumentId, target: &Path) -> Result<u64> {
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".coffer-")
+            .tempfile_in(parent)
+            .map_err(|e| Error::io(format!("writing to {}", parent.display()), e))?;
+        let len = self.read_content(id, io::BufWriter::new(tmp.as_file_mut()))?;
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| Error::io(format!("writing {}", target.display()), e))?;
+        tmp.persist(target)
+            .map_err(|e| Error::io(format!("writing {}", target.display()), e.error))?;
+        Ok(len)
+    }
+
+    /// Applies a person's edit; every field it sets is marked confirmed.
+    pub fn edit(&mut self, id: DocumentId, edit: &DocumentEdit) -> Result<Document> {
+        let mut doc = self.store.document(id)?;
+        if doc.trashed_at.is_some() {
+            return Err(Error::DocumentTrashed(id.to_string()));
+        }
+        let f = &mut doc.fields;
+        let mut touched: Vec<Field> = edit.confirm.clone();
+        if let Some(kind) = edit.kind {
+            f.kind = kind;
+            touched.push(Field::Kind);
+        }
+        if let Some(title) = &edit.title {
+            f.title = optional_text(title).ok_or_else(|| {
+                Error::InvalidInput("a document needs a title; give a non-empty one".into())
+            })?;
+            touched.push(Field::Title);
+        }
+        for (value, slot, field) in [
+            (&edit.merchant, &mut f.merchant, Field::Merchant),
+            (
+                &edit.document_number,
+                &mut f.document_number,
+                Field::DocumentNumber,
+            ),
+            (
+                &edit.payment_method,
+                &mut f.payment_method,
+                Field::PaymentMethod,
+            ),
+            (&edit.category, &mut f.category, Field::Category),
+            (&edit.notes, &mut f.notes, Field::Notes),
+        ] {
+            if let Some(value) = value {
+                *slot = optional_text(value);
+                touched.push(field);
+            }
+        }
+        for (value, slot) in [
+            (&edit.ico, &mut f.company_ids.ico),
+            (&edit.vat_id, &mut f.company_ids.vat_id),
+        ] {
+            if let Some(value) = value {
+                *slot = optional_text(value);
+                touched.push(Field::CompanyIds);
+            }
+        }
+        if let Some(date) = edit.issue_date {
+            f.issue_date = date;
+            touched.push(Field::IssueDate);
+        }
+        if let Some(date) = edit.expiry {
+            f.expiry = date;
+            touched.push(Field::Expiry);
+        }
+        if edit.total.is_some() || edit.currency.is_some() {
+            let currency = edit
+                .currency
+                .or(f.total.map(|m| m.currency))
+                .ok_or_else(|| {
+                    Error::InvalidInput("give the currency too, e.g. --currency CZK".into())
+                })?;
+            f.total = match edit.total.as_deref().map(str::trim) {
+                Some("") => None,
+                Some(amount) => Some(Money::parse(amount, currency)?),
+                None => f.total.map(|m| Money {
+                    minor: m.minor,
+                    currency,
+                }),
+            };
+            touched.push(Field::Total);
+        }
+        if !edit.add_tags.is_empty() || !edit.remove_tags.is_empty() {
+            for tag in &edit.add_tags {
+                let tag = clean_tag(tag)?;
+                if !f.tags.iter().any(|t| t.eq_ignore_ascii_case(&tag)) {
+                    f.tags.push(tag);
+                }
+            }
+            f.tags.retain(|t| {
+                !edit
+                    .remove_tags
+                    .iter()
+                    .any(|r| r.trim().eq_ignore_ascii_case(t))
+            });
+            touched.push(Field::Tags);
+        }
+        for field in touched {
+            doc.field_states.insert(field, FieldState::CONFIRMED);
+        }
+        self.store
+            .update(id, &doc.fields, &doc.field_states, None, self.clock.now())?;
+        self.store.document(id)
+    }
+
+    /// Moves a document to the trash; it stays restorable until purged.
+    pub fn trash(&mut self, id: DocumentId) -> Result<()> {
+        self.store.set_trashed(id, Some(self.clock.now()))
+    }
+
+    pub fn untrash(&mut self, id: DocumentId) -> Result<()> {
+        self.store.set_trashed(id, None)
+    }
+
+    /// Deletes a document and its content for good.
+    pub fn purge(&mut self, id: DocumentId) -> Result<()> {
+        let blob = self.store.delete(id)?;
+        self.blobs.remove(&blob)
+    }
+
+    pub fn info(&self) -> Result<VaultInfo> {
+        let stats = self.store.stats()?;
+        let database_bytes = ["", "-wal"]
+            .iter()
+            .filter_map(|suffix| {
+                fs::metadata(self.dir.join(format!("{DATABASE_FILE}{suffix}"))).ok()
+            })
+            .map(|m| m.len())
+            .sum();
+        Ok(VaultInfo {
+            path: self.dir.clone(),
+            format: self.header.format,
+            database_schema: self.store.schema_version()?,
+            vault_id: self.header.vault_id,
+            kdf: self.header.kdf.clone(),
+            created_at: self.header.created_at,
+            documents: stats.documents,
+            trashed: stats.trashed,
+            content_bytes: stats.content_bytes,
+            encrypted_bytes: self.blobs.total_size()?,
+            database_bytes,
+        })
+    }
+}
+
+struct HashingReader<R> {
+    inner: R,
+    hasher: blake3::Hasher,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+#[cfg(unix)]
+fn restrict_to_owner(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+        .map_err(|e| Error::io(format!("securing {}", dir.display()), e))
+}
+
+#[cfg(not(unix))]
+fn restrict_to_owner(_dir: &Path) -> Result<()> {
+    Ok(())
+}
