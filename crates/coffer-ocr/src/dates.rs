@@ -1,0 +1,198 @@
+//! Calendar dates as printed in the markets Coffer serves: numeric day-first forms
+//! (`19.03.2018`, `19/03/18`, `12. 3. 2024`), ISO forms, and month names in Czech, Slovak,
+//! English, German, French, Dutch and Polish.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use time::{Date, Month};
+
+/// One date found in a line of text, with its byte span.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DateMatch {
+    pub date: Date,
+    pub start: usize,
+    pub end: usize,
+}
+
+static ISO: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b((?:19|20)\d{2})\s?[-/.]\s?(\d{1,2})\s?[-/.]\s?(\d{1,2})\b").unwrap());
+static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^\d])(\d{1,2})(?:\s?([./-])\s?)(\d{1,2})(?:\s?([./-])\s?)(\d{4}|\d{2})(?:[^\d]|$)").unwrap()
+});
+static DAY_MONTH_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(\d{1,2})(?:\.|st|nd|rd|th)?[\s\-/]*(\p{L}{3,12})\.?[\s,\-/]*((?:19|20)?\d{2})\b").unwrap()
+});
+static MONTH_NAME_DAY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(\p{L}{3,12})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d{2})\b").unwrap()
+});
+
+/// Full month names (and common inflections) that are unambiguous as written.
+const MONTH_WORDS: &[(&str, u8)] = &[
+    ("january", 1), ("february", 2), ("march", 3), ("april", 4), ("may", 5), ("june", 6),
+    ("july", 7), ("august", 8), ("september", 9), ("october", 10), ("november", 11), ("december", 12),
+    ("ledna", 1), ("února", 2), ("března", 3), ("dubna", 4), ("května", 5), ("června", 6),
+    ("července", 7), ("srpna", 8), ("září", 9), ("října", 10), ("listopadu", 11), ("prosince", 12),
+    ("leden", 1), ("únor", 2), ("březen", 3), ("duben", 4), ("květen", 5), ("červen", 6),
+    ("červenec", 7), ("srpen", 8), ("říjen", 10), ("listopad", 11), ("prosinec", 12),
+    ("januára", 1), ("februára", 2), ("marca", 3), ("apríla", 4), ("mája", 5), ("júna", 6),
+    ("júla", 7), ("augusta", 8), ("septembra", 9), ("októbra", 10), ("novembra", 11), ("decembra", 12),
+    ("januar", 1), ("jänner", 1), ("februar", 2), ("märz", 3), ("mai", 5), ("juni", 6), ("juli", 7),
+    ("oktober", 10), ("dezember", 12),
+    ("janvier", 1), ("février", 2), ("fevrier", 2), ("mars", 3), ("avril", 4), ("juin", 6),
+    ("juillet", 7), ("août", 8), ("aout", 8), ("septembre", 9), ("octobre", 10), ("novembre", 11),
+    ("décembre", 12), ("decembre", 12),
+    ("januari", 1), ("februari", 2), ("maart", 3), ("mei", 5), ("augustus", 8),
+    ("stycznia", 1), ("lutego", 2), ("kwietnia", 4), ("maja", 5), ("czerwca", 6), ("lipca", 7),
+    ("sierpnia", 8), ("września", 9), ("października", 10), ("listopada", 11), ("grudnia", 12),
+];
+
+/// Abbreviations, matched on the first three or four letters of a word.
+const MONTH_ABBREVIATIONS: &[(&str, u8)] = &[
+    ("jan", 1), ("feb", 2), ("mar", 3), ("apr", 4), ("may", 5), ("jun", 6), ("jul", 7),
+    ("aug", 8), ("sep", 9), ("oct", 10), ("nov", 11), ("dec", 12),
+    ("mär", 3), ("okt", 10), ("dez", 12), ("mrt", 3), ("avr", 4), ("fév", 2), ("fev", 2),
+    ("aoû", 8), ("déc", 12),
+];
+
+fn month_from_word(word: &str) -> Option<u8> {
+    let lower = word.to_lowercase();
+    if let Some((_, m)) = MONTH_WORDS.iter().find(|(w, _)| *w == lower) {
+        return Some(*m);
+    }
+    let letters: Vec<char> = lower.chars().collect();
+    if letters.len() > 9 || letters.len() < 3 {
+        return None;
+    }
+    let prefix: String = letters[..3].iter().collect();
+    MONTH_ABBREVIATIONS.iter().find(|(w, _)| *w == prefix).map(|(_, m)| *m)
+}
+
+fn make_date(year: i32, month: u8, day: u8) -> Option<Date> {
+    if !(1990..=2099).contains(&year) {
+        return None;
+    }
+    Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()
+}
+
+fn full_year(digits: &str) -> Option<i32> {
+    let y: i32 = digits.parse().ok()?;
+    Some(if digits.len() == 2 { 2000 + y } else { y })
+}
+
+/// Finds every plausible date in one line, left to right, without overlaps.
+pub fn find_dates(line: &str) -> Vec<DateMatch> {
+    let mut found: Vec<DateMatch> = Vec::new();
+    let mut push = |m: DateMatch| {
+        if !found.iter().any(|f| f.start < m.end && m.start < f.end) {
+            found.push(m);
+        }
+    };
+    for c in ISO.captures_iter(line) {
+        let whole = c.get(0).expect("group 0");
+        let (Some(y), Some(mo), Some(d)) = (full_year(&c[1]), c[2].parse().ok(), c[3].parse().ok()) else {
+            continue;
+        };
+        if let Some(date) = make_date(y, mo, d) {
+            push(DateMatch { date, start: whole.start(), end: whole.end() });
+        }
+    }
+    let mut at = 0;
+    while let Some(c) = NUMERIC.captures_at(line, at) {
+        let span = (c.get(1).expect("day").start(), c.get(5).expect("year").end());
+        at = c.get(3).expect("month").start();
+        if c.get(2).map(|m| m.as_str()) != c.get(4).map(|m| m.as_str()) {
+            continue; // mixed separators (`12.03/2018`) are more often amounts or codes
+        }
+        let (Ok(a), Ok(b), Some(y)) = (c[1].parse::<u8>(), c[3].parse::<u8>(), full_year(&c[5])) else {
+            continue;
+        };
+        if &c[2] == "." && c[5].len() == 2 && c[1].len() == 2 && c[3].len() == 2 && a > 31 {
+            continue;
+        }
+        // Day-first as in Europe; month-first only when day-first is impossible.
+        if let Some(date) = make_date(y, b, a).or_else(|| make_date(y, a, b)) {
+            push(DateMatch { date, start: span.0, end: span.1 });
+        }
+    }
+    for c in DAY_MONTH_NAME.captures_iter(line) {
+        let whole = c.get(0).expect("group 0");
+        let (Ok(d), Some(m), Some(y)) = (c[1].parse::<u8>(), month_from_word(&c[2]), full_year(&c[3])) else {
+            continue;
+        };
+        if let Some(date) = make_date(y, m, d) {
+            push(DateMatch { date, start: whole.start(), end: whole.end() });
+        }
+    }
+    for c in MONTH_NAME_DAY.captures_iter(line) {
+        let whole = c.get(0).expect("group 0");
+        let (Some(m), Ok(d), Some(y)) = (month_from_word(&c[1]), c[2].parse::<u8>(), full_year(&c[3])) else {
+            continue;
+        };
+        if let Some(date) = make_date(y, m, d) {
+            push(DateMatch { date, start: whole.start(), end: whole.end() });
+        }
+    }
+    found.sort_by_key(|m| m.start);
+    found
+}
+
+/// Adds calendar months, clamping the day to the end of a shorter month (31 Jan + 1 = 28/29 Feb).
+pub fn add_months(date: Date, months: u32) -> Date {
+    let total = date.year() * 12 + (date.month() as i32 - 1) + months as i32;
+    let (year, month0) = (total.div_euclid(12), total.rem_euclid(12));
+    let month = Month::try_from(month0 as u8 + 1).unwrap_or(Month::December);
+    let day = date.day().min(month.length(year));
+    Date::from_calendar_date(year, month, day).unwrap_or(date)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn first(line: &str) -> Option<Date> {
+        find_dates(line).first().map(|m| m.date)
+    }
+
+    #[test]
+    fn numeric_dates_are_read_day_first() {
+        assert_eq!(first("19/03/2018 1:01:43 PM"), Some(date!(2018 - 03 - 19)));
+        assert_eq!(first("Date: 06-05-18"), Some(date!(2018 - 05 - 06)));
+        assert_eq!(first("Datum vystavení: 12. 3. 2024"), Some(date!(2024 - 03 - 12)));
+        assert_eq!(first("01.02.2024"), Some(date!(2024 - 02 - 01)));
+    }
+
+    #[test]
+    fn month_first_is_used_only_when_day_first_is_impossible() {
+        assert_eq!(first("12/31/2023"), Some(date!(2023 - 12 - 31)));
+    }
+
+    #[test]
+    fn iso_dates_are_read_year_first() {
+        assert_eq!(first("2018-03-19 10:00"), Some(date!(2018 - 03 - 19)));
+    }
+
+    #[test]
+    fn month_names_in_several_languages_are_read() {
+        assert_eq!(first("19 Mar 2018"), Some(date!(2018 - 03 - 19)));
+        assert_eq!(first("Mar 19, 2018"), Some(date!(2018 - 03 - 19)));
+        assert_eq!(first("12. března 2024"), Some(date!(2024 - 03 - 12)));
+        assert_eq!(first("3. Oktober 2023"), Some(date!(2023 - 10 - 03)));
+        assert_eq!(first("le 5 février 2024"), Some(date!(2024 - 02 - 05)));
+        assert_eq!(first("7 maart 2024"), Some(date!(2024 - 03 - 07)));
+        assert_eq!(first("dnia 9 października 2023"), Some(date!(2023 - 10 - 09)));
+    }
+
+    #[test]
+    fn amounts_and_phone_numbers_are_not_dates() {
+        assert_eq!(first("Total 31.80"), None);
+        assert_eq!(first("Tel: 03-5519 0823"), None);
+    }
+
+    #[test]
+    fn adding_months_clamps_to_the_end_of_the_month() {
+        assert_eq!(add_months(date!(2024 - 01 - 31), 1), date!(2024 - 02 - 29));
+        assert_eq!(add_months(date!(2023 - 05 - 10), 24), date!(2025 - 05 - 10));
+    }
+}

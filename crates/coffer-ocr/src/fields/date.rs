@@ -1,0 +1,187 @@
+//! Picks the issue date among all dates in a document (telling it apart from due, delivery,
+//! print and validity dates by their labels) and derives warranty and contract end dates.
+
+use time::Date;
+
+use super::kind::DocumentKind;
+use super::DEFAULT_WARRANTY_MONTHS;
+use crate::dates::{add_months, find_dates};
+use crate::text::{fold, has_word};
+
+const ISSUE: &[&str] = &[
+    "date", "datum", "dated", "issued", "issue date", "invoice date", "datum vystaveni",
+    "vystaveno", "datum vydani", "datum prodeje", "datum nakupu", "datum uctenky",
+    "datum vyhotovenia", "datum vystavenia", "rechnungsdatum", "belegdatum", "ausstellungsdatum",
+    "date de facture", "date facture", "date d'emission", "factuurdatum", "data wystawienia",
+    "data sprzedazy", "data", "tgl", "tarikh",
+];
+const NOT_ISSUE: &[&str] = &[
+    "splatnost", "splatnosti", "due", "payable by", "pay by", "faellig", "fallig", "falligkeit",
+    "zahlbar bis", "echeance", "vervaldatum", "vervaldag", "termin platnosci", "termin zaplaty",
+    "dodani", "dodania", "delivery", "delivered", "lieferdatum", "leistungsdatum", "livraison",
+    "leverdatum", "data dostawy", "duzp", "zdanitelneho", "tisk", "vytisteno", "printed",
+    "gedruckt", "imprime", "valid", "platnost", "platna do", "gultig", "valable", "geldig",
+    "expiry", "expires", "exp", "best before", "spotrebujte", "minimalni trvanlivost",
+    "narozeni", "birth", "order date", "objednavky", "bestelldatum", "period", "obdobi",
+    "from", "od", "until", "to",
+];
+const WARRANTY_END: &[&str] = &[
+    "warranty until", "warranty expires", "warranty end", "zaruka do", "zarucni doba do",
+    "zaruka plati do", "garantie bis", "gewahrleistung bis", "garantie jusqu", "garantie tot",
+    "gwarancja do", "valid until", "platnost do", "platna do", "plati do", "gultig bis",
+    "expiry", "expires", "end date", "konec", "ends on", "termination", "ukonceni",
+    "vyprseni", "do dne", "bis zum",
+];
+const WARRANTY_TERM: &[&str] =
+    &["warranty", "zaruka", "zarucni", "garantie", "gewahrleistung", "gwarancja", "garancia"];
+
+/// The issue date and a confidence.
+pub fn issue_date(lines: &[String]) -> Option<(Date, f32)> {
+    let mut best: Option<(i32, usize, Date)> = None;
+    for (i, line) in lines.iter().enumerate() {
+        let dates = find_dates(line);
+        if dates.is_empty() {
+            continue;
+        }
+        for m in &dates {
+            // The label is the text just before the date on its line (or the previous line).
+            let label = fold(&line[..m.start]);
+            let label = if label.chars().filter(|c| c.is_alphabetic()).count() < 2 && i > 0 {
+                fold(&lines[i - 1])
+            } else {
+                label
+            };
+            let mut score = 0;
+            if ISSUE.iter().any(|w| has_word(&label, w)) {
+                score += 3;
+            }
+            if NOT_ISSUE.iter().any(|w| has_word(&label, w)) {
+                score -= 5;
+            }
+            // Receipts print the sale's time next to its date.
+            if has_time(&line[m.end..]) || has_time(&line[..m.start]) {
+                score += 2;
+            }
+            if best.is_none_or(|(s, _, _)| score > s) {
+                best = Some((score, i, m.date));
+            }
+        }
+    }
+    let (score, _, date) = best?;
+    let confidence = match score {
+        s if s >= 3 => 0.9,
+        s if s >= 0 => 0.7,
+        _ => 0.3,
+    };
+    Some((date, confidence))
+}
+
+fn has_time(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.windows(5).any(|w| {
+        w[0].is_ascii_digit() && w[1].is_ascii_digit() && w[2] == b':' && w[3].is_ascii_digit() && w[4].is_ascii_digit()
+    }) || b.windows(4).any(|w| w[0].is_ascii_digit() && w[1] == b':' && w[2].is_ascii_digit() && w[3].is_ascii_digit())
+}
+
+/// Warranty or contract end: an explicit end date, a stated term in months or years from the
+/// issue date, or for warranties the legal default of 24 months.
+pub fn expiry(lines: &[String], kind: DocumentKind, issued: Option<Date>) -> Option<(Date, f32)> {
+    for (i, line) in lines.iter().enumerate() {
+        let folded = fold(line);
+        if !WARRANTY_END.iter().any(|w| folded.contains(w)) {
+            continue;
+        }
+        let dates = find_dates(line);
+        let date = dates
+            .last()
+            .map(|m| m.date)
+            .or_else(|| lines.get(i + 1).and_then(|n| find_dates(n).first().map(|m| m.date)));
+        if let Some(date) = date.filter(|d| issued.is_none_or(|iss| *d > iss)) {
+            return Some((date, 0.85));
+        }
+    }
+    let issued = issued?;
+    for line in lines {
+        let folded = fold(line);
+        if !WARRANTY_TERM.iter().any(|w| folded.contains(w)) {
+            continue;
+        }
+        if let Some(months) = term_in_months(&folded) {
+            return Some((add_months(issued, months), 0.75));
+        }
+    }
+    (kind == DocumentKind::Warranty || mentions_warranty(lines))
+        .then(|| (add_months(issued, DEFAULT_WARRANTY_MONTHS), 0.4))
+}
+
+fn mentions_warranty(lines: &[String]) -> bool {
+    lines.iter().any(|l| {
+        let f = fold(l);
+        WARRANTY_TERM.iter().any(|w| f.contains(w))
+    })
+}
+
+/// Reads "24 měsíců", "2 roky", "36 months", "2 Jahre", "12 mois", "2 lata" as months.
+fn term_in_months(folded: &str) -> Option<u32> {
+    let words: Vec<&str> = folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    for pair in words.windows(2) {
+        let Ok(n) = pair[0].parse::<u32>() else { continue };
+        let unit = pair[1];
+        if n == 0 || n > 240 {
+            continue;
+        }
+        let is = |prefixes: &[&str]| prefixes.iter().any(|p| unit.starts_with(p));
+        if is(&["mesic", "month", "monat", "mois", "maand", "miesi", "mes"]) {
+            return Some(n);
+        }
+        if is(&["rok", "let", "year", "jahr", "an", "jaar", "lat", "rok"]) && n <= 20 {
+            return Some(n * 12);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines().map(String::from).collect()
+    }
+
+    #[test]
+    fn issue_date_is_told_apart_from_due_and_delivery_dates() {
+        let text = "Datum splatnosti: 14.04.2024\nDatum vystavení: 31.03.2024\nDUZP: 30.03.2024";
+        assert_eq!(issue_date(&lines(text)).map(|d| d.0), Some(date!(2024 - 03 - 31)));
+        let text = "Due date: 2024-05-01\nInvoice date: 2024-04-01";
+        assert_eq!(issue_date(&lines(text)).map(|d| d.0), Some(date!(2024 - 04 - 01)));
+    }
+
+    #[test]
+    fn receipt_date_next_to_a_time_is_preferred() {
+        let text = "Valid 01/01/2020\n19/03/2018 1:01:43 PM";
+        assert_eq!(issue_date(&lines(text)).map(|d| d.0), Some(date!(2018 - 03 - 19)));
+    }
+
+    #[test]
+    fn warranty_defaults_to_twenty_four_months_after_purchase() {
+        let l = lines("Záruční list\nDatum prodeje 10.05.2023");
+        let end = expiry(&l, DocumentKind::Warranty, Some(date!(2023 - 05 - 10)));
+        assert_eq!(end.map(|e| e.0), Some(date!(2025 - 05 - 10)));
+    }
+
+    #[test]
+    fn stated_warranty_term_overrides_the_default() {
+        let l = lines("Záruka 36 měsíců");
+        let end = expiry(&l, DocumentKind::Warranty, Some(date!(2023 - 05 - 10)));
+        assert_eq!(end.map(|e| e.0), Some(date!(2026 - 05 - 10)));
+    }
+
+    #[test]
+    fn explicit_contract_end_date_is_used() {
+        let l = lines("Smlouva se uzavírá na dobu určitou, platnost do 31. 12. 2025");
+        let end = expiry(&l, DocumentKind::Contract, Some(date!(2024 - 01 - 01)));
+        assert_eq!(end.map(|e| e.0), Some(date!(2025 - 12 - 31)));
+    }
+}

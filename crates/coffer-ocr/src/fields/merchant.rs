@@ -1,0 +1,225 @@
+//! Finds the merchant or counterparty: the supplier named after a "supplier" label on invoices,
+//! otherwise the letterhead — the top lines that read like a business name rather than a
+//! document title, an address, a phone number or a tax id.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::text::{DocumentText, fold, has_word};
+
+/// Legal forms that end company names in the markets we serve.
+const LEGAL_FORMS: &[&str] = &[
+    "s.r.o", "s. r. o", "sro", "spol. s r.o", "a.s", "a. s", "k.s", "v.o.s", "z.s", "s.p",
+    "gmbh", "ag", "kg", "ohg", "ug", "e.k", "ltd", "limited", "llc", "inc", "plc", "llp", "corp",
+    "sa", "sas", "sarl", "s.a", "s.a.s", "bv", "b.v", "nv", "n.v", "sp. z o.o", "sp. z o. o",
+    "sp.j", "sdn bhd", "sdn. bhd", "bhd", "s/b", "enterprise", "enterprises", "trading",
+    "restaurant", "restoran", "store", "stores", "mart", "market", "supermarket", "hardware",
+    "pharmacy", "cafe", "bakery", "company", "co", "shop", "hotel", "services", "industries",
+    "marketing", "holdings", "group", "centre", "center",
+];
+/// Words of document titles and boilerplate that are never the merchant.
+const NOT_NAME: &[&str] = &[
+    "tax invoice", "invoice", "receipt", "cash sale", "cash bill", "official receipt",
+    "simplified", "faktura", "danovy doklad", "uctenka", "pokladni doklad", "paragon",
+    "rechnung", "quittung", "kassenbon", "facture", "factuur", "welcome", "vitejte",
+    "willkommen", "bienvenue", "thank you", "dekujeme", "copy", "kopie", "original",
+    "duplicate", "page", "strana", "seite", "date", "datum", "tel", "fax", "phone", "email",
+    "e-mail", "www", "http", "gst", "reg no", "co reg", "company reg", "vat", "dic", "ico",
+    "ust", "tva", "btw", "nip", "iban", "no.", "cashier", "table", "order",
+];
+/// Labels introducing the supplier on invoices.
+const SUPPLIER_LABELS: &[&str] = &[
+    "dodavatel", "prodavajici", "supplier", "seller", "vendor", "from", "verkaufer",
+    "lieferant", "rechnungssteller", "fournisseur", "vendeur", "leverancier", "verkoper",
+    "sprzedawca", "dostawca", "predavajuci", "issued by",
+];
+/// Labels introducing the customer; their block is skipped.
+const CUSTOMER_LABELS: &[&str] = &[
+    "odberatel", "kupujici", "bill to", "billed to", "ship to", "customer", "buyer", "client",
+    "kunde", "rechnungsempfanger", "empfanger", "acheteur", "destinataire", "klant", "afnemer",
+    "nabywca", "odbiorca", "kupujuci",
+];
+const ADDRESS_WORDS: &[&str] = &[
+    "jalan", "jln", "lot", "taman", "street", "st.", "road", "rd", "avenue", "ave", "lane",
+    "ulice", "ul.", "nam.", "namesti", "trida", "strasse", "str.", "platz", "weg", "rue",
+    "boulevard", "straat", "laan", "plein", "aleja", "floor", "suite", "building", "p.o. box",
+];
+
+static POSTCODE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b\d{3}\s?\d{2}\b|\b\d{5}\b|\b\d{4}\s?[A-Z]{2}\b|\b\d{2}-\d{3}\b").unwrap());
+static REG_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\s*[\(\[]?\s*(?:co\.?\s*(?:reg\.?)?\s*(?:no)?\.?\s*)?[A-Z]{0,3}\d[\d\s\-]{4,}[A-Z]?\s*[\)\]]?\s*$").unwrap());
+
+fn letters(s: &str) -> usize {
+    s.chars().filter(|c| c.is_alphabetic()).count()
+}
+
+fn has_legal_form(folded: &str) -> bool {
+    LEGAL_FORMS.iter().any(|w| has_word(folded, w))
+}
+
+/// Removes trailing registration numbers and stray punctuation OCR left around a name.
+fn clean_name(line: &str) -> String {
+    let mut name = line.trim().to_string();
+    if let Some(m) = REG_NUMBER.find(&name) {
+        if m.start() > 0 {
+            name.truncate(m.start());
+        }
+    }
+    let name = name
+        .trim_matches(|c: char| !c.is_alphanumeric() && !matches!(c, '.' | ')' | '&'))
+        .trim();
+    name.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn is_boilerplate(folded: &str) -> bool {
+    NOT_NAME.iter().any(|w| has_word(folded, w))
+}
+
+fn looks_like_address(line: &str, folded: &str) -> bool {
+    ADDRESS_WORDS.iter().any(|w| has_word(folded, w)) || POSTCODE.is_match(line) && line.chars().any(|c| c.is_ascii_digit())
+}
+
+/// Share of alphabetic characters that are upper case.
+fn upper_ratio(s: &str) -> f32 {
+    let (upper, total) = s
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .fold((0, 0), |(u, t), c| (u + usize::from(c.is_uppercase()), t + 1));
+    if total == 0 { 0.0 } else { upper as f32 / total as f32 }
+}
+
+/// A line that could be a business name at all.
+fn plausible_name(line: &str) -> bool {
+    let non_space = line.chars().filter(|c| !c.is_whitespace()).count();
+    let l = letters(line);
+    l >= 3 && non_space > 0 && l as f32 / non_space as f32 >= 0.6
+        && line.split_whitespace().any(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2)
+}
+
+/// The merchant name and a confidence.
+pub fn find(text: &DocumentText) -> Option<(String, f32)> {
+    let lines: Vec<&str> = text.lines.iter().map(|l| l.text.as_str()).collect();
+    let folded: Vec<String> = lines.iter().map(|l| fold(l)).collect();
+
+    if let Some(found) = labelled_supplier(&lines, &folded) {
+        return Some((found, 0.85));
+    }
+
+    let heights: Vec<Option<u32>> = text.lines.iter().map(|l| l.height()).collect();
+    let mut known: Vec<u32> = heights.iter().flatten().copied().collect();
+    known.sort_unstable();
+    let median_height = known.get(known.len() / 2).copied();
+
+    let mut skip_until = 0;
+    let mut best: Option<(f32, usize)> = None;
+    let window = lines.len().min(12);
+    for i in 0..window {
+        if i < skip_until {
+            continue;
+        }
+        let f = &folded[i];
+        if CUSTOMER_LABELS.iter().any(|w| has_word(f, w)) {
+            skip_until = i + 4;
+            continue;
+        }
+        let line = lines[i];
+        if !plausible_name(line) || is_boilerplate(f) || looks_like_address(line, f) {
+            continue;
+        }
+        let mut score = 3.0 - i as f32 * 0.35;
+        if has_legal_form(f) {
+            score += 4.0;
+        }
+        score += upper_ratio(line) * 1.0;
+        if let (Some(h), Some(m)) = (heights[i], median_height) {
+            if m > 0 && h as f32 > 1.25 * m as f32 {
+                score += 1.5;
+            }
+        }
+        if letters(line) < 5 {
+            score -= 2.0;
+        }
+        if best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, i));
+        }
+    }
+    let (score, i) = best?;
+    let mut name = clean_name(lines[i]);
+    // A name broken over two lines: "HARDWARE &" / "ELECTRICAL", or a first line that
+    // continues with the legal form on the next.
+    if let Some(next) = lines.get(i + 1) {
+        let next_f = &folded[i + 1];
+        let dangling = name.ends_with('&') || name.ends_with('-') || fold(&name).ends_with(" and");
+        let legal_next = !has_legal_form(&folded[i])
+            && has_legal_form(next_f)
+            && letters(next) <= 25
+            && !looks_like_address(next, next_f)
+            && !is_boilerplate(next_f);
+        if (dangling || legal_next) && plausible_name(next) {
+            name = format!("{} {}", name, clean_name(next));
+        }
+    }
+    if letters(&name) < 2 {
+        return None;
+    }
+    let confidence = (0.3 + score * 0.07).clamp(0.2, 0.9);
+    Some((name, confidence))
+}
+
+/// "Dodavatel: Firma s.r.o." or "Supplier" on one line and the name on the next.
+fn labelled_supplier(lines: &[&str], folded: &[String]) -> Option<String> {
+    for (i, f) in folded.iter().enumerate() {
+        let Some(label) = SUPPLIER_LABELS.iter().find(|w| has_word(f, w)) else { continue };
+        // Text after the label on the same line, when it reads like a name.
+        if let Some(pos) = f.find(label) {
+            let after_char = f[..pos + label.len()].chars().count();
+            let rest: String = lines[i].chars().skip(after_char).collect();
+            let rest = rest.trim_start_matches(|c: char| c == ':' || c.is_whitespace());
+            if plausible_name(rest) && !is_boilerplate(&fold(rest)) {
+                return Some(clean_name(rest));
+            }
+        }
+        for j in i + 1..(i + 3).min(lines.len()) {
+            let fj = &folded[j];
+            if plausible_name(lines[j]) && !is_boilerplate(fj) && !looks_like_address(lines[j], fj) {
+                return Some(clean_name(lines[j]));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn merchant(text: &str) -> Option<String> {
+        find(&DocumentText::from_plain(text)).map(|m| m.0)
+    }
+
+    #[test]
+    fn letterhead_with_a_legal_form_is_the_merchant() {
+        let text = "BOON SENG PAPER SDN BHD (1248717-W)\n12, JALAN BUNGA TANJUNG,\nTel: 03-55190823\nTax Invoice";
+        assert_eq!(merchant(text).as_deref(), Some("BOON SENG PAPER SDN BHD"));
+    }
+
+    #[test]
+    fn document_titles_and_addresses_are_skipped() {
+        let text = "TAX INVOICE\nKEDAI PAPAN YEW CHUAN\nLOT 276 JALAN BANTING\n43800 DENGKIL";
+        assert_eq!(merchant(text).as_deref(), Some("KEDAI PAPAN YEW CHUAN"));
+    }
+
+    #[test]
+    fn supplier_label_wins_over_the_customer_block() {
+        let text = "FAKTURA 2024001\nOdběratel:\nZákazník a.s.\nDodavatel:\nNovák Trade s.r.o.\nHlavní 12";
+        assert_eq!(merchant(text).as_deref(), Some("Novák Trade s.r.o."));
+    }
+
+    #[test]
+    fn name_broken_after_an_ampersand_is_joined() {
+        let text = "HOME MASTER HARDWARE &\nELECTRICAL\nNO.113G, JALAN SETIA";
+        assert_eq!(merchant(text).as_deref(), Some("HOME MASTER HARDWARE & ELECTRICAL"));
+    }
+}

@@ -1,0 +1,251 @@
+#![forbid(unsafe_code)]
+//! Coffer's OCR and field extraction: local Tesseract, PDF text and raster, QR payment codes,
+//! ISDOC invoices and opt-in remote vision models, all ending in the same field extractor.
+
+pub mod dates;
+mod error;
+pub mod fields;
+mod isdoc;
+mod local;
+pub mod money;
+mod pdf;
+pub mod preprocess;
+mod qr;
+pub mod text;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::Serialize;
+
+pub use error::OcrError;
+pub use fields::{CompanyIds, Confidence, DocumentKind, Fields, PaymentMethod, VatLine, extract_fields};
+pub use money::{Cents, Currency, Money};
+pub use qr::{SpdPayment, parse_spd};
+pub use text::DocumentText;
+
+/// Tesseract languages used unless the user picks others (SPEC §4).
+pub const DEFAULT_LANGUAGES: &str = "ces+eng+deu";
+/// Files above this size are refused before they are read.
+pub const MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
+
+/// How to extract.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExtractOptions {
+    /// Tesseract language codes joined by `+`, e.g. `ces+eng+deu`.
+    pub languages: String,
+}
+
+impl Default for ExtractOptions {
+    fn default() -> Self {
+        ExtractOptions { languages: DEFAULT_LANGUAGES.to_string() }
+    }
+}
+
+/// Where the text and fields came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// Local Tesseract OCR of an image.
+    Ocr,
+    /// The text layer of a PDF.
+    PdfText,
+    /// Local OCR of a scanned PDF's rasterised pages.
+    PdfOcr,
+    /// An ISDOC invoice (exact structured data).
+    Isdoc,
+    /// A plain text file.
+    Text,
+    /// A remote vision model the user chose.
+    Remote,
+}
+
+/// The result for one document: fields with confidences, the recognised text with word boxes,
+/// and any exact payment data from a QR code. Nothing is confirmed by a person yet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Extraction {
+    pub source: Source,
+    pub fields: Fields,
+    pub payment_code: Option<SpdPayment>,
+    pub text: DocumentText,
+    /// Tesseract's mean word confidence (0–100) when local OCR ran.
+    pub ocr_confidence: Option<f32>,
+}
+
+impl Extraction {
+    /// Builds an extraction from text alone (used for text sources and remote OCR text).
+    pub fn from_text(source: Source, text: DocumentText) -> Extraction {
+        Extraction { source, fields: extract_fields(&text), payment_code: None, text, ocr_confidence: None }
+    }
+
+    /// Exact data from a payment QR code replaces what OCR guessed.
+    fn apply_payment_code(&mut self, spd: SpdPayment) {
+        if let Some(amount) = spd.amount {
+            let currency = spd.currency.or(self.fields.currency());
+            self.fields.total = Some(Money { amount, currency });
+            self.fields.confidence.total = 1.0;
+            self.fields.confidence.currency = if currency.is_some() { 1.0 } else { 0.0 };
+        }
+        if self.fields.merchant.is_none() {
+            if let Some(name) = &spd.recipient {
+                self.fields.merchant = Some(name.clone());
+                self.fields.confidence.merchant = 0.9;
+            }
+        }
+        self.payment_code = Some(spd);
+    }
+}
+
+/// The JSON shape of `coffer extract` (and of the stored fields): `file` is added by callers.
+impl Serialize for Extraction {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let f = &self.fields;
+        let mut st = s.serialize_struct("Extraction", 13)?;
+        st.serialize_field("kind", &f.kind)?;
+        st.serialize_field("merchant", &f.merchant)?;
+        st.serialize_field("date", &f.date.map(|d| d.to_string()))?;
+        st.serialize_field("total", &f.total.map(|t| t.amount))?;
+        st.serialize_field("currency", &f.currency())?;
+        st.serialize_field("vat", &f.vat)?;
+        st.serialize_field("ids", &f.ids)?;
+        st.serialize_field("payment", &f.payment)?;
+        st.serialize_field("expiry", &f.expiry.map(|d| d.to_string()))?;
+        st.serialize_field("payment_code", &self.payment_code)?;
+        st.serialize_field("source", &self.source)?;
+        st.serialize_field("confidence", &f.confidence)?;
+        st.serialize_field("confirmed", &false)?;
+        st.end()
+    }
+}
+
+/// Reads and extracts one file.
+pub fn extract_path(path: &Path, options: &ExtractOptions) -> Result<Extraction, OcrError> {
+    let read_error = |source| OcrError::Read { path: path.to_path_buf(), source };
+    let size = std::fs::metadata(path).map_err(read_error)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(OcrError::TooLarge { size, limit: MAX_FILE_BYTES });
+    }
+    let bytes = std::fs::read(path).map_err(read_error)?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    extract_bytes(&bytes, &name, options)
+}
+
+/// Extracts a document held in memory; `file_name` only helps recognise plain text files.
+pub fn extract_bytes(bytes: &[u8], file_name: &str, options: &ExtractOptions) -> Result<Extraction, OcrError> {
+    if bytes.is_empty() {
+        return Err(OcrError::Empty);
+    }
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(OcrError::TooLarge { size: bytes.len() as u64, limit: MAX_FILE_BYTES });
+    }
+    let head = &bytes[..bytes.len().min(1024)];
+    if head.windows(5).any(|w| w == b"%PDF-") {
+        return extract_pdf(bytes, options);
+    }
+    if isdoc::looks_like_isdoc(bytes) {
+        let fields = isdoc::parse(bytes)?;
+        return Ok(Extraction { source: Source::Isdoc, fields, payment_code: None, text: DocumentText::default(), ocr_confidence: None });
+    }
+    if image::guess_format(bytes).is_ok() {
+        let image = preprocess::decode(bytes)?;
+        return extract_image(&image, options, Source::Ocr);
+    }
+    let lower = file_name.to_lowercase();
+    if lower.ends_with(".txt") {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            return Ok(Extraction::from_text(Source::Text, DocumentText::from_plain(text)));
+        }
+    }
+    let what = Path::new(&lower).extension().map_or_else(|| "unknown content".to_string(), |e| format!(".{}", e.to_string_lossy()));
+    Err(OcrError::Unsupported { what })
+}
+
+fn extract_image(image: &image::DynamicImage, options: &ExtractOptions, source: Source) -> Result<Extraction, OcrError> {
+    let gray = preprocess::to_ocr_gray(image);
+    let payment_code = qr::find_spd(&gray);
+    let binary = preprocess::binarise(&gray);
+    let tall = binary.height() as f32 > 1.3 * binary.width() as f32;
+    let page = local::recognize_upright(&binary, &options.languages, tall)?;
+    let mut extraction = Extraction::from_text(source, page.text);
+    extraction.ocr_confidence = Some(page.confidence);
+    if let Some(spd) = payment_code {
+        extraction.apply_payment_code(spd);
+    }
+    Ok(extraction)
+}
+
+fn extract_pdf(bytes: &[u8], options: &ExtractOptions) -> Result<Extraction, OcrError> {
+    let tool_error = |e: std::io::Error| OcrError::Tool { program: "tempfile", reason: e.to_string() };
+    let dir = tempfile::tempdir().map_err(tool_error)?;
+    let path = dir.path().join("document.pdf");
+    std::fs::write(&path, bytes).map_err(tool_error)?;
+    let pages = pdf::page_count(&path)?;
+
+    let layer = pdf::text_layer(&path)?;
+    let text = DocumentText::from_plain(&layer);
+    if let Some(isdoc_bytes) = pdf::isdoc_attachments(&path, dir.path())?.first() {
+        let fields = isdoc::parse(isdoc_bytes)?;
+        return Ok(Extraction { source: Source::Isdoc, fields, payment_code: None, text, ocr_confidence: None });
+    }
+    if pdf::has_real_text(&layer, pages) {
+        return Ok(Extraction::from_text(Source::PdfText, text));
+    }
+    let mut all = DocumentText::default();
+    let mut payment_code = None;
+    let mut confidences = Vec::new();
+    for page in 1..=pages {
+        let png = pdf::rasterise_page(&path, page, dir.path())?;
+        let image = preprocess::decode(&png)?;
+        let one = extract_image(&image, options, Source::PdfOcr)?;
+        payment_code = payment_code.or(one.payment_code);
+        confidences.extend(one.ocr_confidence);
+        all.append(one.text);
+    }
+    let mut extraction = Extraction::from_text(Source::PdfOcr, all);
+    extraction.ocr_confidence = (!confidences.is_empty()).then(|| confidences.iter().sum::<f32>() / confidences.len() as f32);
+    if let Some(spd) = payment_code {
+        extraction.apply_payment_code(spd);
+    }
+    Ok(extraction)
+}
+
+/// Checks the OCR languages once, so a batch fails fast with one clear error.
+pub fn check_languages(languages: &str) -> Result<(), OcrError> {
+    local::check_languages(languages)
+}
+
+/// Extracts many files on `workers` threads; results come back in input order.
+/// `progress(done, total)` is called after each file.
+pub fn extract_many(
+    paths: &[PathBuf],
+    options: &ExtractOptions,
+    workers: usize,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Vec<Result<Extraction, OcrError>> {
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let results: Vec<Mutex<Option<Result<Extraction, OcrError>>>> = paths.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers.clamp(1, paths.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(path) = paths.get(i) else { break };
+                    let result = extract_path(path, options);
+                    *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+                    progress(done.fetch_add(1, Ordering::SeqCst) + 1, paths.len());
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(|| Err(OcrError::Recognition { reason: "worker stopped".into() }))
+        })
+        .collect()
+}

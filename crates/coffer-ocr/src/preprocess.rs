@@ -1,0 +1,158 @@
+//! Image preparation before OCR: bounded decoding (dimensions checked before any pixel is
+//! decoded), EXIF orientation, grayscale, scaling to about 300 DPI, and adaptive binarisation.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, GrayImage, ImageDecoder, ImageReader, Luma};
+
+use crate::error::OcrError;
+
+/// Images above this many pixels are refused before decoding (a 200 MP photo would need
+/// gigabytes); 60 MP covers an A4 page scanned at 600 DPI.
+pub const MAX_PIXELS: u64 = 60_000_000;
+/// Upper bound on what the decoder may allocate, whatever the header claims.
+const MAX_DECODE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Decodes an image, refusing oversized ones first, and turns it upright per its EXIF tag.
+pub fn decode(bytes: &[u8]) -> Result<DynamicImage, OcrError> {
+    let reader = || -> Result<ImageReader<Cursor<&[u8]>>, OcrError> {
+        let mut r = ImageReader::new(Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| OcrError::BadImage { reason: e.to_string() })?;
+        let mut limits = image::Limits::default();
+        limits.max_alloc = Some(MAX_DECODE_BYTES);
+        r.limits(limits);
+        Ok(r)
+    };
+    let (width, height) = reader()?
+        .into_dimensions()
+        .map_err(|e| OcrError::BadImage { reason: e.to_string() })?;
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > MAX_PIXELS {
+        return Err(OcrError::ImageTooLarge {
+            width,
+            height,
+            megapixels: pixels / 1_000_000,
+            limit: MAX_PIXELS / 1_000_000,
+        });
+    }
+    let mut decoder = reader()?
+        .into_decoder()
+        .map_err(|e| OcrError::BadImage { reason: e.to_string() })?;
+    let orientation = decoder.orientation().ok();
+    let mut image =
+        DynamicImage::from_decoder(decoder).map_err(|e| OcrError::BadImage { reason: e.to_string() })?;
+    if let Some(o) = orientation {
+        image.apply_orientation(o);
+    }
+    Ok(image)
+}
+
+/// Scale factor that brings the page to roughly 300 DPI. Photos and scans carry no reliable
+/// DPI, so the physical width is inferred from the shape: tall narrow images are till receipts
+/// (about 80 mm wide), everything else a page (about 210 mm wide).
+pub fn scale_for_300_dpi(width: u32, height: u32) -> f32 {
+    let is_receipt = height as f32 > 1.3 * width as f32 && width < 1800;
+    let target = if is_receipt { 1200.0 } else { 2480.0 };
+    let factor = target / width.max(1) as f32;
+    // Only fix clear mismatches: upscaling beyond 2.5× invents detail, and downscaling is
+    // only worth it when the image is far larger than needed.
+    if factor > 1.15 {
+        factor.min(2.5)
+    } else if factor < 0.6 {
+        factor.max(0.6)
+    } else {
+        1.0
+    }
+}
+
+/// Grayscale and scale the image for Tesseract.
+pub fn to_ocr_gray(image: &DynamicImage) -> GrayImage {
+    let gray = image.to_luma8();
+    let factor = scale_for_300_dpi(gray.width(), gray.height());
+    if (factor - 1.0).abs() < f32::EPSILON {
+        return gray;
+    }
+    let w = ((gray.width() as f32 * factor).round() as u32).max(1);
+    let h = ((gray.height() as f32 * factor).round() as u32).max(1);
+    let filter = if factor > 1.0 {
+        image::imageops::FilterType::CatmullRom
+    } else {
+        image::imageops::FilterType::Triangle
+    };
+    image::imageops::resize(&gray, w, h, filter)
+}
+
+/// Adaptive (Sauvola) binarisation over integral images: each pixel is compared with the
+/// mean and spread of its neighbourhood, which copes with shadows and uneven lighting that a
+/// single global threshold turns into black blotches.
+pub fn binarise(gray: &GrayImage) -> GrayImage {
+    let (w, h) = (gray.width() as usize, gray.height() as usize);
+    if w == 0 || h == 0 {
+        return gray.clone();
+    }
+    let stride = w + 1;
+    let mut sum = vec![0u64; stride * (h + 1)];
+    let mut sq = vec![0u64; stride * (h + 1)];
+    for y in 0..h {
+        let (mut row_sum, mut row_sq) = (0u64, 0u64);
+        for x in 0..w {
+            let v = u64::from(gray.get_pixel(x as u32, y as u32).0[0]);
+            row_sum += v;
+            row_sq += v * v;
+            sum[(y + 1) * stride + x + 1] = sum[y * stride + x + 1] + row_sum;
+            sq[(y + 1) * stride + x + 1] = sq[y * stride + x + 1] + row_sq;
+        }
+    }
+    let radius = (w.min(h) / 40).clamp(8, 40);
+    let (k, r) = (0.2f64, 128.0f64);
+    let mut out = GrayImage::new(w as u32, h as u32);
+    for y in 0..h {
+        let (y0, y1) = (y.saturating_sub(radius), (y + radius + 1).min(h));
+        for x in 0..w {
+            let (x0, x1) = (x.saturating_sub(radius), (x + radius + 1).min(w));
+            let n = ((y1 - y0) * (x1 - x0)) as f64;
+            let area = |t: &[u64]| (t[y1 * stride + x1] + t[y0 * stride + x0] - t[y0 * stride + x1] - t[y1 * stride + x0]) as f64;
+            let mean = area(&sum) / n;
+            let var = (area(&sq) / n - mean * mean).max(0.0);
+            let threshold = mean * (1.0 + k * (var.sqrt() / r - 1.0));
+            let v = f64::from(gray.get_pixel(x as u32, y as u32).0[0]);
+            out.put_pixel(x as u32, y as u32, Luma([if v > threshold { 255 } else { 0 }]));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn narrow_receipt_scans_are_upscaled_and_pages_left_alone() {
+        assert!(scale_for_300_dpi(600, 1500) > 1.9);
+        assert_eq!(scale_for_300_dpi(2480, 3508), 1.0);
+        assert!(scale_for_300_dpi(6000, 8000) < 1.0);
+    }
+
+    #[test]
+    fn oversized_images_are_refused_before_decoding() {
+        // A valid PNG header claiming 20000×10000 pixels, without pixel data.
+        let mut png = Vec::new();
+        png.extend_from_slice(b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR");
+        png.extend_from_slice(&20_000u32.to_be_bytes());
+        png.extend_from_slice(&10_000u32.to_be_bytes());
+        png.extend_from_slice(&[8, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert!(matches!(decode(&png), Err(OcrError::ImageTooLarge { .. })));
+    }
+
+    #[test]
+    fn binarisation_separates_dark_text_from_a_shaded_background() {
+        let img = GrayImage::from_fn(100, 100, |x, y| {
+            let background = 120 + (x as u8) / 2; // uneven lighting
+            Luma([if (40..60).contains(&y) && x % 10 < 5 { 20 } else { background }])
+        });
+        let bin = binarise(&img);
+        assert_eq!(bin.get_pixel(42, 50).0[0], 0);
+        assert_eq!(bin.get_pixel(10, 10).0[0], 255);
+    }
+}

@@ -1,0 +1,130 @@
+//! The recognised text of a document as lines with optional word boxes, the common input of
+//! the field extractor whatever produced it (Tesseract, a PDF's text layer, a remote model).
+
+use serde::{Deserialize, Serialize};
+
+/// One recognised word with its box in page pixels and Tesseract's confidence (0–100).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Word {
+    pub text: String,
+    pub left: u32,
+    pub top: u32,
+    pub width: u32,
+    pub height: u32,
+    pub confidence: f32,
+}
+
+/// One line of text; `words` is empty when the source had no geometry (PDF text, remote OCR).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Line {
+    pub text: String,
+    pub words: Vec<Word>,
+}
+
+impl Line {
+    pub fn plain(text: impl Into<String>) -> Line {
+        Line { text: text.into(), words: Vec::new() }
+    }
+
+    /// Median word height in pixels, when the line has boxes.
+    pub fn height(&self) -> Option<u32> {
+        let mut heights: Vec<u32> = self
+            .words
+            .iter()
+            .filter(|w| w.text.chars().any(char::is_alphanumeric))
+            .map(|w| w.height)
+            .collect();
+        heights.sort_unstable();
+        heights.get(heights.len() / 2).copied()
+    }
+}
+
+/// The text of a whole document, pages concatenated in reading order.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DocumentText {
+    pub lines: Vec<Line>,
+}
+
+impl DocumentText {
+    /// Splits plain text into lines, dropping blank ones.
+    pub fn from_plain(text: &str) -> DocumentText {
+        DocumentText {
+            lines: text
+                .lines()
+                .map(str::trim_end)
+                .filter(|l| !l.trim().is_empty())
+                .map(Line::plain)
+                .collect(),
+        }
+    }
+
+    pub fn append(&mut self, other: DocumentText) {
+        self.lines.extend(other.lines);
+    }
+
+    pub fn to_plain(&self) -> String {
+        let mut out = String::new();
+        for line in &self.lines {
+            out.push_str(&line.text);
+            out.push('\n');
+        }
+        out
+    }
+
+    pub fn is_blank(&self) -> bool {
+        self.lines.iter().all(|l| l.text.trim().is_empty())
+    }
+}
+
+/// Lower-cases and strips the diacritics of the languages we serve, so keywords match text
+/// that OCR read without accents (`K uhrade` for `K úhradě`).
+pub fn fold(text: &str) -> String {
+    text.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ä' | 'ą' | 'ã' | 'å' => 'a',
+            'č' | 'ć' | 'ç' => 'c',
+            'ď' => 'd',
+            'é' | 'ě' | 'è' | 'ê' | 'ë' | 'ę' => 'e',
+            'í' | 'î' | 'ï' | 'ì' => 'i',
+            'ĺ' | 'ľ' | 'ł' => 'l',
+            'ň' | 'ń' | 'ñ' => 'n',
+            'ó' | 'ô' | 'ö' | 'ò' | 'õ' | 'ő' => 'o',
+            'ř' | 'ŕ' => 'r',
+            'š' | 'ś' => 's',
+            'ť' => 't',
+            'ú' | 'ů' | 'ü' | 'ù' | 'û' | 'ű' => 'u',
+            'ý' | 'ÿ' => 'y',
+            'ž' | 'ź' | 'ż' => 'z',
+            'ß' => 's',
+            other => other,
+        })
+        .collect()
+}
+
+/// True when `needle` occurs in `folded` starting and ending at word boundaries.
+pub fn has_word(folded: &str, needle: &str) -> bool {
+    folded.match_indices(needle).any(|(i, _)| {
+        let before = folded[..i].chars().next_back();
+        let after = folded[i + needle.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_strips_czech_and_german_accents() {
+        assert_eq!(fold("K ÚHRADĚ"), "k uhrade");
+        assert_eq!(fold("Straße Größe"), "strase grose");
+    }
+
+    #[test]
+    fn whole_words_do_not_match_inside_longer_words() {
+        assert!(has_word("total 12.00", "total"));
+        assert!(!has_word("subtotal 12.00", "total"));
+        assert!(has_word("celkem k uhrade:", "k uhrade"));
+    }
+}
