@@ -10,6 +10,7 @@ PACKAGES=(
   libtesseract-dev libleptonica-dev
   poppler-utils age argon2 openssl
   imagemagick fonts-dejavu-core
+  postgresql-15 redis-server
 )
 
 missing=()

@@ -1,0 +1,104 @@
+//! Route paths. Path parameters are shown as `{name}`; the helper functions fill them in.
+//! "Authenticated" means `Authorization: Bearer <access token>`; without a valid one the answer
+//! is `401` with `invalid_token`, `token_expired` or `session_revoked`.
+
+use uuid::Uuid;
+
+/// `GET`: liveness, `200` [`crate::Health`] while the process runs.
+pub const HEALTHZ: &str = "/healthz";
+/// `GET`: readiness, `200` [`crate::Health`] when the database and blob store answer,
+/// `503 unavailable` otherwise.
+pub const READYZ: &str = "/readyz";
+
+/// `POST` [`crate::RegisterStartRequest`] → [`crate::RegisterStartResponse`].
+pub const REGISTER_START: &str = "/v1/auth/register/start";
+/// `POST` [`crate::RegisterFinishRequest`] → `201`.
+pub const REGISTER_FINISH: &str = "/v1/auth/register/finish";
+/// `POST` [`crate::LoginStartRequest`] → [`crate::LoginStartResponse`]; rate limited per
+/// account and per client IP (`429 rate_limited`).
+pub const LOGIN_START: &str = "/v1/auth/login/start";
+/// `POST` [`crate::LoginFinishRequest`] → [`crate::LoginFinishResponse`] or
+/// `401 invalid_credentials` (wrong password, unknown account, replayed or expired attempt).
+pub const LOGIN_FINISH: &str = "/v1/auth/login/finish";
+/// `POST` [`crate::LoginTotpRequest`] → [`crate::LoginFinishResponse::Ok`] or
+/// `401 invalid_totp` (the token stays usable for another try until it expires).
+pub const LOGIN_TOTP: &str = "/v1/auth/login/totp";
+/// `POST` [`crate::RefreshRequest`] → [`crate::TokenPair`].
+pub const AUTH_REFRESH: &str = "/v1/auth/refresh";
+/// `POST`, authenticated → `204`: ends this device's session.
+pub const LOGOUT: &str = "/v1/auth/logout";
+/// `POST`, authenticated → `204`: ends every session of the account, this one included.
+pub const LOGOUT_ALL: &str = "/v1/auth/logout-all";
+
+/// Authenticated. `GET` → [`crate::AccountInfo`]; `DELETE` [`crate::DeleteAccountRequest`] →
+/// `204`.
+pub const ACCOUNT: &str = "/v1/account";
+/// Authenticated. `GET` → [`crate::WrappedKeys`]; `PUT` [`crate::WrappedKeys`] → `204` (e.g.
+/// after a KDF change; the OPAQUE record is unchanged).
+pub const ACCOUNT_KEYS: &str = "/v1/account/keys";
+/// Authenticated `POST` [`crate::PasswordChangeStartRequest`] →
+/// [`crate::RegisterStartResponse`].
+pub const PASSWORD_START: &str = "/v1/account/password/start";
+/// Authenticated `POST` [`crate::PasswordChangeFinishRequest`] → `204`; other devices are
+/// logged out.
+pub const PASSWORD_FINISH: &str = "/v1/account/password/finish";
+/// Authenticated `POST` (no body) → [`crate::TotpSetupResponse`].
+pub const TOTP_SETUP: &str = "/v1/account/totp/setup";
+/// Authenticated `POST` [`crate::TotpCodeRequest`] → [`crate::TotpEnabledResponse`].
+pub const TOTP_ENABLE: &str = "/v1/account/totp/enable";
+/// Authenticated `POST` [`crate::TotpCodeRequest`] → `204`.
+pub const TOTP_DISABLE: &str = "/v1/account/totp/disable";
+/// Authenticated `GET` → [`crate::SecurityEventList`].
+pub const SECURITY_EVENTS: &str = "/v1/account/security-events";
+/// Authenticated `GET` → `application/x-tar` archive of everything the server holds for the
+/// account: `manifest.json` (account, technical metadata of every item and tombstone,
+/// security events), `keys.json` ([`crate::WrappedKeys`]), `items/<id>.envelope`,
+/// `blobs/<sha256>`. All of it is ciphertext or technical metadata.
+pub const ACCOUNT_EXPORT: &str = "/v1/account/export";
+
+/// Authenticated `GET` → [`crate::DeviceList`].
+pub const DEVICES: &str = "/v1/devices";
+/// Authenticated `DELETE` → `204`: revokes that device's session (`404` if not this
+/// account's).
+pub const DEVICE: &str = "/v1/devices/{device_id}";
+
+/// Authenticated `GET ?since=&limit=` → [`crate::ChangesPage`]; `410 cursor_expired`.
+pub const CHANGES: &str = "/v1/changes";
+/// Authenticated `GET` → `text/event-stream` of [`crate::ChangeNudge`] (`event: changed`).
+pub const EVENTS: &str = "/v1/events";
+/// Authenticated. `GET` → [`crate::Item`] (`404` if not this account's); `PUT`
+/// [`crate::ItemWrite`] → [`crate::Item`]; `DELETE` with `If-Match: "<revision>"` → the
+/// tombstone [`crate::Item`].
+pub const ITEM: &str = "/v1/items/{item_id}";
+
+/// Authenticated `POST` [`crate::CreateUploadRequest`] → [`crate::UploadStatus`].
+pub const UPLOADS: &str = "/v1/uploads";
+/// Authenticated. `GET` → [`crate::UploadStatus`]; `PUT ?offset=<n>` with the chunk bytes →
+/// [`crate::UploadStatus`] (`409 upload_offset_mismatch` with `expected_offset`).
+pub const UPLOAD: &str = "/v1/uploads/{upload_id}";
+/// Authenticated `POST` (no body) → [`crate::UploadStatus`] with `complete: true`, or
+/// `422 checksum_mismatch` (the upload is discarded; start again) / `422 upload_incomplete`.
+pub const UPLOAD_COMPLETE: &str = "/v1/uploads/{upload_id}/complete";
+/// Authenticated `GET` → the blob's bytes (`application/octet-stream`), `404` if this account
+/// has no such blob.
+pub const BLOB: &str = "/v1/blobs/{sha256}";
+
+pub fn device(device_id: Uuid) -> String {
+    format!("/v1/devices/{device_id}")
+}
+
+pub fn item(item_id: Uuid) -> String {
+    format!("/v1/items/{item_id}")
+}
+
+pub fn upload(upload_id: Uuid) -> String {
+    format!("/v1/uploads/{upload_id}")
+}
+
+pub fn upload_complete(upload_id: Uuid) -> String {
+    format!("/v1/uploads/{upload_id}/complete")
+}
+
+pub fn blob(sha256: &str) -> String {
+    format!("/v1/blobs/{sha256}")
+}

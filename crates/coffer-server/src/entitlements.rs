@@ -1,0 +1,47 @@
+//! The seam where plans plug in: every item write, item read, blob read and export asks the
+//! [`Entitlements`] first. Today every account may do everything ([`Unlimited`]); plans, monthly
+//! limits and the downgrade grace period (locked items are not downloadable, editable or
+//! exportable) implement this trait with the same injected clock.
+
+use crate::error::ApiResult;
+use async_trait::async_trait;
+use coffer_api::ItemMeta;
+use uuid::Uuid;
+
+/// What an account is about to do.
+#[derive(Debug, Clone, Copy)]
+pub enum Action<'a> {
+    /// Create (`existing == false`) or overwrite an item.
+    WriteItem {
+        item_id: Uuid,
+        meta: &'a ItemMeta,
+        existing: bool,
+    },
+    DeleteItem {
+        item_id: Uuid,
+    },
+    ReadItem {
+        item_id: Uuid,
+    },
+    ReadBlob {
+        sha256: &'a str,
+    },
+    Export,
+}
+
+#[async_trait]
+pub trait Entitlements: Send + Sync + 'static {
+    /// `Ok` to go ahead, or an `ApiError` (e.g. `403 forbidden`) to refuse.
+    async fn authorize(&self, account: Uuid, action: Action<'_>) -> ApiResult<()>;
+}
+
+/// No limits: a self-hosted server, and the default until plans exist.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Unlimited;
+
+#[async_trait]
+impl Entitlements for Unlimited {
+    async fn authorize(&self, _account: Uuid, _action: Action<'_>) -> ApiResult<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,572 @@
+//! The HTTP layer: routes, extractors that turn every malformed input into a structured 4xx,
+//! and thin handlers (parse, authorise, call the service, serialise).
+
+use crate::app::App;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::items::Precondition;
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use coffer_api::{
+    API_VERSION, API_VERSION_HEADER, AccountInfo, ChangeNudge, ChangesPage, CreateUploadRequest,
+    DeleteAccountRequest, DeviceList, ErrorCode, Health, IDEMPOTENCY_KEY, Item, ItemWrite,
+    LoginFinishRequest, LoginFinishResponse, LoginStartRequest, LoginStartResponse,
+    LoginTotpRequest, MAX_CHUNK_BYTES, MAX_JSON_BODY, PasswordChangeFinishRequest,
+    PasswordChangeStartRequest, RefreshRequest, RegisterFinishRequest, RegisterStartRequest,
+    RegisterStartResponse, SecurityEventList, TokenPair, TotpCodeRequest, TotpEnabledResponse,
+    TotpSetupResponse, UploadStatus, WrappedKeys, routes,
+};
+use serde::Deserialize;
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+type AppState = State<Arc<App>>;
+
+// ---------------------------------------------------------------------------------------
+// Extractors with structured rejections
+// ---------------------------------------------------------------------------------------
+
+fn body_rejection(status: StatusCode, what: &'static str) -> ApiError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            "The request body is larger than this route accepts.",
+        )
+    } else {
+        ApiError::malformed(what)
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        match r {
+            JsonRejection::JsonDataError(e) => {
+                // Which field is wrong helps the client author and reveals nothing.
+                ApiError::malformed(format!("The JSON body does not fit: {}", e.body_text()))
+            }
+            other => body_rejection(
+                other.status(),
+                "The body must be JSON with Content-Type: application/json.",
+            ),
+        }
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(r: BytesRejection) -> Self {
+        body_rejection(
+            r.status(),
+            "The body could not be read completely (check Content-Length).",
+        )
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(_: PathRejection) -> Self {
+        ApiError::not_found()
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(_: QueryRejection) -> Self {
+        ApiError::malformed("The query string is not valid.")
+    }
+}
+
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+struct ApiJson<T>(T);
+
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+struct ApiPath<T>(T);
+
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+struct ApiQuery<T>(T);
+
+struct RawBody(bytes::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        bytes::Bytes::from_request(req, state)
+            .await
+            .map(RawBody)
+            .map_err(ApiError::from)
+    }
+}
+
+impl FromRequestParts<Arc<App>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(ApiError::invalid_token)?;
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .ok_or_else(ApiError::invalid_token)?;
+        app.authenticate(token.trim()).await
+    }
+}
+
+/// The client's address for rate limits: the socket peer, or the first `X-Forwarded-For`
+/// entry when the server is configured to sit behind a trusted proxy.
+struct ClientIp(IpAddr);
+
+impl FromRequestParts<Arc<App>> for ClientIp {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Infallible> {
+        if app.trust_forwarded_for {
+            let forwarded = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.trim().parse::<IpAddr>().ok());
+            if let Some(ip) = forwarded {
+                return Ok(ClientIp(ip));
+            }
+        }
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        Ok(ClientIp(peer))
+    }
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> ApiResult<Option<&'a str>> {
+    headers
+        .get(name)
+        .map(|v| {
+            v.to_str()
+                .map_err(|_| ApiError::invalid(format!("The {name} header is not valid text.")))
+        })
+        .transpose()
+}
+
+fn precondition(headers: &HeaderMap) -> ApiResult<Precondition> {
+    Precondition::from_headers(
+        header_str(headers, "if-match")?,
+        header_str(headers, "if-none-match")?,
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Router
+// ---------------------------------------------------------------------------------------
+
+pub fn router(app: Arc<App>) -> Router {
+    let chunk_route = put(put_chunk)
+        .get(upload_status)
+        .layer(DefaultBodyLimit::max(MAX_CHUNK_BYTES));
+    Router::new()
+        .route(routes::HEALTHZ, get(healthz))
+        .route(routes::READYZ, get(readyz))
+        .route(routes::REGISTER_START, post(register_start))
+        .route(routes::REGISTER_FINISH, post(register_finish))
+        .route(routes::LOGIN_START, post(login_start))
+        .route(routes::LOGIN_FINISH, post(login_finish))
+        .route(routes::LOGIN_TOTP, post(login_totp))
+        .route(routes::AUTH_REFRESH, post(refresh))
+        .route(routes::LOGOUT, post(logout))
+        .route(routes::LOGOUT_ALL, post(logout_all))
+        .route(routes::ACCOUNT, get(account_info).delete(delete_account))
+        .route(routes::ACCOUNT_KEYS, get(get_keys).put(put_keys))
+        .route(routes::PASSWORD_START, post(password_start))
+        .route(routes::PASSWORD_FINISH, post(password_finish))
+        .route(routes::TOTP_SETUP, post(totp_setup))
+        .route(routes::TOTP_ENABLE, post(totp_enable))
+        .route(routes::TOTP_DISABLE, post(totp_disable))
+        .route(routes::SECURITY_EVENTS, get(security_events))
+        .route(routes::ACCOUNT_EXPORT, get(export))
+        .route(routes::DEVICES, get(devices))
+        .route(routes::DEVICE, axum::routing::delete(revoke_device))
+        .route(routes::CHANGES, get(changes))
+        .route(routes::EVENTS, get(events))
+        .route(
+            routes::ITEM,
+            get(get_item).put(put_item).delete(delete_item),
+        )
+        .route(routes::UPLOADS, post(create_upload))
+        .route(routes::UPLOAD, chunk_route)
+        .route(routes::UPLOAD_COMPLETE, post(complete_upload))
+        .route(routes::BLOB, get(get_blob))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        .layer(axum::middleware::map_response(stamp_version))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(app)
+}
+
+async fn stamp_version(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(API_VERSION_HEADER, HeaderValue::from(API_VERSION));
+    response
+}
+
+fn on_panic(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    ApiError::internal().into_response()
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(ErrorCode::NotFound, "There is no such route.")
+}
+
+async fn method_not_allowed() -> Response {
+    let mut r = ApiError::malformed("This route does not take that method.").into_response();
+    *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    r
+}
+
+// ---------------------------------------------------------------------------------------
+// Handlers
+// ---------------------------------------------------------------------------------------
+
+fn health(status: &str) -> Json<Health> {
+    Json(Health {
+        status: status.to_owned(),
+        api_version: API_VERSION,
+    })
+}
+
+async fn healthz() -> Json<Health> {
+    health("ok")
+}
+
+async fn readyz(State(app): AppState) -> ApiResult<Json<Health>> {
+    app.ready().await?;
+    Ok(health("ready"))
+}
+
+async fn register_start(
+    State(app): AppState,
+    ApiJson(req): ApiJson<RegisterStartRequest>,
+) -> ApiResult<Json<RegisterStartResponse>> {
+    Ok(Json(app.register_start(req)?))
+}
+
+async fn register_finish(
+    State(app): AppState,
+    ApiJson(req): ApiJson<RegisterFinishRequest>,
+) -> ApiResult<StatusCode> {
+    app.register_finish(req).await?;
+    Ok(StatusCode::CREATED)
+}
+
+async fn login_start(
+    State(app): AppState,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<LoginStartRequest>,
+) -> ApiResult<Json<LoginStartResponse>> {
+    Ok(Json(app.login_start(req, ip).await?))
+}
+
+async fn login_finish(
+    State(app): AppState,
+    ApiJson(req): ApiJson<LoginFinishRequest>,
+) -> ApiResult<Json<LoginFinishResponse>> {
+    Ok(Json(app.login_finish(req).await?))
+}
+
+async fn login_totp(
+    State(app): AppState,
+    ApiJson(req): ApiJson<LoginTotpRequest>,
+) -> ApiResult<Json<LoginFinishResponse>> {
+    Ok(Json(app.login_totp(req).await?))
+}
+
+async fn refresh(
+    State(app): AppState,
+    ApiJson(req): ApiJson<RefreshRequest>,
+) -> ApiResult<Json<TokenPair>> {
+    Ok(Json(app.refresh(req).await?))
+}
+
+async fn logout(State(app): AppState, caller: Caller) -> ApiResult<StatusCode> {
+    app.logout(&caller).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn logout_all(State(app): AppState, caller: Caller) -> ApiResult<StatusCode> {
+    app.logout_all(&caller).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn account_info(State(app): AppState, caller: Caller) -> ApiResult<Json<AccountInfo>> {
+    Ok(Json(app.account_info(&caller).await?))
+}
+
+async fn delete_account(
+    State(app): AppState,
+    caller: Caller,
+    ApiJson(req): ApiJson<DeleteAccountRequest>,
+) -> ApiResult<StatusCode> {
+    app.delete_account(&caller, req).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn get_keys(State(app): AppState, caller: Caller) -> ApiResult<Json<WrappedKeys>> {
+    Ok(Json(app.wrapped_keys(&caller).await?))
+}
+
+async fn put_keys(
+    State(app): AppState,
+    caller: Caller,
+    ApiJson(keys): ApiJson<WrappedKeys>,
+) -> ApiResult<StatusCode> {
+    app.set_wrapped_keys(&caller, keys).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn password_start(
+    State(app): AppState,
+    caller: Caller,
+    ApiJson(req): ApiJson<PasswordChangeStartRequest>,
+) -> ApiResult<Json<RegisterStartResponse>> {
+    Ok(Json(app.password_start(&caller, req).await?))
+}
+
+async fn password_finish(
+    State(app): AppState,
+    caller: Caller,
+    ApiJson(req): ApiJson<PasswordChangeFinishRequest>,
+) -> ApiResult<StatusCode> {
+    app.password_finish(&caller, req).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn totp_setup(State(app): AppState, caller: Caller) -> ApiResult<Json<TotpSetupResponse>> {
+    Ok(Json(app.totp_setup(&caller).await?))
+}
+
+async fn totp_enable(
+    State(app): AppState,
+    caller: Caller,
+    ApiJson(req): ApiJson<TotpCodeRequest>,
+) -> ApiResult<Json<TotpEnabledResponse>> {
+    Ok(Json(app.totp_enable(&caller, req).await?))
+}
+
+async fn totp_disable(
+    State(app): AppState,
+    caller: Caller,
+    ApiJson(req): ApiJson<TotpCodeRequest>,
+) -> ApiResult<StatusCode> {
+    app.totp_disable(&caller, req).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn security_events(
+    State(app): AppState,
+    caller: Caller,
+) -> ApiResult<Json<SecurityEventList>> {
+    Ok(Json(app.security_events(&caller).await?))
+}
+
+async fn export(State(app): AppState, caller: Caller) -> ApiResult<Response> {
+    let archive = app.export(&caller).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/x-tar"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"coffer-account-export.tar\"",
+            ),
+        ],
+        archive,
+    )
+        .into_response())
+}
+
+async fn devices(State(app): AppState, caller: Caller) -> ApiResult<Json<DeviceList>> {
+    Ok(Json(app.devices(&caller).await?))
+}
+
+async fn revoke_device(
+    State(app): AppState,
+    caller: Caller,
+    ApiPath(device_id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    app.revoke_device(&caller, device_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct ChangesQuery {
+    #[serde(default)]
+    since: u64,
+    limit: Option<u32>,
+}
+
+async fn changes(
+    State(app): AppState,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ChangesQuery>,
+) -> ApiResult<Json<ChangesPage>> {
+    Ok(Json(app.changes(&caller, q.since, q.limit).await?))
+}
+
+/// Server-sent events: the latest sequence number at connection, then whenever it moves.
+/// Writes through this process wake the stream at once; writes through other instances are
+/// seen by polling every two seconds.
+async fn events(State(app): AppState, caller: Caller) -> ApiResult<Response> {
+    let latest = app.latest_seq(caller.account_id).await?;
+    let receiver = app.nudges.subscribe();
+    struct Feed {
+        app: Arc<App>,
+        account: Uuid,
+        receiver: tokio::sync::broadcast::Receiver<Uuid>,
+        last_sent: Option<u64>,
+        current: u64,
+    }
+    let feed = Feed {
+        app,
+        account: caller.account_id,
+        receiver,
+        last_sent: None,
+        current: latest,
+    };
+    let stream = futures::stream::unfold(feed, |mut feed| async move {
+        loop {
+            if feed.last_sent != Some(feed.current) {
+                feed.last_sent = Some(feed.current);
+                let nudge = ChangeNudge {
+                    latest_seq: feed.current,
+                };
+                let event = Event::default()
+                    .event("changed")
+                    .json_data(&nudge)
+                    .unwrap_or_else(|_| Event::default().event("changed"));
+                return Some((Ok::<_, Infallible>(event), feed));
+            }
+            // Wait for a local nudge for this account, or poll.
+            let wait = async {
+                loop {
+                    match feed.receiver.recv().await {
+                        Ok(id) if id == feed.account => return,
+                        Ok(_) => continue,
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return,
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                            std::future::pending::<()>().await
+                        }
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(Duration::from_secs(2), wait).await;
+            match feed.app.storage.latest_seq(feed.account).await {
+                Ok(Some(seq)) => feed.current = seq,
+                // The account was deleted: end the stream.
+                Ok(None) => return None,
+                Err(_) => tokio::time::sleep(Duration::from_secs(2)).await,
+            }
+        }
+    });
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response())
+}
+
+async fn get_item(
+    State(app): AppState,
+    caller: Caller,
+    ApiPath(item_id): ApiPath<Uuid>,
+) -> ApiResult<Json<Item>> {
+    Ok(Json(app.get_item(&caller, item_id).await?))
+}
+
+async fn put_item(
+    State(app): AppState,
+    caller: Caller,
+    ApiPath(item_id): ApiPath<Uuid>,
+    headers: HeaderMap,
+    ApiJson(write): ApiJson<ItemWrite>,
+) -> ApiResult<Json<Item>> {
+    let pre = precondition(&headers)?;
+    let key = header_str(&headers, IDEMPOTENCY_KEY)?;
+    Ok(Json(app.put_item(&caller, item_id, pre, key, write).await?))
+}
+
+async fn delete_item(
+    State(app): AppState,
+    caller: Caller,
+    ApiPath(item_id): ApiPath<Uuid>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Item>> {
+    let pre = precondition(&headers)?;
+    let key = header_str(&headers, IDEMPOTENCY_KEY)?;
+    Ok(Json(app.delete_item(&caller, item_id, pre, key).await?))
+}
+
+async fn create_upload(
+    State(app): AppState,
+    caller: Caller,
+    ApiJson(req): ApiJson<CreateUploadRequest>,
+) -> ApiResult<Json<UploadStatus>> {
+    Ok(Json(app.create_upload(&caller, req).await?))
+}
+
+async fn upload_status(
+    State(app): AppState,
+    caller: Caller,
+    ApiPath(upload_id): ApiPath<Uuid>,
+) -> ApiResult<Json<UploadStatus>> {
+    Ok(Json(app.upload_status(&caller, upload_id).await?))
+}
+
+#[derive(Deserialize)]
+struct ChunkQuery {
+    offset: u64,
+}
+
+async fn put_chunk(
+    State(app): AppState,
+    caller: Caller,
+    ApiPath(upload_id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<ChunkQuery>,
+    RawBody(body): RawBody,
+) -> ApiResult<Json<UploadStatus>> {
+    Ok(Json(app.put_chunk(&caller, upload_id, q.offset, body).await?))
+}
+
+async fn complete_upload(
+    State(app): AppState,
+    caller: Caller,
+    ApiPath(upload_id): ApiPath<Uuid>,
+) -> ApiResult<Json<UploadStatus>> {
+    Ok(Json(app.complete_upload(&caller, upload_id).await?))
+}
+
+async fn get_blob(
+    State(app): AppState,
+    caller: Caller,
+    ApiPath(sha256): ApiPath<String>,
+) -> ApiResult<Response> {
+    let data = app.get_blob(&caller, &sha256).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/octet-stream")],
+        data,
+    )
+        .into_response())
+}

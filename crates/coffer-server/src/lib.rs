@@ -1,0 +1,51 @@
+//! Coffer's zero-knowledge sync server.
+//!
+//! The server stores, per account, an OPAQUE record, the client's wrapped vault key, devices,
+//! and items: an encrypted envelope, immutable content-addressed encrypted blobs and a few
+//! technical fields (id, revision, kind class, created month, padded size). It never holds a
+//! key that could open any of them.
+//!
+//! Code map: [`http`] (routes and thin handlers) → services on [`app::App`] ([`auth`],
+//! [`items`], [`uploads`], [`account`], [`maintenance`]) → [`storage::Storage`] (SQLite or
+//! PostgreSQL) and [`blobs::BlobStore`] (directory or S3). Time comes from [`clock::Clock`];
+//! plan rules will plug in at [`entitlements::Entitlements`].
+#![forbid(unsafe_code)]
+
+pub mod account;
+pub mod app;
+pub mod auth;
+pub mod blobs;
+pub mod clock;
+pub mod config;
+pub mod entitlements;
+pub mod error;
+pub mod http;
+pub mod items;
+pub mod maintenance;
+pub mod ratelimit;
+pub mod storage;
+pub mod totp;
+pub mod uploads;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Installs the ring TLS provider for outgoing connections (S3, PostgreSQL); idempotent.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves.
+pub async fn serve(
+    app: Arc<app::App>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let router = http::router(app);
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

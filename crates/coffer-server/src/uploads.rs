@@ -1,0 +1,184 @@
+//! Resumable blob uploads: announce (size + SHA-256), send chunks at the offset the server
+//! expects, complete (size and checksum verified before the blob becomes visible).
+//!
+//! A chunk is stored before the database records it, so a crash between the two only leaves
+//! an object the next attempt overwrites; the database's offset is the truth a client resumes
+//! from.
+
+use crate::app::App;
+use crate::auth::Caller;
+use crate::blobs::Assembled;
+use crate::entitlements::Action;
+use crate::error::{ApiError, ApiResult};
+use crate::items::is_sha256_hex;
+use crate::storage::{ChunkOutcome, UploadRecord};
+use coffer_api::{CreateUploadRequest, ErrorCode, MAX_BLOB_BYTES, UploadStatus};
+use uuid::Uuid;
+
+fn status(u: &UploadRecord, complete: bool) -> UploadStatus {
+    UploadStatus {
+        upload_id: Some(u.id),
+        sha256: u.sha256.clone(),
+        size: u.size,
+        received: if complete { u.size } else { u.received },
+        complete,
+    }
+}
+
+fn offset_mismatch(expected: u64) -> ApiError {
+    let mut e = ApiError::new(
+        ErrorCode::UploadOffsetMismatch,
+        "The chunk is not at the offset the server expects; resume from expected_offset.",
+    );
+    e.expected_offset = Some(expected);
+    e
+}
+
+impl App {
+    pub async fn create_upload(
+        &self,
+        caller: &Caller,
+        req: CreateUploadRequest,
+    ) -> ApiResult<UploadStatus> {
+        let sha256 = req.sha256.to_ascii_lowercase();
+        if !is_sha256_hex(&sha256) {
+            return Err(ApiError::invalid("sha256 must be 64 hex characters."));
+        }
+        if req.size > MAX_BLOB_BYTES {
+            return Err(ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                "A blob may be at most 1 GiB; split the document into several blobs.",
+            ));
+        }
+        if let Some(size) = self.storage.blob_size(caller.account_id, &sha256).await? {
+            if size == req.size {
+                return Ok(UploadStatus {
+                    upload_id: None,
+                    sha256,
+                    size,
+                    received: size,
+                    complete: true,
+                });
+            }
+        }
+        if let Some(existing) = self
+            .storage
+            .find_upload(caller.account_id, &sha256, req.size)
+            .await?
+        {
+            return Ok(status(&existing, false));
+        }
+        let upload = UploadRecord {
+            id: Uuid::new_v4(),
+            account_id: caller.account_id,
+            sha256,
+            size: req.size,
+            received: 0,
+        };
+        self.storage
+            .create_upload(&upload, self.clock.unix())
+            .await?;
+        Ok(status(&upload, false))
+    }
+
+    pub async fn upload_status(&self, caller: &Caller, id: Uuid) -> ApiResult<UploadStatus> {
+        let upload = self
+            .storage
+            .upload(caller.account_id, id)
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+        Ok(status(&upload, false))
+    }
+
+    pub async fn put_chunk(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        offset: u64,
+        data: bytes::Bytes,
+    ) -> ApiResult<UploadStatus> {
+        let upload = self
+            .storage
+            .upload(caller.account_id, id)
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+        if offset != upload.received {
+            return Err(offset_mismatch(upload.received));
+        }
+        if data.is_empty() {
+            return Err(ApiError::invalid("A chunk must not be empty."));
+        }
+        let end = offset + data.len() as u64;
+        if end > upload.size {
+            return Err(ApiError::invalid(
+                "The chunk goes past the size announced for this blob.",
+            ));
+        }
+        self.blobs
+            .put_chunk(caller.account_id, id, offset, data)
+            .await?;
+        match self
+            .storage
+            .record_chunk(caller.account_id, id, offset, end, self.clock.unix())
+            .await?
+        {
+            ChunkOutcome::Accepted { received } => Ok(UploadStatus {
+                received,
+                ..status(&upload, false)
+            }),
+            ChunkOutcome::OffsetMismatch { expected } => Err(offset_mismatch(expected)),
+            ChunkOutcome::NotFound => Err(ApiError::not_found()),
+        }
+    }
+
+    pub async fn complete_upload(&self, caller: &Caller, id: Uuid) -> ApiResult<UploadStatus> {
+        let upload = self
+            .storage
+            .upload(caller.account_id, id)
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+        if upload.received < upload.size {
+            return Err(ApiError::new(
+                ErrorCode::UploadIncomplete,
+                "Not all bytes were received; send the rest from `received` first.",
+            ));
+        }
+        let chunks = self.storage.upload_chunks(id).await?;
+        let assembled = self
+            .blobs
+            .assemble(caller.account_id, id, &chunks, &upload.sha256, upload.size)
+            .await?;
+        if assembled == Assembled::Mismatch {
+            self.storage.discard_upload(caller.account_id, id).await?;
+            if let Err(e) = self.blobs.delete_upload(caller.account_id, id).await {
+                tracing::warn!(error = %e, "could not delete a discarded upload's chunks");
+            }
+            return Err(ApiError::new(
+                ErrorCode::ChecksumMismatch,
+                "The uploaded bytes do not match the announced size and SHA-256; upload the blob again.",
+            ));
+        }
+        self.storage
+            .finish_upload(&upload, self.clock.unix())
+            .await?;
+        if let Err(e) = self.blobs.delete_upload(caller.account_id, id).await {
+            tracing::warn!(error = %e, "could not delete a finished upload's chunks");
+        }
+        Ok(status(&upload, true))
+    }
+
+    pub async fn get_blob(&self, caller: &Caller, sha256: &str) -> ApiResult<bytes::Bytes> {
+        let sha256 = sha256.to_ascii_lowercase();
+        if !is_sha256_hex(&sha256) {
+            return Err(ApiError::not_found());
+        }
+        self.storage
+            .blob_size(caller.account_id, &sha256)
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+        self.entitlements
+            .authorize(caller.account_id, Action::ReadBlob { sha256: &sha256 })
+            .await?;
+        self.blobs.get(caller.account_id, &sha256).await
+    }
+}
