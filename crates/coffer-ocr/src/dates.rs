@@ -77,7 +77,12 @@ fn make_date(year: i32, month: u8, day: u8) -> Option<Date> {
 
 fn full_year(digits: &str) -> Option<i32> {
     let y: i32 = digits.parse().ok()?;
-    Some(if digits.len() == 2 { 2000 + y } else { y })
+    Some(match digits.len() {
+        2 => 2000 + y,
+        // OCR often misreads the 0 of 20xx (`2618`, `2418`): keep the decade and year.
+        4 if !(1990..=2099).contains(&y) && digits.starts_with('2') => 2000 + y % 100,
+        _ => y,
+    })
 }
 
 /// Finds every plausible date in one line, left to right, without overlaps.
@@ -100,7 +105,9 @@ pub fn find_dates(line: &str) -> Vec<DateMatch> {
     let mut at = 0;
     while let Some(c) = NUMERIC.captures_at(line, at) {
         let span = (c.get(1).expect("day").start(), c.get(5).expect("year").end());
-        at = c.get(3).expect("month").start();
+        // Resume at the separator before the middle number, so `19- 24/07/2016` still finds
+        // the date that starts at `24`.
+        at = c.get(2).expect("separator").start();
         if c.get(2).map(|m| m.as_str()) != c.get(4).map(|m| m.as_str()) {
             continue; // mixed separators (`12.03/2018`) are more often amounts or codes
         }
@@ -161,6 +168,16 @@ mod tests {
         assert_eq!(first("Date: 06-05-18"), Some(date!(2018 - 05 - 06)));
         assert_eq!(first("Datum vystavení: 12. 3. 2024"), Some(date!(2024 - 03 - 12)));
         assert_eq!(first("01.02.2024"), Some(date!(2024 - 02 - 01)));
+    }
+
+    #[test]
+    fn a_misread_century_digit_is_corrected() {
+        assert_eq!(first("12-02-2618 11:34:45 AM"), Some(date!(2018 - 02 - 12)));
+    }
+
+    #[test]
+    fn date_after_a_number_and_dash_is_found() {
+        assert_eq!(first("ORD #95 -REG #19- 24/07/2016 14:21:51"), Some(date!(2016 - 07 - 24)));
     }
 
     #[test]

@@ -13,7 +13,11 @@ const LEGAL_FORMS: &[&str] = &[
     "s.r.o", "s. r. o", "sro", "spol. s r.o", "a.s", "a. s", "k.s", "v.o.s", "z.s", "s.p",
     "gmbh", "ag", "kg", "ohg", "ug", "e.k", "ltd", "limited", "llc", "inc", "plc", "llp", "corp",
     "sa", "sas", "sarl", "s.a", "s.a.s", "bv", "b.v", "nv", "n.v", "sp. z o.o", "sp. z o. o",
-    "sp.j", "sdn bhd", "sdn. bhd", "bhd", "s/b", "enterprise", "enterprises", "trading",
+    "sp.j", "sdn bhd", "sdn. bhd", "bhd", "s/b", "sdn",
+];
+/// Words that often end business names without being a legal form.
+const BUSINESS_WORDS: &[&str] = &[
+    "enterprise", "enterprises", "trading",
     "restaurant", "restoran", "store", "stores", "mart", "market", "supermarket", "hardware",
     "pharmacy", "cafe", "bakery", "company", "co", "shop", "hotel", "services", "industries",
     "marketing", "holdings", "group", "centre", "center",
@@ -48,6 +52,8 @@ const ADDRESS_WORDS: &[&str] = &[
 
 static POSTCODE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b\d{3}\s?\d{2}\b|\b\d{5}\b|\b\d{4}\s?[A-Z]{2}\b|\b\d{2}-\d{3}\b").unwrap());
+static REG_INSIDE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\s*[\(\[\{]?\s*\d{5,}[\-\s]?[A-Z]?\b.*$|\s+(?:FKA|F\.K\.A)\b.*$").unwrap());
 static REG_NUMBER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\s*[\(\[]?\s*(?:co\.?\s*(?:reg\.?)?\s*(?:no)?\.?\s*)?[A-Z]{0,3}\d[\d\s\-]{4,}[A-Z]?\s*[\)\]]?\s*$").unwrap());
 
@@ -59,10 +65,35 @@ fn has_legal_form(folded: &str) -> bool {
     LEGAL_FORMS.iter().any(|w| has_word(folded, w))
 }
 
-/// Removes trailing registration numbers and stray punctuation OCR left around a name.
+fn has_business_word(folded: &str) -> bool {
+    has_legal_form(folded) || BUSINESS_WORDS.iter().any(|w| has_word(folded, w))
+}
+
+/// Undoes OCR confusions typical in names: `$` for `S`, `5/B` for `S/B`.
+fn normalise_name(line: &str) -> String {
+    line.split_whitespace()
+        .map(|w| {
+            if w.chars().any(char::is_alphabetic) || w.contains('$') {
+                let w = w.replace('$', "S");
+                if let Some(rest) = w.strip_prefix("5/") { format!("S/{rest}") } else { w }
+            } else {
+                w.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Removes registration numbers (and what follows them, such as "formerly known as") and
+/// stray punctuation OCR left around a name.
 fn clean_name(line: &str) -> String {
-    let mut name = line.trim().to_string();
+    let mut name = normalise_name(line.trim());
     if let Some(m) = REG_NUMBER.find(&name) {
+        if m.start() > 0 {
+            name.truncate(m.start());
+        }
+    }
+    if let Some(m) = REG_INSIDE.find(&name) {
         if m.start() > 0 {
             name.truncate(m.start());
         }
@@ -114,8 +145,8 @@ pub fn find(text: &DocumentText) -> Option<(String, f32)> {
 
     let mut skip_until = 0;
     let mut best: Option<(f32, usize)> = None;
-    let window = lines.len().min(12);
-    for i in 0..window {
+    let cleaned: Vec<String> = lines.iter().map(|l| clean_name(l)).collect();
+    for i in 0..lines.len() {
         if i < skip_until {
             continue;
         }
@@ -124,15 +155,28 @@ pub fn find(text: &DocumentText) -> Option<(String, f32)> {
             skip_until = i + 4;
             continue;
         }
-        let line = lines[i];
-        if !plausible_name(line) || is_boilerplate(f) || looks_like_address(line, f) {
+        let line = cleaned[i].as_str();
+        let cf = fold(line);
+        let legal = has_legal_form(&cf);
+        // Letterheads sit at the top; further down only a legal form makes a line a candidate.
+        if i >= 12 && !legal {
             continue;
         }
-        let mut score = 3.0 - i as f32 * 0.35;
-        if has_legal_form(f) {
-            score += 4.0;
+        if !plausible_name(line) || is_boilerplate(&cf) || looks_like_address(line, &cf) {
+            continue;
         }
-        score += upper_ratio(line) * 1.0;
+        let mut score = 3.0 - i.min(12) as f32 * 0.35 - i.saturating_sub(12) as f32 * 0.05;
+        if legal {
+            score += 4.0;
+        } else if has_business_word(&cf) {
+            score += 2.0;
+        }
+        if let Some(conf) = mean_confidence(&text.lines[i]) {
+            if conf < 60.0 {
+                score -= 2.0;
+            }
+        }
+        score += upper_ratio(line);
         if let (Some(h), Some(m)) = (heights[i], median_height) {
             if m > 0 && h as f32 > 1.25 * m as f32 {
                 score += 1.5;
@@ -146,19 +190,32 @@ pub fn find(text: &DocumentText) -> Option<(String, f32)> {
         }
     }
     let (score, i) = best?;
-    let mut name = clean_name(lines[i]);
-    // A name broken over two lines: "HARDWARE &" / "ELECTRICAL", or a first line that
-    // continues with the legal form on the next.
-    if let Some(next) = lines.get(i + 1) {
-        let next_f = &folded[i + 1];
+    let mut name = cleaned[i].clone();
+    // A name whose first words sit on the line above the legal form ("POPULAR BOOK" /
+    // "CO. (M) SDN BHD").
+    if i > 0 && has_legal_form(&fold(&name)) && letters(&name) <= 14 {
+        let prev = &cleaned[i - 1];
+        let pf = fold(prev);
+        if plausible_name(prev) && !is_boilerplate(&pf) && !looks_like_address(prev, &pf) && upper_ratio(prev) > 0.8 {
+            name = format!("{prev} {name}");
+        }
+    }
+    // A name broken over lines: "HARDWARE &" / "ELECTRICAL", an open parenthesis, or a first
+    // line that continues with the legal form below.
+    for j in i + 1..(i + 3).min(lines.len()) {
+        let next = &cleaned[j];
+        let nf = fold(next);
         let dangling = name.ends_with('&') || name.ends_with('-') || fold(&name).ends_with(" and");
-        let legal_next = !has_legal_form(&folded[i])
-            && has_legal_form(next_f)
-            && letters(next) <= 25
-            && !looks_like_address(next, next_f)
-            && !is_boilerplate(next_f);
-        if (dangling || legal_next) && plausible_name(next) {
-            name = format!("{} {}", name, clean_name(next));
+        let open_paren = name.matches('(').count() > name.matches(')').count();
+        let legal_next = !has_legal_form(&fold(&name))
+            && has_business_word(&nf)
+            && letters(next) <= 40
+            && !looks_like_address(next, &nf)
+            && !is_boilerplate(&nf);
+        if (dangling || open_paren || legal_next) && plausible_name(next) {
+            name = format!("{name} {next}");
+        } else {
+            break;
         }
     }
     if letters(&name) < 2 {
@@ -166,6 +223,10 @@ pub fn find(text: &DocumentText) -> Option<(String, f32)> {
     }
     let confidence = (0.3 + score * 0.07).clamp(0.2, 0.9);
     Some((name, confidence))
+}
+
+fn mean_confidence(line: &crate::text::Line) -> Option<f32> {
+    (!line.words.is_empty()).then(|| line.words.iter().map(|w| w.confidence).sum::<f32>() / line.words.len() as f32)
 }
 
 /// "Dodavatel: Firma s.r.o." or "Supplier" on one line and the name on the next.

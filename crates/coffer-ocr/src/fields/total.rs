@@ -1,6 +1,10 @@
 //! Finds the amount the customer pays: the line labelled as a (grand) total in one of our
 //! languages, cross-checked against tendered-minus-change and the VAT recap when present.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 use super::amounts::find_amounts;
 use super::vat::VatLine;
 use crate::money::Cents;
@@ -25,11 +29,15 @@ const PLAIN: &[&str] = &[
     "total", "celkem", "suma", "summe", "gesamt", "totaal", "razem", "spolu", "montant",
     "totale", "importe", "betrag", "net amount", "amount", "payable", "sum", "bedrag",
 ];
-/// Lines whose amount is not the total even though a total word may appear.
-const NOT_TOTAL: &[&str] = &[
+/// Labels of amounts before tax or of counts: never the total, whatever else the line says.
+const NEVER_TOTAL: &[&str] = &[
     "subtotal", "sub total", "sub-total", "sub tota", "subtota", "qty", "quantity", "items",
     "item count", "excl", "exclusive", "excluding", "before", "w/o", "bez dph", "zaklad",
-    "netto", "total gst", "totalgst", "gst payable", "total tax", "tax amount", "dph celkem",
+    "netto", "total ht", "montant ht", "nettobetrag", "zwischensumme", "total excl",
+];
+/// Lines whose amount is not the total even though a total word may appear.
+const NOT_TOTAL: &[&str] = &[
+    "total gst", "totalgst", "gst payable", "total tax", "tax amount", "dph celkem",
     "change", "rounding", "round adj", "discount", "saving", "sleva", "rabatt", "remise",
     "korting", "rabat", "tendered", "vraceno", "rueckgeld", "ruckgeld", "wechselgeld",
     "rendu", "wisselgeld", "reszta", "points", "point", "units", "deposit", "zaloha",
@@ -54,6 +62,9 @@ fn contains_any(folded: &str, words: &[&str]) -> bool {
 fn label_weight(folded: &str) -> Option<i32> {
     let payable = contains_any(folded, PAYABLE);
     let gross = contains_any(folded, GROSS);
+    if !payable && contains_any(folded, NEVER_TOTAL) {
+        return None;
+    }
     if !payable && !gross && contains_any(folded, NOT_TOTAL) {
         return None;
     }
@@ -72,6 +83,24 @@ fn last_positive_amount(line: &str) -> Option<Cents> {
     find_amounts(line).into_iter().rev().map(|a| a.cents).find(|c| c.0 > 0)
 }
 
+static LOST_POINT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:^|[^\d.,])(\d{1,5})(?:[.,]\s|\s)(\d{2})\s*$").unwrap());
+
+/// The amount of a labelled total line, also when OCR read the decimal point as a space
+/// (`TOTAL 42 50`), which is only trusted at the end of a line that has a total label.
+fn labelled_amount(line: &str) -> Option<Cents> {
+    last_positive_amount(line).or_else(|| {
+        let c = LOST_POINT.captures(line)?;
+        Some(Cents(c[1].parse::<i64>().ok()? * 100 + c[2].parse::<i64>().ok()?))
+    })
+}
+
+/// True when two amounts print the same number of digits and differ in exactly one: the
+/// signature of an OCR misread (`14.05` for `14.85`).
+fn one_digit_apart(a: Cents, b: Cents) -> bool {
+    let (x, y) = (a.0.to_string(), b.0.to_string());
+    x.len() == y.len() && x.chars().zip(y.chars()).filter(|(p, q)| p != q).count() == 1
+}
+
 fn letters(line: &str) -> usize {
     line.chars().filter(|c| c.is_alphabetic()).count()
 }
@@ -80,7 +109,15 @@ struct Candidate {
     weight: i32,
     cents: Cents,
     line: usize,
+    /// Confirmed by another printed figure (a repeat, the VAT recap, tendered minus change).
+    corroborated: bool,
 }
+
+const ROUNDING: &[&str] = &[
+    "rounding", "round adj", "rounding adj", "zaokrouhleni", "zaokruhlenie", "rundung",
+    "arrondi", "afronding", "zaokraglenie",
+];
+const ROUNDED: &[&str] = &["rounded", "total rounded", "rounded total", "zaokrouhleno"];
 
 /// The total to pay and a confidence in it.
 pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
@@ -89,12 +126,15 @@ pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
     for (i, f) in folded.iter().enumerate() {
         let Some(weight) = label_weight(f) else { continue };
         // The amount sits on the label's line, or alone on the next line when OCR split the row.
-        let amount = last_positive_amount(&lines[i]).or_else(|| {
+        let amount = labelled_amount(&lines[i]).or_else(|| {
             let next = lines.get(i + 1)?;
             (letters(next) <= 4).then(|| last_positive_amount(next)).flatten()
         });
         if let Some(cents) = amount {
-            candidates.push(Candidate { weight, cents, line: i });
+            // Cash rounding is to 5 cents or coarser everywhere: a "rounded" total that is
+            // not a multiple of 5 cents was misread.
+            let weight = if contains_any(f, ROUNDED) && cents.0 % 5 != 0 { weight - 3 } else { weight };
+            candidates.push(Candidate { weight, cents, line: i, corroborated: false });
         }
     }
 
@@ -104,24 +144,33 @@ pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
     for c in &mut candidates {
         if tendered_minus_change == Some(c.cents) {
             c.weight += 3;
+            c.corroborated = true;
         }
         if vat_gross > 0 && c.cents.0 == vat_gross {
             c.weight += 2;
+            c.corroborated = true;
         }
-        // The same amount labelled as total more than once is more believable.
     }
+    // The same amount labelled as total more than once is more believable.
     let repeats: Vec<i32> = candidates
         .iter()
         .map(|c| candidates.iter().filter(|o| o.cents == c.cents && o.line != c.line).count() as i32)
         .collect();
     for (c, r) in candidates.iter_mut().zip(repeats) {
         c.weight += r.min(2);
+        c.corroborated |= r > 0;
     }
 
-    if let Some(best) = candidates
-        .iter()
-        .max_by_key(|c| (c.weight, c.cents.0, c.line))
-    {
+    if let Some(best) = candidates.iter().max_by_key(|c| (c.weight, c.cents.0, c.line)) {
+        // What was paid and given back is printed more reliably than a bold total: when the
+        // two differ by one misread digit, believe the arithmetic.
+        let misread = |p: &Cents| *p != best.cents && !best.corroborated && one_digit_apart(*p, best.cents);
+        if let Some(paid) = tendered_minus_change.filter(misread) {
+            return Some((paid, 0.6));
+        }
+        if let Some(rounded) = apply_rounding(lines, &folded, best) {
+            return Some((rounded, 0.7));
+        }
         let confidence = (0.35 + 0.08 * best.weight as f32).min(0.97);
         return Some((best.cents, confidence));
     }
@@ -143,12 +192,25 @@ pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
         .map(|c| (c, 0.25))
 }
 
+/// A total printed before a rounding adjustment (`Rounding Adj -0.01`) becomes the rounded
+/// amount when that amount is printed elsewhere too (as the cash paid or a rounded total).
+fn apply_rounding(lines: &[String], folded: &[String], best: &Candidate) -> Option<Cents> {
+    let i = (best.line + 1..folded.len()).find(|&i| contains_any(&folded[i], ROUNDING))?;
+    let adjustment = find_amounts(&lines[i]).last()?.cents;
+    if adjustment.0 == 0 || adjustment.0.abs() > 10 {
+        return None;
+    }
+    let rounded = Cents(best.cents.0 + adjustment.0);
+    let printed_later = lines[i + 1..].iter().any(|l| find_amounts(l).iter().any(|a| a.cents == rounded));
+    printed_later.then_some(rounded)
+}
+
 /// Amount tendered minus change given, when both are printed and the result is positive.
 fn tendered_minus_change(lines: &[String], folded: &[String]) -> Option<Cents> {
     let mut tendered = None;
     let mut change = None;
     for (line, f) in lines.iter().zip(folded) {
-        let amount = last_positive_amount(line);
+        let amount = find_amounts(line).last().map(|a| a.cents).filter(|c| c.0 >= 0);
         if contains_any(f, CHANGE) && change.is_none() {
             change = amount;
         } else if contains_any(f, TENDERED) && tendered.is_none() && !contains_any(f, PLAIN) {
@@ -156,7 +218,7 @@ fn tendered_minus_change(lines: &[String], folded: &[String]) -> Option<Cents> {
         }
     }
     let (t, c) = (tendered?, change?);
-    (t.0 > c.0 && c.0 > 0).then_some(Cents(t.0 - c.0))
+    (t.0 > c.0 && c.0 >= 0).then_some(Cents(t.0 - c.0))
 }
 
 #[cfg(test)]
@@ -189,6 +251,28 @@ mod tests {
     #[test]
     fn total_amount_on_the_next_line_is_used() {
         assert_eq!(total("TOTAL\n12.50\nCASH 20.00"), Some(1250));
+    }
+
+    #[test]
+    fn rounding_adjustment_after_the_total_is_applied_when_confirmed() {
+        let text = "Total (Inclusive of GST): 112,36\nRounding Adj: -0,01\nCASH 112.35";
+        assert_eq!(total(text), Some(11_235));
+    }
+
+    #[test]
+    fn pre_tax_totals_are_never_the_total() {
+        let text = "Total Sales (Excluding GST) : 616.59\nTotal Sales (Inclusive of GST) : 616.60\nTotal: 616.59 0.00";
+        assert_eq!(total(text), Some(61_660));
+    }
+
+    #[test]
+    fn one_misread_digit_is_corrected_by_cash_minus_change() {
+        assert_eq!(total("NET TOTAL 14.05\nCash 50.00\nChange 35.15"), Some(1485));
+    }
+
+    #[test]
+    fn total_with_a_lost_decimal_point_is_read() {
+        assert_eq!(total("Total After Adj Incl GST 42 50\nCASH 50.00"), Some(4250));
     }
 
     #[test]
