@@ -388,21 +388,79 @@ impl DocumentFields {
 }
 
 /// A document as stored: fields, provenance, OCR text and the file's description.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Document {
     pub id: DocumentId,
-    #[serde(flatten)]
     pub fields: DocumentFields,
     /// Per-field confidence and confirmation; fields a person typed are confirmed.
     pub field_states: BTreeMap<Field, FieldState>,
     pub ocr_text: Option<String>,
     pub file: FileInfo,
-    #[serde(with = "time::serde::rfc3339")]
     pub imported_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
     pub trashed_at: Option<OffsetDateTime>,
+}
+
+/// The JSON shape of a document: the listing's keys (`id`, `kind`, `title`, `date`, `total`
+/// as a decimal string, `currency`) plus everything else.
+#[derive(Serialize)]
+struct DocumentJson<'a> {
+    id: DocumentId,
+    kind: DocumentKind,
+    title: &'a str,
+    merchant: &'a Option<String>,
+    #[serde(with = "ymd::option")]
+    date: Option<Date>,
+    total: Option<String>,
+    currency: Option<Currency>,
+    vat: &'a [VatLine],
+    company_ids: &'a CompanyIds,
+    document_number: &'a Option<String>,
+    payment_method: &'a Option<String>,
+    category: &'a Option<String>,
+    tags: &'a [String],
+    notes: &'a Option<String>,
+    #[serde(with = "ymd::option")]
+    expiry: Option<Date>,
+    field_states: &'a BTreeMap<Field, FieldState>,
+    ocr_text: &'a Option<String>,
+    file: &'a FileInfo,
+    #[serde(with = "time::serde::rfc3339")]
+    imported_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    updated_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    trashed_at: Option<OffsetDateTime>,
+}
+
+impl Serialize for Document {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let f = &self.fields;
+        DocumentJson {
+            id: self.id,
+            kind: f.kind,
+            title: &f.title,
+            merchant: &f.merchant,
+            date: f.issue_date,
+            total: f.total.map(|m| m.decimal()),
+            currency: f.total.map(|m| m.currency),
+            vat: &f.vat,
+            company_ids: &f.company_ids,
+            document_number: &f.document_number,
+            payment_method: &f.payment_method,
+            category: &f.category,
+            tags: &f.tags,
+            notes: &f.notes,
+            expiry: f.expiry,
+            field_states: &self.field_states,
+            ocr_text: &self.ocr_text,
+            file: &self.file,
+            imported_at: self.imported_at,
+            updated_at: self.updated_at,
+            trashed_at: self.trashed_at,
+        }
+        .serialize(s)
+    }
 }
 
 impl Document {

@@ -301,28 +301,34 @@ impl LockedVault {
 }
 
 impl Vault {
-    /// Creates a new vault in `dir` (which must not exist or be empty). Returns the vault and
-    /// its recovery phrase, which the caller must show once and have confirmed.
+    /// Refuses a target that already holds files, before anything is written or shown.
+    pub fn check_new_location(dir: &Path) -> Result<()> {
+        let occupied = fs::read_dir(dir)
+            .map(|mut entries| entries.next().is_some())
+            .unwrap_or(false);
+        if occupied || dir.is_file() {
+            return Err(Error::VaultExists(dir.to_path_buf()));
+        }
+        Ok(())
+    }
+
+    /// Creates a new vault in `dir` (which must not exist or be empty). The caller generates
+    /// the recovery phrase, shows it once and has it confirmed before calling this.
     pub fn create(
         dir: impl Into<PathBuf>,
         password: &SecretString,
         params: KdfParams,
+        phrase: &RecoveryPhrase,
         clock: Arc<dyn Clock>,
-    ) -> Result<(Self, RecoveryPhrase)> {
+    ) -> Result<Self> {
         let dir = dir.into();
-        let occupied = fs::read_dir(&dir)
-            .map(|mut entries| entries.next().is_some())
-            .unwrap_or(false);
-        if occupied || dir.is_file() {
-            return Err(Error::VaultExists(dir));
-        }
+        Self::check_new_location(&dir)?;
         fs::create_dir_all(&dir)
             .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
         restrict_to_owner(&dir)?;
 
         let rng = &mut OsRng;
         let vault_key = VaultKey::generate(rng);
-        let phrase = RecoveryPhrase::generate(rng);
         let vault_id = Uuid::new_v4();
         let kdf = KdfRecord::new(params, rng)?;
         let kek = KeyEncryptionKey::from_password(&kdf, password.expose_secret().as_bytes())?;
@@ -352,8 +358,7 @@ impl Vault {
         )?;
         BlobStore::open(dir.join(BLOB_DIR))?;
         header.write(&dir)?;
-        let vault = Self::assemble(dir, header, vault_key, clock)?;
-        Ok((vault, phrase))
+        Self::assemble(dir, header, vault_key, clock)
     }
 
     fn assemble(

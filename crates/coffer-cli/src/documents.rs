@@ -1,0 +1,280 @@
+//! Commands about documents: import, list, search, show, edit, trash, get.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+use coffer_core::document::parse_date;
+use coffer_core::{
+    Currency, DocumentEdit, DocumentKind, Field, ImportOptions, ImportOutcome, SearchQuery,
+    TrashFilter,
+};
+use time::Date;
+
+use crate::render;
+use crate::vault_commands::unlock;
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// Document kind: receipt, invoice, contract, warranty or other.
+    #[arg(long)]
+    kind: Option<DocumentKind>,
+    /// Title (default: the file name without its extension).
+    #[arg(long)]
+    title: Option<String>,
+    /// A tag; repeat for several.
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+    /// Files to import.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+}
+
+pub fn import(dir: &Path, args: &ImportArgs) -> anyhow::Result<ExitCode> {
+    let mut vault = unlock(dir)?;
+    let options = ImportOptions {
+        kind: args.kind,
+        title: args.title.clone(),
+        tags: args.tags.clone(),
+    };
+    let total = args.files.len();
+    let mut failures = 0;
+    for (index, file) in args.files.iter().enumerate() {
+        eprintln!("[{}/{total}] {}", index + 1, file.display());
+        match vault.import(file, &options) {
+            Ok(ImportOutcome::Imported(doc)) => println!("{}  {}", doc.id, doc.title),
+            Ok(ImportOutcome::Duplicate(id)) => {
+                println!("duplicate of {id}  {}", file.display());
+            }
+            Err(error) => {
+                failures += 1;
+                eprintln!("error: {}: {error}", file.display());
+            }
+        }
+    }
+    if failures > 0 {
+        eprintln!(
+            "{failures} of {total} files were not imported (see the errors above); the others were."
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn list(dir: &Path, json: bool, trash: bool) -> anyhow::Result<ExitCode> {
+    let vault = unlock(dir)?;
+    let query = SearchQuery {
+        trash: if trash {
+            TrashFilter::Only
+        } else {
+            TrashFilter::Exclude
+        },
+        ..SearchQuery::default()
+    };
+    render::summaries(&vault.search(&query)?, json)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn date(text: &str) -> Result<Date, coffer_core::Error> {
+    parse_date(text)
+}
+
+/// A date to set, or none to clear it (an empty string or `none` on the command line).
+#[derive(Clone, Copy, Debug)]
+struct DateOrClear(Option<Date>);
+
+fn date_or_clear(text: &str) -> Result<DateOrClear, coffer_core::Error> {
+    match text.trim() {
+        "" | "none" => Ok(DateOrClear(None)),
+        other => parse_date(other).map(|d| DateOrClear(Some(d))),
+    }
+}
+
+/// An amount with two decimal places at most, in minor units (filters compare minor units).
+fn amount_filter(text: &str) -> Result<i64, coffer_core::Error> {
+    coffer_core::Money::parse(text, "EUR".parse()?).map(|m| m.minor)
+}
+
+#[derive(Args, Debug)]
+pub struct SearchArgs {
+    /// Words to find in titles, merchants, tags, notes and OCR text (prefixes match).
+    query: String,
+    /// Only these kinds; repeat for several.
+    #[arg(long = "kind", value_name = "KIND")]
+    kinds: Vec<DocumentKind>,
+    /// Dated on or after (YYYY-MM-DD).
+    #[arg(long, value_parser = date, value_name = "DATE")]
+    from: Option<Date>,
+    /// Dated on or before (YYYY-MM-DD).
+    #[arg(long, value_parser = date, value_name = "DATE")]
+    to: Option<Date>,
+    /// Total at least.
+    #[arg(long, value_parser = amount_filter, value_name = "AMOUNT")]
+    min_total: Option<i64>,
+    /// Total at most.
+    #[arg(long, value_parser = amount_filter, value_name = "AMOUNT")]
+    max_total: Option<i64>,
+    /// Merchant name contains.
+    #[arg(long)]
+    merchant: Option<String>,
+    /// Has this tag; repeat for several.
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+    /// Expires within this many days from today.
+    #[arg(long, value_name = "DAYS")]
+    expiring_within: Option<u32>,
+    /// Only documents with fields awaiting confirmation.
+    #[arg(long)]
+    unconfirmed: bool,
+    /// At most this many results.
+    #[arg(long)]
+    limit: Option<u32>,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn search(dir: &Path, args: &SearchArgs) -> anyhow::Result<ExitCode> {
+    let vault = unlock(dir)?;
+    let query = SearchQuery {
+        text: Some(args.query.clone()),
+        kinds: args.kinds.clone(),
+        from: args.from,
+        to: args.to,
+        min_total_minor: args.min_total,
+        max_total_minor: args.max_total,
+        merchant: args.merchant.clone(),
+        tags: args.tags.clone(),
+        expiring_within_days: args.expiring_within,
+        unconfirmed_only: args.unconfirmed,
+        trash: TrashFilter::Exclude,
+        limit: args.limit,
+    };
+    render::summaries(&vault.search(&query)?, args.json)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn show(dir: &Path, id: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let vault = unlock(dir)?;
+    let doc = vault.document(vault.resolve(id)?)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        print!("{}", render::document(&doc));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Args, Debug)]
+pub struct EditArgs {
+    /// The document id (or an unambiguous prefix of it).
+    id: String,
+    #[arg(long)]
+    kind: Option<DocumentKind>,
+    #[arg(long)]
+    title: Option<String>,
+    /// Merchant or counterparty ("" clears).
+    #[arg(long)]
+    merchant: Option<String>,
+    /// Issue date, YYYY-MM-DD ("" clears).
+    #[arg(long, value_parser = date_or_clear, value_name = "DATE")]
+    date: Option<DateOrClear>,
+    /// Total amount, e.g. 1234.50 ("" clears).
+    #[arg(long, value_name = "AMOUNT")]
+    total: Option<String>,
+    /// ISO 4217 currency of the total, e.g. CZK.
+    #[arg(long)]
+    currency: Option<Currency>,
+    /// Invoice or receipt number.
+    #[arg(long = "number", value_name = "NUMBER")]
+    document_number: Option<String>,
+    /// Czech company id (IČO).
+    #[arg(long)]
+    ico: Option<String>,
+    /// VAT id (DIČ).
+    #[arg(long)]
+    vat_id: Option<String>,
+    #[arg(long)]
+    payment_method: Option<String>,
+    #[arg(long)]
+    category: Option<String>,
+    #[arg(long)]
+    notes: Option<String>,
+    /// Warranty, contract or validity end, YYYY-MM-DD ("" clears).
+    #[arg(long, value_parser = date_or_clear, value_name = "DATE")]
+    expiry: Option<DateOrClear>,
+    /// Add a tag; repeat for several.
+    #[arg(long = "tag", value_name = "TAG")]
+    add_tags: Vec<String>,
+    /// Remove a tag; repeat for several.
+    #[arg(long = "untag", value_name = "TAG")]
+    remove_tags: Vec<String>,
+    /// Confirm a field's current value as correct; repeat, or use `all`.
+    #[arg(long, value_name = "FIELD")]
+    confirm: Vec<String>,
+}
+
+fn confirmed_fields(names: &[String]) -> Result<Vec<Field>, coffer_core::Error> {
+    if names.iter().any(|n| n == "all") {
+        return Ok(Field::ALL.to_vec());
+    }
+    names.iter().map(|n| n.parse()).collect()
+}
+
+pub fn edit(dir: &Path, args: &EditArgs) -> anyhow::Result<ExitCode> {
+    let edit = DocumentEdit {
+        kind: args.kind,
+        title: args.title.clone(),
+        merchant: args.merchant.clone(),
+        issue_date: args.date.map(|d| d.0),
+        total: args.total.clone(),
+        currency: args.currency,
+        document_number: args.document_number.clone(),
+        ico: args.ico.clone(),
+        vat_id: args.vat_id.clone(),
+        payment_method: args.payment_method.clone(),
+        category: args.category.clone(),
+        notes: args.notes.clone(),
+        expiry: args.expiry.map(|d| d.0),
+        add_tags: args.add_tags.clone(),
+        remove_tags: args.remove_tags.clone(),
+        confirm: confirmed_fields(&args.confirm)?,
+    };
+    let mut vault = unlock(dir)?;
+    let id = vault.resolve(&args.id)?;
+    let doc = vault.edit(id, &edit)?;
+    println!("{}  {}", doc.id, doc.fields.title);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn remove(dir: &Path, ids: &[String], purge: bool) -> anyhow::Result<ExitCode> {
+    let mut vault = unlock(dir)?;
+    for text in ids {
+        let id = vault.resolve(text)?;
+        if purge {
+            vault.purge(id)?;
+            eprintln!("{id} deleted permanently");
+        } else {
+            vault.trash(id)?;
+            eprintln!("{id} moved to the trash (restore with `coffer untrash {id}`)");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn untrash(dir: &Path, ids: &[String]) -> anyhow::Result<ExitCode> {
+    let mut vault = unlock(dir)?;
+    for text in ids {
+        let id = vault.resolve(text)?;
+        vault.untrash(id)?;
+        eprintln!("{id} restored from the trash");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn get(dir: &Path, id: &str, out: &Path) -> anyhow::Result<ExitCode> {
+    let vault = unlock(dir)?;
+    let id = vault.resolve(id)?;
+    let bytes = vault.save_content(id, out)?;
+    eprintln!("wrote {bytes} bytes to {}", out.display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,148 @@
+//! `coffer`: every capability of the vault, scriptable. This layer parses arguments, asks for
+//! secrets and prints results; the work itself happens in `coffer-core`.
+//!
+//! Exit status: 0 on success, 2 on usage errors, 1 on any other error.
+#![forbid(unsafe_code)]
+
+mod documents;
+mod render;
+mod secrets;
+mod vault_commands;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use documents::{EditArgs, ImportArgs, SearchArgs};
+use vault_commands::KdfArgs;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "coffer",
+    version,
+    about = "Coffer: an end-to-end-encrypted vault for receipts, invoices, contracts and warranties",
+    after_help = "The vault password is read from $COFFER_PASSWORD when set, else asked for without echo."
+)]
+struct Cli {
+    /// The vault directory (default: $COFFER_VAULT, else the platform data directory).
+    #[arg(long, global = true, env = "COFFER_VAULT", value_name = "DIR")]
+    vault: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create a new vault and its 24-word recovery phrase.
+    Init {
+        /// Write the recovery phrase to this new file (mode 0600) instead of showing it.
+        #[arg(long, value_name = "PATH")]
+        recovery_file: Option<PathBuf>,
+        #[command(flatten)]
+        kdf: KdfArgs,
+    },
+    /// Encrypt files into the vault; prints one line per file starting with the new id.
+    Import(ImportArgs),
+    /// List documents, newest first.
+    List {
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+        /// List the trash instead.
+        #[arg(long)]
+        trash: bool,
+    },
+    /// Search the full text and fields, with filters.
+    Search(SearchArgs),
+    /// Show one document's fields.
+    Show {
+        /// The document id (or an unambiguous prefix of it).
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Correct or confirm fields; every field you set is marked confirmed.
+    Edit(EditArgs),
+    /// Move documents to the trash, or delete them for good with --purge.
+    Rm {
+        #[arg(required = true)]
+        ids: Vec<String>,
+        /// Delete permanently, content included (cannot be undone).
+        #[arg(long)]
+        purge: bool,
+    },
+    /// Restore documents from the trash.
+    Untrash {
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Write a document's original file, verified, to PATH.
+    Get {
+        id: String,
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+    },
+    /// Change the vault password (the new one from $COFFER_NEW_PASSWORD or a prompt).
+    Passwd {
+        #[command(flatten)]
+        kdf: KdfArgs,
+    },
+    /// Set a new password using the recovery phrase.
+    Recover {
+        /// A file holding the 24 words (else they are asked for).
+        #[arg(long, value_name = "PATH")]
+        recovery_file: Option<PathBuf>,
+        #[command(flatten)]
+        kdf: KdfArgs,
+    },
+    /// Show the vault's format, key-derivation settings and size (no secrets).
+    Info {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let dir = vault_commands::vault_dir(cli.vault)?;
+    match cli.command {
+        Command::Init { recovery_file, kdf } => vault_commands::init(&dir, recovery_file, &kdf),
+        Command::Passwd { kdf } => vault_commands::passwd(&dir, &kdf),
+        Command::Recover { recovery_file, kdf } => {
+            vault_commands::recover(&dir, recovery_file, &kdf)
+        }
+        Command::Info { json } => vault_commands::info(&dir, json),
+        Command::Import(args) => documents::import(&dir, &args),
+        Command::List { json, trash } => documents::list(&dir, json, trash),
+        Command::Search(args) => documents::search(&dir, &args),
+        Command::Show { id, json } => documents::show(&dir, &id, json),
+        Command::Edit(args) => documents::edit(&dir, &args),
+        Command::Rm { ids, purge } => documents::remove(&dir, &ids, purge),
+        Command::Untrash { ids } => documents::untrash(&dir, &ids),
+        Command::Get { id, out } => documents::get(&dir, &id, &out),
+    }
+}
+
+fn main() -> ExitCode {
+    // A bug must still end in a readable message and exit status 1, never a raw panic dump.
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "error: Coffer hit an internal error{location}; nothing more was written. \
+             Please report it with the command you ran."
+        );
+    }));
+    let cli = Cli::parse();
+    match std::panic::catch_unwind(|| run(cli)) {
+        Ok(Ok(code)) => code,
+        Ok(Err(error)) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+        Err(_) => ExitCode::FAILURE,
+    }
+}

@@ -1,0 +1,760 @@
+//! The `coffer` command as scripts use it: real processes, a real SQLCipher vault on disk,
+//! real files. Each test reads like the behaviour it pins down.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use tempfile::TempDir;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+struct Sandbox {
+    root: TempDir,
+    vault: PathBuf,
+}
+
+impl Sandbox {
+    /// A fresh vault (PBKDF2 keeps the many unlocks of a test quick; Argon2id has its own tests).
+    fn new() -> Self {
+        let sandbox = Self::empty();
+        sandbox.ok(&[
+            "init",
+            "--kdf",
+            "pbkdf2",
+            "--recovery-file",
+            sandbox.path("phrase").to_str().unwrap(),
+        ]);
+        sandbox
+    }
+
+    fn empty() -> Self {
+        let root = TempDir::new().unwrap();
+        let vault = root.path().join("vault");
+        Self { root, vault }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.root.path().join(name)
+    }
+
+    fn write(&self, name: &str, content: &[u8]) -> PathBuf {
+        let path = self.path(name);
+        fs::write(&path, content).unwrap();
+        path
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_coffer"));
+        cmd.arg("--vault")
+            .arg(&self.vault)
+            .args(args)
+            .env("COFFER_PASSWORD", PASSWORD)
+            .env_remove("COFFER_NEW_PASSWORD")
+            .env_remove("COFFER_VAULT")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// Runs and insists on success; returns stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "coffer {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs and insists on exit status `code`; returns stderr.
+    fn fails(&self, args: &[&str], code: i32) -> String {
+        let out = self.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "coffer {args:?}: stdout {} stderr {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stderr).unwrap()
+    }
+
+    fn import(&self, file: &Path, extra: &[&str]) -> String {
+        let mut args = vec!["import"];
+        args.extend_from_slice(extra);
+        args.push(file.to_str().unwrap());
+        let out = self.ok(&args);
+        out.split_whitespace().next().unwrap().to_string()
+    }
+
+    fn blob_files(&self) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        for shard in fs::read_dir(self.vault.join("blobs")).unwrap() {
+            let shard = shard.unwrap().path();
+            if shard.file_name().unwrap() != "tmp" {
+                files.extend(fs::read_dir(&shard).unwrap().map(|e| e.unwrap().path()));
+            }
+        }
+        files.sort();
+        files
+    }
+
+    fn all_vault_files(&self) -> Vec<PathBuf> {
+        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+            for entry in fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else {
+                    out.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(&self.vault, &mut files);
+        files
+    }
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap()
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn init_writes_a_24_word_phrase_to_a_private_new_file() {
+    let s = Sandbox::new();
+    let phrase = fs::read_to_string(s.path("phrase")).unwrap();
+    assert_eq!(phrase.split_whitespace().count(), 24);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(s.path("phrase")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let info = json(&s.ok(&["info", "--json"]));
+    assert_eq!(info["format"], 1);
+    assert_eq!(info["kdf"]["alg"], "pbkdf2-sha256");
+    assert_eq!(info["documents"], 0);
+}
+
+#[test]
+fn init_refuses_an_existing_vault_or_phrase_file_and_needs_a_terminal_to_show_the_phrase() {
+    let s = Sandbox::new();
+    let err = s.fails(
+        &["init", "--recovery-file", s.path("other").to_str().unwrap()],
+        1,
+    );
+    assert!(err.contains("already holds files"), "{err}");
+    assert!(!s.path("other").exists());
+
+    let fresh = Sandbox::empty();
+    let taken = fresh.write("taken", b"do not overwrite");
+    let err = fresh.fails(&["init", "--recovery-file", taken.to_str().unwrap()], 1);
+    assert!(err.contains("must not exist"), "{err}");
+    assert_eq!(fs::read(&taken).unwrap(), b"do not overwrite");
+    assert!(!fresh.vault.join("vault.json").exists());
+
+    let err = fresh.fails(&["init"], 1);
+    assert!(err.contains("--recovery-file"), "{err}");
+    assert!(!fresh.vault.join("vault.json").exists());
+}
+
+#[test]
+fn default_vault_is_argon2id_128_mib_and_weak_settings_are_upgraded_on_unlock() {
+    let s = Sandbox::empty();
+    s.ok(&[
+        "init",
+        "--kdf-memory",
+        "64",
+        "--recovery-file",
+        s.path("p").to_str().unwrap(),
+    ]);
+    let header: serde_json::Value = json(&fs::read_to_string(s.vault.join("vault.json")).unwrap());
+    assert_eq!(header["kdf"]["alg"], "argon2id");
+    assert_eq!(header["kdf"]["memory_kib"], 64 * 1024);
+    let out = s.run(&["list"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("strengthened"));
+    let header: serde_json::Value = json(&fs::read_to_string(s.vault.join("vault.json")).unwrap());
+    assert_eq!(header["kdf"]["memory_kib"], 128 * 1024);
+    assert_eq!(header["kdf"]["passes"], 3);
+    assert_eq!(header["kdf"]["lanes"], 4);
+    s.ok(&["list"]);
+}
+
+#[test]
+fn kdf_below_the_floor_is_refused_at_init_and_when_read_from_a_tampered_header() {
+    let s = Sandbox::empty();
+    let err = s.fails(
+        &[
+            "init",
+            "--kdf-memory",
+            "32",
+            "--recovery-file",
+            s.path("p").to_str().unwrap(),
+        ],
+        1,
+    );
+    assert!(err.contains("below the safe minimum"), "{err}");
+    let err = s.fails(
+        &[
+            "init",
+            "--kdf",
+            "pbkdf2",
+            "--pbkdf2-iterations",
+            "100000",
+            "--recovery-file",
+            s.path("p").to_str().unwrap(),
+        ],
+        1,
+    );
+    assert!(err.contains("below the safe minimum"), "{err}");
+
+    let s = Sandbox::new();
+    let path = s.vault.join("vault.json");
+    let mut header = json(&fs::read_to_string(&path).unwrap());
+    header["kdf"]["iterations"] = 1000.into();
+    fs::write(&path, header.to_string()).unwrap();
+    let err = s.fails(&["list"], 1);
+    assert!(err.contains("below the safe minimum"), "{err}");
+}
+
+#[test]
+fn import_prints_one_id_per_file_and_reports_duplicates_by_keyed_hash() {
+    let s = Sandbox::new();
+    let a = s.write("kettle.txt", b"kettle receipt");
+    let b = s.write("toaster.txt", b"toaster receipt");
+    let copy = s.write("kettle-copy.txt", b"kettle receipt");
+    let out = s.ok(&[
+        "import",
+        "--kind",
+        "receipt",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        copy.to_str().unwrap(),
+    ]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    let first = lines[0].split_whitespace().next().unwrap();
+    assert_eq!(first.len(), 36);
+    assert!(
+        lines[2].starts_with(&format!("duplicate of {first}")),
+        "{out}"
+    );
+    let listed = json(&s.ok(&["list", "--json"]));
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    assert_eq!(s.blob_files().len(), 2);
+}
+
+#[test]
+fn import_goes_on_after_a_bad_file_and_exits_1() {
+    let s = Sandbox::new();
+    let good = s.write("good.txt", b"fine");
+    let out = s.run(&[
+        "import",
+        s.path("missing.pdf").to_str().unwrap(),
+        good.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.pdf"));
+    assert_eq!(
+        json(&s.ok(&["list", "--json"])).as_array().unwrap().len(),
+        1
+    );
+}
+
+#[test]
+fn list_search_and_show_print_ids_titles_and_the_json_contract() {
+    let s = Sandbox::new();
+    let id = s.import(
+        &s.write("a.txt", b"a"),
+        &[
+            "--kind",
+            "invoice",
+            "--title",
+            "Electricity March",
+            "--tag",
+            "home",
+        ],
+    );
+    let other = s.import(
+        &s.write("b.txt", b"b"),
+        &["--kind", "receipt", "--title", "Kettle"],
+    );
+    s.ok(&[
+        "edit",
+        &id,
+        "--date",
+        "2026-03-05",
+        "--total",
+        "1234,50",
+        "--currency",
+        "czk",
+        "--merchant",
+        "ČEZ Prodej",
+    ]);
+    s.ok(&[
+        "edit",
+        &other,
+        "--date",
+        "2025-12-24",
+        "--total",
+        "31.80",
+        "--currency",
+        "EUR",
+    ]);
+
+    let plain = s.ok(&["list"]);
+    assert!(
+        plain
+            .lines()
+            .any(|l| l.starts_with(&id) && l.contains("Electricity March")),
+        "{plain}"
+    );
+
+    let listed = json(&s.ok(&["list", "--json"]));
+    let doc = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(doc["kind"], "invoice");
+    assert_eq!(doc["title"], "Electricity March");
+    assert_eq!(doc["date"], "2026-03-05");
+    assert_eq!(doc["total"], "1234.50");
+    assert_eq!(doc["currency"], "CZK");
+
+    let found = json(&s.ok(&["search", "electr", "--json"]));
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    assert_eq!(found[0]["id"], id.as_str());
+    // Diacritics are folded: "cez" finds "ČEZ".
+    assert_eq!(
+        json(&s.ok(&["search", "cez", "--json"]))
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        json(&s.ok(&["search", "", "--kind", "receipt", "--json"]))[0]["id"],
+        other.as_str()
+    );
+    let in_2026 = json(&s.ok(&[
+        "search",
+        "",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-12-31",
+        "--json",
+    ]));
+    assert_eq!(in_2026.as_array().unwrap().len(), 1);
+    assert_eq!(in_2026[0]["id"], id.as_str());
+    assert_eq!(
+        json(&s.ok(&["search", "", "--tag", "HOME", "--json"]))
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        json(&s.ok(&["search", "", "--min-total", "100", "--json"]))[0]["id"],
+        id.as_str()
+    );
+
+    let shown = json(&s.ok(&["show", &id[..8], "--json"]));
+    assert_eq!(shown["merchant"], "ČEZ Prodej");
+    assert_eq!(shown["field_states"]["total"]["confirmed"], true);
+    assert!(s.ok(&["show", &id]).contains("ČEZ Prodej"));
+}
+
+#[test]
+fn usage_errors_exit_2_and_other_errors_exit_1_with_advice() {
+    let s = Sandbox::new();
+    s.fails(&["frobnicate"], 2);
+    s.fails(&["search", "x", "--from", "5.3.2026"], 2);
+    s.fails(&["import", "--kind", "bill", "x"], 2);
+    let err = s.fails(&["show", "ffffffff"], 1);
+    assert!(err.contains("coffer list"), "{err}");
+    let err = s.fails(&["edit", "ffffffff", "--title", "x"], 1);
+    assert!(err.contains("no document"), "{err}");
+}
+
+#[test]
+fn wrong_password_is_a_clear_error_that_points_to_recovery() {
+    let s = Sandbox::new();
+    let out = s
+        .command(&["list"])
+        .env("COFFER_PASSWORD", "wrong password!")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("wrong password") && err.contains("coffer recover"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_directory_that_is_not_a_vault_or_of_an_unknown_version_is_named_as_such() {
+    let s = Sandbox::empty();
+    fs::create_dir_all(&s.vault).unwrap();
+    let err = s.fails(&["list"], 1);
+    assert!(err.contains("is not a Coffer vault"), "{err}");
+
+    let s = Sandbox::new();
+    let path = s.vault.join("vault.json");
+    let mut header = json(&fs::read_to_string(&path).unwrap());
+    header["format"] = 7.into();
+    fs::write(&path, header.to_string()).unwrap();
+    let err = s.fails(&["list"], 1);
+    assert!(
+        err.contains("format version 7") && err.contains("update Coffer"),
+        "{err}"
+    );
+
+    fs::write(&path, b"{ not json").unwrap();
+    let err = s.fails(&["list"], 1);
+    assert!(err.contains("header is damaged"), "{err}");
+}
+
+#[test]
+fn get_writes_the_original_bytes() {
+    let s = Sandbox::new();
+    let content: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 256) as u8).collect();
+    let id = s.import(&s.write("scan.pdf", &content), &[]);
+    let out = s.path("out.pdf");
+    s.ok(&["get", &id, "--out", out.to_str().unwrap()]);
+    assert_eq!(fs::read(&out).unwrap(), content);
+}
+
+fn assert_get_fails_cleanly(s: &Sandbox, id: &str, expected: &str) {
+    let out = s.path("restored.bin");
+    let err = s.fails(&["get", id, "--out", out.to_str().unwrap()], 1);
+    assert!(err.contains(id) && err.contains(expected), "{err}");
+    assert!(!out.exists(), "no output file may be left behind");
+    let leftovers: Vec<_> = fs::read_dir(s.root.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".coffer-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn a_tampered_blob_is_named_and_leaves_no_output_file() {
+    let s = Sandbox::new();
+    let id = s.import(&s.write("a.bin", &vec![1u8; 200_000]), &[]);
+    let blob = &s.blob_files()[0];
+    let mut bytes = fs::read(blob).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x20;
+    fs::write(blob, bytes).unwrap();
+    assert_get_fails_cleanly(&s, &id, "damaged");
+}
+
+#[test]
+fn a_truncated_blob_is_detected_even_at_a_chunk_boundary() {
+    let s = Sandbox::new();
+    let id = s.import(&s.write("a.bin", &vec![2u8; 200_000]), &[]);
+    let blob = &s.blob_files()[0];
+    let bytes = fs::read(blob).unwrap();
+    fs::write(blob, &bytes[..2 + 2 * (12 + 65536 + 16)]).unwrap();
+    assert_get_fails_cleanly(&s, &id, "truncated");
+}
+
+#[test]
+fn blobs_swapped_between_two_documents_are_detected() {
+    let s = Sandbox::new();
+    let a = s.import(&s.write("a.bin", &vec![3u8; 5000]), &[]);
+    s.import(&s.write("b.bin", &vec![4u8; 5000]), &[]);
+    let blobs = s.blob_files();
+    let (x, y) = (fs::read(&blobs[0]).unwrap(), fs::read(&blobs[1]).unwrap());
+    fs::write(&blobs[0], y).unwrap();
+    fs::write(&blobs[1], x).unwrap();
+    assert_get_fails_cleanly(&s, &a, "damaged");
+}
+
+#[test]
+fn a_missing_blob_is_reported_as_missing() {
+    let s = Sandbox::new();
+    let id = s.import(&s.write("a.bin", b"content"), &[]);
+    fs::remove_file(&s.blob_files()[0]).unwrap();
+    assert_get_fails_cleanly(&s, &id, "missing");
+}
+
+#[test]
+fn a_blob_of_an_unknown_format_version_asks_for_an_update() {
+    let s = Sandbox::new();
+    let id = s.import(&s.write("a.bin", b"content"), &[]);
+    let blob = &s.blob_files()[0];
+    let mut bytes = fs::read(blob).unwrap();
+    bytes[0] = 9;
+    fs::write(blob, bytes).unwrap();
+    let err = s.fails(&["get", &id, "--out", s.path("o").to_str().unwrap()], 1);
+    assert!(err.contains("format version 9"), "{err}");
+    assert!(!s.path("o").exists());
+}
+
+#[test]
+fn edit_marks_fields_confirmed_and_tags_can_be_added_and_removed() {
+    let s = Sandbox::new();
+    let id = s.import(&s.write("w.jpg", b"warranty"), &["--tag", "kitchen"]);
+    s.ok(&[
+        "edit",
+        &id,
+        "--kind",
+        "warranty",
+        "--expiry",
+        "2028-01-31",
+        "--tag",
+        "appliance",
+        "--untag",
+        "kitchen",
+        "--notes",
+        "Bosch kettle",
+    ]);
+    let doc = json(&s.ok(&["show", &id, "--json"]));
+    assert_eq!(doc["kind"], "warranty");
+    assert_eq!(doc["expiry"], "2028-01-31");
+    assert_eq!(doc["tags"], serde_json::json!(["appliance"]));
+    for field in ["kind", "expiry", "tags", "notes"] {
+        assert_eq!(doc["field_states"][field]["confirmed"], true, "{field}");
+    }
+    s.ok(&["edit", &id, "--expiry", ""]);
+    assert!(json(&s.ok(&["show", &id, "--json"]))["expiry"].is_null());
+    let err = s.fails(&["edit", &id, "--total", "12.30"], 1);
+    assert!(err.contains("--currency"), "{err}");
+}
+
+#[test]
+fn rm_moves_to_trash_untrash_restores_and_purge_deletes_content() {
+    let s = Sandbox::new();
+    let id = s.import(&s.write("a.txt", b"a"), &[]);
+    s.ok(&["rm", &id]);
+    assert_eq!(
+        json(&s.ok(&["list", "--json"])).as_array().unwrap().len(),
+        0
+    );
+    assert_eq!(
+        json(&s.ok(&["list", "--trash", "--json"]))[0]["id"],
+        id.as_str()
+    );
+    // Still a duplicate while in the trash: nothing stored twice.
+    assert!(
+        s.ok(&["import", s.path("a.txt").to_str().unwrap()])
+            .starts_with("duplicate of")
+    );
+    s.ok(&["untrash", &id]);
+    assert_eq!(
+        json(&s.ok(&["list", "--json"])).as_array().unwrap().len(),
+        1
+    );
+    s.ok(&["rm", "--purge", &id]);
+    assert!(s.blob_files().is_empty());
+    s.fails(&["show", &id], 1);
+}
+
+#[test]
+fn passwd_rewraps_only_the_vault_key() {
+    let s = Sandbox::new();
+    let id = s.import(&s.write("a.bin", &vec![5u8; 100_000]), &[]);
+    let blob_before = fs::read(&s.blob_files()[0]).unwrap();
+    let out = s
+        .command(&["passwd"])
+        .env("COFFER_NEW_PASSWORD", "a brand new passphrase")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        fs::read(&s.blob_files()[0]).unwrap(),
+        blob_before,
+        "content untouched"
+    );
+    s.fails(&["list"], 1);
+    let out = s
+        .command(&["get", &id, "--out", s.path("o").to_str().unwrap()])
+        .env("COFFER_PASSWORD", "a brand new passphrase")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(fs::read(s.path("o")).unwrap(), vec![5u8; 100_000]);
+}
+
+#[test]
+fn recover_sets_a_new_password_from_the_phrase_and_refuses_a_wrong_phrase() {
+    let s = Sandbox::new();
+    let id = s.import(&s.write("a.txt", b"keep me"), &[]);
+    let phrase = s.path("phrase");
+    let wrong = s.path("wrong");
+    // A valid phrase of another vault.
+    let other = Sandbox::new();
+    fs::copy(other.path("phrase"), &wrong).unwrap();
+    let out = s
+        .command(&["recover", "--recovery-file", wrong.to_str().unwrap()])
+        .env("COFFER_NEW_PASSWORD", "recovered at last")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("recovery phrase does not open"));
+
+    let out = s
+        .command(&["recover", "--recovery-file", phrase.to_str().unwrap()])
+        .env("COFFER_PASSWORD", "forgotten")
+        .env("COFFER_NEW_PASSWORD", "recovered at last")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = s
+        .command(&["show", &id, "--json"])
+        .env("COFFER_PASSWORD", "recovered at last")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+}
+
+#[test]
+fn no_plaintext_marker_reaches_any_file_in_the_vault() {
+    let s = Sandbox::new();
+    let markers = [
+        "MARKERCONTENTX91",
+        "MarkerTitleQ77",
+        "markertagz55",
+        "MarkerNotesW3",
+        "MarkerMerchantK8",
+    ];
+    let file = s.write(
+        "MarkerFileNameJ2.txt",
+        format!("{} receipt body", markers[0]).as_bytes(),
+    );
+    let id = s.import(&file, &["--title", markers[1], "--tag", markers[2]]);
+    s.ok(&["edit", &id, "--notes", markers[3], "--merchant", markers[4]]);
+    // Make sure the search index holds them (so a leak would show).
+    assert_eq!(
+        json(&s.ok(&["search", markers[3], "--json"]))
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let files = s.all_vault_files();
+    assert!(files.len() >= 3);
+    for path in files {
+        let bytes = fs::read(&path).unwrap();
+        for marker in markers.iter().chain(["MarkerFileNameJ2"].iter()) {
+            for variant in [
+                marker.to_string(),
+                marker.to_lowercase(),
+                marker.to_uppercase(),
+            ] {
+                assert!(
+                    !contains(&bytes, variant.as_bytes()),
+                    "{variant} found in {}",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_full_disk_during_import_loses_nothing_and_says_so() {
+    let s = Sandbox::new();
+    let kept = s.import(&s.write("kept.txt", b"already here"), &[]);
+    let big = s.write("big.bin", &vec![9u8; 3_000_000]);
+    // RLIMIT_FSIZE makes writes past 1 MiB fail with EFBIG, as a full disk would.
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 1024; exec \"$0\" --vault '{}' import '{}'",
+        s.vault.display(),
+        big.display()
+    );
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_coffer"))
+        .env("COFFER_PASSWORD", PASSWORD)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("disk is full") && err.contains("nothing was saved"),
+        "{err}"
+    );
+    let listed = json(&s.ok(&["list", "--json"]));
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["id"], kept.as_str());
+    assert_eq!(s.blob_files().len(), 1);
+    assert_eq!(fs::read_dir(s.vault.join("blobs/tmp")).unwrap().count(), 0);
+    // With space again, the same file imports.
+    s.import(&big, &[]);
+}
+
+#[test]
+fn an_import_killed_midway_leaves_a_consistent_vault() {
+    let s = Sandbox::new();
+    let big = s.write("big.bin", &vec![7u8; 400_000_000]);
+    let kept = s.import(&s.write("kept.txt", b"already here"), &[]);
+    let mut child = s
+        .command(&["import", big.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the encrypted temporary file is being written, then SIGKILL.
+    let tmp = s.vault.join("blobs/tmp");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let writing = fs::read_dir(&tmp)
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .any(|e| e.metadata().map(|m| m.len() > 1_000_000).unwrap_or(false))
+            })
+            .unwrap_or(false);
+        if writing || std::time::Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let listed = json(&s.ok(&["list", "--json"]));
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        1,
+        "no half-imported document is visible"
+    );
+    assert_eq!(listed[0]["id"], kept.as_str());
+    assert_eq!(
+        fs::read_dir(&tmp).unwrap().count(),
+        0,
+        "the next unlock swept the leftovers"
+    );
+    assert_eq!(s.blob_files().len(), 1);
+    fs::write(&big, b"smaller now").unwrap();
+    let id = s.import(&big, &[]);
+    s.ok(&["get", &id, "--out", s.path("back").to_str().unwrap()]);
+    assert_eq!(fs::read(s.path("back")).unwrap(), b"smaller now");
+}
