@@ -670,8 +670,8 @@ async fn bad_tokens_are_refused_with_structured_401(backend: Backend, dir: &std:
     assert_eq!(no_token.error().code, ErrorCode::InvalidToken);
     let forged = anon.with_token("cfa_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
     assert_eq!(forged.get(routes::CHANGES).await.error().code, ErrorCode::InvalidToken);
-    let garbage = anon.with_token("\u{7f}not a token at all");
-    assert!(garbage.get(routes::CHANGES).await.status.is_client_error());
+    let garbage = anon.with_token("ünïcode, not a token at all");
+    assert_eq!(garbage.get(routes::CHANGES).await.error().code, ErrorCode::InvalidToken);
     let basic = anon
         .request(Method::GET, routes::CHANGES, &[("authorization", "Basic Zm9vOmJhcg==")], None, "")
         .await;
