@@ -26,7 +26,12 @@ struct ExportManifest {
     security_events: Vec<coffer_api::SecurityEvent>,
 }
 
-fn append(builder: &mut tar::Builder<Vec<u8>>, path: &str, data: &[u8], mtime: i64) -> ApiResult<()> {
+fn append(
+    builder: &mut tar::Builder<Vec<u8>>,
+    path: &str,
+    data: &[u8],
+    mtime: i64,
+) -> ApiResult<()> {
     let mut header = tar::Header::new_gnu();
     header.set_size(data.len() as u64);
     header.set_mode(0o600);
@@ -54,7 +59,11 @@ impl App {
 
     /// Deletes every row at once; the blobs follow right after (and, should the store fail,
     /// maintenance finishes the job from the queued purge).
-    pub async fn delete_account(&self, caller: &Caller, req: DeleteAccountRequest) -> ApiResult<()> {
+    pub async fn delete_account(
+        &self,
+        caller: &Caller,
+        req: DeleteAccountRequest,
+    ) -> ApiResult<()> {
         let account = self
             .storage
             .account(caller.account_id)
@@ -79,7 +88,10 @@ impl App {
 
     pub async fn security_events(&self, caller: &Caller) -> ApiResult<SecurityEventList> {
         Ok(SecurityEventList {
-            events: self.storage.security_events(caller.account_id, 1000).await?,
+            events: self
+                .storage
+                .security_events(caller.account_id, 1000)
+                .await?,
         })
     }
 
@@ -133,7 +145,10 @@ impl App {
             exported_at: now,
             items,
             blobs,
-            security_events: self.storage.security_events(caller.account_id, 100_000).await?,
+            security_events: self
+                .storage
+                .security_events(caller.account_id, 100_000)
+                .await?,
         };
         let manifest = serde_json::to_vec_pretty(&manifest).map_err(|_| ApiError::internal())?;
         append(&mut builder, "manifest.json", &manifest, now)?;

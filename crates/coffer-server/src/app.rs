@@ -44,7 +44,10 @@ impl App {
         let storage: Arc<dyn Storage> = match &config.database {
             DatabaseConfig::Sqlite(url) => {
                 std::fs::create_dir_all(&config.data_dir).with_context(|| {
-                    format!("cannot create the data directory {}", config.data_dir.display())
+                    format!(
+                        "cannot create the data directory {}",
+                        config.data_dir.display()
+                    )
                 })?;
                 Arc::new(
                     SqliteStorage::connect(url)

@@ -18,8 +18,8 @@ use coffer_api::{
     LoginFinishResponse, LoginStartRequest, LoginStartResponse, LoginTotpRequest,
     PasswordChangeFinishRequest, PasswordChangeStartRequest, REFRESH_TOKEN_TTL_SECS,
     RefreshRequest, RegisterFinishRequest, RegisterStartRequest, RegisterStartResponse,
-    SecurityEventKind, Session, TokenPair, TotpCodeRequest, TotpEnabledResponse,
-    TotpSetupResponse, WrappedKeys,
+    SecurityEventKind, Session, TokenPair, TotpCodeRequest, TotpEnabledResponse, TotpSetupResponse,
+    WrappedKeys,
 };
 use opaque_ke::{
     CredentialFinalization, CredentialRequest, Identifiers, RegistrationRequest,
@@ -213,10 +213,9 @@ impl App {
             .check(Bucket::LoginPerAccount, &email)
             .await
             .map_err(rate_limited)?;
-        let request = CredentialRequest::<CofferCipherSuite>::deserialize(
-            req.credential_request.as_slice(),
-        )
-        .map_err(|_| ApiError::malformed("credential_request is not an OPAQUE message."))?;
+        let request =
+            CredentialRequest::<CofferCipherSuite>::deserialize(req.credential_request.as_slice())
+                .map_err(|_| ApiError::malformed("credential_request is not an OPAQUE message."))?;
         let account = self.storage.account_by_email(&email).await?;
         let record = match &account {
             Some(a) => Some(
@@ -308,15 +307,17 @@ impl App {
     }
 
     pub async fn login_totp(&self, req: LoginTotpRequest) -> ApiResult<LoginFinishResponse> {
-        let token = Uuid::parse_str(req.totp_token.trim())
-            .map_err(|_| ApiError::invalid_credentials())?;
+        let token =
+            Uuid::parse_str(req.totp_token.trim()).map_err(|_| ApiError::invalid_credentials())?;
         let now = self.clock.unix();
         let attempt = self
             .storage
             .take_login_attempt(token, AttemptKind::Totp, now)
             .await?
             .ok_or_else(ApiError::invalid_credentials)?;
-        let account_id = attempt.account_id.ok_or_else(ApiError::invalid_credentials)?;
+        let account_id = attempt
+            .account_id
+            .ok_or_else(ApiError::invalid_credentials)?;
         self.limiter
             .check(Bucket::LoginPerAccount, &account_id.to_string())
             .await
@@ -667,7 +668,10 @@ mod tests {
 
     #[test]
     fn emails_are_trimmed_and_lowercased() {
-        assert_eq!(normalize_email("  Ann@Example.COM ").unwrap(), "ann@example.com");
+        assert_eq!(
+            normalize_email("  Ann@Example.COM ").unwrap(),
+            "ann@example.com"
+        );
         assert!(normalize_email("no-at-sign").is_err());
         assert!(normalize_email("a b@c").is_err());
     }

@@ -56,7 +56,10 @@ impl std::fmt::Debug for S3Settings {
         f.debug_struct("S3Settings")
             .field("endpoint", &self.endpoint)
             .field("region", &self.region)
-            .field("access_key_id", &self.access_key_id.as_ref().map(|_| "<set>"))
+            .field(
+                "access_key_id",
+                &self.access_key_id.as_ref().map(|_| "<set>"),
+            )
             .field(
                 "secret_access_key",
                 &self.secret_access_key.as_ref().map(|_| "<redacted>"),
@@ -84,7 +87,10 @@ impl std::fmt::Debug for DatabaseConfig {
 #[derive(Debug, Clone)]
 pub enum BlobConfig {
     Local(PathBuf),
-    S3 { bucket: String, settings: S3Settings },
+    S3 {
+        bucket: String,
+        settings: S3Settings,
+    },
 }
 
 /// The resolved configuration.
@@ -203,17 +209,16 @@ impl Config {
             .unwrap_or_else(default_data_dir);
         let database_url = env("COFFER_DATABASE_URL").or(file.database_url);
         let database = match database_url {
-            None => DatabaseConfig::Sqlite(format!(
-                "sqlite://{}",
-                data_dir.join("coffer.db").display()
-            )),
+            None => {
+                DatabaseConfig::Sqlite(format!("sqlite://{}", data_dir.join("coffer.db").display()))
+            }
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
                 DatabaseConfig::Postgres(url)
             }
             Some(url) if url.starts_with("sqlite:") => DatabaseConfig::Sqlite(url),
-            Some(_) => anyhow::bail!(
-                "COFFER_DATABASE_URL must start with sqlite:// or postgres://"
-            ),
+            Some(_) => {
+                anyhow::bail!("COFFER_DATABASE_URL must start with sqlite:// or postgres://")
+            }
         };
         let mut s3 = file.s3;
         s3.endpoint = env("COFFER_S3_ENDPOINT").or(s3.endpoint);
@@ -259,7 +264,8 @@ impl Config {
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the config file {}", path.display()))?;
-    toml::from_str(&text).with_context(|| format!("the config file {} is not valid", path.display()))
+    toml::from_str(&text)
+        .with_context(|| format!("the config file {} is not valid", path.display()))
 }
 
 #[cfg(test)]
@@ -272,7 +278,10 @@ mod tests {
             redact_url("postgres://coffer:s3cret@db:5432/coffer"),
             "postgres://coffer:***@db:5432/coffer"
         );
-        assert_eq!(redact_url("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+        assert_eq!(
+            redact_url("redis://127.0.0.1:6379"),
+            "redis://127.0.0.1:6379"
+        );
     }
 
     #[test]

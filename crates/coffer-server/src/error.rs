@@ -115,10 +115,10 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (status, axum::Json(body)).into_response();
-        if let Some(secs) = retry_after {
-            if let Ok(v) = secs.to_string().parse() {
-                response.headers_mut().insert("retry-after", v);
-            }
+        if let Some(secs) = retry_after
+            && let Ok(v) = secs.to_string().parse()
+        {
+            response.headers_mut().insert("retry-after", v);
         }
         response
     }

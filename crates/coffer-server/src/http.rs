@@ -547,7 +547,9 @@ async fn put_chunk(
     ApiQuery(q): ApiQuery<ChunkQuery>,
     RawBody(body): RawBody,
 ) -> ApiResult<Json<UploadStatus>> {
-    Ok(Json(app.put_chunk(&caller, upload_id, q.offset, body).await?))
+    Ok(Json(
+        app.put_chunk(&caller, upload_id, q.offset, body).await?,
+    ))
 }
 
 async fn complete_upload(
@@ -564,9 +566,5 @@ async fn get_blob(
     ApiPath(sha256): ApiPath<String>,
 ) -> ApiResult<Response> {
     let data = app.get_blob(&caller, &sha256).await?;
-    Ok((
-        [(header::CONTENT_TYPE, "application/octet-stream")],
-        data,
-    )
-        .into_response())
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], data).into_response())
 }

@@ -7,8 +7,8 @@ use crate::entitlements::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::storage::{ChangesOutcome, CommitOutcome, Idempotency, ItemCommit, ItemContent};
 use coffer_api::{
-    ChangesPage, ErrorCode, Item, ItemWrite, MAX_BLOB_BYTES, MAX_BLOBS_PER_ITEM,
-    MAX_CHANGES_LIMIT, MAX_ENVELOPE_BYTES,
+    ChangesPage, ErrorCode, Item, ItemWrite, MAX_BLOB_BYTES, MAX_BLOBS_PER_ITEM, MAX_CHANGES_LIMIT,
+    MAX_ENVELOPE_BYTES,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;

@@ -13,7 +13,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(name = "coffer-server", version, about = "Coffer's zero-knowledge sync server")]
+#[command(
+    name = "coffer-server",
+    version,
+    about = "Coffer's zero-knowledge sync server"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -179,7 +179,11 @@ impl RateLimiter for RedisLimiter {
     async fn check(&self, bucket: Bucket, key: &str) -> Result<(), Duration> {
         let now = self.clock.unix();
         let window = now.div_euclid(60);
-        let redis_key = format!("coffer:rl:{}:{}:{window}", bucket.name(), hashed(bucket, key));
+        let redis_key = format!(
+            "coffer:rl:{}:{}:{window}",
+            bucket.name(),
+            hashed(bucket, key)
+        );
         match self.count(&redis_key).await {
             Ok(count) if count > u64::from(self.limits.per_minute(bucket)) => {
                 let wait = (window + 1) * 60 - now;

@@ -50,16 +50,16 @@ impl App {
                 "A blob may be at most 1 GiB; split the document into several blobs.",
             ));
         }
-        if let Some(size) = self.storage.blob_size(caller.account_id, &sha256).await? {
-            if size == req.size {
-                return Ok(UploadStatus {
-                    upload_id: None,
-                    sha256,
-                    size,
-                    received: size,
-                    complete: true,
-                });
-            }
+        if let Some(size) = self.storage.blob_size(caller.account_id, &sha256).await?
+            && size == req.size
+        {
+            return Ok(UploadStatus {
+                upload_id: None,
+                sha256,
+                size,
+                received: size,
+                complete: true,
+            });
         }
         if let Some(existing) = self
             .storage

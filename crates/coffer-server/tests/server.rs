@@ -1,9 +1,9 @@
 //! End-to-end behaviour of the real `coffer-server` binary on a random loopback port, on
 //! SQLite + a directory and (under `make test`) on PostgreSQL + S3.
 
-mod support;
 #[path = "server/resilience.rs"]
 mod resilience;
+mod support;
 
 use coffer_api::*;
 use reqwest::{Method, StatusCode};
@@ -95,7 +95,10 @@ async fn registered_account_logs_in_and_gets_its_wrapped_keys_back(
 
     let events: SecurityEventList = refreshed.get(routes::SECURITY_EVENTS).await.ok();
     let kinds: Vec<_> = events.events.iter().map(|e| e.kind).collect();
-    assert!(kinds.contains(&SecurityEventKind::AccountCreated), "{kinds:?}");
+    assert!(
+        kinds.contains(&SecurityEventKind::AccountCreated),
+        "{kinds:?}"
+    );
     assert!(kinds.contains(&SecurityEventKind::NewDevice), "{kinds:?}");
 }
 
@@ -264,7 +267,12 @@ async fn items_round_trip_through_blobs_commit_and_change_feed(
     assert_eq!(gone.revision, 3);
     for n in 0..5 {
         let _: Item = laptop
-            .put_item(Uuid::new_v4(), None, &small_write(&key, &format!("n{n}")), None)
+            .put_item(
+                Uuid::new_v4(),
+                None,
+                &small_write(&key, &format!("n{n}")),
+                None,
+            )
             .await
             .ok();
     }
@@ -284,20 +292,25 @@ async fn items_round_trip_through_blobs_commit_and_change_feed(
     assert!(tomb.deleted);
 }
 
-async fn stale_revision_gets_409_and_the_current_revision(
-    backend: Backend,
-    dir: &std::path::Path,
-) {
+async fn stale_revision_gets_409_and_the_current_revision(backend: Backend, dir: &std::path::Path) {
     let server = ServerProcess::start(&backend, dir);
     let anon = Client::new(&server.url);
     let (a, _, email) = anon.new_account("a").await;
     let (b, _) = anon.login(&email, PASSWORD, "b").await;
     let key = VaultKey::random();
     let id = Uuid::new_v4();
-    let _: Item = a.put_item(id, None, &small_write(&key, "v1"), None).await.ok();
-    let _: Item = a.put_item(id, Some(1), &small_write(&key, "a2"), None).await.ok();
+    let _: Item = a
+        .put_item(id, None, &small_write(&key, "v1"), None)
+        .await
+        .ok();
+    let _: Item = a
+        .put_item(id, Some(1), &small_write(&key, "a2"), None)
+        .await
+        .ok();
 
-    let conflict = b.put_item(id, Some(1), &small_write(&key, "b2"), None).await;
+    let conflict = b
+        .put_item(id, Some(1), &small_write(&key, "b2"), None)
+        .await;
     assert_eq!(conflict.status, StatusCode::CONFLICT);
     let error = conflict.error();
     assert_eq!(error.code, ErrorCode::RevisionConflict);
@@ -305,7 +318,10 @@ async fn stale_revision_gets_409_and_the_current_revision(
     // Creating an existing id is a conflict too; deleting a stale revision as well.
     let create = b.put_item(id, None, &small_write(&key, "b"), None).await;
     assert_eq!(create.error().code, ErrorCode::RevisionConflict);
-    assert_eq!(b.delete_item(id, 1).await.error().code, ErrorCode::RevisionConflict);
+    assert_eq!(
+        b.delete_item(id, 1).await.error().code,
+        ErrorCode::RevisionConflict
+    );
     // No precondition at all: 428.
     let bare = b
         .send_json(Method::PUT, &routes::item(id), &[], &small_write(&key, "b"))
@@ -383,14 +399,20 @@ async fn another_account_cannot_reach_items_or_blobs_by_id(
     let (seen, _) = intruder.pull_all(0).await;
     assert!(seen.is_empty());
     // Read.
-    assert_eq!(intruder.get(&routes::item(id)).await.error().code, ErrorCode::NotFound);
+    assert_eq!(
+        intruder.get(&routes::item(id)).await.error().code,
+        ErrorCode::NotFound
+    );
     // Overwrite and delete at every plausible revision.
     for rev in 1..=3 {
         let w = intruder
             .put_item(id, Some(rev), &small_write(&key, "pwned"), None)
             .await;
         assert_eq!(w.error().code, ErrorCode::NotFound);
-        assert_eq!(intruder.delete_item(id, rev).await.error().code, ErrorCode::NotFound);
+        assert_eq!(
+            intruder.delete_item(id, rev).await.error().code,
+            ErrorCode::NotFound
+        );
     }
     // Blobs: download, upload status, chunks, completion; referencing the owner's blob.
     assert_eq!(
@@ -411,7 +433,13 @@ async fn another_account_cannot_reach_items_or_blobs_by_id(
     );
     assert_eq!(
         intruder
-            .request(Method::POST, &routes::upload_complete(upload_id), &[], None, "")
+            .request(
+                Method::POST,
+                &routes::upload_complete(upload_id),
+                &[],
+                None,
+                ""
+            )
             .await
             .error()
             .code,
@@ -534,7 +562,11 @@ async fn bad_input_gets_a_structured_4xx_and_stores_nothing(
     let mut bad_month = small_write(&key, "x");
     bad_month.meta.created_month = "2026-13".into();
     assert_eq!(
-        client.put_item(id, None, &bad_month, None).await.error().code,
+        client
+            .put_item(id, None, &bad_month, None)
+            .await
+            .error()
+            .code,
         ErrorCode::InvalidField
     );
     let mut empty = small_write(&key, "x");
@@ -582,7 +614,11 @@ async fn bad_input_gets_a_structured_4xx_and_stores_nothing(
         .ok();
     let small_id = small.upload_id.unwrap();
     assert_eq!(
-        client.put_chunk(small_id, 0, b"fiver".to_vec()).await.error().code,
+        client
+            .put_chunk(small_id, 0, b"fiver".to_vec())
+            .await
+            .error()
+            .code,
         ErrorCode::InvalidField
     );
 
@@ -617,18 +653,37 @@ async fn bad_input_gets_a_structured_4xx_and_stores_nothing(
     let lie_id = lie.upload_id.unwrap();
     let _: UploadStatus = client.put_chunk(lie_id, 0, b"lies".to_vec()).await.ok();
     let done = client
-        .request(Method::POST, &routes::upload_complete(lie_id), &[], None, "")
+        .request(
+            Method::POST,
+            &routes::upload_complete(lie_id),
+            &[],
+            None,
+            "",
+        )
         .await;
     assert_eq!(done.error().code, ErrorCode::ChecksumMismatch);
-    assert_eq!(client.get(&routes::upload(lie_id)).await.error().code, ErrorCode::NotFound);
     assert_eq!(
-        client.get(&routes::blob(&sha256_hex(b"what I claim"))).await.error().code,
+        client.get(&routes::upload(lie_id)).await.error().code,
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        client
+            .get(&routes::blob(&sha256_hex(b"what I claim")))
+            .await
+            .error()
+            .code,
         ErrorCode::NotFound
     );
     // Completing an incomplete upload.
     assert_eq!(
         client
-            .request(Method::POST, &routes::upload_complete(small_id), &[], None, "")
+            .request(
+                Method::POST,
+                &routes::upload_complete(small_id),
+                &[],
+                None,
+                ""
+            )
             .await
             .error()
             .code,
@@ -669,24 +724,46 @@ async fn bad_tokens_are_refused_with_structured_401(backend: Backend, dir: &std:
     assert_eq!(no_token.status, StatusCode::UNAUTHORIZED);
     assert_eq!(no_token.error().code, ErrorCode::InvalidToken);
     let forged = anon.with_token("cfa_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
-    assert_eq!(forged.get(routes::CHANGES).await.error().code, ErrorCode::InvalidToken);
+    assert_eq!(
+        forged.get(routes::CHANGES).await.error().code,
+        ErrorCode::InvalidToken
+    );
     let garbage = anon.with_token("ünïcode, not a token at all");
-    assert_eq!(garbage.get(routes::CHANGES).await.error().code, ErrorCode::InvalidToken);
+    assert_eq!(
+        garbage.get(routes::CHANGES).await.error().code,
+        ErrorCode::InvalidToken
+    );
     let basic = anon
-        .request(Method::GET, routes::CHANGES, &[("authorization", "Basic Zm9vOmJhcg==")], None, "")
+        .request(
+            Method::GET,
+            routes::CHANGES,
+            &[("authorization", "Basic Zm9vOmJhcg==")],
+            None,
+            "",
+        )
         .await;
     assert_eq!(basic.error().code, ErrorCode::InvalidToken);
 
     // Revoked: the device logs out, its token stops working.
     let (other, _) = anon.login(&email, PASSWORD, "b").await;
-    let r = other.request(Method::POST, routes::LOGOUT, &[], None, "").await;
+    let r = other
+        .request(Method::POST, routes::LOGOUT, &[], None, "")
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
-    assert_eq!(other.get(routes::CHANGES).await.error().code, ErrorCode::SessionRevoked);
+    assert_eq!(
+        other.get(routes::CHANGES).await.error().code,
+        ErrorCode::SessionRevoked
+    );
 
     // Logout-all ends this session too, and its refresh token.
-    let r = client.request(Method::POST, routes::LOGOUT_ALL, &[], None, "").await;
+    let r = client
+        .request(Method::POST, routes::LOGOUT_ALL, &[], None, "")
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
-    assert_eq!(client.get(routes::CHANGES).await.error().code, ErrorCode::SessionRevoked);
+    assert_eq!(
+        client.get(routes::CHANGES).await.error().code,
+        ErrorCode::SessionRevoked
+    );
     let refresh = anon
         .post(
             routes::AUTH_REFRESH,
@@ -716,10 +793,19 @@ async fn devices_are_listed_and_revocable_and_password_change_logs_out_others(
     assert!(list.devices[0].current && !list.devices[1].current);
 
     let revoked = laptop
-        .request(Method::DELETE, &routes::device(phone_session.device_id), &[], None, "")
+        .request(
+            Method::DELETE,
+            &routes::device(phone_session.device_id),
+            &[],
+            None,
+            "",
+        )
         .await;
     assert_eq!(revoked.status, StatusCode::NO_CONTENT);
-    assert_eq!(phone.get(routes::DEVICES).await.error().code, ErrorCode::SessionRevoked);
+    assert_eq!(
+        phone.get(routes::DEVICES).await.error().code,
+        ErrorCode::SessionRevoked
+    );
 
     // Password change: new OPAQUE record and wrapped keys; the tablet is logged out.
     let new_password = "a much better passphrase";
@@ -755,7 +841,10 @@ async fn devices_are_listed_and_revocable_and_password_change_logs_out_others(
         )
         .await;
     assert_eq!(changed.status, StatusCode::NO_CONTENT);
-    assert_eq!(tablet.get(routes::DEVICES).await.error().code, ErrorCode::SessionRevoked);
+    assert_eq!(
+        tablet.get(routes::DEVICES).await.error().code,
+        ErrorCode::SessionRevoked
+    );
     let still: DeviceList = laptop.get(routes::DEVICES).await.ok();
     assert_eq!(still.devices.len(), 1);
     assert_eq!(still.devices[0].device_id, laptop_session.device_id);
@@ -769,8 +858,14 @@ async fn devices_are_listed_and_revocable_and_password_change_logs_out_others(
 
     let events: SecurityEventList = laptop.get(routes::SECURITY_EVENTS).await.ok();
     let kinds: Vec<_> = events.events.iter().map(|e| e.kind).collect();
-    assert!(kinds.contains(&SecurityEventKind::PasswordChanged), "{kinds:?}");
-    assert!(kinds.contains(&SecurityEventKind::DeviceRevoked), "{kinds:?}");
+    assert!(
+        kinds.contains(&SecurityEventKind::PasswordChanged),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&SecurityEventKind::DeviceRevoked),
+        "{kinds:?}"
+    );
 }
 
 async fn server_never_stores_plaintext_markers(backend: Backend, dir: &std::path::Path) {
@@ -795,7 +890,10 @@ async fn server_never_stores_plaintext_markers(backend: Backend, dir: &std::path
         let write = sealed_write(&key, &fields, &blob);
         sealed_samples.push(write.envelope.as_slice()[..32].to_vec());
         sealed_samples.push(sealed_file[..32].to_vec());
-        let _: Item = client.put_item(Uuid::new_v4(), None, &write, None).await.ok();
+        let _: Item = client
+            .put_item(Uuid::new_v4(), None, &write, None)
+            .await
+            .ok();
         markers.extend([content, title, tag, merchant, note]);
     }
     // What the client can read back is the plaintext, so the markers did travel (encrypted).
@@ -831,10 +929,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-async fn account_deletion_removes_rows_blobs_and_sessions(
-    backend: Backend,
-    dir: &std::path::Path,
-) {
+async fn account_deletion_removes_rows_blobs_and_sessions(backend: Backend, dir: &std::path::Path) {
     let server = ServerProcess::start(&backend, dir);
     let anon = Client::new(&server.url);
     let (client, _, email) = anon.new_account("laptop").await;
@@ -843,7 +938,12 @@ async fn account_deletion_removes_rows_blobs_and_sessions(
     let sealed = key.seal(b"to be deleted");
     let blob = client.upload_blob(&sealed, 1024).await;
     let _: Item = client
-        .put_item(Uuid::new_v4(), None, &sealed_write(&key, &serde_json::json!({}), &blob), None)
+        .put_item(
+            Uuid::new_v4(),
+            None,
+            &sealed_write(&key, &serde_json::json!({}), &blob),
+            None,
+        )
         .await
         .ok();
     let kept = keeper.upload_blob(&key.seal(b"keeper's"), 1024).await;
@@ -871,15 +971,24 @@ async fn account_deletion_removes_rows_blobs_and_sessions(
         .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
 
-    assert_eq!(client.get(routes::CHANGES).await.error().code, ErrorCode::InvalidToken);
-    assert!(matches!(anon.login_attempt(&email, PASSWORD, "x").await, Err(None)));
+    assert_eq!(
+        client.get(routes::CHANGES).await.error().code,
+        ErrorCode::InvalidToken
+    );
+    assert!(matches!(
+        anon.login_attempt(&email, PASSWORD, "x").await,
+        Err(None)
+    ));
     // No byte of the deleted account's blob is left in the store; the other account's is.
     let stored = backend.stored_bytes(&server.data_dir).await;
     assert!(!stored.iter().any(|(_, b)| contains(b, &sealed)));
     let fetched = keeper.get(&routes::blob(&kept.sha256)).await;
     assert_eq!(fetched.status, StatusCode::OK);
     // The address can be registered again, from scratch.
-    assert_eq!(anon.register(&email, PASSWORD).await.status, StatusCode::CREATED);
+    assert_eq!(
+        anon.register(&email, PASSWORD).await.status,
+        StatusCode::CREATED
+    );
 }
 
 async fn account_export_holds_ciphertext_and_technical_metadata(
@@ -896,7 +1005,10 @@ async fn account_export_holds_ciphertext_and_technical_metadata(
     let write = sealed_write(&key, &serde_json::json!({"title": "x"}), &blob);
     let _: Item = client.put_item(id, None, &write, None).await.ok();
     let gone = Uuid::new_v4();
-    let _: Item = client.put_item(gone, None, &small_write(&key, "bye"), None).await.ok();
+    let _: Item = client
+        .put_item(gone, None, &small_write(&key, "bye"), None)
+        .await
+        .ok();
     let _: Item = client.delete_item(gone, 1).await.ok();
 
     let answer = client.get(routes::ACCOUNT_EXPORT).await;
@@ -939,7 +1051,12 @@ async fn totp_second_factor_is_required_once_enabled(backend: Backend, dir: &std
             .as_secs() as i64
     };
     let wrong = client
-        .post(routes::TOTP_ENABLE, &TotpCodeRequest { code: "000000".into() })
+        .post(
+            routes::TOTP_ENABLE,
+            &TotpCodeRequest {
+                code: "000000".into(),
+            },
+        )
         .await;
     // (A one-in-a-million chance that 000000 is right; the next step makes it moot.)
     if wrong.status.is_client_error() {

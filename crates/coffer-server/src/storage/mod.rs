@@ -161,16 +161,15 @@ pub enum CommitOutcome {
     /// The same idempotency key and request were seen before: the first answer.
     Replayed(Item),
     IdempotencyKeyReused,
-    Conflict { current_revision: u64 },
+    Conflict {
+        current_revision: u64,
+    },
     NotFound,
     MissingBlob(String),
 }
 
 pub enum ChangesOutcome {
-    Page {
-        items: Vec<Item>,
-        latest_seq: u64,
-    },
+    Page { items: Vec<Item>, latest_seq: u64 },
     CursorExpired,
 }
 
@@ -258,8 +257,10 @@ pub trait Storage: Send + Sync + 'static {
     async fn create_session(&self, session: &NewSession<'_>) -> StorageResult<()>;
     async fn session_by_access_hash(&self, hash: &[u8]) -> StorageResult<Option<SessionRecord>>;
     /// Swaps both tokens of the live session holding `old_refresh_hash`.
-    async fn rotate_tokens(&self, rotation: &RotatedTokens<'_>)
-    -> StorageResult<Option<SessionRecord>>;
+    async fn rotate_tokens(
+        &self,
+        rotation: &RotatedTokens<'_>,
+    ) -> StorageResult<Option<SessionRecord>>;
     async fn live_sessions(&self, account_id: Uuid) -> StorageResult<Vec<SessionRecord>>;
     async fn revoke_session(&self, account_id: Uuid, id: Uuid, now: i64) -> StorageResult<bool>;
     async fn revoke_sessions(
@@ -276,8 +277,12 @@ pub trait Storage: Send + Sync + 'static {
         idempotency: Option<&Idempotency<'_>>,
     ) -> StorageResult<CommitOutcome>;
     async fn item(&self, account_id: Uuid, id: Uuid) -> StorageResult<Option<Item>>;
-    async fn changes(&self, account_id: Uuid, since: u64, limit: u32)
-    -> StorageResult<ChangesOutcome>;
+    async fn changes(
+        &self,
+        account_id: Uuid,
+        since: u64,
+        limit: u32,
+    ) -> StorageResult<ChangesOutcome>;
     async fn latest_seq(&self, account_id: Uuid) -> StorageResult<Option<u64>>;
 
     async fn blob_size(&self, account_id: Uuid, sha256: &str) -> StorageResult<Option<u64>>;
@@ -312,8 +317,11 @@ pub trait Storage: Send + Sync + 'static {
         device: Option<(Uuid, &str)>,
         at: i64,
     ) -> StorageResult<()>;
-    async fn security_events(&self, account_id: Uuid, limit: u32)
-    -> StorageResult<Vec<SecurityEvent>>;
+    async fn security_events(
+        &self,
+        account_id: Uuid,
+        limit: u32,
+    ) -> StorageResult<Vec<SecurityEvent>>;
 
     async fn purge(&self, cutoffs: PurgeCutoffs) -> StorageResult<PurgeReport>;
 }

@@ -15,8 +15,14 @@ async fn tombstones_older_than_90_days_are_purged_and_older_cursors_get_410() {
     let key = VaultKey::random();
     let keep = Uuid::new_v4();
     let doomed = Uuid::new_v4();
-    let _: Item = client.put_item(keep, None, &small_write(&key, "keep"), None).await.ok();
-    let _: Item = client.put_item(doomed, None, &small_write(&key, "x"), None).await.ok();
+    let _: Item = client
+        .put_item(keep, None, &small_write(&key, "keep"), None)
+        .await
+        .ok();
+    let _: Item = client
+        .put_item(doomed, None, &small_write(&key, "x"), None)
+        .await
+        .ok();
     let old_cursor = 1;
     let tomb: Item = client.delete_item(doomed, 1).await.ok();
 
@@ -65,7 +71,11 @@ async fn access_token_expires_after_15_minutes_and_refresh_renews_it() {
         )
         .await
         .ok();
-    let _: DeviceList = anon.with_token(&pair.access_token).get(routes::DEVICES).await.ok();
+    let _: DeviceList = anon
+        .with_token(&pair.access_token)
+        .get(routes::DEVICES)
+        .await
+        .ok();
     // A refresh token past its 30 days is refused.
     server.clock.advance(time::Duration::days(31));
     let late = anon
@@ -101,7 +111,11 @@ async fn login_attempts_are_rate_limited_per_account_with_retry_after() {
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     let error = limited.error();
     assert_eq!(error.code, ErrorCode::RateLimited);
-    assert!(error.retry_after_secs.is_some_and(|s| (1..=60).contains(&s)));
+    assert!(
+        error
+            .retry_after_secs
+            .is_some_and(|s| (1..=60).contains(&s))
+    );
     // Unknown accounts are limited the same way (no hint that they do not exist).
     for _ in 0..3 {
         let _ = anon.login_attempt("ghost@example.test", "x", "x").await;
@@ -151,7 +165,11 @@ async fn server_killed_mid_upload_loses_nothing_and_the_upload_resumes(
     let upload_id = status.upload_id.unwrap();
     for i in 0..2 {
         let _: UploadStatus = client
-            .put_chunk(upload_id, (i * chunk) as u64, data[i * chunk..(i + 1) * chunk].to_vec())
+            .put_chunk(
+                upload_id,
+                (i * chunk) as u64,
+                data[i * chunk..(i + 1) * chunk].to_vec(),
+            )
             .await
             .ok();
     }
@@ -201,7 +219,12 @@ async fn server_killed_mid_upload_loses_nothing_and_the_upload_resumes(
     let blob = client.upload_blob(&data, chunk).await;
     let id = Uuid::new_v4();
     let _: Item = client
-        .put_item(id, None, &sealed_write(&key, &serde_json::json!({"t": 2}), &blob), None)
+        .put_item(
+            id,
+            None,
+            &sealed_write(&key, &serde_json::json!({"t": 2}), &blob),
+            None,
+        )
         .await
         .ok();
     let fetched = client.get(&routes::blob(&blob.sha256)).await;
@@ -249,12 +272,11 @@ async fn wait_for_nudge(client: &Client, seq: u64, within: Duration) -> bool {
     while let Ok(Some(Ok(chunk))) = tokio::time::timeout_at(deadline, stream.next()).await {
         text.push_str(&String::from_utf8_lossy(&chunk));
         for line in text.lines() {
-            if let Some(data) = line.strip_prefix("data:") {
-                if let Ok(n) = serde_json::from_str::<ChangeNudge>(data.trim()) {
-                    if n.latest_seq >= seq {
-                        return true;
-                    }
-                }
+            if let Some(data) = line.strip_prefix("data:")
+                && let Ok(n) = serde_json::from_str::<ChangeNudge>(data.trim())
+                && n.latest_seq >= seq
+            {
+                return true;
             }
         }
     }
@@ -269,9 +291,8 @@ async fn event_stream_nudges_another_device_within_seconds() {
     let (laptop, _, email) = anon.new_account("laptop").await;
     let (desktop, _) = anon.login(&email, PASSWORD, "desktop").await;
     let key = VaultKey::random();
-    let listener = tokio::spawn(async move {
-        wait_for_nudge(&desktop, 1, Duration::from_secs(10)).await
-    });
+    let listener =
+        tokio::spawn(async move { wait_for_nudge(&desktop, 1, Duration::from_secs(10)).await });
     tokio::time::sleep(Duration::from_millis(300)).await;
     let _: Item = laptop
         .put_item(Uuid::new_v4(), None, &small_write(&key, "new"), None)
@@ -299,7 +320,11 @@ async fn two_instances_on_one_postgres_and_s3_serve_the_same_account() {
     // Registered through A, logged in through B; a login started on A finishes on B.
     let (on_a, session, email) = anon_a.new_account("via-a").await;
     let (on_b, _) = anon_b.login(&email, PASSWORD, "via-b").await;
-    let _: AccountInfo = anon_b.with_token(&session.access_token).get(routes::ACCOUNT).await.ok();
+    let _: AccountInfo = anon_b
+        .with_token(&session.access_token)
+        .get(routes::ACCOUNT)
+        .await
+        .ok();
 
     // A blob uploaded half through A and finished through B; an item committed on A and read
     // on B; a conflict detected across instances.
@@ -327,25 +352,44 @@ async fn two_instances_on_one_postgres_and_s3_serve_the_same_account() {
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
     let _: Item = on_a
-        .put_item(id, None, &sealed_write(&key, &serde_json::json!({}), &blob), None)
+        .put_item(
+            id,
+            None,
+            &sealed_write(&key, &serde_json::json!({}), &blob),
+            None,
+        )
         .await
         .ok();
     assert!(nudged.await.unwrap(), "B's event stream saw A's write");
     let (items, _) = on_b.pull_all(0).await;
     assert_eq!(items.len(), 1);
     assert_eq!(on_b.get(&routes::blob(&blob.sha256)).await.body, data);
-    let _: Item = on_b.put_item(id, Some(1), &small_write(&key, "b"), None).await.ok();
-    let conflict = on_a.put_item(id, Some(1), &small_write(&key, "a"), None).await;
+    let _: Item = on_b
+        .put_item(id, Some(1), &small_write(&key, "b"), None)
+        .await
+        .ok();
+    let conflict = on_a
+        .put_item(id, Some(1), &small_write(&key, "a"), None)
+        .await;
     assert_eq!(conflict.error().code, ErrorCode::RevisionConflict);
 
     // Revoking on B is seen on A.
     let devices: DeviceList = on_b.get(routes::DEVICES).await.ok();
     let a_device = devices.devices.iter().find(|d| d.name == "via-a").unwrap();
     let r = on_b
-        .request(Method::DELETE, &routes::device(a_device.device_id), &[], None, "")
+        .request(
+            Method::DELETE,
+            &routes::device(a_device.device_id),
+            &[],
+            None,
+            "",
+        )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
-    assert_eq!(on_a.get(routes::DEVICES).await.error().code, ErrorCode::SessionRevoked);
+    assert_eq!(
+        on_a.get(routes::DEVICES).await.error().code,
+        ErrorCode::SessionRevoked
+    );
 
     // With Redis, the login limit is shared: attempts through A count on B.
     if redis.is_some() {

@@ -70,7 +70,9 @@ impl Backend {
             return None;
         };
         let name = format!("t{}", Uuid::new_v4().simple());
-        let admin = sqlx::PgPool::connect(&pg).await.expect("connect to PostgreSQL");
+        let admin = sqlx::PgPool::connect(&pg)
+            .await
+            .expect("connect to PostgreSQL");
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&admin)
             .await
@@ -86,7 +88,11 @@ impl Backend {
             .send()
             .await
             .expect("create bucket");
-        assert!(created.status().is_success(), "create bucket: {}", created.status());
+        assert!(
+            created.status().is_success(),
+            "create bucket: {}",
+            created.status()
+        );
         Some(Backend::PostgresS3 {
             database_url,
             s3_endpoint: s3,
@@ -125,12 +131,11 @@ impl Backend {
         } = self
         {
             let pool = sqlx::PgPool::connect(database_url).await.unwrap();
-            let tables: Vec<(String,)> = sqlx::query_as(
-                "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'",
-            )
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+            let tables: Vec<(String,)> =
+                sqlx::query_as("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'")
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
             for (table,) in tables {
                 let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "SELECT t::text FROM {table} t"
@@ -156,7 +161,13 @@ impl Backend {
             use object_store::{ObjectStore, ObjectStoreExt};
             let objects: Vec<_> = store.list(None).try_collect().await.unwrap();
             for meta in objects {
-                let bytes = store.get(&meta.location).await.unwrap().bytes().await.unwrap();
+                let bytes = store
+                    .get(&meta.location)
+                    .await
+                    .unwrap()
+                    .bytes()
+                    .await
+                    .unwrap();
                 out.push((format!("s3:{}", meta.location), bytes.to_vec()));
             }
         }
@@ -499,8 +510,8 @@ impl Client {
 
     pub async fn register(&self, email: &str, password: &str) -> Answer {
         let mut rng = rand::rngs::OsRng;
-        let start = ClientRegistration::<CofferCipherSuite>::start(&mut rng, password.as_bytes())
-            .unwrap();
+        let start =
+            ClientRegistration::<CofferCipherSuite>::start(&mut rng, password.as_bytes()).unwrap();
         let answer = self
             .post(
                 routes::REGISTER_START,
@@ -588,7 +599,11 @@ impl Client {
                 (self.with_token(&session.access_token), *session)
             }
             Ok(other) => panic!("login needs more: {other:?}"),
-            Err(Some(a)) => panic!("login failed: {} {}", a.status, String::from_utf8_lossy(&a.body)),
+            Err(Some(a)) => panic!(
+                "login failed: {} {}",
+                a.status,
+                String::from_utf8_lossy(&a.body)
+            ),
             Err(None) => panic!("login failed on the client side"),
         }
     }
@@ -597,7 +612,12 @@ impl Client {
     pub async fn new_account(&self, device: &str) -> (Client, Session, String) {
         let email = format!("user-{}@example.test", Uuid::new_v4().simple());
         let reg = self.register(&email, PASSWORD).await;
-        assert_eq!(reg.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&reg.body));
+        assert_eq!(
+            reg.status,
+            StatusCode::CREATED,
+            "{}",
+            String::from_utf8_lossy(&reg.body)
+        );
         let (client, session) = self.login(&email, PASSWORD, device).await;
         (client, session, email)
     }
