@@ -20,6 +20,8 @@ static ISO: LazyLock<Regex> =
 static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|[^\d])(\d{1,2})(?:\s?([./-])\s?)(\d{1,2})(?:\s?([./-])\s?)(\d{4}|\d{2})(?:[^\d]|$)").unwrap()
 });
+static COMPACT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[^\d])(\d{2})(\d{2})[./-]((?:19|20)\d{2})(?:[^\d]|$)").unwrap());
 static DAY_MONTH_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(\d{1,2})(?:\.|st|nd|rd|th)?[\s\-/]*(\p{L}{3,12})\.?[\s,\-/]*((?:19|20)?\d{2})\b").unwrap()
 });
@@ -60,12 +62,9 @@ fn month_from_word(word: &str) -> Option<u8> {
     if let Some((_, m)) = MONTH_WORDS.iter().find(|(w, _)| *w == lower) {
         return Some(*m);
     }
-    let letters: Vec<char> = lower.chars().collect();
-    if letters.len() > 9 || letters.len() < 3 {
-        return None;
-    }
-    let prefix: String = letters[..3].iter().collect();
-    MONTH_ABBREVIATIONS.iter().find(|(w, _)| *w == prefix).map(|(_, m)| *m)
+    // Abbreviations only as written (`Mar`, `Sept`), so OCR noise like `Juld` is no month.
+    let word = if lower == "sept" { "sep" } else { lower.as_str() };
+    MONTH_ABBREVIATIONS.iter().find(|(w, _)| *w == word).map(|(_, m)| *m)
 }
 
 fn make_date(year: i32, month: u8, day: u8) -> Option<Date> {
@@ -108,7 +107,8 @@ pub fn find_dates(line: &str) -> Vec<DateMatch> {
         // Resume at the separator before the middle number, so `19- 24/07/2016` still finds
         // the date that starts at `24`.
         at = c.get(2).expect("separator").start();
-        if c.get(2).map(|m| m.as_str()) != c.get(4).map(|m| m.as_str()) {
+        let labelled = line[..span.0].to_lowercase().contains("date");
+        if c.get(2).map(|m| m.as_str()) != c.get(4).map(|m| m.as_str()) && !labelled {
             continue; // mixed separators (`12.03/2018`) are more often amounts or codes
         }
         let (Ok(a), Ok(b), Some(y)) = (c[1].parse::<u8>(), c[3].parse::<u8>(), full_year(&c[5])) else {
@@ -119,6 +119,16 @@ pub fn find_dates(line: &str) -> Vec<DateMatch> {
         }
         // Day-first as in Europe; month-first only when day-first is impossible.
         if let Some(date) = make_date(y, b, a).or_else(|| make_date(y, a, b)) {
+            push(DateMatch { date, start: span.0, end: span.1 });
+        }
+    }
+    // A lost first separator (`2504/2017`), trusted only when the result is a valid date.
+    for c in COMPACT.captures_iter(line) {
+        let span = (c.get(1).expect("day").start(), c.get(3).expect("year").end());
+        let (Ok(d), Ok(m), Some(y)) = (c[1].parse::<u8>(), c[2].parse::<u8>(), full_year(&c[3])) else {
+            continue;
+        };
+        if let Some(date) = make_date(y, m, d) {
             push(DateMatch { date, start: span.0, end: span.1 });
         }
     }
@@ -168,6 +178,16 @@ mod tests {
         assert_eq!(first("Date: 06-05-18"), Some(date!(2018 - 05 - 06)));
         assert_eq!(first("Datum vystavení: 12. 3. 2024"), Some(date!(2024 - 03 - 12)));
         assert_eq!(first("01.02.2024"), Some(date!(2024 - 02 - 01)));
+    }
+
+    #[test]
+    fn ocr_noise_is_not_a_month_name() {
+        assert_eq!(first("Bate . 23-05- Juld 23:28:57"), None);
+    }
+
+    #[test]
+    fn a_lost_first_separator_is_tolerated() {
+        assert_eq!(first("DATE: 2504/2017"), Some(date!(2017 - 04 - 25)));
     }
 
     #[test]

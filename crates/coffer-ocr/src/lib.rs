@@ -216,17 +216,24 @@ pub fn check_languages(languages: &str) -> Result<(), OcrError> {
     local::check_languages(languages)
 }
 
-/// Extracts many files on `workers` threads; results come back in input order.
-/// `progress(done, total)` is called after each file.
+/// Extracts many files on `workers` threads. `progress(done, total)` is called as files
+/// finish; `emit(index, result)` is called once per file, strictly in input order (a finished
+/// file waits for the ones before it), so output order is input order without holding the
+/// whole batch in memory longer than needed.
 pub fn extract_many(
     paths: &[PathBuf],
     options: &ExtractOptions,
     workers: usize,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Vec<Result<Extraction, OcrError>> {
+    emit: &(dyn Fn(usize, Result<Extraction, OcrError>) + Sync),
+) {
+    struct Pending {
+        results: Vec<Option<Result<Extraction, OcrError>>>,
+        next_to_emit: usize,
+        done: usize,
+    }
     let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
-    let results: Vec<Mutex<Option<Result<Extraction, OcrError>>>> = paths.iter().map(|_| Mutex::new(None)).collect();
+    let pending = Mutex::new(Pending { results: paths.iter().map(|_| None).collect(), next_to_emit: 0, done: 0 });
     std::thread::scope(|scope| {
         for _ in 0..workers.clamp(1, paths.len().max(1)) {
             scope.spawn(|| {
@@ -234,18 +241,18 @@ pub fn extract_many(
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(path) = paths.get(i) else { break };
                     let result = extract_path(path, options);
-                    *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
-                    progress(done.fetch_add(1, Ordering::SeqCst) + 1, paths.len());
+                    let mut p = pending.lock().unwrap_or_else(|e| e.into_inner());
+                    p.results[i] = Some(result);
+                    p.done += 1;
+                    progress(p.done, paths.len());
+                    loop {
+                        let at = p.next_to_emit;
+                        let Some(ready) = p.results.get_mut(at).and_then(Option::take) else { break };
+                        emit(at, ready);
+                        p.next_to_emit += 1;
+                    }
                 }
             });
         }
     });
-    results
-        .into_iter()
-        .map(|m| {
-            m.into_inner()
-                .unwrap_or_else(|e| e.into_inner())
-                .unwrap_or_else(|| Err(OcrError::Recognition { reason: "worker stopped".into() }))
-        })
-        .collect()
 }

@@ -71,36 +71,6 @@ impl DocumentText {
         out
     }
 
-    /// The text as visual rows: words whose boxes share a baseline band are joined left to
-    /// right, even when Tesseract put a label and its amount into different blocks. Lines
-    /// without boxes are returned as they are.
-    pub fn rows(&self) -> Vec<String> {
-        if self.lines.iter().all(|l| l.words.is_empty()) {
-            return self.lines.iter().map(|l| l.text.clone()).collect();
-        }
-        let mut words: Vec<&Word> = self.lines.iter().flat_map(|l| &l.words).collect();
-        words.sort_by_key(|w| (w.top + w.height / 2, w.left));
-        // Each row keeps its vertical band; a word joins the row whose band holds its centre.
-        let mut rows: Vec<(u32, u32, Vec<&Word>)> = Vec::new();
-        for w in words {
-            let centre = w.top + w.height / 2;
-            let row = rows.iter_mut().rev().take(3).find(|(top, bottom, _)| centre >= *top && centre <= *bottom);
-            match row {
-                Some((_, _, members)) => members.push(w),
-                None => {
-                    let slack = w.height / 4;
-                    rows.push((w.top + slack, w.top + w.height - slack, vec![w]));
-                }
-            }
-        }
-        rows.into_iter()
-            .map(|(_, _, mut members)| {
-                members.sort_by_key(|w| w.left);
-                members.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")
-            })
-            .collect()
-    }
-
     pub fn is_blank(&self) -> bool {
         self.lines.iter().all(|l| l.text.trim().is_empty())
     }
@@ -144,23 +114,6 @@ pub fn has_word(folded: &str, needle: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn word(text: &str, left: u32, top: u32) -> Word {
-        Word { text: text.into(), left, top, width: 40, height: 20, confidence: 90.0 }
-    }
-
-    #[test]
-    fn words_on_one_visual_row_are_joined_across_blocks() {
-        let doc = DocumentText {
-            lines: vec![
-                Line { text: "Total :".into(), words: vec![word("Total", 10, 100), word(":", 60, 101)] },
-                Line { text: "CASH".into(), words: vec![word("CASH", 10, 130)] },
-                Line { text: "99.00".into(), words: vec![word("99.00", 300, 102)] },
-                Line { text: "100.00".into(), words: vec![word("100.00", 300, 131)] },
-            ],
-        };
-        assert_eq!(doc.rows(), vec!["Total : 99.00".to_string(), "CASH 100.00".to_string()]);
-    }
 
     #[test]
     fn folding_strips_czech_and_german_accents() {

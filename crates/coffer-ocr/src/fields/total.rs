@@ -138,16 +138,18 @@ pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
         }
     }
 
-    // Cross-checks: what was handed over minus the change, and the VAT recap's gross sum.
+    // Cross-checks: amounts the total must equal when the printed figures add up.
     let tendered_minus_change = tendered_minus_change(lines, &folded);
     let vat_gross: i64 = vat.iter().map(|v| v.gross.0).sum();
+    let mut evidence: Vec<Cents> = components_sum(lines, &folded);
+    evidence.extend(tendered_minus_change);
+    if vat_gross > 0 {
+        evidence.push(Cents(vat_gross));
+    }
     for c in &mut candidates {
-        if tendered_minus_change == Some(c.cents) {
-            c.weight += 3;
-            c.corroborated = true;
-        }
-        if vat_gross > 0 && c.cents.0 == vat_gross {
-            c.weight += 2;
+        let confirmations = evidence.iter().filter(|e| **e == c.cents).count() as i32;
+        if confirmations > 0 {
+            c.weight += 2 + confirmations;
             c.corroborated = true;
         }
     }
@@ -162,11 +164,14 @@ pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
     }
 
     if let Some(best) = candidates.iter().max_by_key(|c| (c.weight, c.cents.0, c.line)) {
-        // What was paid and given back is printed more reliably than a bold total: when the
-        // two differ by one misread digit, believe the arithmetic.
-        let misread = |p: &Cents| *p != best.cents && !best.corroborated && one_digit_apart(*p, best.cents);
-        if let Some(paid) = tendered_minus_change.filter(misread) {
-            return Some((paid, 0.6));
+        if !best.corroborated {
+            // Figures that agree with each other (subtotal + tax + rounding = cash - change)
+            // outvote a lone printed total; so does arithmetic one misread digit away from it.
+            let agreed = evidence.iter().find(|e| evidence.iter().filter(|o| o == e).count() >= 2);
+            let near = evidence.iter().find(|e| one_digit_apart(**e, best.cents));
+            if let Some(value) = agreed.or(near) {
+                return Some((*value, 0.6));
+            }
         }
         if let Some(rounded) = apply_rounding(lines, &folded, best) {
             return Some((rounded, 0.7));
@@ -190,6 +195,47 @@ pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
         .filter(|c| c.0 > 0)
         .max()
         .map(|c| (c, 0.25))
+}
+
+const SUBTOTAL: &[&str] = &[
+    "subtotal", "sub total", "sub-total", "zwischensumme", "mezisoucet", "sous-total",
+    "subtotaal", "suma czesciowa",
+];
+const TAX: &[&str] = &["gst", "tax", "vat", "dph", "mwst", "ust", "tva", "btw", "ptu", "sst"];
+const TAX_TOTAL: &[&str] = &["total gst", "totalgst", "total tax", "gst payable", "tax total", "dph celkem"];
+const NOT_TAX_AMOUNT: &[&str] = &["summary", "incl", "included", "includes", "excl", "id", "reg", "no"];
+
+/// Sums the total should equal: subtotal + tax + rounding, subtotal + tax, subtotal + rounding.
+fn components_sum(lines: &[String], folded: &[String]) -> Vec<Cents> {
+    let first_amount = |i: usize| find_amounts(&lines[i]).first().map(|a| a.cents);
+    let last_amount = |i: usize| find_amounts(&lines[i]).last().map(|a| a.cents);
+    let subtotal = (0..lines.len()).find(|&i| contains_any(&folded[i], SUBTOTAL)).and_then(first_amount);
+    let tax = (0..lines.len())
+        .find(|&i| {
+            let f = &folded[i];
+            contains_any(f, TAX)
+                && (contains_any(f, TAX_TOTAL) || !contains_any(f, PLAIN))
+                && !contains_any(f, NOT_TAX_AMOUNT)
+                && find_amounts(&lines[i]).len() == 1
+        })
+        .and_then(last_amount)
+        .filter(|t| t.0 >= 0);
+    let rounding = (0..lines.len())
+        .find(|&i| contains_any(&folded[i], ROUNDING))
+        .and_then(last_amount)
+        .filter(|r| r.0.abs() <= 10);
+    let Some(s) = subtotal.filter(|s| s.0 > 0) else { return Vec::new() };
+    let mut sums = Vec::new();
+    if let Some(t) = tax {
+        if let Some(r) = rounding.filter(|r| r.0 != 0) {
+            sums.push(Cents(s.0 + t.0 + r.0));
+        }
+        sums.push(Cents(s.0 + t.0));
+    }
+    if let Some(r) = rounding.filter(|r| r.0 != 0) {
+        sums.push(Cents(s.0 + r.0));
+    }
+    sums
 }
 
 /// A total printed before a rounding adjustment (`Rounding Adj -0.01`) becomes the rounded
@@ -263,6 +309,12 @@ mod tests {
     fn pre_tax_totals_are_never_the_total() {
         let text = "Total Sales (Excluding GST) : 616.59\nTotal Sales (Inclusive of GST) : 616.60\nTotal: 616.59 0.00";
         assert_eq!(total(text), Some(61_660));
+    }
+
+    #[test]
+    fn subtotal_tax_and_rounding_correct_a_misread_total() {
+        let text = "SUB TOTAL 14.00\nGST 6% 0.84\nROUNDING ADJ 0.01\nNET TOTAL 14.05\nCash 14.85\nCHANGE 0.00";
+        assert_eq!(total(text), Some(1485));
     }
 
     #[test]
