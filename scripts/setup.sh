@@ -8,9 +8,11 @@ PACKAGES=(
   clang libclang-dev
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-ces tesseract-ocr-deu
   libtesseract-dev libleptonica-dev
-  poppler-utils age argon2 openssl
+  poppler-utils age argon2 openssl time
   imagemagick fonts-dejavu-core
   postgresql-15 redis-server
+  libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
+  xvfb xauth x11-utils webkit2gtk-driver
 )
 
 missing=()

@@ -1,0 +1,381 @@
+//! The commands the web view invokes. Each one parses its arguments, calls the engine and maps
+//! the error; none holds logic of its own. Work that can take a while (key derivation,
+//! encryption) runs on a blocking thread so the window never freezes.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use coffer_core::document::parse_date;
+use coffer_core::{
+    Currency, Document, DocumentEdit, DocumentKind, DocumentSummary, Field, ImportOptions,
+    ImportOutcome, LockedVault, RecoveryPhrase, SearchQuery, TrashFilter, Vault, VaultInfo,
+};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use tauri::State;
+use tauri::ipc::Response;
+
+use crate::error::CommandError;
+use crate::session::{Session, VaultState};
+use crate::settings::Settings;
+
+type Result<T> = std::result::Result<T, CommandError>;
+
+/// How many recovery words the person must type back before the vault is created.
+const WORDS_TO_CONFIRM: usize = 3;
+
+async fn blocking<T: Send + 'static>(
+    session: &State<'_, Arc<Session>>,
+    work: impl FnOnce(&Session) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let session = Arc::clone(session.inner());
+    tauri::async_runtime::spawn_blocking(move || work(&session))
+        .await
+        .map_err(|e| CommandError::new("internal", format!("the command stopped: {e}")))?
+}
+
+fn document_id(vault: &Vault, id: &str) -> coffer_core::Result<coffer_core::DocumentId> {
+    vault.resolve(id)
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppStatus {
+    pub vault: VaultState,
+    pub vault_path: PathBuf,
+    pub settings: Settings,
+}
+
+#[tauri::command]
+pub async fn app_status(session: State<'_, Arc<Session>>) -> Result<AppStatus> {
+    Ok(AppStatus {
+        vault: session.state()?,
+        vault_path: session.paths().vault_dir.clone(),
+        settings: session.settings(),
+    })
+}
+
+/// Generates the recovery phrase for a new vault and returns its 24 words to show once.
+#[tauri::command]
+pub async fn new_recovery_phrase(session: State<'_, Arc<Session>>) -> Result<Vec<String>> {
+    Vault::check_new_location(&session.paths().vault_dir)?;
+    let phrase = RecoveryPhrase::generate(&mut rand::rngs::OsRng);
+    Ok(session.start_new_phrase(phrase))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WordCheck {
+    pub position: usize,
+    pub word: String,
+}
+
+/// Creates the vault once the person has typed back some of the recovery words.
+#[tauri::command]
+pub async fn create_vault(
+    session: State<'_, Arc<Session>>,
+    password: String,
+    confirmed: Vec<WordCheck>,
+) -> Result<()> {
+    let password = SecretString::from(password);
+    let checks: Vec<(usize, &str)> = confirmed
+        .iter()
+        .map(|c| (c.position, c.word.as_str()))
+        .collect();
+    if checks.len() < WORDS_TO_CONFIRM {
+        return Err(CommandError::new(
+            "phrase_not_confirmed",
+            "type back the requested recovery words first",
+        ));
+    }
+    match session.pending_words_match(&checks) {
+        None => {
+            return Err(CommandError::new(
+                "no_pending_phrase",
+                "start again: no recovery phrase is waiting to be confirmed",
+            ));
+        }
+        Some(false) => {
+            return Err(CommandError::new(
+                "phrase_mismatch",
+                "the words do not match the recovery phrase; check them against what you wrote down",
+            ));
+        }
+        Some(true) => {}
+    }
+    blocking(&session, move |session| {
+        let phrase = session.take_pending_phrase().ok_or_else(|| {
+            CommandError::new(
+                "no_pending_phrase",
+                "start again: no recovery phrase is waiting to be confirmed",
+            )
+        })?;
+        let paths = session.paths();
+        let vault = Vault::create(
+            &paths.vault_dir,
+            &password,
+            paths.kdf,
+            &phrase,
+            Arc::new(coffer_core::SystemClock),
+        )?;
+        session.open(vault);
+        Ok(())
+    })
+    .await
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnlockResult {
+    /// The vault's password protection was raised to today's defaults during this unlock.
+    pub kdf_upgraded: bool,
+}
+
+#[tauri::command]
+pub async fn unlock(session: State<'_, Arc<Session>>, password: String) -> Result<UnlockResult> {
+    let password = SecretString::from(password);
+    blocking(&session, move |session| {
+        let outcome = LockedVault::open(&session.paths().vault_dir)?.unlock(&password)?;
+        session.open(outcome.vault);
+        Ok(UnlockResult {
+            kdf_upgraded: outcome.kdf_upgraded_to.is_some(),
+        })
+    })
+    .await
+}
+
+/// Opens the vault with the recovery phrase and sets a new password.
+#[tauri::command]
+pub async fn recover(
+    session: State<'_, Arc<Session>>,
+    phrase: String,
+    new_password: String,
+) -> Result<()> {
+    let new_password = SecretString::from(new_password);
+    let phrase = SecretString::from(phrase);
+    blocking(&session, move |session| {
+        use secrecy::ExposeSecret;
+        let phrase = RecoveryPhrase::parse(phrase.expose_secret())?;
+        let paths = session.paths();
+        let vault =
+            LockedVault::open(&paths.vault_dir)?.recover(&phrase, &new_password, paths.kdf)?;
+        session.open(vault);
+        Ok(())
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn lock(session: State<'_, Arc<Session>>) -> Result<()> {
+    session.lock();
+    Ok(())
+}
+
+/// The web view reports that the person is active, postponing the idle lock.
+#[tauri::command]
+pub async fn touch(session: State<'_, Arc<Session>>) -> Result<()> {
+    session.touch();
+    Ok(())
+}
+
+/// Search filters as the web view sends them. Amounts are in minor units (cents, haléře).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SearchArgs {
+    pub text: Option<String>,
+    pub kinds: Vec<DocumentKind>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub min_total_minor: Option<i64>,
+    pub max_total_minor: Option<i64>,
+    pub merchant: Option<String>,
+    pub tags: Vec<String>,
+    pub expiring_within_days: Option<u32>,
+    pub unconfirmed_only: bool,
+    pub trash: bool,
+    pub limit: Option<u32>,
+}
+
+fn non_empty(text: Option<String>) -> Option<String> {
+    text.filter(|t| !t.trim().is_empty())
+}
+
+impl SearchArgs {
+    fn into_query(self) -> coffer_core::Result<SearchQuery> {
+        let date = |text: Option<String>| non_empty(text).map(|t| parse_date(&t)).transpose();
+        Ok(SearchQuery {
+            text: non_empty(self.text),
+            kinds: self.kinds,
+            from: date(self.from)?,
+            to: date(self.to)?,
+            min_total_minor: self.min_total_minor,
+            max_total_minor: self.max_total_minor,
+            merchant: non_empty(self.merchant),
+            tags: self.tags,
+            expiring_within_days: self.expiring_within_days,
+            unconfirmed_only: self.unconfirmed_only,
+            trash: if self.trash {
+                TrashFilter::Only
+            } else {
+                TrashFilter::Exclude
+            },
+            limit: self.limit,
+        })
+    }
+}
+
+#[tauri::command]
+pub async fn search_documents(
+    session: State<'_, Arc<Session>>,
+    query: SearchArgs,
+) -> Result<Vec<DocumentSummary>> {
+    blocking(&session, move |session| {
+        session.with_vault(|vault| vault.search(&query.into_query()?))
+    })
+    .await
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase", tag = "outcome")]
+pub enum ImportResult {
+    Imported { document: DocumentSummary },
+    Duplicate { existing_id: String },
+}
+
+/// Encrypts one file into the vault. The web view calls this once per file, so it can show
+/// progress and each file's own error.
+#[tauri::command]
+pub async fn import_file(
+    session: State<'_, Arc<Session>>,
+    path: PathBuf,
+    kind: Option<DocumentKind>,
+) -> Result<ImportResult> {
+    blocking(&session, move |session| {
+        let options = ImportOptions {
+            kind,
+            ..ImportOptions::default()
+        };
+        let outcome = session.with_vault(|vault| vault.import(&path, &options))?;
+        Ok(match outcome {
+            ImportOutcome::Imported(document) => ImportResult::Imported { document },
+            ImportOutcome::Duplicate(id) => ImportResult::Duplicate {
+                existing_id: id.to_string(),
+            },
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn get_document(session: State<'_, Arc<Session>>, id: String) -> Result<Document> {
+    session.with_vault(|vault| vault.document(document_id(vault, &id)?))
+}
+
+/// The decrypted file, as raw bytes (no JSON), for the preview.
+#[tauri::command]
+pub async fn document_content(session: State<'_, Arc<Session>>, id: String) -> Result<Response> {
+    blocking(&session, move |session| {
+        session.with_vault(|vault| {
+            let mut bytes = Vec::new();
+            vault.read_content(document_id(vault, &id)?, &mut bytes)?;
+            Ok(Response::new(bytes))
+        })
+    })
+    .await
+}
+
+/// A person's corrections. Every field given becomes confirmed; an empty string clears it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EditArgs {
+    pub kind: Option<DocumentKind>,
+    pub title: Option<String>,
+    pub merchant: Option<String>,
+    pub date: Option<String>,
+    pub total: Option<String>,
+    pub currency: Option<String>,
+    pub document_number: Option<String>,
+    pub ico: Option<String>,
+    pub vat_id: Option<String>,
+    pub payment_method: Option<String>,
+    pub category: Option<String>,
+    pub notes: Option<String>,
+    pub expiry: Option<String>,
+    pub add_tags: Vec<String>,
+    pub remove_tags: Vec<String>,
+    pub confirm: Vec<Field>,
+}
+
+impl EditArgs {
+    fn into_edit(self) -> coffer_core::Result<DocumentEdit> {
+        let date = |text: Option<String>| {
+            text.map(|t| {
+                if t.trim().is_empty() {
+                    Ok(None)
+                } else {
+                    parse_date(&t).map(Some)
+                }
+            })
+            .transpose()
+        };
+        Ok(DocumentEdit {
+            kind: self.kind,
+            title: self.title,
+            merchant: self.merchant,
+            issue_date: date(self.date)?,
+            total: self.total,
+            currency: non_empty(self.currency)
+                .map(|c| c.parse::<Currency>())
+                .transpose()?,
+            document_number: self.document_number,
+            ico: self.ico,
+            vat_id: self.vat_id,
+            payment_method: self.payment_method,
+            category: self.category,
+            notes: self.notes,
+            expiry: date(self.expiry)?,
+            add_tags: self.add_tags,
+            remove_tags: self.remove_tags,
+            confirm: self.confirm,
+        })
+    }
+}
+
+#[tauri::command]
+pub async fn edit_document(
+    session: State<'_, Arc<Session>>,
+    id: String,
+    edit: EditArgs,
+) -> Result<Document> {
+    session.with_vault(|vault| {
+        let id = document_id(vault, &id)?;
+        vault.edit(id, &edit.into_edit()?)
+    })
+}
+
+#[tauri::command]
+pub async fn trash_document(session: State<'_, Arc<Session>>, id: String) -> Result<()> {
+    session.with_vault(|vault| vault.trash(document_id(vault, &id)?))
+}
+
+#[tauri::command]
+pub async fn restore_document(session: State<'_, Arc<Session>>, id: String) -> Result<()> {
+    session.with_vault(|vault| vault.untrash(document_id(vault, &id)?))
+}
+
+#[tauri::command]
+pub async fn vault_info(session: State<'_, Arc<Session>>) -> Result<VaultInfo> {
+    session.with_vault(|vault| vault.info())
+}
+
+#[tauri::command]
+pub async fn get_settings(session: State<'_, Arc<Session>>) -> Result<Settings> {
+    Ok(session.settings())
+}
+
+#[tauri::command]
+pub async fn save_settings(
+    session: State<'_, Arc<Session>>,
+    settings: Settings,
+) -> Result<Settings> {
+    session.save_settings(settings)
+}

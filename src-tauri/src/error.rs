@@ -1,0 +1,65 @@
+//! What a failed command tells the web view: a stable code the UI translates into Czech or
+//! English with the next step, and the engine's own message as a fallback.
+
+use serde::Serialize;
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct CommandError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl CommandError {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn locked() -> Self {
+        Self::new("locked", "the vault is locked; unlock it to continue")
+    }
+}
+
+impl From<coffer_core::Error> for CommandError {
+    fn from(error: coffer_core::Error) -> Self {
+        use coffer_core::Error as E;
+        let code = match &error {
+            E::WrongPassword => "wrong_password",
+            E::WrongRecoveryPhrase => "wrong_recovery_phrase",
+            E::InvalidRecoveryPhrase(_) => "invalid_recovery_phrase",
+            E::NotAVault(_) => "not_a_vault",
+            E::VaultExists(_) => "vault_exists",
+            E::UnsupportedFormat { .. } => "unsupported_format",
+            E::DocumentNotFound(_) | E::AmbiguousId(_) => "not_found",
+            E::DocumentTrashed(_) => "trashed",
+            E::SourceChanged => "source_changed",
+            E::InvalidInput(_) | E::KdfInvalid(_) => "invalid_input",
+            E::DiskFull { .. } => "disk_full",
+            E::Io { .. } => "io",
+            E::KdfBelowFloor(_)
+            | E::Integrity(_)
+            | E::DocumentDamaged { .. }
+            | E::HeaderDamaged(_)
+            | E::DatabaseDamaged(_)
+            | E::Database(_) => "damaged",
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_errors_map_to_codes_the_ui_translates() {
+        assert_eq!(
+            CommandError::from(coffer_core::Error::WrongPassword).code,
+            "wrong_password"
+        );
+        let e = CommandError::from(coffer_core::Error::InvalidInput("bad date".into()));
+        assert_eq!((e.code, e.message.as_str()), ("invalid_input", "bad date"));
+    }
+}

@@ -1,0 +1,83 @@
+//! Coffer's desktop shell: thin Tauri 2 commands over `coffer-core`. The shell keeps the open
+//! vault in memory behind a mutex, locks it after an idle time or on demand, and does nothing
+//! else of its own; every capability lives in the engine.
+#![forbid(unsafe_code)]
+
+mod commands;
+mod error;
+mod session;
+mod settings;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tauri::{Builder, Emitter, Manager, Runtime};
+
+pub use session::{AppPaths, Session};
+pub use settings::Settings;
+
+/// How often the idle timer looks at the clock; the lock happens at most this late.
+const IDLE_CHECK_INTERVAL: Duration = Duration::from_secs(5);
+
+/// The event the web view hears when the vault locks without being asked (idle timeout).
+pub const LOCKED_EVENT: &str = "vault-locked";
+
+/// Everything the real app and the mock-runtime tests share: state, commands, the idle lock.
+pub fn setup<R: Runtime>(builder: Builder<R>, paths: AppPaths) -> Builder<R> {
+    let session = Arc::new(Session::new(paths));
+    builder
+        .manage(session)
+        .setup(|app| {
+            let handle = app.handle().clone();
+            std::thread::Builder::new()
+                .name("idle-lock".into())
+                .spawn(move || {
+                    loop {
+                        std::thread::sleep(IDLE_CHECK_INTERVAL);
+                        let session = handle.state::<Arc<Session>>();
+                        if session.lock_if_idle(std::time::Instant::now()) {
+                            // The web view clears what it shows when it hears this.
+                            let _ = handle.emit(LOCKED_EVENT, "idle");
+                        }
+                    }
+                })?;
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_status,
+            commands::new_recovery_phrase,
+            commands::create_vault,
+            commands::unlock,
+            commands::recover,
+            commands::lock,
+            commands::touch,
+            commands::search_documents,
+            commands::import_file,
+            commands::get_document,
+            commands::document_content,
+            commands::edit_document,
+            commands::trash_document,
+            commands::restore_document,
+            commands::vault_info,
+            commands::get_settings,
+            commands::save_settings,
+        ])
+}
+
+/// Starts the desktop app with the vault in `$COFFER_VAULT` or the platform data directory
+/// (the same place the `coffer` command uses).
+pub fn run() {
+    let paths = match AppPaths::from_environment() {
+        Ok(paths) => paths,
+        Err(message) => {
+            eprintln!("coffer: {message}");
+            std::process::exit(1);
+        }
+    };
+    setup(
+        tauri::Builder::default().plugin(tauri_plugin_dialog::init()),
+        paths,
+    )
+    .run(tauri::generate_context!())
+    .expect("the Coffer window could not start; check that WebKitGTK is installed");
+}

@@ -1,0 +1,6 @@
+// The release build is a GUI app; no console window on Windows.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+fn main() {
+    coffer_app::run();
+}

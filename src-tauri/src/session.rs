@@ -1,0 +1,181 @@
+//! The app's one piece of state: the vault while it is open, the recovery phrase while a new
+//! vault is being set up, and when the person last did something (for the idle lock).
+//! Dropping the `Vault` forgets every key, so "lock" is simply taking it out of here.
+
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use coffer_core::{KdfParams, LockedVault, RecoveryPhrase, Vault};
+use serde::Serialize;
+
+use crate::error::CommandError;
+use crate::settings::Settings;
+
+/// Where the app keeps things, and how strongly a new vault's password is stretched.
+#[derive(Clone, Debug)]
+pub struct AppPaths {
+    pub vault_dir: PathBuf,
+    pub settings_file: PathBuf,
+    pub kdf: KdfParams,
+}
+
+impl AppPaths {
+    /// `$COFFER_VAULT` or the platform data directory (shared with the `coffer` command), and
+    /// the settings file in the platform config directory.
+    pub fn from_environment() -> Result<Self, String> {
+        let dirs = directories::ProjectDirs::from("", "", "coffer")
+            .ok_or("no home directory to keep the vault in; set $COFFER_VAULT")?;
+        let vault_dir = std::env::var_os("COFFER_VAULT")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| dirs.data_dir().join("vault"));
+        Ok(Self {
+            vault_dir,
+            settings_file: dirs.config_dir().join("app.json"),
+            kdf: KdfParams::default_argon2id(),
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VaultState {
+    /// No vault yet: the first-run screen.
+    Missing,
+    Locked,
+    Unlocked,
+}
+
+struct Inner {
+    vault: Option<Vault>,
+    pending_phrase: Option<RecoveryPhrase>,
+    last_activity: Instant,
+}
+
+pub struct Session {
+    paths: AppPaths,
+    inner: Mutex<Inner>,
+    settings: Mutex<Settings>,
+}
+
+/// A poisoned lock only means another command panicked; the state itself is still coherent.
+fn guard<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Session {
+    pub fn new(paths: AppPaths) -> Self {
+        let settings = Settings::load(&paths.settings_file);
+        Self {
+            paths,
+            inner: Mutex::new(Inner {
+                vault: None,
+                pending_phrase: None,
+                last_activity: Instant::now(),
+            }),
+            settings: Mutex::new(settings),
+        }
+    }
+
+    pub fn paths(&self) -> &AppPaths {
+        &self.paths
+    }
+
+    pub fn state(&self) -> Result<VaultState, CommandError> {
+        if guard(&self.inner).vault.is_some() {
+            return Ok(VaultState::Unlocked);
+        }
+        match LockedVault::open(&self.paths.vault_dir) {
+            Ok(_) => Ok(VaultState::Locked),
+            Err(coffer_core::Error::NotAVault(_)) => Ok(VaultState::Missing),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Records that the person did something, which postpones the idle lock.
+    pub fn touch(&self) {
+        guard(&self.inner).last_activity = Instant::now();
+    }
+
+    /// Runs `f` on the open vault, or answers "locked".
+    pub fn with_vault<T>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> coffer_core::Result<T>,
+    ) -> Result<T, CommandError> {
+        let mut inner = guard(&self.inner);
+        inner.last_activity = Instant::now();
+        let vault = inner.vault.as_mut().ok_or_else(CommandError::locked)?;
+        Ok(f(vault)?)
+    }
+
+    pub fn open(&self, vault: Vault) {
+        let mut inner = guard(&self.inner);
+        inner.vault = Some(vault);
+        inner.pending_phrase = None;
+        inner.last_activity = Instant::now();
+    }
+
+    /// Forgets the keys and anything half-created; returns whether a vault was open.
+    pub fn lock(&self) -> bool {
+        let mut inner = guard(&self.inner);
+        inner.pending_phrase = None;
+        inner.vault.take().is_some()
+    }
+
+    /// Locks when the vault has been idle for the configured time.
+    pub fn lock_if_idle(&self, now: Instant) -> bool {
+        let limit = Duration::from_secs(u64::from(self.settings().auto_lock_minutes) * 60);
+        let mut inner = guard(&self.inner);
+        if inner.vault.is_none() || now.saturating_duration_since(inner.last_activity) < limit {
+            return false;
+        }
+        inner.vault = None;
+        inner.pending_phrase = None;
+        true
+    }
+
+    /// Keeps the phrase a new vault will be created with and hands back its words to show.
+    pub fn start_new_phrase(&self, phrase: RecoveryPhrase) -> Vec<String> {
+        let words = phrase
+            .words()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        guard(&self.inner).pending_phrase = Some(phrase);
+        words
+    }
+
+    pub fn take_pending_phrase(&self) -> Option<RecoveryPhrase> {
+        guard(&self.inner).pending_phrase.take()
+    }
+
+    /// Whether each (1-based position, word) the person typed back matches the phrase being
+    /// set up; `None` when no phrase is waiting.
+    pub fn pending_words_match(&self, checks: &[(usize, &str)]) -> Option<bool> {
+        let inner = guard(&self.inner);
+        let words = inner.pending_phrase.as_ref()?.words();
+        let words: Vec<&str> = words.split_whitespace().collect();
+        Some(checks.iter().all(|(position, typed)| {
+            position
+                .checked_sub(1)
+                .and_then(|i| words.get(i))
+                .is_some_and(|word| word.eq_ignore_ascii_case(typed.trim()))
+        }))
+    }
+
+    pub fn settings(&self) -> Settings {
+        guard(&self.settings).clone()
+    }
+
+    pub fn save_settings(&self, settings: Settings) -> Result<Settings, CommandError> {
+        let settings = settings.clamped();
+        settings.save(&self.paths.settings_file).map_err(|e| {
+            CommandError::new(
+                "io",
+                format!("the settings could not be saved: {e}; check the disk and try again"),
+            )
+        })?;
+        *guard(&self.settings) = settings.clone();
+        Ok(settings)
+    }
+}

@@ -1,0 +1,38 @@
+// The front end's shared state: which vault state and screen are shown, and the settings.
+// Nothing decrypted lives here; document data stays inside the screens that show it and is
+// dropped with them when the vault locks.
+
+import { setLanguage } from "./i18n.svelte";
+import type { Settings, Theme, VaultState } from "./types";
+
+export type Screen = "documents" | "expiry" | "settings";
+export type LockReason = "idle" | "user" | null;
+
+export const app = $state({
+  vault: null as VaultState | null,
+  vaultPath: "",
+  screen: "documents" as Screen,
+  lockReason: null as LockReason,
+  settings: { language: null, theme: "system", autoLockMinutes: 10 } as Settings,
+  startupError: null as string | null,
+});
+
+export function applyTheme(theme: Theme) {
+  const dark =
+    theme === "dark" ||
+    (theme === "system" && window.matchMedia?.("(prefers-color-scheme: dark)").matches);
+  document.documentElement.dataset.theme = dark ? "dark" : "light";
+}
+
+export function applySettings(settings: Settings) {
+  app.settings = settings;
+  setLanguage(settings.language);
+  applyTheme(settings.theme);
+}
+
+/** Switches to the unlock screen; the main window and everything it decrypted is unmounted. */
+export function showLocked(reason: LockReason) {
+  app.vault = "locked";
+  app.lockReason = reason;
+  app.screen = "documents";
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { fileName, importLines, runImport } from "./importer";
+import type { ImportResult } from "./types";
+
+const summary = (id: string) => ({
+  id, kind: "other" as const, title: id, merchant: null, date: null, total: null, currency: null,
+  tags: [], expiry: null, unconfirmed: false, trashed: false,
+});
+
+describe("import", () => {
+  it("names files by their last path component", () => {
+    expect(fileName("/home/jana/Účtenky/kettle.jpg")).toBe("kettle.jpg");
+    expect(fileName("C:\\scans\\a.pdf")).toBe("a.pdf");
+  });
+
+  it("reports each file: imported, duplicate or failed, and keeps going after a failure", async () => {
+    const lines = importLines(["/a.jpg", "/b.jpg", "/c.jpg"]);
+    const results: Record<string, () => Promise<ImportResult>> = {
+      "/a.jpg": async () => ({ outcome: "imported", document: summary("A") }),
+      "/b.jpg": async () => { throw { code: "io", message: "cannot read" }; },
+      "/c.jpg": async () => ({ outcome: "duplicate", existingId: "A" }),
+    };
+    let progress = 0;
+    await runImport(lines, null, (path) => results[path](), (e) => `!${e.code}`, () => progress++);
+    expect(lines.map((l) => l.state)).toEqual(["imported", "failed", "duplicate"]);
+    expect(lines[1].message).toBe("!io");
+    expect(lines[2].documentId).toBe("A");
+    expect(progress).toBe(3);
+  });
+
+  it("stops trying once the vault locks", async () => {
+    const lines = importLines(["/a", "/b", "/c"]);
+    let calls = 0;
+    await runImport(lines, "receipt", async () => { calls++; throw { code: "locked", message: "" }; }, () => "locked", () => {});
+    expect(calls).toBe(1);
+    expect(lines.every((l) => l.state === "failed")).toBe(true);
+  });
+});
