@@ -28,7 +28,8 @@ lint: setup
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 bench: setup
-	$(CARGO) run --release -p coffer-bench -- $(BENCH_ARGS)
+	$(CARGO) build --release -p coffer-cli -p coffer-bench
+	./target/release/coffer-bench $(BENCH_ARGS)
 
 eval-receipts: setup
 	bash scripts/eval-receipts.sh
