@@ -318,10 +318,15 @@ impl App {
         let account_id = attempt
             .account_id
             .ok_or_else(ApiError::invalid_credentials)?;
-        self.limiter
+        if let Err(wait) = self
+            .limiter
             .check(Bucket::LoginPerAccount, &account_id.to_string())
             .await
-            .map_err(rate_limited)?;
+        {
+            // Keep the token usable once the wait is over.
+            self.storage.put_login_attempt(&attempt).await?;
+            return Err(rate_limited(wait));
+        }
         let account = self
             .storage
             .account(account_id)
