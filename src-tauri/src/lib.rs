@@ -81,3 +81,6 @@ pub fn run() {
     .run(tauri::generate_context!())
     .expect("the Coffer window could not start; check that WebKitGTK is installed");
 }
+
+#[cfg(test)]
+mod tests;

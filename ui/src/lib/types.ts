@@ -129,7 +129,8 @@ export interface VaultInfo {
   content_bytes: number;
   encrypted_bytes: number;
   created_at: string;
-  kdf: { alg: string; [key: string]: unknown };
+  /** The KDF record, flattened: `alg` plus that algorithm's parameters (no secrets). */
+  kdf: { alg: string; memory_kib?: number; passes?: number; lanes?: number; iterations?: number };
 }
 
 /** What a failed command carries: a code the UI translates, and the engine's message. */

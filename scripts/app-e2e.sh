@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Drives the real app under Xvfb: tauri-driver (project-local) in front of Debian's
+# WebKitWebDriver, with a throw-away home so the person's own vault is never touched.
+# Screenshots land in docs/screenshots/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target-app}"
+bash scripts/app-build.sh --e2e
+
+SCRATCH="$(mktemp -d)"
+trap 'rm -rf "$SCRATCH"' EXIT
+
+export XDG_DATA_HOME="$SCRATCH/data" XDG_CONFIG_HOME="$SCRATCH/config" XDG_CACHE_HOME="$SCRATCH/cache"
+export LANG=en_US.UTF-8 LANGUAGE=en
+unset COFFER_VAULT
+export COFFER_APP="$CARGO_TARGET_DIR/debug/coffer-app"
+export COFFER_SAMPLES="${COFFER_SAMPLES:-$PWD/../shared/data/receipts/sroie-dev/images}"
+export SCREENSHOT_DIR="$PWD/docs/screenshots"
+PORT="${E2E_WEBDRIVER_PORT:-4444}"
+export WEBDRIVER_URL="http://127.0.0.1:$PORT"
+
+xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
+  set -euo pipefail
+  "'"$PWD"'/.e2e/tools/bin/tauri-driver" --port "'"$PORT"'" --native-driver /usr/bin/WebKitWebDriver \
+    > "'"$SCRATCH"'/tauri-driver.log" 2>&1 &
+  driver=$!
+  trap "kill $driver 2>/dev/null || true" EXIT
+  for _ in $(seq 1 50); do
+    curl -sf "$WEBDRIVER_URL/status" >/dev/null && break
+    sleep 0.2
+  done
+  node tests/e2e/app.e2e.mjs
+'
