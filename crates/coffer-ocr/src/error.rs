@@ -44,4 +44,7 @@ pub enum OcrError {
 
     #[error("a helper program ({program}) failed: {reason}; install poppler-utils or check the file")]
     Tool { program: &'static str, reason: String },
+
+    #[error(transparent)]
+    Remote(#[from] crate::remote::RemoteError),
 }

@@ -11,6 +11,7 @@ pub mod money;
 mod pdf;
 pub mod preprocess;
 mod qr;
+pub mod remote;
 pub mod text;
 
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ pub use error::OcrError;
 pub use fields::{CompanyIds, Confidence, DocumentKind, Fields, PaymentMethod, VatLine, extract_fields};
 pub use money::{Cents, Currency, Money};
 pub use qr::{SpdPayment, parse_spd};
+pub use remote::{Provider, RemoteError, RemoteOcr};
 pub use text::DocumentText;
 
 /// Tesseract languages used unless the user picks others (SPEC §4).

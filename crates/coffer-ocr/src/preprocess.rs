@@ -136,13 +136,19 @@ mod tests {
 
     #[test]
     fn oversized_images_are_refused_before_decoding() {
-        // A valid PNG header claiming 20000×10000 pixels, without pixel data.
-        let mut png = Vec::new();
-        png.extend_from_slice(b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR");
-        png.extend_from_slice(&20_000u32.to_be_bytes());
-        png.extend_from_slice(&10_000u32.to_be_bytes());
-        png.extend_from_slice(&[8, 0, 0, 0, 0, 0, 0, 0, 0]);
-        assert!(matches!(decode(&png), Err(OcrError::ImageTooLarge { .. })));
+        // A BMP header claiming 20000×10000 pixels (200 MP) with no pixel data behind it.
+        let mut bmp = Vec::new();
+        bmp.extend_from_slice(b"BM");
+        bmp.extend_from_slice(&(54u32 + 20_000 * 10_000 * 3).to_le_bytes());
+        bmp.extend_from_slice(&[0, 0, 0, 0]);
+        bmp.extend_from_slice(&54u32.to_le_bytes());
+        bmp.extend_from_slice(&40u32.to_le_bytes());
+        bmp.extend_from_slice(&20_000i32.to_le_bytes());
+        bmp.extend_from_slice(&10_000i32.to_le_bytes());
+        bmp.extend_from_slice(&1u16.to_le_bytes());
+        bmp.extend_from_slice(&24u16.to_le_bytes());
+        bmp.extend_from_slice(&[0u8; 24]);
+        assert!(matches!(decode(&bmp), Err(OcrError::ImageTooLarge { .. })));
     }
 
     #[test]
