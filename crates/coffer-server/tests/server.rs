@@ -788,9 +788,12 @@ async fn devices_are_listed_and_revocable_and_password_change_logs_out_others(
     let (tablet, _) = anon.login(&email, PASSWORD, "tablet").await;
 
     let list: DeviceList = laptop.get(routes::DEVICES).await.ok();
-    let names: Vec<_> = list.devices.iter().map(|d| d.name.as_str()).collect();
+    let mut names: Vec<_> = list.devices.iter().map(|d| d.name.as_str()).collect();
+    names.sort();
     assert_eq!(names, vec!["laptop", "phone", "tablet"]);
-    assert!(list.devices[0].current && !list.devices[1].current);
+    for device in &list.devices {
+        assert_eq!(device.current, device.name == "laptop", "{device:?}");
+    }
 
     let revoked = laptop
         .request(

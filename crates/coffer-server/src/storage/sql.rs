@@ -15,7 +15,12 @@ use std::time::Duration;
 
 /// The embedded default: one SQLite file in WAL mode.
 pub struct SqliteStorage {
+    /// Readers (WAL lets them run beside the writer).
     pool: sqlx::SqlitePool,
+    /// The one writer: SQLite has a single write lock, and queueing writers on one connection
+    /// is fairer and faster than letting them poll the file lock (its busy handler sleeps up
+    /// to 100 ms per retry).
+    writer: sqlx::SqlitePool,
 }
 
 impl SqliteStorage {
@@ -27,21 +32,30 @@ impl SqliteStorage {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(false);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&writer)
+            .await
+            .map_err(|e| StorageError::Backend(e.to_string()))?;
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&pool)
-            .await
-            .map_err(|e| StorageError::Backend(e.to_string()))?;
-        Ok(Self { pool })
+        Ok(Self { pool, writer })
+    }
+
+    fn writes(&self) -> &sqlx::SqlitePool {
+        &self.writer
     }
 
     async fn begin_write(&self) -> StorageResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
         // IMMEDIATE takes the write lock up front, so a read-then-write transaction never
         // fails half-way on a lock upgrade.
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 }
 
@@ -63,6 +77,10 @@ impl PostgresStorage {
             .await
             .map_err(|e| StorageError::Backend(e.to_string()))?;
         Ok(Self { pool })
+    }
+
+    fn writes(&self) -> &sqlx::PgPool {
+        &self.pool
     }
 
     async fn begin_write(&self) -> StorageResult<sqlx::Transaction<'static, sqlx::Postgres>> {
@@ -210,7 +228,7 @@ macro_rules! impl_storage {
                 )
                 .bind(name)
                 .bind(fresh)
-                .execute(&self.pool)
+                .execute(self.writes())
                 .await?;
                 let row = sqlx::query("SELECT value FROM server_secrets WHERE name = $1")
                     .bind(name)
@@ -229,7 +247,7 @@ macro_rules! impl_storage {
                 .bind(&a.opaque_record)
                 .bind(&a.wrapped_keys)
                 .bind(a.created_at)
-                .execute(&self.pool)
+                .execute(self.writes())
                 .await?;
                 Ok(())
             }
@@ -263,7 +281,7 @@ macro_rules! impl_storage {
                 .bind(id.to_string())
                 .bind(opaque_record)
                 .bind(wrapped_keys)
-                .execute(&self.pool)
+                .execute(self.writes())
                 .await?;
                 Ok(())
             }
@@ -302,7 +320,7 @@ macro_rules! impl_storage {
             async fn finish_account_purge(&self, id: Uuid) -> StorageResult<()> {
                 sqlx::query("DELETE FROM account_purges WHERE account_id = $1")
                     .bind(id.to_string())
-                    .execute(&self.pool)
+                    .execute(self.writes())
                     .await?;
                 Ok(())
             }
@@ -311,7 +329,7 @@ macro_rules! impl_storage {
                 sqlx::query("UPDATE accounts SET totp_pending = $2 WHERE id = $1")
                     .bind(id.to_string())
                     .bind(secret)
-                    .execute(&self.pool)
+                    .execute(self.writes())
                     .await?;
                 Ok(())
             }
@@ -369,7 +387,7 @@ macro_rules! impl_storage {
                 )
                 .bind(id.to_string())
                 .bind(step)
-                .execute(&self.pool)
+                .execute(self.writes())
                 .await?;
                 Ok(done.rows_affected() == 1)
             }
@@ -380,7 +398,7 @@ macro_rules! impl_storage {
                 )
                 .bind(id.to_string())
                 .bind(code_hash)
-                .execute(&self.pool)
+                .execute(self.writes())
                 .await?;
                 Ok(done.rows_affected() == 1)
             }
@@ -395,7 +413,7 @@ macro_rules! impl_storage {
                 .bind(a.account_id.map(|id| id.to_string()))
                 .bind(&a.state)
                 .bind(a.expires_at)
-                .execute(&self.pool)
+                .execute(self.writes())
                 .await?;
                 Ok(())
             }
@@ -412,7 +430,7 @@ macro_rules! impl_storage {
                 )
                 .bind(id.to_string())
                 .bind(kind.as_str())
-                .fetch_optional(&self.pool)
+                .fetch_optional(self.writes())
                 .await?;
                 let Some(row) = row else { return Ok(None) };
                 let expires_at: i64 = row.try_get("expires_at")?;
@@ -443,7 +461,7 @@ macro_rules! impl_storage {
                 .bind(s.refresh_hash)
                 .bind(s.refresh_expires_at)
                 .bind(s.now)
-                .execute(&self.pool)
+                .execute(self.writes())
                 .await?;
                 Ok(())
             }
@@ -472,7 +490,7 @@ macro_rules! impl_storage {
                 .bind(r.refresh_hash)
                 .bind(r.refresh_expires_at)
                 .bind(r.now)
-                .fetch_optional(&self.pool)
+                .fetch_optional(self.writes())
                 .await?;
                 row.as_ref().map(Self::session_from_row).transpose()
             }
@@ -496,7 +514,7 @@ macro_rules! impl_storage {
                 .bind(account_id.to_string())
                 .bind(id.to_string())
                 .bind(now)
-                .execute(&self.pool)
+                .execute(self.writes())
                 .await?;
                 Ok(done.rows_affected() == 1)
             }
@@ -514,7 +532,7 @@ macro_rules! impl_storage {
                 .bind(account_id.to_string())
                 .bind(except.map(|id| id.to_string()))
                 .bind(now)
-                .execute(&self.pool)
+                .execute(self.writes())
                 .await?;
                 Ok(done.rows_affected())
             }
@@ -815,7 +833,7 @@ macro_rules! impl_storage {
                 .bind(&u.sha256)
                 .bind(to_i64(u.size))
                 .bind(now)
-                .execute(&self.pool)
+                .execute(self.writes())
                 .await?;
                 Ok(())
             }
@@ -963,7 +981,7 @@ macro_rules! impl_storage {
                 .bind(device.map(|(id, _)| id.to_string()))
                 .bind(device.map(|(_, name)| name))
                 .bind(at)
-                .execute(&self.pool)
+                .execute(self.writes())
                 .await?;
                 Ok(())
             }
@@ -1031,7 +1049,7 @@ macro_rules! impl_storage {
                       AND ib.sha256 = blobs.sha256) RETURNING account_id, sha256",
                 )
                 .bind(c.orphan_blobs_before)
-                .fetch_all(&self.pool)
+                .fetch_all(self.writes())
                 .await?;
                 for row in rows {
                     report.orphan_blobs.push((
@@ -1043,13 +1061,13 @@ macro_rules! impl_storage {
                     "DELETE FROM uploads WHERE updated_at < $1 RETURNING account_id, id",
                 )
                 .bind(c.uploads_before)
-                .fetch_all(&self.pool)
+                .fetch_all(self.writes())
                 .await?;
                 for row in rows {
                     let id: String = row.try_get("id")?;
                     sqlx::query("DELETE FROM upload_chunks WHERE upload_id = $1")
                         .bind(&id)
-                        .execute(&self.pool)
+                        .execute(self.writes())
                         .await?;
                     report.stale_uploads.push((
                         parse_uuid(&row.try_get::<String, _>("account_id")?)?,
@@ -1058,22 +1076,22 @@ macro_rules! impl_storage {
                 }
                 sqlx::query("DELETE FROM idempotency WHERE created_at < $1")
                     .bind(c.idempotency_before)
-                    .execute(&self.pool)
+                    .execute(self.writes())
                     .await?;
                 sqlx::query("DELETE FROM security_events WHERE at < $1")
                     .bind(c.events_before)
-                    .execute(&self.pool)
+                    .execute(self.writes())
                     .await?;
                 sqlx::query("DELETE FROM login_attempts WHERE expires_at < $1")
                     .bind(c.now)
-                    .execute(&self.pool)
+                    .execute(self.writes())
                     .await?;
                 sqlx::query(
                     "DELETE FROM sessions WHERE refresh_expires_at < $1 \
                      OR (revoked_at IS NOT NULL AND revoked_at < $1)",
                 )
                 .bind(c.sessions_before)
-                .execute(&self.pool)
+                .execute(self.writes())
                 .await?;
                 let rows = sqlx::query("SELECT account_id FROM account_purges")
                     .fetch_all(&self.pool)

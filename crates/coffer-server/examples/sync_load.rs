@@ -1,0 +1,310 @@
+//! Load benchmark of the sync server over loopback: small-item commit throughput and latency,
+//! change-feed throughput and latency, and the time a new device takes to pull 10,000 items.
+//!
+//! ```text
+//! cargo run --release -p coffer-server --example sync_load -- [sqlite|postgres] [CLIENTS]
+//! ```
+//! `postgres` needs `COFFER_TEST_POSTGRES_URL` (e.g. through `scripts/with-test-services.sh`);
+//! a fresh database is created for the run. The server runs in this process on 127.0.0.1 with
+//! the same router and storage as `coffer-server serve`; the load generator shares the machine.
+//! Every request loop is bounded in count.
+
+use coffer_api::opaque::{CONTEXT, CofferCipherSuite, ksf};
+use coffer_api::*;
+use coffer_server::app::{App, AppParts};
+use coffer_server::clock::SystemClock;
+use opaque_ke::*;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+const COMMITS_PER_CLIENT: usize = 500;
+const FEED_READS_PER_CLIENT: usize = 500;
+const PULL_ITEMS: usize = 10_000;
+const ENVELOPE_BYTES: usize = 512;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    coffer_server::install_crypto_provider();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let backend = args.first().map_or("sqlite", String::as_str).to_owned();
+    let clients: usize = args.get(1).map_or(Ok(8), |s| s.parse())?;
+    let dir = tempfile::tempdir()?;
+    let storage: Arc<dyn coffer_server::storage::Storage> = match backend.as_str() {
+        "sqlite" => Arc::new(
+            coffer_server::storage::SqliteStorage::connect(&format!(
+                "sqlite://{}",
+                dir.path().join("coffer.db").display()
+            ))
+            .await?,
+        ),
+        "postgres" => {
+            let admin_url = std::env::var("COFFER_TEST_POSTGRES_URL")
+                .map_err(|_| anyhow::anyhow!("set COFFER_TEST_POSTGRES_URL"))?;
+            let name = format!("bench{}", Uuid::new_v4().simple());
+            let admin = sqlx::PgPool::connect(&admin_url).await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&admin)
+                .await?;
+            let (base, _) = admin_url
+                .rsplit_once('/')
+                .ok_or_else(|| anyhow::anyhow!("the URL must name a database"))?;
+            Arc::new(
+                coffer_server::storage::PostgresStorage::connect(&format!("{base}/{name}")).await?,
+            )
+        }
+        other => anyhow::bail!("unknown backend {other}; use sqlite or postgres"),
+    };
+    let clock = Arc::new(SystemClock);
+    let app = App::new(AppParts {
+        storage,
+        blobs: coffer_server::blobs::BlobStore::local(&dir.path().join("blobs"))?,
+        clock: clock.clone(),
+        limiter: Arc::new(coffer_server::ratelimit::InProcessLimiter::new(
+            Default::default(),
+            clock,
+        )),
+        entitlements: Arc::new(coffer_server::entitlements::Unlimited),
+        trust_forwarded_for: false,
+    })
+    .await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(coffer_server::serve(app, listener, std::future::pending()));
+
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients * 2)
+        .build()?;
+    let token = register_and_login(&http, &base, "bench@example.test").await?;
+
+    // 1. Small-item commits, `clients` concurrent writers.
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (http, base, token) = (http.clone(), base.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(COMMITS_PER_CLIENT);
+            for _ in 0..COMMITS_PER_CLIENT {
+                let t = Instant::now();
+                commit(&http, &base, &token).await?;
+                latencies.push(t.elapsed());
+            }
+            anyhow::Ok(latencies)
+        }));
+    }
+    let mut commit_latencies = Vec::new();
+    for t in tasks {
+        commit_latencies.extend(t.await??);
+    }
+    let commit_secs = started.elapsed().as_secs_f64();
+
+    // 2. Change-feed pages of 100 from random cursors, `clients` concurrent readers.
+    let written = (clients * COMMITS_PER_CLIENT) as u64;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let (http, base, token) = (http.clone(), base.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(FEED_READS_PER_CLIENT);
+            for i in 0..FEED_READS_PER_CLIENT {
+                let since = (c * 7919 + i * 104_729) as u64 % written;
+                let t = Instant::now();
+                let r = http
+                    .get(format!("{base}{}?since={since}&limit=100", routes::CHANGES))
+                    .bearer_auth(&token)
+                    .send()
+                    .await?;
+                anyhow::ensure!(r.status().is_success(), "changes: {}", r.status());
+                let _ = r.bytes().await?;
+                latencies.push(t.elapsed());
+            }
+            anyhow::Ok(latencies)
+        }));
+    }
+    let mut feed_latencies = Vec::new();
+    for t in tasks {
+        feed_latencies.extend(t.await??);
+    }
+    let feed_secs = started.elapsed().as_secs_f64();
+
+    // 3. Fill up to 10,000 items, then a new device pulls everything.
+    let missing = PULL_ITEMS.saturating_sub(clients * COMMITS_PER_CLIENT);
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let (http, base, token) = (http.clone(), base.clone(), token.clone());
+        let n = missing / clients + usize::from(c < missing % clients);
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..n {
+                commit(&http, &base, &token).await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let new_device = login(&http, &base, "bench@example.test", "new device").await?;
+    let started = Instant::now();
+    let (mut since, mut pulled, mut pages) = (0u64, 0usize, 0usize);
+    loop {
+        let page: ChangesPage = http
+            .get(format!(
+                "{base}{}?since={since}&limit=1000",
+                routes::CHANGES
+            ))
+            .bearer_auth(&new_device)
+            .send()
+            .await?
+            .json()
+            .await?;
+        pulled += page.changes.len();
+        pages += 1;
+        since = page.next_since;
+        if !page.has_more {
+            break;
+        }
+    }
+    let pull_secs = started.elapsed().as_secs_f64();
+    anyhow::ensure!(pulled >= PULL_ITEMS, "pulled only {pulled} items");
+
+    println!("backend: {backend}, concurrent clients: {clients}");
+    println!(
+        "| {backend} | commit (512 B envelope) | {:.0} commits/s | p50 {:.1} ms | p99 {:.1} ms | {} requests |",
+        commit_latencies.len() as f64 / commit_secs,
+        ms(percentile(&mut commit_latencies, 0.50)),
+        ms(percentile(&mut commit_latencies, 0.99)),
+        commit_latencies.len()
+    );
+    println!(
+        "| {backend} | change feed (pages of 100) | {:.0} pages/s | p50 {:.1} ms | p99 {:.1} ms | {} requests |",
+        feed_latencies.len() as f64 / feed_secs,
+        ms(percentile(&mut feed_latencies, 0.50)),
+        ms(percentile(&mut feed_latencies, 0.99)),
+        feed_latencies.len()
+    );
+    println!(
+        "| {backend} | new device pulls {pulled} items | {:.2} s | {pages} pages of 1000 | {:.0} items/s |",
+        pull_secs,
+        pulled as f64 / pull_secs
+    );
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples.get(i).copied().unwrap_or_default()
+}
+
+async fn commit(http: &reqwest::Client, base: &str, token: &str) -> anyhow::Result<()> {
+    let mut envelope = vec![0u8; ENVELOPE_BYTES];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut envelope);
+    let write = ItemWrite {
+        meta: ItemMeta {
+            kind_class: KindClass::Receipt,
+            created_month: "2026-11".into(),
+            padded_size: 4096,
+        },
+        envelope: Bytes(envelope),
+        blobs: vec![],
+    };
+    let r = http
+        .put(format!("{base}{}", routes::item(Uuid::new_v4())))
+        .bearer_auth(token)
+        .header("if-none-match", "*")
+        .json(&write)
+        .send()
+        .await?;
+    anyhow::ensure!(r.status().is_success(), "commit: {}", r.status());
+    let _ = r.bytes().await?;
+    Ok(())
+}
+
+async fn register_and_login(
+    http: &reqwest::Client,
+    base: &str,
+    email: &str,
+) -> anyhow::Result<String> {
+    let password = b"benchmark password";
+    let mut rng = rand::rngs::OsRng;
+    let start = ClientRegistration::<CofferCipherSuite>::start(&mut rng, password)?;
+    let response: RegisterStartResponse = http
+        .post(format!("{base}{}", routes::REGISTER_START))
+        .json(&RegisterStartRequest {
+            email: email.into(),
+            registration_request: Bytes(start.message.serialize().to_vec()),
+        })
+        .send()
+        .await?
+        .json()
+        .await?;
+    let ksf = ksf();
+    let finish = start.state.finish(
+        &mut rng,
+        password,
+        RegistrationResponse::deserialize(response.registration_response.as_slice())?,
+        ClientRegistrationFinishParameters::new(Identifiers::default(), Some(&ksf)),
+    )?;
+    let r = http
+        .post(format!("{base}{}", routes::REGISTER_FINISH))
+        .json(&RegisterFinishRequest {
+            email: email.into(),
+            registration_upload: Bytes(finish.message.serialize().to_vec()),
+            wrapped_keys: WrappedKeys {
+                by_export_key: Bytes(vec![1; 60]),
+                by_recovery_key: Bytes(vec![2; 60]),
+                kdf_record: Bytes(vec![3; 20]),
+            },
+        })
+        .send()
+        .await?;
+    anyhow::ensure!(r.status().is_success(), "register: {}", r.status());
+    login(http, base, email, "bench").await
+}
+
+async fn login(
+    http: &reqwest::Client,
+    base: &str,
+    email: &str,
+    device: &str,
+) -> anyhow::Result<String> {
+    let password = b"benchmark password";
+    let mut rng = rand::rngs::OsRng;
+    let start = ClientLogin::<CofferCipherSuite>::start(&mut rng, password)?;
+    let started: LoginStartResponse = http
+        .post(format!("{base}{}", routes::LOGIN_START))
+        .json(&LoginStartRequest {
+            email: email.into(),
+            credential_request: Bytes(start.message.serialize().to_vec()),
+        })
+        .send()
+        .await?
+        .json()
+        .await?;
+    let ksf = ksf();
+    let finish = start.state.finish(
+        &mut rng,
+        password,
+        CredentialResponse::deserialize(started.credential_response.as_slice())?,
+        ClientLoginFinishParameters::new(Some(CONTEXT), Identifiers::default(), Some(&ksf)),
+    )?;
+    let done: LoginFinishResponse = http
+        .post(format!("{base}{}", routes::LOGIN_FINISH))
+        .json(&LoginFinishRequest {
+            login_id: started.login_id,
+            credential_finalization: Bytes(finish.message.serialize().to_vec()),
+            device_name: device.into(),
+        })
+        .send()
+        .await?
+        .json()
+        .await?;
+    match done {
+        LoginFinishResponse::Ok(session) => Ok(session.access_token),
+        LoginFinishResponse::TotpRequired { .. } => anyhow::bail!("unexpected TOTP"),
+    }
+}
