@@ -3,11 +3,13 @@
 //! all drive this same code.
 #![forbid(unsafe_code)]
 
+pub mod backup;
 pub mod blobs;
 pub mod clock;
 pub mod crypto;
 pub mod document;
 pub mod error;
+pub mod reminders;
 pub mod search;
 pub mod store;
 pub mod vault;
@@ -20,7 +22,9 @@ pub use document::{
     Field, FieldState, FileInfo, Money, VatLine,
 };
 pub use error::{Error, Result};
+pub use reminders::{Deadline, DeadlineKind, DueReminder, ReminderPlan};
 pub use search::{SearchQuery, TrashFilter};
 pub use vault::{
-    DocumentEdit, ImportOptions, ImportOutcome, LockedVault, UnlockOutcome, Vault, VaultInfo,
+    DocumentEdit, ImportOptions, ImportOutcome, LockedVault, StagedContent, UnlockOutcome, Vault,
+    VaultInfo,
 };

@@ -16,9 +16,11 @@ use crate::document::{
     Field, FieldState, FileInfo, Money, parse_date,
 };
 use crate::error::{Error, Result};
+use crate::reminders::ReminderPlan;
 use crate::search::SearchQuery;
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE documents (
     rowid           INTEGER PRIMARY KEY,
     id              TEXT NOT NULL UNIQUE,
@@ -66,7 +68,15 @@ CREATE TABLE settings (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-"#];
+"#,
+    r#"
+CREATE TABLE reminder_plans (
+    document    INTEGER PRIMARY KEY REFERENCES documents(rowid) ON DELETE CASCADE,
+    lead_days   TEXT,
+    notice_days INTEGER
+);
+"#,
+];
 
 /// Everything the vault writes for a new document in one transaction.
 pub struct NewDocument<'a> {
@@ -219,6 +229,16 @@ fn summary_from_row(row: &Row) -> rusqlite::Result<DocumentSummary> {
         unconfirmed: states.values().any(|s| !s.confirmed),
         trashed: row.get::<_, Option<String>>(9)?.is_some(),
         tags: from_json(&row.get::<_, String>(10)?)?,
+    })
+}
+
+fn reminder_plan_from_row(row: &Row) -> rusqlite::Result<ReminderPlan> {
+    Ok(ReminderPlan {
+        lead_days: row
+            .get::<_, Option<String>>(0)?
+            .map(|t| from_json(&t))
+            .transpose()?,
+        notice_days: row.get(1)?,
     })
 }
 
@@ -511,5 +531,117 @@ impl Store {
                 })
             },
         )?)
+    }
+
+    /// A vault-wide setting (reminder defaults and the like); `None` when never set.
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Sets or (with `None`) removes a setting.
+    pub fn set_setting(&mut self, key: &str, value: Option<&str>) -> Result<()> {
+        match value {
+            Some(value) => self.conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )?,
+            None => self
+                .conn
+                .execute("DELETE FROM settings WHERE key = ?1", [key])?,
+        };
+        Ok(())
+    }
+
+    pub fn settings(&self) -> Result<BTreeMap<String, String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key, value FROM settings ORDER BY key")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// A document's own reminder settings, if it has any.
+    pub fn reminder_plan(&self, id: DocumentId) -> Result<Option<ReminderPlan>> {
+        self.conn
+            .query_row(
+                "SELECT p.lead_days, p.notice_days FROM reminder_plans p
+                 JOIN documents d ON d.rowid = p.document WHERE d.id = ?1",
+                [id.to_string()],
+                reminder_plan_from_row,
+            )
+            .optional()
+            .map_err(Into::into)
+    }
+
+    /// Every document's own reminder settings.
+    pub fn reminder_plans(&self) -> Result<BTreeMap<DocumentId, ReminderPlan>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT p.lead_days, p.notice_days, d.id FROM reminder_plans p
+             JOIN documents d ON d.rowid = p.document",
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok((id_column(r, 2)?, reminder_plan_from_row(r)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Sets (or with `None` removes) a document's own reminder settings.
+    pub fn set_reminder_plan(&mut self, id: DocumentId, plan: Option<&ReminderPlan>) -> Result<()> {
+        let rowid: i64 = self
+            .conn
+            .query_row(
+                "SELECT rowid FROM documents WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| Error::DocumentNotFound(id.to_string()))?;
+        match plan {
+            Some(plan) => self.conn.execute(
+                "INSERT INTO reminder_plans (document, lead_days, notice_days) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(document) DO UPDATE
+                 SET lead_days = excluded.lead_days, notice_days = excluded.notice_days",
+                params![rowid, plan.lead_days.as_ref().map(json), plan.notice_days],
+            )?,
+            None => self
+                .conn
+                .execute("DELETE FROM reminder_plans WHERE document = ?1", [rowid])?,
+        };
+        Ok(())
+    }
+
+    /// Sets the timestamps a restored document had in its backup (the sort date follows the
+    /// import date when the document has no issue date).
+    pub fn set_provenance(
+        &mut self,
+        id: DocumentId,
+        imported_at: OffsetDateTime,
+        updated_at: OffsetDateTime,
+        trashed_at: Option<OffsetDateTime>,
+    ) -> Result<()> {
+        let changed = self.conn.execute(
+            "UPDATE documents SET imported_at = ?2, updated_at = ?3, trashed_at = ?4,
+                sort_date = coalesce(issue_date, ?5)
+             WHERE id = ?1",
+            params![
+                id.to_string(),
+                timestamp(imported_at),
+                timestamp(updated_at),
+                trashed_at.map(timestamp),
+                ymd(imported_at.date()),
+            ],
+        )?;
+        if changed == 0 {
+            return Err(Error::DocumentNotFound(id.to_string()));
+        }
+        Ok(())
     }
 }

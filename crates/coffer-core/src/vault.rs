@@ -759,6 +759,128 @@ impl Vault {
     }
 }
 
+/// A document's content encrypted into the vault but not yet visible: it becomes a document
+/// with `Vault::commit_restored`, or disappears with `Vault::discard_staged` (or the next
+/// unlock's sweep, should the process die in between).
+pub struct StagedContent {
+    id: DocumentId,
+    blob: crate::blobs::BlobName,
+    wrapped_key: Vec<u8>,
+    content_hash: Vec<u8>,
+    content_version: u32,
+    size: u64,
+}
+
+impl StagedContent {
+    pub fn id(&self) -> DocumentId {
+        self.id
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+}
+
+/// Restoring documents (from a backup) and replacing fields wholesale (imports from other
+/// tools): the building blocks `backup` and `interop` use.
+impl Vault {
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub(crate) fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// Encrypts exactly `size` bytes from `reader` as the content of the future document `id`.
+    pub fn stage_content(
+        &mut self,
+        id: DocumentId,
+        size: u64,
+        reader: impl Read,
+    ) -> Result<StagedContent> {
+        let data_key = DataKey::generate(&mut OsRng);
+        let ctx = StreamContext {
+            document_id: *id.as_bytes(),
+            content_version: 1,
+        };
+        let mut hashing = HashingReader {
+            inner: reader.take(size),
+            hasher: blake3::Hasher::new_keyed(self.content_hash_key.bytes()),
+        };
+        let blob = self.blobs.write(|out| {
+            stream::encrypt(
+                &data_key,
+                &ctx,
+                size,
+                &mut hashing,
+                out,
+                DEFAULT_CHUNK_LOG2,
+                &mut OsRng,
+            )?;
+            Ok(size)
+        })?;
+        Ok(StagedContent {
+            id,
+            blob,
+            wrapped_key: data_key.wrap(&self.data_key_wrap, id.as_bytes(), &mut OsRng),
+            content_hash: hashing.hasher.finalize().as_bytes().to_vec(),
+            content_version: ctx.content_version,
+            size,
+        })
+    }
+
+    /// Removes staged content that will not become a document.
+    pub fn discard_staged(&mut self, staged: StagedContent) -> Result<()> {
+        self.blobs.remove(&staged.blob)
+    }
+
+    /// Makes staged content a document with exactly the given fields, provenance and
+    /// timestamps (the id is the staged one). Fails on a duplicate of a stored document's
+    /// content, leaving the staged blob for the caller to discard.
+    pub fn commit_restored(&mut self, doc: &Document, staged: &StagedContent) -> Result<()> {
+        if doc.id != staged.id || doc.file.size != staged.size {
+            return Err(Error::InvalidInput(format!(
+                "the content staged for {} does not belong to document {}",
+                staged.id, doc.id
+            )));
+        }
+        if let Some(existing) = self.store.find_by_content_hash(&staged.content_hash)? {
+            return Err(Error::InvalidInput(format!(
+                "documents {existing} and {} have the same content; keep one of them",
+                doc.id
+            )));
+        }
+        self.store.insert(&NewDocument {
+            id: doc.id,
+            fields: &doc.fields,
+            field_states: &doc.field_states,
+            ocr_text: doc.ocr_text.as_deref(),
+            file: &doc.file,
+            content_hash: &staged.content_hash,
+            content_version: staged.content_version,
+            blob: &staged.blob,
+            wrapped_key: &staged.wrapped_key,
+            now: doc.imported_at,
+        })?;
+        self.store
+            .set_provenance(doc.id, doc.imported_at, doc.updated_at, doc.trashed_at)
+    }
+
+    /// Replaces a document's fields and provenance as a whole, and its OCR text when given.
+    pub fn replace_fields(
+        &mut self,
+        id: DocumentId,
+        fields: &DocumentFields,
+        states: &BTreeMap<Field, FieldState>,
+        ocr_text: Option<&str>,
+    ) -> Result<Document> {
+        self.store
+            .update(id, fields, states, ocr_text, self.clock.now())?;
+        self.store.document(id)
+    }
+}
+
 struct HashingReader<R> {
     inner: R,
     hasher: blake3::Hasher,
