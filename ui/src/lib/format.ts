@@ -3,12 +3,25 @@
 
 import type { Language } from "./types";
 
+// Intl formatters are costly to build and the list formats every visible row: build each once.
+const cache = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+function cached<T extends Intl.NumberFormat | Intl.DateTimeFormat>(key: string, make: () => T): T {
+  let formatter = cache.get(key) as T | undefined;
+  if (!formatter) {
+    formatter = make();
+    cache.set(key, formatter);
+  }
+  return formatter;
+}
+
 /** `1234.50` + `CZK` → `1 234,50 Kč` (cs) or `CZK 1,234.50` (en). */
 export function formatMoney(total: string | null, currency: string | null, language: Language): string {
   if (total === null) return "";
   const [whole, fraction = ""] = total.replace("-", "").split(".");
   const negative = total.startsWith("-");
-  const group = new Intl.NumberFormat(language, { useGrouping: true }).format(BigInt(whole));
+  const group = cached(`group-${language}`, () => new Intl.NumberFormat(language, { useGrouping: true })).format(
+    BigInt(whole),
+  );
   const decimal = language === "cs" ? "," : ".";
   const amount = `${negative ? "−" : ""}${group}${fraction ? decimal + fraction : ""}`;
   if (!currency) return amount;
@@ -21,12 +34,14 @@ export function formatDate(ymd: string | null, language: Language): string {
   if (!ymd) return "";
   const [y, m, d] = ymd.split("-").map(Number);
   const date = new Date(Date.UTC(y, m - 1, d));
-  return new Intl.DateTimeFormat(language === "cs" ? "cs-CZ" : "en-GB", {
-    day: "numeric",
-    month: language === "cs" ? "numeric" : "short",
-    year: "numeric",
-    timeZone: "UTC",
-  }).format(date);
+  return cached(`date-${language}`, () =>
+    new Intl.DateTimeFormat(language === "cs" ? "cs-CZ" : "en-GB", {
+      day: "numeric",
+      month: language === "cs" ? "numeric" : "short",
+      year: "numeric",
+      timeZone: "UTC",
+    }),
+  ).format(date);
 }
 
 /** Whole days from `today` to `ymd` (negative when it has passed). */
