@@ -36,3 +36,8 @@ eval-receipts: setup
 
 clean:
 	$(CARGO) clean
+
+# The desktop app (issue 6): builds the front end and the Tauri shell, then opens the window.
+.PHONY: app
+app: setup
+	bash scripts/app-run.sh
