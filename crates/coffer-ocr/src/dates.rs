@@ -18,7 +18,7 @@ pub struct DateMatch {
 static ISO: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b((?:19|20)\d{2})\s?[-/.]\s?(\d{1,2})\s?[-/.]\s?(\d{1,2})\b").unwrap());
 static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^\d])(\d{1,2})(?:\s?([./-])\s?)(\d{1,2})(?:\s?([./-])\s?)(\d{4}|\d{2})(?:[^\d]|$)").unwrap()
+    Regex::new(r"(?:^|[^\d])(\d{1,2})(?:\s?([./:-])\s?)(\d{1,2})(?:\s?([./:-])\s?)(\d{4}|\d{2})(?:[^\d]|$)").unwrap()
 });
 static COMPACT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:^|[^\d])(\d{2})(\d{2})[./-]((?:19|20)\d{2})(?:[^\d]|$)").unwrap());
@@ -107,9 +107,13 @@ pub fn find_dates(line: &str) -> Vec<DateMatch> {
         // Resume at the separator before the middle number, so `19- 24/07/2016` still finds
         // the date that starts at `24`.
         at = c.get(2).expect("separator").start();
-        let labelled = line[..span.0].to_lowercase().contains("date");
-        if c.get(2).map(|m| m.as_str()) != c.get(4).map(|m| m.as_str()) && !labelled {
-            continue; // mixed separators (`12.03/2018`) are more often amounts or codes
+        let labelled = line[..span.0].to_lowercase().contains("dat");
+        let (first, second) = (&c[2], &c[4]);
+        if first == ":" && second == ":" {
+            continue; // a time of day
+        }
+        if first != second && !labelled {
+            continue; // mixed separators (`12.03/2018`, `27.01:2023`) only after a date label
         }
         let (Ok(a), Ok(b), Some(y)) = (c[1].parse::<u8>(), c[3].parse::<u8>(), full_year(&c[5])) else {
             continue;
@@ -178,6 +182,12 @@ mod tests {
         assert_eq!(first("Date: 06-05-18"), Some(date!(2018 - 05 - 06)));
         assert_eq!(first("Datum vystavení: 12. 3. 2024"), Some(date!(2024 - 03 - 12)));
         assert_eq!(first("01.02.2024"), Some(date!(2024 - 02 - 01)));
+    }
+
+    #[test]
+    fn a_misread_separator_after_a_date_label_is_tolerated() {
+        assert_eq!(first("Datum: 27.01:2023 10:00"), Some(date!(2023 - 01 - 27)));
+        assert_eq!(first("12:05:18"), None);
     }
 
     #[test]

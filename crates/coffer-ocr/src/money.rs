@@ -174,6 +174,25 @@ pub fn currency_from_text(text: &str) -> Option<Currency> {
     } else if lower.contains("us$") || has_word("usd") || lower.contains('$') {
         Some(Currency::USD)
     } else {
+        currency_from_country_hints(&lower, &has_word)
+    }
+}
+
+/// When no currency is printed (or OCR mangled `Kč`), the tax vocabulary and VAT id prefixes
+/// tell the country: DPH/IČO/`CZ…` mean Czech crowns, `SK…` and the euro area's VAT words euros.
+fn currency_from_country_hints(lower: &str, has_word: &dyn Fn(&str) -> bool) -> Option<Currency> {
+    let vat_prefix = |prefix: &str| {
+        lower.match_indices(prefix).any(|(i, _)| {
+            lower[i + prefix.len()..].chars().take(8).filter(char::is_ascii_digit).count() == 8
+        })
+    };
+    if vat_prefix("dič: cz") || vat_prefix("dic: cz") || vat_prefix("dič cz") || (has_word("dph") && !vat_prefix("sk")) {
+        Some(Currency::CZK)
+    } else if has_word("ptu") || has_word("nip") {
+        Some(Currency::PLN)
+    } else if vat_prefix("sk") || has_word("mwst") || has_word("ust") || has_word("tva") || has_word("btw") {
+        Some(Currency::EUR)
+    } else {
         None
     }
 }
@@ -219,5 +238,11 @@ mod tests {
         assert_eq!(currency_from_text("Total 12,00 €"), Some(Currency::EUR));
         assert_eq!(currency_from_text("Razem PLN 5,00"), Some(Currency::PLN));
         assert_eq!(currency_from_text("TOTAL 5.00"), None);
+    }
+
+    #[test]
+    fn czech_tax_words_imply_crowns_when_the_currency_mark_is_unreadable() {
+        assert_eq!(currency_from_text("DPH 21 % 100,00 21,00\nCelkem 121,00 K6"), Some(Currency::CZK));
+        assert_eq!(currency_from_text("MwSt 19 % 1,90\nSumme 11,90"), Some(Currency::EUR));
     }
 }

@@ -12,7 +12,7 @@ use crate::error::OcrError;
 pub const MAX_PAGES: u32 = 50;
 /// Address-space limit for a poppler child process.
 const MEMORY_LIMIT_BYTES: u64 = 1 << 30;
-const CPU_SECONDS: u32 = 60;
+const CPU_SECONDS: u32 = 30;
 /// Output read from a child at most (text of 50 pages is far below this).
 const MAX_OUTPUT_BYTES: u64 = 16 * 1024 * 1024;
 /// Rasterised pages are at most this many pixels on their long side (A4 at 300 DPI).

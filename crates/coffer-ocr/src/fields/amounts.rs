@@ -64,6 +64,11 @@ pub fn find_amounts(line: &str) -> Vec<AmountMatch> {
         if out.iter().any(|a| a.start < m.end() && m.start() < a.end) {
             continue;
         }
+        // `803, 55 Kč` is 803.55 with a stray space, not 55 crowns.
+        let before = line[..m.start()].trim_end();
+        if before.ends_with([',', '.']) && before[..before.len() - 1].ends_with(|c: char| c.is_ascii_digit()) {
+            continue;
+        }
         if let Some(cents) = parse_amount(m.as_str(), true) {
             out.push(AmountMatch { cents, start: m.start(), end: m.end() });
         }
@@ -92,6 +97,11 @@ mod tests {
         assert_eq!(cents("Celkem 250 Kč"), vec![25_000]);
         assert_eq!(cents("Celkem 250,-"), vec![25_000]);
         assert_eq!(cents("Qty 250"), Vec::<i64>::new());
+    }
+
+    #[test]
+    fn cents_after_a_stray_space_are_not_whole_crowns() {
+        assert_eq!(cents("Celkem k úhradě: 803, 55 Kč"), Vec::<i64>::new());
     }
 
     #[test]

@@ -99,7 +99,8 @@ fn clean_name(line: &str) -> String {
         }
     }
     let name = name
-        .trim_matches(|c: char| !c.is_alphanumeric() && !matches!(c, '.' | ')' | '&'))
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .trim_end_matches(|c: char| !c.is_alphanumeric() && !matches!(c, '.' | ')' | '&'))
         .trim();
     name.split_whitespace().collect::<Vec<_>>().join(" ")
 }

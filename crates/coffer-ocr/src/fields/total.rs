@@ -83,7 +83,7 @@ fn last_positive_amount(line: &str) -> Option<Cents> {
     find_amounts(line).into_iter().rev().map(|a| a.cents).find(|c| c.0 > 0)
 }
 
-static LOST_POINT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:^|[^\d.,])(\d{1,5})(?:[.,]\s|\s)(\d{2})\s*$").unwrap());
+static LOST_POINT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)(?:^|[^\d.,])(\d{1,5})(?:[.,]\s|\s)(\d{2})\s*(?:kč|kc|czk|eur|€|zł|pln|rm)?[\s\W]*$").unwrap());
 
 /// The amount of a labelled total line, also when OCR read the decimal point as a space
 /// (`TOTAL 42 50`), which is only trusted at the end of a line that has a total label.
@@ -325,6 +325,7 @@ mod tests {
     #[test]
     fn total_with_a_lost_decimal_point_is_read() {
         assert_eq!(total("Total After Adj Incl GST 42 50\nCASH 50.00"), Some(4250));
+        assert_eq!(total("Celkem k úhradě: 803, 55 Kč"), Some(80_355));
     }
 
     #[test]

@@ -79,7 +79,8 @@ pub fn find(lines: &[String]) -> Vec<VatLine> {
         }
         let folded = fold(line);
         let rate_end = rate.get(0).expect("group 0").end();
-        let amounts: Vec<Cents> = find_amounts(&line[rate_end..]).iter().map(|a| a.cents).collect();
+        // A recap has no negative figures (credit notes aside): a minus there is OCR noise.
+        let amounts: Vec<Cents> = find_amounts(&line[rate_end..]).iter().map(|a| Cents(a.cents.0.abs())).collect();
         let has_vat_word = VAT_WORDS.iter().any(|w| folded.contains(w));
         if amounts.len() < 2 && !has_vat_word {
             continue;

@@ -1,0 +1,194 @@
+//! Whole documents through the public API: text PDFs from several countries, ISDOC (alone and
+//! attached to a PDF), and the bad inputs a batch must survive with a clear per-file error.
+
+#[path = "support/pdf.rs"]
+mod pdf;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use coffer_ocr::{DocumentKind, ExtractOptions, OcrError, Source, extract_bytes, extract_many, extract_path};
+
+fn options() -> ExtractOptions {
+    ExtractOptions::default()
+}
+
+#[test]
+fn czech_text_pdf_invoice_uses_its_text_layer() {
+    let bytes = pdf::text_pdf(
+        &[
+            "FAKTURA - danovy doklad c. 2024017",
+            "Dodavatel: Novak Trade s.r.o.",
+            "ICO: 25596641   DIC: CZ25596641",
+            "Odberatel: Zakaznik a.s.",
+            "Datum splatnosti: 14.04.2024",
+            "Datum vystaveni: 31.03.2024",
+            "DPH 21 %   1 000,00   210,00   1 210,00",
+            "Celkem k uhrade:   1 210,00 CZK",
+        ],
+        None,
+    );
+    let e = extract_bytes(&bytes, "faktura.pdf", &options()).unwrap();
+    assert_eq!(e.source, Source::PdfText);
+    let f = &e.fields;
+    assert_eq!(f.kind, DocumentKind::Invoice);
+    assert_eq!(f.merchant.as_deref(), Some("Novak Trade s.r.o."));
+    assert_eq!(f.date.map(|d| d.to_string()).as_deref(), Some("2024-03-31"));
+    assert_eq!(f.total.map(|t| t.amount.0), Some(121_000));
+    assert_eq!(f.currency().map(|c| c.to_string()).as_deref(), Some("CZK"));
+    assert_eq!(f.ids.ico.as_deref(), Some("25596641"));
+}
+
+#[test]
+fn german_and_french_text_pdf_invoices_are_read() {
+    let de = pdf::text_pdf(
+        &[
+            "Muster Technik GmbH",
+            "Hauptstrasse 5, 10115 Berlin",
+            "USt-IdNr.: DE123456789",
+            "Rechnung Nr. 4711",
+            "Rechnungsdatum: 05.02.2024",
+            "Lieferdatum: 01.02.2024",
+            "Nettobetrag 100,00 EUR",
+            "MwSt 19 % 19,00 EUR",
+            "Gesamtbetrag 119,00 EUR",
+        ],
+        None,
+    );
+    let f = extract_bytes(&de, "rechnung.pdf", &options()).unwrap().fields;
+    assert_eq!(f.merchant.as_deref(), Some("Muster Technik GmbH"));
+    assert_eq!(f.date.map(|d| d.to_string()).as_deref(), Some("2024-02-05"));
+    assert_eq!(f.total.map(|t| t.amount.0), Some(11_900));
+    assert_eq!(f.currency().map(|c| c.to_string()).as_deref(), Some("EUR"));
+    assert_eq!(f.ids.vat_ids, vec!["DE123456789".to_string()]);
+
+    let fr = pdf::text_pdf(
+        &[
+            "Boulangerie Dupont SARL",
+            "FACTURE N. 2024-88",
+            "Date de facture : 12/03/2024",
+            "Date d'echeance : 12/04/2024",
+            "Total HT 50,00 EUR",
+            "TVA 20 % 10,00",
+            "Total TTC 60,00 EUR",
+        ],
+        None,
+    );
+    let f = extract_bytes(&fr, "facture.pdf", &options()).unwrap().fields;
+    assert_eq!(f.date.map(|d| d.to_string()).as_deref(), Some("2024-03-12"));
+    assert_eq!(f.total.map(|t| t.amount.0), Some(6_000));
+}
+
+const ISDOC: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<Invoice xmlns="http://isdoc.cz/namespace/2013" version="6.0.1">
+  <IssueDate>2024-05-20</IssueDate>
+  <LocalCurrencyCode>CZK</LocalCurrencyCode>
+  <AccountingSupplierParty><Party>
+    <PartyIdentification><ID>25596641</ID></PartyIdentification>
+    <PartyName><Name>ISDOC Dodavatel s.r.o.</Name></PartyName>
+  </Party></AccountingSupplierParty>
+  <LegalMonetaryTotal><PayableAmount>2420.00</PayableAmount></LegalMonetaryTotal>
+</Invoice>"#;
+
+#[test]
+fn isdoc_attached_to_a_pdf_wins_over_the_printed_text() {
+    let bytes = pdf::text_pdf(&["FAKTURA", "Celkem k uhrade 9 999,00 CZK"], Some(("faktura.isdoc", ISDOC.as_bytes())));
+    let e = extract_bytes(&bytes, "faktura.pdf", &options()).unwrap();
+    assert_eq!(e.source, Source::Isdoc);
+    assert_eq!(e.fields.total.map(|t| t.amount.0), Some(242_000));
+    assert_eq!(e.fields.merchant.as_deref(), Some("ISDOC Dodavatel s.r.o."));
+    assert!(e.text.to_plain().contains("FAKTURA"), "the printed text is kept for search");
+}
+
+#[test]
+fn standalone_isdoc_file_is_read_exactly() {
+    let e = extract_bytes(ISDOC.as_bytes(), "faktura.isdoc", &options()).unwrap();
+    assert_eq!(e.source, Source::Isdoc);
+    assert_eq!(e.fields.date.map(|d| d.to_string()).as_deref(), Some("2024-05-20"));
+}
+
+#[test]
+fn zero_byte_file_is_a_clear_error() {
+    assert!(matches!(extract_bytes(&[], "empty.jpg", &options()), Err(OcrError::Empty)));
+}
+
+#[test]
+fn two_hundred_megapixel_image_is_refused_before_decoding() {
+    // A real PNG (valid chunk CRCs) claiming 20000×10000 pixels, with almost no pixel data.
+    let mut header = Vec::new();
+    header.extend_from_slice(&20_000u32.to_be_bytes());
+    header.extend_from_slice(&10_000u32.to_be_bytes());
+    header.extend_from_slice(&[8, 0, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    for (kind, data) in [(&b"IHDR"[..], header), (b"IDAT", vec![0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]), (b"IEND", vec![])] {
+        let mut body = kind.to_vec();
+        body.extend_from_slice(&data);
+        png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        png.extend_from_slice(&body);
+        png.extend_from_slice(&crc32(&body).to_be_bytes());
+    }
+    let err = extract_bytes(&png, "huge.png", &options()).unwrap_err();
+    assert!(matches!(err, OcrError::ImageTooLarge { .. }), "{err}");
+    assert!(err.to_string().contains("200 MP"));
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xffff_ffffu32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn truncated_image_and_unknown_files_are_clear_errors() {
+    let err = extract_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "cut.jpg", &options()).unwrap_err();
+    assert!(matches!(err, OcrError::BadImage { .. }), "{err}");
+    let err = extract_bytes(b"PK\x03\x04 zip", "notes.docx", &options()).unwrap_err();
+    assert!(matches!(err, OcrError::Unsupported { .. }), "{err}");
+}
+
+#[test]
+fn password_protected_pdf_is_reported_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.pdf");
+    let locked = dir.path().join("locked.pdf");
+    std::fs::write(&plain, pdf::text_pdf(&["Celkem 100,00 Kc"], None)).unwrap();
+    let status = std::process::Command::new("qpdf")
+        .args(["--encrypt", "user-secret", "owner-secret", "256", "--"])
+        .arg(&plain)
+        .arg(&locked)
+        .status()
+        .expect("qpdf is installed (scripts/setup.sh)");
+    assert!(status.success());
+    let err = extract_path(&locked, &options()).unwrap_err();
+    assert!(matches!(err, OcrError::PdfEncrypted), "{err}");
+}
+
+#[test]
+fn pdf_bomb_fails_or_yields_nothing_without_exhausting_memory() {
+    // 1 GiB of spaces deflated into about a megabyte.
+    let bomb = pdf::deflate_bomb(1 << 30);
+    match extract_bytes(&bomb, "bomb.pdf", &options()) {
+        Err(OcrError::BadPdf { .. }) => {}
+        Ok(e) => assert!(e.fields.total.is_none() && e.fields.merchant.is_none()),
+        Err(other) => panic!("unexpected error: {other}"),
+    }
+}
+
+#[test]
+fn a_batch_goes_on_after_bad_files_and_keeps_input_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("a.txt");
+    std::fs::write(&good, "TOTAL 12.50\n19/03/2018 10:00").unwrap();
+    let empty = dir.path().join("b.jpg");
+    std::fs::write(&empty, b"").unwrap();
+    let missing = dir.path().join("c.png");
+    let paths: Vec<PathBuf> = vec![good.clone(), empty, missing, good];
+    let seen = Mutex::new(Vec::new());
+    extract_many(&paths, &options(), 2, &|_, _| {}, &|i, r| seen.lock().unwrap().push((i, r.is_ok())));
+    assert_eq!(seen.into_inner().unwrap(), vec![(0, true), (1, false), (2, false), (3, true)]);
+}
