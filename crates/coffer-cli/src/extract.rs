@@ -58,7 +58,10 @@ pub fn run(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
         eprintln!("coffer extract: {e}");
         return Ok(ExitCode::from(2));
     }
-    let options = ExtractOptions { languages: args.languages.clone() };
+    let options = ExtractOptions {
+        languages: args.languages.clone(),
+        ..ExtractOptions::default()
+    };
     let workers = args
         .jobs
         .map(usize::from)
@@ -80,7 +83,11 @@ pub fn run(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
         let line = match result {
             Ok(extraction) => {
                 let text = args.with_text.then(|| extraction.text.to_plain());
-                let record = Record { file: file.clone(), extraction: &extraction, text };
+                let record = Record {
+                    file: file.clone(),
+                    extraction: &extraction,
+                    text,
+                };
                 to_json(&record, args.format)
             }
             Err(error) => {
@@ -89,7 +96,13 @@ pub fn run(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
                     eprintln!();
                 }
                 eprintln!("coffer extract: {file}: {error}");
-                to_json(&Failure { file: file.clone(), error: error.to_string() }, args.format)
+                to_json(
+                    &Failure {
+                        file: file.clone(),
+                        error: error.to_string(),
+                    },
+                    args.format,
+                )
             }
         };
         let mut out = std::io::stdout().lock();

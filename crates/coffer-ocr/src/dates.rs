@@ -15,46 +15,139 @@ pub struct DateMatch {
     pub end: usize,
 }
 
-static ISO: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b((?:19|20)\d{2})\s?[-/.]\s?(\d{1,2})\s?[-/.]\s?(\d{1,2})\b").unwrap());
+static ISO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b((?:19|20)\d{2})\s?[-/.]\s?(\d{1,2})\s?[-/.]\s?(\d{1,2})\b").unwrap()
+});
 static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|[^\d])(\d{1,2})(?:\s?([./:-])\s?)(\d{1,2})(?:\s?([./:-])\s?)(\d{4}|\d{2})(?:[^\d]|$)").unwrap()
 });
-static COMPACT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|[^\d])(\d{2})(\d{2})[./-]((?:19|20)\d{2})(?:[^\d]|$)").unwrap());
+static COMPACT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^\d])(\d{2})(\d{2})[./-]((?:19|20)\d{2})(?:[^\d]|$)").unwrap()
+});
 static DAY_MONTH_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(\d{1,2})(?:\.|st|nd|rd|th)?[\s\-/]*(\p{L}{3,12})\.?[\s,\-/]*((?:19|20)?\d{2})\b").unwrap()
+    Regex::new(
+        r"(?i)\b(\d{1,2})(?:\.|st|nd|rd|th)?[\s\-/]*(\p{L}{3,12})\.?[\s,\-/]*((?:19|20)?\d{2})\b",
+    )
+    .unwrap()
 });
 static MONTH_NAME_DAY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(\p{L}{3,12})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d{2})\b").unwrap()
+    Regex::new(r"(?i)\b(\p{L}{3,12})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d{2})\b")
+        .unwrap()
 });
 
 /// Full month names (and common inflections) that are unambiguous as written.
 const MONTH_WORDS: &[(&str, u8)] = &[
-    ("january", 1), ("february", 2), ("march", 3), ("april", 4), ("may", 5), ("june", 6),
-    ("july", 7), ("august", 8), ("september", 9), ("october", 10), ("november", 11), ("december", 12),
-    ("ledna", 1), ("února", 2), ("března", 3), ("dubna", 4), ("května", 5), ("června", 6),
-    ("července", 7), ("srpna", 8), ("září", 9), ("října", 10), ("listopadu", 11), ("prosince", 12),
-    ("leden", 1), ("únor", 2), ("březen", 3), ("duben", 4), ("květen", 5), ("červen", 6),
-    ("červenec", 7), ("srpen", 8), ("říjen", 10), ("listopad", 11), ("prosinec", 12),
-    ("januára", 1), ("februára", 2), ("marca", 3), ("apríla", 4), ("mája", 5), ("júna", 6),
-    ("júla", 7), ("augusta", 8), ("septembra", 9), ("októbra", 10), ("novembra", 11), ("decembra", 12),
-    ("januar", 1), ("jänner", 1), ("februar", 2), ("märz", 3), ("mai", 5), ("juni", 6), ("juli", 7),
-    ("oktober", 10), ("dezember", 12),
-    ("janvier", 1), ("février", 2), ("fevrier", 2), ("mars", 3), ("avril", 4), ("juin", 6),
-    ("juillet", 7), ("août", 8), ("aout", 8), ("septembre", 9), ("octobre", 10), ("novembre", 11),
-    ("décembre", 12), ("decembre", 12),
-    ("januari", 1), ("februari", 2), ("maart", 3), ("mei", 5), ("augustus", 8),
-    ("stycznia", 1), ("lutego", 2), ("kwietnia", 4), ("maja", 5), ("czerwca", 6), ("lipca", 7),
-    ("sierpnia", 8), ("września", 9), ("października", 10), ("listopada", 11), ("grudnia", 12),
+    ("january", 1),
+    ("february", 2),
+    ("march", 3),
+    ("april", 4),
+    ("may", 5),
+    ("june", 6),
+    ("july", 7),
+    ("august", 8),
+    ("september", 9),
+    ("october", 10),
+    ("november", 11),
+    ("december", 12),
+    ("ledna", 1),
+    ("února", 2),
+    ("března", 3),
+    ("dubna", 4),
+    ("května", 5),
+    ("června", 6),
+    ("července", 7),
+    ("srpna", 8),
+    ("září", 9),
+    ("října", 10),
+    ("listopadu", 11),
+    ("prosince", 12),
+    ("leden", 1),
+    ("únor", 2),
+    ("březen", 3),
+    ("duben", 4),
+    ("květen", 5),
+    ("červen", 6),
+    ("červenec", 7),
+    ("srpen", 8),
+    ("říjen", 10),
+    ("listopad", 11),
+    ("prosinec", 12),
+    ("januára", 1),
+    ("februára", 2),
+    ("marca", 3),
+    ("apríla", 4),
+    ("mája", 5),
+    ("júna", 6),
+    ("júla", 7),
+    ("augusta", 8),
+    ("septembra", 9),
+    ("októbra", 10),
+    ("novembra", 11),
+    ("decembra", 12),
+    ("januar", 1),
+    ("jänner", 1),
+    ("februar", 2),
+    ("märz", 3),
+    ("mai", 5),
+    ("juni", 6),
+    ("juli", 7),
+    ("oktober", 10),
+    ("dezember", 12),
+    ("janvier", 1),
+    ("février", 2),
+    ("fevrier", 2),
+    ("mars", 3),
+    ("avril", 4),
+    ("juin", 6),
+    ("juillet", 7),
+    ("août", 8),
+    ("aout", 8),
+    ("septembre", 9),
+    ("octobre", 10),
+    ("novembre", 11),
+    ("décembre", 12),
+    ("decembre", 12),
+    ("januari", 1),
+    ("februari", 2),
+    ("maart", 3),
+    ("mei", 5),
+    ("augustus", 8),
+    ("stycznia", 1),
+    ("lutego", 2),
+    ("kwietnia", 4),
+    ("maja", 5),
+    ("czerwca", 6),
+    ("lipca", 7),
+    ("sierpnia", 8),
+    ("września", 9),
+    ("października", 10),
+    ("listopada", 11),
+    ("grudnia", 12),
 ];
 
 /// Abbreviations, matched on the first three or four letters of a word.
 const MONTH_ABBREVIATIONS: &[(&str, u8)] = &[
-    ("jan", 1), ("feb", 2), ("mar", 3), ("apr", 4), ("may", 5), ("jun", 6), ("jul", 7),
-    ("aug", 8), ("sep", 9), ("oct", 10), ("nov", 11), ("dec", 12),
-    ("mär", 3), ("okt", 10), ("dez", 12), ("mrt", 3), ("avr", 4), ("fév", 2), ("fev", 2),
-    ("aoû", 8), ("déc", 12),
+    ("jan", 1),
+    ("feb", 2),
+    ("mar", 3),
+    ("apr", 4),
+    ("may", 5),
+    ("jun", 6),
+    ("jul", 7),
+    ("aug", 8),
+    ("sep", 9),
+    ("oct", 10),
+    ("nov", 11),
+    ("dec", 12),
+    ("mär", 3),
+    ("okt", 10),
+    ("dez", 12),
+    ("mrt", 3),
+    ("avr", 4),
+    ("fév", 2),
+    ("fev", 2),
+    ("aoû", 8),
+    ("déc", 12),
 ];
 
 fn month_from_word(word: &str) -> Option<u8> {
@@ -63,8 +156,15 @@ fn month_from_word(word: &str) -> Option<u8> {
         return Some(*m);
     }
     // Abbreviations only as written (`Mar`, `Sept`), so OCR noise like `Juld` is no month.
-    let word = if lower == "sept" { "sep" } else { lower.as_str() };
-    MONTH_ABBREVIATIONS.iter().find(|(w, _)| *w == word).map(|(_, m)| *m)
+    let word = if lower == "sept" {
+        "sep"
+    } else {
+        lower.as_str()
+    };
+    MONTH_ABBREVIATIONS
+        .iter()
+        .find(|(w, _)| *w == word)
+        .map(|(_, m)| *m)
 }
 
 fn make_date(year: i32, month: u8, day: u8) -> Option<Date> {
@@ -94,16 +194,24 @@ pub fn find_dates(line: &str) -> Vec<DateMatch> {
     };
     for c in ISO.captures_iter(line) {
         let whole = c.get(0).expect("group 0");
-        let (Some(y), Some(mo), Some(d)) = (full_year(&c[1]), c[2].parse().ok(), c[3].parse().ok()) else {
+        let (Some(y), Some(mo), Some(d)) = (full_year(&c[1]), c[2].parse().ok(), c[3].parse().ok())
+        else {
             continue;
         };
         if let Some(date) = make_date(y, mo, d) {
-            push(DateMatch { date, start: whole.start(), end: whole.end() });
+            push(DateMatch {
+                date,
+                start: whole.start(),
+                end: whole.end(),
+            });
         }
     }
     let mut at = 0;
     while let Some(c) = NUMERIC.captures_at(line, at) {
-        let span = (c.get(1).expect("day").start(), c.get(5).expect("year").end());
+        let span = (
+            c.get(1).expect("day").start(),
+            c.get(5).expect("year").end(),
+        );
         // Resume at the separator before the middle number, so `19- 24/07/2016` still finds
         // the date that starts at `24`.
         at = c.get(2).expect("separator").start();
@@ -115,7 +223,8 @@ pub fn find_dates(line: &str) -> Vec<DateMatch> {
         if first != second && !labelled {
             continue; // mixed separators (`12.03/2018`, `27.01:2023`) only after a date label
         }
-        let (Ok(a), Ok(b), Some(y)) = (c[1].parse::<u8>(), c[3].parse::<u8>(), full_year(&c[5])) else {
+        let (Ok(a), Ok(b), Some(y)) = (c[1].parse::<u8>(), c[3].parse::<u8>(), full_year(&c[5]))
+        else {
             continue;
         };
         if &c[2] == "." && c[5].len() == 2 && c[1].len() == 2 && c[3].len() == 2 && a > 31 {
@@ -123,35 +232,59 @@ pub fn find_dates(line: &str) -> Vec<DateMatch> {
         }
         // Day-first as in Europe; month-first only when day-first is impossible.
         if let Some(date) = make_date(y, b, a).or_else(|| make_date(y, a, b)) {
-            push(DateMatch { date, start: span.0, end: span.1 });
+            push(DateMatch {
+                date,
+                start: span.0,
+                end: span.1,
+            });
         }
     }
     // A lost first separator (`2504/2017`), trusted only when the result is a valid date.
     for c in COMPACT.captures_iter(line) {
-        let span = (c.get(1).expect("day").start(), c.get(3).expect("year").end());
-        let (Ok(d), Ok(m), Some(y)) = (c[1].parse::<u8>(), c[2].parse::<u8>(), full_year(&c[3])) else {
+        let span = (
+            c.get(1).expect("day").start(),
+            c.get(3).expect("year").end(),
+        );
+        let (Ok(d), Ok(m), Some(y)) = (c[1].parse::<u8>(), c[2].parse::<u8>(), full_year(&c[3]))
+        else {
             continue;
         };
         if let Some(date) = make_date(y, m, d) {
-            push(DateMatch { date, start: span.0, end: span.1 });
+            push(DateMatch {
+                date,
+                start: span.0,
+                end: span.1,
+            });
         }
     }
     for c in DAY_MONTH_NAME.captures_iter(line) {
         let whole = c.get(0).expect("group 0");
-        let (Ok(d), Some(m), Some(y)) = (c[1].parse::<u8>(), month_from_word(&c[2]), full_year(&c[3])) else {
+        let (Ok(d), Some(m), Some(y)) =
+            (c[1].parse::<u8>(), month_from_word(&c[2]), full_year(&c[3]))
+        else {
             continue;
         };
         if let Some(date) = make_date(y, m, d) {
-            push(DateMatch { date, start: whole.start(), end: whole.end() });
+            push(DateMatch {
+                date,
+                start: whole.start(),
+                end: whole.end(),
+            });
         }
     }
     for c in MONTH_NAME_DAY.captures_iter(line) {
         let whole = c.get(0).expect("group 0");
-        let (Some(m), Ok(d), Some(y)) = (month_from_word(&c[1]), c[2].parse::<u8>(), full_year(&c[3])) else {
+        let (Some(m), Ok(d), Some(y)) =
+            (month_from_word(&c[1]), c[2].parse::<u8>(), full_year(&c[3]))
+        else {
             continue;
         };
         if let Some(date) = make_date(y, m, d) {
-            push(DateMatch { date, start: whole.start(), end: whole.end() });
+            push(DateMatch {
+                date,
+                start: whole.start(),
+                end: whole.end(),
+            });
         }
     }
     found.sort_by_key(|m| m.start);
@@ -180,13 +313,19 @@ mod tests {
     fn numeric_dates_are_read_day_first() {
         assert_eq!(first("19/03/2018 1:01:43 PM"), Some(date!(2018 - 03 - 19)));
         assert_eq!(first("Date: 06-05-18"), Some(date!(2018 - 05 - 06)));
-        assert_eq!(first("Datum vystavení: 12. 3. 2024"), Some(date!(2024 - 03 - 12)));
+        assert_eq!(
+            first("Datum vystavení: 12. 3. 2024"),
+            Some(date!(2024 - 03 - 12))
+        );
         assert_eq!(first("01.02.2024"), Some(date!(2024 - 02 - 01)));
     }
 
     #[test]
     fn a_misread_separator_after_a_date_label_is_tolerated() {
-        assert_eq!(first("Datum: 27.01:2023 10:00"), Some(date!(2023 - 01 - 27)));
+        assert_eq!(
+            first("Datum: 27.01:2023 10:00"),
+            Some(date!(2023 - 01 - 27))
+        );
         assert_eq!(first("12:05:18"), None);
     }
 
@@ -207,7 +346,10 @@ mod tests {
 
     #[test]
     fn date_after_a_number_and_dash_is_found() {
-        assert_eq!(first("ORD #95 -REG #19- 24/07/2016 14:21:51"), Some(date!(2016 - 07 - 24)));
+        assert_eq!(
+            first("ORD #95 -REG #19- 24/07/2016 14:21:51"),
+            Some(date!(2016 - 07 - 24))
+        );
     }
 
     #[test]
@@ -228,7 +370,10 @@ mod tests {
         assert_eq!(first("3. Oktober 2023"), Some(date!(2023 - 10 - 03)));
         assert_eq!(first("le 5 février 2024"), Some(date!(2024 - 02 - 05)));
         assert_eq!(first("7 maart 2024"), Some(date!(2024 - 03 - 07)));
-        assert_eq!(first("dnia 9 października 2023"), Some(date!(2023 - 10 - 09)));
+        assert_eq!(
+            first("dnia 9 października 2023"),
+            Some(date!(2023 - 10 - 09))
+        );
     }
 
     #[test]

@@ -15,7 +15,8 @@ pub fn looks_like_isdoc(bytes: &[u8]) -> bool {
 }
 
 fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
-    node.children().find(|c| c.is_element() && c.tag_name().name() == name)
+    node.children()
+        .find(|c| c.is_element() && c.tag_name().name() == name)
 }
 
 fn path<'a, 'i>(node: Node<'a, 'i>, names: &[&str]) -> Option<Node<'a, 'i>> {
@@ -23,7 +24,10 @@ fn path<'a, 'i>(node: Node<'a, 'i>, names: &[&str]) -> Option<Node<'a, 'i>> {
 }
 
 fn text_at(node: Node, names: &[&str]) -> Option<String> {
-    path(node, names).and_then(|n| n.text()).map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+    path(node, names)
+        .and_then(|n| n.text())
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
 }
 
 fn amount_at(node: Node, names: &[&str]) -> Option<Cents> {
@@ -32,7 +36,11 @@ fn amount_at(node: Node, names: &[&str]) -> Option<Cents> {
 
 fn date_at(node: Node, names: &[&str]) -> Option<Date> {
     let text = text_at(node, names)?;
-    Date::parse(&text, time::macros::format_description!("[year]-[month]-[day]")).ok()
+    Date::parse(
+        &text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
 }
 
 /// Reads an ISDOC invoice into fields (confidence 1: the data is structured, not recognised).
@@ -42,9 +50,15 @@ pub fn parse(bytes: &[u8]) -> Result<Fields, OcrError> {
     let doc = Document::parse(xml).map_err(|e| bad(e.to_string()))?;
     let root = doc.root_element();
     if root.tag_name().name() != "Invoice" {
-        return Err(bad(format!("root element is <{}>, not <Invoice>", root.tag_name().name())));
+        return Err(bad(format!(
+            "root element is <{}>, not <Invoice>",
+            root.tag_name().name()
+        )));
     }
-    let mut fields = Fields { kind: DocumentKind::Invoice, ..Fields::default() };
+    let mut fields = Fields {
+        kind: DocumentKind::Invoice,
+        ..Fields::default()
+    };
     fields.confidence.kind = 1.0;
 
     let supplier = path(root, &["AccountingSupplierParty", "Party"]);
@@ -52,7 +66,11 @@ pub fn parse(bytes: &[u8]) -> Result<Fields, OcrError> {
         fields.merchant = text_at(party, &["PartyName", "Name"]);
         let ico = text_at(party, &["PartyIdentification", "ID"]).filter(|i| is_valid_ico(i));
         let dic = text_at(party, &["PartyTaxScheme", "CompanyID"]);
-        fields.ids = CompanyIds { ico, dic: dic.clone(), vat_ids: dic.into_iter().collect() };
+        fields.ids = CompanyIds {
+            ico,
+            dic: dic.clone(),
+            vat_ids: dic.into_iter().collect(),
+        };
     }
     fields.date = date_at(root, &["IssueDate"]);
 
@@ -60,20 +78,40 @@ pub fn parse(bytes: &[u8]) -> Result<Fields, OcrError> {
     let foreign = text_at(root, &["ForeignCurrencyCode"]).and_then(|c| Currency::from_code(&c));
     let totals = child(root, "LegalMonetaryTotal");
     let (amount, currency) = match (foreign, totals) {
-        (Some(f), Some(t)) => (amount_at(t, &["PayableAmountCurr"]).or_else(|| amount_at(t, &["TaxInclusiveAmountCurr"])), Some(f)),
-        (_, Some(t)) => (amount_at(t, &["PayableAmount"]).or_else(|| amount_at(t, &["TaxInclusiveAmount"])), local),
+        (Some(f), Some(t)) => (
+            amount_at(t, &["PayableAmountCurr"])
+                .or_else(|| amount_at(t, &["TaxInclusiveAmountCurr"])),
+            Some(f),
+        ),
+        (_, Some(t)) => (
+            amount_at(t, &["PayableAmount"]).or_else(|| amount_at(t, &["TaxInclusiveAmount"])),
+            local,
+        ),
         _ => (None, local),
     };
     fields.total = amount.map(|amount| Money { amount, currency });
 
     if let Some(tax_total) = child(root, "TaxTotal") {
-        for sub in tax_total.children().filter(|c| c.tag_name().name() == "TaxSubTotal") {
-            let rate = text_at(sub, &["TaxCategory", "Percent"]).and_then(|p| parse_amount(&p, true));
-            let (Some(rate), Some(base), Some(tax)) = (rate, amount_at(sub, &["TaxableAmount"]), amount_at(sub, &["TaxAmount"])) else {
+        for sub in tax_total
+            .children()
+            .filter(|c| c.tag_name().name() == "TaxSubTotal")
+        {
+            let rate =
+                text_at(sub, &["TaxCategory", "Percent"]).and_then(|p| parse_amount(&p, true));
+            let (Some(rate), Some(base), Some(tax)) = (
+                rate,
+                amount_at(sub, &["TaxableAmount"]),
+                amount_at(sub, &["TaxAmount"]),
+            ) else {
                 continue;
             };
             let gross = amount_at(sub, &["TaxInclusiveAmount"]).unwrap_or(Cents(base.0 + tax.0));
-            fields.vat.push(VatLine { rate_bp: rate.0 as u32, base, tax, gross });
+            fields.vat.push(VatLine {
+                rate_bp: rate.0 as u32,
+                base,
+                tax,
+                gross,
+            });
         }
     }
     let means = root
@@ -130,9 +168,18 @@ mod tests {
         assert_eq!(f.kind, DocumentKind::Invoice);
         assert_eq!(f.merchant.as_deref(), Some("Novák Trade s.r.o."));
         assert_eq!(f.date, Some(date!(2024 - 03 - 31)));
-        assert_eq!(f.total, Some(Money { amount: Cents(121_000), currency: Some(Currency::CZK) }));
+        assert_eq!(
+            f.total,
+            Some(Money {
+                amount: Cents(121_000),
+                currency: Some(Currency::CZK)
+            })
+        );
         assert_eq!(f.ids.ico.as_deref(), Some("25596641"));
-        assert_eq!(f.vat, vec![VatLine::new(2100, Cents(100_000), Cents(21_000))]);
+        assert_eq!(
+            f.vat,
+            vec![VatLine::new(2100, Cents(100_000), Cents(21_000))]
+        );
         assert!(f.vat[0].is_consistent());
         assert_eq!(f.payment, Some(PaymentMethod::BankTransfer));
     }

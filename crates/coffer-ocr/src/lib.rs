@@ -21,7 +21,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::Serialize;
 
 pub use error::OcrError;
-pub use fields::{CompanyIds, Confidence, DocumentKind, Fields, PaymentMethod, VatLine, extract_fields};
+pub use fields::{
+    CompanyIds, Confidence, DocumentKind, Fields, PaymentMethod, VatLine, extract_fields,
+};
 pub use money::{Cents, Currency, Money};
 pub use qr::{SpdPayment, parse_spd};
 pub use remote::{Provider, RemoteError, RemoteOcr};
@@ -37,11 +39,17 @@ pub const MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
 pub struct ExtractOptions {
     /// Tesseract language codes joined by `+`, e.g. `ces+eng+deu`.
     pub languages: String,
+    /// Binarise with the adaptive (Sauvola) threshold before OCR, for photos with shadows;
+    /// otherwise Tesseract's own global (Otsu) threshold is used.
+    pub adaptive_binarisation: bool,
 }
 
 impl Default for ExtractOptions {
     fn default() -> Self {
-        ExtractOptions { languages: DEFAULT_LANGUAGES.to_string() }
+        ExtractOptions {
+            languages: DEFAULT_LANGUAGES.to_string(),
+            adaptive_binarisation: true,
+        }
     }
 }
 
@@ -78,7 +86,13 @@ pub struct Extraction {
 impl Extraction {
     /// Builds an extraction from text alone (used for text sources and remote OCR text).
     pub fn from_text(source: Source, text: DocumentText) -> Extraction {
-        Extraction { source, fields: extract_fields(&text), payment_code: None, text, ocr_confidence: None }
+        Extraction {
+            source,
+            fields: extract_fields(&text),
+            payment_code: None,
+            text,
+            ocr_confidence: None,
+        }
     }
 
     /// Exact data from a payment QR code replaces what OCR guessed.
@@ -89,11 +103,11 @@ impl Extraction {
             self.fields.confidence.total = 1.0;
             self.fields.confidence.currency = if currency.is_some() { 1.0 } else { 0.0 };
         }
-        if self.fields.merchant.is_none() {
-            if let Some(name) = &spd.recipient {
-                self.fields.merchant = Some(name.clone());
-                self.fields.confidence.merchant = 0.9;
-            }
+        if self.fields.merchant.is_none()
+            && let Some(name) = &spd.recipient
+        {
+            self.fields.merchant = Some(name.clone());
+            self.fields.confidence.merchant = 0.9;
         }
         self.payment_code = Some(spd);
     }
@@ -124,23 +138,39 @@ impl Serialize for Extraction {
 
 /// Reads and extracts one file.
 pub fn extract_path(path: &Path, options: &ExtractOptions) -> Result<Extraction, OcrError> {
-    let read_error = |source| OcrError::Read { path: path.to_path_buf(), source };
+    let read_error = |source| OcrError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
     let size = std::fs::metadata(path).map_err(read_error)?.len();
     if size > MAX_FILE_BYTES {
-        return Err(OcrError::TooLarge { size, limit: MAX_FILE_BYTES });
+        return Err(OcrError::TooLarge {
+            size,
+            limit: MAX_FILE_BYTES,
+        });
     }
     let bytes = std::fs::read(path).map_err(read_error)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     extract_bytes(&bytes, &name, options)
 }
 
 /// Extracts a document held in memory; `file_name` only helps recognise plain text files.
-pub fn extract_bytes(bytes: &[u8], file_name: &str, options: &ExtractOptions) -> Result<Extraction, OcrError> {
+pub fn extract_bytes(
+    bytes: &[u8],
+    file_name: &str,
+    options: &ExtractOptions,
+) -> Result<Extraction, OcrError> {
     if bytes.is_empty() {
         return Err(OcrError::Empty);
     }
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(OcrError::TooLarge { size: bytes.len() as u64, limit: MAX_FILE_BYTES });
+        return Err(OcrError::TooLarge {
+            size: bytes.len() as u64,
+            limit: MAX_FILE_BYTES,
+        });
     }
     let head = &bytes[..bytes.len().min(1024)];
     if head.windows(5).any(|w| w == b"%PDF-") {
@@ -148,28 +178,48 @@ pub fn extract_bytes(bytes: &[u8], file_name: &str, options: &ExtractOptions) ->
     }
     if isdoc::looks_like_isdoc(bytes) {
         let fields = isdoc::parse(bytes)?;
-        return Ok(Extraction { source: Source::Isdoc, fields, payment_code: None, text: DocumentText::default(), ocr_confidence: None });
+        return Ok(Extraction {
+            source: Source::Isdoc,
+            fields,
+            payment_code: None,
+            text: DocumentText::default(),
+            ocr_confidence: None,
+        });
     }
     if image::guess_format(bytes).is_ok() {
         let image = preprocess::decode(bytes)?;
         return extract_image(&image, options, Source::Ocr);
     }
     let lower = file_name.to_lowercase();
-    if lower.ends_with(".txt") {
-        if let Ok(text) = std::str::from_utf8(bytes) {
-            return Ok(Extraction::from_text(Source::Text, DocumentText::from_plain(text)));
-        }
+    if lower.ends_with(".txt")
+        && let Ok(text) = std::str::from_utf8(bytes)
+    {
+        return Ok(Extraction::from_text(
+            Source::Text,
+            DocumentText::from_plain(text),
+        ));
     }
-    let what = Path::new(&lower).extension().map_or_else(|| "unknown content".to_string(), |e| format!(".{}", e.to_string_lossy()));
+    let what = Path::new(&lower).extension().map_or_else(
+        || "unknown content".to_string(),
+        |e| format!(".{}", e.to_string_lossy()),
+    );
     Err(OcrError::Unsupported { what })
 }
 
-fn extract_image(image: &image::DynamicImage, options: &ExtractOptions, source: Source) -> Result<Extraction, OcrError> {
+fn extract_image(
+    image: &image::DynamicImage,
+    options: &ExtractOptions,
+    source: Source,
+) -> Result<Extraction, OcrError> {
     let gray = preprocess::to_ocr_gray(image);
     let payment_code = qr::find_spd(&gray);
-    let binary = preprocess::binarise(&gray);
-    let tall = binary.height() as f32 > 1.3 * binary.width() as f32;
-    let page = local::recognize_upright(&binary, &options.languages, tall)?;
+    let prepared = if options.adaptive_binarisation {
+        preprocess::binarise(&gray)
+    } else {
+        gray
+    };
+    let tall = prepared.height() as f32 > 1.3 * prepared.width() as f32;
+    let page = local::recognize_upright(&prepared, &options.languages, tall)?;
     let mut extraction = Extraction::from_text(source, page.text);
     extraction.ocr_confidence = Some(page.confidence);
     if let Some(spd) = payment_code {
@@ -179,7 +229,10 @@ fn extract_image(image: &image::DynamicImage, options: &ExtractOptions, source: 
 }
 
 fn extract_pdf(bytes: &[u8], options: &ExtractOptions) -> Result<Extraction, OcrError> {
-    let tool_error = |e: std::io::Error| OcrError::Tool { program: "tempfile", reason: e.to_string() };
+    let tool_error = |e: std::io::Error| OcrError::Tool {
+        program: "tempfile",
+        reason: e.to_string(),
+    };
     let dir = tempfile::tempdir().map_err(tool_error)?;
     let path = dir.path().join("document.pdf");
     std::fs::write(&path, bytes).map_err(tool_error)?;
@@ -189,7 +242,13 @@ fn extract_pdf(bytes: &[u8], options: &ExtractOptions) -> Result<Extraction, Ocr
     let text = DocumentText::from_plain(&layer);
     if let Some(isdoc_bytes) = pdf::isdoc_attachments(&path, dir.path())?.first() {
         let fields = isdoc::parse(isdoc_bytes)?;
-        return Ok(Extraction { source: Source::Isdoc, fields, payment_code: None, text, ocr_confidence: None });
+        return Ok(Extraction {
+            source: Source::Isdoc,
+            fields,
+            payment_code: None,
+            text,
+            ocr_confidence: None,
+        });
     }
     if pdf::has_real_text(&layer, pages) {
         return Ok(Extraction::from_text(Source::PdfText, text));
@@ -206,7 +265,8 @@ fn extract_pdf(bytes: &[u8], options: &ExtractOptions) -> Result<Extraction, Ocr
         all.append(one.text);
     }
     let mut extraction = Extraction::from_text(Source::PdfOcr, all);
-    extraction.ocr_confidence = (!confidences.is_empty()).then(|| confidences.iter().sum::<f32>() / confidences.len() as f32);
+    extraction.ocr_confidence = (!confidences.is_empty())
+        .then(|| confidences.iter().sum::<f32>() / confidences.len() as f32);
     if let Some(spd) = payment_code {
         extraction.apply_payment_code(spd);
     }
@@ -235,7 +295,11 @@ pub fn extract_many(
         done: usize,
     }
     let next = AtomicUsize::new(0);
-    let pending = Mutex::new(Pending { results: paths.iter().map(|_| None).collect(), next_to_emit: 0, done: 0 });
+    let pending = Mutex::new(Pending {
+        results: paths.iter().map(|_| None).collect(),
+        next_to_emit: 0,
+        done: 0,
+    });
     std::thread::scope(|scope| {
         for _ in 0..workers.clamp(1, paths.len().max(1)) {
             scope.spawn(|| {
@@ -249,7 +313,9 @@ pub fn extract_many(
                     progress(p.done, paths.len());
                     loop {
                         let at = p.next_to_emit;
-                        let Some(ready) = p.results.get_mut(at).and_then(Option::take) else { break };
+                        let Some(ready) = p.results.get_mut(at).and_then(Option::take) else {
+                            break;
+                        };
                         emit(at, ready);
                         p.next_to_emit += 1;
                     }

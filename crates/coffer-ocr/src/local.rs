@@ -28,7 +28,10 @@ pub struct PageResult {
 }
 
 fn new_engine(languages: &str) -> Result<Tesseract, OcrError> {
-    let init_error = |reason: String| OcrError::TesseractInit { languages: languages.to_string(), reason };
+    let init_error = |reason: String| OcrError::TesseractInit {
+        languages: languages.to_string(),
+        reason,
+    };
     Tesseract::new(None, Some(languages))
         .map_err(|e| init_error(e.to_string()))?
         .set_variable("debug_file", "/dev/null")
@@ -57,28 +60,50 @@ fn with_engine<T>(
 }
 
 /// Recognises one grayscale page as it is.
-pub fn recognize(gray: &GrayImage, languages: &str, single_column: bool) -> Result<PageResult, OcrError> {
+pub fn recognize(
+    gray: &GrayImage,
+    languages: &str,
+    single_column: bool,
+) -> Result<PageResult, OcrError> {
     let (w, h) = (gray.width(), gray.height());
     if w < 8 || h < 8 {
-        return Err(OcrError::BadImage { reason: format!("{w}×{h} pixels is too small to read") });
+        return Err(OcrError::BadImage {
+            reason: format!("{w}×{h} pixels is too small to read"),
+        });
     }
-    let fail = |e: &dyn std::fmt::Display| OcrError::Recognition { reason: e.to_string() };
+    let fail = |e: &dyn std::fmt::Display| OcrError::Recognition {
+        reason: e.to_string(),
+    };
     with_engine(languages, |engine| {
         let mut engine = engine
             .set_frame(gray.as_raw(), w as i32, h as i32, 1, w as i32)
             .map_err(|e| fail(&e))?
             .set_source_resolution(300);
-        engine.set_page_seg_mode(if single_column { PageSegMode::PsmSingleColumn } else { PageSegMode::PsmAuto });
+        engine.set_page_seg_mode(if single_column {
+            PageSegMode::PsmSingleColumn
+        } else {
+            PageSegMode::PsmAuto
+        });
         let mut engine = engine.recognize().map_err(|e| fail(&e))?;
         let tsv = engine.get_tsv_text(0).map_err(|e| fail(&e))?;
         let confidence = engine.mean_text_conf() as f32;
-        Ok((engine, PageResult { text: parse_tsv(&tsv), confidence }))
+        Ok((
+            engine,
+            PageResult {
+                text: parse_tsv(&tsv),
+                confidence,
+            },
+        ))
     })
 }
 
 /// Recognises a page; when the result is unconvincing, also reads it turned by 180° (and, if
 /// still poor, by 90° and 270°) and keeps the orientation Tesseract is most confident about.
-pub fn recognize_upright(gray: &GrayImage, languages: &str, single_column: bool) -> Result<PageResult, OcrError> {
+pub fn recognize_upright(
+    gray: &GrayImage,
+    languages: &str,
+    single_column: bool,
+) -> Result<PageResult, OcrError> {
     let first = recognize(gray, languages, single_column)?;
     if first.confidence >= UPRIGHT_CONFIDENCE {
         return Ok(first);

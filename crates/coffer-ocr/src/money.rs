@@ -98,7 +98,9 @@ pub fn parse_amount(token: &str, allow_whole: bool) -> Option<Cents> {
         Some(rest) => (true, rest.trim_start()),
         None => (false, t),
     };
-    let t = t.trim_end_matches(['-', '—', '–']).trim_end_matches([',', '.']);
+    let t = t
+        .trim_end_matches(['-', '—', '–'])
+        .trim_end_matches([',', '.']);
     let whole_dash = token.trim_end().ends_with(",-") || token.trim_end().ends_with(".-");
     if t.is_empty() || !t.starts_with(|c: char| c.is_ascii_digit()) {
         return None;
@@ -183,14 +185,28 @@ pub fn currency_from_text(text: &str) -> Option<Currency> {
 fn currency_from_country_hints(lower: &str, has_word: &dyn Fn(&str) -> bool) -> Option<Currency> {
     let vat_prefix = |prefix: &str| {
         lower.match_indices(prefix).any(|(i, _)| {
-            lower[i + prefix.len()..].chars().take(8).filter(char::is_ascii_digit).count() == 8
+            lower[i + prefix.len()..]
+                .chars()
+                .take(8)
+                .filter(char::is_ascii_digit)
+                .count()
+                == 8
         })
     };
-    if vat_prefix("dič: cz") || vat_prefix("dic: cz") || vat_prefix("dič cz") || (has_word("dph") && !vat_prefix("sk")) {
+    if vat_prefix("dič: cz")
+        || vat_prefix("dic: cz")
+        || vat_prefix("dič cz")
+        || (has_word("dph") && !vat_prefix("sk"))
+    {
         Some(Currency::CZK)
     } else if has_word("ptu") || has_word("nip") {
         Some(Currency::PLN)
-    } else if vat_prefix("sk") || has_word("mwst") || has_word("ust") || has_word("tva") || has_word("btw") {
+    } else if vat_prefix("sk")
+        || has_word("mwst")
+        || has_word("ust")
+        || has_word("tva")
+        || has_word("btw")
+    {
         Some(Currency::EUR)
     } else {
         None
@@ -242,7 +258,13 @@ mod tests {
 
     #[test]
     fn czech_tax_words_imply_crowns_when_the_currency_mark_is_unreadable() {
-        assert_eq!(currency_from_text("DPH 21 % 100,00 21,00\nCelkem 121,00 K6"), Some(Currency::CZK));
-        assert_eq!(currency_from_text("MwSt 19 % 1,90\nSumme 11,90"), Some(Currency::EUR));
+        assert_eq!(
+            currency_from_text("DPH 21 % 100,00 21,00\nCelkem 121,00 K6"),
+            Some(Currency::CZK)
+        );
+        assert_eq!(
+            currency_from_text("MwSt 19 % 1,90\nSumme 11,90"),
+            Some(Currency::EUR)
+        );
     }
 }

@@ -25,7 +25,9 @@ fn run(program: &'static str, args: &[&str]) -> Result<(bool, Vec<u8>, String), 
     let cpu_limit = format!("--cpu={CPU_SECONDS}");
     let wall = (CPU_SECONDS + 30).to_string();
     let mut child = Command::new("timeout")
-        .args(["-k", "5", &wall, "prlimit", &as_limit, &cpu_limit, "--", program])
+        .args([
+            "-k", "5", &wall, "prlimit", &as_limit, &cpu_limit, "--", program,
+        ])
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -52,10 +54,20 @@ fn classify_failure(stderr: &str, program: &'static str) -> OcrError {
     if lower.contains("password") || lower.contains("encrypted") {
         OcrError::PdfEncrypted
     } else if lower.is_empty() {
-        OcrError::BadPdf { reason: format!("{program} was stopped by its time or memory limit") }
+        OcrError::BadPdf {
+            reason: format!("{program} was stopped by its time or memory limit"),
+        }
     } else {
         // The first line says what poppler disliked (structure, not document content).
-        OcrError::BadPdf { reason: lower.lines().next().unwrap_or_default().chars().take(160).collect() }
+        OcrError::BadPdf {
+            reason: lower
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(160)
+                .collect(),
+        }
     }
 }
 
@@ -71,12 +83,19 @@ pub fn page_count(path: &Path) -> Result<u32, OcrError> {
         .lines()
         .find_map(|l| l.strip_prefix("Pages:"))
         .and_then(|v| v.trim().parse::<u32>().ok())
-        .ok_or_else(|| OcrError::BadPdf { reason: "no page count".into() })?;
+        .ok_or_else(|| OcrError::BadPdf {
+            reason: "no page count".into(),
+        })?;
     if pages == 0 {
-        return Err(OcrError::BadPdf { reason: "the PDF has no pages".into() });
+        return Err(OcrError::BadPdf {
+            reason: "the PDF has no pages".into(),
+        });
     }
     if pages > MAX_PAGES {
-        return Err(OcrError::TooManyPages { pages, limit: MAX_PAGES });
+        return Err(OcrError::TooManyPages {
+            pages,
+            limit: MAX_PAGES,
+        });
     }
     Ok(pages)
 }
@@ -85,7 +104,10 @@ pub fn page_count(path: &Path) -> Result<u32, OcrError> {
 pub fn text_layer(path: &Path) -> Result<String, OcrError> {
     let p = path_str(path)?;
     let last = MAX_PAGES.to_string();
-    let (ok, out, err) = run("pdftotext", &["-layout", "-enc", "UTF-8", "-l", &last, p, "-"])?;
+    let (ok, out, err) = run(
+        "pdftotext",
+        &["-layout", "-enc", "UTF-8", "-l", &last, p, "-"],
+    )?;
     if !ok {
         return Err(classify_failure(&err, "pdftotext"));
     }
@@ -105,13 +127,28 @@ pub fn rasterise_page(path: &Path, page: u32, dir: &Path) -> Result<Vec<u8>, Ocr
     let prefix_str = path_str(&prefix)?;
     let n = page.to_string();
     let size = RASTER_LONG_SIDE.to_string();
-    let args = ["-f", &n, "-l", &n, "-gray", "-png", "-singlefile", "-scale-to", &size, p, prefix_str];
+    let args = [
+        "-f",
+        &n,
+        "-l",
+        &n,
+        "-gray",
+        "-png",
+        "-singlefile",
+        "-scale-to",
+        &size,
+        p,
+        prefix_str,
+    ];
     let (ok, _, err) = run("pdftoppm", &args)?;
     if !ok {
         return Err(classify_failure(&err, "pdftoppm"));
     }
     let png = prefix.with_extension("png");
-    let bytes = std::fs::read(&png).map_err(|e| OcrError::Tool { program: "pdftoppm", reason: e.to_string() })?;
+    let bytes = std::fs::read(&png).map_err(|e| OcrError::Tool {
+        program: "pdftoppm",
+        reason: e.to_string(),
+    })?;
     let _ = std::fs::remove_file(&png);
     Ok(bytes)
 }
@@ -126,8 +163,12 @@ pub fn isdoc_attachments(path: &Path, dir: &Path) -> Result<Vec<Vec<u8>>, OcrErr
     let listing = String::from_utf8_lossy(&out);
     let mut found = Vec::new();
     for line in listing.lines() {
-        let Some((number, name)) = line.split_once(':') else { continue };
-        let Ok(number) = number.trim().parse::<u32>() else { continue };
+        let Some((number, name)) = line.split_once(':') else {
+            continue;
+        };
+        let Ok(number) = number.trim().parse::<u32>() else {
+            continue;
+        };
         if !name.trim().to_lowercase().ends_with(".isdoc") {
             continue;
         }
@@ -135,15 +176,15 @@ pub fn isdoc_attachments(path: &Path, dir: &Path) -> Result<Vec<Vec<u8>>, OcrErr
         let target_str = path_str(&target)?;
         let n = number.to_string();
         let (ok, _, _) = run("pdfdetach", &["-save", &n, "-o", target_str, p])?;
-        if ok {
-            if let Ok(bytes) = std::fs::read(&target) {
-                found.push(bytes);
-            }
+        if ok && let Ok(bytes) = std::fs::read(&target) {
+            found.push(bytes);
         }
     }
     Ok(found)
 }
 
 fn path_str(path: &Path) -> Result<&str, OcrError> {
-    path.to_str().ok_or_else(|| OcrError::Unsupported { what: "a file name that is not valid UTF-8".into() })
+    path.to_str().ok_or_else(|| OcrError::Unsupported {
+        what: "a file name that is not valid UTF-8".into(),
+    })
 }

@@ -18,7 +18,9 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, OcrError> {
     let reader = || -> Result<ImageReader<Cursor<&[u8]>>, OcrError> {
         let mut r = ImageReader::new(Cursor::new(bytes))
             .with_guessed_format()
-            .map_err(|e| OcrError::BadImage { reason: e.to_string() })?;
+            .map_err(|e| OcrError::BadImage {
+                reason: e.to_string(),
+            })?;
         let mut limits = image::Limits::default();
         limits.max_alloc = Some(MAX_DECODE_BYTES);
         r.limits(limits);
@@ -26,7 +28,9 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, OcrError> {
     };
     let (width, height) = reader()?
         .into_dimensions()
-        .map_err(|e| OcrError::BadImage { reason: e.to_string() })?;
+        .map_err(|e| OcrError::BadImage {
+            reason: e.to_string(),
+        })?;
     let pixels = u64::from(width) * u64::from(height);
     if pixels > MAX_PIXELS {
         return Err(OcrError::ImageTooLarge {
@@ -36,12 +40,13 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, OcrError> {
             limit: MAX_PIXELS / 1_000_000,
         });
     }
-    let mut decoder = reader()?
-        .into_decoder()
-        .map_err(|e| OcrError::BadImage { reason: e.to_string() })?;
+    let mut decoder = reader()?.into_decoder().map_err(|e| OcrError::BadImage {
+        reason: e.to_string(),
+    })?;
     let orientation = decoder.orientation().ok();
-    let mut image =
-        DynamicImage::from_decoder(decoder).map_err(|e| OcrError::BadImage { reason: e.to_string() })?;
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| OcrError::BadImage {
+        reason: e.to_string(),
+    })?;
     if let Some(o) = orientation {
         image.apply_orientation(o);
     }
@@ -112,12 +117,20 @@ pub fn binarise(gray: &GrayImage) -> GrayImage {
         for x in 0..w {
             let (x0, x1) = (x.saturating_sub(radius), (x + radius + 1).min(w));
             let n = ((y1 - y0) * (x1 - x0)) as f64;
-            let area = |t: &[u64]| (t[y1 * stride + x1] + t[y0 * stride + x0] - t[y0 * stride + x1] - t[y1 * stride + x0]) as f64;
+            let area = |t: &[u64]| {
+                (t[y1 * stride + x1] + t[y0 * stride + x0]
+                    - t[y0 * stride + x1]
+                    - t[y1 * stride + x0]) as f64
+            };
             let mean = area(&sum) / n;
             let var = (area(&sq) / n - mean * mean).max(0.0);
             let threshold = mean * (1.0 + k * (var.sqrt() / r - 1.0));
             let v = f64::from(gray.get_pixel(x as u32, y as u32).0[0]);
-            out.put_pixel(x as u32, y as u32, Luma([if v > threshold { 255 } else { 0 }]));
+            out.put_pixel(
+                x as u32,
+                y as u32,
+                Luma([if v > threshold { 255 } else { 0 }]),
+            );
         }
     }
     out
@@ -155,7 +168,11 @@ mod tests {
     fn binarisation_separates_dark_text_from_a_shaded_background() {
         let img = GrayImage::from_fn(100, 100, |x, y| {
             let background = 120 + (x as u8) / 2; // uneven lighting
-            Luma([if (40..60).contains(&y) && x % 10 < 5 { 20 } else { background }])
+            Luma([if (40..60).contains(&y) && x % 10 < 5 {
+                20
+            } else {
+                background
+            }])
         });
         let bin = binarise(&img);
         assert_eq!(bin.get_pixel(42, 50).0[0], 0);

@@ -23,7 +23,9 @@ pub struct SpdPayment {
 /// Decodes every QR code in the image and returns the first SPD payment found.
 pub fn find_spd(gray: &GrayImage) -> Option<SpdPayment> {
     let (w, h) = (gray.width() as usize, gray.height() as usize);
-    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| gray.get_pixel(x as u32, y as u32).0[0]);
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+        gray.get_pixel(x as u32, y as u32).0[0]
+    });
     prepared
         .detect_grids()
         .into_iter()
@@ -39,7 +41,9 @@ pub fn parse_spd(content: &str) -> Option<SpdPayment> {
     }
     let mut spd = SpdPayment::default();
     for part in parts {
-        let Some((key, value)) = part.split_once(':') else { continue };
+        let Some((key, value)) = part.split_once(':') else {
+            continue;
+        };
         let value = percent_decode(value);
         match key {
             "ACC" => spd.account = Some(value),
@@ -48,7 +52,8 @@ pub fn parse_spd(content: &str) -> Option<SpdPayment> {
             "X-VS" => spd.variable_symbol = Some(value),
             "RN" => spd.recipient = Some(value),
             "DT" if value.len() == 8 => {
-                let num = |r: std::ops::Range<usize>| value.get(r).and_then(|s| s.parse::<u32>().ok());
+                let num =
+                    |r: std::ops::Range<usize>| value.get(r).and_then(|s| s.parse::<u32>().ok());
                 if let (Some(y), Some(m), Some(d)) = (num(0..4), num(4..6), num(6..8)) {
                     spd.due = time::Month::try_from(m as u8)
                         .ok()
@@ -67,12 +72,15 @@ fn percent_decode(value: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -88,7 +96,10 @@ mod tests {
     #[test]
     fn spd_payment_code_is_parsed_exactly() {
         let spd = parse_spd("SPD*1.0*ACC:CZ5855000000001265098001+RZBCCZPP*AM:480.50*CC:CZK*X-VS:2024001*RN:KAVARNA%20U%20LVA*DT:20240415").unwrap();
-        assert_eq!(spd.account.as_deref(), Some("CZ5855000000001265098001+RZBCCZPP"));
+        assert_eq!(
+            spd.account.as_deref(),
+            Some("CZ5855000000001265098001+RZBCCZPP")
+        );
         assert_eq!(spd.amount, Some(Cents(48_050)));
         assert_eq!(spd.currency, Some(Currency::CZK));
         assert_eq!(spd.variable_symbol.as_deref(), Some("2024001"));

@@ -58,15 +58,21 @@ pub enum RemoteError {
     UnknownProvider(String),
     #[error("the endpoint URL \"{0}\" is not valid; give a full http(s):// URL")]
     BadEndpoint(String),
-    #[error("the provider rejected the API key (HTTP {status}); check or replace the key stored in the vault")]
+    #[error(
+        "the provider rejected the API key (HTTP {status}); check or replace the key stored in the vault"
+    )]
     Unauthorized { status: u16 },
-    #[error("the provider's rate limit was hit (HTTP 429) {attempts} times; wait a minute or check the plan's quota")]
+    #[error(
+        "the provider's rate limit was hit (HTTP 429) {attempts} times; wait a minute or check the plan's quota"
+    )]
     RateLimited { attempts: u32 },
     #[error("the provider had a server error (HTTP {status}) {attempts} times; try again later")]
     Server { status: u16, attempts: u32 },
     #[error("the provider refused the request (HTTP {status}); check the model name and endpoint")]
     Rejected { status: u16 },
-    #[error("no answer from the provider within {seconds} s ({attempts} attempts); check the network or try later")]
+    #[error(
+        "no answer from the provider within {seconds} s ({attempts} attempts); check the network or try later"
+    )]
     Timeout { seconds: u64, attempts: u32 },
     #[error("cannot reach the provider ({reason}); check the endpoint and the network")]
     Network { reason: String },
@@ -129,8 +135,15 @@ are not on the document.";
 
 impl RemoteOcr {
     /// A provider at `endpoint` (its public API when `None`) with the user's API key.
-    pub fn new(provider: Provider, endpoint: Option<&str>, api_key: impl Into<String>) -> Result<RemoteOcr, RemoteError> {
-        let endpoint = endpoint.unwrap_or(provider.default_endpoint()).trim_end_matches('/').to_string();
+    pub fn new(
+        provider: Provider,
+        endpoint: Option<&str>,
+        api_key: impl Into<String>,
+    ) -> Result<RemoteOcr, RemoteError> {
+        let endpoint = endpoint
+            .unwrap_or(provider.default_endpoint())
+            .trim_end_matches('/')
+            .to_string();
         if !(endpoint.starts_with("https://") || endpoint.starts_with("http://")) {
             return Err(RemoteError::BadEndpoint(endpoint));
         }
@@ -172,7 +185,10 @@ impl RemoteOcr {
 
     /// Sends the image and turns the model's answer into an extraction (source `remote`).
     pub fn recognize(&self, image: &[u8], mime: &str) -> Result<Extraction, RemoteError> {
-        if !matches!(mime, "image/jpeg" | "image/png" | "image/webp" | "image/heic" | "application/pdf") {
+        if !matches!(
+            mime,
+            "image/jpeg" | "image/png" | "image/webp" | "image/heic" | "application/pdf"
+        ) {
             return Err(RemoteError::UnsupportedImage(mime.to_string()));
         }
         let data = base64::engine::general_purpose::STANDARD.encode(image);
@@ -211,11 +227,18 @@ impl RemoteOcr {
             Provider::Gemini => answer
                 .pointer("/candidates/0/content/parts/0/text")
                 .and_then(Value::as_str),
-            Provider::OpenAi => answer.pointer("/choices/0/message/content").and_then(Value::as_str),
+            Provider::OpenAi => answer
+                .pointer("/choices/0/message/content")
+                .and_then(Value::as_str),
         }
-        .ok_or_else(|| RemoteError::BadResponse { reason: "no text in the first candidate".into() })?;
-        let fields: Value = serde_json::from_str(strip_code_fence(content))
-            .map_err(|e| RemoteError::BadResponse { reason: format!("content is not JSON: {e}") })?;
+        .ok_or_else(|| RemoteError::BadResponse {
+            reason: "no text in the first candidate".into(),
+        })?;
+        let fields: Value = serde_json::from_str(strip_code_fence(content)).map_err(|e| {
+            RemoteError::BadResponse {
+                reason: format!("content is not JSON: {e}"),
+            }
+        })?;
         Ok(extraction_from_model(&fields))
     }
 
@@ -235,19 +258,32 @@ impl RemoteOcr {
             let response = match request.send() {
                 Ok(r) => r,
                 Err(e) if e.is_timeout() => {
-                    last_error = Some(RemoteError::Timeout { seconds: self.timeout.as_secs(), attempts: attempt });
+                    last_error = Some(RemoteError::Timeout {
+                        seconds: self.timeout.as_secs(),
+                        attempts: attempt,
+                    });
                     continue;
                 }
                 Err(e) if e.is_connect() => {
-                    last_error = Some(RemoteError::Network { reason: "connection refused or unreachable".into() });
+                    last_error = Some(RemoteError::Network {
+                        reason: "connection refused or unreachable".into(),
+                    });
                     continue;
                 }
-                Err(e) => return Err(RemoteError::Network { reason: without_url(&e) }),
+                Err(e) => {
+                    return Err(RemoteError::Network {
+                        reason: without_url(&e),
+                    });
+                }
             };
             let status = response.status().as_u16();
             match status {
                 200..=299 => {
-                    return response.json::<Value>().map_err(|e| RemoteError::BadResponse { reason: without_url(&e) });
+                    return response
+                        .json::<Value>()
+                        .map_err(|e| RemoteError::BadResponse {
+                            reason: without_url(&e),
+                        });
                 }
                 401 | 403 => return Err(RemoteError::Unauthorized { status }),
                 429 => {
@@ -256,11 +292,18 @@ impl RemoteOcr {
                     }
                     last_error = Some(RemoteError::RateLimited { attempts: attempt });
                 }
-                500..=599 => last_error = Some(RemoteError::Server { status, attempts: attempt }),
+                500..=599 => {
+                    last_error = Some(RemoteError::Server {
+                        status,
+                        attempts: attempt,
+                    })
+                }
                 _ => return Err(RemoteError::Rejected { status }),
             }
         }
-        Err(last_error.unwrap_or(RemoteError::Network { reason: "no attempt was made".into() }))
+        Err(last_error.unwrap_or(RemoteError::Network {
+            reason: "no attempt was made".into(),
+        }))
     }
 }
 
@@ -269,7 +312,9 @@ fn build_client(timeout: Duration) -> Result<reqwest::blocking::Client, RemoteEr
         .timeout(timeout)
         .connect_timeout(Duration::from_secs(10))
         .build()
-        .map_err(|e| RemoteError::Network { reason: without_url(&e) })
+        .map_err(|e| RemoteError::Network {
+            reason: without_url(&e),
+        })
 }
 
 /// reqwest errors print the URL, which for Gemini may carry a key in other set-ups: drop it.
@@ -289,18 +334,27 @@ fn retry_after(response: &reqwest::blocking::Response) -> Option<Duration> {
 /// Models sometimes wrap JSON in a Markdown code fence even when asked not to.
 fn strip_code_fence(content: &str) -> &str {
     let t = content.trim();
-    let t = t.strip_prefix("```json").or_else(|| t.strip_prefix("```")).unwrap_or(t);
+    let t = t
+        .strip_prefix("```json")
+        .or_else(|| t.strip_prefix("```"))
+        .unwrap_or(t);
     t.strip_suffix("```").unwrap_or(t).trim()
 }
 
 /// Maps the model's JSON onto fields. The local extractor runs on the returned text first;
 /// the model's own values replace its guesses only where they parse and pass our checks.
 fn extraction_from_model(v: &Value) -> Extraction {
-    let get = |key: &str| v.get(key).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+    let get = |key: &str| {
+        v.get(key)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
     let text = DocumentText::from_plain(get("text").unwrap_or_default());
     let mut extraction = Extraction::from_text(Source::Remote, text);
     let f = &mut extraction.fields;
-    let parse_date = |s: &str| Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok();
+    let parse_date =
+        |s: &str| Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok();
     const MODEL: f32 = 0.8;
 
     if let Some(kind) = get("kind") {
@@ -322,7 +376,9 @@ fn extraction_from_model(v: &Value) -> Extraction {
         f.confidence.date = MODEL;
     }
     if let Some(amount) = get("total").and_then(|t| parse_amount(t, true)) {
-        let currency = get("currency").and_then(Currency::from_code).or(f.currency());
+        let currency = get("currency")
+            .and_then(Currency::from_code)
+            .or(f.currency());
         f.total = Some(Money { amount, currency });
         f.confidence.total = MODEL;
         f.confidence.currency = if currency.is_some() { MODEL } else { 0.0 };
@@ -331,20 +387,38 @@ fn extraction_from_model(v: &Value) -> Extraction {
         let lines: Vec<VatLine> = items
             .iter()
             .filter_map(|item| {
-                let s = |k: &str| item.get(k).and_then(Value::as_str).and_then(|x| parse_amount(x, true));
+                let s = |k: &str| {
+                    item.get(k)
+                        .and_then(Value::as_str)
+                        .and_then(|x| parse_amount(x, true))
+                };
                 let rate = s("rate")?;
-                Some(VatLine::new(u32::try_from(rate.0).ok()?, s("base")?, s("tax")?))
+                Some(VatLine::new(
+                    u32::try_from(rate.0).ok()?,
+                    s("base")?,
+                    s("tax")?,
+                ))
             })
             .collect();
         if !lines.is_empty() {
-            f.confidence.vat = if lines.iter().all(VatLine::is_consistent) { MODEL } else { 0.4 };
+            f.confidence.vat = if lines.iter().all(VatLine::is_consistent) {
+                MODEL
+            } else {
+                0.4
+            };
             f.vat = lines;
         }
     }
-    let ico = get("company_id").map(|i| i.replace(' ', "")).filter(|i| is_valid_ico(i));
+    let ico = get("company_id")
+        .map(|i| i.replace(' ', ""))
+        .filter(|i| is_valid_ico(i));
     let vat_id = get("vat_id").map(|i| i.replace(' ', ""));
     if ico.is_some() || vat_id.is_some() {
-        f.ids = CompanyIds { ico: ico.or(f.ids.ico.take()), dic: vat_id.clone(), vat_ids: vat_id.into_iter().collect() };
+        f.ids = CompanyIds {
+            ico: ico.or(f.ids.ico.take()),
+            dic: vat_id.clone(),
+            vat_ids: vat_id.into_iter().collect(),
+        };
         f.confidence.ids = MODEL;
     }
     f.payment = match get("payment") {
@@ -372,7 +446,8 @@ mod tests {
 
     #[test]
     fn debug_output_never_shows_the_api_key() {
-        let ocr = RemoteOcr::new(Provider::OpenAi, Some("http://127.0.0.1:9"), "sk-secret").unwrap();
+        let ocr =
+            RemoteOcr::new(Provider::OpenAi, Some("http://127.0.0.1:9"), "sk-secret").unwrap();
         assert!(!format!("{ocr:?}").contains("sk-secret"));
     }
 

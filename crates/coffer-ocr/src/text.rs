@@ -23,7 +23,10 @@ pub struct Line {
 
 impl Line {
     pub fn plain(text: impl Into<String>) -> Line {
-        Line { text: text.into(), words: Vec::new() }
+        Line {
+            text: text.into(),
+            words: Vec::new(),
+        }
     }
 
     /// Median word height in pixels, when the line has boxes.

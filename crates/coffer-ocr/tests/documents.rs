@@ -7,7 +7,9 @@ mod pdf;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use coffer_ocr::{DocumentKind, ExtractOptions, OcrError, Source, extract_bytes, extract_many, extract_path};
+use coffer_ocr::{
+    DocumentKind, ExtractOptions, OcrError, Source, extract_bytes, extract_many, extract_path,
+};
 
 fn options() -> ExtractOptions {
     ExtractOptions::default()
@@ -55,7 +57,9 @@ fn german_and_french_text_pdf_invoices_are_read() {
         ],
         None,
     );
-    let f = extract_bytes(&de, "rechnung.pdf", &options()).unwrap().fields;
+    let f = extract_bytes(&de, "rechnung.pdf", &options())
+        .unwrap()
+        .fields;
     assert_eq!(f.merchant.as_deref(), Some("Muster Technik GmbH"));
     assert_eq!(f.date.map(|d| d.to_string()).as_deref(), Some("2024-02-05"));
     assert_eq!(f.total.map(|t| t.amount.0), Some(11_900));
@@ -74,7 +78,9 @@ fn german_and_french_text_pdf_invoices_are_read() {
         ],
         None,
     );
-    let f = extract_bytes(&fr, "facture.pdf", &options()).unwrap().fields;
+    let f = extract_bytes(&fr, "facture.pdf", &options())
+        .unwrap()
+        .fields;
     assert_eq!(f.date.map(|d| d.to_string()).as_deref(), Some("2024-03-12"));
     assert_eq!(f.total.map(|t| t.amount.0), Some(6_000));
 }
@@ -92,24 +98,36 @@ const ISDOC: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 
 #[test]
 fn isdoc_attached_to_a_pdf_wins_over_the_printed_text() {
-    let bytes = pdf::text_pdf(&["FAKTURA", "Celkem k uhrade 9 999,00 CZK"], Some(("faktura.isdoc", ISDOC.as_bytes())));
+    let bytes = pdf::text_pdf(
+        &["FAKTURA", "Celkem k uhrade 9 999,00 CZK"],
+        Some(("faktura.isdoc", ISDOC.as_bytes())),
+    );
     let e = extract_bytes(&bytes, "faktura.pdf", &options()).unwrap();
     assert_eq!(e.source, Source::Isdoc);
     assert_eq!(e.fields.total.map(|t| t.amount.0), Some(242_000));
     assert_eq!(e.fields.merchant.as_deref(), Some("ISDOC Dodavatel s.r.o."));
-    assert!(e.text.to_plain().contains("FAKTURA"), "the printed text is kept for search");
+    assert!(
+        e.text.to_plain().contains("FAKTURA"),
+        "the printed text is kept for search"
+    );
 }
 
 #[test]
 fn standalone_isdoc_file_is_read_exactly() {
     let e = extract_bytes(ISDOC.as_bytes(), "faktura.isdoc", &options()).unwrap();
     assert_eq!(e.source, Source::Isdoc);
-    assert_eq!(e.fields.date.map(|d| d.to_string()).as_deref(), Some("2024-05-20"));
+    assert_eq!(
+        e.fields.date.map(|d| d.to_string()).as_deref(),
+        Some("2024-05-20")
+    );
 }
 
 #[test]
 fn zero_byte_file_is_a_clear_error() {
-    assert!(matches!(extract_bytes(&[], "empty.jpg", &options()), Err(OcrError::Empty)));
+    assert!(matches!(
+        extract_bytes(&[], "empty.jpg", &options()),
+        Err(OcrError::Empty)
+    ));
 }
 
 #[test]
@@ -120,7 +138,14 @@ fn two_hundred_megapixel_image_is_refused_before_decoding() {
     header.extend_from_slice(&10_000u32.to_be_bytes());
     header.extend_from_slice(&[8, 0, 0, 0, 0]);
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    for (kind, data) in [(&b"IHDR"[..], header), (b"IDAT", vec![0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]), (b"IEND", vec![])] {
+    for (kind, data) in [
+        (&b"IHDR"[..], header),
+        (
+            b"IDAT",
+            vec![0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+        ),
+        (b"IEND", vec![]),
+    ] {
         let mut body = kind.to_vec();
         body.extend_from_slice(&data);
         png.extend_from_slice(&(data.len() as u32).to_be_bytes());
@@ -137,7 +162,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -145,7 +174,8 @@ fn crc32(data: &[u8]) -> u32 {
 
 #[test]
 fn truncated_image_and_unknown_files_are_clear_errors() {
-    let err = extract_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "cut.jpg", &options()).unwrap_err();
+    let err =
+        extract_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "cut.jpg", &options()).unwrap_err();
     assert!(matches!(err, OcrError::BadImage { .. }), "{err}");
     let err = extract_bytes(b"PK\x03\x04 zip", "notes.docx", &options()).unwrap_err();
     assert!(matches!(err, OcrError::Unsupported { .. }), "{err}");
@@ -189,6 +219,11 @@ fn a_batch_goes_on_after_bad_files_and_keeps_input_order() {
     let missing = dir.path().join("c.png");
     let paths: Vec<PathBuf> = vec![good.clone(), empty, missing, good];
     let seen = Mutex::new(Vec::new());
-    extract_many(&paths, &options(), 2, &|_, _| {}, &|i, r| seen.lock().unwrap().push((i, r.is_ok())));
-    assert_eq!(seen.into_inner().unwrap(), vec![(0, true), (1, false), (2, false), (3, true)]);
+    extract_many(&paths, &options(), 2, &|_, _| {}, &|i, r| {
+        seen.lock().unwrap().push((i, r.is_ok()))
+    });
+    assert_eq!(
+        seen.into_inner().unwrap(),
+        vec![(0, true), (1, false), (2, false), (3, true)]
+    );
 }

@@ -10,7 +10,8 @@ use synth::{SyntheticDocument, generate, png_bytes, render};
 
 fn extract(doc: &SyntheticDocument, seed: u64, angle: f32) -> Extraction {
     let png = png_bytes(&render(doc, seed, angle));
-    extract_bytes(&png, "synthetic.png", &ExtractOptions::default()).expect("synthetic document extracts")
+    extract_bytes(&png, "synthetic.png", &ExtractOptions::default())
+        .expect("synthetic document extracts")
 }
 
 /// Letters and digits only, without accents: OCR may drop a háček, the name is still right.
@@ -26,7 +27,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
         let mut prev = row[0];
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
-            let next = (row[j + 1] + 1).min(row[j] + 1).min(prev + usize::from(ca != *cb));
+            let next = (row[j + 1] + 1)
+                .min(row[j] + 1)
+                .min(prev + usize::from(ca != *cb));
             prev = row[j + 1];
             row[j + 1] = next;
         }
@@ -37,16 +40,35 @@ fn edit_distance(a: &str, b: &str) -> usize {
 fn assert_fields_match(doc: &SyntheticDocument, e: &Extraction) {
     let f = &e.fields;
     let merchant = f.merchant.as_deref().map(comparable).unwrap_or_default();
-    assert!(edit_distance(&merchant, &comparable(&doc.merchant)) <= 2, "merchant {merchant:?} for {:?}", doc.merchant);
+    assert!(
+        edit_distance(&merchant, &comparable(&doc.merchant)) <= 2,
+        "merchant {merchant:?} for {:?}",
+        doc.merchant
+    );
     assert_eq!(f.date, Some(doc.date), "issue date");
     assert_eq!(f.total.map(|t| t.amount.0), Some(doc.total), "total");
-    assert_eq!(f.currency().map(|c| c.to_string()).as_deref(), Some("CZK"), "currency");
+    assert_eq!(
+        f.currency().map(|c| c.to_string()).as_deref(),
+        Some("CZK"),
+        "currency"
+    );
     assert_eq!(f.ids.ico.as_deref(), Some(doc.ico.as_str()), "IČO");
     assert_eq!(f.ids.dic, Some(format!("CZ{}", doc.ico)), "DIČ");
-    let vat: Vec<(u32, i64, i64)> = f.vat.iter().map(|v| (v.rate_bp / 100, v.base.0, v.tax.0)).collect();
-    let expected: Vec<(u32, i64, i64)> = doc.vat.iter().map(|v| (v.rate_percent, v.base, v.tax)).collect();
+    let vat: Vec<(u32, i64, i64)> = f
+        .vat
+        .iter()
+        .map(|v| (v.rate_bp / 100, v.base.0, v.tax.0))
+        .collect();
+    let expected: Vec<(u32, i64, i64)> = doc
+        .vat
+        .iter()
+        .map(|v| (v.rate_percent, v.base, v.tax))
+        .collect();
     assert_eq!(vat, expected, "VAT recap");
-    assert!(f.vat.iter().all(|v| v.is_consistent()), "base + tax = gross for every rate");
+    assert!(
+        f.vat.iter().all(|v| v.is_consistent()),
+        "base + tax = gross for every rate"
+    );
 }
 
 #[test]
@@ -75,9 +97,15 @@ fn synthetic_czech_invoice_gives_supplier_issue_date_and_vat_recap() {
 fn spd_qr_code_gives_the_exact_amount_and_account() {
     let doc = generate(11, false, true);
     let e = extract(&doc, 11, 0.0);
-    let code = e.payment_code.as_ref().expect("the QR payment code is found");
+    let code = e
+        .payment_code
+        .as_ref()
+        .expect("the QR payment code is found");
     assert_eq!(code.amount.map(|c| c.0), Some(doc.total));
-    assert_eq!(code.account.as_deref(), Some("CZ6508000000192000145399+GIBACZPX"));
+    assert_eq!(
+        code.account.as_deref(),
+        Some("CZ6508000000192000145399+GIBACZPX")
+    );
     assert_eq!(e.fields.total.map(|t| t.amount.0), Some(doc.total));
     assert_eq!(e.fields.confidence.total, 1.0, "structured data is certain");
 }

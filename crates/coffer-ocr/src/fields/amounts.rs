@@ -53,8 +53,16 @@ pub fn find_amounts(line: &str) -> Vec<AmountMatch> {
         at = m.end();
         let trailing_minus = c.name("trail").is_some_and(|t| t.as_str() == "-");
         if let Some(cents) = parse_amount(m.as_str(), false) {
-            let cents = if trailing_minus { Cents(-cents.0.abs()) } else { cents };
-            out.push(AmountMatch { cents, start: m.start(), end: m.end() });
+            let cents = if trailing_minus {
+                Cents(-cents.0.abs())
+            } else {
+                cents
+            };
+            out.push(AmountMatch {
+                cents,
+                start: m.start(),
+                end: m.end(),
+            });
         }
     }
     let mut at = 0;
@@ -66,11 +74,17 @@ pub fn find_amounts(line: &str) -> Vec<AmountMatch> {
         }
         // `803, 55 Kč` is 803.55 with a stray space, not 55 crowns.
         let before = line[..m.start()].trim_end();
-        if before.ends_with([',', '.']) && before[..before.len() - 1].ends_with(|c: char| c.is_ascii_digit()) {
+        if before.ends_with([',', '.'])
+            && before[..before.len() - 1].ends_with(|c: char| c.is_ascii_digit())
+        {
             continue;
         }
         if let Some(cents) = parse_amount(m.as_str(), true) {
-            out.push(AmountMatch { cents, start: m.start(), end: m.end() });
+            out.push(AmountMatch {
+                cents,
+                start: m.start(),
+                end: m.end(),
+            });
         }
     }
     out.sort_by_key(|a| a.start);

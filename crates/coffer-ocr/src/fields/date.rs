@@ -3,37 +3,131 @@
 
 use time::Date;
 
-use super::kind::DocumentKind;
 use super::DEFAULT_WARRANTY_MONTHS;
+use super::kind::DocumentKind;
 use crate::dates::{add_months, find_dates};
 use crate::text::{fold, has_word};
 
 const ISSUE: &[&str] = &[
-    "date", "datum", "dated", "issued", "issue date", "invoice date", "datum vystaveni",
-    "vystaveno", "datum vydani", "datum prodeje", "datum nakupu", "datum uctenky",
-    "datum vyhotovenia", "datum vystavenia", "rechnungsdatum", "belegdatum", "ausstellungsdatum",
-    "date de facture", "date facture", "date d'emission", "factuurdatum", "data wystawienia",
-    "data sprzedazy", "data", "tgl", "tarikh",
+    "date",
+    "datum",
+    "dated",
+    "issued",
+    "issue date",
+    "invoice date",
+    "datum vystaveni",
+    "vystaveno",
+    "datum vydani",
+    "datum prodeje",
+    "datum nakupu",
+    "datum uctenky",
+    "datum vyhotovenia",
+    "datum vystavenia",
+    "rechnungsdatum",
+    "belegdatum",
+    "ausstellungsdatum",
+    "date de facture",
+    "date facture",
+    "date d'emission",
+    "factuurdatum",
+    "data wystawienia",
+    "data sprzedazy",
+    "data",
+    "tgl",
+    "tarikh",
 ];
 const NOT_ISSUE: &[&str] = &[
-    "splatnost", "splatnosti", "due", "payable by", "pay by", "faellig", "fallig", "falligkeit",
-    "zahlbar bis", "echeance", "vervaldatum", "vervaldag", "termin platnosci", "termin zaplaty",
-    "dodani", "dodania", "delivery", "delivered", "lieferdatum", "leistungsdatum", "livraison",
-    "leverdatum", "data dostawy", "duzp", "zdanitelneho", "tisk", "vytisteno", "printed",
-    "gedruckt", "imprime", "valid", "platnost", "platna do", "gultig", "valable", "geldig",
-    "expiry", "expires", "exp", "best before", "spotrebujte", "minimalni trvanlivost",
-    "narozeni", "birth", "order date", "objednavky", "bestelldatum", "period", "obdobi",
-    "from", "od", "until", "to",
+    "splatnost",
+    "splatnosti",
+    "due",
+    "payable by",
+    "pay by",
+    "faellig",
+    "fallig",
+    "falligkeit",
+    "zahlbar bis",
+    "echeance",
+    "vervaldatum",
+    "vervaldag",
+    "termin platnosci",
+    "termin zaplaty",
+    "dodani",
+    "dodania",
+    "delivery",
+    "delivered",
+    "lieferdatum",
+    "leistungsdatum",
+    "livraison",
+    "leverdatum",
+    "data dostawy",
+    "duzp",
+    "zdanitelneho",
+    "tisk",
+    "vytisteno",
+    "printed",
+    "gedruckt",
+    "imprime",
+    "valid",
+    "platnost",
+    "platna do",
+    "gultig",
+    "valable",
+    "geldig",
+    "expiry",
+    "expires",
+    "exp",
+    "best before",
+    "spotrebujte",
+    "minimalni trvanlivost",
+    "narozeni",
+    "birth",
+    "order date",
+    "objednavky",
+    "bestelldatum",
+    "period",
+    "obdobi",
+    "from",
+    "od",
+    "until",
+    "to",
 ];
 const WARRANTY_END: &[&str] = &[
-    "warranty until", "warranty expires", "warranty end", "zaruka do", "zarucni doba do",
-    "zaruka plati do", "garantie bis", "gewahrleistung bis", "garantie jusqu", "garantie tot",
-    "gwarancja do", "valid until", "platnost do", "platna do", "plati do", "gultig bis",
-    "expiry", "expires", "end date", "konec", "ends on", "termination", "ukonceni",
-    "vyprseni", "do dne", "bis zum",
+    "warranty until",
+    "warranty expires",
+    "warranty end",
+    "zaruka do",
+    "zarucni doba do",
+    "zaruka plati do",
+    "garantie bis",
+    "gewahrleistung bis",
+    "garantie jusqu",
+    "garantie tot",
+    "gwarancja do",
+    "valid until",
+    "platnost do",
+    "platna do",
+    "plati do",
+    "gultig bis",
+    "expiry",
+    "expires",
+    "end date",
+    "konec",
+    "ends on",
+    "termination",
+    "ukonceni",
+    "vyprseni",
+    "do dne",
+    "bis zum",
 ];
-const WARRANTY_TERM: &[&str] =
-    &["warranty", "zaruka", "zarucni", "garantie", "gewahrleistung", "gwarancja", "garancia"];
+const WARRANTY_TERM: &[&str] = &[
+    "warranty",
+    "zaruka",
+    "zarucni",
+    "garantie",
+    "gewahrleistung",
+    "gwarancja",
+    "garancia",
+];
 
 /// The issue date and a confidence.
 pub fn issue_date(lines: &[String]) -> Option<(Date, f32)> {
@@ -79,8 +173,14 @@ pub fn issue_date(lines: &[String]) -> Option<(Date, f32)> {
 fn has_time(text: &str) -> bool {
     let b = text.as_bytes();
     b.windows(5).any(|w| {
-        w[0].is_ascii_digit() && w[1].is_ascii_digit() && w[2] == b':' && w[3].is_ascii_digit() && w[4].is_ascii_digit()
-    }) || b.windows(4).any(|w| w[0].is_ascii_digit() && w[1] == b':' && w[2].is_ascii_digit() && w[3].is_ascii_digit())
+        w[0].is_ascii_digit()
+            && w[1].is_ascii_digit()
+            && w[2] == b':'
+            && w[3].is_ascii_digit()
+            && w[4].is_ascii_digit()
+    }) || b.windows(4).any(|w| {
+        w[0].is_ascii_digit() && w[1] == b':' && w[2].is_ascii_digit() && w[3].is_ascii_digit()
+    })
 }
 
 /// Warranty or contract end: an explicit end date, a stated term in months or years from the
@@ -92,10 +192,11 @@ pub fn expiry(lines: &[String], kind: DocumentKind, issued: Option<Date>) -> Opt
             continue;
         }
         let dates = find_dates(line);
-        let date = dates
-            .last()
-            .map(|m| m.date)
-            .or_else(|| lines.get(i + 1).and_then(|n| find_dates(n).first().map(|m| m.date)));
+        let date = dates.last().map(|m| m.date).or_else(|| {
+            lines
+                .get(i + 1)
+                .and_then(|n| find_dates(n).first().map(|m| m.date))
+        });
         if let Some(date) = date.filter(|d| issued.is_none_or(|iss| *d > iss)) {
             return Some((date, 0.85));
         }
@@ -123,9 +224,14 @@ fn mentions_warranty(lines: &[String]) -> bool {
 
 /// Reads "24 měsíců", "2 roky", "36 months", "2 Jahre", "12 mois", "2 lata" as months.
 fn term_in_months(folded: &str) -> Option<u32> {
-    let words: Vec<&str> = folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
     for pair in words.windows(2) {
-        let Ok(n) = pair[0].parse::<u32>() else { continue };
+        let Ok(n) = pair[0].parse::<u32>() else {
+            continue;
+        };
         let unit = pair[1];
         if n == 0 || n > 240 {
             continue;
@@ -153,15 +259,24 @@ mod tests {
     #[test]
     fn issue_date_is_told_apart_from_due_and_delivery_dates() {
         let text = "Datum splatnosti: 14.04.2024\nDatum vystavení: 31.03.2024\nDUZP: 30.03.2024";
-        assert_eq!(issue_date(&lines(text)).map(|d| d.0), Some(date!(2024 - 03 - 31)));
+        assert_eq!(
+            issue_date(&lines(text)).map(|d| d.0),
+            Some(date!(2024 - 03 - 31))
+        );
         let text = "Due date: 2024-05-01\nInvoice date: 2024-04-01";
-        assert_eq!(issue_date(&lines(text)).map(|d| d.0), Some(date!(2024 - 04 - 01)));
+        assert_eq!(
+            issue_date(&lines(text)).map(|d| d.0),
+            Some(date!(2024 - 04 - 01))
+        );
     }
 
     #[test]
     fn receipt_date_next_to_a_time_is_preferred() {
         let text = "Valid 01/01/2020\n19/03/2018 1:01:43 PM";
-        assert_eq!(issue_date(&lines(text)).map(|d| d.0), Some(date!(2018 - 03 - 19)));
+        assert_eq!(
+            issue_date(&lines(text)).map(|d| d.0),
+            Some(date!(2018 - 03 - 19))
+        );
     }
 
     #[test]

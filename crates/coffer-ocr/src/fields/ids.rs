@@ -31,13 +31,19 @@ pub fn is_valid_ico(ico: &str) -> bool {
     if digits.len() != 8 || ico.chars().any(|c| !c.is_ascii_digit()) {
         return false;
     }
-    let sum: u32 = digits[..7].iter().zip((2..=8).rev()).map(|(d, w)| d * w).sum();
+    let sum: u32 = digits[..7]
+        .iter()
+        .zip((2..=8).rev())
+        .map(|(d, w)| d * w)
+        .sum();
     let check = (11 - sum % 11) % 10;
     digits[7] == check
 }
 
-static ICO_LABEL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b(?:i[čc]o?|ico|reg\.?\s?no|company id|id no)\b\s*[:.]?\s*((?:\d\s?){8})\b").unwrap());
+static ICO_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:i[čc]o?|ico|reg\.?\s?no|company id|id no)\b\s*[:.]?\s*((?:\d\s?){8})\b")
+        .unwrap()
+});
 static ANY_EIGHT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(\d{8})\b").unwrap());
 static VAT_ID: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -64,9 +70,11 @@ pub fn find(lines: &[String]) -> CompanyIds {
             }
         }
         if ids.ico.is_none() {
-            let labelled = ICO_LABEL
-                .captures(line)
-                .map(|c| c[1].chars().filter(char::is_ascii_digit).collect::<String>());
+            let labelled = ICO_LABEL.captures(line).map(|c| {
+                c[1].chars()
+                    .filter(char::is_ascii_digit)
+                    .collect::<String>()
+            });
             let folded = fold(line);
             let unlabelled = (folded.contains("ic") || folded.contains("ico"))
                 .then(|| ANY_EIGHT.captures(line).map(|c| c[1].to_string()))
@@ -130,7 +138,10 @@ mod tests {
 
     #[test]
     fn labelled_ico_and_dic_are_found() {
-        let lines = vec!["Dodavatel: Example s.r.o.".to_string(), "IČO: 25596641  DIČ: CZ25596641".to_string()];
+        let lines = vec![
+            "Dodavatel: Example s.r.o.".to_string(),
+            "IČO: 25596641  DIČ: CZ25596641".to_string(),
+        ];
         let ids = find(&lines);
         assert_eq!(ids.ico.as_deref(), Some("25596641"));
         assert_eq!(ids.dic.as_deref(), Some("CZ25596641"));
@@ -138,9 +149,15 @@ mod tests {
 
     #[test]
     fn vat_ids_with_spaces_and_other_countries_are_found() {
-        let lines = vec!["USt-IdNr.: DE 123 456 789".to_string(), "TVA FR12345678901".to_string()];
+        let lines = vec![
+            "USt-IdNr.: DE 123 456 789".to_string(),
+            "TVA FR12345678901".to_string(),
+        ];
         let ids = find(&lines);
-        assert_eq!(ids.vat_ids, vec!["DE123456789".to_string(), "FR12345678901".to_string()]);
+        assert_eq!(
+            ids.vat_ids,
+            vec!["DE123456789".to_string(), "FR12345678901".to_string()]
+        );
     }
 
     #[test]

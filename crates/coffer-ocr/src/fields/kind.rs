@@ -29,32 +29,100 @@ impl DocumentKind {
 }
 
 const RECEIPT: &[&str] = &[
-    "uctenka", "pokladni doklad", "zjednoduseny danovy doklad", "paragon", "paragon fiskalny",
-    "receipt", "kassenbon", "kassenbeleg", "quittung", "bon", "ticket de caisse", "kassabon",
-    "cash", "change", "tunai", "fik", "bkp", "eet", "hotove", "vraceno", "pokladna", "kasa",
-    "cashier", "pokladnik", "terminal", "rueckgeld", "ruckgeld", "rendu", "wisselgeld",
+    "uctenka",
+    "pokladni doklad",
+    "zjednoduseny danovy doklad",
+    "paragon",
+    "paragon fiskalny",
+    "receipt",
+    "kassenbon",
+    "kassenbeleg",
+    "quittung",
+    "bon",
+    "ticket de caisse",
+    "kassabon",
+    "cash",
+    "change",
+    "tunai",
+    "fik",
+    "bkp",
+    "eet",
+    "hotove",
+    "vraceno",
+    "pokladna",
+    "kasa",
+    "cashier",
+    "pokladnik",
+    "terminal",
+    "rueckgeld",
+    "ruckgeld",
+    "rendu",
+    "wisselgeld",
 ];
 const INVOICE: &[&str] = &[
-    "faktura", "invoice no", "invoice number", "faktura c", "rechnung", "rechnungsnummer",
-    "facture", "factuur", "fakturа vat", "odberatel", "bill to", "billing address",
-    "datum splatnosti", "due date", "variabilni symbol", "iban", "bankovni ucet", "swift",
-    "zahlungsziel", "echeance", "vervaldatum", "termin platnosci", "faktura vat", "isdoc",
+    "faktura",
+    "invoice no",
+    "invoice number",
+    "faktura c",
+    "rechnung",
+    "rechnungsnummer",
+    "facture",
+    "factuur",
+    "fakturа vat",
+    "odberatel",
+    "bill to",
+    "billing address",
+    "datum splatnosti",
+    "due date",
+    "variabilni symbol",
+    "iban",
+    "bankovni ucet",
+    "swift",
+    "zahlungsziel",
+    "echeance",
+    "vervaldatum",
+    "termin platnosci",
+    "faktura vat",
+    "isdoc",
 ];
 const CONTRACT: &[&str] = &[
-    "smlouva", "smlouvy", "zmluva", "contract", "agreement", "vertrag", "contrat",
-    "overeenkomst", "umowa", "smluvni strany", "the parties", "vertragsparteien",
+    "smlouva",
+    "smlouvy",
+    "zmluva",
+    "contract",
+    "agreement",
+    "vertrag",
+    "contrat",
+    "overeenkomst",
+    "umowa",
+    "smluvni strany",
+    "the parties",
+    "vertragsparteien",
 ];
 const WARRANTY: &[&str] = &[
-    "zarucni list", "zarucny list", "warranty card", "warranty certificate", "garantieschein",
-    "garantiekarte", "certificat de garantie", "garantiebewijs", "karta gwarancyjna",
-    "zarucni doba", "warranty period", "garantiezeit", "okres gwarancji",
+    "zarucni list",
+    "zarucny list",
+    "warranty card",
+    "warranty certificate",
+    "garantieschein",
+    "garantiekarte",
+    "certificat de garantie",
+    "garantiebewijs",
+    "karta gwarancyjna",
+    "zarucni doba",
+    "warranty period",
+    "garantiezeit",
+    "okres gwarancji",
 ];
 
 /// The most likely kind and a confidence.
 pub fn classify(lines: &[String]) -> (DocumentKind, f32) {
     let folded: Vec<String> = lines.iter().map(|l| fold(l)).collect();
     let count = |words: &[&str]| -> usize {
-        words.iter().filter(|w| folded.iter().any(|l| has_word(l, w))).count()
+        words
+            .iter()
+            .filter(|w| folded.iter().any(|l| has_word(l, w)))
+            .count()
     };
     let scores = [
         (DocumentKind::Warranty, count(WARRANTY) * 3),
@@ -79,18 +147,30 @@ mod tests {
 
     #[test]
     fn czech_invoice_is_an_invoice() {
-        assert_eq!(kind("FAKTURA č. 2024001\nOdběratel: X\nDatum splatnosti 1.1.2024"), DocumentKind::Invoice);
+        assert_eq!(
+            kind("FAKTURA č. 2024001\nOdběratel: X\nDatum splatnosti 1.1.2024"),
+            DocumentKind::Invoice
+        );
     }
 
     #[test]
     fn till_receipt_is_a_receipt() {
-        assert_eq!(kind("Pokladní doklad\nHotově 200,00\nVráceno 10,00\nFIK: abc"), DocumentKind::Receipt);
+        assert_eq!(
+            kind("Pokladní doklad\nHotově 200,00\nVráceno 10,00\nFIK: abc"),
+            DocumentKind::Receipt
+        );
     }
 
     #[test]
     fn warranty_card_and_contract_are_recognised() {
-        assert_eq!(kind("ZÁRUČNÍ LIST\nZáruční doba 24 měsíců"), DocumentKind::Warranty);
-        assert_eq!(kind("Kupní smlouva\nSmluvní strany"), DocumentKind::Contract);
+        assert_eq!(
+            kind("ZÁRUČNÍ LIST\nZáruční doba 24 měsíců"),
+            DocumentKind::Warranty
+        );
+        assert_eq!(
+            kind("Kupní smlouva\nSmluvní strany"),
+            DocumentKind::Contract
+        );
     }
 
     #[test]

@@ -10,52 +10,216 @@ use crate::text::{DocumentText, fold, has_word};
 
 /// Legal forms that end company names in the markets we serve.
 const LEGAL_FORMS: &[&str] = &[
-    "s.r.o", "s. r. o", "sro", "spol. s r.o", "a.s", "a. s", "k.s", "v.o.s", "z.s", "s.p",
-    "gmbh", "ag", "kg", "ohg", "ug", "e.k", "ltd", "limited", "llc", "inc", "plc", "llp", "corp",
-    "sa", "sas", "sarl", "s.a", "s.a.s", "bv", "b.v", "nv", "n.v", "sp. z o.o", "sp. z o. o",
-    "sp.j", "sdn bhd", "sdn. bhd", "bhd", "s/b", "sdn",
+    "s.r.o",
+    "s. r. o",
+    "sro",
+    "spol. s r.o",
+    "a.s",
+    "a. s",
+    "k.s",
+    "v.o.s",
+    "z.s",
+    "s.p",
+    "gmbh",
+    "ag",
+    "kg",
+    "ohg",
+    "ug",
+    "e.k",
+    "ltd",
+    "limited",
+    "llc",
+    "inc",
+    "plc",
+    "llp",
+    "corp",
+    "sa",
+    "sas",
+    "sarl",
+    "s.a",
+    "s.a.s",
+    "bv",
+    "b.v",
+    "nv",
+    "n.v",
+    "sp. z o.o",
+    "sp. z o. o",
+    "sp.j",
+    "sdn bhd",
+    "sdn. bhd",
+    "bhd",
+    "s/b",
+    "sdn",
 ];
 /// Words that often end business names without being a legal form.
 const BUSINESS_WORDS: &[&str] = &[
-    "enterprise", "enterprises", "trading",
-    "restaurant", "restoran", "store", "stores", "mart", "market", "supermarket", "hardware",
-    "pharmacy", "cafe", "bakery", "company", "co", "shop", "hotel", "services", "industries",
-    "marketing", "holdings", "group", "centre", "center",
+    "enterprise",
+    "enterprises",
+    "trading",
+    "restaurant",
+    "restoran",
+    "store",
+    "stores",
+    "mart",
+    "market",
+    "supermarket",
+    "hardware",
+    "pharmacy",
+    "cafe",
+    "bakery",
+    "company",
+    "co",
+    "shop",
+    "hotel",
+    "services",
+    "industries",
+    "marketing",
+    "holdings",
+    "group",
+    "centre",
+    "center",
 ];
 /// Words of document titles and boilerplate that are never the merchant.
 const NOT_NAME: &[&str] = &[
-    "tax invoice", "invoice", "receipt", "cash sale", "cash bill", "official receipt",
-    "simplified", "faktura", "danovy doklad", "uctenka", "pokladni doklad", "paragon",
-    "rechnung", "quittung", "kassenbon", "facture", "factuur", "welcome", "vitejte",
-    "willkommen", "bienvenue", "thank you", "dekujeme", "copy", "kopie", "original",
-    "duplicate", "page", "strana", "seite", "date", "datum", "tel", "fax", "phone", "email",
-    "e-mail", "www", "http", "gst", "reg no", "co reg", "company reg", "vat", "dic", "ico",
-    "ust", "tva", "btw", "nip", "iban", "no.", "cashier", "table", "order",
+    "tax invoice",
+    "invoice",
+    "receipt",
+    "cash sale",
+    "cash bill",
+    "official receipt",
+    "simplified",
+    "faktura",
+    "danovy doklad",
+    "uctenka",
+    "pokladni doklad",
+    "paragon",
+    "rechnung",
+    "quittung",
+    "kassenbon",
+    "facture",
+    "factuur",
+    "welcome",
+    "vitejte",
+    "willkommen",
+    "bienvenue",
+    "thank you",
+    "dekujeme",
+    "copy",
+    "kopie",
+    "original",
+    "duplicate",
+    "page",
+    "strana",
+    "seite",
+    "date",
+    "datum",
+    "tel",
+    "fax",
+    "phone",
+    "email",
+    "e-mail",
+    "www",
+    "http",
+    "gst",
+    "reg no",
+    "co reg",
+    "company reg",
+    "vat",
+    "dic",
+    "ico",
+    "ust",
+    "tva",
+    "btw",
+    "nip",
+    "iban",
+    "no.",
+    "cashier",
+    "table",
+    "order",
 ];
 /// Labels introducing the supplier on invoices.
 const SUPPLIER_LABELS: &[&str] = &[
-    "dodavatel", "prodavajici", "supplier", "seller", "vendor", "from", "verkaufer",
-    "lieferant", "rechnungssteller", "fournisseur", "vendeur", "leverancier", "verkoper",
-    "sprzedawca", "dostawca", "predavajuci", "issued by",
+    "dodavatel",
+    "prodavajici",
+    "supplier",
+    "seller",
+    "vendor",
+    "from",
+    "verkaufer",
+    "lieferant",
+    "rechnungssteller",
+    "fournisseur",
+    "vendeur",
+    "leverancier",
+    "verkoper",
+    "sprzedawca",
+    "dostawca",
+    "predavajuci",
+    "issued by",
 ];
 /// Labels introducing the customer; their block is skipped.
 const CUSTOMER_LABELS: &[&str] = &[
-    "odberatel", "kupujici", "bill to", "billed to", "ship to", "customer", "buyer", "client",
-    "kunde", "rechnungsempfanger", "empfanger", "acheteur", "destinataire", "klant", "afnemer",
-    "nabywca", "odbiorca", "kupujuci",
+    "odberatel",
+    "kupujici",
+    "bill to",
+    "billed to",
+    "ship to",
+    "customer",
+    "buyer",
+    "client",
+    "kunde",
+    "rechnungsempfanger",
+    "empfanger",
+    "acheteur",
+    "destinataire",
+    "klant",
+    "afnemer",
+    "nabywca",
+    "odbiorca",
+    "kupujuci",
 ];
 const ADDRESS_WORDS: &[&str] = &[
-    "jalan", "jln", "lot", "taman", "street", "st.", "road", "rd", "avenue", "ave", "lane",
-    "ulice", "ul.", "nam.", "namesti", "trida", "strasse", "str.", "platz", "weg", "rue",
-    "boulevard", "straat", "laan", "plein", "aleja", "floor", "suite", "building", "p.o. box",
+    "jalan",
+    "jln",
+    "lot",
+    "taman",
+    "street",
+    "st.",
+    "road",
+    "rd",
+    "avenue",
+    "ave",
+    "lane",
+    "ulice",
+    "ul.",
+    "nam.",
+    "namesti",
+    "trida",
+    "strasse",
+    "str.",
+    "platz",
+    "weg",
+    "rue",
+    "boulevard",
+    "straat",
+    "laan",
+    "plein",
+    "aleja",
+    "floor",
+    "suite",
+    "building",
+    "p.o. box",
 ];
 
-static POSTCODE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b\d{3}\s?\d{2}\b|\b\d{5}\b|\b\d{4}\s?[A-Z]{2}\b|\b\d{2}-\d{3}\b").unwrap());
-static REG_INSIDE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\s*[\(\[\{]?\s*\d{5,}[\-\s]?[A-Z]?\b.*$|\s+(?:FKA|F\.K\.A)\b.*$").unwrap());
-static REG_NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\s*[\(\[]?\s*(?:co\.?\s*(?:reg\.?)?\s*(?:no)?\.?\s*)?[A-Z]{0,3}\d[\d\s\-]{4,}[A-Z]?\s*[\)\]]?\s*$").unwrap());
+static POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b\d{3}\s?\d{2}\b|\b\d{5}\b|\b\d{4}\s?[A-Z]{2}\b|\b\d{2}-\d{3}\b").unwrap()
+});
+static REG_INSIDE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\s*[\(\[\{]?\s*\d{5,}[\-\s]?[A-Z]?\b.*$|\s+(?:FKA|F\.K\.A)\b.*$").unwrap()
+});
+static REG_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\s*[\(\[]?\s*(?:co\.?\s*(?:reg\.?)?\s*(?:no)?\.?\s*)?[A-Z]{0,3}\d[\d\s\-]{4,}[A-Z]?\s*[\)\]]?\s*$").unwrap()
+});
 
 fn letters(s: &str) -> usize {
     s.chars().filter(|c| c.is_alphabetic()).count()
@@ -75,7 +239,11 @@ fn normalise_name(line: &str) -> String {
         .map(|w| {
             if w.chars().any(char::is_alphabetic) || w.contains('$') {
                 let w = w.replace('$', "S");
-                if let Some(rest) = w.strip_prefix("5/") { format!("S/{rest}") } else { w }
+                if let Some(rest) = w.strip_prefix("5/") {
+                    format!("S/{rest}")
+                } else {
+                    w
+                }
             } else {
                 w.to_string()
             }
@@ -88,15 +256,15 @@ fn normalise_name(line: &str) -> String {
 /// stray punctuation OCR left around a name.
 fn clean_name(line: &str) -> String {
     let mut name = normalise_name(line.trim());
-    if let Some(m) = REG_NUMBER.find(&name) {
-        if m.start() > 0 {
-            name.truncate(m.start());
-        }
+    if let Some(m) = REG_NUMBER.find(&name)
+        && m.start() > 0
+    {
+        name.truncate(m.start());
     }
-    if let Some(m) = REG_INSIDE.find(&name) {
-        if m.start() > 0 {
-            name.truncate(m.start());
-        }
+    if let Some(m) = REG_INSIDE.find(&name)
+        && m.start() > 0
+    {
+        name.truncate(m.start());
     }
     let name = name
         .trim_start_matches(|c: char| !c.is_alphanumeric())
@@ -110,7 +278,8 @@ fn is_boilerplate(folded: &str) -> bool {
 }
 
 fn looks_like_address(line: &str, folded: &str) -> bool {
-    ADDRESS_WORDS.iter().any(|w| has_word(folded, w)) || POSTCODE.is_match(line) && line.chars().any(|c| c.is_ascii_digit())
+    ADDRESS_WORDS.iter().any(|w| has_word(folded, w))
+        || POSTCODE.is_match(line) && line.chars().any(|c| c.is_ascii_digit())
 }
 
 /// Share of alphabetic characters that are upper case.
@@ -118,16 +287,26 @@ fn upper_ratio(s: &str) -> f32 {
     let (upper, total) = s
         .chars()
         .filter(|c| c.is_alphabetic())
-        .fold((0, 0), |(u, t), c| (u + usize::from(c.is_uppercase()), t + 1));
-    if total == 0 { 0.0 } else { upper as f32 / total as f32 }
+        .fold((0, 0), |(u, t), c| {
+            (u + usize::from(c.is_uppercase()), t + 1)
+        });
+    if total == 0 {
+        0.0
+    } else {
+        upper as f32 / total as f32
+    }
 }
 
 /// A line that could be a business name at all.
 fn plausible_name(line: &str) -> bool {
     let non_space = line.chars().filter(|c| !c.is_whitespace()).count();
     let l = letters(line);
-    l >= 3 && non_space > 0 && l as f32 / non_space as f32 >= 0.6
-        && line.split_whitespace().any(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2)
+    l >= 3
+        && non_space > 0
+        && l as f32 / non_space as f32 >= 0.6
+        && line
+            .split_whitespace()
+            .any(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2)
 }
 
 /// The merchant name and a confidence.
@@ -172,16 +351,17 @@ pub fn find(text: &DocumentText) -> Option<(String, f32)> {
         } else if has_business_word(&cf) {
             score += 2.0;
         }
-        if let Some(conf) = mean_confidence(&text.lines[i]) {
-            if conf < 60.0 {
-                score -= 2.0;
-            }
+        if let Some(conf) = mean_confidence(&text.lines[i])
+            && conf < 60.0
+        {
+            score -= 2.0;
         }
         score += upper_ratio(line);
-        if let (Some(h), Some(m)) = (heights[i], median_height) {
-            if m > 0 && h as f32 > 1.25 * m as f32 {
-                score += 1.5;
-            }
+        if let (Some(h), Some(m)) = (heights[i], median_height)
+            && m > 0
+            && h as f32 > 1.25 * m as f32
+        {
+            score += 1.5;
         }
         if letters(line) < 5 {
             score -= 2.0;
@@ -197,14 +377,17 @@ pub fn find(text: &DocumentText) -> Option<(String, f32)> {
     if i > 0 && has_legal_form(&fold(&name)) && letters(&name) <= 14 {
         let prev = &cleaned[i - 1];
         let pf = fold(prev);
-        if plausible_name(prev) && !is_boilerplate(&pf) && !looks_like_address(prev, &pf) && upper_ratio(prev) > 0.8 {
+        if plausible_name(prev)
+            && !is_boilerplate(&pf)
+            && !looks_like_address(prev, &pf)
+            && upper_ratio(prev) > 0.8
+        {
             name = format!("{prev} {name}");
         }
     }
     // A name broken over lines: "HARDWARE &" / "ELECTRICAL", an open parenthesis, or a first
     // line that continues with the legal form below.
-    for j in i + 1..(i + 3).min(lines.len()) {
-        let next = &cleaned[j];
+    for next in cleaned.iter().skip(i + 1).take(2) {
         let nf = fold(next);
         let dangling = name.ends_with('&') || name.ends_with('-') || fold(&name).ends_with(" and");
         let open_paren = name.matches('(').count() > name.matches(')').count();
@@ -227,13 +410,16 @@ pub fn find(text: &DocumentText) -> Option<(String, f32)> {
 }
 
 fn mean_confidence(line: &crate::text::Line) -> Option<f32> {
-    (!line.words.is_empty()).then(|| line.words.iter().map(|w| w.confidence).sum::<f32>() / line.words.len() as f32)
+    (!line.words.is_empty())
+        .then(|| line.words.iter().map(|w| w.confidence).sum::<f32>() / line.words.len() as f32)
 }
 
 /// "Dodavatel: Firma s.r.o." or "Supplier" on one line and the name on the next.
 fn labelled_supplier(lines: &[&str], folded: &[String]) -> Option<String> {
     for (i, f) in folded.iter().enumerate() {
-        let Some(label) = SUPPLIER_LABELS.iter().find(|w| has_word(f, w)) else { continue };
+        let Some(label) = SUPPLIER_LABELS.iter().find(|w| has_word(f, w)) else {
+            continue;
+        };
         // Text after the label on the same line, when it reads like a name.
         if let Some(pos) = f.find(label) {
             let after_char = f[..pos + label.len()].chars().count();
@@ -245,7 +431,8 @@ fn labelled_supplier(lines: &[&str], folded: &[String]) -> Option<String> {
         }
         for j in i + 1..(i + 3).min(lines.len()) {
             let fj = &folded[j];
-            if plausible_name(lines[j]) && !is_boilerplate(fj) && !looks_like_address(lines[j], fj) {
+            if plausible_name(lines[j]) && !is_boilerplate(fj) && !looks_like_address(lines[j], fj)
+            {
                 return Some(clean_name(lines[j]));
             }
         }
@@ -275,13 +462,17 @@ mod tests {
 
     #[test]
     fn supplier_label_wins_over_the_customer_block() {
-        let text = "FAKTURA 2024001\nOdběratel:\nZákazník a.s.\nDodavatel:\nNovák Trade s.r.o.\nHlavní 12";
+        let text =
+            "FAKTURA 2024001\nOdběratel:\nZákazník a.s.\nDodavatel:\nNovák Trade s.r.o.\nHlavní 12";
         assert_eq!(merchant(text).as_deref(), Some("Novák Trade s.r.o."));
     }
 
     #[test]
     fn name_broken_after_an_ampersand_is_joined() {
         let text = "HOME MASTER HARDWARE &\nELECTRICAL\nNO.113G, JALAN SETIA";
-        assert_eq!(merchant(text).as_deref(), Some("HOME MASTER HARDWARE & ELECTRICAL"));
+        assert_eq!(
+            merchant(text).as_deref(),
+            Some("HOME MASTER HARDWARE & ELECTRICAL")
+        );
     }
 }

@@ -13,18 +13,57 @@ pub enum PaymentMethod {
 }
 
 const CARD: &[&str] = &[
-    "visa", "mastercard", "master card", "maestro", "amex", "kartou", "platebni karta",
-    "platba kartou", "karta", "card", "credit", "debit", "ec-karte", "girocard", "kartenzahlung",
-    "carte bancaire", "cb", "pinnen", "pin", "karta platnicza", "contactless", "bezkontakt",
+    "visa",
+    "mastercard",
+    "master card",
+    "maestro",
+    "amex",
+    "kartou",
+    "platebni karta",
+    "platba kartou",
+    "karta",
+    "card",
+    "credit",
+    "debit",
+    "ec-karte",
+    "girocard",
+    "kartenzahlung",
+    "carte bancaire",
+    "cb",
+    "pinnen",
+    "pin",
+    "karta platnicza",
+    "contactless",
+    "bezkontakt",
 ];
 const CASH: &[&str] = &[
-    "hotove", "hotovost", "v hotovosti", "cash", "tunai", "bar", "barzahlung", "especes",
-    "contant", "gotowka", "vraceno", "change",
+    "hotove",
+    "hotovost",
+    "v hotovosti",
+    "cash",
+    "tunai",
+    "bar",
+    "barzahlung",
+    "especes",
+    "contant",
+    "gotowka",
+    "vraceno",
+    "change",
 ];
 const TRANSFER: &[&str] = &[
-    "prevodem", "bankovni prevod", "prevod", "bank transfer", "wire transfer", "uberweisung",
-    "virement", "overschrijving", "przelew", "platba prevodem", "zpusob uhrady: prevod",
-    "iban", "variabilni symbol",
+    "prevodem",
+    "bankovni prevod",
+    "prevod",
+    "bank transfer",
+    "wire transfer",
+    "uberweisung",
+    "virement",
+    "overschrijving",
+    "przelew",
+    "platba prevodem",
+    "zpusob uhrady: prevod",
+    "iban",
+    "variabilni symbol",
 ];
 
 /// The payment method named in the text, preferring explicit card and transfer words.
@@ -54,8 +93,14 @@ mod tests {
     fn payment_words_in_several_languages_are_recognised() {
         assert_eq!(method("Platba kartou 120,00"), Some(PaymentMethod::Card));
         assert_eq!(method("Hotově 200,00"), Some(PaymentMethod::Cash));
-        assert_eq!(method("Způsob úhrady: převodem"), Some(PaymentMethod::BankTransfer));
-        assert_eq!(method("Zahlung per Überweisung"), Some(PaymentMethod::BankTransfer));
+        assert_eq!(
+            method("Způsob úhrady: převodem"),
+            Some(PaymentMethod::BankTransfer)
+        );
+        assert_eq!(
+            method("Zahlung per Überweisung"),
+            Some(PaymentMethod::BankTransfer)
+        );
         assert_eq!(method("nothing here"), None);
     }
 }

@@ -12,46 +12,186 @@ use crate::text::{fold, has_word};
 
 /// Labels of the final amount to pay, strongest first in meaning (weights below).
 const PAYABLE: &[&str] = &[
-    "grand total", "rounded total", "total rounded", "amount payable", "total payable",
-    "amt payable", "amount due", "total due", "balance due", "total to pay", "nett total",
-    "net total", "total amount due", "k uhrade", "k zaplaceni", "k platbe", "na uhradu",
-    "celkem k uhrade", "zu zahlen", "zahlbetrag", "net a payer", "a payer", "te betalen",
-    "do zaplaty", "razem do zaplaty", "suma do zaplaty", "total a payer",
+    "grand total",
+    "rounded total",
+    "total rounded",
+    "amount payable",
+    "total payable",
+    "amt payable",
+    "amount due",
+    "total due",
+    "balance due",
+    "total to pay",
+    "nett total",
+    "net total",
+    "total amount due",
+    "k uhrade",
+    "k zaplaceni",
+    "k platbe",
+    "na uhradu",
+    "celkem k uhrade",
+    "zu zahlen",
+    "zahlbetrag",
+    "net a payer",
+    "a payer",
+    "te betalen",
+    "do zaplaty",
+    "razem do zaplaty",
+    "suma do zaplaty",
+    "total a payer",
 ];
 const GROSS: &[&str] = &[
-    "total incl", "total inclusive", "incl. gst", "inclusive of gst", "incl gst", "total ttc",
-    "montant ttc", "celkem s dph", "celkem vc", "celkem vcetne", "celkova castka", "celkom",
-    "spolu s dph", "suma s dph", "gesamtbetrag", "bruttobetrag", "rechnungsbetrag", "endbetrag",
-    "summe brutto", "gesamt brutto", "totaalbedrag", "totaal incl", "te voldoen", "razem brutto",
-    "wartosc brutto", "total amount", "total sales", "total amt", "invoice total",
+    "total incl",
+    "total inclusive",
+    "incl. gst",
+    "inclusive of gst",
+    "incl gst",
+    "total ttc",
+    "montant ttc",
+    "celkem s dph",
+    "celkem vc",
+    "celkem vcetne",
+    "celkova castka",
+    "celkom",
+    "spolu s dph",
+    "suma s dph",
+    "gesamtbetrag",
+    "bruttobetrag",
+    "rechnungsbetrag",
+    "endbetrag",
+    "summe brutto",
+    "gesamt brutto",
+    "totaalbedrag",
+    "totaal incl",
+    "te voldoen",
+    "razem brutto",
+    "wartosc brutto",
+    "total amount",
+    "total sales",
+    "total amt",
+    "invoice total",
 ];
 const PLAIN: &[&str] = &[
-    "total", "celkem", "suma", "summe", "gesamt", "totaal", "razem", "spolu", "montant",
-    "totale", "importe", "betrag", "net amount", "amount", "payable", "sum", "bedrag",
+    "total",
+    "celkem",
+    "suma",
+    "summe",
+    "gesamt",
+    "totaal",
+    "razem",
+    "spolu",
+    "montant",
+    "totale",
+    "importe",
+    "betrag",
+    "net amount",
+    "amount",
+    "payable",
+    "sum",
+    "bedrag",
 ];
 /// Labels of amounts before tax or of counts: never the total, whatever else the line says.
 const NEVER_TOTAL: &[&str] = &[
-    "subtotal", "sub total", "sub-total", "sub tota", "subtota", "qty", "quantity", "items",
-    "item count", "excl", "exclusive", "excluding", "before", "w/o", "bez dph", "zaklad",
-    "netto", "total ht", "montant ht", "nettobetrag", "zwischensumme", "total excl",
+    "subtotal",
+    "sub total",
+    "sub-total",
+    "sub tota",
+    "subtota",
+    "qty",
+    "quantity",
+    "items",
+    "item count",
+    "excl",
+    "exclusive",
+    "excluding",
+    "before",
+    "w/o",
+    "bez dph",
+    "zaklad",
+    "netto",
+    "total ht",
+    "montant ht",
+    "nettobetrag",
+    "zwischensumme",
+    "total excl",
+    "included",
+    "includes",
 ];
 /// Lines whose amount is not the total even though a total word may appear.
 const NOT_TOTAL: &[&str] = &[
-    "total gst", "totalgst", "gst payable", "total tax", "tax amount", "dph celkem",
-    "change", "rounding", "round adj", "discount", "saving", "sleva", "rabatt", "remise",
-    "korting", "rabat", "tendered", "vraceno", "rueckgeld", "ruckgeld", "wechselgeld",
-    "rendu", "wisselgeld", "reszta", "points", "point", "units", "deposit", "zaloha",
-    "nettobetrag", "total ht", "montant ht", "mwst", "vat amount", "tax total", "tax code",
-    "summary", "gst summary", "zwischensumme", "tip",
+    "total gst",
+    "totalgst",
+    "gst payable",
+    "total tax",
+    "tax amount",
+    "dph celkem",
+    "change",
+    "rounding",
+    "round adj",
+    "discount",
+    "saving",
+    "sleva",
+    "rabatt",
+    "remise",
+    "korting",
+    "rabat",
+    "tendered",
+    "vraceno",
+    "rueckgeld",
+    "ruckgeld",
+    "wechselgeld",
+    "rendu",
+    "wisselgeld",
+    "reszta",
+    "points",
+    "point",
+    "units",
+    "deposit",
+    "zaloha",
+    "nettobetrag",
+    "total ht",
+    "montant ht",
+    "mwst",
+    "vat amount",
+    "tax total",
+    "tax code",
+    "summary",
+    "gst summary",
+    "zwischensumme",
+    "tip",
 ];
 /// Lines stating what the customer handed over; tendered minus change is the total.
 const TENDERED: &[&str] = &[
-    "cash", "tunai", "tendered", "paid", "payment", "hotove", "hotovost", "prijato", "bar",
-    "gegeben", "especes", "contant", "gotowka", "visa", "mastercard", "card", "karta", "kartou",
+    "cash",
+    "tunai",
+    "tendered",
+    "paid",
+    "payment",
+    "hotove",
+    "hotovost",
+    "prijato",
+    "bar",
+    "gegeben",
+    "especes",
+    "contant",
+    "gotowka",
+    "visa",
+    "mastercard",
+    "card",
+    "karta",
+    "kartou",
 ];
 const CHANGE: &[&str] = &[
-    "change", "vraceno", "vratit", "zpet", "ruckgeld", "wechselgeld", "rendu", "wisselgeld",
-    "reszta", "balance",
+    "change",
+    "vraceno",
+    "vratit",
+    "zpet",
+    "ruckgeld",
+    "wechselgeld",
+    "rendu",
+    "wisselgeld",
+    "reszta",
+    "balance",
 ];
 
 fn contains_any(folded: &str, words: &[&str]) -> bool {
@@ -80,17 +220,28 @@ fn label_weight(folded: &str) -> Option<i32> {
 }
 
 fn last_positive_amount(line: &str) -> Option<Cents> {
-    find_amounts(line).into_iter().rev().map(|a| a.cents).find(|c| c.0 > 0)
+    find_amounts(line)
+        .into_iter()
+        .rev()
+        .map(|a| a.cents)
+        .find(|c| c.0 > 0)
 }
 
-static LOST_POINT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)(?:^|[^\d.,])(\d{1,5})(?:[.,]\s|\s)(\d{2})\s*(?:kč|kc|czk|eur|€|zł|pln|rm)?[\s\W]*$").unwrap());
+static LOST_POINT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:^|[^\d.,])(\d{1,5})(?:[.,]\s|\s)(\d{2})\s*(?:kč|kc|czk|eur|€|zł|pln|rm)?[\s\W]*$",
+    )
+    .unwrap()
+});
 
 /// The amount of a labelled total line, also when OCR read the decimal point as a space
 /// (`TOTAL 42 50`), which is only trusted at the end of a line that has a total label.
 fn labelled_amount(line: &str) -> Option<Cents> {
     last_positive_amount(line).or_else(|| {
         let c = LOST_POINT.captures(line)?;
-        Some(Cents(c[1].parse::<i64>().ok()? * 100 + c[2].parse::<i64>().ok()?))
+        Some(Cents(
+            c[1].parse::<i64>().ok()? * 100 + c[2].parse::<i64>().ok()?,
+        ))
     })
 }
 
@@ -114,8 +265,15 @@ struct Candidate {
 }
 
 const ROUNDING: &[&str] = &[
-    "rounding", "round adj", "rounding adj", "zaokrouhleni", "zaokruhlenie", "rundung",
-    "arrondi", "afronding", "zaokraglenie",
+    "rounding",
+    "round adj",
+    "rounding adj",
+    "zaokrouhleni",
+    "zaokruhlenie",
+    "rundung",
+    "arrondi",
+    "afronding",
+    "zaokraglenie",
 ];
 const ROUNDED: &[&str] = &["rounded", "total rounded", "rounded total", "zaokrouhleno"];
 
@@ -124,17 +282,31 @@ pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
     let folded: Vec<String> = lines.iter().map(|l| fold(l)).collect();
     let mut candidates: Vec<Candidate> = Vec::new();
     for (i, f) in folded.iter().enumerate() {
-        let Some(weight) = label_weight(f) else { continue };
+        let Some(weight) = label_weight(f) else {
+            continue;
+        };
         // The amount sits on the label's line, or alone on the next line when OCR split the row.
         let amount = labelled_amount(&lines[i]).or_else(|| {
             let next = lines.get(i + 1)?;
-            (letters(next) <= 4).then(|| last_positive_amount(next)).flatten()
+            // Only a bare amount (perhaps with a currency mark such as `RM` or `Kč`) counts.
+            (letters(next) <= 2)
+                .then(|| last_positive_amount(next))
+                .flatten()
         });
         if let Some(cents) = amount {
             // Cash rounding is to 5 cents or coarser everywhere: a "rounded" total that is
             // not a multiple of 5 cents was misread.
-            let weight = if contains_any(f, ROUNDED) && cents.0 % 5 != 0 { weight - 3 } else { weight };
-            candidates.push(Candidate { weight, cents, line: i, corroborated: false });
+            let weight = if contains_any(f, ROUNDED) && cents.0 % 5 != 0 {
+                weight - 3
+            } else {
+                weight
+            };
+            candidates.push(Candidate {
+                weight,
+                cents,
+                line: i,
+                corroborated: false,
+            });
         }
     }
 
@@ -156,18 +328,28 @@ pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
     // The same amount labelled as total more than once is more believable.
     let repeats: Vec<i32> = candidates
         .iter()
-        .map(|c| candidates.iter().filter(|o| o.cents == c.cents && o.line != c.line).count() as i32)
+        .map(|c| {
+            candidates
+                .iter()
+                .filter(|o| o.cents == c.cents && o.line != c.line)
+                .count() as i32
+        })
         .collect();
     for (c, r) in candidates.iter_mut().zip(repeats) {
         c.weight += r.min(2);
         c.corroborated |= r > 0;
     }
 
-    if let Some(best) = candidates.iter().max_by_key(|c| (c.weight, c.cents.0, c.line)) {
+    if let Some(best) = candidates
+        .iter()
+        .max_by_key(|c| (c.weight, c.cents.0, c.line))
+    {
         if !best.corroborated {
             // Figures that agree with each other (subtotal + tax + rounding = cash - change)
             // outvote a lone printed total; so does arithmetic one misread digit away from it.
-            let agreed = evidence.iter().find(|e| evidence.iter().filter(|o| o == e).count() >= 2);
+            let agreed = evidence
+                .iter()
+                .find(|e| evidence.iter().filter(|o| o == e).count() >= 2);
             let near = evidence.iter().find(|e| one_digit_apart(**e, best.cents));
             if let Some(value) = agreed.or(near) {
                 return Some((*value, 0.6));
@@ -198,18 +380,37 @@ pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
 }
 
 const SUBTOTAL: &[&str] = &[
-    "subtotal", "sub total", "sub-total", "zwischensumme", "mezisoucet", "sous-total",
-    "subtotaal", "suma czesciowa",
+    "subtotal",
+    "sub total",
+    "sub-total",
+    "zwischensumme",
+    "mezisoucet",
+    "sous-total",
+    "subtotaal",
+    "suma czesciowa",
 ];
-const TAX: &[&str] = &["gst", "tax", "vat", "dph", "mwst", "ust", "tva", "btw", "ptu", "sst"];
-const TAX_TOTAL: &[&str] = &["total gst", "totalgst", "total tax", "gst payable", "tax total", "dph celkem"];
-const NOT_TAX_AMOUNT: &[&str] = &["summary", "incl", "included", "includes", "excl", "id", "reg", "no"];
+const TAX: &[&str] = &[
+    "gst", "tax", "vat", "dph", "mwst", "ust", "tva", "btw", "ptu", "sst",
+];
+const TAX_TOTAL: &[&str] = &[
+    "total gst",
+    "totalgst",
+    "total tax",
+    "gst payable",
+    "tax total",
+    "dph celkem",
+];
+const NOT_TAX_AMOUNT: &[&str] = &[
+    "summary", "incl", "included", "includes", "excl", "id", "reg", "no",
+];
 
 /// Sums the total should equal: subtotal + tax + rounding, subtotal + tax, subtotal + rounding.
 fn components_sum(lines: &[String], folded: &[String]) -> Vec<Cents> {
     let first_amount = |i: usize| find_amounts(&lines[i]).first().map(|a| a.cents);
     let last_amount = |i: usize| find_amounts(&lines[i]).last().map(|a| a.cents);
-    let subtotal = (0..lines.len()).find(|&i| contains_any(&folded[i], SUBTOTAL)).and_then(first_amount);
+    let subtotal = (0..lines.len())
+        .find(|&i| contains_any(&folded[i], SUBTOTAL))
+        .and_then(first_amount);
     let tax = (0..lines.len())
         .find(|&i| {
             let f = &folded[i];
@@ -224,7 +425,9 @@ fn components_sum(lines: &[String], folded: &[String]) -> Vec<Cents> {
         .find(|&i| contains_any(&folded[i], ROUNDING))
         .and_then(last_amount)
         .filter(|r| r.0.abs() <= 10);
-    let Some(s) = subtotal.filter(|s| s.0 > 0) else { return Vec::new() };
+    let Some(s) = subtotal.filter(|s| s.0 > 0) else {
+        return Vec::new();
+    };
     let mut sums = Vec::new();
     if let Some(t) = tax {
         if let Some(r) = rounding.filter(|r| r.0 != 0) {
@@ -247,7 +450,9 @@ fn apply_rounding(lines: &[String], folded: &[String], best: &Candidate) -> Opti
         return None;
     }
     let rounded = Cents(best.cents.0 + adjustment.0);
-    let printed_later = lines[i + 1..].iter().any(|l| find_amounts(l).iter().any(|a| a.cents == rounded));
+    let printed_later = lines[i + 1..]
+        .iter()
+        .any(|l| find_amounts(l).iter().any(|a| a.cents == rounded));
     printed_later.then_some(rounded)
 }
 
@@ -256,7 +461,10 @@ fn tendered_minus_change(lines: &[String], folded: &[String]) -> Option<Cents> {
     let mut tendered = None;
     let mut change = None;
     for (line, f) in lines.iter().zip(folded) {
-        let amount = find_amounts(line).last().map(|a| a.cents).filter(|c| c.0 >= 0);
+        let amount = find_amounts(line)
+            .last()
+            .map(|a| a.cents)
+            .filter(|c| c.0 >= 0);
         if contains_any(f, CHANGE) && change.is_none() {
             change = amount;
         } else if contains_any(f, TENDERED) && tendered.is_none() && !contains_any(f, PLAIN) {
@@ -297,6 +505,7 @@ mod tests {
     #[test]
     fn total_amount_on_the_next_line_is_used() {
         assert_eq!(total("TOTAL\n12.50\nCASH 20.00"), Some(1250));
+        assert_eq!(total("TOTAL\nCASH 20.00\nCHANGE 14.00"), Some(600));
     }
 
     #[test]
@@ -319,12 +528,18 @@ mod tests {
 
     #[test]
     fn one_misread_digit_is_corrected_by_cash_minus_change() {
-        assert_eq!(total("NET TOTAL 14.05\nCash 50.00\nChange 35.15"), Some(1485));
+        assert_eq!(
+            total("NET TOTAL 14.05\nCash 50.00\nChange 35.15"),
+            Some(1485)
+        );
     }
 
     #[test]
     fn total_with_a_lost_decimal_point_is_read() {
-        assert_eq!(total("Total After Adj Incl GST 42 50\nCASH 50.00"), Some(4250));
+        assert_eq!(
+            total("Total After Adj Incl GST 42 50\nCASH 50.00"),
+            Some(4250)
+        );
         assert_eq!(total("Celkem k úhradě: 803, 55 Kč"), Some(80_355));
     }
 

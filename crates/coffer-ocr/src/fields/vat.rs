@@ -25,7 +25,12 @@ pub struct VatLine {
 impl VatLine {
     /// A recap line whose gross is base plus tax.
     pub fn new(rate_bp: u32, base: Cents, tax: Cents) -> VatLine {
-        VatLine { rate_bp, base, tax, gross: Cents(base.0 + tax.0) }
+        VatLine {
+            rate_bp,
+            base,
+            tax,
+            gross: Cents(base.0 + tax.0),
+        }
     }
 
     /// True when base + tax = gross and the tax is the rate applied to the base (allowing
@@ -44,10 +49,12 @@ impl VatLine {
 impl Serialize for VatLine {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let rate = if self.rate_bp % 100 == 0 {
+        let rate = if self.rate_bp.is_multiple_of(100) {
             format!("{}", self.rate_bp / 100)
         } else {
-            format!("{}.{:02}", self.rate_bp / 100, self.rate_bp % 100).trim_end_matches('0').to_string()
+            format!("{}.{:02}", self.rate_bp / 100, self.rate_bp % 100)
+                .trim_end_matches('0')
+                .to_string()
         };
         let mut st = s.serialize_struct("VatLine", 5)?;
         st.serialize_field("rate", &rate)?;
@@ -61,13 +68,17 @@ impl Serialize for VatLine {
 
 static RATE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:^|[^\d.,])(\d{1,2})(?:[.,](\d{1,2}))?\s?%").unwrap());
-const VAT_WORDS: &[&str] = &["dph", "vat", "mwst", "ust", "tva", "btw", "ptu", "gst", "sazba", "iva", "tax"];
+const VAT_WORDS: &[&str] = &[
+    "dph", "vat", "mwst", "ust", "tva", "btw", "ptu", "gst", "sazba", "iva", "tax",
+];
 
 /// VAT lines found in the text, one per rate, in order of appearance.
 pub fn find(lines: &[String]) -> Vec<VatLine> {
     let mut out: Vec<VatLine> = Vec::new();
     for line in lines {
-        let Some(rate) = RATE.captures(line) else { continue };
+        let Some(rate) = RATE.captures(line) else {
+            continue;
+        };
         let whole: u32 = rate[1].parse().unwrap_or(0);
         let frac: u32 = rate.get(2).map_or(0, |f| {
             let s = format!("{:0<2}", f.as_str());
@@ -80,15 +91,18 @@ pub fn find(lines: &[String]) -> Vec<VatLine> {
         let folded = fold(line);
         let rate_end = rate.get(0).expect("group 0").end();
         // A recap has no negative figures (credit notes aside): a minus there is OCR noise.
-        let amounts: Vec<Cents> = find_amounts(&line[rate_end..]).iter().map(|a| Cents(a.cents.0.abs())).collect();
+        let amounts: Vec<Cents> = find_amounts(&line[rate_end..])
+            .iter()
+            .map(|a| Cents(a.cents.0.abs()))
+            .collect();
         let has_vat_word = VAT_WORDS.iter().any(|w| folded.contains(w));
         if amounts.len() < 2 && !has_vat_word {
             continue;
         }
-        if let Some(v) = best_split(rate_bp, &amounts) {
-            if !out.iter().any(|o| o.rate_bp == v.rate_bp) {
-                out.push(v);
-            }
+        if let Some(v) = best_split(rate_bp, &amounts)
+            && !out.iter().any(|o| o.rate_bp == v.rate_bp)
+        {
+            out.push(v);
         }
     }
     out
@@ -98,7 +112,12 @@ pub fn find(lines: &[String]) -> Vec<VatLine> {
 /// agrees with the rate.
 fn best_split(rate_bp: u32, amounts: &[Cents]) -> Option<VatLine> {
     for w in amounts.windows(3) {
-        let v = VatLine { rate_bp, base: w[0], tax: w[1], gross: w[2] };
+        let v = VatLine {
+            rate_bp,
+            base: w[0],
+            tax: w[1],
+            gross: w[2],
+        };
         // A printed gross that adds up, or a tax that fits the rate, marks a recap line; the
         // line is reported even when only one of the two holds, flagged as inconsistent.
         if w[0].0 > 0 && (w[0].0 + w[1].0 == w[2].0 || v.tax_matches_rate()) {
@@ -130,7 +149,10 @@ mod tests {
     fn czech_recap_with_base_tax_and_gross_is_read_and_checked() {
         let v = vat("DPH 21 %  1 000,00  210,00  1 210,00\nDPH 12 % 100,00 12,00 112,00");
         assert_eq!(v.len(), 2);
-        assert_eq!((v[0].rate_bp, v[0].base, v[0].tax), (2100, Cents(100_000), Cents(21_000)));
+        assert_eq!(
+            (v[0].rate_bp, v[0].base, v[0].tax),
+            (2100, Cents(100_000), Cents(21_000))
+        );
         assert!(v.iter().all(VatLine::is_consistent));
         assert_eq!(v[1].gross, Cents(11_200));
     }

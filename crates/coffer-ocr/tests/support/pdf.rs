@@ -12,12 +12,18 @@ fn assemble(objects: &[Vec<u8>]) -> Vec<u8> {
         out.extend_from_slice(b"\nendobj\n");
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for o in offsets {
         out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
     }
     out.extend_from_slice(
-        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
     );
     out
 }
@@ -30,14 +36,27 @@ fn stream(dict_extra: &str, data: &[u8]) -> Vec<u8> {
 }
 
 fn page_content(lines: &[&str]) -> Vec<u8> {
-    let escaped: Vec<String> =
-        lines.iter().map(|l| format!("({}) '", l.replace('\\', "\\\\").replace('(', "\\(").replace(')', "\\)"))).collect();
+    let escaped: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            format!(
+                "({}) '",
+                l.replace('\\', "\\\\")
+                    .replace('(', "\\(")
+                    .replace(')', "\\)")
+            )
+        })
+        .collect();
     format!("BT /F1 11 Tf 50 800 Td 15 TL {} ET", escaped.join(" ")).into_bytes()
 }
 
 /// A text PDF (ASCII text only; Helvetica's built-in encoding has no Czech letters).
 pub fn text_pdf(lines: &[&str], attachment: Option<(&str, &[u8])>) -> Vec<u8> {
-    let names = if attachment.is_some() { " /Names << /EmbeddedFiles << /Names [(a) 6 0 R] >> >>" } else { "" };
+    let names = if attachment.is_some() {
+        " /Names << /EmbeddedFiles << /Names [(a) 6 0 R] >> >>"
+    } else {
+        ""
+    };
     let mut objects = vec![
         format!("<< /Type /Catalog /Pages 2 0 R{names} >>").into_bytes(),
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
@@ -46,7 +65,10 @@ pub fn text_pdf(lines: &[&str], attachment: Option<(&str, &[u8])>) -> Vec<u8> {
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
     ];
     if let Some((name, data)) = attachment {
-        objects.push(format!("<< /Type /Filespec /F ({name}) /UF ({name}) /EF << /F 7 0 R >> >>").into_bytes());
+        objects.push(
+            format!("<< /Type /Filespec /F ({name}) /UF ({name}) /EF << /F 7 0 R >> >>")
+                .into_bytes(),
+        );
         objects.push(stream("/Type /EmbeddedFile", data));
     }
     assemble(&objects)

@@ -15,13 +15,26 @@ use time::{Date, Duration, Month};
 const FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 
 const NAMES: &[&str] = &[
-    "Pekařství Novák", "Kavárna U Lva", "Elektro Dvořák", "Potraviny Svoboda", "Lékárna Horák",
-    "Papírnictví Černý", "Drogerie Veselá", "Železářství Marek",
+    "Pekařství Novák",
+    "Kavárna U Lva",
+    "Elektro Dvořák",
+    "Potraviny Svoboda",
+    "Lékárna Horák",
+    "Papírnictví Černý",
+    "Drogerie Veselá",
+    "Železářství Marek",
 ];
 const FORMS: &[&str] = &["s.r.o.", "a.s.", "spol. s r.o."];
 const ITEMS: &[(&str, u32)] = &[
-    ("Rohlík", 12), ("Chléb kmínový", 12), ("Káva espresso", 12), ("Mléko polotučné", 12),
-    ("Baterie AA", 21), ("Kabel USB-C", 21), ("Sešit A4", 21), ("Šampon", 21), ("Žárovka LED", 21),
+    ("Rohlík", 12),
+    ("Chléb kmínový", 12),
+    ("Káva espresso", 12),
+    ("Mléko polotučné", 12),
+    ("Baterie AA", 21),
+    ("Kabel USB-C", 21),
+    ("Sešit A4", 21),
+    ("Šampon", 21),
+    ("Žárovka LED", 21),
 ];
 
 /// One VAT rate's recap as the generator computed it.
@@ -51,7 +64,11 @@ pub fn valid_ico(rng: &mut StdRng) -> String {
     let digits: Vec<u32> = (0..7).map(|_| rng.gen_range(0..10)).collect();
     let sum: u32 = digits.iter().zip((2..=8).rev()).map(|(d, w)| d * w).sum();
     let check = (11 - sum % 11) % 10;
-    digits.iter().chain(std::iter::once(&check)).map(|d| char::from_digit(*d, 10).unwrap_or('0')).collect()
+    digits
+        .iter()
+        .chain(std::iter::once(&check))
+        .map(|d| char::from_digit(*d, 10).unwrap_or('0'))
+        .collect()
 }
 
 /// Czech money formatting: `1 234,50`.
@@ -59,7 +76,7 @@ pub fn czech_amount(cents: i64) -> String {
     let whole = (cents / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             grouped.push(' ');
         }
         grouped.push(c);
@@ -74,10 +91,15 @@ fn czech_date(d: Date) -> String {
 /// Builds the content of a receipt (or invoice) from a seed.
 pub fn generate(seed: u64, invoice: bool, with_qr: bool) -> SyntheticDocument {
     let mut rng = StdRng::seed_from_u64(seed);
-    let merchant = format!("{} {}", NAMES[rng.gen_range(0..NAMES.len())], FORMS[rng.gen_range(0..FORMS.len())]);
+    let merchant = format!(
+        "{} {}",
+        NAMES[rng.gen_range(0..NAMES.len())],
+        FORMS[rng.gen_range(0..FORMS.len())]
+    );
     let ico = valid_ico(&mut rng);
     let month = Month::try_from(rng.gen_range(1..=12u8)).unwrap_or(Month::March);
-    let date = Date::from_calendar_date(rng.gen_range(2022..=2025), month, rng.gen_range(1..=28)).expect("valid date");
+    let date = Date::from_calendar_date(rng.gen_range(2022..=2025), month, rng.gen_range(1..=28))
+        .expect("valid date");
 
     let mut items = Vec::new();
     for _ in 0..rng.gen_range(3..=5) {
@@ -90,14 +112,21 @@ pub fn generate(seed: u64, invoice: bool, with_qr: bool) -> SyntheticDocument {
         let gross: i64 = items.iter().filter(|i| i.1 == rate).map(|i| i.2).sum();
         if gross > 0 {
             let base = (gross as f64 * 100.0 / f64::from(100 + rate)).round() as i64;
-            vat.push(ExpectedVat { rate_percent: rate, base, tax: gross - base });
+            vat.push(ExpectedVat {
+                rate_percent: rate,
+                base,
+                tax: gross - base,
+            });
         }
     }
     let total: i64 = items.iter().map(|i| i.2).sum();
 
     let mut lines = Vec::new();
     if invoice {
-        lines.push(format!("FAKTURA - DAŇOVÝ DOKLAD č. {}", 2024_000 + rng.gen_range(1..999)));
+        lines.push(format!(
+            "FAKTURA - DAŇOVÝ DOKLAD č. {}",
+            2_024_000 + rng.gen_range(1..999)
+        ));
         lines.push("Dodavatel:".into());
         lines.push(merchant.clone());
         lines.push(format!("Hlavní {}, 110 00 Praha 1", rng.gen_range(1..99)));
@@ -106,14 +135,22 @@ pub fn generate(seed: u64, invoice: bool, with_qr: bool) -> SyntheticDocument {
         lines.push("Zákazník Trade a.s.".into());
         lines.push(format!("IČO: {}", valid_ico(&mut rng)));
         lines.push(format!("Datum vystavení: {}", czech_date(date)));
-        lines.push(format!("Datum splatnosti: {}", czech_date(date + Duration::days(14))));
+        lines.push(format!(
+            "Datum splatnosti: {}",
+            czech_date(date + Duration::days(14))
+        ));
         lines.push(format!("DUZP: {}", czech_date(date - Duration::days(1))));
     } else {
         lines.push(merchant.clone());
         lines.push(format!("Nádražní {}, 602 00 Brno", rng.gen_range(1..99)));
         lines.push(format!("IČO: {ico}  DIČ: CZ{ico}"));
         lines.push("ZJEDNODUŠENÝ DAŇOVÝ DOKLAD".into());
-        lines.push(format!("Datum: {} {:02}:{:02}", czech_date(date), rng.gen_range(7..20), rng.gen_range(0..60)));
+        lines.push(format!(
+            "Datum: {} {:02}:{:02}",
+            czech_date(date),
+            rng.gen_range(7..20),
+            rng.gen_range(0..60)
+        ));
     }
     lines.push("------------------------------".into());
     for (name, _, price) in &items {
@@ -131,7 +168,11 @@ pub fn generate(seed: u64, invoice: bool, with_qr: bool) -> SyntheticDocument {
         ));
     }
     lines.push(format!("Celkem k úhradě:   {} Kč", czech_amount(total)));
-    lines.push(if invoice { "Způsob úhrady: převodem".into() } else { "Platba kartou".into() });
+    lines.push(if invoice {
+        "Způsob úhrady: převodem".into()
+    } else {
+        "Platba kartou".into()
+    });
     if !invoice {
         lines.push("Děkujeme za nákup".into());
     }
@@ -143,22 +184,43 @@ pub fn generate(seed: u64, invoice: bool, with_qr: bool) -> SyntheticDocument {
             rng.gen_range(1000..99_999)
         )
     });
-    SyntheticDocument { merchant, ico, date, total, vat, invoice, spd, lines }
+    SyntheticDocument {
+        merchant,
+        ico,
+        date,
+        total,
+        vat,
+        invoice,
+        spd,
+        lines,
+    }
 }
 
 /// Renders the document as a grayscale image: black text on white, an optional QR code at
 /// the bottom, salt-and-pepper and intensity noise, and a rotation of `angle_degrees`.
 pub fn render(doc: &SyntheticDocument, seed: u64, angle_degrees: f32) -> GrayImage {
-    let font_bytes = std::fs::read(FONT).expect("fonts-dejavu-core is installed (scripts/setup.sh)");
+    let font_bytes =
+        std::fs::read(FONT).expect("fonts-dejavu-core is installed (scripts/setup.sh)");
     let font = FontVec::try_from_vec(font_bytes).expect("DejaVu Sans parses");
     let (line_height, size) = (40u32, 28.0f32);
     let width = if doc.invoice { 1300 } else { 900 };
-    let qr = doc.spd.as_deref().map(|s| QrCode::new(s.as_bytes()).expect("SPD fits a QR code"));
+    let qr = doc
+        .spd
+        .as_deref()
+        .map(|s| QrCode::new(s.as_bytes()).expect("SPD fits a QR code"));
     let qr_px = qr.as_ref().map_or(0, |q| (q.width() as u32 + 8) * 5);
     let height = 60 + line_height * doc.lines.len() as u32 + qr_px + 60;
     let mut img = GrayImage::from_pixel(width, height, Luma([255]));
     for (i, line) in doc.lines.iter().enumerate() {
-        draw_text_mut(&mut img, Luma([10]), 40, 40 + (i as u32 * line_height) as i32, size, &font, line);
+        draw_text_mut(
+            &mut img,
+            Luma([10]),
+            40,
+            40 + (i as u32 * line_height) as i32,
+            size,
+            &font,
+            line,
+        );
     }
     if let Some(code) = qr {
         let module = 5u32;
@@ -184,12 +246,18 @@ pub fn render(doc: &SyntheticDocument, seed: u64, angle_degrees: f32) -> GrayIma
             p.0[0] = if rng.gen_bool(0.5) { 0 } else { 255 };
         }
     }
-    rotate_about_center(&img, angle_degrees.to_radians(), Interpolation::Bilinear, Luma([255]))
+    rotate_about_center(
+        &img,
+        angle_degrees.to_radians(),
+        Interpolation::Bilinear,
+        Luma([255]),
+    )
 }
 
 /// PNG bytes of a rendered document.
 pub fn png_bytes(img: &GrayImage) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).expect("PNG encodes");
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("PNG encodes");
     out.into_inner()
 }
