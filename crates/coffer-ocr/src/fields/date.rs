@@ -137,9 +137,12 @@ pub fn issue_date(lines: &[String]) -> Option<(Date, f32)> {
         if dates.is_empty() {
             continue;
         }
+        let mut previous_end = 0;
         for m in &dates {
-            // The label is the text just before the date on its line (or the previous line).
-            let label = fold(&line[..m.start]);
+            // The label is the text between the previous date on the line (if any) and this
+            // one, or the previous line when nothing precedes the date.
+            let label = fold(&line[previous_end..m.start]);
+            previous_end = m.end;
             let label = if label.chars().filter(|c| c.is_alphabetic()).count() < 2 && i > 0 {
                 fold(&lines[i - 1])
             } else {
@@ -267,6 +270,15 @@ mod tests {
         assert_eq!(
             issue_date(&lines(text)).map(|d| d.0),
             Some(date!(2024 - 04 - 01))
+        );
+    }
+
+    #[test]
+    fn side_by_side_dates_keep_their_own_labels() {
+        let text = "Datum splatnosti: 14.04.2024     Datum vystavení: 31.03.2024";
+        assert_eq!(
+            issue_date(&lines(text)).map(|d| d.0),
+            Some(date!(2024 - 03 - 31))
         );
     }
 

@@ -414,26 +414,45 @@ fn mean_confidence(line: &crate::text::Line) -> Option<f32> {
         .then(|| line.words.iter().map(|w| w.confidence).sum::<f32>() / line.words.len() as f32)
 }
 
-/// "Dodavatel: Firma s.r.o." or "Supplier" on one line and the name on the next.
+/// The text of `line` from character `column` up to the next gap of three or more spaces:
+/// one cell of a two-column layout (`pdftotext -layout` puts supplier and customer side by side).
+fn cell(line: &str, column: usize) -> &str {
+    let start = line
+        .char_indices()
+        .nth(column)
+        .map_or(line.len(), |(i, _)| i);
+    let rest = line[start..].trim_start();
+    rest.split("   ").next().unwrap_or_default().trim()
+}
+
+/// "Dodavatel: Firma s.r.o." or "Supplier" on one line and the name below it, also when the
+/// label heads one column of a two-column layout.
 fn labelled_supplier(lines: &[&str], folded: &[String]) -> Option<String> {
     for (i, f) in folded.iter().enumerate() {
         let Some(label) = SUPPLIER_LABELS.iter().find(|w| has_word(f, w)) else {
             continue;
         };
-        // Text after the label on the same line, when it reads like a name.
-        if let Some(pos) = f.find(label) {
-            let after_char = f[..pos + label.len()].chars().count();
-            let rest: String = lines[i].chars().skip(after_char).collect();
-            let rest = rest.trim_start_matches(|c: char| c == ':' || c.is_whitespace());
-            if plausible_name(rest) && !is_boilerplate(&fold(rest)) {
-                return Some(clean_name(rest));
-            }
+        let Some(pos) = f.find(label) else { continue };
+        let column = f[..pos].chars().count();
+        let after_label = column + label.chars().count();
+        let rest =
+            cell(lines[i], after_label).trim_start_matches(|c: char| c == ':' || c.is_whitespace());
+        if plausible_name(rest) && !is_boilerplate(&fold(rest)) {
+            return Some(clean_name(rest));
         }
-        for j in i + 1..(i + 3).min(lines.len()) {
-            let fj = &folded[j];
-            if plausible_name(lines[j]) && !is_boilerplate(fj) && !looks_like_address(lines[j], fj)
+        for line in lines.iter().skip(i + 1).take(2) {
+            // The name sits under the label: in the same column, or at the line start.
+            let candidate = if column > 0 && line.chars().count() > column {
+                cell(line, column)
+            } else {
+                cell(line, 0)
+            };
+            let cf = fold(candidate);
+            if plausible_name(candidate)
+                && !is_boilerplate(&cf)
+                && !looks_like_address(candidate, &cf)
             {
-                return Some(clean_name(lines[j]));
+                return Some(clean_name(candidate));
             }
         }
     }
@@ -464,6 +483,14 @@ mod tests {
     fn supplier_label_wins_over_the_customer_block() {
         let text =
             "FAKTURA 2024001\nOdběratel:\nZákazník a.s.\nDodavatel:\nNovák Trade s.r.o.\nHlavní 12";
+        assert_eq!(merchant(text).as_deref(), Some("Novák Trade s.r.o."));
+    }
+
+    #[test]
+    fn supplier_in_the_right_column_of_a_layout_is_found() {
+        let text = "FAKTURA\nOdběratel:                    Dodavatel:\nZákazník a.s.                 Novák Trade s.r.o.\nPraha                         Brno";
+        assert_eq!(merchant(text).as_deref(), Some("Novák Trade s.r.o."));
+        let text = "Dodavatel: Novák Trade s.r.o.      Odběratel: Zákazník a.s.";
         assert_eq!(merchant(text).as_deref(), Some("Novák Trade s.r.o."));
     }
 
