@@ -433,6 +433,12 @@ fn labelled_supplier(lines: &[&str], folded: &[String]) -> Option<String> {
             continue;
         };
         let Some(pos) = f.find(label) else { continue };
+        // A label opens its line or its column, or is followed by a colon; "from" in the
+        // middle of a sentence is no label.
+        let opens_cell = f[..pos].trim().is_empty() || f[..pos].ends_with("   ");
+        if !opens_cell && !f[pos + label.len()..].trim_start().starts_with(':') {
+            continue;
+        }
         let column = f[..pos].chars().count();
         let after_label = column + label.chars().count();
         let rest =
