@@ -245,6 +245,13 @@ async fn items_round_trip_through_blobs_commit_and_change_feed(
     assert_eq!(fetched.status, StatusCode::OK);
     assert_eq!(fetched.body, content);
 
+    // A blob larger than one multipart part (5 MiB) is assembled from several.
+    let large = key.seal(&vec![5u8; 6 * 1024 * 1024 + 123]);
+    let large_ref = laptop.upload_blob(&large, 2 * 1024 * 1024).await;
+    let fetched = desktop.get(&routes::blob(&large_ref.sha256)).await;
+    assert_eq!(fetched.status, StatusCode::OK);
+    assert!(fetched.body == large, "the large blob came back different");
+
     // Uploading the same blob again needs no bytes.
     let again: UploadStatus = laptop
         .post(

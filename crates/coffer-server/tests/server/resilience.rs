@@ -325,6 +325,17 @@ async fn two_instances_on_one_postgres_and_s3_serve_the_same_account() {
         .get(routes::ACCOUNT)
         .await
         .ok();
+    let Ok(LoginFinishResponse::Ok(split)) = anon_a
+        .login_attempt_via(&anon_b, &email, PASSWORD, "split")
+        .await
+    else {
+        panic!("a login started on A must finish on B")
+    };
+    let _: AccountInfo = anon_a
+        .with_token(&split.access_token)
+        .get(routes::ACCOUNT)
+        .await
+        .ok();
 
     // A blob uploaded half through A and finished through B; an item committed on A and read
     // on B; a conflict detected across instances.

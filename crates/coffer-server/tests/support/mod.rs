@@ -552,6 +552,18 @@ impl Client {
         password: &str,
         device: &str,
     ) -> Result<LoginFinishResponse, Option<Answer>> {
+        self.login_attempt_via(self, email, password, device).await
+    }
+
+    /// Like [`Client::login_attempt`], with the finishing step sent through `finisher`
+    /// (another server instance, say).
+    pub async fn login_attempt_via(
+        &self,
+        finisher: &Client,
+        email: &str,
+        password: &str,
+        device: &str,
+    ) -> Result<LoginFinishResponse, Option<Answer>> {
         let mut rng = rand::rngs::OsRng;
         let start = ClientLogin::<CofferCipherSuite>::start(&mut rng, password.as_bytes()).unwrap();
         let answer = self
@@ -575,7 +587,7 @@ impl Client {
             ClientLoginFinishParameters::new(Some(CONTEXT), Identifiers::default(), Some(&ksf)),
         );
         let Ok(finish) = finish else { return Err(None) };
-        let answer = self
+        let answer = finisher
             .post(
                 routes::LOGIN_FINISH,
                 &LoginFinishRequest {
