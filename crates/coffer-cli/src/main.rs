@@ -4,7 +4,10 @@
 //! Exit status: 0 on success, 2 on usage errors, 1 on any other error.
 #![forbid(unsafe_code)]
 
+mod backup;
 mod documents;
+mod export;
+mod reminders;
 mod render;
 mod secrets;
 mod vault_commands;
@@ -97,6 +100,14 @@ enum Command {
         #[command(flatten)]
         kdf: KdfArgs,
     },
+    /// Write the whole vault to an age-encrypted backup that `age -d` and `tar` open alone.
+    Backup(backup::BackupArgs),
+    /// Rebuild a vault from a backup into --vault DIR (which must be new or empty).
+    Restore(backup::RestoreArgs),
+    /// List expiry reminders that are due, export them as iCalendar, or configure them.
+    Reminders(reminders::RemindersArgs),
+    /// Write an accounting export for a period: original files, a CSV and a PDF summary in a ZIP.
+    Export(export::ExportArgs),
     /// Show the vault's format, key-derivation settings and size (no secrets).
     Info {
         #[arg(long)]
@@ -121,6 +132,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rm { ids, purge } => documents::remove(&dir, &ids, purge),
         Command::Untrash { ids } => documents::untrash(&dir, &ids),
         Command::Get { id, out } => documents::get(&dir, &id, &out),
+        Command::Export(args) => export::run(&dir, &args),
+        Command::Reminders(args) => reminders::run(&dir, &args),
+        Command::Backup(args) => backup::backup(&dir, &args),
+        Command::Restore(args) => backup::restore(&dir, &args),
     }
 }
 

@@ -42,7 +42,7 @@ pub struct KdfArgs {
 
 impl KdfArgs {
     /// The parameters to use, starting from `base` (the default or the vault's current ones).
-    fn params(&self, base: KdfParams) -> KdfParams {
+    pub(crate) fn params(&self, base: KdfParams) -> KdfParams {
         let base = match (self.kdf, base) {
             (Some(KdfChoice::Argon2id), KdfParams::Pbkdf2Sha256 { .. }) => {
                 KdfParams::default_argon2id()
@@ -101,7 +101,7 @@ fn pick_positions(count: usize) -> Vec<usize> {
 }
 
 /// Shows the phrase and has the person type back three of its words.
-fn confirm_interactively(phrase: &RecoveryPhrase) -> anyhow::Result<()> {
+pub(crate) fn confirm_interactively(phrase: &RecoveryPhrase) -> anyhow::Result<()> {
     if !std::io::stdin().is_terminal() {
         bail!(
             "the recovery phrase must be shown and confirmed in a terminal; when scripting, \
@@ -130,7 +130,7 @@ fn confirm_interactively(phrase: &RecoveryPhrase) -> anyhow::Result<()> {
 }
 
 /// Writes the phrase to a new file readable only by its owner.
-fn write_recovery_file(path: &Path, phrase: &RecoveryPhrase) -> anyhow::Result<()> {
+pub(crate) fn write_recovery_file(path: &Path, phrase: &RecoveryPhrase) -> anyhow::Result<()> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

@@ -577,18 +577,17 @@ fn identities(path: &Path) -> Result<Vec<Box<dyn age::Identity + Send + Sync>>> 
     Ok(list)
 }
 
-/// Rebuilds a vault in `target` (new or empty) from a backup: ours, or any tar archive with
-/// our layout that the `age` tool encrypted. The vault is assembled in a hidden directory
-/// beside `target` and moved into place only when everything verified; on any error nothing
-/// is left behind.
-pub fn restore_backup(
-    source: &Path,
-    key: &RestoreKey,
-    target: &Path,
-    new_vault: NewVault<'_>,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<RestoreSummary> {
-    Vault::check_new_location(target)?;
+/// A backup whose key was accepted: ready to be restored (its content is verified while
+/// it is read).
+pub struct OpenedBackup {
+    plain: age::stream::StreamReader<BufReader<CountingReader<File>>>,
+    read_so_far: Rc<Cell<u64>>,
+    total_bytes: u64,
+}
+
+/// Opens a backup with its passphrase or key file. Only the age header is read, so a wrong
+/// key is reported before anything else happens.
+pub fn open_backup(source: &Path, key: &RestoreKey) -> Result<OpenedBackup> {
     let total_bytes = fs::metadata(source)
         .map_err(|e| Error::io(format!("reading {}", source.display()), e))?
         .len();
@@ -631,7 +630,54 @@ pub fn restore_backup(
                 })?
         }
     };
+    Ok(OpenedBackup {
+        plain,
+        read_so_far,
+        total_bytes,
+    })
+}
 
+impl OpenedBackup {
+    /// Rebuilds a vault in `target` (new or empty) from the backup: ours, or any tar archive
+    /// with our layout that the `age` tool encrypted. The vault is assembled in a hidden
+    /// directory beside `target` and moved into place only when everything verified; on any
+    /// error nothing is left behind.
+    pub fn restore_into(
+        self,
+        target: &Path,
+        new_vault: NewVault<'_>,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<RestoreSummary> {
+        let Self {
+            plain,
+            read_so_far,
+            total_bytes,
+        } = self;
+        restore_stream(plain, read_so_far, total_bytes, target, new_vault, progress)
+    }
+}
+
+/// `open_backup` and `restore_into` in one step.
+pub fn restore_backup(
+    source: &Path,
+    key: &RestoreKey,
+    target: &Path,
+    new_vault: NewVault<'_>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<RestoreSummary> {
+    Vault::check_new_location(target)?;
+    open_backup(source, key)?.restore_into(target, new_vault, progress)
+}
+
+fn restore_stream(
+    plain: impl Read,
+    read_so_far: Rc<Cell<u64>>,
+    total_bytes: u64,
+    target: &Path,
+    new_vault: NewVault<'_>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<RestoreSummary> {
+    Vault::check_new_location(target)?;
     let parent = target
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

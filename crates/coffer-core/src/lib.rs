@@ -9,6 +9,7 @@ pub mod clock;
 pub mod crypto;
 pub mod document;
 pub mod error;
+pub mod export;
 pub mod reminders;
 pub mod search;
 pub mod store;
