@@ -74,6 +74,53 @@ impl DocumentText {
         out
     }
 
+    /// Line texts, with a line that lies entirely to the right of another at the same height
+    /// appended to it: Tesseract sometimes reads a column of labels and a column of amounts as
+    /// separate blocks, and `Total :` must meet its `31.80` again. Lines without boxes stay.
+    pub fn joined_lines(&self) -> Vec<String> {
+        let boxes: Vec<Option<(u32, u32, u32, u32)>> = self
+            .lines
+            .iter()
+            .map(|l| {
+                let left = l.words.iter().map(|w| w.left).min()?;
+                let right = l.words.iter().map(|w| w.left + w.width).max()?;
+                let top = l.words.iter().map(|w| w.top).min()?;
+                let bottom = l.words.iter().map(|w| w.top + w.height).max()?;
+                Some((left, right, top, bottom))
+            })
+            .collect();
+        let mut consumed = vec![false; self.lines.len()];
+        let mut out = Vec::new();
+        for i in 0..self.lines.len() {
+            if consumed[i] {
+                continue;
+            }
+            let mut text = self.lines[i].text.clone();
+            if let Some((_, mut right, top, bottom)) = boxes[i] {
+                let mut right_of: Vec<(u32, usize)> = (0..self.lines.len())
+                    .filter(|&j| j != i && !consumed[j])
+                    .filter_map(|j| {
+                        let (l, _, t, b) = boxes[j]?;
+                        let overlap = bottom.min(b).saturating_sub(top.max(t));
+                        let shorter = (bottom - top).min(b - t).max(1);
+                        (l >= right && overlap * 2 >= shorter).then_some((l, j))
+                    })
+                    .collect();
+                right_of.sort_unstable();
+                for (l, j) in right_of {
+                    if l >= right {
+                        text.push(' ');
+                        text.push_str(&self.lines[j].text);
+                        consumed[j] = true;
+                        right = boxes[j].map_or(right, |b| b.1);
+                    }
+                }
+            }
+            out.push(text);
+        }
+        out
+    }
+
     pub fn is_blank(&self) -> bool {
         self.lines.iter().all(|l| l.text.trim().is_empty())
     }
@@ -117,6 +164,41 @@ pub fn has_word(folded: &str, needle: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn line(text: &str, left: u32, top: u32) -> Line {
+        let words = text
+            .split(' ')
+            .enumerate()
+            .map(|(i, w)| Word {
+                text: w.into(),
+                left: left + 60 * i as u32,
+                top,
+                width: 50,
+                height: 20,
+                confidence: 90.0,
+            })
+            .collect();
+        Line {
+            text: text.into(),
+            words,
+        }
+    }
+
+    #[test]
+    fn a_column_of_amounts_is_joined_to_its_labels() {
+        let doc = DocumentText {
+            lines: vec![
+                line("Total :", 10, 100),
+                line("CASH :", 10, 130),
+                line("99.00", 400, 102),
+                line("100.00", 400, 131),
+            ],
+        };
+        assert_eq!(
+            doc.joined_lines(),
+            vec!["Total : 99.00".to_string(), "CASH : 100.00".to_string()]
+        );
+    }
 
     #[test]
     fn folding_strips_czech_and_german_accents() {

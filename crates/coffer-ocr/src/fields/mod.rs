@@ -55,7 +55,7 @@ pub const DEFAULT_WARRANTY_MONTHS: u32 = 24;
 
 /// Runs every field rule over the text.
 pub fn extract_fields(text: &DocumentText) -> Fields {
-    let lines: Vec<String> = text.lines.iter().map(|l| l.text.clone()).collect();
+    let lines = text.joined_lines();
     let mut fields = Fields::default();
 
     let (kind, kind_conf) = kind::classify(&lines);
