@@ -7,6 +7,7 @@
 mod backup;
 mod documents;
 mod export;
+mod extract;
 mod reminders;
 mod render;
 mod secrets;
@@ -113,29 +114,34 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Read fields from files with local OCR, without a vault; one JSON object per file.
+    Extract(extract::ExtractArgs),
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let dir = vault_commands::vault_dir(cli.vault)?;
+    let vault = cli.vault;
+    // Resolved only by commands that use a vault (`extract` works without one).
+    let dir = || vault_commands::vault_dir(vault.clone());
     match cli.command {
-        Command::Init { recovery_file, kdf } => vault_commands::init(&dir, recovery_file, &kdf),
-        Command::Passwd { kdf } => vault_commands::passwd(&dir, &kdf),
+        Command::Extract(args) => extract::run(&args),
+        Command::Init { recovery_file, kdf } => vault_commands::init(&dir()?, recovery_file, &kdf),
+        Command::Passwd { kdf } => vault_commands::passwd(&dir()?, &kdf),
         Command::Recover { recovery_file, kdf } => {
-            vault_commands::recover(&dir, recovery_file, &kdf)
+            vault_commands::recover(&dir()?, recovery_file, &kdf)
         }
-        Command::Info { json } => vault_commands::info(&dir, json),
-        Command::Import(args) => documents::import(&dir, &args),
-        Command::List { json, trash } => documents::list(&dir, json, trash),
-        Command::Search(args) => documents::search(&dir, &args),
-        Command::Show { id, json } => documents::show(&dir, &id, json),
-        Command::Edit(args) => documents::edit(&dir, &args),
-        Command::Rm { ids, purge } => documents::remove(&dir, &ids, purge),
-        Command::Untrash { ids } => documents::untrash(&dir, &ids),
-        Command::Get { id, out } => documents::get(&dir, &id, &out),
-        Command::Export(args) => export::run(&dir, &args),
-        Command::Reminders(args) => reminders::run(&dir, &args),
-        Command::Backup(args) => backup::backup(&dir, &args),
-        Command::Restore(args) => backup::restore(&dir, &args),
+        Command::Info { json } => vault_commands::info(&dir()?, json),
+        Command::Import(args) => documents::import(&dir()?, &args),
+        Command::List { json, trash } => documents::list(&dir()?, json, trash),
+        Command::Search(args) => documents::search(&dir()?, &args),
+        Command::Show { id, json } => documents::show(&dir()?, &id, json),
+        Command::Edit(args) => documents::edit(&dir()?, &args),
+        Command::Rm { ids, purge } => documents::remove(&dir()?, &ids, purge),
+        Command::Untrash { ids } => documents::untrash(&dir()?, &ids),
+        Command::Get { id, out } => documents::get(&dir()?, &id, &out),
+        Command::Export(args) => export::run(&dir()?, &args),
+        Command::Reminders(args) => reminders::run(&dir()?, &args),
+        Command::Backup(args) => backup::backup(&dir()?, &args),
+        Command::Restore(args) => backup::restore(&dir()?, &args),
     }
 }
 

@@ -499,47 +499,26 @@ impl Vault {
             size,
         };
 
-        let id = DocumentId::random();
-        let data_key = DataKey::generate(&mut OsRng);
-        let ctx = StreamContext {
-            document_id: *id.as_bytes(),
-            content_version: 1,
-        };
-        let hash_key = self.content_hash_key.bytes();
-        let blob = self.blobs.write(|out| {
-            let mut hashing = HashingReader {
-                inner: open()?,
-                hasher: blake3::Hasher::new_keyed(hash_key),
-            };
-            stream::encrypt(
-                &data_key,
-                &ctx,
-                size,
-                &mut hashing,
-                out,
-                DEFAULT_CHUNK_LOG2,
-                &mut OsRng,
-            )?;
-            if hashing.hasher.finalize().as_bytes()[..] != content_hash[..] {
-                return Err(Error::SourceChanged);
-            }
-            Ok(size)
-        })?;
-        let wrapped_key = data_key.wrap(&self.data_key_wrap, id.as_bytes(), &mut OsRng);
+        let staged = self.stage_content(DocumentId::random(), size, open()?)?;
+        if staged.content_hash != content_hash {
+            self.discard_staged(staged)?;
+            return Err(Error::SourceChanged);
+        }
+        let id = staged.id;
         let inserted = self.store.insert(&NewDocument {
             id,
             fields: &fields,
             field_states: &states,
             ocr_text: None,
             file: &file_info,
-            content_hash: &content_hash,
-            content_version: ctx.content_version,
-            blob: &blob,
-            wrapped_key: &wrapped_key,
+            content_hash: &staged.content_hash,
+            content_version: staged.content_version,
+            blob: &staged.blob,
+            wrapped_key: &staged.wrapped_key,
             now: self.clock.now(),
         });
         if let Err(e) = inserted {
-            self.blobs.remove(&blob)?;
+            self.discard_staged(staged)?;
             // Another process may have stored the same file in the meantime.
             if let Some(existing) = self.store.find_by_content_hash(&content_hash)? {
                 return Ok(ImportOutcome::Duplicate(existing));
