@@ -106,16 +106,15 @@ pub fn encrypt(
         inner: reader,
         count: 0,
     };
-    let mut plain = io::Cursor::new(data_len.to_be_bytes())
-        .chain((&mut source).take(data_len))
-        .chain(io::repeat(0).take(pad));
-
     let aead = Aead::new(key.bytes());
     writer.write_all(&header).map_err(Error::write)?;
     let mut written = HEADER_LEN as u64;
     let mut buf = Vec::with_capacity(chunk_size + TAG_LEN);
     let mut position = 0u64;
     let mut index = 0u64;
+    let mut plain = io::Cursor::new(data_len.to_be_bytes())
+        .chain((&mut source).take(data_len))
+        .chain(io::repeat(0).take(pad));
     while position < total {
         let len = (total - position).min(chunk_size as u64) as usize;
         buf.resize(len, 0);
@@ -133,7 +132,6 @@ pub fn encrypt(
         written += (NONCE_LEN + buf.len()) as u64;
         index += 1;
     }
-    drop(plain);
     let mut probe = [0u8; 1];
     if source.count != data_len || source.inner.read(&mut probe).map_err(Error::read)? != 0 {
         return Err(Error::SourceChanged);
