@@ -2,6 +2,7 @@
 //! prints one table, so every figure is a ratio on this machine rather than a claim.
 #![forbid(unsafe_code)]
 
+mod ocr;
 mod reference;
 mod vault;
 
@@ -24,18 +25,45 @@ pub struct Options {
     /// is about the query, not the disk.
     #[arg(long, default_value = "/dev/shm/coffer-bench")]
     pub search_data: std::path::PathBuf,
+    /// Run only these sections (default: all).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub only: Vec<Section>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Section {
+    Stream,
+    Unlock,
+    Import,
+    Large,
+    Search,
+    Ocr,
 }
 
 fn main() -> anyhow::Result<()> {
     let options = Options::parse();
     std::fs::create_dir_all(&options.data)?;
     std::fs::create_dir_all(&options.search_data)?;
+    let wanted = |s: Section| options.only.is_empty() || options.only.contains(&s);
     println!("| benchmark | Coffer | reference (same run) | ratio |");
     println!("| --- | --- | --- | --- |");
-    vault::stream_throughput()?;
-    vault::unlock_time()?;
-    vault::import_throughput()?;
-    vault::large_file_memory(&options)?;
-    vault::search_latency(&options)?;
+    if wanted(Section::Stream) {
+        vault::stream_throughput()?;
+    }
+    if wanted(Section::Unlock) {
+        vault::unlock_time()?;
+    }
+    if wanted(Section::Import) {
+        vault::import_throughput()?;
+    }
+    if wanted(Section::Large) {
+        vault::large_file_memory(&options)?;
+    }
+    if wanted(Section::Search) {
+        vault::search_latency(&options)?;
+    }
+    if wanted(Section::Ocr) {
+        ocr::run()?;
+    }
     Ok(())
 }
