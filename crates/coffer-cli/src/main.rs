@@ -9,6 +9,7 @@ mod documents;
 mod export;
 mod extract;
 mod reminders;
+mod import_from;
 mod render;
 mod secrets;
 mod vault_commands;
@@ -109,6 +110,8 @@ enum Command {
     Reminders(reminders::RemindersArgs),
     /// Write an accounting export for a period: original files, a CSV and a PDF summary in a ZIP.
     Export(export::ExportArgs),
+    /// Import documents from another tool: a Paperless-ngx export or a CSV plus files folder.
+    ImportFrom(import_from::ImportFromArgs),
     /// Show the vault's format, key-derivation settings and size (no secrets).
     Info {
         #[arg(long)]
@@ -138,6 +141,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rm { ids, purge } => documents::remove(&dir()?, &ids, purge),
         Command::Untrash { ids } => documents::untrash(&dir()?, &ids),
         Command::Get { id, out } => documents::get(&dir()?, &id, &out),
+        Command::ImportFrom(args) => import_from::run(&dir()?, &args),
         Command::Export(args) => export::run(&dir()?, &args),
         Command::Reminders(args) => reminders::run(&dir()?, &args),
         Command::Backup(args) => backup::backup(&dir()?, &args),

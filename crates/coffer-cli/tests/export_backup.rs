@@ -1084,3 +1084,156 @@ fn reminders_list_what_is_due_and_export_an_icalendar_file() {
     let err = s.fails_in(&s.vault, &["reminders", "defaults", "--lead-days", "5000"]);
     assert!(err.contains("lead times"), "{err}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Imports from other tools
+
+#[test]
+fn a_paperless_export_folder_imports_with_its_fields() {
+    let s = Sandbox::new();
+    let dir = s.path("paperless");
+    s.write("paperless/0000001.pdf", b"%PDF paperless one");
+    s.write(
+        "paperless/originals/0000002.jpg",
+        b"\xff\xd8\xff warranty card",
+    );
+    s.write(
+        "paperless/json/0000002-manifest.json",
+        serde_json::to_string(&json!([
+            {"model": "documents.document", "pk": 2, "fields": {
+                "title": "Kettle warranty", "content": "Záruční list rychlovarná konvice",
+                "created": "2023-06-01", "correspondent": null, "document_type": 11, "tags": [],
+                "mime_type": "image/jpeg"},
+             "__exported_file_name__": "originals/0000002.jpg"},
+            {"model": "documents.customfieldinstance", "pk": 9, "fields": {
+                "document": 2, "field": 2, "value_date": "2026-06-01"}}
+        ]))
+        .unwrap()
+        .as_bytes(),
+    );
+    let manifest = json!([
+        {"model": "documents.correspondent", "pk": 5, "fields": {"name": "Albert Česko"}},
+        {"model": "documents.tag", "pk": 7, "fields": {"name": "groceries", "color": "#aaa"}},
+        {"model": "documents.documenttype", "pk": 3, "fields": {"name": "Účtenka"}},
+        {"model": "documents.documenttype", "pk": 11, "fields": {"name": "Záruční list"}},
+        {"model": "documents.customfield", "pk": 1, "fields": {"name": "Total", "data_type": "monetary"}},
+        {"model": "documents.customfield", "pk": 2, "fields": {"name": "Warranty until", "data_type": "date"}},
+        {"model": "documents.document", "pk": 1, "fields": {
+            "title": "Nákup", "content": "ALBERT ČESKO celkem 123,40",
+            "created": "2024-01-15T00:00:00+01:00", "correspondent": 5, "document_type": 3,
+            "tags": [7], "mime_type": "application/pdf"},
+         "__exported_file_name__": "0000001.pdf", "__exported_thumbnail_name__": "0000001-thumbnail.webp"},
+        {"model": "documents.note", "pk": 4, "fields": {"document": 1, "note": "paid by card"}},
+        {"model": "documents.customfieldinstance", "pk": 8, "fields": {
+            "document": 1, "field": 1, "value_monetary": "CZK123.40"}}
+    ]);
+    s.write(
+        "paperless/manifest.json",
+        serde_json::to_string(&manifest).unwrap().as_bytes(),
+    );
+    s.write("paperless/metadata.json", b"{\"version\": \"2.14.0\"}");
+
+    let out = s.ok(&["import-from", "paperless", dir.to_str().unwrap()]);
+    let ids: Vec<&str> = out
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "{out}");
+    let receipt = s.show(
+        &s.vault,
+        ids.iter()
+            .find(|id| out.contains(&format!("{id}  Nákup")))
+            .unwrap(),
+    );
+    assert_eq!(receipt["kind"], "receipt");
+    assert_eq!(receipt["merchant"], "Albert Česko");
+    assert_eq!(receipt["date"], "2024-01-15");
+    assert_eq!(receipt["total"], "123.40");
+    assert_eq!(receipt["currency"], "CZK");
+    assert_eq!(receipt["tags"], json!(["groceries"]));
+    assert_eq!(receipt["notes"], "paid by card");
+    assert_eq!(receipt["ocr_text"], "ALBERT ČESKO celkem 123,40");
+    let found = s.ok(&["search", "albert"]);
+    assert!(found.contains("Nákup"), "OCR text is searchable: {found}");
+    let warranty = s.show(
+        &s.vault,
+        ids.iter()
+            .find(|id| out.contains(&format!("{id}  Kettle")))
+            .unwrap(),
+    );
+    assert_eq!(warranty["kind"], "warranty");
+    assert_eq!(warranty["expiry"], "2026-06-01");
+
+    // Importing the same folder again finds duplicates and stores nothing twice.
+    let again = s.ok(&["import-from", "paperless", dir.to_str().unwrap()]);
+    assert_eq!(again.matches("duplicate of").count(), 2, "{again}");
+}
+
+#[test]
+fn a_coffer_export_csv_imports_back_with_vat_lines_and_bad_rows_are_reported() {
+    let s = Sandbox::empty();
+    let vault = vault_with(&s, &books());
+    let dir = export(
+        &s,
+        &vault,
+        &["--from", "2024-01-01", "--to", "2024-02-29"],
+        "round.zip",
+    );
+    // A new vault imports the export folder (files + CSV) and gets the same fields back.
+    let other = s.path("other");
+    s.ok_in(
+        &other,
+        &[
+            "init",
+            "--kdf",
+            "pbkdf2",
+            "--recovery-file",
+            s.str("other.phrase"),
+        ],
+    );
+    let out = s.ok_in(&other, &["import-from", "csv", dir.to_str().unwrap()]);
+    assert_eq!(out.lines().count(), 5, "{out}");
+    let list: Value = serde_json::from_str(&s.ok_in(&other, &["list", "--json"])).unwrap();
+    let b = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["total"] == "1234.56")
+        .unwrap();
+    let shown = s.show(&other, b["id"].as_str().unwrap());
+    assert_eq!(shown["merchant"], "Pekárna U Nováků; s.r.o.");
+    assert_eq!(shown["date"], "2024-01-01");
+    assert_eq!(
+        shown["vat"],
+        json!([
+            {"rate_basis_points": 1200, "base_minor": 23800, "tax_minor": 2856},
+            {"rate_basis_points": 2100, "base_minor": 80000, "tax_minor": 16800}
+        ])
+    );
+    assert_eq!(shown["company_ids"]["ico"], "25596641");
+    let undated = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["total"] == "-20.50")
+        .unwrap();
+    assert_eq!(
+        undated["date"],
+        Value::Null,
+        "an import date is not brought back as an issue date"
+    );
+
+    // A hand-written CSV with a bad row: the good rows import, the bad one is named.
+    s.write("mine/a.pdf", b"%PDF mine a");
+    s.write("mine/b.pdf", b"%PDF mine b");
+    s.write("mine/list.csv", "file,title,total,currency,date,kind\na.pdf,Lunch,\"12,50\",EUR,5.1.2024,receipt\nb.pdf,Broken,12,EUR,2024-13-45,receipt\n".as_bytes());
+    let out = s.run_in(&other, &["import-from", "csv", s.str("mine")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("row 3") && stderr.contains("is not a date"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("Lunch"), "{stdout}");
+}

@@ -320,7 +320,7 @@ pub fn select(vault: &Vault, request: &ExportRequest) -> Result<Vec<ExportRow>> 
         };
         rows.push((document, date, by_import_date));
     }
-    rows.sort_by(|a, b| (a.1, a.0.imported_at).cmp(&(b.1, b.0.imported_at)));
+    rows.sort_by_key(|(document, date, _)| (*date, document.imported_at));
     let mut taken = HashSet::new();
     Ok(rows
         .into_iter()

@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod document;
 pub mod error;
 pub mod export;
+pub mod interop;
 pub mod reminders;
 pub mod search;
 pub mod store;

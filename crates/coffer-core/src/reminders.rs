@@ -308,7 +308,7 @@ fn ics_line(out: &mut impl Write, line: &str) -> io::Result<()> {
         if !first {
             out.write_all(b" ")?;
         }
-        out.write_all(line[start..end].as_bytes())?;
+        out.write_all(&line.as_bytes()[start..end])?;
         out.write_all(b"\r\n")?;
         start = end;
         first = false;
