@@ -9,6 +9,8 @@ use coffer_core::{
     Currency, DocumentEdit, DocumentKind, Field, ImportOptions, ImportOutcome, SearchQuery,
     TrashFilter,
 };
+use coffer_ocr::ExtractOptions;
+use coffer_ocr::vault::{Recognizer, recognize_document};
 use time::Date;
 
 use crate::render;
@@ -25,6 +27,12 @@ pub struct ImportArgs {
     /// A tag; repeat for several.
     #[arg(long = "tag", value_name = "TAG")]
     tags: Vec<String>,
+    /// Store the files without reading their text (OCR can run later: `coffer ocr ID`).
+    #[arg(long)]
+    no_ocr: bool,
+    /// Tesseract languages for the OCR that runs on import.
+    #[arg(long = "lang", default_value = coffer_ocr::DEFAULT_LANGUAGES)]
+    languages: String,
     /// Files to import.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
@@ -37,12 +45,26 @@ pub fn import(dir: &Path, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         title: args.title.clone(),
         tags: args.tags.clone(),
     };
+    let ocr_options = ExtractOptions {
+        languages: args.languages.clone(),
+        ..ExtractOptions::default()
+    };
     let total = args.files.len();
     let mut failures = 0;
     for (index, file) in args.files.iter().enumerate() {
         eprintln!("[{}/{total}] {}", index + 1, file.display());
         match vault.import(file, &options) {
-            Ok(ImportOutcome::Imported(doc)) => println!("{}  {}", doc.id, doc.title),
+            Ok(ImportOutcome::Imported(doc)) => {
+                let mut title = doc.title;
+                if !args.no_ocr {
+                    // The document is stored either way; unreadable text is only a note.
+                    match recognize_document(&mut vault, doc.id, Recognizer::Local(&ocr_options)) {
+                        Ok(read) => title = read.fields.title,
+                        Err(error) => eprintln!("note: {}: no text read ({error})", file.display()),
+                    }
+                }
+                println!("{}  {title}", doc.id);
+            }
             Ok(ImportOutcome::Duplicate(id)) => {
                 println!("duplicate of {id}  {}", file.display());
             }

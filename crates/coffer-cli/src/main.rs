@@ -8,8 +8,9 @@ mod backup;
 mod documents;
 mod export;
 mod extract;
-mod reminders;
 mod import_from;
+mod ocr;
+mod reminders;
 mod render;
 mod secrets;
 mod vault_commands;
@@ -119,6 +120,10 @@ enum Command {
     },
     /// Read fields from files with local OCR, without a vault; one JSON object per file.
     Extract(extract::ExtractArgs),
+    /// Recognise a stored document's text and fields (locally, or with --remote on request).
+    Ocr(ocr::OcrArgs),
+    /// Store (or --remove) a remote OCR provider's API key inside the vault.
+    OcrKey(ocr::OcrKeyArgs),
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -127,6 +132,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let dir = || vault_commands::vault_dir(vault.clone());
     match cli.command {
         Command::Extract(args) => extract::run(&args),
+        Command::Ocr(args) => ocr::run(&dir()?, &args),
+        Command::OcrKey(args) => ocr::set_key(&dir()?, &args),
         Command::Init { recovery_file, kdf } => vault_commands::init(&dir()?, recovery_file, &kdf),
         Command::Passwd { kdf } => vault_commands::passwd(&dir()?, &kdf),
         Command::Recover { recovery_file, kdf } => {

@@ -758,3 +758,120 @@ fn an_import_killed_midway_leaves_a_consistent_vault() {
     s.ok(&["get", &id, "--out", s.path("back").to_str().unwrap()]);
     assert_eq!(fs::read(s.path("back")).unwrap(), b"smaller now");
 }
+
+#[test]
+fn import_reads_text_and_fields_as_unconfirmed_and_ocr_never_overwrites_a_confirmed_field() {
+    let s = Sandbox::new();
+    let receipt = s.write(
+        "albert.txt",
+        "ALBERT Česká republika, s.r.o.\nIČO: 44012373\nDatum: 05.03.2026\nMléko 2x 24,90\nCelkem 123,50 Kč\nPlatba kartou\n".as_bytes(),
+    );
+    let id = s.import(&receipt, &[]);
+    let doc = json(&s.ok(&["show", &id, "--json"]));
+    assert_eq!(doc["total"], "123.50");
+    assert_eq!(doc["currency"], "CZK");
+    assert_eq!(doc["date"], "2026-03-05");
+    assert_eq!(doc["field_states"]["total"]["confirmed"], false);
+    assert!(doc["ocr_text"].as_str().unwrap().contains("Mléko"));
+    // OCR text is searchable, and unconfirmed documents can be found as such.
+    assert_eq!(
+        json(&s.ok(&["search", "mleko", "--json"]))[0]["id"],
+        id.as_str()
+    );
+    assert_eq!(
+        json(&s.ok(&["search", "", "--unconfirmed", "--json"]))
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    s.ok(&[
+        "edit",
+        &id,
+        "--total",
+        "120",
+        "--currency",
+        "CZK",
+        "--confirm",
+        "all",
+    ]);
+    assert_eq!(
+        json(&s.ok(&["search", "", "--unconfirmed", "--json"]))
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let again = json(&s.ok(&["ocr", &id, "--json"]));
+    assert_eq!(
+        again["total"], "120.00",
+        "a confirmed value stays as the person set it"
+    );
+    assert_eq!(again["field_states"]["total"]["confirmed"], true);
+}
+
+#[test]
+fn a_scanned_image_is_read_by_tesseract_on_import_and_found_by_its_words() {
+    let s = Sandbox::new();
+    let image = s.path("card.png");
+    let made = Command::new("convert")
+        .args([
+            "-size",
+            "1400x500",
+            "xc:white",
+            "-font",
+            "DejaVu-Sans",
+            "-pointsize",
+            "56",
+            "-fill",
+            "black",
+        ])
+        .args([
+            "-annotate",
+            "+60+150",
+            "Warranty card Kettle KX-200",
+            "-annotate",
+            "+60+300",
+            "Purchase 12.03.2026",
+        ])
+        .arg(&image)
+        .status()
+        .expect("ImageMagick's convert is installed by make setup");
+    assert!(made.success());
+    let id = s.import(&image, &["--no-ocr"]);
+    assert!(
+        json(&s.ok(&["search", "kettle", "--json"]))
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    s.ok(&["ocr", &id]);
+    assert_eq!(
+        json(&s.ok(&["search", "kettle", "--json"]))[0]["id"],
+        id.as_str()
+    );
+    assert_eq!(json(&s.ok(&["show", &id, "--json"]))["date"], "2026-03-12");
+}
+
+#[test]
+fn remote_ocr_needs_a_key_stored_in_the_vault_and_says_how_to_store_it() {
+    let s = Sandbox::new();
+    let id = s.import(&s.write("a.txt", b"receipt"), &["--no-ocr"]);
+    let err = s.fails(&["ocr", &id, "--remote", "gemini"], 1);
+    assert!(err.contains("coffer ocr-key gemini"), "{err}");
+    let out = s
+        .command(&["ocr-key", "gemini"])
+        .env("COFFER_OCR_API_KEY", "TESTKEYMARKER123")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    // The key is stored encrypted, like everything else.
+    for path in s.all_vault_files() {
+        assert!(
+            !contains(&fs::read(&path).unwrap(), b"TESTKEYMARKER123"),
+            "{}",
+            path.display()
+        );
+    }
+}

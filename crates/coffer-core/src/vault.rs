@@ -713,6 +713,16 @@ impl Vault {
         self.blobs.remove(&blob)
     }
 
+    /// A setting kept inside the encrypted store (preferences, a remote OCR provider's key).
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        self.store.setting(key)
+    }
+
+    /// Sets (or with `None` removes) a setting inside the encrypted store.
+    pub fn set_setting(&mut self, key: &str, value: Option<&str>) -> Result<()> {
+        self.store.set_setting(key, value)
+    }
+
     pub fn info(&self) -> Result<VaultInfo> {
         let stats = self.store.stats()?;
         let database_bytes = ["", "-wal"]

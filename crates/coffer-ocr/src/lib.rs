@@ -13,6 +13,7 @@ pub mod preprocess;
 mod qr;
 pub mod remote;
 pub mod text;
+pub mod vault;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

@@ -1,0 +1,155 @@
+//! `coffer ocr`: recognise a stored document locally, or, on this explicit request only, with
+//! a remote vision model whose API key is kept inside the vault (`coffer ocr-key`).
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use coffer_core::Vault;
+use coffer_ocr::vault::{Recognizer, recognize_document};
+use coffer_ocr::{DEFAULT_LANGUAGES, ExtractOptions, Provider, RemoteOcr};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::render;
+use crate::vault_commands::unlock;
+
+const API_KEY_ENV: &str = "COFFER_OCR_API_KEY";
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum RemoteChoice {
+    /// Google Gemini (generateContent).
+    Gemini,
+    /// Any OpenAI-compatible chat-completions endpoint (also a model on your own machine).
+    Openai,
+}
+
+impl RemoteChoice {
+    fn provider(self) -> Provider {
+        match self {
+            Self::Gemini => Provider::Gemini,
+            Self::Openai => Provider::OpenAi,
+        }
+    }
+
+    fn setting_key(self) -> &'static str {
+        match self {
+            Self::Gemini => "ocr.remote.gemini.api_key",
+            Self::Openai => "ocr.remote.openai.api_key",
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct OcrArgs {
+    /// The document id (or an unambiguous prefix of it).
+    id: String,
+    /// Send the document to this remote provider instead of reading it locally.
+    #[arg(long, value_enum)]
+    remote: Option<RemoteChoice>,
+    /// The provider's API base URL (default: its public API).
+    #[arg(long, value_name = "URL", requires = "remote")]
+    endpoint: Option<String>,
+    /// The remote model name (default: the provider's default).
+    #[arg(long, requires = "remote")]
+    model: Option<String>,
+    /// Tesseract languages for local OCR.
+    #[arg(long = "lang", default_value = DEFAULT_LANGUAGES)]
+    languages: String,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(dir: &Path, args: &OcrArgs) -> anyhow::Result<ExitCode> {
+    let mut vault = unlock(dir)?;
+    let id = vault.resolve(&args.id)?;
+    let doc = match args.remote {
+        None => {
+            eprintln!(
+                "reading {id} locally with Tesseract ({})...",
+                args.languages
+            );
+            let options = ExtractOptions {
+                languages: args.languages.clone(),
+                ..ExtractOptions::default()
+            };
+            recognize_document(&mut vault, id, Recognizer::Local(&options))?
+        }
+        Some(choice) => {
+            let key = api_key(&vault, choice)?;
+            let mut remote = RemoteOcr::new(
+                choice.provider(),
+                args.endpoint.as_deref(),
+                key.expose_secret(),
+            )?;
+            if let Some(model) = &args.model {
+                remote = remote.with_model(model.clone());
+            }
+            let file = vault.document(id)?.file;
+            eprintln!(
+                "sending {} ({}, {} bytes) to {:?} at {} — only this document, at your request",
+                file.name,
+                file.media_type,
+                file.size,
+                choice.provider(),
+                args.endpoint
+                    .as_deref()
+                    .unwrap_or(choice.provider().default_endpoint())
+            );
+            recognize_document(&mut vault, id, Recognizer::Remote(&remote))?
+        }
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        print!("{}", render::document(&doc));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn api_key(vault: &Vault, choice: RemoteChoice) -> anyhow::Result<SecretString> {
+    vault
+        .setting(choice.setting_key())?
+        .map(SecretString::from)
+        .with_context(|| {
+            format!(
+                "no API key for {choice:?} in this vault; store one with `coffer ocr-key {}`",
+                format!("{choice:?}").to_lowercase()
+            )
+        })
+}
+
+#[derive(Args, Debug)]
+pub struct OcrKeyArgs {
+    /// The provider whose key to store.
+    #[arg(value_enum)]
+    provider: RemoteChoice,
+    /// Remove the stored key instead.
+    #[arg(long)]
+    remove: bool,
+}
+
+/// Stores a provider's API key inside the vault (from $COFFER_OCR_API_KEY or a prompt).
+pub fn set_key(dir: &Path, args: &OcrKeyArgs) -> anyhow::Result<ExitCode> {
+    let mut vault = unlock(dir)?;
+    if args.remove {
+        vault.set_setting(args.provider.setting_key(), None)?;
+        eprintln!("removed the {:?} API key from the vault", args.provider);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let key = match std::env::var(API_KEY_ENV).ok().filter(|k| !k.is_empty()) {
+        Some(key) => SecretString::from(key),
+        None => rpassword::prompt_password(format!("{:?} API key: ", args.provider))
+            .map(SecretString::from)
+            .map_err(|_| anyhow::anyhow!("no terminal to ask for the key; set ${API_KEY_ENV}"))?,
+    };
+    vault.set_setting(
+        args.provider.setting_key(),
+        Some(key.expose_secret().trim()),
+    )?;
+    eprintln!(
+        "stored the {:?} API key inside the encrypted vault",
+        args.provider
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,153 @@
+//! OCR for a document already in a vault: decrypt it in memory, recognise it locally or with
+//! the remote provider the user chose, and save what was found into the encrypted store.
+//! A field a person has confirmed is never overwritten; everything else becomes an
+//! unconfirmed guess with its confidence (human oversight, SPEC §4).
+
+use std::collections::BTreeMap;
+
+use coffer_core::{
+    Document, DocumentFields, DocumentId, Field, FieldState, Money as VaultMoney,
+    VatLine as VaultVatLine, Vault,
+};
+
+use crate::{
+    ExtractOptions, Extraction, MAX_FILE_BYTES, OcrError, PaymentMethod, RemoteError, RemoteOcr,
+};
+
+/// Who reads the document.
+pub enum Recognizer<'a> {
+    /// Tesseract on this machine.
+    Local(&'a ExtractOptions),
+    /// A remote vision model, only on the user's explicit request.
+    Remote(&'a RemoteOcr),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentOcrError {
+    #[error(transparent)]
+    Vault(#[from] coffer_core::Error),
+    #[error(transparent)]
+    Ocr(#[from] OcrError),
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
+}
+
+/// Recognises document `id` and stores its text and fields; returns the updated document.
+pub fn recognize_document(
+    vault: &mut Vault,
+    id: DocumentId,
+    recognizer: Recognizer,
+) -> Result<Document, DocumentOcrError> {
+    let doc = vault.document(id)?;
+    if doc.trashed_at.is_some() {
+        return Err(coffer_core::Error::DocumentTrashed(id.to_string()).into());
+    }
+    if doc.file.size > MAX_FILE_BYTES {
+        return Err(OcrError::TooLarge {
+            size: doc.file.size,
+            limit: MAX_FILE_BYTES,
+        }
+        .into());
+    }
+    let mut content = Vec::with_capacity(doc.file.size as usize);
+    vault.read_content(id, &mut content)?;
+    let extraction = match recognizer {
+        Recognizer::Local(options) => crate::extract_bytes(&content, &doc.file.name, options)?,
+        Recognizer::Remote(remote) => remote.recognize(&content, &doc.file.media_type)?,
+    };
+    let (fields, states) = merge(&doc, &extraction);
+    Ok(vault.replace_fields(id, &fields, &states, Some(&extraction.text.to_plain()))?)
+}
+
+/// The document's fields with the extraction's values wherever no person has confirmed one.
+pub fn merge(
+    doc: &Document,
+    extraction: &Extraction,
+) -> (DocumentFields, BTreeMap<Field, FieldState>) {
+    let mut fields = doc.fields.clone();
+    let mut states = doc.field_states.clone();
+    let found = &extraction.fields;
+    let conf = &found.confidence;
+    let mut offer = |field: Field, confidence: f32, apply: &mut dyn FnMut(&mut DocumentFields)| {
+        if states.get(&field).is_some_and(|s| s.confirmed) {
+            return;
+        }
+        apply(&mut fields);
+        states.insert(
+            field,
+            FieldState {
+                confidence: confidence.clamp(0.0, 1.0),
+                confirmed: false,
+            },
+        );
+    };
+
+    if let Ok(kind) = found.kind.as_str().parse() {
+        offer(Field::Kind, conf.kind, &mut |f| f.kind = kind);
+    }
+    if let Some(merchant) = &found.merchant {
+        offer(Field::Merchant, conf.merchant, &mut |f| {
+            f.merchant = Some(merchant.clone())
+        });
+        // A merchant says more than a scanner's file name ("IMG_2031").
+        offer(Field::Title, conf.merchant, &mut |f| {
+            f.title = merchant.clone()
+        });
+    }
+    if let Some(date) = found.date {
+        offer(Field::IssueDate, conf.date, &mut |f| {
+            f.issue_date = Some(date)
+        });
+    }
+    let currency = found
+        .currency()
+        .and_then(|c| c.code().parse().ok())
+        .or(doc.fields.total.map(|m| m.currency));
+    if let (Some(total), Some(currency)) = (found.total, currency) {
+        offer(
+            Field::Total,
+            conf.total.min(conf.currency.max(0.5)),
+            &mut |f| {
+                f.total = Some(VaultMoney {
+                    minor: total.amount.0,
+                    currency,
+                })
+            },
+        );
+    }
+    if !found.vat.is_empty() {
+        let lines: Vec<VaultVatLine> = found
+            .vat
+            .iter()
+            .map(|v| VaultVatLine {
+                rate_basis_points: v.rate_bp,
+                base_minor: v.base.0,
+                tax_minor: v.tax.0,
+            })
+            .collect();
+        offer(Field::Vat, conf.vat, &mut |f| f.vat = lines.clone());
+    }
+    if !found.ids.is_empty() {
+        offer(Field::CompanyIds, conf.ids, &mut |f| {
+            f.company_ids.ico = found.ids.ico.clone().or(f.company_ids.ico.take());
+            f.company_ids.vat_id = found.ids.dic.clone().or(f.company_ids.vat_id.take());
+        });
+    }
+    if let Some(payment) = found.payment {
+        offer(Field::PaymentMethod, conf.payment, &mut |f| {
+            f.payment_method = Some(payment_words(payment).to_string())
+        });
+    }
+    if let Some(expiry) = found.expiry {
+        offer(Field::Expiry, conf.expiry, &mut |f| f.expiry = Some(expiry));
+    }
+    (fields, states)
+}
+
+fn payment_words(payment: PaymentMethod) -> &'static str {
+    match payment {
+        PaymentMethod::Cash => "cash",
+        PaymentMethod::Card => "card",
+        PaymentMethod::BankTransfer => "bank transfer",
+    }
+}
