@@ -449,3 +449,29 @@ async fn serve_without_a_data_dir_keeps_everything_in_the_default_data_directory
     assert!(data.join("coffer.db").is_file());
     assert!(data.join("blobs/accounts").is_dir());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_attempts_are_rate_limited_per_client_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start_with(
+        &Backend::Local,
+        dir.path(),
+        &[("COFFER_LOGIN_PER_IP_PER_MINUTE", "3")],
+    );
+    let anon = Client::new(&server.url);
+    // Three different accounts from one address use up its quota...
+    for n in 0..3 {
+        let _ = anon
+            .login_attempt(&format!("someone-{n}@example.test"), "x", "x")
+            .await;
+    }
+    // ...so a fourth, for yet another account, is refused.
+    let Err(Some(limited)) = anon
+        .login_attempt("someone-else@example.test", "x", "x")
+        .await
+    else {
+        panic!("the address's fourth attempt within a minute must be refused")
+    };
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.error().code, ErrorCode::RateLimited);
+}
