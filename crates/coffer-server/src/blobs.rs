@@ -148,6 +148,16 @@ impl BlobStore {
         Ok(got.bytes().await?)
     }
 
+    /// The blob as a stream of chunks, so large blobs are never held in memory whole.
+    pub async fn get_stream(
+        &self,
+        account: Uuid,
+        sha256: &str,
+    ) -> ApiResult<futures::stream::BoxStream<'static, object_store::Result<Bytes>>> {
+        let got = self.store.get(&Self::blob_path(account, sha256)).await?;
+        Ok(got.into_stream())
+    }
+
     pub async fn delete_blob(&self, account: Uuid, sha256: &str) -> ApiResult<()> {
         match self.store.delete(&Self::blob_path(account, sha256)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),

@@ -580,6 +580,13 @@ async fn get_blob(
     caller: Caller,
     ApiPath(sha256): ApiPath<String>,
 ) -> ApiResult<Response> {
-    let data = app.get_blob(&caller, &sha256).await?;
-    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], data).into_response())
+    let (size, stream) = app.get_blob(&caller, &sha256).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (header::CONTENT_LENGTH, size.to_string()),
+        ],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response())
 }

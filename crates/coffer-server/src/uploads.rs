@@ -167,18 +167,30 @@ impl App {
         Ok(status(&upload, true))
     }
 
-    pub async fn get_blob(&self, caller: &Caller, sha256: &str) -> ApiResult<bytes::Bytes> {
+    /// The blob's size and its bytes as a stream.
+    pub async fn get_blob(
+        &self,
+        caller: &Caller,
+        sha256: &str,
+    ) -> ApiResult<(
+        u64,
+        futures::stream::BoxStream<'static, object_store::Result<bytes::Bytes>>,
+    )> {
         let sha256 = sha256.to_ascii_lowercase();
         if !is_sha256_hex(&sha256) {
             return Err(ApiError::not_found());
         }
-        self.storage
+        let size = self
+            .storage
             .blob_size(caller.account_id, &sha256)
             .await?
             .ok_or_else(ApiError::not_found)?;
         self.entitlements
             .authorize(caller.account_id, Action::ReadBlob { sha256: &sha256 })
             .await?;
-        self.blobs.get(caller.account_id, &sha256).await
+        Ok((
+            size,
+            self.blobs.get_stream(caller.account_id, &sha256).await?,
+        ))
     }
 }
