@@ -21,6 +21,17 @@ function log(message) {
   console.log(`[e2e ${++step}] ${message}`);
 }
 
+/** Replaces a detail field's text without the blur a WebDriver "clear" causes (which saves). */
+async function fill(s, css, text) {
+  await s.waitFor(css);
+  await s.execute(
+    `const el = document.querySelector(arguments[0]); el.focus(); el.value = "";
+     el.dispatchEvent(new Event("input", { bubbles: true }));`,
+    css,
+  );
+  await s.type(css, text, { clear: false });
+}
+
 async function shot(s, name) {
   // Let transitions and images settle before the picture.
   await new Promise((r) => setTimeout(r, 400));
@@ -37,7 +48,7 @@ function isoInDays(days) {
 async function dropFiles(s, paths) {
   await s.executeAsync(
     `const [paths, done] = arguments;
-     const target = { kind: "WebviewWindow", label: "main" };
+     const target = { kind: "Webview", label: "main" };
      const emit = (event, payload) =>
        window.__TAURI_INTERNALS__.invoke("plugin:event|emit_to", { target, event, payload });
      emit("tauri://drag-enter", { paths, position: { x: 300, y: 300 } })
@@ -115,18 +126,24 @@ async function main() {
     await s.waitUntil(`return document.querySelector('[data-testid="preview-image"]').naturalWidth > 0;`, [], "image decoded");
 
     log("correct the merchant (a long Czech name), total and expiry: each becomes confirmed");
-    await s.type("#field-merchant", LONG_MERCHANT + keys.enter);
+    await fill(s, "#field-merchant", LONG_MERCHANT + keys.enter);
     await s.waitUntil(
       `return document.querySelector('[data-field="merchant"] [data-testid="confidence"]')?.innerText.includes("Confirmed");`,
       [],
       "merchant confirmed",
     );
-    await s.type("#field-total", "31.80" + keys.enter);
-    await s.waitUntil(`return document.querySelector('[data-field="total"] [data-testid="confidence"]') !== null;`, [], "total confirmed");
-    await s.type("#field-expiry", isoInDays(20) + keys.enter);
+    await fill(s, '[data-field="total"] input.currency', "MYR");
+    await fill(s, "#field-total", "31.80" + keys.enter);
+    await s.waitUntil(
+      `return document.querySelector('[data-field="total"] [data-testid="confidence"]')?.innerText.includes("Confirmed");`,
+      [],
+      "total confirmed",
+    );
+    await fill(s, "#field-expiry", isoInDays(20) + keys.enter);
     await s.waitUntil(`return document.querySelector('[data-field="expiry"] [data-testid="confidence"]') !== null;`, [], "expiry confirmed");
     await s.type('[data-testid="add-tag"]', "office" + keys.enter);
     await s.waitUntil(`return document.querySelector('.tag-list')?.innerText.includes("office");`, [], "tag added");
+    await s.execute(`document.activeElement?.blur(); document.querySelector(".fields").scrollTop = 0;`);
     await shot(s, "06-document-detail");
 
     log("back to the list; search by the corrected merchant");
@@ -138,7 +155,7 @@ async function main() {
       [],
       "merchant search",
     );
-    await s.type('[data-testid="search"]', "");
+    await fill(s, '[data-testid="search"]', "");
     await s.click('[data-testid="filters-toggle"]');
     await s.waitFor('[data-testid="filters"]');
     await shot(s, "07-documents-search-filters");
@@ -148,8 +165,8 @@ async function main() {
     await s.waitUntil(`return document.querySelectorAll('[data-testid="document-row"]').length > 1;`, [], "full list");
     await s.execute(`document.querySelectorAll('[data-testid="document-row"]')[1].click();`);
     await s.waitFor("#field-expiry");
-    await s.type("#field-title", "Záruční list – rychlovarná konvice" + keys.enter);
-    await s.type("#field-expiry", isoInDays(200) + keys.enter);
+    await fill(s, "#field-title", "Záruční list – rychlovarná konvice" + keys.enter);
+    await fill(s, "#field-expiry", isoInDays(200) + keys.enter);
     await s.waitUntil(`return document.querySelector('[data-field="expiry"] [data-testid="confidence"]') !== null;`, [], "expiry saved");
     await s.click('[data-testid="back"]');
 

@@ -72,7 +72,7 @@ export class Session {
   async type(css, text, { clear = true } = {}) {
     const el = await this.waitFor(css);
     if (clear) await this.cmd("POST", `/element/${el}/clear`, {});
-    await this.cmd("POST", `/element/${el}/value`, { text });
+    if (text !== "") await this.cmd("POST", `/element/${el}/value`, { text });
   }
 
   async text(css) {
