@@ -2,6 +2,7 @@
 //! prints one table, so every figure is a ratio on this machine rather than a claim.
 #![forbid(unsafe_code)]
 
+mod backup;
 mod ocr;
 mod reference;
 mod vault;
@@ -38,6 +39,7 @@ pub enum Section {
     Large,
     Search,
     Ocr,
+    Backup,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -64,6 +66,9 @@ fn main() -> anyhow::Result<()> {
     }
     if wanted(Section::Ocr) {
         ocr::run()?;
+    }
+    if wanted(Section::Backup) {
+        backup::run()?;
     }
     Ok(())
 }

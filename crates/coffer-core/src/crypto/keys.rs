@@ -21,11 +21,6 @@ macro_rules! secret_key {
             pub(crate) fn bytes(&self) -> &[u8; 32] {
                 &self.0
             }
-
-            #[cfg(test)]
-            pub(crate) fn from_bytes(bytes: [u8; 32]) -> Self {
-                Self(Zeroizing::new(bytes))
-            }
         }
 
         impl std::fmt::Debug for $name {
@@ -130,6 +125,12 @@ impl KeyEncryptionKey {
 }
 
 impl DataKey {
+    /// A fixed key, for known-answer tests.
+    #[cfg(test)]
+    pub(crate) fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(Zeroizing::new(bytes))
+    }
+
     pub fn generate(rng: &mut (impl RngCore + CryptoRng)) -> Self {
         Self(random_key(rng))
     }
