@@ -235,7 +235,11 @@ pub async fn search_documents(
 }
 
 #[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase", tag = "outcome")]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "outcome"
+)]
 pub enum ImportResult {
     Imported { document: DocumentSummary },
     Duplicate { existing_id: String },

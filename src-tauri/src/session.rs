@@ -60,7 +60,9 @@ pub struct Session {
 
 /// A poisoned lock only means another command panicked; the state itself is still coherent.
 fn guard<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Session {

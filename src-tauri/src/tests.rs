@@ -126,7 +126,10 @@ fn new_recovery_phrase_gives_24_words_and_create_vault_demands_them_back() {
     assert_eq!(words.len(), 24);
 
     let too_few = json!({"password": PASSWORD, "confirmed": [{"position": 1, "word": words[0]}]});
-    assert_eq!(h.error_code("create_vault", too_few), "phrase_not_confirmed");
+    assert_eq!(
+        h.error_code("create_vault", too_few),
+        "phrase_not_confirmed"
+    );
 
     let wrong = json!({"password": PASSWORD, "confirmed": [
         {"position": 1, "word": words[0]},
@@ -144,7 +147,10 @@ fn new_recovery_phrase_gives_24_words_and_create_vault_demands_them_back() {
     h.ok("create_vault", right);
     assert_eq!(h.ok("app_status", json!({}))["vault"], "unlocked");
     // The phrase is used up: it cannot create a second vault.
-    assert_eq!(h.error_code("new_recovery_phrase", json!({})), "vault_exists");
+    assert_eq!(
+        h.error_code("new_recovery_phrase", json!({})),
+        "vault_exists"
+    );
 }
 
 #[test]
