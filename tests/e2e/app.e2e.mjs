@@ -61,8 +61,11 @@ async function dropFiles(s, paths) {
 
 async function main() {
   assert.ok(app, "set COFFER_APP to the app binary");
+  const launched = performance.now();
   const s = await Session.start(driver, app);
   try {
+    await s.waitFor('[data-testid="new-password"]', 60_000);
+    const timings = { startToFirstScreenMs: Math.round(performance.now() - launched) };
     log("first run: password, strength meter and the warning");
     await s.type('[data-testid="new-password"]', PASSWORD);
     await s.type('[data-testid="repeat-password"]', PASSWORD);
@@ -98,8 +101,10 @@ async function main() {
       `const select = document.querySelector('.header-actions select');
        select.value = "receipt"; select.dispatchEvent(new Event("change", { bubbles: true }));`,
     );
+    const importing = performance.now();
     await dropFiles(s, [...files, files[0], join(samples, "does-not-exist.jpg")]);
     await s.waitFor('[data-testid="import-summary"]', 180_000);
+    timings[`import${files.length}ReceiptsMs`] = Math.round(performance.now() - importing);
     const summary = await s.text('[data-testid="import-summary"]');
     assert.match(summary, new RegExp(`${files.length} files imported`));
     assert.match(summary, /1 already in the vault/);
@@ -208,10 +213,13 @@ async function main() {
     await shot(s, "12-unlock-wrong-password");
 
     log("unlock again");
+    const unlocking = performance.now();
     await s.type('[data-testid="unlock-password"]', PASSWORD + keys.enter);
-    await s.waitFor('[data-testid="document-list"]', 30_000);
+    await s.waitFor('[data-testid="document-row"]', 30_000);
+    timings.unlockToListMs = Math.round(performance.now() - unlocking);
     const count = await s.text('[data-testid="document-count"]');
     assert.match(count, new RegExp(`${files.length}`));
+    log(`timings (ms, including WebDriver round trips): ${JSON.stringify(timings)}`);
     log(`passed; screenshots in ${shots}`);
   } catch (error) {
     await shot(s, "failure").catch(() => {});
