@@ -4,28 +4,42 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: setup build run demo test lint bench eval-receipts clean
+.PHONY: setup build run demo test lint bench eval-receipts clean app
 
 setup:
 	@bash scripts/setup.sh
 
-build: setup
-	$(CARGO) build --workspace --bins
+# The desktop app (src-tauri) embeds the built front end, so scripts/app-*.sh build it, after
+# `npm ci` and the Vite build; everything else builds as a plain workspace.
+WORKSPACE = --workspace --exclude coffer-app
+# One target directory for the app and the rest, so shared dependencies compile once.
+APP_ENV = CARGO_TARGET_DIR=$(CURDIR)/target
 
-# Until the desktop app lands, `make run` walks the CLI through a demo vault.
-run: build
+build: setup
+	$(CARGO) build $(WORKSPACE) --bins
+
+# Builds and opens the desktop app on your vault ($COFFER_VAULT, else the platform data dir).
+run: setup
+	$(APP_ENV) bash scripts/app-run.sh
+
+app: run
+
+# A guided walk through the `coffer` command on a throwaway demo vault.
+demo: build
 	@bash scripts/demo.sh
 
-demo: run
-
-# Every test, with the services some of them need (started on 127.0.0.1 and stopped again).
+# Every test, with the services some of them need (started on 127.0.0.1 and stopped again),
+# then the app: Vitest, the Tauri commands, and the real window under Xvfb via WebDriver.
 test: setup
-	$(CARGO) build --workspace --bins --tests
-	bash scripts/with-test-services.sh $(CARGO) test --workspace --no-fail-fast
+	$(CARGO) build $(WORKSPACE) --bins --tests
+	bash scripts/with-test-services.sh $(CARGO) test $(WORKSPACE) --no-fail-fast
+	$(APP_ENV) bash scripts/app-test.sh
 
 lint: setup
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy $(WORKSPACE) --all-targets -- -D warnings
+	$(APP_ENV) bash scripts/app-build.sh
+	$(CARGO) clippy -p coffer-app --all-targets -- -D warnings
 
 bench: setup
 	$(CARGO) build --release -p coffer-cli -p coffer-bench
@@ -36,8 +50,3 @@ eval-receipts: setup
 
 clean:
 	$(CARGO) clean
-
-# The desktop app (issue 6): builds the front end and the Tauri shell, then opens the window.
-.PHONY: app
-app: setup
-	bash scripts/app-run.sh
