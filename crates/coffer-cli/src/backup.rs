@@ -51,21 +51,11 @@ pub struct RestoreArgs {
 }
 
 fn env_passphrase() -> Option<SecretString> {
-    std::env::var(PASSPHRASE_ENV)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .map(SecretString::from)
+    secrets::from_env(PASSPHRASE_ENV)
 }
 
 fn prompt(label: &str) -> anyhow::Result<SecretString> {
-    rpassword::prompt_password(label)
-        .map(SecretString::from)
-        .map_err(|_| {
-            anyhow::anyhow!(
-                "no terminal to ask for the backup passphrase; set ${PASSPHRASE_ENV} when \
-                 running from a script"
-            )
-        })
+    secrets::prompt(label, PASSPHRASE_ENV)
 }
 
 fn new_passphrase() -> anyhow::Result<SecretString> {

@@ -11,8 +11,8 @@ use coffer_ocr::vault::{Recognizer, recognize_document};
 use coffer_ocr::{DEFAULT_LANGUAGES, ExtractOptions, Provider, RemoteOcr};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::render;
 use crate::vault_commands::unlock;
+use crate::{render, secrets};
 
 const API_KEY_ENV: &str = "COFFER_OCR_API_KEY";
 
@@ -137,11 +137,9 @@ pub fn set_key(dir: &Path, args: &OcrKeyArgs) -> anyhow::Result<ExitCode> {
         eprintln!("removed the {:?} API key from the vault", args.provider);
         return Ok(ExitCode::SUCCESS);
     }
-    let key = match std::env::var(API_KEY_ENV).ok().filter(|k| !k.is_empty()) {
-        Some(key) => SecretString::from(key),
-        None => rpassword::prompt_password(format!("{:?} API key: ", args.provider))
-            .map(SecretString::from)
-            .map_err(|_| anyhow::anyhow!("no terminal to ask for the key; set ${API_KEY_ENV}"))?,
+    let key = match secrets::from_env(API_KEY_ENV) {
+        Some(key) => key,
+        None => secrets::prompt(&format!("{:?} API key: ", args.provider), API_KEY_ENV)?,
     };
     vault.set_setting(
         args.provider.setting_key(),

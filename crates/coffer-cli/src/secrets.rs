@@ -14,21 +14,20 @@ const NEW_PASSWORD_ENV: &str = "COFFER_NEW_PASSWORD";
 /// Shorter passwords are refused when a vault is created or a password changed.
 const MIN_PASSWORD_CHARS: usize = 8;
 
-fn from_env(name: &str) -> Option<SecretString> {
+/// A secret from an environment variable, if it is set and not empty.
+pub(crate) fn from_env(name: &str) -> Option<SecretString> {
     std::env::var(name)
         .ok()
         .filter(|v| !v.is_empty())
         .map(SecretString::from)
 }
 
-fn prompt(label: &str) -> anyhow::Result<SecretString> {
+/// Asks without echo; without a terminal, says which variable a script should set instead.
+pub(crate) fn prompt(label: &str, env_name: &str) -> anyhow::Result<SecretString> {
     rpassword::prompt_password(label)
         .map(SecretString::from)
         .map_err(|_| {
-            anyhow::anyhow!(
-                "no terminal to ask for the password; set ${PASSWORD_ENV} (and \
-                 ${NEW_PASSWORD_ENV} for a new one) when running from a script"
-            )
+            anyhow::anyhow!("no terminal to ask for it; set ${env_name} when running from a script")
         })
 }
 
@@ -36,7 +35,7 @@ fn prompt(label: &str) -> anyhow::Result<SecretString> {
 pub fn password() -> anyhow::Result<SecretString> {
     match from_env(PASSWORD_ENV) {
         Some(p) => Ok(p),
-        None => prompt("Vault password: "),
+        None => prompt("Vault password: ", PASSWORD_ENV),
     }
 }
 
@@ -55,9 +54,10 @@ pub fn new_password(env_names: &[&str]) -> anyhow::Result<SecretString> {
         check_strength(&p)?;
         return Ok(p);
     }
-    let first = prompt("New vault password: ")?;
+    let hint = env_names.first().copied().unwrap_or(PASSWORD_ENV);
+    let first = prompt("New vault password: ", hint)?;
     check_strength(&first)?;
-    let second = prompt("Repeat the password: ")?;
+    let second = prompt("Repeat the password: ", hint)?;
     if first.expose_secret() != second.expose_secret() {
         bail!("the two passwords differ; run the command again");
     }
