@@ -58,7 +58,7 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, OcrError> {
 /// (about 80 mm wide), everything else a page (about 210 mm wide).
 pub fn scale_for_300_dpi(width: u32, height: u32) -> f32 {
     let is_receipt = height as f32 > 1.3 * width as f32 && width < 1800;
-    let target = if is_receipt { 1300.0 } else { 2480.0 };
+    let target = if is_receipt { 1200.0 } else { 2480.0 };
     let factor = target / width.max(1) as f32;
     // Only fix clear mismatches: upscaling beyond 2.5× invents detail, and downscaling is
     // only worth it when the image is far larger than needed.
