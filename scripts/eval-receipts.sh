@@ -22,6 +22,8 @@ COFFER="$TARGET_DIR/release/coffer"
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
 start=$(date +%s)
+# One OpenMP thread per Tesseract engine: `coffer extract` already runs one engine per core.
+export OMP_THREAD_LIMIT=1
 # Exit status 1 only means some files failed; they are scored as misses, so go on.
 "$COFFER" extract --format jsonl "$DATA"/images/* > "$OUT/predictions.jsonl" || [ $? -eq 1 ]
 echo "eval-receipts: extracted $(wc -l < "$OUT/predictions.jsonl") receipts in $(( $(date +%s) - start )) s" >&2

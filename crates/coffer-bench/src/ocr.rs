@@ -14,7 +14,10 @@ const SINGLE: usize = 8;
 const BATCH: usize = 24;
 
 fn receipts() -> anyhow::Result<Vec<PathBuf>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/receipts/sroie-dev/images");
+    // The shared folder sits next to the repository; COFFER_BENCH_RECEIPTS points elsewhere.
+    let dir = std::env::var_os("COFFER_BENCH_RECEIPTS").map(PathBuf::from).unwrap_or_else(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/receipts/sroie-dev/images")
+    });
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .with_context(|| format!("the OCR benchmark needs the SROIE receipts in {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
