@@ -56,18 +56,31 @@ pub fn stream_throughput() -> anyhow::Result<()> {
         document_id: [1; 16],
         content_version: 1,
     };
-    let mut ciphertext = Vec::with_capacity(stream::ciphertext_len(len, DEFAULT_CHUNK_LOG2) as usize);
+    let source = || io::Read::take(io::repeat(0x5a), len);
+    // Timed into a sink, as openssl reuses one buffer; a fresh 512 MiB Vec would time page
+    // faults, not the cipher.
     let start = Instant::now();
     stream::encrypt(
         &key,
         &ctx,
         len,
-        io::Read::take(io::repeat(0x5a), len),
-        &mut ciphertext,
+        source(),
+        io::sink(),
         DEFAULT_CHUNK_LOG2,
         &mut OsRng,
     )?;
     let encrypt = len as f64 / start.elapsed().as_secs_f64();
+    let mut ciphertext =
+        Vec::with_capacity(stream::ciphertext_len(len, DEFAULT_CHUNK_LOG2) as usize);
+    stream::encrypt(
+        &key,
+        &ctx,
+        len,
+        source(),
+        &mut ciphertext,
+        DEFAULT_CHUNK_LOG2,
+        &mut OsRng,
+    )?;
     let start = Instant::now();
     stream::decrypt(&key, &ctx, &ciphertext[..], io::sink())?;
     let decrypt = len as f64 / start.elapsed().as_secs_f64();
@@ -76,7 +89,10 @@ pub fn stream_throughput() -> anyhow::Result<()> {
     row(
         "stream encryption, 64 KiB chunks, one core",
         gbps(encrypt),
-        format!("openssl speed -elapsed -evp aes-256-gcm -bytes 65536: {}", gbps(openssl)),
+        format!(
+            "openssl speed -elapsed -evp aes-256-gcm -bytes 65536: {}",
+            gbps(openssl)
+        ),
         format!("{:.2}", encrypt / openssl),
     );
     row(
@@ -119,7 +135,10 @@ pub fn unlock_time() -> anyhow::Result<()> {
     row(
         &format!("unlock, default KDF ({params})"),
         format!("{:.0} ms", ours.as_secs_f64() * 1e3),
-        format!("argon2 CLI, same parameters: {:.0} ms", reference.as_secs_f64() * 1e3),
+        format!(
+            "argon2 CLI, same parameters: {:.0} ms",
+            reference.as_secs_f64() * 1e3
+        ),
         format!("{:.2}", ours.as_secs_f64() / reference.as_secs_f64()),
     );
     Ok(())
@@ -164,7 +183,10 @@ pub fn import_throughput() -> anyhow::Result<()> {
             1000.0 / ours.as_secs_f64(),
             total as f64 / 1e6 / ours.as_secs_f64()
         ),
-        format!("copy + fsync each: {:.0} files/s", 1000.0 / reference.as_secs_f64()),
+        format!(
+            "copy + fsync each: {:.0} files/s",
+            1000.0 / reference.as_secs_f64()
+        ),
         format!("{:.2}", reference.as_secs_f64() / ours.as_secs_f64()),
     );
     Ok(())
@@ -172,7 +194,10 @@ pub fn import_throughput() -> anyhow::Result<()> {
 
 fn sibling_binary(name: &str) -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?;
-    let path = exe.parent().context("bench binary has a directory")?.join(name);
+    let path = exe
+        .parent()
+        .context("bench binary has a directory")?
+        .join(name);
     anyhow::ensure!(
         path.exists(),
         "{} not built; run `make bench` (it builds coffer first)",
@@ -185,7 +210,9 @@ fn sibling_binary(name: &str) -> anyhow::Result<PathBuf> {
 /// measured by GNU time, against the `age` command on the same file.
 pub fn large_file_memory(options: &Options) -> anyhow::Result<()> {
     let coffer = sibling_binary("coffer")?;
-    let big = options.data.join(format!("large-{}MiB.bin", options.large_mib));
+    let big = options
+        .data
+        .join(format!("large-{}MiB.bin", options.large_mib));
     let size = options.large_mib << 20;
     if fs::metadata(&big).map(|m| m.len()).unwrap_or(0) != size {
         let mut rng = StdRng::seed_from_u64(2);
@@ -215,7 +242,8 @@ pub fn large_file_memory(options: &Options) -> anyhow::Result<()> {
         "--recovery-file".as_ref(),
         phrase.as_os_str(),
     ]))?;
-    let (import_time, import_peak) = reference::timed(&coffer_cmd(&["import".as_ref(), big.as_os_str()]))?;
+    let (import_time, import_peak) =
+        reference::timed(&coffer_cmd(&["import".as_ref(), big.as_os_str()]))?;
     let id = {
         let out = coffer_cmd(&["list".as_ref(), "--json".as_ref()]).output()?;
         let text = String::from_utf8(out.stdout)?;
@@ -232,9 +260,14 @@ pub fn large_file_memory(options: &Options) -> anyhow::Result<()> {
         "--out".as_ref(),
         restored.as_os_str(),
     ]))?;
-    anyhow::ensure!(fs::metadata(&restored)?.len() == size, "restored size differs");
+    anyhow::ensure!(
+        fs::metadata(&restored)?.len() == size,
+        "restored size differs"
+    );
 
-    let keygen = Command::new("age-keygen").output().context("running age-keygen")?;
+    let keygen = Command::new("age-keygen")
+        .output()
+        .context("running age-keygen")?;
     let recipient = String::from_utf8(keygen.stdout)?
         .lines()
         .find_map(|l| l.strip_prefix("# public key: ").map(str::to_string))
@@ -249,18 +282,39 @@ pub fn large_file_memory(options: &Options) -> anyhow::Result<()> {
             .arg(&big),
     )?;
     let mb = |b: u64| format!("{:.1} MiB", b as f64 / MIB);
-    let rate = |d: Duration| format!("{:.2} GiB/s", size as f64 / (MIB * 1024.0) / d.as_secs_f64());
+    let rate = |d: Duration| {
+        format!(
+            "{:.2} GiB/s",
+            size as f64 / (MIB * 1024.0) / d.as_secs_f64()
+        )
+    };
     row(
-        &format!("`coffer import` of a {} MiB file (hash, encrypt, fsync)", options.large_mib),
+        &format!(
+            "`coffer import` of a {} MiB file (hash, encrypt, fsync)",
+            options.large_mib
+        ),
         format!("{}, peak RSS {}", rate(import_time), mb(import_peak)),
-        format!("`age -r` same file: {}, peak RSS {}", rate(age_time), mb(age_peak)),
-        format!("time {:.2}", import_time.as_secs_f64() / age_time.as_secs_f64()),
+        format!(
+            "`age -r` same file: {}, peak RSS {}",
+            rate(age_time),
+            mb(age_peak)
+        ),
+        format!(
+            "time {:.2}",
+            import_time.as_secs_f64() / age_time.as_secs_f64()
+        ),
     );
     row(
-        &format!("`coffer get` of a {} MiB file (verify, decrypt, fsync)", options.large_mib),
+        &format!(
+            "`coffer get` of a {} MiB file (verify, decrypt, fsync)",
+            options.large_mib
+        ),
         format!("{}, peak RSS {}", rate(get_time), mb(get_peak)),
         format!("`age -r` same file: {}", rate(age_time)),
-        format!("time {:.2}", get_time.as_secs_f64() / age_time.as_secs_f64()),
+        format!(
+            "time {:.2}",
+            get_time.as_secs_f64() / age_time.as_secs_f64()
+        ),
     );
     Ok(())
 }
@@ -271,9 +325,26 @@ const MERCHANTS: [&str; 20] = [
     "Florist",
 ];
 const ITEMS: [&str; 20] = [
-    "kettle", "toaster", "printer", "laptop", "groceries", "fuel", "paint", "shoes", "coffee",
-    "phone", "headphones", "vacuum", "bicycle", "insurance", "electricity", "internet", "rent",
-    "lamp", "chair", "desk",
+    "kettle",
+    "toaster",
+    "printer",
+    "laptop",
+    "groceries",
+    "fuel",
+    "paint",
+    "shoes",
+    "coffee",
+    "phone",
+    "headphones",
+    "vacuum",
+    "bicycle",
+    "insurance",
+    "electricity",
+    "internet",
+    "rent",
+    "lamp",
+    "chair",
+    "desk",
 ];
 
 /// Builds (once, then reuses) a vault of `docs` documents through the real import and edit
@@ -287,7 +358,11 @@ fn generated_vault(options: &Options) -> anyhow::Result<PathBuf> {
         }
     }
     let _ = fs::remove_dir_all(&dir);
-    eprintln!("generating a vault of {} documents in {} (kept for later runs)...", options.docs, dir.display());
+    eprintln!(
+        "generating a vault of {} documents in {} (kept for later runs)...",
+        options.docs,
+        dir.display()
+    );
     let mut vault = new_vault(&dir, KdfParams::default_pbkdf2())?;
     let mut rng = StdRng::seed_from_u64(3);
     let scratch = tempfile::NamedTempFile::new_in(&options.search_data)?;
@@ -295,7 +370,10 @@ fn generated_vault(options: &Options) -> anyhow::Result<PathBuf> {
     for i in 0..options.docs {
         let merchant = MERCHANTS[rng.gen_range(0..MERCHANTS.len())];
         let item = ITEMS[rng.gen_range(0..ITEMS.len())];
-        fs::write(scratch.path(), format!("{i} {merchant} {item} {}", rng.r#gen::<u64>()))?;
+        fs::write(
+            scratch.path(),
+            format!("{i} {merchant} {item} {}", rng.r#gen::<u64>()),
+        )?;
         let kind = DocumentKind::ALL[rng.gen_range(0..4)];
         let ImportOutcome::Imported(doc) = vault.import(
             scratch.path(),
@@ -319,14 +397,22 @@ fn generated_vault(options: &Options) -> anyhow::Result<PathBuf> {
             &DocumentEdit {
                 merchant: Some(merchant.to_string()),
                 issue_date: Some(Some(date)),
-                total: Some(format!("{}.{:02}", rng.gen_range(1..20_000), rng.gen_range(0..100))),
+                total: Some(format!(
+                    "{}.{:02}",
+                    rng.gen_range(1..20_000),
+                    rng.gen_range(0..100)
+                )),
                 currency: Some(if i % 3 == 0 { "EUR" } else { "CZK" }.parse()?),
                 notes: Some(format!("{item} bought at {merchant}")),
                 ..DocumentEdit::default()
             },
         )?;
         if (i + 1) % 10_000 == 0 {
-            eprintln!("  {} documents, {:.0} s", i + 1, start.elapsed().as_secs_f64());
+            eprintln!(
+                "  {} documents, {:.0} s",
+                i + 1,
+                start.elapsed().as_secs_f64()
+            );
         }
     }
     Ok(dir)
