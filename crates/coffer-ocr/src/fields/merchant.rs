@@ -439,8 +439,15 @@ fn labelled_supplier(lines: &[&str], folded: &[String]) -> Option<String> {
         if !opens_cell && !f[pos + label.len()..].trim_start().starts_with(':') {
             continue;
         }
-        let column = f[..pos].chars().count();
-        let after_label = column + label.chars().count();
+        // Only a label in a layout column (after a wide gap) puts its value in that column;
+        // OCR noise before a label at the line start does not shift the name below.
+        let in_column = f[..pos].ends_with("   ") && !f[..pos].trim().is_empty();
+        let column = if in_column {
+            f[..pos].chars().count()
+        } else {
+            0
+        };
+        let after_label = f[..pos].chars().count() + label.chars().count();
         let rest =
             cell(lines[i], after_label).trim_start_matches(|c: char| c == ':' || c.is_whitespace());
         if plausible_name(rest) && !is_boilerplate(&fold(rest)) {
