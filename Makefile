@@ -43,7 +43,7 @@ lint: setup
 
 bench: setup
 	$(CARGO) build --release -p coffer-cli -p coffer-bench
-	./target/release/coffer-bench $(BENCH_ARGS)
+	OMP_THREAD_LIMIT=1 ./target/release/coffer-bench $(BENCH_ARGS)
 
 eval-receipts: setup
 	bash scripts/eval-receipts.sh

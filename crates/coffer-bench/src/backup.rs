@@ -98,7 +98,13 @@ pub fn run() -> anyhow::Result<()> {
     // The same bytes for the reference: the backup's plaintext tar.
     let plain = dir.join("plain.tar");
     let mut decrypt = Command::new("age");
-    decrypt.arg("-d").arg("-i").arg(&key).arg("-o").arg(&plain).arg(&backup_file);
+    decrypt
+        .arg("-d")
+        .arg("-i")
+        .arg(&key)
+        .arg("-o")
+        .arg(&plain)
+        .arg(&backup_file);
     timed("age -d", decrypt)?;
     warm(&plain)?;
     let mut encrypt = Command::new("age");

@@ -15,17 +15,28 @@ const BATCH: usize = 24;
 
 fn receipts() -> anyhow::Result<Vec<PathBuf>> {
     // The shared folder sits next to the repository; COFFER_BENCH_RECEIPTS points elsewhere.
-    let dir = std::env::var_os("COFFER_BENCH_RECEIPTS").map(PathBuf::from).unwrap_or_else(|| {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/receipts/sroie-dev/images")
-    });
+    let dir = std::env::var_os("COFFER_BENCH_RECEIPTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/data/receipts/sroie-dev/images")
+        });
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .with_context(|| format!("the OCR benchmark needs the SROIE receipts in {}", dir.display()))?
+        .with_context(|| {
+            format!(
+                "the OCR benchmark needs the SROIE receipts in {}",
+                dir.display()
+            )
+        })?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
         .collect();
     files.sort();
     if files.len() < BATCH {
-        bail!("the OCR benchmark needs at least {BATCH} receipts in {}", dir.display());
+        bail!(
+            "the OCR benchmark needs at least {BATCH} receipts in {}",
+            dir.display()
+        );
     }
     Ok(files)
 }
@@ -40,7 +51,9 @@ fn tesseract_cli(image: &Path, languages: &str) -> anyhow::Result<Duration> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .context("the `tesseract` command is needed as the reference (apt install tesseract-ocr)")?;
+        .context(
+            "the `tesseract` command is needed as the reference (apt install tesseract-ocr)",
+        )?;
     if !status.success() {
         bail!("tesseract failed on {}", image.display());
     }
@@ -83,7 +96,10 @@ pub fn run() -> anyhow::Result<()> {
     row(
         "OCR per receipt vs the command on our prepared image",
         format!("{:.0} ms", per(ours)),
-        format!("{:.0} ms `tesseract` on the prepared image", per(cli_prepared)),
+        format!(
+            "{:.0} ms `tesseract` on the prepared image",
+            per(cli_prepared)
+        ),
         per(ours) / per(cli_prepared),
     );
 
@@ -102,11 +118,15 @@ pub fn run() -> anyhow::Result<()> {
             .map(|w| {
                 let mine: Vec<&PathBuf> = batch.iter().skip(w).step_by(workers).collect();
                 let languages = languages.as_str();
-                scope.spawn(move || mine.into_iter().try_for_each(|f| tesseract_cli(f, languages).map(drop)))
+                scope.spawn(move || {
+                    mine.into_iter()
+                        .try_for_each(|f| tesseract_cli(f, languages).map(drop))
+                })
             })
             .collect();
         for h in handles {
-            h.join().map_err(|_| anyhow::anyhow!("a tesseract worker panicked"))??;
+            h.join()
+                .map_err(|_| anyhow::anyhow!("a tesseract worker panicked"))??;
         }
         Ok(())
     })?;

@@ -11,7 +11,15 @@ use anyhow::{Context, bail};
 /// divides by CPU time, which flatters it whenever the machine is busy.
 pub fn openssl_aes_gcm(block: usize) -> anyhow::Result<f64> {
     let out = Command::new("openssl")
-        .args(["speed", "-elapsed", "-evp", "aes-256-gcm", "-seconds", "3", "-bytes"])
+        .args([
+            "speed",
+            "-elapsed",
+            "-evp",
+            "aes-256-gcm",
+            "-seconds",
+            "3",
+            "-bytes",
+        ])
         .arg(block.to_string())
         .stderr(Stdio::null())
         .output()

@@ -140,15 +140,21 @@ impl SearchQuery {
             TrashFilter::Only => clauses.push("d.trashed_at IS NOT NULL".into()),
             TrashFilter::Include => {}
         }
-        let mut sql = format!("SELECT {columns} FROM documents d");
+        // Order and cut on rowids first, then build the result columns for those rows only:
+        // otherwise SQLite computes every column (tags, JSON) for every match before sorting.
+        let mut page = String::from("SELECT d.rowid FROM documents d");
         if !clauses.is_empty() {
-            sql.push_str(" WHERE ");
-            sql.push_str(&clauses.join(" AND "));
+            page.push_str(" WHERE ");
+            page.push_str(&clauses.join(" AND "));
         }
-        sql.push_str(" ORDER BY d.sort_date DESC, d.rowid DESC");
+        page.push_str(" ORDER BY d.sort_date DESC, d.rowid DESC");
         if let Some(limit) = self.limit {
-            sql.push_str(&format!(" LIMIT {limit}"));
+            page.push_str(&format!(" LIMIT {limit}"));
         }
+        let sql = format!(
+            "SELECT {columns} FROM documents d WHERE d.rowid IN ({page}) \
+             ORDER BY d.sort_date DESC, d.rowid DESC"
+        );
         (sql, args)
     }
 }
