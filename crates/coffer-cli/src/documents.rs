@@ -97,10 +97,6 @@ pub fn list(dir: &Path, json: bool, trash: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn date(text: &str) -> Result<Date, coffer_core::Error> {
-    parse_date(text)
-}
-
 /// A date to set, or none to clear it (an empty string or `none` on the command line).
 #[derive(Clone, Copy, Debug)]
 struct DateOrClear(Option<Date>);
@@ -125,10 +121,10 @@ pub struct SearchArgs {
     #[arg(long = "kind", value_name = "KIND")]
     kinds: Vec<DocumentKind>,
     /// Dated on or after (YYYY-MM-DD).
-    #[arg(long, value_parser = date, value_name = "DATE")]
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
     from: Option<Date>,
     /// Dated on or before (YYYY-MM-DD).
-    #[arg(long, value_parser = date, value_name = "DATE")]
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
     to: Option<Date>,
     /// Total at least.
     #[arg(long, value_parser = amount_filter, value_name = "AMOUNT")]
