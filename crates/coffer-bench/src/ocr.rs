@@ -61,7 +61,7 @@ fn tesseract_cli(image: &Path, languages: &str) -> anyhow::Result<Duration> {
 }
 
 fn row(name: &str, ours: String, reference: String, ratio: f64) {
-    println!("| {name} | {ours} | {reference} | {ratio:.2}× |");
+    crate::reference::row(name, ours, reference, format!("{ratio:.2}×"));
 }
 
 pub fn run() -> anyhow::Result<()> {

@@ -6,6 +6,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+/// One row of the table every section prints.
+pub fn row(name: &str, ours: String, reference: String, ratio: String) {
+    println!("| {name} | {ours} | {reference} | {ratio} |");
+}
+
 /// `openssl speed -evp aes-256-gcm` at one block size, in bytes per second (one core).
 /// `-elapsed` makes openssl divide by wall-clock time, as our own figures do; by default it
 /// divides by CPU time, which flatters it whenever the machine is busy.

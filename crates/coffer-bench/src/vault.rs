@@ -21,13 +21,10 @@ use rand::{Rng, SeedableRng, rngs::StdRng};
 use secrecy::SecretString;
 
 use crate::Options;
-use crate::reference;
+use crate::reference::{self, row};
 
 const MIB: f64 = 1024.0 * 1024.0;
 
-fn row(name: &str, ours: String, reference: String, ratio: String) {
-    println!("| {name} | {ours} | {reference} | {ratio} |");
-}
 
 fn password() -> SecretString {
     SecretString::from("benchmark password")
