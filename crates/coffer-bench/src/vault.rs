@@ -25,7 +25,6 @@ use crate::reference::{self, row};
 
 const MIB: f64 = 1024.0 * 1024.0;
 
-
 fn password() -> SecretString {
     SecretString::from("benchmark password")
 }
