@@ -10,7 +10,7 @@ setup:
 	@bash scripts/setup.sh
 
 # The desktop app (src-tauri) embeds the built front end, so scripts/app-*.sh build it, after
-# `npm ci` and the Vite build; everything else builds as a plain workspace.
+# the npm install and the Vite build; everything else builds as a plain workspace.
 WORKSPACE = --workspace --exclude coffer-app
 # One target directory for the app and the rest, so shared dependencies compile once.
 APP_ENV = CARGO_TARGET_DIR=$(CURDIR)/target

@@ -7,7 +7,10 @@ cd "$(dirname "$0")/.."
 command -v npm >/dev/null || { echo "app-setup: npm not found; install Node.js 20+" >&2; exit 1; }
 if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   echo "app-setup: installing the front end's packages" >&2
-  npm --prefix ui ci --no-audit --no-fund --loglevel=error
+  # Not `npm ci`: the registry mirror lacks some other platforms' optional binaries, so npm
+  # leaves them out of the lock and `npm ci` then rejects it as out of sync. `install --no-save`
+  # still installs exactly the locked versions and never rewrites the lock.
+  npm --prefix ui install --no-save --no-audit --no-fund --loglevel=error
 fi
 
 if [ "${1:-}" = "--e2e" ]; then
