@@ -26,15 +26,25 @@
 //! 4. Pull: [`routes::CHANGES`]`?since=<cursor>&limit=<n>` until `has_more` is false; fetch
 //!    blobs with [`routes::blob`]. A `410 cursor_expired` means: resync from `since=0`.
 //! 5. Listen: [`routes::EVENTS`] (server-sent events) says when to pull again.
+//! 6. Plans: fetch [`routes::ENTITLEMENT_KEY`] once at register/first login and keep it; then
+//!    `GET` [`routes::ENTITLEMENT`] after login and after every change, check it with
+//!    [`SignedEntitlement::verify`], cache it, and honour it offline: locked items are not
+//!    opened or exported. A push over the month's limit answers `402 plan_limit_reached`
+//!    ([`PlanLimitDetail`]); a locked item answers `423 item_locked`. Purged items arrive
+//!    as ordinary tombstones in the change feed.
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "opaque")]
 pub mod opaque;
 
+pub mod billing;
 mod bytes;
+pub mod entitlement;
 pub mod routes;
 
+pub use billing::*;
 pub use bytes::Bytes;
+pub use entitlement::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -93,6 +103,12 @@ pub struct ErrorDetail {
     /// With `rate_limited`: seconds to wait before trying again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_secs: Option<u64>,
+    /// With `plan_limit_reached`: which limit, the usage and when it resets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_limit: Option<PlanLimitDetail>,
+    /// With `item_locked`: when the locked item is deleted for good (Unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purge_at: Option<i64>,
 }
 
 /// Stable error codes. Unknown codes from a newer server deserialize as [`ErrorCode::Other`].
@@ -138,8 +154,20 @@ pub enum ErrorCode {
     CursorExpired,
     /// 429: too many attempts; wait `retry_after_secs`.
     RateLimited,
-    /// 403: the account's plan does not allow this.
+    /// 403: the account's plan does not allow this (e.g. remote OCR or e-mail reminders on
+    /// the free plan).
     Forbidden,
+    /// 402: the commit would exceed the plan's monthly limit; `plan_limit` says which limit,
+    /// the usage and the reset date. Keep the document local-only and retry after the reset
+    /// date or an upgrade.
+    PlanLimitReached,
+    /// 423: the item is locked after a downgrade (not downloadable, editable or exportable);
+    /// `purge_at` says when it is deleted. Renewing a paid plan unlocks it.
+    ItemLocked,
+    /// 400/401: a payment webhook or notification whose signature or origin does not verify.
+    InvalidSignature,
+    /// 503: payments with this provider are not configured on this server.
+    PaymentsUnavailable,
     /// 503: a backend (database, blob store) is unavailable; retry later.
     Unavailable,
     /// 500: a server bug; nothing was stored.
@@ -160,6 +188,10 @@ impl ErrorCode {
             PayloadTooLarge => 413,
             InvalidToken | TokenExpired | SessionRevoked | InvalidCredentials | InvalidTotp => 401,
             Forbidden => 403,
+            PlanLimitReached => 402,
+            ItemLocked => 423,
+            InvalidSignature => 400,
+            PaymentsUnavailable => 503,
             NotFound => 404,
             AccountExists | RevisionConflict | UploadOffsetMismatch => 409,
             CursorExpired => 410,
@@ -591,6 +623,8 @@ mod tests {
                 current_revision: Some(3),
                 expected_offset: None,
                 retry_after_secs: None,
+                plan_limit: None,
+                purge_at: None,
             },
         };
         let json = serde_json::to_value(&body).unwrap();
@@ -599,6 +633,20 @@ mod tests {
             serde_json::json!({"error": {"code": "revision_conflict",
                 "message": "changed elsewhere", "current_revision": 3}})
         );
+    }
+
+    #[test]
+    fn plan_limit_error_names_plan_limit_usage_and_reset_date() {
+        let body: ErrorBody = serde_json::from_value(serde_json::json!({"error": {
+            "code": "plan_limit_reached", "message": "m",
+            "plan_limit": {"plan": "start", "kind_class": "receipt", "month": "2026-11",
+                "limit": 5, "usage": 5, "reset_at": 1_801_436_400}}}))
+        .unwrap();
+        assert_eq!(body.error.code, ErrorCode::PlanLimitReached);
+        assert_eq!(body.error.code.status(), 402);
+        let detail = body.error.plan_limit.unwrap();
+        assert_eq!((detail.limit, detail.usage), (5, 5));
+        assert_eq!(ErrorCode::ItemLocked.status(), 423);
     }
 
     #[test]

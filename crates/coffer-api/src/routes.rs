@@ -83,6 +83,29 @@ pub const UPLOAD_COMPLETE: &str = "/v1/uploads/{upload_id}/complete";
 /// has no such blob.
 pub const BLOB: &str = "/v1/blobs/{sha256}";
 
+/// `GET` (public) → [`crate::PlanCatalog`].
+pub const PLANS: &str = "/v1/plans";
+/// `GET` (public) → [`crate::EntitlementKey`]: the key entitlements are signed with. Fetch it
+/// at register/first login and keep it (see [`crate::entitlement`]).
+pub const ENTITLEMENT_KEY: &str = "/v1/entitlement/key";
+/// Authenticated `GET` → [`crate::SignedEntitlement`]; verify it with
+/// [`crate::SignedEntitlement::verify`].
+pub const ENTITLEMENT: &str = "/v1/entitlement";
+/// Authenticated `POST` [`crate::CheckoutRequest`] → [`crate::CheckoutResponse`]
+/// (`503 payments_unavailable` when the provider is not configured).
+pub const BILLING_CHECKOUT: &str = "/v1/billing/checkout";
+/// Authenticated `POST` (no body) → [`crate::SignedEntitlement`]: one-click cancel. The paid
+/// plan stays until the end of the paid period, then the account moves to the free plan; no
+/// refund. Buying a plan again before the period ends resumes renewal.
+pub const BILLING_CANCEL: &str = "/v1/billing/cancel";
+/// Authenticated `GET` → [`crate::BillingHistory`].
+pub const BILLING_HISTORY: &str = "/v1/billing/history";
+/// `POST` from Stripe: webhook events, verified with the `Stripe-Signature` header.
+pub const STRIPE_WEBHOOK: &str = "/v1/billing/stripe/webhook";
+/// `POST` from Comgate: payment status notifications (form-encoded), verified by asking
+/// Comgate's status API.
+pub const COMGATE_NOTIFY: &str = "/v1/billing/comgate/notify";
+
 pub fn device(device_id: Uuid) -> String {
     format!("/v1/devices/{device_id}")
 }

@@ -112,6 +112,8 @@ impl IntoResponse for ApiError {
                 current_revision: self.current_revision,
                 expected_offset: self.expected_offset,
                 retry_after_secs: self.retry_after_secs,
+                plan_limit: None,
+                purge_at: None,
             },
         };
         let mut response = (status, axum::Json(body)).into_response();
