@@ -53,6 +53,11 @@ fn fts_expression(text: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
+/// With at least this many full-text matches, walking the date index and probing each row
+/// against the matches finds the newest page sooner than sorting every match (each sorted match
+/// costs a row read, and rows live in encrypted pages).
+pub(crate) const DATE_WALK_MIN_MATCHES: i64 = 1000;
+
 /// Appends a bound argument and returns its placeholder.
 fn arg(value: Value, args: &mut Vec<Value>) -> String {
     args.push(value);
@@ -76,11 +81,43 @@ impl SearchQuery {
         }
     }
 
-    /// The SQL and its arguments; `columns` is the select list over `documents d`.
-    pub(crate) fn to_sql(&self, columns: &str, today: Date) -> (String, Vec<Value>) {
+    /// The FTS5 expression for the text, if any.
+    pub(crate) fn text_match(&self) -> Option<String> {
+        self.text.as_deref().and_then(fts_expression)
+    }
+
+    /// Whether the first page is best found by walking the date index newest first and testing
+    /// every filter per row, rather than leaving the plan to SQLite, which (without statistics)
+    /// tends to scan the whole table, or collect every text match, and sort. It pays off when the
+    /// page fills early: a limit, no filter with an index of its own (expiry, amount), and no
+    /// text or a text with many matches (`common_text` says whether it has at least
+    /// [`DATE_WALK_MIN_MATCHES`]; only asked when there is text).
+    pub(crate) fn walks_dates<E>(
+        &self,
+        common_text: impl FnOnce(&str) -> Result<bool, E>,
+    ) -> Result<bool, E> {
+        if self.limit.is_none()
+            || self.expiring_within_days.is_some()
+            || self.min_total_minor.is_some()
+            || self.max_total_minor.is_some()
+        {
+            return Ok(false);
+        }
+        self.text_match()
+            .map_or(Ok(true), |expr| common_text(&expr))
+    }
+
+    /// The SQL and its arguments; `columns` is the select list over `documents d`, and
+    /// `walk_dates` forces the date index (see [`Self::walks_dates`]).
+    pub(crate) fn to_sql(
+        &self,
+        columns: &str,
+        today: Date,
+        walk_dates: bool,
+    ) -> (String, Vec<Value>) {
         let mut clauses: Vec<String> = Vec::new();
         let mut args: Vec<Value> = Vec::new();
-        if let Some(expr) = self.text.as_deref().and_then(fts_expression) {
+        if let Some(expr) = self.text_match() {
             let p = arg(Value::Text(expr), &mut args);
             clauses.push(format!(
                 "d.rowid IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH {p})"
@@ -143,6 +180,9 @@ impl SearchQuery {
         // Order and cut on rowids first, then build the result columns for those rows only:
         // otherwise SQLite computes every column (tags, JSON) for every match before sorting.
         let mut page = String::from("SELECT d.rowid FROM documents d");
+        if walk_dates {
+            page.push_str(" INDEXED BY documents_by_date");
+        }
         if !clauses.is_empty() {
             page.push_str(" WHERE ");
             page.push_str(&clauses.join(" AND "));

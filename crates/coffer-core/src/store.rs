@@ -17,7 +17,7 @@ use crate::document::{
 };
 use crate::error::{Error, Result};
 use crate::reminders::ReminderPlan;
-use crate::search::SearchQuery;
+use crate::search::{DATE_WALK_MIN_MATCHES, SearchQuery};
 
 const MIGRATIONS: &[&str] = &[
     r#"
@@ -279,9 +279,12 @@ impl Store {
         // SQLCipher accepts any key; the first read tells whether it was the right one.
         conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
             .map_err(|e| Error::DatabaseDamaged(e.to_string()))?;
+        // A 64 MiB page cache: SQLCipher decrypts a page on every cache miss, and search over
+        // 100,000 documents touches tens of MiB (SQLite's default cache is 2 MiB).
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
-             PRAGMA temp_store = MEMORY; PRAGMA busy_timeout = 10000;",
+             PRAGMA temp_store = MEMORY; PRAGMA busy_timeout = 10000;
+             PRAGMA cache_size = -65536;",
         )?;
         let mut store = Self { conn };
         store.migrate()?;
@@ -503,7 +506,14 @@ impl Store {
 
     /// Documents matching every filter of the query, newest first.
     pub fn search(&self, query: &SearchQuery, today: Date) -> Result<Vec<DocumentSummary>> {
-        let (sql, args) = query.to_sql(SUMMARY_COLUMNS, today);
+        let walk_dates = query.walks_dates(|expr| {
+            self.conn.query_row(
+                "SELECT count(*) FROM (SELECT 1 FROM documents_fts WHERE documents_fts MATCH ?1 LIMIT ?2)",
+                params![expr, DATE_WALK_MIN_MATCHES],
+                |r| Ok(r.get::<_, i64>(0)? >= DATE_WALK_MIN_MATCHES),
+            )
+        })?;
+        let (sql, args) = query.to_sql(SUMMARY_COLUMNS, today, walk_dates);
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt
             .query_map(params_from_iter(args), summary_from_row)?
