@@ -2,10 +2,12 @@
 //! change nudges. The services (`auth`, `items`, `uploads`, `account`) are `impl App` blocks;
 //! the HTTP layer only parses, authorises, calls them and maps errors.
 
+use crate::billing::{Catalog, Payments, PlanEnforcer};
 use crate::blobs::BlobStore;
 use crate::clock::Clock;
 use crate::config::{BlobConfig, Config, DatabaseConfig};
-use crate::entitlements::{Entitlements, Unlimited};
+use crate::entitlements::Entitlements;
+use crate::mail::Mailer;
 use crate::ratelimit::{InProcessLimiter, RateLimiter, RedisLimiter};
 use crate::storage::{PostgresStorage, SqliteStorage, Storage};
 use anyhow::Context as _;
@@ -21,6 +23,11 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub limiter: Arc<dyn RateLimiter>,
     pub entitlements: Arc<dyn Entitlements>,
+    pub catalog: Arc<Catalog>,
+    pub payments: Payments,
+    pub(crate) mailer: Option<Mailer>,
+    /// Signs entitlements; shared by every instance through the database.
+    pub(crate) entitlement_key: ed25519_dalek::SigningKey,
     pub(crate) opaque: ServerSetup<CofferCipherSuite>,
     /// Account ids whose change feed moved (in this process); other instances' writes are
     /// picked up by the event stream's polling.
@@ -35,6 +42,9 @@ pub struct AppParts {
     pub clock: Arc<dyn Clock>,
     pub limiter: Arc<dyn RateLimiter>,
     pub entitlements: Arc<dyn Entitlements>,
+    pub catalog: Arc<Catalog>,
+    pub payments: Payments,
+    pub mailer: Option<Mailer>,
     pub trust_forwarded_for: bool,
 }
 
@@ -94,12 +104,35 @@ impl App {
             ),
             None => Arc::new(InProcessLimiter::new(config.rate_limits, clock.clone())),
         };
+        let catalog = Arc::new(match &config.plans_file {
+            Some(path) => Catalog::load(path)?,
+            None => Catalog::default_catalog(),
+        });
+        let mailer = config
+            .smtp_url
+            .as_deref()
+            .map(|url| Mailer::new(url, &config.mail_from))
+            .transpose()?;
         App::new(AppParts {
+            entitlements: Arc::new(PlanEnforcer::new(
+                storage.clone(),
+                catalog.clone(),
+                clock.clone(),
+            )),
             storage,
             blobs,
             clock,
             limiter,
-            entitlements: Arc::new(Unlimited),
+            catalog,
+            payments: Payments {
+                http: reqwest::Client::builder()
+                    .timeout(std::time::Duration::from_secs(30))
+                    .build()
+                    .context("cannot set up the HTTP client")?,
+                stripe: config.stripe.clone(),
+                comgate: config.comgate.clone(),
+            },
+            mailer,
             trust_forwarded_for: config.trust_forwarded_for,
         })
         .await
@@ -116,6 +149,17 @@ impl App {
             .context("cannot load the server secrets")?;
         let opaque = ServerSetup::<CofferCipherSuite>::deserialize(&stored)
             .map_err(|_| anyhow::anyhow!("the stored OPAQUE server setup is not readable"))?;
+        let fresh_key: [u8; 32] = rand::random();
+        let stored = parts
+            .storage
+            .secret_or_init("entitlement_signing_key", &fresh_key)
+            .await
+            .context("cannot load the server secrets")?;
+        let seed: [u8; 32] = stored
+            .as_slice()
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("the stored entitlement signing key is not readable"))?;
+        let entitlement_key = ed25519_dalek::SigningKey::from_bytes(&seed);
         let (nudges, _) = broadcast::channel(1024);
         Ok(Arc::new(App {
             storage: parts.storage,
@@ -123,6 +167,10 @@ impl App {
             clock: parts.clock,
             limiter: parts.limiter,
             entitlements: parts.entitlements,
+            catalog: parts.catalog,
+            payments: parts.payments,
+            mailer: parts.mailer,
+            entitlement_key,
             opaque,
             nudges,
             trust_forwarded_for: parts.trust_forwarded_for,

@@ -10,7 +10,12 @@
 //! | blob store | `COFFER_BLOB_STORE` (a directory, or `s3://BUCKET`) | `blob_store` |
 //! | S3 endpoint/region/keys | `COFFER_S3_ENDPOINT`, `COFFER_S3_REGION`, `COFFER_S3_ACCESS_KEY_ID`, `COFFER_S3_SECRET_ACCESS_KEY`, `COFFER_S3_ALLOW_HTTP` (or the usual `AWS_*`) | `[s3]` |
 //! | Redis (shared rate limits) | `COFFER_REDIS_URL` | `redis_url` |
-//! | SMTP (reserved for e-mail) | `COFFER_SMTP_URL` | `smtp_url` |
+//! | SMTP for e-mail (`smtp://host:port`, `smtps://user:pass@host`) | `COFFER_SMTP_URL` | `smtp_url` |
+//! | sender address | `COFFER_MAIL_FROM` | `mail_from` |
+//! | plan catalog (TOML; built-in default `plans.default.toml`) | `COFFER_PLANS_FILE` | `plans_file` |
+//! | Stripe | `COFFER_STRIPE_SECRET_KEY`, `COFFER_STRIPE_WEBHOOK_SECRET`, `COFFER_STRIPE_SUCCESS_URL`, `COFFER_STRIPE_CANCEL_URL`, `COFFER_STRIPE_API_BASE` | `[stripe]` |
+//! | Comgate | `COFFER_COMGATE_MERCHANT`, `COFFER_COMGATE_SECRET`, `COFFER_COMGATE_TEST`, `COFFER_COMGATE_API_BASE` | `[comgate]` |
+//! | how often maintenance and plan jobs run (seconds) | `COFFER_MAINTENANCE_INTERVAL_SECS` | `maintenance_interval_secs` |
 //! | trust `X-Forwarded-For` (behind a proxy) | `COFFER_TRUST_FORWARDED_FOR` | `trust_forwarded_for` |
 //! | login limits | `COFFER_LOGIN_PER_ACCOUNT_PER_MINUTE`, `COFFER_LOGIN_PER_IP_PER_MINUTE` | `[rate_limits]` |
 //!
@@ -18,6 +23,8 @@
 //! `trust_forwarded_for = true` so rate limits see client addresses); the server itself speaks
 //! plain HTTP and by default only listens on loopback.
 
+use crate::billing::comgate::ComgateSettings;
+use crate::billing::stripe::StripeSettings;
 use crate::ratelimit::RateLimits;
 use anyhow::Context as _;
 use serde::Deserialize;
@@ -37,6 +44,11 @@ pub struct FileConfig {
     pub s3: S3Settings,
     pub redis_url: Option<String>,
     pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
+    pub plans_file: Option<PathBuf>,
+    pub stripe: Option<StripeSettings>,
+    pub comgate: Option<ComgateSettings>,
+    pub maintenance_interval_secs: Option<u64>,
     pub trust_forwarded_for: Option<bool>,
     pub rate_limits: Option<RateLimits>,
 }
@@ -102,9 +114,14 @@ pub struct Config {
     pub blobs: BlobConfig,
     pub redis_url: Option<String>,
     pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub plans_file: Option<PathBuf>,
+    pub stripe: Option<StripeSettings>,
+    pub comgate: Option<ComgateSettings>,
     pub trust_forwarded_for: bool,
     pub rate_limits: RateLimits,
-    /// How often maintenance (tombstone and upload expiry, blob GC) runs.
+    /// How often maintenance (tombstone and upload expiry, blob GC) and the plan jobs
+    /// (renewals, downgrades, warnings, purges, e-mail) run.
     pub maintenance_interval_secs: u64,
 }
 
@@ -117,6 +134,10 @@ impl std::fmt::Debug for Config {
             .field("blobs", &self.blobs)
             .field("redis_url", &self.redis_url.as_deref().map(redact_url))
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("mail_from", &self.mail_from)
+            .field("plans_file", &self.plans_file)
+            .field("stripe", &self.stripe)
+            .field("comgate", &self.comgate)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .field("rate_limits", &self.rate_limits)
             .finish()
@@ -244,6 +265,32 @@ impl Config {
         if let Some(n) = env_parse::<u32>("COFFER_LOGIN_PER_IP_PER_MINUTE")? {
             rate_limits.login_per_ip_per_minute = n;
         }
+        let stripe = match (
+            env("COFFER_STRIPE_SECRET_KEY"),
+            env("COFFER_STRIPE_WEBHOOK_SECRET"),
+        ) {
+            (Some(secret_key), Some(webhook_secret)) => Some(StripeSettings {
+                secret_key,
+                webhook_secret,
+                success_url: env("COFFER_STRIPE_SUCCESS_URL")
+                    .unwrap_or_else(|| "https://coffer.invalid/paid".into()),
+                cancel_url: env("COFFER_STRIPE_CANCEL_URL")
+                    .unwrap_or_else(|| "https://coffer.invalid/cancelled".into()),
+                api_base: env("COFFER_STRIPE_API_BASE")
+                    .unwrap_or_else(|| "https://api.stripe.com".into()),
+            }),
+            _ => file.stripe,
+        };
+        let comgate = match (env("COFFER_COMGATE_MERCHANT"), env("COFFER_COMGATE_SECRET")) {
+            (Some(merchant), Some(secret)) => Some(ComgateSettings {
+                merchant,
+                secret,
+                test: env_parse::<bool>("COFFER_COMGATE_TEST")?.unwrap_or(false),
+                api_base: env("COFFER_COMGATE_API_BASE")
+                    .unwrap_or_else(|| "https://payments.comgate.cz".into()),
+            }),
+            _ => file.comgate,
+        };
         Ok(Config {
             listen,
             data_dir,
@@ -251,11 +298,20 @@ impl Config {
             blobs,
             redis_url: env("COFFER_REDIS_URL").or(file.redis_url),
             smtp_url: env("COFFER_SMTP_URL").or(file.smtp_url),
+            mail_from: env("COFFER_MAIL_FROM")
+                .or(file.mail_from)
+                .unwrap_or_else(|| "Coffer <no-reply@coffer.invalid>".into()),
+            plans_file: env("COFFER_PLANS_FILE")
+                .map(PathBuf::from)
+                .or(file.plans_file),
+            stripe,
+            comgate,
             trust_forwarded_for: env_parse::<bool>("COFFER_TRUST_FORWARDED_FOR")?
                 .or(file.trust_forwarded_for)
                 .unwrap_or(false),
             rate_limits,
             maintenance_interval_secs: env_parse::<u64>("COFFER_MAINTENANCE_INTERVAL_SECS")?
+                .or(file.maintenance_interval_secs)
                 .unwrap_or(600),
         })
     }
@@ -292,6 +348,14 @@ mod tests {
             blob_store = "s3://bucket"
             [s3]
             secret_access_key = "alsosecret"
+            [stripe]
+            secret_key = "sk_test_verysecret"
+            webhook_secret = "whsec_verysecret"
+            success_url = "https://example.net/ok"
+            cancel_url = "https://example.net/no"
+            [comgate]
+            merchant = "123456"
+            secret = "comgatesecret"
             "#,
         )
         .unwrap();
@@ -299,6 +363,9 @@ mod tests {
         let shown = format!("{config:?}");
         assert!(!shown.contains("topsecret"), "{shown}");
         assert!(!shown.contains("alsosecret"), "{shown}");
+        for secret in ["verysecret", "comgatesecret"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
         assert!(matches!(config.database, DatabaseConfig::Postgres(_)));
     }
 

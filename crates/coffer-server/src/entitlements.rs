@@ -1,11 +1,12 @@
 //! The seam where plans plug in: every item write, item read, blob read and export asks the
-//! [`Entitlements`] first. Today every account may do everything ([`Unlimited`]); plans, monthly
-//! limits and the downgrade grace period (locked items are not downloadable, editable or
-//! exportable) implement this trait with the same injected clock.
+//! [`Entitlements`] first, and the change feed leaves out the content of locked items.
+//! [`crate::billing::PlanEnforcer`] enforces the plan catalog (monthly limits, locked items
+//! after a downgrade); [`Unlimited`] lets every account do everything.
 
 use crate::error::ApiResult;
 use async_trait::async_trait;
 use coffer_api::ItemMeta;
+use std::collections::HashSet;
 use uuid::Uuid;
 
 /// What an account is about to do.
@@ -33,6 +34,11 @@ pub enum Action<'a> {
 pub trait Entitlements: Send + Sync + 'static {
     /// `Ok` to go ahead, or an `ApiError` (e.g. `403 forbidden`) to refuse.
     async fn authorize(&self, account: Uuid, action: Action<'_>) -> ApiResult<()>;
+
+    /// The account's locked items, whose envelope and blobs the change feed leaves out.
+    async fn locked(&self, _account: Uuid) -> ApiResult<HashSet<Uuid>> {
+        Ok(HashSet::new())
+    }
 }
 
 /// No limits: a self-hosted server, and the default until plans exist.

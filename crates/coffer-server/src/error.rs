@@ -15,6 +15,8 @@ pub struct ApiError {
     pub current_revision: Option<u64>,
     pub expected_offset: Option<u64>,
     pub retry_after_secs: Option<u64>,
+    pub plan_limit: Option<Box<coffer_api::PlanLimitDetail>>,
+    pub purge_at: Option<i64>,
 }
 
 impl ApiError {
@@ -25,6 +27,8 @@ impl ApiError {
             current_revision: None,
             expected_offset: None,
             retry_after_secs: None,
+            plan_limit: None,
+            purge_at: None,
         }
     }
 
@@ -112,8 +116,8 @@ impl IntoResponse for ApiError {
                 current_revision: self.current_revision,
                 expected_offset: self.expected_offset,
                 retry_after_secs: self.retry_after_secs,
-                plan_limit: None,
-                purge_at: None,
+                plan_limit: self.plan_limit.map(|d| *d),
+                purge_at: self.purge_at,
             },
         };
         let mut response = (status, axum::Json(body)).into_response();

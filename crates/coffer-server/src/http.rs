@@ -14,12 +14,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use coffer_api::{
-    API_VERSION, API_VERSION_HEADER, AccountInfo, ChangeNudge, ChangesPage, CreateUploadRequest,
-    DeleteAccountRequest, DeviceList, ErrorCode, Health, IDEMPOTENCY_KEY, Item, ItemWrite,
-    LoginFinishRequest, LoginFinishResponse, LoginStartRequest, LoginStartResponse,
-    LoginTotpRequest, MAX_CHUNK_BYTES, MAX_JSON_BODY, PasswordChangeFinishRequest,
-    PasswordChangeStartRequest, RefreshRequest, RegisterFinishRequest, RegisterStartRequest,
-    RegisterStartResponse, SecurityEventList, TokenPair, TotpCodeRequest, TotpEnabledResponse,
+    API_VERSION, API_VERSION_HEADER, AccountInfo, BillingHistory, ChangeNudge, ChangesPage,
+    CheckoutRequest, CheckoutResponse, CreateUploadRequest, DeleteAccountRequest, DeviceList,
+    EntitlementKey, ErrorCode, Health, IDEMPOTENCY_KEY, Item, ItemWrite, LoginFinishRequest,
+    LoginFinishResponse, LoginStartRequest, LoginStartResponse, LoginTotpRequest, MAX_CHUNK_BYTES,
+    MAX_JSON_BODY, PasswordChangeFinishRequest, PasswordChangeStartRequest, PlanCatalog,
+    RefreshRequest, RegisterFinishRequest, RegisterStartRequest, RegisterStartResponse,
+    SecurityEventList, SignedEntitlement, TokenPair, TotpCodeRequest, TotpEnabledResponse,
     TotpSetupResponse, UploadStatus, WrappedKeys, routes,
 };
 use serde::Deserialize;
@@ -209,6 +210,14 @@ pub fn router(app: Arc<App>) -> Router {
         .route(routes::UPLOAD, chunk_route)
         .route(routes::UPLOAD_COMPLETE, post(complete_upload))
         .route(routes::BLOB, get(get_blob))
+        .route(routes::PLANS, get(plans))
+        .route(routes::ENTITLEMENT_KEY, get(entitlement_key))
+        .route(routes::ENTITLEMENT, get(entitlement))
+        .route(routes::BILLING_CHECKOUT, post(checkout))
+        .route(routes::BILLING_CANCEL, post(cancel_plan))
+        .route(routes::BILLING_HISTORY, get(billing_history))
+        .route(routes::STRIPE_WEBHOOK, post(stripe_webhook))
+        .route(routes::COMGATE_NOTIFY, post(comgate_notify))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
@@ -587,6 +596,58 @@ async fn get_blob(
             (header::CONTENT_LENGTH, size.to_string()),
         ],
         axum::body::Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+async fn plans(State(app): AppState) -> Json<PlanCatalog> {
+    Json(app.catalog.public.clone())
+}
+
+async fn entitlement_key(State(app): AppState) -> Json<EntitlementKey> {
+    Json(EntitlementKey::from_verifying_key(
+        &app.entitlement_key.verifying_key(),
+    ))
+}
+
+async fn entitlement(State(app): AppState, caller: Caller) -> ApiResult<Json<SignedEntitlement>> {
+    Ok(Json(app.signed_entitlement(caller.account_id).await?))
+}
+
+async fn checkout(
+    State(app): AppState,
+    caller: Caller,
+    ApiJson(req): ApiJson<CheckoutRequest>,
+) -> ApiResult<Json<CheckoutResponse>> {
+    Ok(Json(app.checkout(&caller, req).await?))
+}
+
+async fn cancel_plan(State(app): AppState, caller: Caller) -> ApiResult<Json<SignedEntitlement>> {
+    Ok(Json(app.cancel_plan(&caller).await?))
+}
+
+async fn billing_history(State(app): AppState, caller: Caller) -> ApiResult<Json<BillingHistory>> {
+    Ok(Json(app.billing_history(&caller).await?))
+}
+
+async fn stripe_webhook(
+    State(app): AppState,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> ApiResult<StatusCode> {
+    let signature = header_str(&headers, "stripe-signature")?;
+    app.stripe_webhook(signature, &body).await?;
+    Ok(StatusCode::OK)
+}
+
+/// Comgate posts `application/x-www-form-urlencoded` and expects `code=0&message=OK`.
+async fn comgate_notify(State(app): AppState, RawBody(body): RawBody) -> ApiResult<Response> {
+    let notification = serde_urlencoded::from_bytes(&body)
+        .map_err(|_| ApiError::malformed("The notification must be a form with transId."))?;
+    app.comgate_notification(notification).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/x-www-form-urlencoded")],
+        "code=0&message=OK",
     )
         .into_response())
 }

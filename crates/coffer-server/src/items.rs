@@ -244,7 +244,15 @@ impl App {
                 ErrorCode::CursorExpired,
                 "The sync cursor is older than the kept deletions; resync from since=0.",
             )),
-            ChangesOutcome::Page { items, latest_seq } => {
+            ChangesOutcome::Page {
+                mut items,
+                latest_seq,
+            } => {
+                let locked = self.entitlements.locked(caller.account_id).await?;
+                for item in items.iter_mut().filter(|i| locked.contains(&i.id)) {
+                    item.envelope = None;
+                    item.blobs.clear();
+                }
                 let next_since = items.last().map_or(since.min(latest_seq), |i| i.seq);
                 Ok(ChangesPage {
                     has_more: next_since < latest_seq && items.len() as u32 == limit,

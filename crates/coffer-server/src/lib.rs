@@ -7,13 +7,17 @@
 //!
 //! Code map: [`http`] (routes and thin handlers) → services on [`app::App`] ([`auth`],
 //! [`items`], [`uploads`], [`account`], [`maintenance`]) → [`storage::Storage`] (SQLite or
-//! PostgreSQL) and [`blobs::BlobStore`] (directory or S3). Time comes from [`clock::Clock`];
-//! plan rules will plug in at [`entitlements::Entitlements`].
+//! PostgreSQL) and [`blobs::BlobStore`] (directory or S3). Time comes from [`clock::Clock`].
+//! Plans: [`billing`] (catalog, limits and locks behind [`entitlements::Entitlements`], the
+//! signed entitlement, checkout, Stripe and Comgate, the grace period), [`mail`] (the e-mail
+//! outbox), [`admin`] (operator commands); the jobs run from [`maintenance`].
 #![forbid(unsafe_code)]
 
 pub mod account;
+pub mod admin;
 pub mod app;
 pub mod auth;
+pub mod billing;
 pub mod blobs;
 pub mod clock;
 pub mod config;
@@ -21,6 +25,7 @@ pub mod entitlements;
 pub mod error;
 pub mod http;
 pub mod items;
+pub mod mail;
 pub mod maintenance;
 pub mod ratelimit;
 pub mod storage;

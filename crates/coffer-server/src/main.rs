@@ -1,11 +1,18 @@
 //! `coffer-server serve [--listen ADDR:PORT] [--data DIR] [--config FILE]`
+//! `coffer-server jobs run [--now RFC3339]`
+//! `coffer-server admin account show EMAIL`
+//! `coffer-server admin plan grant EMAIL PLAN --until DATE`
+//! `coffer-server admin plan expire EMAIL`
+//!
+//! Every command takes `--data DIR` / `--config FILE` and reaches the same storage as a
+//! running `serve` (safe while it runs).
 
 #![forbid(unsafe_code)]
 
 use anyhow::Context as _;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use coffer_server::app::App;
-use coffer_server::clock::SystemClock;
+use coffer_server::clock::{Clock, ManualClock, SystemClock};
 use coffer_server::config::{Config, Overrides};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -23,20 +30,93 @@ struct Cli {
     command: Command,
 }
 
+/// Where the storage is: the same flags as `serve`.
+#[derive(Args, Clone)]
+struct StorageArgs {
+    /// Data directory for the SQLite database and blobs.
+    #[arg(long = "data")]
+    data_dir: Option<PathBuf>,
+    /// TOML configuration file (also $COFFER_CONFIG).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the server (SQLite and a blob directory under the data directory unless configured
-    /// otherwise; see the config file keys and COFFER_* variables in the documentation).
+    /// otherwise; see the config file keys and COFFER_* variables in the documentation). Runs
+    /// the plan jobs and maintenance on a schedule too.
     Serve {
         /// Address to listen on [default: 127.0.0.1:8321]; port 0 picks a free one.
         #[arg(long)]
         listen: Option<SocketAddr>,
-        /// Data directory for the SQLite database and blobs.
-        #[arg(long = "data")]
-        data_dir: Option<PathBuf>,
-        /// TOML configuration file (also $COFFER_CONFIG).
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Plan jobs: renewals, downgrades, purge warnings, purges, e-mail delivery, maintenance.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+    /// Support work on accounts and plans.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// Run every job once and print what was done.
+    Run {
+        /// Run as if it were this instant (RFC 3339), e.g. 2026-07-01T00:00:00Z.
         #[arg(long)]
-        config: Option<PathBuf>,
+        now: Option<String>,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+    Plan {
+        #[command(subcommand)]
+        command: PlanCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Plan, paid period, usage, locked items, purge date and payments of an account.
+    Show {
+        email: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum PlanCommand {
+    /// Give an account a plan without payment until DATE (YYYY-MM-DD, through the end of that
+    /// day in the billing time zone, or an RFC 3339 instant). Unlocks locked items.
+    Grant {
+        email: String,
+        plan: String,
+        #[arg(long)]
+        until: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// End the account's paid plan now: move it to the free plan and lock what is beyond its
+    /// limits (the grace period starts).
+    Expire {
+        email: String,
+        #[command(flatten)]
+        storage: StorageArgs,
     },
 }
 
@@ -55,19 +135,88 @@ fn main() -> anyhow::Result<()> {
         logs.init();
     }
     coffer_server::install_crypto_provider();
-    let Command::Serve {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    match cli.command {
+        Command::Serve { listen, storage } => {
+            let config = load(&storage, listen)?;
+            runtime.block_on(run(config))
+        }
+        Command::Jobs {
+            command: JobsCommand::Run { now, storage },
+        } => {
+            let config = load(&storage, None)?;
+            let clock: Arc<dyn Clock> = match now {
+                Some(now) => Arc::new(ManualClock::new(
+                    time::OffsetDateTime::parse(
+                        &now,
+                        &time::format_description::well_known::Rfc3339,
+                    )
+                    .with_context(|| format!("--now {now} is not an RFC 3339 instant"))?,
+                )),
+                None => Arc::new(SystemClock),
+            };
+            runtime.block_on(async {
+                let app = App::from_config(&config, clock).await?;
+                let report = app.run_jobs().await?;
+                println!(
+                    "renewed: {}\ndowngraded: {}\nwarnings: {}\npurged_items: {}\nmails_sent: {}\nmails_failed: {}",
+                    report.renewed,
+                    report.downgraded,
+                    report.warnings,
+                    report.purged_items,
+                    report.mails_sent,
+                    report.mails_failed
+                );
+                Ok(())
+            })
+        }
+        Command::Admin { command } => runtime.block_on(admin(command)),
+    }
+}
+
+fn load(storage: &StorageArgs, listen: Option<SocketAddr>) -> anyhow::Result<Config> {
+    Config::load(&Overrides {
+        config_file: storage.config.clone(),
         listen,
-        data_dir,
-        config,
-    } = cli.command;
-    let config = Config::load(&Overrides {
-        config_file: config,
-        listen,
-        data_dir,
-    })?;
-    tokio::runtime::Runtime::new()
-        .context("cannot start the async runtime")?
-        .block_on(run(config))
+        data_dir: storage.data_dir.clone(),
+    })
+}
+
+async fn admin(command: AdminCommand) -> anyhow::Result<()> {
+    let app = |storage: &StorageArgs| {
+        let config = load(storage, None);
+        async move { App::from_config(&config?, Arc::new(SystemClock)).await }
+    };
+    match command {
+        AdminCommand::Account {
+            command: AccountCommand::Show { email, storage },
+        } => print!("{}", app(&storage).await?.admin_account_show(&email).await?),
+        AdminCommand::Plan {
+            command:
+                PlanCommand::Grant {
+                    email,
+                    plan,
+                    until,
+                    storage,
+                },
+        } => {
+            let end = app(&storage)
+                .await?
+                .admin_plan_grant(&email, &plan, &until)
+                .await?;
+            println!("granted {plan} to {email} until {end}");
+        }
+        AdminCommand::Plan {
+            command: PlanCommand::Expire { email, storage },
+        } => {
+            if app(&storage).await?.admin_plan_expire(&email).await? {
+                println!("expired the paid plan of {email}");
+            } else {
+                println!("{email} has no paid plan");
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn run(config: Config) -> anyhow::Result<()> {

@@ -47,20 +47,23 @@ impl App {
     }
 }
 
-/// Runs maintenance every `interval` until the process ends.
+/// Runs the plan jobs and maintenance ([`App::run_jobs`]) every `interval` until the process
+/// ends.
 pub fn spawn(app: Arc<App>, interval: Duration) {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
         loop {
             ticker.tick().await;
-            match app.run_maintenance().await {
+            match app.run_jobs().await {
                 Ok(report) => tracing::info!(
-                    tombstones = report.tombstones,
-                    orphan_blobs = report.orphan_blobs.len(),
-                    stale_uploads = report.stale_uploads.len(),
-                    "maintenance done"
+                    renewed = report.renewed,
+                    downgraded = report.downgraded,
+                    warnings = report.warnings,
+                    purged_items = report.purged_items,
+                    mails_sent = report.mails_sent,
+                    "jobs done"
                 ),
-                Err(e) => tracing::warn!(error = %e, "maintenance failed; retrying next time"),
+                Err(e) => tracing::warn!(error = %e, "jobs failed; retrying next time"),
             }
         }
     });

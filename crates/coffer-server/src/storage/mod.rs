@@ -5,6 +5,7 @@
 //! that touches the change feed first bumps the account's `last_seq`, which also serialises
 //! concurrent writers of one account (row lock on PostgreSQL, `BEGIN IMMEDIATE` on SQLite).
 
+pub mod billing;
 mod sql;
 
 use async_trait::async_trait;
@@ -211,7 +212,7 @@ pub struct PurgeCutoffs {
 }
 
 #[async_trait]
-pub trait Storage: Send + Sync + 'static {
+pub trait Storage: billing::BillingStorage + Send + Sync + 'static {
     /// Cheap round trip, for readiness.
     async fn ping(&self) -> StorageResult<()>;
     /// The value stored under `name`, storing `fresh` first if there is none. All instances

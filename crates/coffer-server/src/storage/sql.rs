@@ -13,6 +13,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use std::str::FromStr;
 use std::time::Duration;
 
+#[path = "billing_sql.rs"]
+mod billing;
+
 /// The embedded default: one SQLite file in WAL mode.
 pub struct SqliteStorage {
     /// Readers (WAL lets them run beside the writer).
@@ -301,6 +304,8 @@ macro_rules! impl_storage {
                     "DELETE FROM uploads WHERE account_id = $1",
                     "DELETE FROM idempotency WHERE account_id = $1",
                     "DELETE FROM security_events WHERE account_id = $1",
+                    "DELETE FROM account_plans WHERE account_id = $1",
+                    "DELETE FROM mail_outbox WHERE account_id = $1",
                     "DELETE FROM accounts WHERE id = $1",
                 ] {
                     sqlx::query(sql).bind(&id).execute(&mut *tx).await?;
@@ -632,11 +637,11 @@ macro_rules! impl_storage {
                 };
                 sqlx::query(
                     "INSERT INTO items (account_id, id, revision, seq, deleted, kind_class, \
-                     created_month, padded_size, envelope, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                     created_month, padded_size, envelope, updated_at, created_seq) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $4) \
                      ON CONFLICT (account_id, id) DO UPDATE SET revision = $3, seq = $4, \
                      deleted = $5, kind_class = $6, created_month = $7, padded_size = $8, \
-                     envelope = $9, updated_at = $10",
+                     envelope = $9, updated_at = $10, locked_at = NULL",
                 )
                 .bind(&acc)
                 .bind(&item_id)

@@ -287,29 +287,75 @@ pub struct InProcessServer {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
+/// What an in-process server enforces and talks to.
+#[derive(Default)]
+pub struct InProcessOptions {
+    /// Enforce the default plan catalog (otherwise every account is unlimited).
+    pub plans: bool,
+    /// PostgreSQL instead of SQLite (blobs stay in the directory).
+    pub database_url: Option<String>,
+    pub stripe: Option<coffer_server::billing::stripe::StripeSettings>,
+    pub comgate: Option<coffer_server::billing::comgate::ComgateSettings>,
+    /// `smtp://127.0.0.1:PORT` of a sink.
+    pub smtp_url: Option<String>,
+}
+
 impl InProcessServer {
     pub async fn start(data_dir: &Path) -> Self {
+        Self::start_with(data_dir, InProcessOptions::default()).await
+    }
+
+    pub async fn start_with(data_dir: &Path, options: InProcessOptions) -> Self {
         init();
         use coffer_server::app::{App, AppParts};
         use coffer_server::clock::ManualClock;
+        use coffer_server::storage::Storage;
         let clock = Arc::new(ManualClock::new(
             time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
         ));
-        let storage = coffer_server::storage::SqliteStorage::connect(&format!(
-            "sqlite://{}",
-            data_dir.join("coffer.db").display()
-        ))
-        .await
-        .unwrap();
+        let storage: Arc<dyn Storage> = match &options.database_url {
+            Some(url) => Arc::new(
+                coffer_server::storage::PostgresStorage::connect(url)
+                    .await
+                    .unwrap(),
+            ),
+            None => Arc::new(
+                coffer_server::storage::SqliteStorage::connect(&format!(
+                    "sqlite://{}",
+                    data_dir.join("coffer.db").display()
+                ))
+                .await
+                .unwrap(),
+            ),
+        };
+        let catalog = Arc::new(coffer_server::billing::Catalog::default_catalog());
+        let entitlements: Arc<dyn coffer_server::entitlements::Entitlements> = if options.plans {
+            Arc::new(coffer_server::billing::PlanEnforcer::new(
+                storage.clone(),
+                catalog.clone(),
+                clock.clone(),
+            ))
+        } else {
+            Arc::new(coffer_server::entitlements::Unlimited)
+        };
         let app = App::new(AppParts {
-            storage: Arc::new(storage),
+            storage,
             blobs: coffer_server::blobs::BlobStore::local(&data_dir.join("blobs")).unwrap(),
             clock: clock.clone(),
             limiter: Arc::new(coffer_server::ratelimit::InProcessLimiter::new(
                 Default::default(),
                 clock.clone(),
             )),
-            entitlements: Arc::new(coffer_server::entitlements::Unlimited),
+            entitlements,
+            catalog,
+            payments: coffer_server::billing::Payments {
+                http: reqwest::Client::new(),
+                stripe: options.stripe,
+                comgate: options.comgate,
+            },
+            mailer: options.smtp_url.map(|url| {
+                coffer_server::mail::Mailer::new(&url, "Coffer <no-reply@coffer.test>").unwrap()
+            }),
             trust_forwarded_for: false,
         })
         .await

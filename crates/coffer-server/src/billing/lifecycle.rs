@@ -1,0 +1,619 @@
+//! The life of a plan: checkout (a new period, or an upgrade charged pro rata), payment
+//! confirmation, one-click cancel, renewal, downgrade to the free plan with locked items and a
+//! grace period, warnings and the final purge. Every state change is a compare-and-set on the
+//! stored plan state, so the scheduler of several instances, `jobs run` and webhooks can run
+//! at the same time.
+
+use super::catalog::prorate;
+use super::{load_state, plan_of};
+use crate::app::App;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::mail::Notice;
+use crate::storage::billing::{
+    GracePeriod, LockChange, NewInvoice, PaymentRecord, PlanState, Subscription,
+};
+use crate::storage::{CommitOutcome, ItemCommit};
+use coffer_api::{
+    BillingHistory, BillingInterval, CheckoutRequest, CheckoutResponse, Currency, KindClass, Money,
+    PaymentKind, PaymentProvider, PaymentStatus, SignedEntitlement,
+};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+const DAY: i64 = 86_400;
+/// Stripe charges renewals itself and confirms with `invoice.paid`, which may arrive a little
+/// after the period end; only then is a missing renewal a failed one.
+const PROVIDER_RENEWAL_LEEWAY_SECS: i64 = 2 * DAY;
+/// Compare-and-set retries before giving up on a contended plan state.
+const CAS_ATTEMPTS: usize = 8;
+
+/// Why an account moved to the free plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DowngradeReason {
+    /// The cancelled plan reached its period end.
+    Cancelled,
+    /// A renewal payment failed (or never came).
+    PaymentFailed,
+    /// An operator's grant ran out or was expired.
+    Expired,
+}
+
+/// What one run of the jobs did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct JobReport {
+    pub renewed: u32,
+    pub downgraded: u32,
+    pub warnings: u32,
+    pub purged_items: u32,
+    pub mails_sent: u32,
+    pub mails_failed: u32,
+}
+
+/// Provider references learned when a payment is confirmed.
+#[derive(Debug, Default, Clone)]
+pub struct ProviderRefs {
+    pub payment_ref: Option<String>,
+    pub subscription_ref: Option<String>,
+    pub customer_ref: Option<String>,
+    pub invoice_url: Option<String>,
+}
+
+fn default_provider(currency: Currency) -> PaymentProvider {
+    match currency {
+        Currency::Czk => PaymentProvider::Comgate,
+        Currency::Eur => PaymentProvider::Stripe,
+    }
+}
+
+impl App {
+    async fn save_state(&self, state: &PlanState, locks: &LockChange) -> ApiResult<bool> {
+        Ok(self
+            .storage
+            .save_plan_state(state, locks, self.clock.unix())
+            .await?)
+    }
+
+    /// Starts paying for `req.plan`: a new period, or the pro-rata difference of an upgrade.
+    pub async fn checkout(
+        &self,
+        caller: &Caller,
+        req: CheckoutRequest,
+    ) -> ApiResult<CheckoutResponse> {
+        let account = caller.account_id;
+        let plan = self
+            .catalog
+            .plan(&req.plan)
+            .ok_or_else(|| ApiError::invalid("There is no such plan; see GET /v1/plans."))?;
+        if plan.prices.is_empty() {
+            return Err(ApiError::invalid(
+                "The free plan needs no payment; cancel the paid plan instead.",
+            ));
+        }
+        let mut state = load_state(self.storage.as_ref(), &self.catalog, account).await?;
+        let now = self.clock.unix();
+        let (kind, interval, currency, amount, provider) = match &state.subscription {
+            Some(sub) if sub.period_end > now => {
+                let price = |id: &str| self.catalog.price(id, sub.interval, sub.currency);
+                let (Some(old), Some(new)) = (price(&state.plan), price(&plan.id)) else {
+                    return Err(ApiError::invalid(
+                        "This plan has no price in the current plan's currency and interval.",
+                    ));
+                };
+                if new.amount_minor <= old.amount_minor {
+                    return Err(ApiError::invalid(
+                        "This plan is not an upgrade of the current one. Cancel, and choose it \
+                         when the paid period ends.",
+                    ));
+                }
+                let amount = prorate(
+                    new.amount_minor,
+                    old.amount_minor,
+                    now,
+                    sub.period_start,
+                    sub.period_end,
+                );
+                let provider = match sub.provider {
+                    PaymentProvider::Admin => default_provider(sub.currency),
+                    other => other,
+                };
+                (
+                    PaymentKind::Upgrade,
+                    sub.interval,
+                    sub.currency,
+                    amount,
+                    provider,
+                )
+            }
+            _ => {
+                let price = self
+                    .catalog
+                    .price(&plan.id, req.interval, req.currency)
+                    .ok_or_else(|| {
+                        ApiError::invalid("This plan has no price in that currency and interval.")
+                    })?;
+                (
+                    PaymentKind::NewPeriod,
+                    req.interval,
+                    req.currency,
+                    price.amount_minor,
+                    req.provider
+                        .unwrap_or_else(|| default_provider(req.currency)),
+                )
+            }
+        };
+        if amount <= 0 {
+            return Err(ApiError::invalid(
+                "The paid period is ending; choose the plan again once it has ended.",
+            ));
+        }
+        if let Some(language) = req.language
+            && language != state.language
+        {
+            state.language = language;
+            self.save_state(&state, &LockChange::Keep).await?;
+        }
+        let payment = PaymentRecord {
+            id: Uuid::new_v4(),
+            account_id: account,
+            kind,
+            plan: plan.id.clone(),
+            interval,
+            amount: Money {
+                amount_minor: amount,
+                currency,
+            },
+            provider,
+            provider_ref: None,
+            status: PaymentStatus::Pending,
+            created_at: now,
+            paid_at: None,
+        };
+        let email = self
+            .storage
+            .account(account)
+            .await?
+            .ok_or_else(ApiError::invalid_token)?
+            .email;
+        let started = match provider {
+            PaymentProvider::Stripe => {
+                self.payments
+                    .stripe()?
+                    .create_checkout(&self.payments.http, &payment, plan, &email, state.language)
+                    .await?
+            }
+            PaymentProvider::Comgate => {
+                self.payments
+                    .comgate()?
+                    .create_payment(&self.payments.http, &payment, plan, &email, state.language)
+                    .await?
+            }
+            PaymentProvider::Admin => {
+                return Err(ApiError::invalid(
+                    "Plans are granted by an operator with `coffer-server admin plan grant`.",
+                ));
+            }
+        };
+        self.storage
+            .create_payment(&PaymentRecord {
+                provider_ref: Some(started.provider_ref),
+                ..payment.clone()
+            })
+            .await?;
+        Ok(CheckoutResponse {
+            payment_id: payment.id,
+            redirect_url: started.redirect_url,
+            amount: payment.amount,
+            kind,
+        })
+    }
+
+    /// A provider confirmed `payment`: the plan starts, is upgraded or renewed, anything locked
+    /// is unlocked, and an invoice is issued. A payment confirmed twice is applied once.
+    pub(crate) async fn confirm_payment(
+        &self,
+        payment: &PaymentRecord,
+        refs: ProviderRefs,
+    ) -> ApiResult<()> {
+        let now = self.clock.unix();
+        if !self
+            .storage
+            .settle_payment(
+                payment.id,
+                PaymentStatus::Paid,
+                refs.payment_ref.as_deref(),
+                now,
+            )
+            .await?
+        {
+            return Ok(());
+        }
+        let calendar = &self.catalog.calendar;
+        let mut period = (now, now);
+        let mut language = coffer_api::Language::En;
+        for _ in 0..CAS_ATTEMPTS {
+            let mut state =
+                load_state(self.storage.as_ref(), &self.catalog, payment.account_id).await?;
+            let current = state.subscription.clone();
+            let (start, end) = match (payment.kind, &current) {
+                (PaymentKind::Upgrade, Some(sub)) => (sub.period_start, sub.period_end),
+                (PaymentKind::Renewal, Some(sub)) => (
+                    sub.period_end,
+                    calendar.add_interval(sub.period_end, payment.interval),
+                ),
+                _ => (now, calendar.add_interval(now, payment.interval)),
+            };
+            let locks = if state.grace.take().is_some() {
+                LockChange::UnlockAll
+            } else {
+                LockChange::Keep
+            };
+            state.plan = payment.plan.clone();
+            state.subscription = Some(Subscription {
+                interval: payment.interval,
+                currency: payment.amount.currency,
+                provider: payment.provider,
+                subscription_ref: refs
+                    .subscription_ref
+                    .clone()
+                    .or_else(|| current.as_ref().and_then(|s| s.subscription_ref.clone())),
+                customer_ref: refs
+                    .customer_ref
+                    .clone()
+                    .or_else(|| current.as_ref().and_then(|s| s.customer_ref.clone())),
+                period_start: start,
+                period_end: end,
+                renews: payment.provider != PaymentProvider::Admin,
+            });
+            language = state.language;
+            if self.save_state(&state, &locks).await? {
+                period = (start, end);
+                self.nudge(payment.account_id);
+                break;
+            }
+        }
+        let year = calendar.year_of(now);
+        self.storage
+            .add_invoice(&NewInvoice {
+                account_id: payment.account_id,
+                payment,
+                year,
+                period_start: period.0,
+                period_end: period.1,
+                provider_url: refs.invoice_url,
+                issued_at: now,
+            })
+            .await?;
+        self.notify(
+            payment.account_id,
+            language,
+            &format!("paid:{}", payment.id),
+            Notice::PlanActivated {
+                plan: plan_name(&self.catalog, &payment.plan),
+                period_end: period.1,
+            },
+        )
+        .await
+    }
+
+    /// One-click cancel: the plan stays to the period end, then the free plan; no refund.
+    pub async fn cancel_plan(&self, caller: &Caller) -> ApiResult<SignedEntitlement> {
+        let account = caller.account_id;
+        for _ in 0..CAS_ATTEMPTS {
+            let mut state = load_state(self.storage.as_ref(), &self.catalog, account).await?;
+            let Some(sub) = state.subscription.as_mut() else {
+                return Err(ApiError::invalid("The account has no paid plan to cancel."));
+            };
+            if !sub.renews {
+                return self.signed_entitlement(account).await;
+            }
+            sub.renews = false;
+            let (provider, sub_ref, end) =
+                (sub.provider, sub.subscription_ref.clone(), sub.period_end);
+            if !self.save_state(&state, &LockChange::Keep).await? {
+                continue;
+            }
+            if let (PaymentProvider::Stripe, Some(sub_ref)) = (provider, sub_ref) {
+                self.payments
+                    .stripe()?
+                    .cancel_at_period_end(&self.payments.http, &sub_ref)
+                    .await?;
+            }
+            self.notify(
+                account,
+                state.language,
+                &format!("cancel:{account}:{end}"),
+                Notice::PlanCancelled {
+                    plan: plan_name(&self.catalog, &state.plan),
+                    period_end: end,
+                },
+            )
+            .await?;
+            return self.signed_entitlement(account).await;
+        }
+        Err(ApiError::unavailable())
+    }
+
+    pub async fn billing_history(&self, caller: &Caller) -> ApiResult<BillingHistory> {
+        Ok(BillingHistory {
+            payments: self
+                .storage
+                .payments(caller.account_id)
+                .await?
+                .iter()
+                .map(PaymentRecord::to_api)
+                .collect(),
+            invoices: self.storage.invoices(caller.account_id).await?,
+        })
+    }
+
+    /// Moves the account to the free plan: paid-only features stop at once, items beyond the
+    /// free plan's monthly limits (per month, the oldest stay) are locked until the purge date.
+    /// False if the account had no paid plan.
+    pub async fn downgrade(&self, account: Uuid, reason: DowngradeReason) -> ApiResult<bool> {
+        let free = self.catalog.free_plan().clone();
+        for _ in 0..CAS_ATTEMPTS {
+            let mut state = load_state(self.storage.as_ref(), &self.catalog, account).await?;
+            if state.subscription.is_none() {
+                return Ok(false);
+            }
+            let mut kept: HashMap<(String, KindClass), u32> = HashMap::new();
+            let mut lock = Vec::new();
+            for item in self.storage.live_items(account).await? {
+                let limit = match item.kind_class {
+                    KindClass::Receipt => free.limits.receipts_per_month,
+                    KindClass::Document => free.limits.documents_per_month,
+                };
+                let n = kept
+                    .entry((item.created_month, item.kind_class))
+                    .or_default();
+                if *n < limit {
+                    *n += 1;
+                } else {
+                    lock.push(item.id);
+                }
+            }
+            let now = self.clock.unix();
+            let grace = (!lock.is_empty()).then(|| GracePeriod {
+                started_at: now,
+                purge_at: self
+                    .catalog
+                    .calendar
+                    .add_days(now, i64::from(self.catalog.public.grace_days)),
+            });
+            state.plan = free.id.clone();
+            state.subscription = None;
+            state.grace = grace;
+            let locked = lock.len() as u32;
+            if !self.save_state(&state, &LockChange::Lock(lock)).await? {
+                continue;
+            }
+            self.nudge(account);
+            self.notify(
+                account,
+                state.language,
+                &format!("downgrade:{account}:{now}"),
+                Notice::Downgraded {
+                    reason,
+                    locked,
+                    purge_at: grace.map(|g| g.purge_at),
+                },
+            )
+            .await?;
+            return Ok(true);
+        }
+        Err(ApiError::unavailable())
+    }
+
+    /// Deletes the locked items for good: tombstones in the change feed remove them from
+    /// every device; their blobs go with the next maintenance.
+    async fn purge_locked(&self, mut state: PlanState) -> ApiResult<u32> {
+        let account = state.account_id;
+        let now = self.clock.unix();
+        let mut purged = 0;
+        for id in self.storage.locked_items(account).await? {
+            let Some(item) = self.storage.item(account, id).await? else {
+                continue;
+            };
+            let commit = ItemCommit {
+                item_id: id,
+                expected_revision: item.revision,
+                content: None,
+                now,
+            };
+            if let CommitOutcome::Applied(_) =
+                self.storage.commit_item(account, &commit, None).await?
+            {
+                purged += 1;
+            }
+        }
+        state.grace = None;
+        if self.save_state(&state, &LockChange::Keep).await? {
+            self.nudge(account);
+            self.notify(
+                account,
+                state.language,
+                &format!("purged:{account}:{now}"),
+                Notice::Purged { count: purged },
+            )
+            .await?;
+        }
+        Ok(purged)
+    }
+
+    /// Grants `plan` until `period_end` without payment (support, tests).
+    pub async fn grant_plan(&self, account: Uuid, plan: &str, period_end: i64) -> ApiResult<()> {
+        let plan = self
+            .catalog
+            .plan(plan)
+            .ok_or_else(|| ApiError::invalid("There is no such plan in the catalog."))?;
+        let now = self.clock.unix();
+        if period_end <= now {
+            return Err(ApiError::invalid("The grant must end in the future."));
+        }
+        let payment = PaymentRecord {
+            id: Uuid::new_v4(),
+            account_id: account,
+            kind: PaymentKind::NewPeriod,
+            plan: plan.id.clone(),
+            interval: BillingInterval::Month,
+            amount: Money {
+                amount_minor: 0,
+                currency: Currency::Czk,
+            },
+            provider: PaymentProvider::Admin,
+            provider_ref: None,
+            status: PaymentStatus::Pending,
+            created_at: now,
+            paid_at: None,
+        };
+        self.storage.create_payment(&payment).await?;
+        self.confirm_payment(&payment, ProviderRefs::default())
+            .await?;
+        // The grant's own end, not a month.
+        for _ in 0..CAS_ATTEMPTS {
+            let mut state = load_state(self.storage.as_ref(), &self.catalog, account).await?;
+            if let Some(sub) = state.subscription.as_mut() {
+                sub.period_end = period_end;
+            }
+            if self.save_state(&state, &LockChange::Keep).await? {
+                return Ok(());
+            }
+        }
+        Err(ApiError::unavailable())
+    }
+
+    /// Runs the plan jobs once at the clock's now: renewals and expiries (downgrades),
+    /// warnings before the purge, purges, then e-mail delivery and maintenance.
+    pub async fn run_jobs(&self) -> anyhow::Result<JobReport> {
+        let mut report = JobReport::default();
+        let now = self.clock.unix();
+        for state in self.storage.plan_states_due(now).await? {
+            let Some(sub) = state.subscription.clone() else {
+                continue;
+            };
+            if sub.period_end > now {
+                continue;
+            }
+            let account = state.account_id;
+            let reason = match (sub.renews, sub.provider) {
+                (false, PaymentProvider::Admin) => Some(DowngradeReason::Expired),
+                (false, _) => Some(DowngradeReason::Cancelled),
+                (true, PaymentProvider::Comgate) => {
+                    if self.renew_with_comgate(&state, &sub).await? {
+                        report.renewed += 1;
+                        None
+                    } else {
+                        Some(DowngradeReason::PaymentFailed)
+                    }
+                }
+                (true, _) if now >= sub.period_end + PROVIDER_RENEWAL_LEEWAY_SECS => {
+                    Some(DowngradeReason::PaymentFailed)
+                }
+                (true, _) => None,
+            };
+            if let Some(reason) = reason
+                && self.downgrade(account, reason).await?
+            {
+                report.downgraded += 1;
+            }
+        }
+        for state in self.storage.plan_states_due(now).await? {
+            let Some(grace) = state.grace else { continue };
+            if grace.purge_at <= now {
+                report.purged_items += self.purge_locked(state).await?;
+            } else if self.warn_before_purge(&state, grace).await? {
+                report.warnings += 1;
+            }
+        }
+        let (sent, failed) = self.deliver_mail().await?;
+        report.mails_sent = sent;
+        report.mails_failed = failed;
+        self.run_maintenance().await?;
+        Ok(report)
+    }
+
+    /// Queues the most urgent warning whose window has come (each at most once). A warning
+    /// for N days goes out during the last day before N days remain, so the user has at least
+    /// N days even if the scheduler only runs daily.
+    async fn warn_before_purge(&self, state: &PlanState, grace: GracePeriod) -> ApiResult<bool> {
+        let now = self.clock.unix();
+        let remaining = grace.purge_at - now;
+        let Some(days) = self
+            .catalog
+            .warning_days
+            .iter()
+            .rev()
+            .find(|d| remaining <= (i64::from(**d) + 1) * DAY)
+        else {
+            return Ok(false);
+        };
+        let locked = self.storage.locked_items(state.account_id).await?.len() as u32;
+        self.notify(
+            state.account_id,
+            state.language,
+            &format!("warn:{}:{}:{days}", state.account_id, grace.purge_at),
+            Notice::PurgeWarning {
+                locked,
+                purge_at: grace.purge_at,
+            },
+        )
+        .await
+        .map(|()| true)
+    }
+
+    /// Charges the next period of a Comgate plan against its first (recurring) payment.
+    async fn renew_with_comgate(&self, state: &PlanState, sub: &Subscription) -> ApiResult<bool> {
+        let (Some(init), Ok(comgate)) = (&sub.subscription_ref, self.payments.comgate()) else {
+            return Ok(false);
+        };
+        let Some(price) = self.catalog.price(&state.plan, sub.interval, sub.currency) else {
+            return Ok(false);
+        };
+        let payment = PaymentRecord {
+            id: Uuid::new_v4(),
+            account_id: state.account_id,
+            kind: PaymentKind::Renewal,
+            plan: plan_of(&self.catalog, state).id.clone(),
+            interval: sub.interval,
+            amount: price,
+            provider: PaymentProvider::Comgate,
+            provider_ref: None,
+            status: PaymentStatus::Pending,
+            created_at: self.clock.unix(),
+            paid_at: None,
+        };
+        self.storage.create_payment(&payment).await?;
+        let plan = plan_of(&self.catalog, state);
+        match comgate
+            .charge_recurring(&self.payments.http, &payment, plan, init)
+            .await
+        {
+            Ok(trans_id) => {
+                self.confirm_payment(
+                    &payment,
+                    ProviderRefs {
+                        payment_ref: Some(trans_id),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+                Ok(true)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e.message, "a Comgate renewal was not paid");
+                self.storage
+                    .settle_payment(payment.id, PaymentStatus::Failed, None, self.clock.unix())
+                    .await?;
+                Ok(false)
+            }
+        }
+    }
+}
+
+pub(crate) fn plan_name(catalog: &super::Catalog, id: &str) -> String {
+    catalog
+        .plan(id)
+        .map_or_else(|| id.to_owned(), |p| p.name.clone())
+}

@@ -1,0 +1,433 @@
+//! Stripe: Checkout sessions through the REST API, and webhook events verified with the
+//! `Stripe-Signature` header (HMAC-SHA256 over `"{t}.{body}"`, timestamp within five minutes
+//! of the server's clock), processed once per event id.
+
+use super::lifecycle::{DowngradeReason, ProviderRefs};
+use super::{Payments, StartedPayment};
+use crate::app::App;
+use crate::error::{ApiError, ApiResult};
+use crate::storage::billing::{LockChange, PaymentRecord};
+use coffer_api::{
+    BillingInterval, ErrorCode, Language, Money, PaymentKind, PaymentProvider, PaymentStatus, Plan,
+};
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use serde_json::Value;
+use sha2::Sha256;
+use uuid::Uuid;
+
+/// How far a webhook's signed timestamp may be from the server's clock.
+pub const SIGNATURE_TOLERANCE_SECS: i64 = 300;
+const DEFAULT_API_BASE: &str = "https://api.stripe.com";
+
+/// `[stripe]` in the config file.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StripeSettings {
+    pub secret_key: String,
+    pub webhook_secret: String,
+    /// Where the browser returns after paying or giving up.
+    pub success_url: String,
+    pub cancel_url: String,
+    /// Only for tests and mocks.
+    #[serde(default = "default_api_base")]
+    pub api_base: String,
+}
+
+fn default_api_base() -> String {
+    DEFAULT_API_BASE.to_owned()
+}
+
+impl std::fmt::Debug for StripeSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StripeSettings")
+            .field("api_base", &self.api_base)
+            .field("secret_key", &"<redacted>")
+            .field("webhook_secret", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+fn provider_error(what: &str) -> ApiError {
+    tracing::warn!(what, "Stripe request failed");
+    ApiError::new(
+        ErrorCode::Unavailable,
+        "The payment provider did not answer as expected; try again in a moment.",
+    )
+}
+
+impl StripeSettings {
+    async fn post(
+        &self,
+        http: &reqwest::Client,
+        path: &str,
+        form: &[(String, String)],
+    ) -> ApiResult<Value> {
+        let response = http
+            .post(format!("{}{path}", self.api_base.trim_end_matches('/')))
+            .bearer_auth(&self.secret_key)
+            .form(form)
+            .send()
+            .await
+            .map_err(|_| provider_error("connect"))?;
+        if !response.status().is_success() {
+            return Err(provider_error("status"));
+        }
+        let body = response.bytes().await.map_err(|_| provider_error("body"))?;
+        serde_json::from_slice(&body).map_err(|_| provider_error("body"))
+    }
+
+    /// A Checkout session: a subscription for a new period (Stripe renews it), a one-time
+    /// payment for an upgrade's pro-rata difference.
+    pub(crate) async fn create_checkout(
+        &self,
+        http: &reqwest::Client,
+        payment: &PaymentRecord,
+        plan: &Plan,
+        email: &str,
+        language: Language,
+    ) -> ApiResult<StartedPayment> {
+        let currency = payment.amount.currency.code().to_ascii_lowercase();
+        let mut form: Vec<(String, String)> = vec![
+            ("client_reference_id".into(), payment.id.to_string()),
+            ("customer_email".into(), email.to_owned()),
+            ("success_url".into(), self.success_url.clone()),
+            ("cancel_url".into(), self.cancel_url.clone()),
+            ("locale".into(), locale(language).into()),
+            ("metadata[payment_id]".into(), payment.id.to_string()),
+            ("line_items[0][quantity]".into(), "1".into()),
+            ("line_items[0][price_data][currency]".into(), currency),
+            (
+                "line_items[0][price_data][unit_amount]".into(),
+                payment.amount.amount_minor.to_string(),
+            ),
+            (
+                "line_items[0][price_data][product_data][name]".into(),
+                format!("Coffer {}", plan.name),
+            ),
+        ];
+        if payment.kind == PaymentKind::Upgrade {
+            form.push(("mode".into(), "payment".into()));
+        } else {
+            form.push(("mode".into(), "subscription".into()));
+            let interval = match payment.interval {
+                BillingInterval::Month => "month",
+                BillingInterval::Year => "year",
+            };
+            form.push((
+                "line_items[0][price_data][recurring][interval]".into(),
+                interval.into(),
+            ));
+            form.push((
+                "subscription_data[metadata][account_id]".into(),
+                payment.account_id.to_string(),
+            ));
+        }
+        let session = self.post(http, "/v1/checkout/sessions", &form).await?;
+        match (session["id"].as_str(), session["url"].as_str()) {
+            (Some(id), Some(url)) => Ok(StartedPayment {
+                provider_ref: id.to_owned(),
+                redirect_url: url.to_owned(),
+            }),
+            _ => Err(provider_error("session")),
+        }
+    }
+
+    pub(crate) async fn cancel_at_period_end(
+        &self,
+        http: &reqwest::Client,
+        subscription: &str,
+    ) -> ApiResult<()> {
+        if !subscription
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err(provider_error("subscription id"));
+        }
+        self.post(
+            http,
+            &format!("/v1/subscriptions/{subscription}"),
+            &[("cancel_at_period_end".into(), "true".into())],
+        )
+        .await
+        .map(|_| ())
+    }
+}
+
+fn locale(language: Language) -> &'static str {
+    match language {
+        Language::En => "en",
+        Language::Cs => "cs",
+    }
+}
+
+/// Checks a `Stripe-Signature` header (`t=...,v1=...[,v1=...]`) for `body`.
+pub fn verify_signature(header: &str, body: &[u8], secret: &str, now: i64) -> bool {
+    let mut timestamp = None;
+    let mut signatures = Vec::new();
+    for part in header.split(',') {
+        match part.trim().split_once('=') {
+            Some(("t", v)) => timestamp = v.parse::<i64>().ok(),
+            Some(("v1", v)) => signatures.extend(hex::decode(v).ok()),
+            _ => {}
+        }
+    }
+    let Some(t) = timestamp else { return false };
+    if (now - t).abs() > SIGNATURE_TOLERANCE_SECS {
+        return false;
+    }
+    signatures.iter().any(|sig| {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+            return false;
+        };
+        mac.update(format!("{t}.").as_bytes());
+        mac.update(body);
+        mac.verify_slice(sig).is_ok()
+    })
+}
+
+fn bad_signature() -> ApiError {
+    ApiError::new(
+        ErrorCode::InvalidSignature,
+        "The Stripe-Signature header does not verify (wrong secret, altered body or stale timestamp).",
+    )
+}
+
+/// An id field that may be a string or an expanded object.
+fn id_of(v: &Value) -> Option<String> {
+    v.as_str().or_else(|| v["id"].as_str()).map(str::to_owned)
+}
+
+/// The subscription an invoice belongs to (top level before API version 2025-03, under
+/// `parent.subscription_details` after).
+fn invoice_subscription(invoice: &Value) -> Option<String> {
+    id_of(&invoice["subscription"])
+        .or_else(|| id_of(&invoice["parent"]["subscription_details"]["subscription"]))
+}
+
+impl App {
+    /// `POST /v1/billing/stripe/webhook`.
+    pub async fn stripe_webhook(&self, signature: Option<&str>, body: &[u8]) -> ApiResult<()> {
+        let settings = self.payments.stripe()?;
+        let header = signature.ok_or_else(bad_signature)?;
+        if !verify_signature(header, body, &settings.webhook_secret, self.clock.unix()) {
+            return Err(bad_signature());
+        }
+        let event: Value = serde_json::from_slice(body)
+            .map_err(|_| ApiError::malformed("The event is not JSON."))?;
+        let id = event["id"]
+            .as_str()
+            .ok_or_else(|| ApiError::malformed("The event has no id."))?;
+        let now = self.clock.unix();
+        if !self
+            .storage
+            .record_webhook_event(PaymentProvider::Stripe, id, now)
+            .await?
+        {
+            return Ok(());
+        }
+        let outcome = self.apply_stripe_event(&event).await;
+        if outcome.is_err() {
+            // Let Stripe's retry process it again.
+            self.storage
+                .forget_webhook_event(PaymentProvider::Stripe, id)
+                .await?;
+        }
+        outcome
+    }
+
+    async fn apply_stripe_event(&self, event: &Value) -> ApiResult<()> {
+        let object = &event["data"]["object"];
+        match event["type"].as_str().unwrap_or_default() {
+            "checkout.session.completed" => {
+                let paid = matches!(
+                    object["payment_status"].as_str(),
+                    Some("paid" | "no_payment_required")
+                );
+                let Some(payment) = self.payment_of_session(object).await? else {
+                    return Ok(());
+                };
+                if paid {
+                    self.confirm_payment(
+                        &payment,
+                        ProviderRefs {
+                            payment_ref: id_of(&object["id"]),
+                            subscription_ref: id_of(&object["subscription"]),
+                            customer_ref: id_of(&object["customer"]),
+                            invoice_url: None,
+                        },
+                    )
+                    .await?;
+                }
+            }
+            "invoice.paid" if object["billing_reason"].as_str() == Some("subscription_cycle") => {
+                let (Some(sub), Some(invoice_id)) =
+                    (invoice_subscription(object), id_of(&object["id"]))
+                else {
+                    return Ok(());
+                };
+                if self
+                    .storage
+                    .payment_by_ref(PaymentProvider::Stripe, &invoice_id)
+                    .await?
+                    .is_some()
+                {
+                    return Ok(());
+                }
+                let Some(state) = self
+                    .storage
+                    .plan_state_by_subscription(PaymentProvider::Stripe, &sub)
+                    .await?
+                else {
+                    return Ok(());
+                };
+                let Some(current) = state.subscription.as_ref() else {
+                    return Ok(());
+                };
+                let payment = PaymentRecord {
+                    id: Uuid::new_v4(),
+                    account_id: state.account_id,
+                    kind: PaymentKind::Renewal,
+                    plan: state.plan.clone(),
+                    interval: current.interval,
+                    amount: Money {
+                        amount_minor: object["amount_paid"].as_i64().unwrap_or(0),
+                        currency: current.currency,
+                    },
+                    provider: PaymentProvider::Stripe,
+                    provider_ref: Some(invoice_id),
+                    status: PaymentStatus::Pending,
+                    created_at: self.clock.unix(),
+                    paid_at: None,
+                };
+                self.storage.create_payment(&payment).await?;
+                self.confirm_payment(
+                    &payment,
+                    ProviderRefs {
+                        invoice_url: object["hosted_invoice_url"].as_str().map(str::to_owned),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            }
+            "invoice.payment_failed"
+                if object["billing_reason"].as_str() == Some("subscription_cycle") =>
+            {
+                if let Some(state) = self.stripe_plan(invoice_subscription(object)).await? {
+                    self.downgrade(state.account_id, DowngradeReason::PaymentFailed)
+                        .await?;
+                }
+            }
+            "customer.subscription.updated" => {
+                let Some(mut state) = self.stripe_plan(id_of(&object["id"])).await? else {
+                    return Ok(());
+                };
+                if matches!(
+                    object["status"].as_str(),
+                    Some("canceled" | "unpaid" | "incomplete_expired")
+                ) {
+                    self.downgrade(state.account_id, DowngradeReason::PaymentFailed)
+                        .await?;
+                } else if let (Some(sub), Some(cancel)) = (
+                    state.subscription.as_mut(),
+                    object["cancel_at_period_end"].as_bool(),
+                ) && sub.renews == cancel
+                {
+                    sub.renews = !cancel;
+                    self.storage
+                        .save_plan_state(&state, &LockChange::Keep, self.clock.unix())
+                        .await?;
+                }
+            }
+            "customer.subscription.deleted" => {
+                if let Some(state) = self.stripe_plan(id_of(&object["id"])).await? {
+                    let reason = match state.subscription.as_ref().is_some_and(|s| s.renews) {
+                        true => DowngradeReason::PaymentFailed,
+                        false => DowngradeReason::Cancelled,
+                    };
+                    self.downgrade(state.account_id, reason).await?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    async fn payment_of_session(&self, session: &Value) -> ApiResult<Option<PaymentRecord>> {
+        let Some(id) = session["client_reference_id"]
+            .as_str()
+            .or_else(|| session["metadata"]["payment_id"].as_str())
+            .and_then(|s| Uuid::parse_str(s).ok())
+        else {
+            return Ok(None);
+        };
+        Ok(self
+            .storage
+            .payment(id)
+            .await?
+            .filter(|p| p.provider == PaymentProvider::Stripe))
+    }
+
+    async fn stripe_plan(
+        &self,
+        subscription: Option<String>,
+    ) -> ApiResult<Option<crate::storage::billing::PlanState>> {
+        match subscription {
+            Some(sub) => Ok(self
+                .storage
+                .plan_state_by_subscription(PaymentProvider::Stripe, &sub)
+                .await?),
+            None => Ok(None),
+        }
+    }
+}
+
+impl Payments {
+    pub(crate) fn stripe(&self) -> ApiResult<&StripeSettings> {
+        self.stripe.as_ref().ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::PaymentsUnavailable,
+                "Card payments (Stripe) are not configured on this server; pay in CZK or ask \
+                 the operator.",
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sign(secret: &str, t: i64, body: &[u8]) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(format!("{t}.").as_bytes());
+        mac.update(body);
+        format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
+    }
+
+    #[test]
+    fn a_correctly_signed_fresh_payload_verifies() {
+        let body = br#"{"id":"evt_1"}"#;
+        let header = sign("whsec_test", 1_000, body);
+        assert!(verify_signature(&header, body, "whsec_test", 1_100));
+        // Several v1 signatures (during a secret rotation): one matching is enough.
+        let good = header.split("v1=").nth(1).unwrap();
+        let rotated = format!("{},v1={good}", sign("other", 1_000, body));
+        assert!(verify_signature(&rotated, body, "whsec_test", 1_000));
+    }
+
+    #[test]
+    fn a_wrong_secret_an_altered_body_or_a_stale_timestamp_is_refused() {
+        let body = br#"{"id":"evt_1"}"#;
+        let header = sign("whsec_test", 1_000, body);
+        assert!(!verify_signature(&header, body, "whsec_other", 1_000));
+        assert!(!verify_signature(
+            &header,
+            br#"{"id":"evt_2"}"#,
+            "whsec_test",
+            1_000
+        ));
+        assert!(!verify_signature(&header, body, "whsec_test", 1_000 + 301));
+        assert!(!verify_signature("v1=00", body, "whsec_test", 1_000));
+    }
+}
