@@ -5,6 +5,8 @@
 #   - PostgreSQL 15 (Debian postgresql-15)  -> COFFER_TEST_POSTGRES_URL
 #   - an S3-compatible server (moto, in a venv under the target dir) -> COFFER_TEST_S3_ENDPOINT
 #   - Redis (Debian redis-server), if installed -> COFFER_TEST_REDIS_URL
+#   - an SMTP sink (aiosmtpd, same venv) writing a Maildir -> COFFER_TEST_SMTP_URL,
+#     COFFER_TEST_MAILDIR (messages land in $COFFER_TEST_MAILDIR/new)
 # COFFER_TEST_REQUIRE_SERVICES=1 makes the tests fail instead of skipping when one is missing.
 set -euo pipefail
 
@@ -15,6 +17,7 @@ chmod 755 "$WORK"
 PGBIN=/usr/lib/postgresql/15/bin
 PG_DATA="$WORK/pg/data"
 MOTO_PID=""
+SMTP_PID=""
 REDIS_PORT=""
 
 log() { echo "with-test-services: $*" >&2; }
@@ -29,6 +32,7 @@ cleanup() {
     as_postgres "$PGBIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1
   fi
   if [ -n "$MOTO_PID" ]; then kill "$MOTO_PID" 2>/dev/null; wait "$MOTO_PID" 2>/dev/null; fi
+  if [ -n "$SMTP_PID" ]; then kill "$SMTP_PID" 2>/dev/null; wait "$SMTP_PID" 2>/dev/null; fi
   if [ -n "$REDIS_PORT" ]; then redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1; fi
   rm -rf "$WORK"
 }
@@ -78,6 +82,25 @@ if wait_for 30 curl -sf "http://127.0.0.1:$S3_PORT/"; then
   log "S3 (moto) on 127.0.0.1:$S3_PORT"
 else
   log "moto did not start; see its log:"; cat "$WORK/moto.log" >&2; exit 1
+fi
+
+# --- SMTP sink (aiosmtpd) -----------------------------------------------------------------
+if [ ! -x "$VENV/bin/aiosmtpd" ]; then
+  log "installing aiosmtpd into $VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check 'aiosmtpd>=1.4,<2'
+fi
+SMTP_PORT=$(free_port)
+MAILDIR="$WORK/maildir"
+mkdir -p "$MAILDIR/cur" "$MAILDIR/new" "$MAILDIR/tmp"
+"$VENV/bin/python" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Mailbox "$MAILDIR" \
+  >"$WORK/smtp.log" 2>&1 &
+SMTP_PID=$!
+if wait_for 30 python3 -c "import socket; socket.create_connection(('127.0.0.1', $SMTP_PORT)).close()"; then
+  export COFFER_TEST_SMTP_URL="smtp://127.0.0.1:$SMTP_PORT"
+  export COFFER_TEST_MAILDIR="$MAILDIR"
+  log "SMTP sink (aiosmtpd) on 127.0.0.1:$SMTP_PORT, Maildir $MAILDIR"
+else
+  log "aiosmtpd did not start; see its log:"; cat "$WORK/smtp.log" >&2; exit 1
 fi
 
 # --- Redis (optional) ---------------------------------------------------------------------

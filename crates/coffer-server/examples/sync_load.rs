@@ -65,6 +65,13 @@ async fn main() -> anyhow::Result<()> {
             clock,
         )),
         entitlements: Arc::new(coffer_server::entitlements::Unlimited),
+        catalog: Arc::new(coffer_server::billing::Catalog::default_catalog()),
+        payments: coffer_server::billing::Payments {
+            http: reqwest::Client::new(),
+            stripe: None,
+            comgate: None,
+        },
+        mailer: None,
         trust_forwarded_for: false,
     })
     .await?;

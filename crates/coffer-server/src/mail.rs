@@ -215,19 +215,20 @@ impl Mailer {
 }
 
 impl App {
-    /// Queues `notice` for the account's address (once per `dedupe_key`).
+    /// Queues `notice` for the account's address (once per `dedupe_key`); true if queued now.
     pub(crate) async fn notify(
         &self,
         account: Uuid,
         language: Language,
         dedupe_key: &str,
         notice: Notice,
-    ) -> ApiResult<()> {
+    ) -> ApiResult<bool> {
         let Some(record) = self.storage.account(account).await? else {
-            return Ok(());
+            return Ok(false);
         };
         let params = serde_json::to_string(&notice).map_err(|_| ApiError::internal())?;
-        self.storage
+        Ok(self
+            .storage
             .queue_mail(
                 &MailRecord {
                     id: Uuid::new_v4(),
@@ -242,8 +243,7 @@ impl App {
                 },
                 self.clock.unix(),
             )
-            .await?;
-        Ok(())
+            .await?)
     }
 
     /// Sends what is due; a failure is retried later with exponential back-off.

@@ -91,9 +91,11 @@ impl ComgateSettings {
                 code = answer.get("code").map(String::as_str).unwrap_or("-"),
                 "Comgate refused a request"
             );
+            // Comgate answered: the payment or request is not one it accepts (unlike a
+            // connection failure, retrying will not help).
             return Err(ApiError::new(
-                ErrorCode::Unavailable,
-                "The payment provider refused the payment; try again or use another method.",
+                ErrorCode::InvalidSignature,
+                "The payment provider refused the request or does not know the payment.",
             ));
         }
         Ok(answer)

@@ -295,6 +295,7 @@ impl App {
             },
         )
         .await
+        .map(|_| ())
     }
 
     /// One-click cancel: the plan stays to the period end, then the free plan; no refund.
@@ -560,7 +561,6 @@ impl App {
             },
         )
         .await
-        .map(|()| true)
     }
 
     /// Charges the next period of a Comgate plan against its first (recurring) payment.

@@ -237,6 +237,15 @@ impl ServerProcess {
         ] {
             cmd.env_remove(var);
         }
+        // The sync suite stores more than START allows; plans.rs passes
+        // COFFER_PLANS_FILE="" for the default catalog.
+        cmd.env(
+            "COFFER_PLANS_FILE",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/support/roomy-plans.toml"
+            ),
+        );
         for (k, v) in self.backend.env() {
             cmd.env(k, v);
         }
