@@ -543,7 +543,8 @@ pub struct ItemWrite {
 }
 
 /// An item as the server has it. A deleted item is a tombstone: `deleted` is true, and
-/// `meta`, `envelope` and `blobs` are empty.
+/// `meta`, `envelope` and `blobs` are empty. A locked item (listed in the
+/// [`Entitlement`]'s `locked`) comes in the change feed without `envelope` and `blobs`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
     pub id: Uuid,
