@@ -32,6 +32,8 @@
 //!    opened or exported. A push over the month's limit answers `402 plan_limit_reached`
 //!    ([`PlanLimitDetail`]); a locked item answers `423 item_locked`. Purged items arrive
 //!    as ordinary tombstones in the change feed.
+//! 7. E-mail reminders (paid plans, opt-in): `PUT` [`routes::REMINDERS`] the whole
+//!    [`ReminderSet`] (ids and dates only, see [`reminders`]); `DELETE` it to opt out.
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "opaque")]
@@ -40,11 +42,13 @@ pub mod opaque;
 pub mod billing;
 mod bytes;
 pub mod entitlement;
+pub mod reminders;
 pub mod routes;
 
 pub use billing::*;
 pub use bytes::Bytes;
 pub use entitlement::*;
+pub use reminders::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -109,6 +113,9 @@ pub struct ErrorDetail {
     /// With `item_locked`: when the locked item is deleted for good (Unix seconds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purge_at: Option<i64>,
+    /// With `invalid_field` on [`routes::REMINDERS`]: the id of the entry that was refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminder_id: Option<Uuid>,
 }
 
 /// Stable error codes. Unknown codes from a newer server deserialize as [`ErrorCode::Other`].
@@ -164,6 +171,8 @@ pub enum ErrorCode {
     /// 423: the item is locked after a downgrade (not downloadable, editable or exportable);
     /// `purge_at` says when it is deleted. Renewing a paid plan unlocks it.
     ItemLocked,
+    /// 422: a [`ReminderSet`] with more than [`MAX_REMINDERS`] entries.
+    TooManyReminders,
     /// 400/401: a payment webhook or notification whose signature or origin does not verify.
     InvalidSignature,
     /// 503: payments with this provider are not configured on this server.
@@ -184,7 +193,7 @@ impl ErrorCode {
         match self {
             MalformedRequest => 400,
             InvalidField | IdempotencyKeyReused | MissingBlob | ChecksumMismatch
-            | UploadIncomplete => 422,
+            | UploadIncomplete | TooManyReminders => 422,
             PayloadTooLarge => 413,
             InvalidToken | TokenExpired | SessionRevoked | InvalidCredentials | InvalidTotp => 401,
             Forbidden => 403,
@@ -626,6 +635,7 @@ mod tests {
                 retry_after_secs: None,
                 plan_limit: None,
                 purge_at: None,
+                reminder_id: None,
             },
         };
         let json = serde_json::to_value(&body).unwrap();

@@ -52,8 +52,9 @@ pub const TOTP_DISABLE: &str = "/v1/account/totp/disable";
 pub const SECURITY_EVENTS: &str = "/v1/account/security-events";
 /// Authenticated `GET` → `application/x-tar` archive of everything the server holds for the
 /// account: `manifest.json` (account, technical metadata of every item and tombstone,
-/// security events), `keys.json` ([`crate::WrappedKeys`]), `items/<id>.envelope`,
-/// `blobs/<sha256>`. All of it is ciphertext or technical metadata.
+/// security events, e-mail reminders as [`crate::Reminder`]s), `keys.json`
+/// ([`crate::WrappedKeys`]), `items/<id>.envelope`, `blobs/<sha256>`. All of it is ciphertext
+/// or technical metadata.
 pub const ACCOUNT_EXPORT: &str = "/v1/account/export";
 
 /// Authenticated `GET` → [`crate::DeviceList`].
@@ -106,6 +107,15 @@ pub const STRIPE_WEBHOOK: &str = "/v1/billing/stripe/webhook";
 /// Comgate's status API.
 pub const COMGATE_NOTIFY: &str = "/v1/billing/comgate/notify";
 
+/// Authenticated e-mail reminders (see [`crate::reminders`]). `GET` → [`crate::ReminderList`];
+/// `PUT` [`crate::ReminderSet`] → [`crate::ReminderList`] (replaces the whole set; `403
+/// forbidden` on a plan without e-mail reminders); `DELETE` → `204` (all of them, on any
+/// plan).
+pub const REMINDERS: &str = "/v1/reminders";
+/// Authenticated `DELETE` → `204`: removes one reminder (`404 not_found` if this account has
+/// none with that id, e.g. after a retried delete).
+pub const REMINDER: &str = "/v1/reminders/{reminder_id}";
+
 pub fn device(device_id: Uuid) -> String {
     format!("/v1/devices/{device_id}")
 }
@@ -124,4 +134,8 @@ pub fn upload_complete(upload_id: Uuid) -> String {
 
 pub fn blob(sha256: &str) -> String {
     format!("/v1/blobs/{sha256}")
+}
+
+pub fn reminder(reminder_id: Uuid) -> String {
+    format!("/v1/reminders/{reminder_id}")
 }
