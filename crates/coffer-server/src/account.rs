@@ -24,6 +24,8 @@ struct ExportManifest {
     items: Vec<coffer_api::Item>,
     blobs: Vec<coffer_api::BlobRef>,
     security_events: Vec<coffer_api::SecurityEvent>,
+    /// E-mail reminders: ids and dates only.
+    reminders: Vec<coffer_api::Reminder>,
 }
 
 fn append(
@@ -149,6 +151,7 @@ impl App {
                 .storage
                 .security_events(caller.account_id, 100_000)
                 .await?,
+            reminders: self.reminder_list(caller.account_id).await?.reminders,
         };
         let manifest = serde_json::to_vec_pretty(&manifest).map_err(|_| ApiError::internal())?;
         append(&mut builder, "manifest.json", &manifest, now)?;

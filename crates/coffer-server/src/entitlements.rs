@@ -1,5 +1,5 @@
-//! The seam where plans plug in: every item write, item read, blob read and export asks the
-//! [`Entitlements`] first, and the change feed leaves out the content of locked items.
+//! The seam where plans plug in: every item write, item read, blob read, export and e-mail
+//! reminder asks the [`Entitlements`] first, and the change feed leaves out the content of locked items.
 //! [`crate::billing::PlanEnforcer`] enforces the plan catalog (monthly limits, locked items
 //! after a downgrade); [`Unlimited`] lets every account do everything.
 
@@ -28,6 +28,8 @@ pub enum Action<'a> {
         sha256: &'a str,
     },
     Export,
+    /// Register e-mail reminders, or have one sent.
+    EmailReminders,
 }
 
 #[async_trait]

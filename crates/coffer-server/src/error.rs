@@ -17,6 +17,7 @@ pub struct ApiError {
     pub retry_after_secs: Option<u64>,
     pub plan_limit: Option<Box<coffer_api::PlanLimitDetail>>,
     pub purge_at: Option<i64>,
+    pub reminder_id: Option<uuid::Uuid>,
 }
 
 impl ApiError {
@@ -29,6 +30,7 @@ impl ApiError {
             retry_after_secs: None,
             plan_limit: None,
             purge_at: None,
+            reminder_id: None,
         }
     }
 
@@ -118,6 +120,7 @@ impl IntoResponse for ApiError {
                 retry_after_secs: self.retry_after_secs,
                 plan_limit: self.plan_limit.map(|d| *d),
                 purge_at: self.purge_at,
+                reminder_id: self.reminder_id,
             },
         };
         let mut response = (status, axum::Json(body)).into_response();

@@ -20,8 +20,8 @@ use coffer_api::{
     LoginFinishResponse, LoginStartRequest, LoginStartResponse, LoginTotpRequest, MAX_CHUNK_BYTES,
     MAX_JSON_BODY, PasswordChangeFinishRequest, PasswordChangeStartRequest, PlanCatalog,
     RefreshRequest, RegisterFinishRequest, RegisterStartRequest, RegisterStartResponse,
-    SecurityEventList, SignedEntitlement, TokenPair, TotpCodeRequest, TotpEnabledResponse,
-    TotpSetupResponse, UploadStatus, WrappedKeys, routes,
+    ReminderList, ReminderSet, SecurityEventList, SignedEntitlement, TokenPair, TotpCodeRequest,
+    TotpEnabledResponse, TotpSetupResponse, UploadStatus, WrappedKeys, routes,
 };
 use serde::Deserialize;
 use std::convert::Infallible;
@@ -218,6 +218,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route(routes::BILLING_HISTORY, get(billing_history))
         .route(routes::STRIPE_WEBHOOK, post(stripe_webhook))
         .route(routes::COMGATE_NOTIFY, post(comgate_notify))
+        .route(
+            routes::REMINDERS,
+            get(reminders).put(put_reminders).delete(delete_reminders),
+        )
+        .route(routes::REMINDER, axum::routing::delete(delete_reminder))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
@@ -650,4 +655,30 @@ async fn comgate_notify(State(app): AppState, RawBody(body): RawBody) -> ApiResu
         "code=0&message=OK",
     )
         .into_response())
+}
+
+async fn reminders(State(app): AppState, caller: Caller) -> ApiResult<Json<ReminderList>> {
+    Ok(Json(app.reminders(&caller).await?))
+}
+
+async fn put_reminders(
+    State(app): AppState,
+    caller: Caller,
+    ApiJson(set): ApiJson<ReminderSet>,
+) -> ApiResult<Json<ReminderList>> {
+    Ok(Json(app.put_reminders(&caller, set).await?))
+}
+
+async fn delete_reminders(State(app): AppState, caller: Caller) -> ApiResult<StatusCode> {
+    app.delete_reminders(&caller).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn delete_reminder(
+    State(app): AppState,
+    caller: Caller,
+    ApiPath(reminder_id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    app.delete_reminder(&caller, reminder_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

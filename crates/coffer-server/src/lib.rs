@@ -10,7 +10,8 @@
 //! PostgreSQL) and [`blobs::BlobStore`] (directory or S3). Time comes from [`clock::Clock`].
 //! Plans: [`billing`] (catalog, limits and locks behind [`entitlements::Entitlements`], the
 //! signed entitlement, checkout, Stripe and Comgate, the grace period), [`mail`] (the e-mail
-//! outbox), [`admin`] (operator commands); the jobs run from [`maintenance`].
+//! outbox), [`admin`] (operator commands); the jobs run from [`maintenance`]. Opt-in e-mail
+//! reminders (dates and opaque ids only): [`reminders`], sent by the jobs through [`mail`].
 #![forbid(unsafe_code)]
 
 pub mod account;
@@ -28,6 +29,7 @@ pub mod items;
 pub mod mail;
 pub mod maintenance;
 pub mod ratelimit;
+pub mod reminders;
 pub mod storage;
 pub mod totp;
 pub mod uploads;

@@ -1,6 +1,6 @@
 //! E-mail: notices are queued in the database (once per dedupe key) and delivered over SMTP
 //! by the jobs, with retries and back-off, in Czech or English. Templates carry plan names,
-//! dates and counts only, never anything about a document.
+//! dates and counts only, never anything about a document (a reminder names only a date).
 
 use crate::app::App;
 use crate::billing::{Catalog, DowngradeReason};
@@ -16,8 +16,8 @@ use uuid::Uuid;
 const BATCH: u32 = 100;
 const MAX_BACKOFF_SECS: i64 = 6 * 3600;
 
-/// What an e-mail says. All of them are essential (plan and data-loss notices), so none can
-/// be switched off.
+/// What an e-mail says. Plan and data-loss notices are essential, so none can be switched
+/// off; reminders are opt-in (the client registers them, and deletes them to opt out).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "template", rename_all = "snake_case")]
 pub enum Notice {
@@ -41,6 +41,12 @@ pub enum Notice {
     Purged {
         count: u32,
     },
+    /// "A document in your vault has a deadline on DATE": the server knows nothing else.
+    Reminder {
+        /// An instant on the deadline day (billing time zone).
+        deadline: i64,
+        days_left: u32,
+    },
 }
 
 impl Notice {
@@ -51,6 +57,7 @@ impl Notice {
             Notice::Downgraded { .. } => "downgraded",
             Notice::PurgeWarning { .. } => "purge_warning",
             Notice::Purged { .. } => "purged",
+            Notice::Reminder { .. } => "reminder",
         }
     }
 
@@ -191,6 +198,42 @@ impl Notice {
                     )
                 }
             }
+            Notice::Reminder {
+                deadline,
+                days_left,
+            } => {
+                let on = date(*deadline);
+                if cs {
+                    let when = match days_left {
+                        0 => "dnes".to_owned(),
+                        1 => "zítra".to_owned(),
+                        2..=4 => format!("za {days_left} dny"),
+                        _ => format!("za {days_left} dní"),
+                    };
+                    (
+                        format!("Coffer: dokument má termín {on}"),
+                        format!(
+                            "Dokument ve vašem trezoru Coffer má termín {on} ({when}). Otevřete \
+                             Coffer a uvidíte, o který jde.\n\nTento e-mail dostáváte, protože \
+                             máte zapnuté e-mailové připomínky; vypnete je v nastavení Cofferu."
+                        ),
+                    )
+                } else {
+                    let when = match days_left {
+                        0 => "today".to_owned(),
+                        1 => "tomorrow".to_owned(),
+                        _ => format!("in {days_left} days"),
+                    };
+                    (
+                        format!("Coffer: a document has a deadline on {on}"),
+                        format!(
+                            "A document in your Coffer vault has a deadline on {on} ({when}). \
+                             Open Coffer to see which one.\n\nYou get this e-mail because you \
+                             turned on e-mail reminders; turn them off in Coffer's settings."
+                        ),
+                    )
+                }
+            }
         }
     }
 }
@@ -262,6 +305,13 @@ impl App {
                     continue;
                 }
             };
+            // Paid-only: a reminder still queued when the plan lost e-mail reminders is dropped.
+            if matches!(notice, Notice::Reminder { .. })
+                && !self.reminders_allowed(mail.account_id).await?
+            {
+                self.storage.mail_sent(mail.id, now).await?;
+                continue;
+            }
             let (subject, body) = notice.render(&self.catalog, mail.language);
             let outcome = match mail.to_email.parse::<Mailbox>() {
                 Ok(to) => match Message::builder()
@@ -315,5 +365,23 @@ mod tests {
         assert!(body.contains("3 uzamčených"), "{body}");
         let (subject, _) = notice.render(&catalog, Language::En);
         assert!(subject.contains("2026-05-01"), "{subject}");
+    }
+
+    #[test]
+    fn a_reminder_names_only_the_date_and_how_far_off_it_is() {
+        let catalog = Catalog::default_catalog();
+        let notice = |days_left| Notice::Reminder {
+            deadline: 1_777_629_600,
+            days_left,
+        };
+        let (subject, body) = notice(3).render(&catalog, Language::Cs);
+        assert_eq!(subject, "Coffer: dokument má termín 1. 5. 2026");
+        assert!(body.contains("má termín 1. 5. 2026 (za 3 dny)"), "{body}");
+        let (subject, body) = notice(30).render(&catalog, Language::En);
+        assert_eq!(subject, "Coffer: a document has a deadline on 2026-05-01");
+        assert!(
+            body.contains("deadline on 2026-05-01 (in 30 days)"),
+            "{body}"
+        );
     }
 }

@@ -53,7 +53,8 @@ enum Command {
         #[command(flatten)]
         storage: StorageArgs,
     },
-    /// Plan jobs: renewals, downgrades, purge warnings, purges, e-mail delivery, maintenance.
+    /// Plan jobs: renewals, downgrades, purge warnings, purges, e-mail reminders, e-mail
+    /// delivery, maintenance.
     Jobs {
         #[command(subcommand)]
         command: JobsCommand,
@@ -159,11 +160,12 @@ fn main() -> anyhow::Result<()> {
                 let app = App::from_config(&config, clock).await?;
                 let report = app.run_jobs().await?;
                 println!(
-                    "renewed: {}\ndowngraded: {}\nwarnings: {}\npurged_items: {}\nmails_sent: {}\nmails_failed: {}",
+                    "renewed: {}\ndowngraded: {}\nwarnings: {}\npurged_items: {}\nreminders: {}\nmails_sent: {}\nmails_failed: {}",
                     report.renewed,
                     report.downgraded,
                     report.warnings,
                     report.purged_items,
+                    report.reminders,
                     report.mails_sent,
                     report.mails_failed
                 );

@@ -60,6 +60,7 @@ pub fn spawn(app: Arc<App>, interval: Duration) {
                     downgraded = report.downgraded,
                     warnings = report.warnings,
                     purged_items = report.purged_items,
+                    reminders = report.reminders,
                     mails_sent = report.mails_sent,
                     "jobs done"
                 ),

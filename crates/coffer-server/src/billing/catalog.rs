@@ -225,6 +225,19 @@ impl Calendar {
             .unwrap_or(i64::MAX)
     }
 
+    /// The calendar date of the instant.
+    pub fn date_of(&self, unix: i64) -> Date {
+        self.zoned(unix).date()
+    }
+
+    /// `hour`:00 on `date` (the next valid time if a daylight-saving change skips it).
+    pub fn at_hour(&self, date: Date, hour: i8) -> i64 {
+        date.at(hour, 0, 0, 0)
+            .to_zoned(self.tz.clone())
+            .map(|z| z.timestamp().as_second())
+            .unwrap_or(i64::MAX)
+    }
+
     /// The end of `date` (the next midnight), for "valid until DATE".
     pub fn end_of_date(&self, date: Date) -> i64 {
         match date.tomorrow() {

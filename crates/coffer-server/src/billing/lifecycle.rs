@@ -47,6 +47,8 @@ pub struct JobReport {
     pub downgraded: u32,
     pub warnings: u32,
     pub purged_items: u32,
+    /// E-mail reminders queued for delivery.
+    pub reminders: u32,
     pub mails_sent: u32,
     pub mails_failed: u32,
 }
@@ -486,7 +488,8 @@ impl App {
     }
 
     /// Runs the plan jobs once at the clock's now: renewals and expiries (downgrades),
-    /// warnings before the purge, purges, then e-mail delivery and maintenance.
+    /// warnings before the purge, purges, due e-mail reminders, then e-mail delivery and
+    /// maintenance.
     pub async fn run_jobs(&self) -> anyhow::Result<JobReport> {
         let mut report = JobReport::default();
         let now = self.clock.unix();
@@ -528,6 +531,7 @@ impl App {
                 report.warnings += 1;
             }
         }
+        report.reminders = self.queue_due_reminders().await?;
         let (sent, failed) = self.deliver_mail().await?;
         report.mails_sent = sent;
         report.mails_failed = failed;

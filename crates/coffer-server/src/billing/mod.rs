@@ -169,6 +169,22 @@ impl Entitlements for PlanEnforcer {
                 }
                 Ok(())
             }
+            Action::EmailReminders => {
+                let state = load_state(self.storage.as_ref(), &self.catalog, account).await?;
+                let plan = plan_of(&self.catalog, &state);
+                if plan.limits.email_reminders {
+                    return Ok(());
+                }
+                Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    format!(
+                        "E-mail reminders are part of the paid plans; the {} plan does not \
+                         include them. Upgrade to turn them on; reminders shown in the app keep \
+                         working.",
+                        plan.name
+                    ),
+                ))
+            }
             Action::DeleteItem { .. } => Ok(()),
         }
     }

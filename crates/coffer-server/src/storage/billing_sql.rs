@@ -7,14 +7,14 @@ use coffer_api::{BillingInterval, Currency, Invoice, Money, PaymentProvider, Pay
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-fn enum_str<T: Serialize>(value: &T) -> String {
+pub(super) fn enum_str<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(s)) => s,
         _ => String::new(),
     }
 }
 
-fn parse_enum<T: DeserializeOwned>(s: &str) -> StorageResult<T> {
+pub(super) fn parse_enum<T: DeserializeOwned>(s: &str) -> StorageResult<T> {
     serde_json::from_value(serde_json::Value::String(s.to_owned()))
         .map_err(|_| StorageError::Corrupt(format!("unknown value {s:?}")))
 }

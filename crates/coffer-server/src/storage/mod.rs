@@ -6,6 +6,7 @@
 //! concurrent writers of one account (row lock on PostgreSQL, `BEGIN IMMEDIATE` on SQLite).
 
 pub mod billing;
+pub mod reminders;
 mod sql;
 
 use async_trait::async_trait;
@@ -212,7 +213,9 @@ pub struct PurgeCutoffs {
 }
 
 #[async_trait]
-pub trait Storage: billing::BillingStorage + Send + Sync + 'static {
+pub trait Storage:
+    billing::BillingStorage + reminders::ReminderStorage + Send + Sync + 'static
+{
     /// Cheap round trip, for readiness.
     async fn ping(&self) -> StorageResult<()>;
     /// The value stored under `name`, storing `fresh` first if there is none. All instances

@@ -15,6 +15,8 @@ use std::time::Duration;
 
 #[path = "billing_sql.rs"]
 mod billing;
+#[path = "reminders_sql.rs"]
+mod reminders;
 
 /// The embedded default: one SQLite file in WAL mode.
 pub struct SqliteStorage {
@@ -307,6 +309,8 @@ macro_rules! impl_storage {
                     "DELETE FROM account_plans WHERE account_id = $1",
                     "DELETE FROM mail_outbox WHERE account_id = $1",
                     "DELETE FROM accounts WHERE id = $1",
+                    // After the account row: a reminder PUT that held its lock has committed.
+                    "DELETE FROM reminders WHERE account_id = $1",
                 ] {
                     sqlx::query(sql).bind(&id).execute(&mut *tx).await?;
                 }
