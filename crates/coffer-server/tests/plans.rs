@@ -3,6 +3,7 @@
 //! goes to a real SMTP sink when `scripts/with-test-services.sh` runs one. Scenarios that
 //! touch storage run on SQLite and (under `make test`) on PostgreSQL.
 
+#[macro_use]
 mod support;
 
 use axum::Router;
@@ -19,30 +20,6 @@ use uuid::Uuid;
 
 const DAY: i64 = 86_400;
 const WEBHOOK_SECRET: &str = "whsec_test_secret";
-
-/// Runs `async fn name(db: Option<String>, dir: &Path)` on SQLite and on PostgreSQL.
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_sqlite() {
-                let dir = tempfile::tempdir().unwrap();
-                super::$name(None, dir.path()).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_postgres() {
-                let Some(super::Backend::PostgresS3 { database_url, .. }) =
-                    super::Backend::postgres_s3(stringify!($name)).await
-                else {
-                    return;
-                };
-                let dir = tempfile::tempdir().unwrap();
-                super::$name(Some(database_url), dir.path()).await;
-            }
-        }
-    )*};
-}
 
 on_both_databases!(
     a_commit_over_the_monthly_limit_is_refused_with_plan_limit_and_reset_date,
@@ -737,15 +714,6 @@ async fn downgraded_account(s: &Stand) -> (Client, Uuid, Uuid, String) {
     (client, account, ids[5], email)
 }
 
-fn maildir_messages() -> Option<Vec<String>> {
-    let dir = std::env::var("COFFER_TEST_MAILDIR").ok()?;
-    let mut out = vec![];
-    for entry in std::fs::read_dir(std::path::Path::new(&dir).join("new")).ok()? {
-        out.push(std::fs::read_to_string(entry.ok()?.path()).ok()?);
-    }
-    Some(out)
-}
-
 async fn warnings_go_out_at_least_14_and_3_days_before_the_purge(
     db: Option<String>,
     _dir: &std::path::Path,
@@ -917,24 +885,6 @@ async fn comgate_payments_are_confirmed_by_asking_comgates_status_api_and_renewe
 // The entitlement key and the operator commands, with real processes
 // ---------------------------------------------------------------------------------------
 
-fn cli(data: &std::path::Path, args: &[&str]) -> String {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_coffer-server"))
-        .args(args)
-        .arg("--data")
-        .arg(data)
-        .env("COFFER_LOG", "warn")
-        .env_remove("COFFER_DATABASE_URL")
-        .env_remove("COFFER_CONFIG")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "coffer-server {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 fn prague_month(unix: i64) -> String {
     coffer_server::billing::Catalog::default_catalog()
         .calendar
@@ -956,29 +906,18 @@ async fn operators_grant_show_and_expire_plans_and_run_jobs_while_serve_runs() {
     let (_, refused) = push(&client, KindClass::Receipt, &month).await;
     assert_eq!(refused.error().code, ErrorCode::PlanLimitReached);
 
-    let granted = cli(
-        dir.path(),
-        &[
-            "admin",
-            "plan",
-            "grant",
-            &email,
-            "plus",
-            "--until",
-            "2099-12-31",
-        ],
-    );
+    let granted = grant_plus(dir.path(), &email, &[]);
     assert!(granted.contains("granted plus"), "{granted}");
     let sixth = push_ok(&client, KindClass::Receipt, &month).await;
-    let shown = cli(dir.path(), &["admin", "account", "show", &email]);
+    let shown = cli(dir.path(), &["admin", "account", "show", &email], &[]);
     assert!(shown.contains("plan: plus"), "{shown}");
     assert!(
         shown.contains("period_end: 2099-12-31T23:00:00Z"),
         "{shown}"
     );
 
-    cli(dir.path(), &["admin", "plan", "expire", &email]);
-    let shown = cli(dir.path(), &["admin", "account", "show", &email]);
+    cli(dir.path(), &["admin", "plan", "expire", &email], &[]);
+    let shown = cli(dir.path(), &["admin", "account", "show", &email], &[]);
     assert!(shown.contains("plan: start"), "{shown}");
     assert!(shown.contains(&format!("locked_item: {sixth}")), "{shown}");
     let read = client.get(&routes::item(sixth)).await;
@@ -1002,11 +941,13 @@ async fn operators_grant_show_and_expire_plans_and_run_jobs_while_serve_runs() {
     let early = cli(
         dir.path(),
         &["jobs", "run", "--now", &fmt(now + time::Duration::days(59))],
+        &[],
     );
     assert!(early.contains("purged_items: 0"), "{early}");
     let late = cli(
         dir.path(),
         &["jobs", "run", "--now", &fmt(now + time::Duration::days(61))],
+        &[],
     );
     assert!(late.contains("purged_items: 1"), "{late}");
     // The fake time also expired the session: log in again.

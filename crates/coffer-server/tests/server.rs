@@ -958,27 +958,9 @@ async fn account_deletion_removes_rows_blobs_and_sessions(backend: Backend, dir:
         .ok();
     let kept = keeper.upload_blob(&key.seal(b"keeper's"), 1024).await;
 
-    let refused = client
-        .send_json(
-            Method::DELETE,
-            routes::ACCOUNT,
-            &[],
-            &DeleteAccountRequest {
-                confirm_email: "someone-else@example.test".into(),
-            },
-        )
-        .await;
+    let refused = client.delete_account("someone-else@example.test").await;
     assert_eq!(refused.error().code, ErrorCode::InvalidField);
-    let deleted = client
-        .send_json(
-            Method::DELETE,
-            routes::ACCOUNT,
-            &[],
-            &DeleteAccountRequest {
-                confirm_email: email.clone(),
-            },
-        )
-        .await;
+    let deleted = client.delete_account(&email).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
 
     assert_eq!(

@@ -3,7 +3,7 @@
 //! a small protocol client (OPAQUE with opaque-ke + reqwest) that encrypts on the client side
 //! the way a real client must.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros)]
 
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -187,6 +187,71 @@ fn collect_files(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
             out.push((path.display().to_string(), bytes));
         }
     }
+}
+
+/// Runs `async fn name(db: Option<String>, dir: &Path)` on SQLite and on PostgreSQL (the
+/// latter only when the test services run). Needs `#[macro_use] mod support;`.
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sqlite() {
+                let dir = tempfile::tempdir().unwrap();
+                super::$name(None, dir.path()).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() {
+                let Some(super::Backend::PostgresS3 { database_url, .. }) =
+                    super::Backend::postgres_s3(stringify!($name)).await
+                else {
+                    return;
+                };
+                let dir = tempfile::tempdir().unwrap();
+                super::$name(Some(database_url), dir.path()).await;
+            }
+        }
+    )*};
+}
+
+/// The messages the SMTP sink received, when `scripts/with-test-services.sh` runs one.
+pub fn maildir_messages() -> Option<Vec<String>> {
+    let dir = std::env::var("COFFER_TEST_MAILDIR").ok()?;
+    let mut out = vec![];
+    for entry in std::fs::read_dir(Path::new(&dir).join("new")).ok()? {
+        out.push(std::fs::read_to_string(entry.ok()?.path()).ok()?);
+    }
+    Some(out)
+}
+
+/// `coffer-server admin plan grant EMAIL plus --until 2099-12-31`: an operator's grant.
+pub fn grant_plus(data: &Path, email: &str, env: &[(&str, &str)]) -> String {
+    let until = ["--until", "2099-12-31"];
+    cli(
+        data,
+        &[&["admin", "plan", "grant", email, "plus"][..], &until].concat(),
+        env,
+    )
+}
+
+/// Runs `coffer-server ARGS --data DATA` with `env` and returns its stdout (asserting success).
+pub fn cli(data: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_coffer-server"))
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .env("COFFER_LOG", "warn")
+        .env_remove("COFFER_DATABASE_URL")
+        .env_remove("COFFER_CONFIG")
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "coffer-server {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -540,6 +605,19 @@ impl Client {
 
     pub async fn get(&self, path: &str) -> Answer {
         self.request(Method::GET, path, &[], None, "").await
+    }
+
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.request(Method::DELETE, path, &[], None, "").await
+    }
+
+    /// `DELETE` [`routes::ACCOUNT`], confirmed with `email`.
+    pub async fn delete_account(&self, email: &str) -> Answer {
+        let confirm = DeleteAccountRequest {
+            confirm_email: email.into(),
+        };
+        self.send_json(Method::DELETE, routes::ACCOUNT, &[], &confirm)
+            .await
     }
 
     pub async fn send_json<T: Serialize>(
