@@ -35,6 +35,35 @@ static MONTH_NAME_DAY: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 
+/// A time of day right after a date (`06-05.18 12: 43:19`) says that the numbers are a date.
+static TIME_AFTER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s{1,3}\d{1,2}\s?:\s?\d{2}\b").unwrap());
+
+/// Date labels, matched also as OCR misreads them by one letter (`Dale`, `uate`, `Datun`).
+const DATE_LABELS: &[&str] = &["date", "datum", "tarikh", "data", "fecha"];
+
+/// Whether the text before a date carries a date label.
+fn after_date_label(before: &str) -> bool {
+    let lower = before.to_lowercase();
+    lower.contains("dat")
+        || lower.split(|c: char| !c.is_alphabetic()).any(|word| {
+            DATE_LABELS
+                .iter()
+                .any(|label| one_letter_apart(word, label))
+        })
+}
+
+/// Same length and exactly one differing letter.
+fn one_letter_apart(word: &str, label: &str) -> bool {
+    word.chars().count() == label.chars().count()
+        && word
+            .chars()
+            .zip(label.chars())
+            .filter(|(a, b)| a != b)
+            .count()
+            == 1
+}
+
 /// Full month names (and common inflections) that are unambiguous as written.
 const MONTH_WORDS: &[(&str, u8)] = &[
     ("january", 1),
@@ -215,13 +244,13 @@ pub fn find_dates(line: &str) -> Vec<DateMatch> {
         // Resume at the separator before the middle number, so `19- 24/07/2016` still finds
         // the date that starts at `24`.
         at = c.get(2).expect("separator").start();
-        let labelled = line[..span.0].to_lowercase().contains("dat");
+        let labelled = after_date_label(&line[..span.0]) || TIME_AFTER.is_match(&line[span.1..]);
         let (first, second) = (&c[2], &c[4]);
         if first == ":" && second == ":" {
             continue; // a time of day
         }
         if first != second && !labelled {
-            continue; // mixed separators (`12.03/2018`, `27.01:2023`) only after a date label
+            continue; // mixed separators (`12.03/2018`, `27.01:2023`) only beside a date label
         }
         let (Ok(a), Ok(b), Some(y)) = (c[1].parse::<u8>(), c[3].parse::<u8>(), full_year(&c[5]))
         else {
@@ -327,6 +356,15 @@ mod tests {
             Some(date!(2023 - 01 - 27))
         );
         assert_eq!(first("12:05:18"), None);
+        assert_eq!(first("uate : 06- 05. 18"), Some(date!(2018 - 05 - 06)));
+        assert_eq!(first("Dale 14.08/17"), Some(date!(2017 - 08 - 14)));
+        assert_eq!(first("Ref 06- 05. 18"), None);
+    }
+
+    #[test]
+    fn a_time_of_day_after_mixed_separators_marks_a_date() {
+        assert_eq!(first("06- 05. 18 12: 43:19"), Some(date!(2018 - 05 - 06)));
+        assert_eq!(first("06- 05. 18 kg"), None);
     }
 
     #[test]
