@@ -2,7 +2,10 @@
 # Drives the real app under Xvfb: tauri-driver (project-local) in front of Debian's
 # WebKitWebDriver, with a throw-away home so the person's own vault is never touched.
 # Screenshots land in docs/screenshots/.
+#   scripts/app-e2e.sh [SCRIPT]   another WebDriver script (default tests/e2e/app.e2e.mjs)
+#   E2E_VAULT=DIR                 open this vault instead of a new one (scripts/app-bench.sh)
 set -euo pipefail
+SCRIPT="${1:-tests/e2e/app.e2e.mjs}"
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target-app}"
 bash scripts/app-build.sh --e2e
@@ -12,7 +15,7 @@ trap 'rm -rf "$SCRATCH"' EXIT
 
 export XDG_DATA_HOME="$SCRATCH/data" XDG_CONFIG_HOME="$SCRATCH/config" XDG_CACHE_HOME="$SCRATCH/cache"
 export LANG=en_US.UTF-8 LANGUAGE=en
-unset COFFER_VAULT
+if [ -n "${E2E_VAULT:-}" ]; then export COFFER_VAULT="$E2E_VAULT"; else unset COFFER_VAULT; fi
 export COFFER_APP="$CARGO_TARGET_DIR/debug/coffer-app"
 export COFFER_SAMPLES="${COFFER_SAMPLES:-$PWD/../shared/data/receipts/sroie-dev/images}"
 export SCREENSHOT_DIR="$PWD/docs/screenshots"
@@ -29,5 +32,5 @@ xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
     curl -sf "$WEBDRIVER_URL/status" >/dev/null && break
     sleep 0.2
   done
-  node tests/e2e/app.e2e.mjs
+  node "'"$SCRIPT"'"
 '

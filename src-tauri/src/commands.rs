@@ -1,6 +1,13 @@
 //! The commands the web view invokes. Each one parses its arguments, calls the engine and maps
 //! the error; none holds logic of its own. Work that can take a while (key derivation,
-//! encryption) runs on a blocking thread so the window never freezes.
+//! encryption, OCR, rendering) runs on a blocking thread so the window never freezes.
+
+pub mod ocr;
+pub mod reminders;
+pub mod restore;
+pub mod security;
+pub mod viewer;
+pub mod watch;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,12 +26,12 @@ use crate::error::CommandError;
 use crate::session::{Session, VaultState};
 use crate::settings::Settings;
 
-type Result<T> = std::result::Result<T, CommandError>;
+pub(crate) type Result<T> = std::result::Result<T, CommandError>;
 
 /// How many recovery words the person must type back before the vault is created.
 const WORDS_TO_CONFIRM: usize = 3;
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     session: &State<'_, Arc<Session>>,
     work: impl FnOnce(&Session) -> Result<T> + Send + 'static,
 ) -> Result<T> {
@@ -34,7 +41,7 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| CommandError::new("internal", format!("the command stopped: {e}")))?
 }
 
-fn document_id(vault: &Vault, id: &str) -> coffer_core::Result<coffer_core::DocumentId> {
+pub(crate) fn document_id(vault: &Vault, id: &str) -> coffer_core::Result<coffer_core::DocumentId> {
     vault.resolve(id)
 }
 
@@ -69,14 +76,8 @@ pub struct WordCheck {
     pub word: String,
 }
 
-/// Creates the vault once the person has typed back some of the recovery words.
-#[tauri::command]
-pub async fn create_vault(
-    session: State<'_, Arc<Session>>,
-    password: String,
-    confirmed: Vec<WordCheck>,
-) -> Result<()> {
-    let password = SecretString::from(password);
+/// Checks the recovery words the person typed back against the phrase being set up.
+pub(crate) fn check_confirmed_words(session: &Session, confirmed: &[WordCheck]) -> Result<()> {
     let checks: Vec<(usize, &str)> = confirmed
         .iter()
         .map(|c| (c.position, c.word.as_str()))
@@ -88,35 +89,59 @@ pub async fn create_vault(
         ));
     }
     match session.pending_words_match(&checks) {
-        None => {
-            return Err(CommandError::new(
-                "no_pending_phrase",
-                "start again: no recovery phrase is waiting to be confirmed",
-            ));
-        }
-        Some(false) => {
-            return Err(CommandError::new(
-                "phrase_mismatch",
-                "the words do not match the recovery phrase; check them against what you wrote down",
-            ));
-        }
-        Some(true) => {}
+        None => Err(no_pending_phrase()),
+        Some(false) => Err(CommandError::new(
+            "phrase_mismatch",
+            "the words do not match the recovery phrase; check them against what you wrote down",
+        )),
+        Some(true) => Ok(()),
     }
+}
+
+fn no_pending_phrase() -> CommandError {
+    CommandError::new(
+        "no_pending_phrase",
+        "start again: no recovery phrase is waiting to be confirmed",
+    )
+}
+
+/// Runs `create` with the confirmed phrase a new (or restored) vault gets. The phrase is used
+/// up only when `create` succeeds, so a mistake (a wrong backup passphrase, a full disk) can be
+/// corrected without writing down a new phrase.
+pub(crate) fn with_confirmed_phrase<T>(
+    session: &Session,
+    create: impl FnOnce(&RecoveryPhrase) -> Result<T>,
+) -> Result<T> {
+    let phrase = session
+        .take_pending_phrase()
+        .ok_or_else(no_pending_phrase)?;
+    let result = create(&phrase);
+    if result.is_err() {
+        session.keep_pending_phrase(phrase);
+    }
+    result
+}
+
+/// Creates the vault once the person has typed back some of the recovery words.
+#[tauri::command]
+pub async fn create_vault(
+    session: State<'_, Arc<Session>>,
+    password: String,
+    confirmed: Vec<WordCheck>,
+) -> Result<()> {
+    let password = SecretString::from(password);
+    check_confirmed_words(&session, &confirmed)?;
     blocking(&session, move |session| {
-        let phrase = session.take_pending_phrase().ok_or_else(|| {
-            CommandError::new(
-                "no_pending_phrase",
-                "start again: no recovery phrase is waiting to be confirmed",
-            )
-        })?;
         let paths = session.paths();
-        let vault = Vault::create(
-            &paths.vault_dir,
-            &password,
-            paths.kdf,
-            &phrase,
-            Arc::new(coffer_core::SystemClock),
-        )?;
+        let vault = with_confirmed_phrase(session, |phrase| {
+            Ok(Vault::create(
+                &paths.vault_dir,
+                &password,
+                paths.kdf,
+                phrase,
+                Arc::new(coffer_core::SystemClock),
+            )?)
+        })?;
         session.open(vault);
         Ok(())
     })
@@ -376,10 +401,23 @@ pub async fn get_settings(session: State<'_, Arc<Session>>) -> Result<Settings> 
     Ok(session.settings())
 }
 
+/// Saves the preferences; a new OCR language list is tried first, and the watched folder
+/// follows the new choice at once.
 #[tauri::command]
-pub async fn save_settings(
+pub async fn save_settings<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
     session: State<'_, Arc<Session>>,
     settings: Settings,
 ) -> Result<Settings> {
-    session.save_settings(settings)
+    let settings = settings.clamped();
+    if settings.ocr_languages != session.settings().ocr_languages {
+        let languages = settings.ocr_languages.clone();
+        tauri::async_runtime::spawn_blocking(move || coffer_ocr::check_languages(&languages))
+            .await
+            .map_err(|e| CommandError::new("internal", format!("the command stopped: {e}")))?
+            .map_err(CommandError::from)?;
+    }
+    let saved = session.save_settings(settings)?;
+    crate::watcher::follow_settings(&app, &saved)?;
+    Ok(saved)
 }

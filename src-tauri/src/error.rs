@@ -49,6 +49,55 @@ impl From<coffer_core::Error> for CommandError {
     }
 }
 
+impl From<coffer_ocr::OcrError> for CommandError {
+    fn from(error: coffer_ocr::OcrError) -> Self {
+        use coffer_ocr::OcrError as E;
+        let code = match &error {
+            E::TesseractInit { .. } => "ocr_languages",
+            E::Remote(_) => "remote_ocr",
+            _ => "ocr_failed",
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+impl From<coffer_ocr::RemoteError> for CommandError {
+    fn from(error: coffer_ocr::RemoteError) -> Self {
+        Self::new("remote_ocr", error.to_string())
+    }
+}
+
+impl From<coffer_ocr::vault::DocumentOcrError> for CommandError {
+    fn from(error: coffer_ocr::vault::DocumentOcrError) -> Self {
+        use coffer_ocr::vault::DocumentOcrError as E;
+        match error {
+            E::Vault(e) => e.into(),
+            E::Ocr(e) => e.into(),
+            E::Remote(e) => e.into(),
+        }
+    }
+}
+
+impl From<coffer_core::backup::BackupError> for CommandError {
+    fn from(error: coffer_core::backup::BackupError) -> Self {
+        use coffer_core::backup::BackupError as E;
+        let code = match &error {
+            E::Vault(_) => "",
+            E::WrongPassphrase | E::WrongIdentity(_) => "wrong_backup_key",
+            E::NeedsPassphrase | E::NeedsIdentity => "backup_key_kind",
+            E::NotAgeFile { .. } | E::NotABackup(_) | E::UnsupportedVersion { .. } => {
+                "not_a_backup"
+            }
+            E::Damaged(_) => "damaged",
+            _ => "invalid_input",
+        };
+        match error {
+            E::Vault(inner) => inner.into(),
+            other => Self::new(code, other.to_string()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

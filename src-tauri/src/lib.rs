@@ -1,12 +1,15 @@
-//! Coffer's desktop shell: thin Tauri 2 commands over `coffer-core`. The shell keeps the open
-//! vault in memory behind a mutex, locks it after an idle time or on demand, and does nothing
-//! else of its own; every capability lives in the engine.
+//! Coffer's desktop shell: thin Tauri 2 commands over `coffer-core` and `coffer-ocr`. The
+//! shell keeps the open vault in memory behind a mutex, locks it after an idle time, on demand
+//! or on system sleep, watches the import folder, and does nothing else of its own; every
+//! capability lives in the engine.
 #![forbid(unsafe_code)]
 
 mod commands;
 mod error;
 mod session;
 mod settings;
+mod sleep;
+mod watcher;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,8 +30,15 @@ pub fn setup<R: Runtime>(builder: Builder<R>, paths: AppPaths) -> Builder<R> {
     let session = Arc::new(Session::new(paths));
     builder
         .manage(session)
+        .manage(watcher::FolderWatch::default())
         .setup(|app| {
             let handle = app.handle().clone();
+            let settings = handle.state::<Arc<Session>>().settings();
+            // A folder that vanished since last time must not stop the app from starting.
+            if let Err(error) = watcher::follow_settings(&handle, &settings) {
+                eprintln!("coffer: {}", error.message);
+            }
+            sleep::watch(&handle);
             std::thread::Builder::new()
                 .name("idle-lock".into())
                 .spawn(move || {
@@ -61,6 +71,20 @@ pub fn setup<R: Runtime>(builder: Builder<R>, paths: AppPaths) -> Builder<R> {
             commands::vault_info,
             commands::get_settings,
             commands::save_settings,
+            commands::ocr::ocr_document,
+            commands::ocr::remote_ocr_consent,
+            commands::ocr::remote_ocr_document,
+            commands::ocr::remote_ocr_providers,
+            commands::ocr::save_remote_ocr_provider,
+            commands::viewer::document_thumbnail,
+            commands::viewer::pdf_page_count,
+            commands::viewer::pdf_page,
+            commands::restore::backup_protection,
+            commands::restore::restore_vault,
+            commands::security::change_kdf,
+            commands::reminders::reminder_notifications,
+            commands::reminders::show_notifications,
+            commands::watch::take_watched_files,
         ])
 }
 
@@ -75,7 +99,9 @@ pub fn run() {
         }
     };
     setup(
-        tauri::Builder::default().plugin(tauri_plugin_dialog::init()),
+        tauri::Builder::default()
+            .plugin(tauri_plugin_dialog::init())
+            .plugin(tauri_plugin_notification::init()),
         paths,
     )
     .run(tauri::generate_context!())

@@ -56,7 +56,13 @@ pub struct Session {
     paths: AppPaths,
     inner: Mutex<Inner>,
     settings: Mutex<Settings>,
+    ocr: Mutex<()>,
+    watched: Mutex<Vec<PathBuf>>,
 }
+
+/// Files from the watched folder waiting to be imported, at most: a runaway copy into the
+/// folder must not grow memory without bound.
+const MAX_WATCHED_FILES: usize = 10_000;
 
 /// A poisoned lock only means another command panicked; the state itself is still coherent.
 fn guard<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -76,6 +82,8 @@ impl Session {
                 last_activity: Instant::now(),
             }),
             settings: Mutex::new(settings),
+            ocr: Mutex::new(()),
+            watched: Mutex::new(Vec::new()),
         }
     }
 
@@ -104,10 +112,41 @@ impl Session {
         &self,
         f: impl FnOnce(&mut Vault) -> coffer_core::Result<T>,
     ) -> Result<T, CommandError> {
+        self.with_open_vault(|vault| Ok(f(vault)?))
+    }
+
+    /// `with_vault` for work whose errors are not only the engine's (OCR, backups).
+    pub fn with_open_vault<T>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> Result<T, CommandError>,
+    ) -> Result<T, CommandError> {
         let mut inner = guard(&self.inner);
         inner.last_activity = Instant::now();
         let vault = inner.vault.as_mut().ok_or_else(CommandError::locked)?;
-        Ok(f(vault)?)
+        f(vault)
+    }
+
+    /// Waits for the previous OCR to finish: one Tesseract at a time (its OpenMP threads
+    /// busy-wait and slow each other down when several run at once).
+    pub fn ocr_turn(&self) -> MutexGuard<'_, ()> {
+        guard(&self.ocr)
+    }
+
+    /// Files the watched folder reported, handed over once to the web view that imports them.
+    pub fn take_watched_files(&self) -> Vec<PathBuf> {
+        std::mem::take(&mut *guard(&self.watched))
+    }
+
+    /// Remembers new files in the watched folder (each once); returns whether any was new.
+    pub fn add_watched_files(&self, paths: impl IntoIterator<Item = PathBuf>) -> bool {
+        let mut watched = guard(&self.watched);
+        let before = watched.len();
+        for path in paths {
+            if watched.len() < MAX_WATCHED_FILES && !watched.contains(&path) {
+                watched.push(path);
+            }
+        }
+        watched.len() > before
     }
 
     pub fn open(&self, vault: Vault) {
@@ -149,6 +188,12 @@ impl Session {
 
     pub fn take_pending_phrase(&self) -> Option<RecoveryPhrase> {
         guard(&self.inner).pending_phrase.take()
+    }
+
+    /// Puts back a phrase that `take_pending_phrase` handed out but that was not used, unless
+    /// a newer one is waiting already.
+    pub fn keep_pending_phrase(&self, phrase: RecoveryPhrase) {
+        guard(&self.inner).pending_phrase.get_or_insert(phrase);
     }
 
     /// Whether each (1-based position, word) the person typed back matches the phrase being

@@ -1,9 +1,10 @@
-//! The app's own preferences (language, theme, auto-lock). Nothing here is secret, so they live
-//! in a small JSON file in the platform config directory, outside the vault and outside the
-//! web view's storage.
+//! The app's own preferences (language, theme, locking, OCR, the watched folder, which
+//! reminders become desktop notifications). Nothing here is secret, so they live in a small
+//! JSON file in the platform config directory, outside the vault and outside the web view's
+//! storage. Secrets (remote OCR keys) are kept inside the vault instead.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +27,27 @@ pub enum Theme {
 pub const MIN_AUTO_LOCK_MINUTES: u32 = 1;
 pub const MAX_AUTO_LOCK_MINUTES: u32 = 240;
 
+/// Which kinds of reminder become a desktop notification (each can be switched off).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NotificationSettings {
+    pub warranty_ends: bool,
+    pub contract_ends: bool,
+    pub notice_deadline: bool,
+    pub document_expires: bool,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        Self {
+            warranty_ends: true,
+            contract_ends: true,
+            notice_deadline: true,
+            document_expires: true,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
@@ -33,6 +55,15 @@ pub struct Settings {
     pub language: Option<Language>,
     pub theme: Theme,
     pub auto_lock_minutes: u32,
+    /// Lock when the system goes to sleep (where the platform says so).
+    pub lock_on_sleep: bool,
+    /// Read the text of each imported file with local OCR right after the import.
+    pub ocr_on_import: bool,
+    /// Tesseract language codes joined by `+`.
+    pub ocr_languages: String,
+    /// New files appearing here are imported while the vault is unlocked.
+    pub watched_folder: Option<PathBuf>,
+    pub notifications: NotificationSettings,
 }
 
 impl Default for Settings {
@@ -41,6 +72,11 @@ impl Default for Settings {
             language: None,
             theme: Theme::System,
             auto_lock_minutes: 10,
+            lock_on_sleep: true,
+            ocr_on_import: true,
+            ocr_languages: coffer_ocr::DEFAULT_LANGUAGES.to_string(),
+            watched_folder: None,
+            notifications: NotificationSettings::default(),
         }
     }
 }
@@ -69,6 +105,13 @@ impl Settings {
         self.auto_lock_minutes = self
             .auto_lock_minutes
             .clamp(MIN_AUTO_LOCK_MINUTES, MAX_AUTO_LOCK_MINUTES);
+        self.ocr_languages = self.ocr_languages.trim().to_string();
+        if self.ocr_languages.is_empty() {
+            self.ocr_languages = coffer_ocr::DEFAULT_LANGUAGES.to_string();
+        }
+        self.watched_folder = self
+            .watched_folder
+            .filter(|folder| !folder.as_os_str().is_empty());
         self
     }
 }
@@ -86,17 +129,42 @@ mod tests {
             language: Some(Language::Cs),
             theme: Theme::Dark,
             auto_lock_minutes: 3,
+            watched_folder: Some(PathBuf::from("/home/jana/Scans")),
+            notifications: NotificationSettings {
+                contract_ends: false,
+                ..NotificationSettings::default()
+            },
+            ..Settings::default()
         };
         settings.save(&path).unwrap();
         assert_eq!(Settings::load(&path), settings);
     }
 
     #[test]
-    fn auto_lock_is_kept_within_range() {
+    fn auto_lock_is_kept_within_range_and_blank_choices_fall_back() {
         let s = Settings {
             auto_lock_minutes: 0,
+            ocr_languages: "  ".into(),
+            watched_folder: Some(PathBuf::new()),
             ..Settings::default()
-        };
-        assert_eq!(s.clamped().auto_lock_minutes, MIN_AUTO_LOCK_MINUTES);
+        }
+        .clamped();
+        assert_eq!(s.auto_lock_minutes, MIN_AUTO_LOCK_MINUTES);
+        assert_eq!(s.ocr_languages, coffer_ocr::DEFAULT_LANGUAGES);
+        assert_eq!(s.watched_folder, None);
+    }
+
+    #[test]
+    fn a_settings_file_from_an_older_version_keeps_its_values_and_gains_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.json");
+        fs::write(
+            &path,
+            r#"{"language":"en","theme":"light","autoLockMinutes":5}"#,
+        )
+        .unwrap();
+        let s = Settings::load(&path);
+        assert_eq!((s.auto_lock_minutes, s.theme), (5, Theme::Light));
+        assert!(s.lock_on_sleep && s.ocr_on_import && s.notifications.warranty_ends);
     }
 }

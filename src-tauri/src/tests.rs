@@ -375,3 +375,433 @@ fn settings_are_saved_clamped_and_survive_a_restart() {
     let reloaded = crate::Settings::load(&h.dir.path().join("config/app.json"));
     assert_eq!(reloaded.auto_lock_minutes, 240);
 }
+
+// ---- OCR, remote OCR, thumbnails, PDF pages, restore, KDF, reminders, watched folder ----
+
+/// A real (small) PNG: a 400×300 light page with a dark band.
+fn real_png() -> Vec<u8> {
+    let image = image::RgbImage::from_fn(400, 300, |_, y| {
+        if (100..140).contains(&y) {
+            image::Rgb([20, 20, 20])
+        } else {
+            image::Rgb([250, 250, 245])
+        }
+    });
+    let mut bytes = Vec::new();
+    image
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+    bytes
+}
+
+const RECEIPT_TEXT: &str = "Kavárna U Zlatého klasu s.r.o.\nIČO: 27082440\nDatum: 03.11.2024\n\
+Espresso 2x 98,00\nCELKEM 196,00 Kč\nPlatba kartou\n";
+
+#[test]
+fn ocr_document_reads_fields_unconfirmed_and_keeps_what_a_person_confirmed() {
+    let h = Harness::new();
+    h.create_vault();
+    let id = h.import(&h.sample("receipt.txt", RECEIPT_TEXT.as_bytes()))["document"]["id"].clone();
+    h.ok(
+        "edit_document",
+        json!({"id": id, "edit": {"title": "Coffee with Jana"}}),
+    );
+    let doc = h.ok("ocr_document", json!({"id": id}));
+    assert_eq!(doc["total"], "196.00", "{doc}");
+    assert_eq!(doc["currency"], "CZK");
+    assert_eq!(doc["date"], "2024-11-03");
+    assert_eq!(doc["field_states"]["total"]["confirmed"], false);
+    assert!(doc["field_states"]["total"]["confidence"].as_f64().unwrap() > 0.0);
+    // The title was typed by a person: OCR does not replace it.
+    assert_eq!(doc["title"], "Coffee with Jana");
+    assert!(doc["ocr_text"].as_str().unwrap().contains("Espresso"));
+    // Confirming a field read by OCR.
+    let confirmed = h.ok(
+        "edit_document",
+        json!({"id": id, "edit": {"confirm": ["total"]}}),
+    );
+    assert_eq!(confirmed["field_states"]["total"]["confirmed"], true);
+}
+
+#[test]
+fn ocr_document_reports_an_unreadable_file_and_a_locked_vault() {
+    let h = Harness::new();
+    h.create_vault();
+    let id = h.import(&h.sample("broken.png", &png()))["document"]["id"].clone();
+    assert_eq!(
+        h.error_code("ocr_document", json!({"id": id})),
+        "ocr_failed"
+    );
+    h.ok("lock", json!({}));
+    assert_eq!(h.error_code("ocr_document", json!({"id": id})), "locked");
+}
+
+/// An OpenAI-compatible endpoint on localhost that answers one request with `content` and
+/// hands back the request it received.
+fn fake_openai(content: Value) -> (String, std::thread::JoinHandle<String>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut head = String::new();
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = value.trim().parse().unwrap();
+            }
+            head.push_str(&line);
+            if line == "\r\n" {
+                break;
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        let answer =
+            json!({"choices": [{"message": {"content": content.to_string()}}]}).to_string();
+        write!(
+            &stream,
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+            answer.len()
+        )
+        .unwrap();
+        head + &String::from_utf8(body).unwrap()
+    });
+    (url, server)
+}
+
+#[test]
+fn remote_ocr_shows_what_it_would_send_and_sends_only_that_after_consent() {
+    let h = Harness::new();
+    h.create_vault();
+    let id = h.import(&h.sample("faded.png", &png()))["document"]["id"].clone();
+    h.ok(
+        "edit_document",
+        json!({"id": id, "edit": {"notes": "private note"}}),
+    );
+
+    let consent = h.ok(
+        "remote_ocr_consent",
+        json!({"id": id, "provider": "openai"}),
+    );
+    assert_eq!(consent["fileName"], "faded.png");
+    assert_eq!(consent["mediaType"], "image/png");
+    assert_eq!(consent["endpoint"], "https://api.openai.com/v1");
+    assert_eq!(consent["hasKey"], false);
+    assert_eq!(consent["instruction"], coffer_ocr::remote::PROMPT);
+    assert_eq!(
+        h.error_code(
+            "remote_ocr_document",
+            json!({"id": id, "provider": "openai"})
+        ),
+        "remote_ocr_no_key"
+    );
+
+    let (endpoint, server) = fake_openai(json!({
+        "text": "KAVÁRNA\nCELKEM 196,00", "kind": "receipt", "merchant": "Kavárna U Zlatého klasu",
+        "issue_date": "2024-11-03", "total": "196.00", "currency": "CZK"
+    }));
+    let info = h.ok(
+        "save_remote_ocr_provider",
+        json!({"provider": "openai", "change": {"apiKey": " sk-test-123 ", "endpoint": endpoint}}),
+    );
+    assert_eq!(info["hasKey"], true);
+    assert!(
+        info.get("apiKey").is_none(),
+        "the key never comes back: {info}"
+    );
+    let consent = h.ok(
+        "remote_ocr_consent",
+        json!({"id": id, "provider": "openai"}),
+    );
+    assert_eq!(
+        (consent["hasKey"].clone(), consent["endpoint"].clone()),
+        (json!(true), json!(endpoint))
+    );
+
+    let doc = h.ok(
+        "remote_ocr_document",
+        json!({"id": id, "provider": "openai"}),
+    );
+    assert_eq!(doc["merchant"], "Kavárna U Zlatého klasu");
+    assert_eq!(doc["field_states"]["merchant"]["confirmed"], false);
+    let request = server.join().unwrap();
+    assert!(
+        request.contains("authorization: Bearer sk-test-123")
+            || request.contains("Bearer sk-test-123")
+    );
+    use base64::Engine;
+    assert!(request.contains(&base64::engine::general_purpose::STANDARD.encode(png())));
+    assert!(
+        !request.contains("private note"),
+        "only the file and the instruction are sent"
+    );
+}
+
+#[test]
+fn remote_ocr_providers_store_keys_inside_the_vault_and_check_endpoints() {
+    let h = Harness::new();
+    h.create_vault();
+    let providers = h.ok("remote_ocr_providers", json!({}));
+    assert_eq!(providers.as_array().unwrap().len(), 2);
+    assert_eq!(providers[0]["provider"], "gemini");
+    assert_eq!(providers[0]["hasKey"], false);
+    assert_eq!(providers[0]["model"], providers[0]["defaultModel"]);
+
+    h.ok(
+        "save_remote_ocr_provider",
+        json!({"provider": "gemini", "change": {"apiKey": "AIza-secret", "model": "gemini-2.5-pro"}}),
+    );
+    let stored = h
+        .session()
+        .with_vault(|v| v.setting("ocr.remote.gemini.api_key"))
+        .unwrap();
+    assert_eq!(stored.as_deref(), Some("AIza-secret"));
+    let gemini = &h.ok("remote_ocr_providers", json!({}))[0];
+    assert_eq!(
+        (gemini["hasKey"].clone(), gemini["model"].clone()),
+        (json!(true), json!("gemini-2.5-pro"))
+    );
+
+    assert_eq!(
+        h.error_code(
+            "save_remote_ocr_provider",
+            json!({"provider": "gemini", "change": {"endpoint": "ftp://example.com"}})
+        ),
+        "remote_ocr"
+    );
+    assert_eq!(
+        h.error_code(
+            "save_remote_ocr_provider",
+            json!({"provider": "gemini", "change": {"apiKey": "  "}})
+        ),
+        "invalid_input"
+    );
+    let removed = h.ok(
+        "save_remote_ocr_provider",
+        json!({"provider": "gemini", "change": {"removeKey": true, "model": ""}}),
+    );
+    assert_eq!(removed["hasKey"], false);
+    assert_eq!(removed["model"], removed["defaultModel"]);
+}
+
+fn raw(body: InvokeResponseBody) -> Vec<u8> {
+    match body {
+        InvokeResponseBody::Raw(bytes) => bytes,
+        other => panic!("expected raw bytes, got {other:?}"),
+    }
+}
+
+#[test]
+fn document_thumbnail_is_a_small_jpeg_cached_encrypted_in_the_vault() {
+    let h = Harness::new();
+    h.create_vault();
+    let id = h.import(&h.sample("page.png", &real_png()))["document"]["id"].clone();
+    let thumb = raw(h.invoke("document_thumbnail", json!({"id": id})).unwrap());
+    let picture = image::load_from_memory(&thumb).unwrap();
+    assert_eq!((picture.width(), picture.height()), (128, 96));
+    let key = format!("thumbnail.v1.{}", id.as_str().unwrap());
+    let cached = h.session().with_vault(|v| v.setting(&key)).unwrap();
+    assert!(cached.is_some(), "cached inside the encrypted store");
+    assert_eq!(
+        raw(h.invoke("document_thumbnail", json!({"id": id})).unwrap()),
+        thumb
+    );
+
+    // No picture for a text file: an empty answer, remembered too.
+    let text = h.import(&h.sample("note.txt", b"a note"))["document"]["id"].clone();
+    assert!(raw(h.invoke("document_thumbnail", json!({"id": text})).unwrap()).is_empty());
+    // Nothing readable about the picture lands outside the vault's encrypted files.
+    for entry in std::fs::read_dir(h.dir.path().join("vault")).unwrap() {
+        let name = entry.unwrap().file_name();
+        assert!(!name.to_string_lossy().contains("thumb"), "{name:?}");
+    }
+}
+
+#[test]
+fn pdf_pages_are_counted_and_rendered_at_the_requested_size() {
+    let h = Harness::new();
+    h.create_vault();
+    let pdf = include_bytes!("../../tests/fixtures/two-pages.pdf");
+    let id = h.import(&h.sample("contract.pdf", pdf))["document"]["id"].clone();
+    assert_eq!(h.ok("pdf_page_count", json!({"id": id})), 2);
+    let page = raw(h
+        .invoke("pdf_page", json!({"id": id, "page": 2, "size": 800}))
+        .unwrap());
+    let page = image::load_from_memory(&page).unwrap();
+    assert_eq!((page.width(), page.height()), (600, 800));
+    assert_eq!(
+        h.error_code("pdf_page", json!({"id": id, "page": 3, "size": 800})),
+        "ocr_failed"
+    );
+    let thumb = raw(h.invoke("document_thumbnail", json!({"id": id})).unwrap());
+    assert_eq!(image::load_from_memory(&thumb).unwrap().height(), 128);
+}
+
+#[test]
+fn restore_vault_rebuilds_a_backup_with_a_new_password_and_phrase() {
+    use coffer_core::backup::{BackupEncryption, write_backup};
+    let source = Harness::new();
+    source.create_vault();
+    source.import(&source.sample("kettle.png", &png()));
+    let backup = source.dir.path().join("coffer.age");
+    source
+        .session()
+        .with_open_vault(|vault| {
+            let encryption =
+                BackupEncryption::Passphrase(secrecy::SecretString::from("backup words"));
+            write_backup(vault, &encryption, &backup, &mut |_| {})?;
+            Ok(())
+        })
+        .unwrap();
+
+    let h = Harness::new();
+    assert_eq!(
+        h.ok("backup_protection", json!({"path": backup})),
+        "passphrase"
+    );
+    assert_eq!(
+        h.error_code(
+            "backup_protection",
+            json!({"path": h.sample("x.txt", b"not age")})
+        ),
+        "not_a_backup"
+    );
+    let words: Vec<String> =
+        serde_json::from_value(h.ok("new_recovery_phrase", json!({}))).unwrap();
+    let confirmed: Vec<Value> = [1, 12, 24]
+        .iter()
+        .map(|&p| json!({"position": p, "word": words[p - 1]}))
+        .collect();
+    let args = |passphrase: &str| {
+        json!({"path": backup, "key": {"passphrase": passphrase}, "password": "a new long password",
+               "confirmed": confirmed})
+    };
+    assert_eq!(
+        h.error_code("restore_vault", args("wrong")),
+        "wrong_backup_key"
+    );
+    let restored = h.ok("restore_vault", args("backup words"));
+    assert_eq!(restored["documents"], 1);
+    assert_eq!(h.ok("app_status", json!({}))["vault"], "unlocked");
+    let found = h.ok("search_documents", json!({"query": {}}));
+    assert_eq!(found[0]["title"], "kettle");
+    h.ok("lock", json!({}));
+    h.ok("unlock", json!({"password": "a new long password"}));
+}
+
+#[test]
+fn change_kdf_needs_the_password_and_rewraps_the_vault_key() {
+    let h = Harness::new();
+    h.create_vault();
+    assert_eq!(
+        h.error_code(
+            "change_kdf",
+            json!({"password": "wrong", "strength": "standard"})
+        ),
+        "wrong_password"
+    );
+    h.ok(
+        "change_kdf",
+        json!({"password": PASSWORD, "strength": "standard"}),
+    );
+    let info = h.ok("vault_info", json!({}));
+    assert_eq!(info["kdf"]["alg"], "argon2id");
+    assert_eq!(info["kdf"]["memory_kib"], 128 * 1024);
+    h.ok("lock", json!({}));
+    h.ok("unlock", json!({"password": PASSWORD}));
+}
+
+#[test]
+fn reminder_notifications_lists_due_reminders_and_remembers_those_shown() {
+    let h = Harness::new();
+    h.create_vault();
+    let id = h.import(&h.sample("kettle.png", &png()))["document"]["id"].clone();
+    let in_five_days =
+        (time::OffsetDateTime::now_utc().date() + time::Duration::days(5)).to_string();
+    h.ok(
+        "edit_document",
+        json!({"id": id, "edit": {"kind": "warranty", "expiry": in_five_days}}),
+    );
+    let first = h.ok("reminder_notifications", json!({}));
+    assert_eq!(first["shown"], json!([]));
+    assert_eq!(first["due"][0]["kind"], "warranty_ends");
+    assert_eq!(first["due"][0]["stage"], 7);
+    h.ok(
+        "show_notifications",
+        json!({"notices": [{"title": "Warranty ends soon", "body": "kettle — in 5 days"}],
+               "shown": ["key-1"]}),
+    );
+    assert_eq!(
+        h.ok("reminder_notifications", json!({}))["shown"],
+        json!(["key-1"])
+    );
+}
+
+#[test]
+fn the_watched_folder_hands_new_files_to_the_web_view_once() {
+    let h = Harness::new();
+    h.create_vault();
+    let folder = h.dir.path().join("scans");
+    std::fs::create_dir(&folder).unwrap();
+    let mut settings = h.ok("get_settings", json!({}));
+    settings["watchedFolder"] = json!(folder);
+    h.ok("save_settings", json!({"settings": settings}));
+
+    std::fs::write(folder.join(".hidden.jpg"), b"x").unwrap();
+    std::fs::write(folder.join("scan-001.png"), png()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen: Vec<std::path::PathBuf> = Vec::new();
+    while seen.is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+        seen = serde_json::from_value(h.ok("take_watched_files", json!({}))).unwrap();
+    }
+    assert_eq!(seen, vec![folder.join("scan-001.png")]);
+    let again: Vec<std::path::PathBuf> =
+        serde_json::from_value(h.ok("take_watched_files", json!({}))).unwrap();
+    assert!(again.is_empty());
+
+    settings["watchedFolder"] = json!(h.dir.path().join("does-not-exist"));
+    assert_eq!(
+        h.error_code("save_settings", json!({"settings": settings})),
+        "watch_failed"
+    );
+}
+
+#[test]
+fn save_settings_refuses_ocr_languages_tesseract_cannot_load() {
+    let h = Harness::new();
+    let mut settings = h.ok("get_settings", json!({}));
+    settings["ocrLanguages"] = json!("klingon");
+    assert_eq!(
+        h.error_code("save_settings", json!({"settings": settings})),
+        "ocr_languages"
+    );
+    settings["ocrLanguages"] = json!("eng");
+    assert_eq!(
+        h.ok("save_settings", json!({"settings": settings}))["ocrLanguages"],
+        "eng"
+    );
+}
+
+#[test]
+fn going_to_sleep_locks_unless_the_person_opted_out() {
+    let h = Harness::new();
+    h.create_vault();
+    let session = h.session();
+    assert!(!crate::sleep::on_prepare_for_sleep(&session, false));
+    assert!(crate::sleep::on_prepare_for_sleep(&session, true));
+    assert_eq!(h.ok("app_status", json!({}))["vault"], "locked");
+    h.ok("unlock", json!({"password": PASSWORD}));
+    let mut settings = h.ok("get_settings", json!({}));
+    settings["lockOnSleep"] = json!(false);
+    h.ok("save_settings", json!({"settings": settings}));
+    assert!(!crate::sleep::on_prepare_for_sleep(&session, true));
+    assert_eq!(h.ok("app_status", json!({}))["vault"], "unlocked");
+}

@@ -1,9 +1,12 @@
 // End to end through the real app: tauri-driver + WebKitWebDriver drive the Coffer window
 // under Xvfb. Creates a vault, imports the sample receipts by dropping them on the window,
-// searches, opens one, corrects and confirms fields, looks at every screen, locks and unlocks.
+// searches, opens one, reads it with local OCR, confirms and corrects fields, looks at the
+// remote-OCR consent, pages through a PDF, imports from a watched folder, looks at every
+// screen, locks and unlocks, and restarts the app to time the cold start to the unlock screen.
 // Screenshots of each main screen go to docs/screenshots/.
 
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import assert from "node:assert/strict";
 import { Session, keys } from "./webdriver.mjs";
@@ -13,6 +16,7 @@ const samples = resolve(process.env.COFFER_SAMPLES ?? "../shared/data/receipts/s
 const shots = resolve(process.env.SCREENSHOT_DIR ?? "docs/screenshots");
 const driver = process.env.WEBDRIVER_URL ?? "http://127.0.0.1:4444";
 const PASSWORD = "Kočka leze dírou, pes oknem 42";
+const PDF_SAMPLE = resolve("tests/fixtures/two-pages.pdf");
 const LONG_MERCHANT = "Elektro Novák a synové, s.r.o., provozovna Praha 4 – Chodov, Roztylská 2321/19";
 
 mkdirSync(shots, { recursive: true });
@@ -71,6 +75,13 @@ async function main() {
     await s.type('[data-testid="repeat-password"]', PASSWORD);
     await s.click('[data-testid="understood"]');
     await shot(s, "01-first-run-password");
+
+    log("restore on this device is offered on the first-run screen");
+    await s.click('[data-testid="restore-instead"]');
+    await s.waitFor('[data-testid="choose-backup"]');
+    await shot(s, "13-first-run-restore");
+    await s.click('[data-testid="restore-cancel"]');
+    await s.waitFor('[data-testid="to-phrase"]');
     await s.click('[data-testid="to-phrase"]');
 
     log("recovery phrase: 24 words, then type three back");
@@ -94,6 +105,13 @@ async function main() {
     await s.waitFor('[data-testid="empty-state"]', 60_000);
     await shot(s, "04-documents-empty");
 
+    log("settings: no OCR during the bulk import (one document is read on request below)");
+    await s.click('[data-testid="nav-settings"]');
+    await s.click('[data-testid="ocr-on-import"]');
+    await s.waitUntil(`return document.querySelector('[data-testid="ocr-on-import"]').checked === false && !!document.querySelector(".saved");`, [], "ocr on import off");
+    await s.click('[data-testid="nav-documents"]');
+    await s.waitFor('[data-testid="empty-state"]');
+
     log("import the sample receipts by drag and drop, plus a duplicate and a missing file");
     const files = readdirSync(samples).filter((f) => /\.(jpe?g|png|pdf)$/i.test(f)).sort().map((f) => join(samples, f));
     assert.ok(files.length > 10, `expected sample receipts in ${samples}`);
@@ -114,6 +132,7 @@ async function main() {
       [`${files.length} documents`],
       "document count",
     );
+    await s.waitUntil(`return document.querySelectorAll('[data-testid="thumbnail"]').length >= 5;`, [], "thumbnails", 60_000);
     await shot(s, "05-documents-imported");
 
     log("search as you type");
@@ -129,6 +148,35 @@ async function main() {
     await s.click('[data-testid="document-row"]');
     await s.waitFor('[data-testid="preview-image"]');
     await s.waitUntil(`return document.querySelector('[data-testid="preview-image"]').naturalWidth > 0;`, [], "image decoded");
+
+    log("run OCR locally on it, then confirm a field it read");
+    const reading = performance.now();
+    await s.click('[data-testid="ocr-local"]');
+    await s.waitFor('[data-testid="ocr-done"]', 180_000);
+    timings.ocrOneReceiptMs = Math.round(performance.now() - reading);
+    const toConfirm = await s.execute(
+      `const rows = [...document.querySelectorAll(".fields [data-field]")]
+         .filter((row) => [...row.querySelectorAll("button")].some((b) => b.innerText === "Confirm"));
+       return rows.map((row) => row.dataset.field);`,
+    );
+    assert.ok(toConfirm.length > 0, "OCR left fields to confirm");
+    const field = toConfirm[0];
+    await s.execute(
+      `[...document.querySelectorAll('[data-field="' + arguments[0] + '"] button')].find((b) => b.innerText === "Confirm").click();`,
+      field,
+    );
+    await s.waitUntil(
+      `return document.querySelector('[data-field="' + arguments[0] + '"] [data-testid="confidence"]')?.innerText.includes("Confirmed");`,
+      [field],
+      `${field} confirmed`,
+    );
+
+    log("remote OCR asks first, naming the provider and what would be sent");
+    await s.click('[data-testid="ocr-remote"]');
+    await s.waitFor('[data-testid="remote-endpoint"]');
+    assert.match(await s.text('[data-testid="remote-ocr-dialog"]'), /generativelanguage\.googleapis\.com/);
+    await shot(s, "14-remote-ocr-consent");
+    await s.click('[data-testid="remote-cancel"]');
 
     log("correct the merchant (a long Czech name), total and expiry: each becomes confirmed");
     await fill(s, "#field-merchant", LONG_MERCHANT + keys.enter);
@@ -175,6 +223,23 @@ async function main() {
     await s.waitUntil(`return document.querySelector('[data-field="expiry"] [data-testid="confidence"]') !== null;`, [], "expiry saved");
     await s.click('[data-testid="back"]');
 
+    log("a PDF: pages and zoom in the viewer");
+    await dropFiles(s, [PDF_SAMPLE]);
+    await s.waitUntil(`return document.querySelector('[data-testid="import-summary"]')?.innerText.startsWith("1 file imported");`, [], "pdf imported", 60_000);
+    await fill(s, '[data-testid="search"]', "two-pages");
+    await s.waitUntil(`return document.querySelectorAll('[data-testid="document-row"]').length === 1;`, [], "the pdf");
+    await s.click('[data-testid="document-row"]');
+    await s.waitUntil(`return document.querySelector('[data-testid="pdf-page"]')?.naturalWidth > 0;`, [], "pdf page rendered", 60_000);
+    assert.equal(await s.text('[data-testid="pdf-page-number"]'), "Page 1 of 2");
+    await s.click('.page-nav button:last-child');
+    await s.waitUntil(`return document.querySelector('[data-testid="pdf-page-number"]')?.innerText === "Page 2 of 2";`, [], "page 2");
+    await s.click('[data-testid="zoom-in"]');
+    await s.waitUntil(`return document.querySelector('.zoom-level')?.innerText.includes("125");`, [], "zoomed in");
+    await s.waitUntil(`return document.querySelector('[data-testid="pdf-page"]')?.naturalWidth > 0;`, [], "pdf page re-rendered", 60_000);
+    await shot(s, "15-document-pdf-viewer");
+    await s.click('[data-testid="back"]');
+    await fill(s, '[data-testid="search"]', "");
+
     log("expiry timeline");
     await s.click('[data-testid="nav-expiry"]');
     await s.waitFor('[data-testid="expiry-screen"]');
@@ -185,6 +250,24 @@ async function main() {
     await s.click('[data-testid="nav-settings"]');
     await s.waitFor('[data-testid="settings-screen"]');
     await shot(s, "09-settings");
+
+    log("a watched folder: new files are imported, a copy of a stored one is reported, not stored");
+    const watched = mkdtempSync(join(tmpdir(), "coffer-watched-"));
+    await s.executeAsync(
+      `const [folder, done] = arguments;
+       const invoke = window.__TAURI_INTERNALS__.invoke;
+       invoke("get_settings").then((settings) => invoke("save_settings", { settings: { ...settings, watchedFolder: folder } }))
+         .then(() => done(true), (e) => done(JSON.stringify(e)));`,
+      watched,
+    );
+    await s.click('[data-testid="nav-documents"]');
+    await s.waitFor('[data-testid="search"]');
+    writeFileSync(join(watched, "watched-note.txt"), "Paragon z automatu na jízdenky, 2 × 24 Kč");
+    await s.waitUntil(`return document.querySelector('[data-testid="import-summary"]')?.innerText.startsWith("1 file imported");`, [], "watched file imported", 30_000);
+    copyFileSync(join(watched, "watched-note.txt"), join(watched, "watched-note-copy.txt"));
+    await s.waitUntil(`return document.querySelector('[data-testid="import-summary"]')?.innerText.includes("1 already in the vault");`, [], "watched duplicate reported", 30_000);
+    await s.click('[data-testid="nav-settings"]');
+    await s.waitFor('[data-testid="settings-screen"]');
     await s.execute(
       `const select = document.querySelector('[data-testid="language"]');
        select.value = "cs"; select.dispatchEvent(new Event("change", { bubbles: true }));`,
@@ -218,14 +301,25 @@ async function main() {
     await s.waitFor('[data-testid="document-row"]', 30_000);
     timings.unlockToListMs = Math.round(performance.now() - unlocking);
     const count = await s.text('[data-testid="document-count"]');
-    assert.match(count, new RegExp(`${files.length}`));
+    // The receipts, the PDF and the watched folder's note.
+    assert.match(count, new RegExp(`^${files.length + 2} `));
+    await s.quit();
+
+    log("restart: cold start to the unlock screen");
+    const restarted = performance.now();
+    const again = await Session.start(driver, app);
+    try {
+      await again.waitFor('[data-testid="unlock-password"]', 60_000);
+      timings.coldStartToUnlockScreenMs = Math.round(performance.now() - restarted);
+    } finally {
+      await again.quit();
+    }
     log(`timings (ms, including WebDriver round trips): ${JSON.stringify(timings)}`);
     log(`passed; screenshots in ${shots}`);
   } catch (error) {
     await shot(s, "failure").catch(() => {});
-    throw error;
-  } finally {
     await s.quit();
+    throw error;
   }
 }
 

@@ -33,10 +33,7 @@ impl RemoteChoice {
     }
 
     fn setting_key(self) -> &'static str {
-        match self {
-            Self::Gemini => "ocr.remote.gemini.api_key",
-            Self::Openai => "ocr.remote.openai.api_key",
-        }
+        self.provider().api_key_setting()
     }
 }
 

@@ -12,6 +12,7 @@ mod pdf;
 pub mod preprocess;
 mod qr;
 pub mod remote;
+pub mod render;
 pub mod text;
 pub mod vault;
 

@@ -20,6 +20,16 @@ const RASTER_LONG_SIDE: u32 = 3508;
 
 /// Runs a poppler tool under `timeout` and `prlimit`, returning its bounded stdout.
 fn run(program: &'static str, args: &[&str]) -> Result<(bool, Vec<u8>, String), OcrError> {
+    run_with_input(program, args, None)
+}
+
+/// `run`, with `input` fed to the tool's stdin (poppler reads a PDF named `-` from stdin and
+/// keeps it in memory), so decrypted content never has to be written to a file.
+pub(crate) fn run_with_input(
+    program: &'static str,
+    args: &[&str],
+    input: Option<&[u8]>,
+) -> Result<(bool, Vec<u8>, String), OcrError> {
     let tool_error = |reason: String| OcrError::Tool { program, reason };
     let as_limit = format!("--as={MEMORY_LIMIT_BYTES}");
     let cpu_limit = format!("--cpu={CPU_SECONDS}");
@@ -29,11 +39,27 @@ fn run(program: &'static str, args: &[&str]) -> Result<(bool, Vec<u8>, String), 
             "-k", "5", &wall, "prlimit", &as_limit, &cpu_limit, "--", program,
         ])
         .args(args)
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| tool_error(e.to_string()))?;
+    // Written from its own thread: a tool that answers before reading all of its input must
+    // not deadlock against us; a tool that stops reading early only ends the write.
+    let writer = match (input, child.stdin.take()) {
+        (Some(bytes), Some(mut stdin)) => {
+            let bytes = bytes.to_vec();
+            Some(std::thread::spawn(move || {
+                use std::io::Write;
+                let _ = stdin.write_all(&bytes);
+            }))
+        }
+        _ => None,
+    };
     let mut stdout = Vec::new();
     if let Some(out) = child.stdout.take() {
         out.take(MAX_OUTPUT_BYTES)
@@ -46,10 +72,13 @@ fn run(program: &'static str, args: &[&str]) -> Result<(bool, Vec<u8>, String), 
         let _ = err.take(64 * 1024).read_to_string(&mut stderr);
     }
     let status = child.wait().map_err(|e| tool_error(e.to_string()))?;
+    if let Some(writer) = writer {
+        let _ = writer.join();
+    }
     Ok((status.success(), stdout, stderr))
 }
 
-fn classify_failure(stderr: &str, program: &'static str) -> OcrError {
+pub(crate) fn classify_failure(stderr: &str, program: &'static str) -> OcrError {
     let lower = stderr.to_lowercase();
     if lower.contains("password") || lower.contains("encrypted") {
         OcrError::PdfEncrypted
@@ -74,7 +103,11 @@ fn classify_failure(stderr: &str, program: &'static str) -> OcrError {
 /// Page count, failing clearly for password-protected or unreadable PDFs.
 pub fn page_count(path: &Path) -> Result<u32, OcrError> {
     let p = path_str(path)?;
-    let (ok, out, err) = run("pdfinfo", &[p])?;
+    pages_from_pdfinfo(run("pdfinfo", &[p])?)
+}
+
+/// Reads the page count from what `pdfinfo` answered.
+pub(crate) fn pages_from_pdfinfo((ok, out, err): (bool, Vec<u8>, String)) -> Result<u32, OcrError> {
     if !ok {
         return Err(classify_failure(&err, "pdfinfo"));
     }

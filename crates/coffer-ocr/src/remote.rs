@@ -32,6 +32,14 @@ impl Provider {
         }
     }
 
+    /// The vault setting (inside the encrypted store) that holds this provider's API key.
+    pub fn api_key_setting(self) -> &'static str {
+        match self {
+            Provider::Gemini => "ocr.remote.gemini.api_key",
+            Provider::OpenAi => "ocr.remote.openai.api_key",
+        }
+    }
+
     pub fn default_model(self) -> &'static str {
         match self {
             Provider::Gemini => "gemini-2.5-flash",
@@ -128,7 +136,8 @@ fn response_schema() -> Value {
     })
 }
 
-const PROMPT: &str = "Read this receipt, invoice, contract or warranty card. Return all its text and \
+/// The instruction sent with the image, word for word (the app shows it before sending).
+pub const PROMPT: &str = "Read this receipt, invoice, contract or warranty card. Return all its text and \
 the fields in the JSON schema. The issue date is the date of sale or issue, not the due, delivery or \
 print date. The total is the final amount to pay including VAT. Use empty strings for fields that \
 are not on the document.";

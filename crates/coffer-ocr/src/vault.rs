@@ -38,6 +38,15 @@ pub fn recognize_document(
     id: DocumentId,
     recognizer: Recognizer,
 ) -> Result<Document, DocumentOcrError> {
+    let (doc, content) = ocr_input(vault, id)?;
+    let extraction = recognize_content(&doc, &content, recognizer)?;
+    save_extraction(vault, id, &extraction)
+}
+
+/// The document and its decrypted content, refused when trashed or too large. With
+/// `recognize_content` and `save_extraction` this is `recognize_document` in three steps, so
+/// a caller sharing the vault (the desktop app) need not hold it while OCR runs.
+pub fn ocr_input(vault: &Vault, id: DocumentId) -> Result<(Document, Vec<u8>), DocumentOcrError> {
     let doc = vault.document(id)?;
     if doc.trashed_at.is_some() {
         return Err(coffer_core::Error::DocumentTrashed(id.to_string()).into());
@@ -51,11 +60,30 @@ pub fn recognize_document(
     }
     let mut content = Vec::with_capacity(doc.file.size as usize);
     vault.read_content(id, &mut content)?;
-    let extraction = match recognizer {
-        Recognizer::Local(options) => crate::extract_bytes(&content, &doc.file.name, options)?,
-        Recognizer::Remote(remote) => remote.recognize(&content, &doc.file.media_type)?,
-    };
-    let (fields, states) = merge(&doc, &extraction);
+    Ok((doc, content))
+}
+
+/// Reads the content; needs no vault.
+pub fn recognize_content(
+    doc: &Document,
+    content: &[u8],
+    recognizer: Recognizer,
+) -> Result<Extraction, DocumentOcrError> {
+    Ok(match recognizer {
+        Recognizer::Local(options) => crate::extract_bytes(content, &doc.file.name, options)?,
+        Recognizer::Remote(remote) => remote.recognize(content, &doc.file.media_type)?,
+    })
+}
+
+/// Stores what was read. The document is read again first, so a field a person confirmed
+/// while OCR ran is kept.
+pub fn save_extraction(
+    vault: &mut Vault,
+    id: DocumentId,
+    extraction: &Extraction,
+) -> Result<Document, DocumentOcrError> {
+    let doc = vault.document(id)?;
+    let (fields, states) = merge(&doc, extraction);
     Ok(vault.replace_fields(id, &fields, &states, Some(&extraction.text.to_plain()))?)
 }
 

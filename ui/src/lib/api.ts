@@ -7,12 +7,20 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { open } from "@tauri-apps/plugin-dialog";
 import type {
   AppStatus,
+  BackupKey,
   CommandError,
   DocumentDetail,
   DocumentKind,
   DocumentSummary,
   EditArgs,
   ImportResult,
+  KdfStrength,
+  ProviderChange,
+  ReminderNotifications,
+  RemoteOcrConsent,
+  RemoteProvider,
+  RemoteProviderInfo,
+  RestoreResult,
   SearchArgs,
   Settings,
   VaultInfo,
@@ -26,6 +34,8 @@ export function asCommandError(error: unknown): CommandError {
   return { code: "internal", message: String(error) };
 }
 
+type WordCheck = { position: number; word: string };
+
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
@@ -37,8 +47,11 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 export const api = {
   status: () => call<AppStatus>("app_status"),
   newRecoveryPhrase: () => call<string[]>("new_recovery_phrase"),
-  createVault: (password: string, confirmed: { position: number; word: string }[]) =>
+  createVault: (password: string, confirmed: WordCheck[]) =>
     call<void>("create_vault", { password, confirmed }),
+  backupProtection: (path: string) => call<"passphrase" | "keys">("backup_protection", { path }),
+  restoreVault: (path: string, key: BackupKey, password: string, confirmed: WordCheck[]) =>
+    call<RestoreResult>("restore_vault", { path, key, password, confirmed }),
   unlock: (password: string) => call<{ kdfUpgraded: boolean }>("unlock", { password }),
   recover: (phrase: string, newPassword: string) => call<void>("recover", { phrase, newPassword }),
   lock: () => call<void>("lock"),
@@ -48,17 +61,58 @@ export const api = {
     call<ImportResult>("import_file", { path, kind }),
   document: (id: string) => call<DocumentDetail>("get_document", { id }),
   content: async (id: string) => new Uint8Array(await call<ArrayBuffer>("document_content", { id })),
+  thumbnail: async (id: string) => new Uint8Array(await call<ArrayBuffer>("document_thumbnail", { id })),
+  pdfPageCount: (id: string) => call<number>("pdf_page_count", { id }),
+  pdfPage: async (id: string, page: number, size: number) =>
+    new Uint8Array(await call<ArrayBuffer>("pdf_page", { id, page, size })),
+  ocr: (id: string) => call<DocumentDetail>("ocr_document", { id }),
+  remoteOcrConsent: (id: string, provider: RemoteProvider) =>
+    call<RemoteOcrConsent>("remote_ocr_consent", { id, provider }),
+  remoteOcr: (id: string, provider: RemoteProvider) =>
+    call<DocumentDetail>("remote_ocr_document", { id, provider }),
+  remoteProviders: () => call<RemoteProviderInfo[]>("remote_ocr_providers"),
+  saveRemoteProvider: (provider: RemoteProvider, change: ProviderChange) =>
+    call<RemoteProviderInfo>("save_remote_ocr_provider", { provider, change }),
   edit: (id: string, edit: EditArgs) => call<DocumentDetail>("edit_document", { id, edit }),
   trash: (id: string) => call<void>("trash_document", { id }),
   restore: (id: string) => call<void>("restore_document", { id }),
   vaultInfo: () => call<VaultInfo>("vault_info"),
   settings: () => call<Settings>("get_settings"),
   saveSettings: (settings: Settings) => call<Settings>("save_settings", { settings }),
+  changeKdf: (password: string, strength: KdfStrength) => call<void>("change_kdf", { password, strength }),
+  reminderNotifications: () => call<ReminderNotifications>("reminder_notifications"),
+  showNotifications: (notices: { title: string; body: string }[], shown: string[]) =>
+    call<void>("show_notifications", { notices, shown }),
+  takeWatchedFiles: () => call<string[]>("take_watched_files"),
 };
 
-/** Runs `handler` when the back end locks the vault by itself (idle timeout). */
-export function onVaultLocked(handler: () => void): Promise<UnlistenFn> {
-  return listen("vault-locked", handler);
+/** Runs `handler` when the back end locks the vault by itself (idle timeout, system sleep). */
+export function onVaultLocked(handler: (reason: "idle" | "sleep") => void): Promise<UnlistenFn> {
+  return listen<"idle" | "sleep">("vault-locked", (event) => handler(event.payload));
+}
+
+/** Runs `handler` when new files wait in the watched folder. */
+export function onWatchedFiles(handler: () => void): Promise<UnlistenFn> {
+  return listen("watched-files", handler);
+}
+
+/** Progress of a restore from a backup. */
+export function onRestoreProgress(handler: (done: number, total: number) => void): Promise<UnlistenFn> {
+  return listen<{ doneBytes: number; totalBytes: number }>("restore-progress", (event) =>
+    handler(event.payload.doneBytes, event.payload.totalBytes),
+  );
+}
+
+/** Asks for one file (a backup, a key file); null when the person cancels. */
+export async function pickFile(title: string): Promise<string | null> {
+  const picked = await open({ title, multiple: false, directory: false });
+  return typeof picked === "string" ? picked : null;
+}
+
+/** Asks for a folder; null when the person cancels. */
+export async function pickFolder(title: string): Promise<string | null> {
+  const picked = await open({ title, multiple: false, directory: true });
+  return typeof picked === "string" ? picked : null;
 }
 
 /** Asks for files to import; an empty list when the person cancels. */

@@ -3,17 +3,27 @@
 // dropped with them when the vault locks.
 
 import { setLanguage } from "./i18n.svelte";
+import { clearThumbnails } from "./thumbnails";
 import type { Settings, Theme, VaultState } from "./types";
 
 export type Screen = "documents" | "expiry" | "settings";
-export type LockReason = "idle" | "user" | null;
+export type LockReason = "idle" | "sleep" | "user" | null;
 
 export const app = $state({
   vault: null as VaultState | null,
   vaultPath: "",
   screen: "documents" as Screen,
   lockReason: null as LockReason,
-  settings: { language: null, theme: "system", autoLockMinutes: 10 } as Settings,
+  settings: {
+    language: null,
+    theme: "system",
+    autoLockMinutes: 10,
+    lockOnSleep: true,
+    ocrOnImport: true,
+    ocrLanguages: "ces+eng+deu",
+    watchedFolder: null,
+    notifications: { warrantyEnds: true, contractEnds: true, noticeDeadline: true, documentExpires: true },
+  } as Settings,
   startupError: null as string | null,
 });
 
@@ -30,8 +40,12 @@ export function applySettings(settings: Settings) {
   applyTheme(settings.theme);
 }
 
-/** Switches to the unlock screen; the main window and everything it decrypted is unmounted. */
+/**
+ * Switches to the unlock screen; the main window and everything it decrypted is unmounted
+ * (previews revoke their object URLs as they go), and the thumbnail cache is revoked here.
+ */
 export function showLocked(reason: LockReason) {
+  clearThumbnails();
   app.vault = "locked";
   app.lockReason = reason;
   app.screen = "documents";

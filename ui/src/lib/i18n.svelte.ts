@@ -49,9 +49,12 @@ function formatCount(count: number): string {
   return new Intl.NumberFormat(i18n.language).format(count);
 }
 
-/** What to tell the person when a command failed, with what to do next. */
+/**
+ * What to tell the person when a command failed, with what to do next. A translation may
+ * quote the engine's own detail as `{message}`.
+ */
 export function errorText(error: { code: string; message: string }): string {
   const key = `error.${error.code}`;
-  if (catalogs.en[key] !== undefined) return t(key);
+  if (catalogs.en[key] !== undefined) return t(key, { message: error.message });
   return error.message;
 }

@@ -51,6 +51,7 @@ describe("translations", () => {
   it("errors are translated by code, unknown codes show the engine's message", () => {
     i18n.language = "cs";
     expect(errorText({ code: "wrong_password", message: "wrong password" })).toMatch(/heslo/);
+    expect(errorText({ code: "remote_ocr", message: "HTTP 429" })).toBe("Vzdálený poskytovatel dokument nepřečetl: HTTP 429");
     expect(errorText({ code: "invalid_input", message: "`x` is not a date" })).toBe("`x` is not a date");
   });
 

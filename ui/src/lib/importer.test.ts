@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fileName, importLines, runImport } from "./importer";
+import { fileName, importLines, runImport, runOcr } from "./importer";
 import type { ImportResult } from "./types";
 
 const summary = (id: string) => ({
@@ -34,5 +34,30 @@ describe("import", () => {
     await runImport(lines, "receipt", async () => { calls++; throw { code: "locked", message: "" }; }, () => "locked", () => {});
     expect(calls).toBe(1);
     expect(lines.every((l) => l.state === "failed")).toBe(true);
+  });
+
+  it("reads the text of imported files only, and a file OCR cannot read stays stored", async () => {
+    const lines = importLines(["/a.jpg", "/b.jpg", "/c.txt"]);
+    lines[0].state = "imported"; lines[0].documentId = "A";
+    lines[1].state = "duplicate"; lines[1].documentId = "B";
+    lines[2].state = "imported"; lines[2].documentId = "C";
+    const read: string[] = [];
+    await runOcr(lines, async (id) => {
+      read.push(id);
+      if (id === "C") throw { code: "ocr_failed", message: "no text" };
+    }, (e) => e.message, () => {});
+    expect(read).toEqual(["A", "C"]);
+    expect(lines.map((l) => l.ocr)).toEqual(["read", undefined, "unreadable"]);
+    expect(lines[2].state).toBe("imported");
+    expect(lines[2].ocrMessage).toBe("no text");
+  });
+
+  it("stops reading when the vault locks", async () => {
+    const lines = importLines(["/a.jpg", "/b.jpg"]);
+    for (const [i, l] of lines.entries()) { l.state = "imported"; l.documentId = `D${i}`; }
+    let calls = 0;
+    await runOcr(lines, async () => { calls++; throw { code: "locked", message: "locked" }; }, (e) => e.code, () => {});
+    expect(calls).toBe(1);
+    expect(lines.every((l) => l.ocr === "unreadable")).toBe(true);
   });
 });

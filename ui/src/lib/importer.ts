@@ -1,5 +1,6 @@
 // Imports files one by one, so the person sees progress and each file's own result. A file
-// that fails does not stop the others.
+// that fails does not stop the others. Then, when the person wants it, local OCR reads each
+// newly stored file; a file whose text cannot be read stays stored, with a note.
 
 import { asCommandError } from "./api";
 import type { DocumentKind, ImportResult } from "./types";
@@ -10,6 +11,9 @@ export interface ImportLine {
   state: "waiting" | "imported" | "duplicate" | "failed";
   message?: string;
   documentId?: string;
+  /** Local OCR after the import: waiting, read, or not readable (with `ocrMessage`). */
+  ocr?: "waiting" | "read" | "unreadable";
+  ocrMessage?: string;
 }
 
 export function fileName(path: string): string {
@@ -48,6 +52,38 @@ export async function runImport(
           if (rest.state === "waiting") {
             rest.state = "failed";
             rest.message = line.message;
+          }
+        }
+      }
+    }
+    onProgress();
+  }
+}
+
+/** Reads the text of every newly imported file, one after another. */
+export async function runOcr(
+  lines: ImportLine[],
+  ocr: (id: string) => Promise<unknown>,
+  describeError: (error: { code: string; message: string }) => string,
+  onProgress: () => void,
+): Promise<void> {
+  const imported = lines.filter((line) => line.state === "imported" && line.documentId);
+  for (const line of imported) line.ocr = "waiting";
+  onProgress();
+  for (const line of imported) {
+    if (line.ocr !== "waiting") continue;
+    try {
+      await ocr(line.documentId!);
+      line.ocr = "read";
+    } catch (error) {
+      const e = asCommandError(error);
+      line.ocr = "unreadable";
+      line.ocrMessage = describeError(e);
+      if (e.code === "locked") {
+        for (const rest of imported) {
+          if (rest.ocr === "waiting") {
+            rest.ocr = "unreadable";
+            rest.ocrMessage = line.ocrMessage;
           }
         }
       }

@@ -72,10 +72,22 @@ export type VaultState = "missing" | "locked" | "unlocked";
 export type Language = "cs" | "en";
 export type Theme = "system" | "light" | "dark";
 
+export interface NotificationSettings {
+  warrantyEnds: boolean;
+  contractEnds: boolean;
+  noticeDeadline: boolean;
+  documentExpires: boolean;
+}
+
 export interface Settings {
   language: Language | null;
   theme: Theme;
   autoLockMinutes: number;
+  lockOnSleep: boolean;
+  ocrOnImport: boolean;
+  ocrLanguages: string;
+  watchedFolder: string | null;
+  notifications: NotificationSettings;
 }
 
 export interface AppStatus {
@@ -131,6 +143,64 @@ export interface VaultInfo {
   created_at: string;
   /** The KDF record, flattened: `alg` plus that algorithm's parameters (no secrets). */
   kdf: { alg: string; memory_kib?: number; passes?: number; lanes?: number; iterations?: number };
+}
+
+export type RemoteProvider = "gemini" | "openai";
+
+export interface RemoteProviderInfo {
+  provider: RemoteProvider;
+  hasKey: boolean;
+  endpoint: string;
+  model: string;
+  defaultEndpoint: string;
+  defaultModel: string;
+}
+
+export interface ProviderChange {
+  apiKey?: string;
+  removeKey?: boolean;
+  endpoint?: string;
+  model?: string;
+}
+
+/** Exactly what a remote OCR provider would receive, shown before anything is sent. */
+export interface RemoteOcrConsent {
+  provider: RemoteProvider;
+  endpoint: string;
+  model: string;
+  hasKey: boolean;
+  fileName: string;
+  mediaType: string;
+  size: number;
+  instruction: string;
+}
+
+export type KdfStrength = "standard" | "strong" | "maximum" | "compatible";
+
+export type BackupKey = { passphrase: string } | { identityFile: string };
+
+export interface RestoreResult {
+  documents: number;
+  contentBytes: number;
+  notes: string[];
+}
+
+export type DeadlineKind = "warranty_ends" | "contract_ends" | "notice_deadline" | "document_expires";
+
+export interface DueReminder {
+  document: string;
+  title: string;
+  document_kind: DocumentKind;
+  kind: DeadlineKind;
+  date: string;
+  lead_days: number[];
+  days_left: number;
+  stage: number | null;
+}
+
+export interface ReminderNotifications {
+  due: DueReminder[];
+  shown: string[];
 }
 
 /** What a failed command carries: a code the UI translates, and the engine's message. */

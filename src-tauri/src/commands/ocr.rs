@@ -1,0 +1,265 @@
+//! OCR from the app: local Tesseract on request or right after an import, and a remote vision
+//! model only after the person has seen exactly what would be sent, and to whom. The vault is
+//! held only to read the document and to save the result, never while OCR runs, and one
+//! recognition runs at a time (Tesseract's OpenMP threads fight each other otherwise).
+
+use std::sync::Arc;
+
+use coffer_core::{Document, Vault};
+use coffer_ocr::vault::{Recognizer, ocr_input, recognize_content, save_extraction};
+use coffer_ocr::{ExtractOptions, Provider, RemoteOcr};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use tauri::State;
+
+use super::{Result, blocking, document_id};
+use crate::error::CommandError;
+use crate::session::Session;
+
+/// The remote providers the app offers, as the web view names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RemoteProvider {
+    Gemini,
+    Openai,
+}
+
+impl RemoteProvider {
+    const ALL: [RemoteProvider; 2] = [RemoteProvider::Gemini, RemoteProvider::Openai];
+
+    fn engine(self) -> Provider {
+        match self {
+            Self::Gemini => Provider::Gemini,
+            Self::Openai => Provider::OpenAi,
+        }
+    }
+
+    /// A vault setting of this provider besides its key (`endpoint`, `model`).
+    fn setting(self, what: &str) -> String {
+        let name = match self {
+            Self::Gemini => "gemini",
+            Self::Openai => "openai",
+        };
+        format!("ocr.remote.{name}.{what}")
+    }
+
+    fn endpoint(self, vault: &Vault) -> coffer_core::Result<String> {
+        Ok(vault
+            .setting(&self.setting("endpoint"))?
+            .unwrap_or_else(|| self.engine().default_endpoint().to_string()))
+    }
+
+    fn model(self, vault: &Vault) -> coffer_core::Result<String> {
+        Ok(vault
+            .setting(&self.setting("model"))?
+            .unwrap_or_else(|| self.engine().default_model().to_string()))
+    }
+
+    fn api_key(self, vault: &Vault) -> coffer_core::Result<Option<SecretString>> {
+        Ok(vault
+            .setting(self.engine().api_key_setting())?
+            .map(SecretString::from))
+    }
+
+    /// The configured client, or "no key" when the person has not stored one yet.
+    fn client(self, vault: &Vault) -> Result<RemoteOcr> {
+        let key = self.api_key(vault)?.ok_or_else(|| {
+            CommandError::new(
+                "remote_ocr_no_key",
+                "no API key for this provider is stored in the vault; add one in Settings",
+            )
+        })?;
+        let remote = RemoteOcr::new(
+            self.engine(),
+            Some(&self.endpoint(vault)?),
+            key.expose_secret(),
+        )?;
+        Ok(remote.with_model(self.model(vault)?))
+    }
+}
+
+/// Who reads the document in `recognize`.
+enum Reader {
+    Local(ExtractOptions),
+    Remote(RemoteProvider),
+}
+
+/// A reader ready to go: a remote one has its key and endpoint from the vault.
+enum Ready {
+    Local(ExtractOptions),
+    Remote(RemoteOcr),
+}
+
+/// Reads the document under the vault lock, recognises it without the lock (one at a time),
+/// then saves the result under the lock again.
+fn recognize(session: &Session, id: &str, reader: Reader) -> Result<Document> {
+    let (id, doc, content, ready) = session.with_open_vault(|vault| {
+        let id = document_id(vault, id)?;
+        let (doc, content) = ocr_input(vault, id)?;
+        let ready = match reader {
+            Reader::Local(options) => Ready::Local(options),
+            Reader::Remote(provider) => Ready::Remote(provider.client(vault)?),
+        };
+        Ok((id, doc, content, ready))
+    })?;
+    let extraction = {
+        let _one_at_a_time = session.ocr_turn();
+        let recognizer = match &ready {
+            Ready::Local(options) => Recognizer::Local(options),
+            Ready::Remote(remote) => Recognizer::Remote(remote),
+        };
+        recognize_content(&doc, &content, recognizer)?
+    };
+    drop(content);
+    session.with_open_vault(|vault| Ok(save_extraction(vault, id, &extraction)?))
+}
+
+/// "Run OCR locally": Tesseract with the languages chosen in the settings.
+#[tauri::command]
+pub async fn ocr_document(session: State<'_, Arc<Session>>, id: String) -> Result<Document> {
+    blocking(&session, move |session| {
+        let options = ExtractOptions {
+            languages: session.settings().ocr_languages,
+            ..ExtractOptions::default()
+        };
+        recognize(session, &id, Reader::Local(options))
+    })
+    .await
+}
+
+/// What a remote provider would receive for a document, shown in the consent dialog before
+/// anything is sent: the file itself, the instruction word for word, and where it goes.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteOcrConsent {
+    pub provider: RemoteProvider,
+    pub endpoint: String,
+    pub model: String,
+    pub has_key: bool,
+    pub file_name: String,
+    pub media_type: String,
+    pub size: u64,
+    pub instruction: &'static str,
+}
+
+#[tauri::command]
+pub async fn remote_ocr_consent(
+    session: State<'_, Arc<Session>>,
+    id: String,
+    provider: RemoteProvider,
+) -> Result<RemoteOcrConsent> {
+    session.with_vault(|vault| {
+        let file = vault.document(document_id(vault, &id)?)?.file;
+        Ok(RemoteOcrConsent {
+            provider,
+            endpoint: provider.endpoint(vault)?,
+            model: provider.model(vault)?,
+            has_key: provider.api_key(vault)?.is_some(),
+            file_name: file.name,
+            media_type: file.media_type,
+            size: file.size,
+            instruction: coffer_ocr::remote::PROMPT,
+        })
+    })
+}
+
+/// "Send to remote OCR…", after the person agreed in the consent dialog.
+#[tauri::command]
+pub async fn remote_ocr_document(
+    session: State<'_, Arc<Session>>,
+    id: String,
+    provider: RemoteProvider,
+) -> Result<Document> {
+    blocking(&session, move |session| {
+        recognize(session, &id, Reader::Remote(provider))
+    })
+    .await
+}
+
+/// A provider's configuration as the settings screen shows it; the key itself never leaves
+/// the vault again once stored.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteProviderInfo {
+    pub provider: RemoteProvider,
+    pub has_key: bool,
+    pub endpoint: String,
+    pub model: String,
+    pub default_endpoint: &'static str,
+    pub default_model: &'static str,
+}
+
+fn provider_info(vault: &Vault, provider: RemoteProvider) -> Result<RemoteProviderInfo> {
+    Ok(RemoteProviderInfo {
+        provider,
+        has_key: provider.api_key(vault)?.is_some(),
+        endpoint: provider.endpoint(vault)?,
+        model: provider.model(vault)?,
+        default_endpoint: provider.engine().default_endpoint(),
+        default_model: provider.engine().default_model(),
+    })
+}
+
+#[tauri::command]
+pub async fn remote_ocr_providers(
+    session: State<'_, Arc<Session>>,
+) -> Result<Vec<RemoteProviderInfo>> {
+    session.with_open_vault(|vault| {
+        RemoteProvider::ALL
+            .into_iter()
+            .map(|provider| provider_info(vault, provider))
+            .collect()
+    })
+}
+
+/// Changes to one provider: a new key (stored inside the vault), removing the key, another
+/// endpoint or model (empty means the provider's default).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ProviderChange {
+    pub api_key: Option<String>,
+    pub remove_key: bool,
+    pub endpoint: Option<String>,
+    pub model: Option<String>,
+}
+
+#[tauri::command]
+pub async fn save_remote_ocr_provider(
+    session: State<'_, Arc<Session>>,
+    provider: RemoteProvider,
+    change: ProviderChange,
+) -> Result<RemoteProviderInfo> {
+    let key = change.api_key.map(SecretString::from);
+    // Checking the endpoint builds a blocking HTTP client, which must not live on the async
+    // runtime's threads.
+    blocking(&session, move |session| {
+        session.with_open_vault(|vault| {
+            if let Some(endpoint) = change.endpoint.as_deref().map(str::trim) {
+                if !endpoint.is_empty() {
+                    // The same check the client does before sending, but now, where it can be fixed.
+                    RemoteOcr::new(provider.engine(), Some(endpoint), "")?;
+                }
+                let stored = (!endpoint.is_empty()).then_some(endpoint);
+                vault.set_setting(&provider.setting("endpoint"), stored)?;
+            }
+            if let Some(model) = change.model.as_deref().map(str::trim) {
+                vault.set_setting(
+                    &provider.setting("model"),
+                    (!model.is_empty()).then_some(model),
+                )?;
+            }
+            let key_setting = provider.engine().api_key_setting();
+            if change.remove_key {
+                vault.set_setting(key_setting, None)?;
+            } else if let Some(key) = &key {
+                let key = key.expose_secret().trim();
+                if key.is_empty() {
+                    return Err(CommandError::new("invalid_input", "the API key is empty"));
+                }
+                vault.set_setting(key_setting, Some(key))?;
+            }
+            provider_info(vault, provider)
+        })
+    })
+    .await
+}

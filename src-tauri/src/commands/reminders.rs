@@ -1,0 +1,71 @@
+//! Desktop notifications for reminders. The engine says which deadlines are within their lead
+//! times; the web view picks those the person has not switched off or already been told about,
+//! words them in the person's language, and hands them back here to be shown. Which reminders
+//! were shown is kept inside the vault (it names documents and dates).
+
+use std::sync::Arc;
+
+use coffer_core::DueReminder;
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Manager, Runtime, State};
+use tauri_plugin_notification::{Notification, NotificationExt};
+
+use super::Result;
+use crate::session::Session;
+
+/// The vault setting listing the reminders already shown (the web view's keys, JSON).
+const SHOWN_SETTING: &str = "app.notifications.shown";
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReminderNotifications {
+    pub due: Vec<DueReminder>,
+    pub shown: Vec<String>,
+}
+
+#[tauri::command]
+pub async fn reminder_notifications(
+    session: State<'_, Arc<Session>>,
+) -> Result<ReminderNotifications> {
+    session.with_vault(|vault| {
+        let shown = vault
+            .setting(SHOWN_SETTING)?
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default();
+        Ok(ReminderNotifications {
+            due: vault.due_reminders(None)?,
+            shown,
+        })
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Notice {
+    pub title: String,
+    pub body: String,
+}
+
+/// Shows `notices` and records `shown` (the complete list, old entries pruned by the caller).
+#[tauri::command]
+pub async fn show_notifications<R: Runtime>(
+    app: AppHandle<R>,
+    session: State<'_, Arc<Session>>,
+    notices: Vec<Notice>,
+    shown: Vec<String>,
+) -> Result<()> {
+    let json = serde_json::to_string(&shown).expect("strings serialise");
+    session.with_vault(|vault| vault.set_setting(SHOWN_SETTING, Some(&json)))?;
+    // Without the notification plugin (the test runtime) there is nowhere to show them.
+    if app.try_state::<Notification<R>>().is_some() {
+        for notice in notices {
+            // A desktop without a notification service must not break the app.
+            let _ = app
+                .notification()
+                .builder()
+                .title(notice.title)
+                .body(notice.body)
+                .show();
+        }
+    }
+    Ok(())
+}

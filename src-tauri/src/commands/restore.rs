@@ -1,0 +1,118 @@
+//! "Restore on this device" from the first-run screen: a backup file (age, passphrase or key
+//! file) becomes this device's vault, with a new password and a new recovery phrase confirmed
+//! the same way as for a new vault. Progress reaches the web view as events.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use coffer_core::backup::{
+    NewVault, Progress, RestoreKey, is_passphrase_protected, restore_backup,
+};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Emitter, Runtime, State};
+
+use super::{Result, WordCheck, blocking, check_confirmed_words, with_confirmed_phrase};
+use crate::session::Session;
+
+/// The event carrying `{doneBytes, totalBytes}` while a restore runs.
+pub const RESTORE_PROGRESS_EVENT: &str = "restore-progress";
+
+/// How the chosen backup is protected, so the screen asks for the right thing.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum BackupProtection {
+    Passphrase,
+    Keys,
+}
+
+#[tauri::command]
+pub async fn backup_protection(path: PathBuf) -> Result<BackupProtection> {
+    tauri::async_runtime::spawn_blocking(move || {
+        Ok(if is_passphrase_protected(&path)? {
+            BackupProtection::Passphrase
+        } else {
+            BackupProtection::Keys
+        })
+    })
+    .await
+    .map_err(|e| crate::error::CommandError::new("internal", format!("the command stopped: {e}")))?
+}
+
+/// The backup's key: its passphrase, or a file of age identities.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum BackupKey {
+    Passphrase(String),
+    IdentityFile(PathBuf),
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestoreResult {
+    pub documents: usize,
+    pub content_bytes: u64,
+    pub notes: Vec<String>,
+}
+
+#[derive(Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RestoreProgress {
+    done_bytes: u64,
+    total_bytes: u64,
+}
+
+/// Restores `path` into this device's vault location and opens it.
+#[tauri::command]
+pub async fn restore_vault<R: Runtime>(
+    app: AppHandle<R>,
+    session: State<'_, Arc<Session>>,
+    path: PathBuf,
+    key: BackupKey,
+    password: String,
+    confirmed: Vec<WordCheck>,
+) -> Result<RestoreResult> {
+    let password = SecretString::from(password);
+    let key = match key {
+        BackupKey::Passphrase(passphrase) => RestoreKey::Passphrase(SecretString::from(passphrase)),
+        BackupKey::IdentityFile(file) => RestoreKey::IdentityFile(file),
+    };
+    check_confirmed_words(&session, &confirmed)?;
+    blocking(&session, move |session| {
+        let paths = session.paths();
+        let mut report = |p: Progress| {
+            let _ = app.emit(
+                RESTORE_PROGRESS_EVENT,
+                RestoreProgress {
+                    done_bytes: p.done_bytes,
+                    total_bytes: p.total_bytes,
+                },
+            );
+        };
+        let summary = with_confirmed_phrase(session, |phrase| {
+            let new_vault = NewVault {
+                password: &password,
+                params: paths.kdf,
+                phrase,
+                clock: Arc::new(coffer_core::SystemClock),
+            };
+            Ok(restore_backup(
+                &path,
+                &key,
+                &paths.vault_dir,
+                new_vault,
+                &mut report,
+            )?)
+        })?;
+        let vault = coffer_core::LockedVault::open(&paths.vault_dir)?
+            .unlock(&password)?
+            .vault;
+        session.open(vault);
+        Ok(RestoreResult {
+            documents: summary.documents,
+            content_bytes: summary.content_bytes,
+            notes: summary.notes,
+        })
+    })
+    .await
+}

@@ -1,0 +1,55 @@
+// Times the real app on a vault of 100,000 documents (docs/app-benchmarks.md): process start
+// to the unlock screen, and Enter on the unlock screen to the first rows of the list with the
+// full count shown. Run through scripts/app-bench.sh, which points the app at the vault.
+
+import assert from "node:assert/strict";
+import { Session, keys } from "./webdriver.mjs";
+
+const app = process.env.COFFER_APP;
+const driver = process.env.WEBDRIVER_URL ?? "http://127.0.0.1:4444";
+const password = process.env.COFFER_BENCH_PASSWORD ?? "benchmark password";
+const runs = Number(process.env.RUNS ?? 3);
+const expected = Number(process.env.DOCUMENTS ?? 100_000);
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function once() {
+  const launched = performance.now();
+  const s = await Session.start(driver, app);
+  try {
+    await s.waitFor('[data-testid="unlock-password"]', 120_000);
+    const toUnlockScreen = performance.now() - launched;
+    await s.type('[data-testid="unlock-password"]', password + keys.enter);
+    const unlocking = performance.now();
+    await s.waitUntil(
+      `return document.querySelector('[data-testid="document-row"]') !== null &&
+              document.querySelector('[data-testid="document-count"]')?.innerText.replace(/\\D/g, "") === arguments[0];`,
+      [String(expected)],
+      "the full list",
+      300_000,
+    );
+    const toList = performance.now() - unlocking;
+    return { toUnlockScreen, toList };
+  } finally {
+    await s.quit();
+  }
+}
+
+async function main() {
+  assert.ok(app, "set COFFER_APP to the app binary");
+  const results = [];
+  for (let i = 0; i < runs; i++) {
+    const r = await once();
+    console.log(`[bench ${i + 1}/${runs}] start → unlock screen ${Math.round(r.toUnlockScreen)} ms, unlock → list of ${expected} ${Math.round(r.toList)} ms`);
+    results.push(r);
+  }
+  console.log(
+    `[bench] median of ${runs}: start → unlock screen ${Math.round(median(results.map((r) => r.toUnlockScreen)))} ms, ` +
+      `unlock → list ${Math.round(median(results.map((r) => r.toList)))} ms`,
+  );
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

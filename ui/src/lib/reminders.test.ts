@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { planNotifications, reminderKey } from "./reminders";
+import type { DueReminder, NotificationSettings } from "./types";
+
+const all: NotificationSettings = { warrantyEnds: true, contractEnds: true, noticeDeadline: true, documentExpires: true };
+
+function due(document: string, kind: DueReminder["kind"], stage: number | null, days_left = 5): DueReminder {
+  return { document, title: document, document_kind: "warranty", kind, date: "2026-01-31", lead_days: [30, 7], days_left, stage };
+}
+
+describe("planNotifications", () => {
+  it("shows each reminder once per stage", () => {
+    const kettle = due("kettle", "warranty_ends", 7);
+    const first = planNotifications([kettle], [], all);
+    expect(first.toShow).toEqual([kettle]);
+    const again = planNotifications([kettle], first.shown, all);
+    expect(again.toShow).toEqual([]);
+    expect(again.shown).toEqual([reminderKey(kettle)]);
+  });
+
+  it("respects the opt-outs and skips reminders outside every lead time", () => {
+    const plan = planNotifications(
+      [due("lease", "contract_ends", 30), due("kettle", "warranty_ends", null)],
+      [],
+      { ...all, contractEnds: false },
+    );
+    expect(plan.toShow).toEqual([]);
+  });
+
+  it("forgets shown reminders that are no longer due", () => {
+    const plan = planNotifications([], ["gone:warranty_ends:2025-01-01:7"], all);
+    expect(plan.shown).toEqual([]);
+  });
+});

@@ -1,0 +1,36 @@
+// Which due reminders become desktop notifications: those within a lead time (a "stage"), of a
+// kind the person has not switched off, and not shown before. Each is shown once per stage, so
+// a warranty can remind at 30 days and again at 7.
+
+import type { DeadlineKind, DueReminder, NotificationSettings } from "./types";
+
+const SETTING_FOR: Record<DeadlineKind, keyof NotificationSettings> = {
+  warranty_ends: "warrantyEnds",
+  contract_ends: "contractEnds",
+  notice_deadline: "noticeDeadline",
+  document_expires: "documentExpires",
+};
+
+export function reminderKey(r: DueReminder): string {
+  return `${r.document}:${r.kind}:${r.date}:${r.stage}`;
+}
+
+export interface NotificationPlan {
+  toShow: DueReminder[];
+  /** What to remember as shown: the new ones plus those still due (older entries drop out). */
+  shown: string[];
+}
+
+export function planNotifications(
+  due: DueReminder[],
+  shown: string[],
+  enabled: NotificationSettings,
+): NotificationPlan {
+  const already = new Set(shown);
+  const stillDue = new Set(due.map(reminderKey));
+  const toShow = due.filter(
+    (r) => r.stage !== null && enabled[SETTING_FOR[r.kind]] && !already.has(reminderKey(r)),
+  );
+  const keep = shown.filter((key) => stillDue.has(key));
+  return { toShow, shown: [...keep, ...toShow.map(reminderKey)] };
+}
