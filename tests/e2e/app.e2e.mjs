@@ -278,12 +278,13 @@ async function main() {
     await s.click('[data-testid="nav-documents"]');
     await s.waitUntil(`return document.querySelector('[data-testid="document-count"]')?.innerText.includes("dokument");`, [], "czech list");
     await shot(s, "10-documents-dark-czech");
-    await s.execute(
-      `document.querySelectorAll('[data-testid="document-row"]')[0].click();`,
-    );
+    await fill(s, '[data-testid="search"]', "novák");
+    await s.waitUntil(`return document.querySelectorAll('[data-testid="document-row"]').length === 1;`, [], "the corrected receipt");
+    await s.click('[data-testid="document-row"]');
     await s.waitFor('[data-testid="preview-image"]');
     await shot(s, "11-document-detail-dark-czech");
     await s.click('[data-testid="back"]');
+    await fill(s, '[data-testid="search"]', "");
 
     log("lock: nothing decrypted stays in the window");
     await s.click('[data-testid="lock"]');
