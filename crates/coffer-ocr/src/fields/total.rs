@@ -13,6 +13,9 @@ use crate::text::{fold, has_word};
 /// Labels of the final amount to pay, strongest first in meaning (weights below).
 const PAYABLE: &[&str] = &[
     "grand total",
+    "total after adj",
+    "after adj",
+    "after rounding",
     "rounded total",
     "total rounded",
     "amount payable",
@@ -277,14 +280,25 @@ const ROUNDING: &[&str] = &[
 ];
 const ROUNDED: &[&str] = &["rounded", "total rounded", "rounded total", "zaokrouhleno"];
 
+/// Headers of the tax recap table, whose rows read `Total 83.93 5.04` (base and tax).
+const RECAP_HEADER: &[&str] = &["summary", "summa", "tax code", "rekapitulace", "vat rate"];
+
 /// The total to pay and a confidence in it.
 pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
     let folded: Vec<String> = lines.iter().map(|l| fold(l)).collect();
+    let recap_start = folded.iter().position(|f| contains_any(f, RECAP_HEADER));
     let mut candidates: Vec<Candidate> = Vec::new();
     for (i, f) in folded.iter().enumerate() {
         let Some(weight) = label_weight(f) else {
             continue;
         };
+        // A plain "Total" row of the tax recap sums its columns (base, tax), not the bill.
+        if recap_start.is_some_and(|start| i > start)
+            && weight <= 3
+            && find_amounts(&lines[i]).len() >= 2
+        {
+            continue;
+        }
         // The amount sits on the label's line, or alone on the next line when OCR split the row.
         let amount = labelled_amount(&lines[i]).or_else(|| {
             let next = lines.get(i + 1)?;
@@ -366,6 +380,10 @@ pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
     }
     if vat_gross > 0 {
         return Some((Cents(vat_gross), 0.5));
+    }
+    // No change printed: what was handed over is the likeliest amount.
+    if let Some(tendered) = tendered_amount(lines, &folded) {
+        return Some((tendered, 0.3));
     }
     // Last resort: the largest amount not on a payment or change line.
     lines
@@ -456,8 +474,8 @@ fn apply_rounding(lines: &[String], folded: &[String], best: &Candidate) -> Opti
     printed_later.then_some(rounded)
 }
 
-/// Amount tendered minus change given, when both are printed and the result is positive.
-fn tendered_minus_change(lines: &[String], folded: &[String]) -> Option<Cents> {
+/// The first amounts printed as tendered and as change given, each when present.
+fn tendered_and_change(lines: &[String], folded: &[String]) -> (Option<Cents>, Option<Cents>) {
     let mut tendered = None;
     let mut change = None;
     for (line, f) in lines.iter().zip(folded) {
@@ -471,8 +489,24 @@ fn tendered_minus_change(lines: &[String], folded: &[String]) -> Option<Cents> {
             tendered = amount;
         }
     }
-    let (t, c) = (tendered?, change?);
+    (tendered, change)
+}
+
+/// Amount tendered minus change given, when both are printed and the result is positive.
+fn tendered_minus_change(lines: &[String], folded: &[String]) -> Option<Cents> {
+    let (t, c) = match tendered_and_change(lines, folded) {
+        (Some(t), Some(c)) => (t, c),
+        _ => return None,
+    };
     (t.0 > c.0 && c.0 >= 0).then_some(Cents(t.0 - c.0))
+}
+
+/// The amount tendered when no change line is printed at all (exact payment, or a card).
+fn tendered_amount(lines: &[String], folded: &[String]) -> Option<Cents> {
+    match tendered_and_change(lines, folded) {
+        (Some(t), None) if t.0 > 0 => Some(t),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -541,6 +575,26 @@ mod tests {
             Some(4250)
         );
         assert_eq!(total("Celkem k úhradě: 803, 55 Kč"), Some(80_355));
+    }
+
+    #[test]
+    fn a_total_after_adjustment_beats_the_total_before_it() {
+        let text = "Total Sales incl GST 42.48\nRounding adj 0.02\nTotal After adj GST 42.50";
+        assert_eq!(total(text), Some(4250));
+    }
+
+    #[test]
+    fn tax_recap_rows_are_not_the_total() {
+        let text = "Total Sales Incl GST 21.20\nGST Summary Amount Tax\nTotal: 20.00 1.20";
+        assert_eq!(total(text), Some(2120));
+        // Outside a recap, a total row with two amounts still counts (the last one).
+        assert_eq!(total("Total 2 12.40"), Some(1240));
+    }
+
+    #[test]
+    fn the_tendered_amount_is_the_total_when_no_total_or_change_is_readable() {
+        assert_eq!(total("TOTAL AMOUNT\nCASH RM 50.00"), Some(5000));
+        assert_eq!(total("TOTAL AMOUNT\nCASH RM 50.00\nCHANGE ???"), Some(5000));
     }
 
     #[test]
