@@ -42,7 +42,7 @@ lint: setup
 	$(CARGO) clippy -p coffer-app --all-targets -- -D warnings
 
 bench: setup
-	$(CARGO) build --release -p coffer-cli -p coffer-bench
+	$(CARGO) build --release -p coffer-cli -p coffer-server -p coffer-bench
 	OMP_THREAD_LIMIT=1 ./target/release/coffer-bench $(BENCH_ARGS)
 
 eval-receipts: setup

@@ -5,6 +5,7 @@
 mod backup;
 mod ocr;
 mod reference;
+mod sync;
 mod vault;
 
 use clap::Parser;
@@ -40,6 +41,7 @@ pub enum Section {
     Search,
     Ocr,
     Backup,
+    Sync,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -69,6 +71,9 @@ fn main() -> anyhow::Result<()> {
     }
     if wanted(Section::Backup) {
         backup::run()?;
+    }
+    if wanted(Section::Sync) {
+        sync::pull_time()?;
     }
     Ok(())
 }

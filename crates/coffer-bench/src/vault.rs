@@ -25,11 +25,11 @@ use crate::reference::{self, row};
 
 const MIB: f64 = 1024.0 * 1024.0;
 
-fn password() -> SecretString {
+pub(crate) fn password() -> SecretString {
     SecretString::from("benchmark password")
 }
 
-fn new_vault(dir: &Path, params: KdfParams) -> anyhow::Result<Vault> {
+pub(crate) fn new_vault(dir: &Path, params: KdfParams) -> anyhow::Result<Vault> {
     Ok(Vault::create(
         dir,
         &password(),
@@ -188,7 +188,7 @@ pub fn import_throughput() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn sibling_binary(name: &str) -> anyhow::Result<PathBuf> {
+pub(crate) fn sibling_binary(name: &str) -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?;
     let path = exe
         .parent()

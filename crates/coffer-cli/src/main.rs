@@ -4,6 +4,7 @@
 //! Exit status: 0 on success, 2 on usage errors, 1 on any other error.
 #![forbid(unsafe_code)]
 
+mod account;
 mod backup;
 mod documents;
 mod export;
@@ -13,6 +14,7 @@ mod ocr;
 mod reminders;
 mod render;
 mod secrets;
+mod sync;
 mod vault_commands;
 
 use std::path::PathBuf;
@@ -41,14 +43,25 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Create a new vault and its 24-word recovery phrase.
+    /// Create a new vault and its 24-word recovery phrase (or, with --from-server, this
+    /// device's copy of an account's vault).
     Init {
         /// Write the recovery phrase to this new file (mode 0600) instead of showing it.
-        #[arg(long, value_name = "PATH")]
+        #[arg(long, value_name = "PATH", conflicts_with = "from_server")]
         recovery_file: Option<PathBuf>,
         #[command(flatten)]
         kdf: KdfArgs,
+        /// Log in to an account (--server, --email) and restore its vault on this device.
+        #[arg(long, requires = "email")]
+        from_server: bool,
+        #[command(flatten)]
+        login: account::Login,
     },
+    /// Connect the vault to an account on a Coffer server, and manage that account.
+    #[command(subcommand)]
+    Account(account::AccountCommand),
+    /// Push this vault's changes to its account, then pull the other devices' changes.
+    Sync(sync::SyncArgs),
     /// Encrypt files into the vault; prints one line per file starting with the new id.
     Import(ImportArgs),
     /// List documents, newest first.
@@ -134,7 +147,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Extract(args) => extract::run(&args),
         Command::Ocr(args) => ocr::run(&dir()?, &args),
         Command::OcrKey(args) => ocr::set_key(&dir()?, &args),
-        Command::Init { recovery_file, kdf } => vault_commands::init(&dir()?, recovery_file, &kdf),
+        Command::Init {
+            from_server: true,
+            login,
+            ..
+        } => account::init_from_server(&dir()?, &login),
+        Command::Init {
+            recovery_file, kdf, ..
+        } => vault_commands::init(&dir()?, recovery_file, &kdf),
+        Command::Account(command) => account::run(&dir()?, &command),
+        Command::Sync(args) => sync::run(&dir()?, &args),
         Command::Passwd { kdf } => vault_commands::passwd(&dir()?, &kdf),
         Command::Recover { recovery_file, kdf } => {
             vault_commands::recover(&dir()?, recovery_file, &kdf)

@@ -81,13 +81,18 @@ pub fn vault_dir(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 
 /// Unlocks the vault with the password from the environment or a prompt.
 pub fn unlock(dir: &Path) -> anyhow::Result<Vault> {
+    Ok(unlock_keeping_password(dir)?.0)
+}
+
+/// Unlocks the vault and hands back the password too (it is also the account's).
+pub fn unlock_keeping_password(dir: &Path) -> anyhow::Result<(Vault, secrecy::SecretString)> {
     let locked = LockedVault::open(dir)?;
     let password = secrets::password()?;
     let outcome = locked.unlock(&password)?;
     if let Some(params) = outcome.kdf_upgraded_to {
         eprintln!("note: the vault's password protection was strengthened to {params}");
     }
-    Ok(outcome.vault)
+    Ok((outcome.vault, password))
 }
 
 /// Which words (1-based, ascending) a person is asked to type back.

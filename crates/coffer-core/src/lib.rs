@@ -14,6 +14,8 @@ pub mod interop;
 pub mod reminders;
 pub mod search;
 pub mod store;
+#[cfg(feature = "sync")]
+pub mod sync;
 pub mod vault;
 
 pub use clock::{Clock, ManualClock, SystemClock};

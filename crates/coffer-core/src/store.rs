@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
@@ -75,6 +75,59 @@ CREATE TABLE reminder_plans (
     lead_days   TEXT,
     notice_days INTEGER
 );
+"#,
+    // Sync state (see `sync::state`). Triggers count every local change of a document, so
+    // each way of changing one (edit, trash, OCR, import from other tools, restore) is tracked
+    // without the code that makes it knowing about sync. A document is dirty while
+    // `local_version` differs from `synced_version`; a purged document that the server knows
+    // stays behind as `deleted` until its tombstone is pushed.
+    r#"
+CREATE TABLE sync_account (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    server_url    TEXT NOT NULL,
+    email         TEXT NOT NULL,
+    account_id    TEXT NOT NULL,
+    device_id     TEXT NOT NULL,
+    refresh_token TEXT,
+    cursor        INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE sync_documents (
+    document        TEXT PRIMARY KEY,
+    revision        INTEGER,
+    local_version   INTEGER NOT NULL DEFAULT 1,
+    synced_version  INTEGER NOT NULL DEFAULT 0,
+    deleted         INTEGER NOT NULL DEFAULT 0,
+    pending_version INTEGER,
+    pending_key     TEXT,
+    pending_body    BLOB,
+    hold            TEXT
+) WITHOUT ROWID;
+INSERT INTO sync_documents (document) SELECT id FROM documents;
+CREATE TRIGGER sync_track_insert AFTER INSERT ON documents BEGIN
+    INSERT OR IGNORE INTO sync_documents (document, local_version) VALUES (NEW.id, 0);
+    UPDATE sync_documents SET local_version = local_version + 1, deleted = 0
+        WHERE document = NEW.id;
+END;
+CREATE TRIGGER sync_track_update AFTER UPDATE ON documents BEGIN
+    UPDATE sync_documents SET local_version = local_version + 1 WHERE document = NEW.id;
+END;
+CREATE TRIGGER sync_track_delete AFTER DELETE ON documents BEGIN
+    DELETE FROM sync_documents WHERE document = OLD.id AND revision IS NULL;
+    UPDATE sync_documents SET local_version = local_version + 1, deleted = 1
+        WHERE document = OLD.id;
+END;
+CREATE TRIGGER sync_track_plan_insert AFTER INSERT ON reminder_plans BEGIN
+    UPDATE sync_documents SET local_version = local_version + 1
+        WHERE document = (SELECT id FROM documents WHERE rowid = NEW.document);
+END;
+CREATE TRIGGER sync_track_plan_update AFTER UPDATE ON reminder_plans BEGIN
+    UPDATE sync_documents SET local_version = local_version + 1
+        WHERE document = (SELECT id FROM documents WHERE rowid = NEW.document);
+END;
+CREATE TRIGGER sync_track_plan_delete AFTER DELETE ON reminder_plans BEGIN
+    UPDATE sync_documents SET local_version = local_version + 1
+        WHERE document = (SELECT id FROM documents WHERE rowid = OLD.document);
+END;
 "#,
 ];
 
@@ -243,7 +296,7 @@ fn reminder_plan_from_row(row: &Row) -> rusqlite::Result<ReminderPlan> {
 }
 
 /// Writes the full-text row for a document (replacing any previous one).
-fn reindex(tx: &Transaction, rowid: i64) -> Result<()> {
+fn reindex(tx: &Connection, rowid: i64) -> Result<()> {
     tx.execute("DELETE FROM documents_fts WHERE rowid = ?1", [rowid])?;
     tx.execute(
         "INSERT INTO documents_fts (rowid, title, merchant, tags, notes, ocr_text, file_name, extra)
@@ -258,7 +311,7 @@ fn reindex(tx: &Transaction, rowid: i64) -> Result<()> {
     Ok(())
 }
 
-fn write_tags(tx: &Transaction, rowid: i64, tags: &[String]) -> Result<()> {
+fn write_tags(tx: &Connection, rowid: i64, tags: &[String]) -> Result<()> {
     tx.execute("DELETE FROM tags WHERE document = ?1", [rowid])?;
     let mut insert = tx.prepare("INSERT OR IGNORE INTO tags (document, tag) VALUES (?1, ?2)")?;
     for tag in tags {
@@ -291,6 +344,14 @@ impl Store {
         Ok(store)
     }
 
+    #[cfg(feature = "sync")]
+    /// The connection, for the modules that keep their own tables in this store (sync state).
+    /// The store's own writes use savepoints, so a caller can group several in one
+    /// transaction (`Vault::atomically`).
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
     fn migrate(&mut self) -> Result<()> {
         let current = self.schema_version()? as usize;
         if current > MIGRATIONS.len() {
@@ -316,7 +377,7 @@ impl Store {
     }
 
     pub fn insert(&mut self, doc: &NewDocument) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let now = timestamp(doc.now);
         let f = doc.fields;
         tx.execute(
@@ -432,7 +493,7 @@ impl Store {
         ocr_text: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let (rowid, imported_at): (i64, String) = tx
             .query_row(
                 "SELECT rowid, imported_at FROM documents WHERE id = ?1",
@@ -489,7 +550,7 @@ impl Store {
 
     /// Deletes the document's rows; returns its blob for the caller to remove afterwards.
     pub fn delete(&mut self, id: DocumentId) -> Result<BlobName> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let (rowid, blob): (i64, String) = tx
             .query_row(
                 "SELECT rowid, blob FROM documents WHERE id = ?1",

@@ -321,15 +321,38 @@ impl Vault {
         phrase: &RecoveryPhrase,
         clock: Arc<dyn Clock>,
     ) -> Result<Self> {
-        let dir = dir.into();
+        let vault_key = VaultKey::generate(&mut OsRng);
+        let vault_id = Uuid::new_v4();
+        let recovery_wrap = vault_key.wrap(
+            &phrase.key_encryption_key(),
+            Purpose::VaultKeyByRecovery,
+            vault_id.as_bytes(),
+            &mut OsRng,
+        );
+        Self::create_with_key(
+            dir.into(),
+            password,
+            params,
+            (vault_id, vault_key, recovery_wrap),
+            clock,
+        )
+    }
+
+    /// Creates this device's copy of a vault that exists elsewhere (a sync account): same
+    /// vault id and key, the recovery wrap as it came, a password wrap made here.
+    pub(crate) fn create_with_key(
+        dir: PathBuf,
+        password: &SecretString,
+        params: KdfParams,
+        (vault_id, vault_key, recovery_wrap): (Uuid, VaultKey, Vec<u8>),
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self> {
         Self::check_new_location(&dir)?;
         fs::create_dir_all(&dir)
             .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
         restrict_to_owner(&dir)?;
 
         let rng = &mut OsRng;
-        let vault_key = VaultKey::generate(rng);
-        let vault_id = Uuid::new_v4();
         let kdf = KdfRecord::new(params, rng)?;
         let kek = KeyEncryptionKey::from_password(&kdf, password.expose_secret().as_bytes())?;
         let header = Header {
@@ -341,12 +364,7 @@ impl Vault {
                 vault_id.as_bytes(),
                 rng,
             ),
-            recovery_wrap: vault_key.wrap(
-                &phrase.key_encryption_key(),
-                Purpose::VaultKeyByRecovery,
-                vault_id.as_bytes(),
-                rng,
-            ),
+            recovery_wrap,
             kdf,
             created_at: clock.now(),
         };
@@ -867,6 +885,97 @@ impl Vault {
         self.store
             .update(id, fields, states, ocr_text, self.clock.now())?;
         self.store.document(id)
+    }
+}
+
+/// What the sync client needs from an open vault: its identity and wraps for the account,
+/// sub-keys, the encrypted files, and a way to keep two versions of one file.
+#[cfg(feature = "sync")]
+impl Vault {
+    pub(crate) fn vault_id(&self) -> Uuid {
+        self.header.vault_id
+    }
+
+    pub(crate) fn kdf_record(&self) -> &KdfRecord {
+        &self.header.kdf
+    }
+
+    /// The recovery wrap exactly as the header holds it (another device copies it verbatim).
+    pub(crate) fn recovery_wrap(&self) -> &[u8] {
+        &self.header.recovery_wrap
+    }
+
+    /// The vault key sealed under `kek` for `purpose`, bound to this vault's id.
+    pub(crate) fn wrap_vault_key(&self, kek: &KeyEncryptionKey, purpose: Purpose) -> Vec<u8> {
+        self.vault_key
+            .wrap(kek, purpose, self.header.vault_id.as_bytes(), &mut OsRng)
+    }
+
+    pub(crate) fn sub_key(&self, purpose: SubKeyPurpose) -> SubKey {
+        self.vault_key.derive(purpose)
+    }
+
+    pub(crate) fn blobs(&self) -> &BlobStore {
+        &self.blobs
+    }
+
+    /// Runs `work` as one transaction: every store write it makes lands, or none does. (Blob
+    /// files it writes stay behind on failure until the next sweep, unreferenced.)
+    pub(crate) fn atomically<T, E: From<Error>>(
+        &mut self,
+        work: impl FnOnce(&mut Self) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        let run =
+            |vault: &Self, sql: &str| -> Result<()> { Ok(vault.store.conn().execute_batch(sql)?) };
+        run(self, "SAVEPOINT atomically")?;
+        match work(self) {
+            Ok(value) => {
+                run(self, "RELEASE atomically")?;
+                Ok(value)
+            }
+            Err(e) => {
+                // The original error matters more than a failed rollback (SQLite rolls back
+                // an open transaction when the connection closes anyway).
+                let _ = run(self, "ROLLBACK TO atomically; RELEASE atomically");
+                Err(e)
+            }
+        }
+    }
+
+    /// Keeps a second document with the same file (a sync conflict keeps both versions): its
+    /// content is re-encrypted under the new id, and its duplicate-detection hash is bound to
+    /// that id so both can exist (importing the file again still finds the first).
+    pub(crate) fn copy_document(&mut self, source: DocumentId, copy: &Document) -> Result<()> {
+        let mut plain = zeroize::Zeroizing::new(Vec::new());
+        self.read_content(source, &mut *plain)?;
+        let staged = self.stage_content(copy.id, plain.len() as u64, plain.as_slice())?;
+        let hash = self.content_hash_for_copy(&staged.content_hash, copy.id);
+        let inserted = self.store.insert(&NewDocument {
+            id: copy.id,
+            fields: &copy.fields,
+            field_states: &copy.field_states,
+            ocr_text: copy.ocr_text.as_deref(),
+            file: &copy.file,
+            content_hash: &hash,
+            content_version: staged.content_version,
+            blob: &staged.blob,
+            wrapped_key: &staged.wrapped_key,
+            now: copy.imported_at,
+        });
+        if let Err(e) = inserted {
+            self.discard_staged(staged)?;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// The duplicate-detection hash a document holding an already stored file gets instead.
+    pub(crate) fn content_hash_for_copy(&self, content_hash: &[u8], id: DocumentId) -> Vec<u8> {
+        let mut hasher = blake3::Hasher::new_keyed(self.content_hash_key.bytes());
+        hasher.update(b"coffer/v1/copy");
+        hasher.update(content_hash);
+        hasher.update(id.as_bytes());
+        hasher.finalize().as_bytes().to_vec()
     }
 }
 

@@ -24,6 +24,10 @@ pub enum Purpose {
     VaultKeyByPassword = 1,
     VaultKeyByRecovery = 2,
     DataKey = 3,
+    /// The vault key as the sync server keeps it, under a key from OPAQUE's export key.
+    VaultKeyByExportKey = 4,
+    /// A synced document's metadata, as the sync server keeps it.
+    SyncItem = 5,
 }
 
 impl Purpose {
@@ -32,6 +36,8 @@ impl Purpose {
             Self::VaultKeyByPassword => "the vault key (password wrap)",
             Self::VaultKeyByRecovery => "the vault key (recovery wrap)",
             Self::DataKey => "a document key",
+            Self::VaultKeyByExportKey => "the vault key (account wrap)",
+            Self::SyncItem => "a synced document",
         }
     }
 }

@@ -73,6 +73,8 @@ pub enum SubKeyPurpose {
     ContentHash,
     /// Wraps per-document data keys.
     DataKeyWrap,
+    /// Seals a document's metadata for the sync server.
+    SyncItem,
 }
 
 impl SubKeyPurpose {
@@ -81,6 +83,7 @@ impl SubKeyPurpose {
             Self::LocalDatabase => "local-database",
             Self::ContentHash => "content-hash",
             Self::DataKeyWrap => "data-key-wrap",
+            Self::SyncItem => "sync-item",
         }
     }
 }
@@ -121,6 +124,12 @@ impl KeyEncryptionKey {
     pub fn from_password(record: &KdfRecord, password: &[u8]) -> Result<Self> {
         let ikm = record.derive(password)?;
         Ok(Self(hkdf_expand(ikm.as_ref(), "password-kek")))
+    }
+
+    /// The key that wraps the vault key for the sync server, from OPAQUE's export key (which
+    /// only a client that knows the password obtains, and which never leaves it).
+    pub fn from_export_key(export_key: &[u8]) -> Self {
+        Self(hkdf_expand(export_key, "export-key-kek"))
     }
 }
 

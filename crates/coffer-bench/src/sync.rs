@@ -1,0 +1,115 @@
+//! Sync figures: a real `coffer-server` on loopback; one device imports and pushes 10,000
+//! small documents, then a new device logs in and pulls them all (envelopes opened, blobs
+//! downloaded and verified, every document committed to its SQLCipher store). The reference
+//! is importing the same files locally on the first device, in the same run.
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use coffer_core::sync::{self, Credentials};
+use coffer_core::{ImportOptions, KdfParams, SystemClock};
+use rand::{Rng, SeedableRng, rngs::StdRng};
+
+use crate::reference::row;
+use crate::vault::{new_vault, password, sibling_binary};
+
+const ITEMS: usize = 10_000;
+
+/// The server process, killed when dropped.
+struct ServerProcess(Child);
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn pull_time() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir_in(".")?;
+    let mut child = Command::new(sibling_binary("coffer-server")?)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(dir.path().join("server"))
+        .env("COFFER_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().context("server stdout")?).read_line(&mut line)?;
+    let _server = ServerProcess(child);
+    let url = line
+        .trim()
+        .strip_prefix("coffer-server listening on ")
+        .context("the server's first line names its address")?
+        .to_string();
+
+    let sources = dir.path().join("sources");
+    fs::create_dir(&sources)?;
+    let mut rng = StdRng::seed_from_u64(2);
+    let mut first = new_vault(&dir.path().join("a"), KdfParams::default_pbkdf2())?;
+    let mut files = Vec::with_capacity(ITEMS);
+    for i in 0..ITEMS {
+        let content: Vec<u8> = (0..rng.gen_range(200..2_000))
+            .map(|_| rng.r#gen())
+            .collect();
+        let path = sources.join(format!("receipt-{i}.txt"));
+        fs::write(&path, content)?;
+        files.push(path);
+    }
+    let start = Instant::now();
+    for file in &files {
+        first.import(file, &ImportOptions::default())?;
+    }
+    let imported = start.elapsed();
+
+    let password = password();
+    let creds = Credentials {
+        server_url: &url,
+        email: "bench@example.test",
+        password: &password,
+        totp: None,
+        device_name: "bench",
+    };
+    sync::register(&mut first, &creds)?;
+    let start = Instant::now();
+    let pushed = sync::sync(&mut first, None, &mut |_| {})?;
+    let push = start.elapsed();
+    anyhow::ensure!(pushed.pushed == ITEMS, "pushed {} items", pushed.pushed);
+
+    let start = Instant::now();
+    let mut second = sync::init_from_server(dir.path().join("b"), &creds, Arc::new(SystemClock))?;
+    let pulled = sync::sync(&mut second, None, &mut |_| {})?;
+    let pull = start.elapsed();
+    anyhow::ensure!(pulled.pulled == ITEMS, "pulled {} items", pulled.pulled);
+
+    row(
+        "first device pushes 10,000 small documents",
+        format!(
+            "{:.1} s ({:.0} items/s)",
+            push.as_secs_f64(),
+            ITEMS as f64 / push.as_secs_f64()
+        ),
+        format!(
+            "local import of the same files: {:.1} s",
+            imported.as_secs_f64()
+        ),
+        format!("{:.2}", imported.as_secs_f64() / push.as_secs_f64()),
+    );
+    row(
+        "new device: log in, restore the key, pull 10,000 items",
+        format!(
+            "{:.1} s ({:.0} items/s)",
+            pull.as_secs_f64(),
+            ITEMS as f64 / pull.as_secs_f64()
+        ),
+        format!(
+            "local import of the same files: {:.1} s",
+            imported.as_secs_f64()
+        ),
+        format!("{:.2}", imported.as_secs_f64() / pull.as_secs_f64()),
+    );
+    Ok(())
+}

@@ -1,0 +1,199 @@
+//! `coffer account ...` and `coffer init --from-server`: connect a vault to an account on a
+//! Coffer server. The account password is the vault password.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use coffer_core::SystemClock;
+use coffer_core::sync::{self, Connection, Credentials};
+use secrecy::SecretString;
+
+use crate::secrets;
+use crate::vault_commands::{unlock, unlock_keeping_password};
+
+/// Where the account is: the server and the e-mail address naming the account.
+#[derive(Args, Debug)]
+pub struct Login {
+    /// The Coffer server, e.g. https://sync.example.net.
+    #[arg(long, env = "COFFER_SERVER", value_name = "URL")]
+    server: Option<String>,
+    /// The account's e-mail address.
+    #[arg(long, value_name = "EMAIL")]
+    email: Option<String>,
+    /// A TOTP code (or a recovery code), if the account has a second factor.
+    #[arg(long, env = "COFFER_TOTP", value_name = "CODE")]
+    totp: Option<String>,
+    /// The name this device gets in the account's device list.
+    #[arg(long, value_name = "NAME", default_value = "Coffer CLI")]
+    device_name: String,
+}
+
+impl Login {
+    /// The credentials, falling back to the account the vault remembers.
+    fn credentials<'a>(
+        &'a self,
+        remembered: Option<&'a Connection>,
+        password: &'a SecretString,
+    ) -> anyhow::Result<Credentials<'a>> {
+        let server_url = self
+            .server
+            .as_deref()
+            .or(remembered.map(|c| c.server_url.as_str()))
+            .context("give the server with --server URL (or set $COFFER_SERVER)")?;
+        let email = self
+            .email
+            .as_deref()
+            .or(remembered.map(|c| c.email.as_str()))
+            .context("give the account's e-mail address with --email")?;
+        Ok(Credentials {
+            server_url,
+            email,
+            password,
+            totp: self.totp.as_deref(),
+            device_name: &self.device_name,
+        })
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AccountCommand {
+    /// Create an account for this vault on a server (the password is the vault's).
+    Register(Login),
+    /// Log this device in to the account holding this vault.
+    Login(Login),
+    /// End this device's session (the vault and its documents stay).
+    Logout,
+    /// Show the account this vault is connected to.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the account's devices (sessions).
+    Devices {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign a device out of the account (ids from `coffer account devices`).
+    Revoke {
+        #[arg(value_name = "DEVICE_ID")]
+        device: uuid::Uuid,
+    },
+    /// Delete the account on the server, at once and for good (the local vault stays).
+    Delete {
+        /// The account's e-mail address, repeated as confirmation.
+        #[arg(long, value_name = "EMAIL", required = true)]
+        email: String,
+    },
+    /// Write the server's archive of the account (ciphertext and technical metadata only).
+    Export {
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+    },
+}
+
+pub fn run(dir: &Path, command: &AccountCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        AccountCommand::Register(login) => {
+            let (mut vault, password) = unlock_keeping_password(dir)?;
+            let creds = login.credentials(None, &password)?;
+            let connection = sync::register(&mut vault, &creds)?;
+            println!(
+                "Registered {} on {}; run `coffer sync` to upload the vault.",
+                connection.email, connection.server_url
+            );
+        }
+        AccountCommand::Login(login) => {
+            let (mut vault, password) = unlock_keeping_password(dir)?;
+            let remembered = sync::connection(&vault)?;
+            let creds = login.credentials(remembered.as_ref(), &password)?;
+            let connection = sync::login(&mut vault, &creds)?;
+            println!(
+                "Logged in to {} as {} (device {}).",
+                connection.server_url, connection.email, connection.device_id
+            );
+        }
+        AccountCommand::Logout => {
+            let mut vault = unlock(dir)?;
+            sync::logout(&mut vault)?;
+            println!("Logged out; the vault stays on this device.");
+        }
+        AccountCommand::Status { json } => {
+            let vault = unlock(dir)?;
+            let Some(connection) = sync::connection(&vault)? else {
+                bail!(
+                    "this vault is not connected to an account; run `coffer account register` or `coffer account login`"
+                );
+            };
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&connection)?);
+            } else {
+                println!(
+                    "Server:   {}\nAccount:  {}\nDevice:   {}\nSigned in: {}",
+                    connection.server_url,
+                    connection.email,
+                    connection.device_id,
+                    if connection.signed_in { "yes" } else { "no" }
+                );
+            }
+        }
+        AccountCommand::Devices { json } => {
+            let vault = unlock(dir)?;
+            let devices = sync::devices(&vault)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&devices)?);
+            } else {
+                for d in devices {
+                    println!(
+                        "{}  {}  last seen {}{}",
+                        d.device_id,
+                        d.name,
+                        unix_date(d.last_seen_at),
+                        if d.current { "  (this device)" } else { "" }
+                    );
+                }
+            }
+        }
+        AccountCommand::Revoke { device } => {
+            let vault = unlock(dir)?;
+            sync::revoke(&vault, *device)?;
+            println!("Device {device} is signed out of the account.");
+        }
+        AccountCommand::Delete { email } => {
+            let mut vault = unlock(dir)?;
+            sync::delete_account(&mut vault, email)?;
+            println!("The account {email} and everything the server kept for it are deleted.");
+        }
+        AccountCommand::Export { out } => {
+            let vault = unlock(dir)?;
+            let size = sync::export_account(&vault, out)?;
+            println!(
+                "Wrote the account archive ({size} bytes) to {}",
+                out.display()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn unix_date(secs: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .map(|t| t.date().to_string())
+        .unwrap_or_else(|_| "-".into())
+}
+
+/// `coffer init --from-server`: this device's copy of the account's vault.
+pub fn init_from_server(dir: &Path, login: &Login) -> anyhow::Result<ExitCode> {
+    let password = secrets::password()?;
+    let creds = login.credentials(None, &password)?;
+    eprintln!("Logging in to {}...", creds.server_url);
+    sync::init_from_server(dir.to_path_buf(), &creds, Arc::new(SystemClock))?;
+    println!(
+        "Created a vault in {} from the account {}; run `coffer sync` to download the documents.",
+        dir.display(),
+        creds.email
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,60 @@
+//! `coffer sync`: push this vault's changes to its account, then pull the other devices'.
+//! Progress goes to stderr, the summary to stdout.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Args;
+use coffer_core::sync::{self, Progress};
+
+use crate::vault_commands::unlock;
+
+#[derive(Args, Debug)]
+pub struct SyncArgs {
+    /// Use this server address from now on (the vault remembers the one it was connected to).
+    #[arg(long, env = "COFFER_SERVER", value_name = "URL")]
+    server: Option<String>,
+}
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+fn show(progress: Progress) {
+    match progress {
+        Progress::Uploading {
+            sent,
+            total,
+            resumed_from,
+        } => {
+            if let Some(offset) = resumed_from {
+                eprintln!("  resuming an upload at {:.1} MiB", offset as f64 / MIB);
+            }
+            eprintln!(
+                "  uploading {:.1} / {:.1} MiB",
+                sent as f64 / MIB,
+                total as f64 / MIB
+            );
+        }
+        Progress::Pushed { done, total } => eprintln!("pushed {done}/{total}"),
+        Progress::ConflictKept { original, copy } => eprintln!(
+            "conflict on {original}: the server's version kept its id, your edit is now {copy}"
+        ),
+        Progress::Pulled { items } => eprintln!("pulled {items} changes"),
+    }
+}
+
+pub fn run(dir: &Path, args: &SyncArgs) -> anyhow::Result<ExitCode> {
+    let mut vault = unlock(dir)?;
+    let report = sync::sync(&mut vault, args.server.as_deref(), &mut show)?;
+    println!(
+        "Synced: {} change(s) pushed, {} pulled, {} conflict(s) kept as copies{}.",
+        report.pushed,
+        report.pulled,
+        report.conflicts.len(),
+        if report.full_resync {
+            " (full resync)"
+        } else {
+            ""
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}

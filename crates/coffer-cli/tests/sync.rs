@@ -1,0 +1,342 @@
+//! Sync end to end: a real `coffer-server` process on a loopback port and vaults driven
+//! through the real `coffer` command, as scripts and people use them.
+//! Needs the server binary next to `coffer` (`cargo build -p coffer-server`; `make test` does).
+
+mod sync_support;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use rand::RngCore;
+use reqwest::Method;
+use sync_support::{Device, Probe, Server};
+
+fn unique_email() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "user-{}-{nanos}-{}@example.test",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn show(device: &Device, id: &str) -> serde_json::Value {
+    serde_json::from_str(&device.ok(&["show", id, "--json"])).unwrap()
+}
+
+fn copy_of<'a>(docs: &'a [(String, String, bool)], title: &str) -> &'a str {
+    let wanted = format!("{title} (conflicted copy)");
+    &docs
+        .iter()
+        .find(|(_, t, _)| *t == wanted)
+        .unwrap_or_else(|| panic!("no `{wanted}` among {docs:?}"))
+        .0
+}
+
+#[test]
+fn two_devices_sync_imports_edits_deletes_and_conflicts_both_ways() {
+    let server = Server::start();
+    let email = unique_email();
+    let a = Device::registered(&server, &email);
+    let kettle = a.import("kettle.txt", b"kettle receipt", &["--title", "Kettle"]);
+    a.ok(&["sync"]);
+
+    // A second device gets the vault and its documents from the server.
+    let b = Device::from_server(&server, &email);
+    assert_eq!(b.title(&kettle).as_deref(), Some("Kettle"));
+    assert_eq!(b.content(&kettle), b"kettle receipt");
+
+    // Imports travel both ways.
+    let toaster = b.import("toaster.txt", b"toaster warranty", &["--title", "Toaster"]);
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    assert_eq!(a.title(&toaster).as_deref(), Some("Toaster"));
+    assert_eq!(a.content(&toaster), b"toaster warranty");
+
+    // So do edits.
+    a.ok(&["edit", &kettle, "--title", "Kettle A", "--tag", "home"]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    assert_eq!(show(&b, &kettle)["title"], "Kettle A");
+    assert_eq!(show(&b, &kettle)["tags"], serde_json::json!(["home"]));
+    b.ok(&["edit", &toaster, "--merchant", "Alza"]);
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    assert_eq!(show(&a, &toaster)["merchant"], "Alza");
+
+    // A conflict, A first: A's version keeps the id, B's edit becomes a copy.
+    a.ok(&["edit", &kettle, "--title", "Kettle by A"]);
+    b.ok(&["edit", &kettle, "--title", "Kettle by B"]);
+    a.ok(&["sync"]);
+    let out = b.ok(&["sync"]);
+    assert!(out.contains("1 conflict(s)"), "{out}");
+    assert_eq!(b.title(&kettle).as_deref(), Some("Kettle by A"));
+    let docs = b.documents();
+    let kettle_copy = copy_of(&docs, "Kettle by B").to_string();
+    assert_eq!(b.content(&kettle_copy), b"kettle receipt");
+
+    // The other way round, B first.
+    b.ok(&["edit", &toaster, "--title", "Toaster by B"]);
+    a.ok(&["edit", &toaster, "--title", "Toaster by A"]);
+    b.ok(&["sync"]);
+    let out = a.ok(&["sync"]);
+    assert!(out.contains("1 conflict(s)"), "{out}");
+    assert_eq!(a.title(&toaster).as_deref(), Some("Toaster by B"));
+    let toaster_copy = copy_of(&a.documents(), "Toaster by A").to_string();
+    assert_eq!(a.content(&toaster_copy), b"toaster warranty");
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    assert_eq!(a.documents(), b.documents());
+    assert_eq!(a.documents().len(), 4);
+
+    // Trash travels as trash (restorable everywhere); a purge as a deletion.
+    a.ok(&["rm", &kettle]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    assert!(
+        b.documents()
+            .iter()
+            .any(|(id, _, trashed)| *id == kettle && *trashed)
+    );
+    b.ok(&["rm", "--purge", &kettle]);
+    b.ok(&["rm", "--purge", &toaster_copy]);
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    assert_eq!(a.title(&kettle), None);
+    assert_eq!(a.title(&toaster_copy), None);
+    a.ok(&["rm", "--purge", &kettle_copy]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    assert_eq!(b.title(&kettle_copy), None);
+    assert_eq!(a.documents(), b.documents());
+    let remaining: Vec<String> = b.documents().into_iter().map(|(id, _, _)| id).collect();
+    assert_eq!(remaining, vec![toaster.clone()]);
+
+    // A third device starting now sees exactly the same.
+    let c = Device::from_server(&server, &email);
+    assert_eq!(c.documents(), a.documents());
+    assert_eq!(c.content(&toaster), b"toaster warranty");
+}
+
+#[test]
+fn another_account_cannot_list_read_overwrite_or_delete_the_first_accounts_items() {
+    let server = Server::start();
+    let first = unique_email();
+    let a = Device::registered(&server, &first);
+    let secret = a.import("lease.txt", b"the lease", &["--title", "Lease"]);
+    a.ok(&["sync"]);
+    let blob = a.blob_names().pop().unwrap();
+
+    let other = unique_email();
+    let intruder = Device::registered(&server, &other);
+    intruder.import("own.txt", b"my own", &["--title", "Own"]);
+    intruder.ok(&["sync"]);
+    let titles: Vec<String> = intruder.documents().into_iter().map(|d| d.1).collect();
+    assert_eq!(titles, vec!["Own".to_string()]);
+
+    let probe = Probe::login(&server, &other);
+    let item = coffer_api::routes::item(secret.parse().unwrap());
+    let forged = serde_json::json!({
+        "kind_class": "document", "created_month": "2026-11", "padded_size": 4096,
+        "envelope": "AAAA", "blobs": [{"sha256": blob, "size": 4096}]
+    });
+    let (status, _) = probe.send(Method::GET, &item, &[], None);
+    assert_eq!(status, 404, "reading another account's item");
+    let (status, _) = probe.send(Method::PUT, &item, &[("if-match", "\"1\"")], Some(&forged));
+    assert_eq!(status, 404, "overwriting another account's item");
+    let (status, _) = probe.send(Method::DELETE, &item, &[("if-match", "\"1\"")], None);
+    assert_eq!(status, 404, "deleting another account's item");
+    let (status, _) = probe.send(Method::GET, &coffer_api::routes::blob(&blob), &[], None);
+    assert_eq!(status, 404, "reading another account's blob");
+    let (status, body) = probe.send(Method::GET, "/v1/changes?since=0", &[], None);
+    assert_eq!(status, 200);
+    assert!(!String::from_utf8_lossy(&body).contains(&secret));
+    // Creating an item under the same id lands in the intruder's own account only.
+    let (status, _) = probe.send(Method::PUT, &item, &[("if-none-match", "*")], Some(&forged));
+    assert_ne!(status, 200, "a commit naming another account's blob");
+
+    // The first account's document is untouched, on its devices and for a new one.
+    a.ok(&["sync"]);
+    assert_eq!(a.title(&secret).as_deref(), Some("Lease"));
+    let fresh = Device::from_server(&server, &first);
+    assert_eq!(fresh.title(&secret).as_deref(), Some("Lease"));
+    assert_eq!(fresh.content(&secret), b"the lease");
+}
+
+#[test]
+fn a_server_killed_mid_upload_loses_nothing_and_the_next_sync_resumes() {
+    let mut server = Server::start();
+    let email = unique_email();
+    let a = Device::registered(&server, &email);
+    let mut big = vec![0u8; 96 * 1024 * 1024];
+    rand::rngs::OsRng.fill_bytes(&mut big);
+    let id = a.import("scan.bin", &big, &["--title", "Big scan"]);
+
+    // Kill the server as soon as the first chunk is through.
+    let mut sync = a.command(&["sync"]).stderr(Stdio::piped()).spawn().unwrap();
+    let mut stderr = BufReader::new(sync.stderr.take().unwrap());
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 && !line.contains("uploading") {
+        line.clear();
+    }
+    assert!(line.contains("uploading"), "no upload progress: {line}");
+    server.kill();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let status = sync.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "the interrupted sync must fail: {rest}"
+    );
+    assert!(rest.contains("cannot reach the Coffer server"), "{rest}");
+
+    // Nothing is lost locally; after a restart the upload continues where it stopped.
+    assert_eq!(a.content(&id), big);
+    server.restart();
+    let out = a.command(&["sync"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("resuming an upload at"), "{err}");
+
+    let b = Device::from_server(&server, &email);
+    assert_eq!(b.title(&id).as_deref(), Some("Big scan"));
+    assert_eq!(b.content(&id), big);
+}
+
+#[test]
+fn the_server_never_stores_content_titles_tags_or_fields_in_the_clear() {
+    let server = Server::start();
+    let email = unique_email();
+    let a = Device::registered(&server, &email);
+    let markers = [
+        "MARKERCONTENT7f3a",
+        "MARKERTITLE91bc",
+        "MARKERTAG55de",
+        "MARKERMERCHANT0a1b",
+        "MARKERNOTES2c3d",
+        "MARKERNUMBER4e5f",
+        "MARKERFILENAME6a7b",
+    ];
+    let id = a.import(
+        &format!("{}.txt", markers[6]),
+        format!("receipt text {} total 12.30", markers[0]).as_bytes(),
+        &["--title", markers[1], "--tag", markers[2]],
+    );
+    a.ok(&[
+        "edit",
+        &id,
+        "--merchant",
+        markers[3],
+        "--notes",
+        markers[4],
+        "--number",
+        markers[5],
+        "--total",
+        "12.30",
+        "--currency",
+        "CZK",
+    ]);
+    a.ok(&["sync"]);
+    // The markers did reach the server, encrypted: a second device reads them all back.
+    let b = Device::from_server(&server, &email);
+    let doc = show(&b, &id);
+    assert_eq!(doc["title"], markers[1]);
+    assert_eq!(doc["merchant"], markers[3]);
+    assert!(
+        String::from_utf8(b.content(&id))
+            .unwrap()
+            .contains(markers[0])
+    );
+
+    let files = server.stored_files();
+    assert!(
+        files.iter().any(|(_, bytes)| bytes.len() > 1000),
+        "the server stored nothing?"
+    );
+    for (path, bytes) in &files {
+        for marker in &markers {
+            let found = bytes
+                .windows(marker.len())
+                .any(|w| w.eq_ignore_ascii_case(marker.as_bytes()));
+            assert!(!found, "{marker} in clear in {}", path.display());
+        }
+    }
+}
+
+#[test]
+fn wrong_password_revoked_device_and_server_down_give_clear_errors() {
+    let mut server = Server::start();
+    let email = unique_email();
+    let a = Device::registered(&server, &email);
+
+    let lost = Device::new(&server).with_password("not the password at all");
+    let err = lost.fails(&["init", "--from-server", "--email", &email]);
+    assert!(err.contains("wrong e-mail address or password"), "{err}");
+    assert!(!lost.vault.join("vault.json").exists());
+    let err =
+        Device::new(&server).fails(&["init", "--from-server", "--email", "nobody@example.test"]);
+    assert!(err.contains("wrong e-mail address or password"), "{err}");
+
+    let b = Device::from_server(&server, &email);
+    let devices: serde_json::Value =
+        serde_json::from_str(&b.ok(&["account", "devices", "--json"])).unwrap();
+    let this = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["current"] == true)
+        .unwrap()["device_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    a.ok(&["account", "revoke", &this]);
+    let err = b.fails(&["sync"]);
+    assert!(
+        err.contains("no longer signed in") && err.contains("account login"),
+        "{err}"
+    );
+    // Logging in again brings it back.
+    b.ok(&["account", "login"]);
+    b.ok(&["sync"]);
+
+    let alone = Device::new(&server);
+    alone.init();
+    let err = alone.fails(&["sync"]);
+    assert!(err.contains("not connected to an account"), "{err}");
+
+    server.kill();
+    let err = a.fails(&["sync"]);
+    assert!(err.contains("cannot reach the Coffer server"), "{err}");
+    assert!(err.contains("nothing was lost"), "{err}");
+}
+
+#[test]
+fn account_export_writes_the_archive_and_delete_disconnects_the_vault() {
+    let server = Server::start();
+    let email = unique_email();
+    let a = Device::registered(&server, &email);
+    let id = a.import("bill.txt", b"a bill", &["--title", "Bill"]);
+    a.ok(&["sync"]);
+    let archive = a.path("account.tar");
+    a.ok(&["account", "export", "--out", archive.to_str().unwrap()]);
+    let bytes = std::fs::read(&archive).unwrap();
+    assert!(bytes.len() > 1024);
+    assert!(
+        bytes.windows(id.len()).any(|w| w == id.as_bytes()),
+        "the archive lists the item"
+    );
+    let err = a.fails(&["account", "delete", "--email", "someone-else@example.test"]);
+    assert!(err.contains("server refused"), "{err}");
+    a.ok(&["account", "delete", "--email", &email]);
+    let err = a.fails(&["sync"]);
+    assert!(err.contains("not connected to an account"), "{err}");
+    assert_eq!(a.title(&id).as_deref(), Some("Bill"));
+    let err = Device::new(&server).fails(&["init", "--from-server", "--email", &email]);
+    assert!(err.contains("wrong e-mail address or password"), "{err}");
+}

@@ -1,0 +1,379 @@
+//! Support for the sync tests: a real `coffer-server serve` process on a loopback port (which
+//! can be killed and restarted on the same port and data), devices that run the real `coffer`
+//! binary, and a bare protocol client for probing the server as another account would.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use coffer_api::opaque::{CONTEXT, CofferCipherSuite, ksf};
+use coffer_api::{Bytes, LoginFinishRequest, LoginFinishResponse, LoginStartRequest, routes};
+use opaque_ke::{ClientLogin, ClientLoginFinishParameters, CredentialResponse, Identifiers};
+use tempfile::TempDir;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// The server binary, built beside `coffer` (`make test` builds every binary first).
+fn server_binary() -> PathBuf {
+    let coffer = PathBuf::from(env!("CARGO_BIN_EXE_coffer"));
+    let server = coffer.with_file_name("coffer-server");
+    assert!(
+        server.is_file(),
+        "{} is missing; build it first: cargo build -p coffer-server",
+        server.display()
+    );
+    server
+}
+
+/// A running `coffer-server serve`; killed on drop.
+pub struct Server {
+    child: Option<Child>,
+    plans: PathBuf,
+    pub url: String,
+    listen: String,
+    pub data: PathBuf,
+    _root: TempDir,
+}
+
+/// A plan catalog whose free plan does not get in the way of tests about syncing.
+const ROOMY_PLANS: &str = r#"
+free_plan = "start"
+time_zone = "Europe/Prague"
+grace_days = 60
+warning_days = [14, 3]
+
+[[plans]]
+id = "start"
+name = "Start"
+receipts_per_month = 1000
+documents_per_month = 1000
+remote_ocr_credits_per_month = 0
+email_reminders = false
+prices = []
+"#;
+
+impl Server {
+    pub fn start() -> Self {
+        let root = TempDir::new().unwrap();
+        let plans = root.path().join("plans.toml");
+        std::fs::write(&plans, ROOMY_PLANS).unwrap();
+        let mut server = Self {
+            plans,
+            child: None,
+            url: String::new(),
+            listen: "127.0.0.1:0".into(),
+            data: root.path().join("server-data"),
+            _root: root,
+        };
+        server.spawn();
+        server
+    }
+
+    fn spawn(&mut self) {
+        let mut child = Command::new(server_binary())
+            .args(["serve", "--listen", &self.listen, "--data"])
+            .arg(&self.data)
+            .env("COFFER_LOG", "warn")
+            .env("COFFER_PLANS_FILE", &self.plans)
+            .env_remove("COFFER_DATABASE_URL")
+            .env_remove("COFFER_BLOB_STORE")
+            .env_remove("COFFER_CONFIG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start coffer-server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        self.url = line
+            .trim()
+            .strip_prefix("coffer-server listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line from coffer-server: {line:?}"))
+            .to_string();
+        // A restart comes back on the same port, where the vaults expect it.
+        self.listen = self.url.trim_start_matches("http://").to_string();
+        self.child = Some(child);
+    }
+
+    /// SIGKILL, as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    /// Every file the server stored: (path, bytes).
+    pub fn stored_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        fn walk(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else {
+                    out.push((path.clone(), std::fs::read(&path).unwrap()));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.data, &mut out);
+        out
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// One device: a vault directory driven through the `coffer` binary.
+pub struct Device {
+    root: TempDir,
+    pub vault: PathBuf,
+    server: String,
+    password: String,
+}
+
+impl Device {
+    pub fn new(server: &Server) -> Self {
+        let root = TempDir::new().unwrap();
+        Self {
+            vault: root.path().join("vault"),
+            root,
+            server: server.url.clone(),
+            password: PASSWORD.into(),
+        }
+    }
+
+    /// A new vault (PBKDF2 keeps the many unlocks quick) registered as a new account.
+    pub fn registered(server: &Server, email: &str) -> Self {
+        let device = Self::new(server);
+        device.init();
+        device.ok(&["account", "register", "--email", email]);
+        device
+    }
+
+    /// A second device of `email`'s account: `coffer init --from-server`, then a sync.
+    pub fn from_server(server: &Server, email: &str) -> Self {
+        let device = Self::new(server);
+        device.ok(&["init", "--from-server", "--email", email]);
+        device.ok(&["sync"]);
+        device
+    }
+
+    pub fn init(&self) {
+        let phrase = self.path("phrase");
+        self.ok(&[
+            "init",
+            "--kdf",
+            "pbkdf2",
+            "--recovery-file",
+            phrase.to_str().unwrap(),
+        ]);
+    }
+
+    pub fn with_password(mut self, password: &str) -> Self {
+        self.password = password.into();
+        self
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.root.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, content: &[u8]) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, content).unwrap();
+        path
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_coffer"));
+        cmd.arg("--vault")
+            .arg(&self.vault)
+            .args(args)
+            .env("COFFER_PASSWORD", &self.password)
+            .env("COFFER_SERVER", &self.server)
+            .env_remove("COFFER_VAULT")
+            .env_remove("COFFER_TOTP")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// Runs and insists on success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "coffer {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs and insists on exit status 1; returns stderr.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "coffer {args:?}: stdout {} stderr {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stderr).unwrap()
+    }
+
+    /// Imports one file; returns the new document's id.
+    pub fn import(&self, name: &str, content: &[u8], extra: &[&str]) -> String {
+        let file = self.write(name, content);
+        let mut args = vec!["import", "--no-ocr"];
+        args.extend_from_slice(extra);
+        args.push(file.to_str().unwrap());
+        self.ok(&args)
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Every document (trash included): (id, title, trashed).
+    pub fn documents(&self) -> Vec<(String, String, bool)> {
+        let mut docs = Vec::new();
+        for trash in [false, true] {
+            let mut args = vec!["list", "--json"];
+            if trash {
+                args.push("--trash");
+            }
+            let list: serde_json::Value = serde_json::from_str(&self.ok(&args)).unwrap();
+            for doc in list.as_array().unwrap() {
+                docs.push((
+                    doc["id"].as_str().unwrap().to_string(),
+                    doc["title"].as_str().unwrap().to_string(),
+                    doc["trashed"].as_bool().unwrap(),
+                ));
+            }
+        }
+        docs.sort();
+        docs
+    }
+
+    pub fn title(&self, id: &str) -> Option<String> {
+        self.documents()
+            .into_iter()
+            .find(|(doc, _, _)| doc == id)
+            .map(|(_, title, _)| title)
+    }
+
+    pub fn content(&self, id: &str) -> Vec<u8> {
+        let out = self.path(&format!("out-{id}"));
+        self.ok(&["get", id, "--out", out.to_str().unwrap()]);
+        std::fs::read(out).unwrap()
+    }
+
+    /// The names (SHA-256 of the ciphertext) of the vault's encrypted files.
+    pub fn blob_names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        for shard in std::fs::read_dir(self.vault.join("blobs")).unwrap() {
+            let shard = shard.unwrap().path();
+            if shard.file_name().unwrap() != "tmp" {
+                for blob in std::fs::read_dir(&shard).unwrap() {
+                    names.push(blob.unwrap().file_name().into_string().unwrap());
+                }
+            }
+        }
+        names
+    }
+}
+
+/// A bare HTTP client logged in to an account with OPAQUE, for requests the `coffer` command
+/// would never make (another account's ids).
+pub struct Probe {
+    http: reqwest::blocking::Client,
+    base: String,
+    token: String,
+}
+
+impl Probe {
+    pub fn login(server: &Server, email: &str) -> Self {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::blocking::Client::new();
+        let mut rng = rand::rngs::OsRng;
+        let start = ClientLogin::<CofferCipherSuite>::start(&mut rng, PASSWORD.as_bytes()).unwrap();
+        let started: coffer_api::LoginStartResponse = http
+            .post(format!("{}{}", server.url, routes::LOGIN_START))
+            .json(&LoginStartRequest {
+                email: email.into(),
+                credential_request: Bytes(start.message.serialize().to_vec()),
+            })
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let ksf = ksf();
+        let finish = start
+            .state
+            .finish(
+                &mut rng,
+                PASSWORD.as_bytes(),
+                CredentialResponse::deserialize(started.credential_response.as_slice()).unwrap(),
+                ClientLoginFinishParameters::new(Some(CONTEXT), Identifiers::default(), Some(&ksf)),
+            )
+            .unwrap();
+        let answer: LoginFinishResponse = http
+            .post(format!("{}{}", server.url, routes::LOGIN_FINISH))
+            .json(&LoginFinishRequest {
+                login_id: started.login_id,
+                credential_finalization: Bytes(finish.message.serialize().to_vec()),
+                device_name: "probe".into(),
+            })
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let LoginFinishResponse::Ok(session) = answer else {
+            panic!("the probe account has no second factor")
+        };
+        Self {
+            http,
+            base: server.url.clone(),
+            token: session.access_token.clone(),
+        }
+    }
+
+    /// Sends a request; returns the status and the body.
+    pub fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> (u16, Vec<u8>) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().unwrap();
+        (
+            response.status().as_u16(),
+            response.bytes().unwrap().to_vec(),
+        )
+    }
+}

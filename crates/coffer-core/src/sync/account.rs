@@ -1,0 +1,282 @@
+//! The account side of sync: register this vault, log a device in (or create this device's
+//! copy of the vault from the server), sessions and devices, deletion and export. The vault
+//! key reaches the server only wrapped: under a key from OPAQUE's export key, and under the
+//! recovery phrase (the vault header's own recovery wrap, copied verbatim).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use coffer_api::{
+    AccountInfo, Bytes, DeleteAccountRequest, Device, DeviceList, WrappedKeys, routes,
+};
+use reqwest::Method;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::client::{LoggedIn, Server};
+use super::error::{SyncError, SyncResult};
+use super::state::{self, AccountRow};
+use crate::clock::Clock;
+use crate::crypto::envelope::Purpose;
+use crate::crypto::kdf::KdfRecord;
+use crate::crypto::keys::{KeyEncryptionKey, VaultKey};
+use crate::error::Error;
+use crate::vault::Vault;
+
+/// Version of [`AccountKeyRecord`].
+const KEY_RECORD_FORMAT: u32 = 1;
+
+/// What the server keeps as the client's "KDF record": which vault the wrapped keys belong
+/// to (the wraps are bound to its id) and the KDF settings new devices start from.
+#[derive(Serialize, Deserialize)]
+struct AccountKeyRecord {
+    format: u32,
+    vault_id: Uuid,
+    kdf: KdfRecord,
+}
+
+/// Who logs in where.
+pub struct Credentials<'a> {
+    pub server_url: &'a str,
+    pub email: &'a str,
+    /// The account password, which is the vault password.
+    pub password: &'a SecretString,
+    /// A TOTP or recovery code, when the account has a second factor.
+    pub totp: Option<&'a str>,
+    /// Shown in the account's device list.
+    pub device_name: &'a str,
+}
+
+/// The account a vault is connected to, as `coffer account` shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Connection {
+    pub server_url: String,
+    pub email: String,
+    pub account_id: Uuid,
+    pub device_id: Uuid,
+    pub signed_in: bool,
+}
+
+impl From<AccountRow> for Connection {
+    fn from(row: AccountRow) -> Self {
+        Self {
+            server_url: row.server_url,
+            email: row.email,
+            account_id: row.account_id,
+            device_id: row.device_id,
+            signed_in: row.refresh_token.is_some(),
+        }
+    }
+}
+
+fn wrapped_keys(vault: &Vault, export_key: &[u8]) -> WrappedKeys {
+    let record = AccountKeyRecord {
+        format: KEY_RECORD_FORMAT,
+        vault_id: vault.vault_id(),
+        kdf: vault.kdf_record().clone(),
+    };
+    WrappedKeys {
+        by_export_key: Bytes(vault.wrap_vault_key(
+            &KeyEncryptionKey::from_export_key(export_key),
+            Purpose::VaultKeyByExportKey,
+        )),
+        by_recovery_key: Bytes(vault.recovery_wrap().to_vec()),
+        kdf_record: Bytes(serde_json::to_vec(&record).expect("the key record serialises")),
+    }
+}
+
+fn key_record(keys: &WrappedKeys) -> SyncResult<AccountKeyRecord> {
+    let record: AccountKeyRecord = serde_json::from_slice(keys.kdf_record.as_slice())
+        .map_err(|_| SyncError::Protocol("the account's key record is not Coffer's".into()))?;
+    if record.format != KEY_RECORD_FORMAT {
+        return Err(Error::UnsupportedFormat {
+            what: "account key record",
+            found: record.format,
+            supported: KEY_RECORD_FORMAT,
+        }
+        .into());
+    }
+    // Whoever sent them, settings below the floor are refused.
+    record.kdf.validate()?;
+    Ok(record)
+}
+
+fn remember(vault: &Vault, server: &Server, email: &str, logged_in: &LoggedIn) -> SyncResult<()> {
+    let session = &logged_in.session;
+    state::connect(
+        vault.store().conn(),
+        &AccountRow {
+            server_url: server.url().to_string(),
+            email: email.trim().to_lowercase(),
+            account_id: session.account_id,
+            device_id: session.device_id,
+            refresh_token: Some(zeroize::Zeroizing::new(session.refresh_token.clone())),
+            cursor: 0,
+        },
+    )?;
+    Ok(())
+}
+
+fn log_in(server: &Server, creds: &Credentials) -> SyncResult<LoggedIn> {
+    server.login(
+        creds.email,
+        creds.password.expose_secret().as_bytes(),
+        creds.totp,
+        creds.device_name,
+    )
+}
+
+/// Creates an account for this vault and connects the vault to it.
+pub fn register(vault: &mut Vault, creds: &Credentials) -> SyncResult<Connection> {
+    let server = Server::new(creds.server_url)?;
+    server.register(
+        creds.email,
+        creds.password.expose_secret().as_bytes(),
+        |export_key| wrapped_keys(vault, export_key),
+    )?;
+    login(vault, creds)
+}
+
+/// Logs this device in to the account that holds this vault.
+pub fn login(vault: &mut Vault, creds: &Credentials) -> SyncResult<Connection> {
+    let mut server = Server::new(creds.server_url)?;
+    let logged_in = log_in(&server, creds)?;
+    if key_record(&logged_in.session.wrapped_keys)?.vault_id != vault.vault_id() {
+        server.set_access_token(logged_in.session.access_token.clone());
+        let _ = server.call::<()>(Method::POST, routes::LOGOUT, None);
+        return Err(SyncError::OtherVault);
+    }
+    remember(vault, &server, creds.email, &logged_in)?;
+    connection(vault)?.ok_or(SyncError::NotConnected)
+}
+
+/// A second device: logs in, opens the vault key with the export key, and creates this
+/// device's vault in `dir` (new or empty), connected to the account. Documents come with
+/// the first `sync`.
+pub fn init_from_server(
+    dir: PathBuf,
+    creds: &Credentials,
+    clock: Arc<dyn Clock>,
+) -> SyncResult<Vault> {
+    Vault::check_new_location(&dir)?;
+    let server = Server::new(creds.server_url)?;
+    let logged_in = log_in(&server, creds)?;
+    let keys = &logged_in.session.wrapped_keys;
+    let record = key_record(keys)?;
+    let vault_key = VaultKey::unwrap(
+        &KeyEncryptionKey::from_export_key(&logged_in.export_key),
+        Purpose::VaultKeyByExportKey,
+        record.vault_id.as_bytes(),
+        keys.by_export_key.as_slice(),
+    )
+    .map_err(|_| {
+        SyncError::Vault(Error::Integrity(
+            "the vault key kept by the server does not open with this password".into(),
+        ))
+    })?;
+    let vault = Vault::create_with_key(
+        dir,
+        creds.password,
+        record.kdf.params,
+        (
+            record.vault_id,
+            vault_key,
+            keys.by_recovery_key.as_slice().to_vec(),
+        ),
+        clock,
+    )?;
+    remember(&vault, &server, creds.email, &logged_in)?;
+    Ok(vault)
+}
+
+/// The account this vault is connected to, if any.
+pub fn connection(vault: &Vault) -> SyncResult<Option<Connection>> {
+    Ok(state::account(vault.store().conn())?.map(Connection::from))
+}
+
+/// A signed-in connection to the vault's server (the refresh token is rotated and saved).
+/// `server_url` replaces the remembered address (the server moved).
+pub(crate) fn open(vault: &Vault, server_url: Option<&str>) -> SyncResult<Server> {
+    let conn = vault.store().conn();
+    let account = state::account(conn)?.ok_or(SyncError::NotConnected)?;
+    let token = account
+        .refresh_token
+        .ok_or(SyncError::SignedOut("you logged out"))?;
+    let mut server = Server::new(server_url.unwrap_or(&account.server_url))?;
+    if server.url() != account.server_url {
+        conn.execute(
+            "UPDATE sync_account SET server_url = ?1 WHERE id = 1",
+            [server.url()],
+        )?;
+    }
+    let pair = server.refresh(&token)?;
+    state::set_refresh_token(conn, Some(&pair.refresh_token))?;
+    Ok(server)
+}
+
+/// Ends this device's session; the vault and its documents stay.
+pub fn logout(vault: &mut Vault) -> SyncResult<()> {
+    match open(vault, None) {
+        Ok(server) => server.call::<()>(Method::POST, routes::LOGOUT, None)?,
+        // Already signed out on the server's side: forgetting the token is all that is left.
+        Err(SyncError::SignedOut(_)) => {}
+        Err(e) => return Err(e),
+    }
+    state::set_refresh_token(vault.store().conn(), None)?;
+    Ok(())
+}
+
+pub fn account_info(vault: &Vault) -> SyncResult<AccountInfo> {
+    open(vault, None)?.get(routes::ACCOUNT)
+}
+
+pub fn devices(vault: &Vault) -> SyncResult<Vec<Device>> {
+    Ok(open(vault, None)?
+        .get::<DeviceList>(routes::DEVICES)?
+        .devices)
+}
+
+/// Signs a device out of the account (this one too, if named).
+pub fn revoke(vault: &Vault, device_id: Uuid) -> SyncResult<()> {
+    open(vault, None)?.call::<()>(Method::DELETE, &routes::device(device_id), None)?;
+    if state::account(vault.store().conn())?.is_some_and(|a| a.device_id == device_id) {
+        state::set_refresh_token(vault.store().conn(), None)?;
+    }
+    Ok(())
+}
+
+/// Deletes the account on the server, at once and for good. `confirm_email` must repeat the
+/// account's address. The local vault stays, disconnected.
+pub fn delete_account(vault: &mut Vault, confirm_email: &str) -> SyncResult<()> {
+    open(vault, None)?.call(
+        Method::DELETE,
+        routes::ACCOUNT,
+        Some(&DeleteAccountRequest {
+            confirm_email: confirm_email.into(),
+        }),
+    )?;
+    state::disconnect(vault.store().conn())?;
+    Ok(())
+}
+
+/// Writes the server's archive of the account (ciphertext and technical metadata) to `target`,
+/// complete or not at all. Returns its size.
+pub fn export_account(vault: &Vault, target: &Path) -> SyncResult<u64> {
+    let server = open(vault, None)?;
+    let parent = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".coffer-export-")
+        .tempfile_in(parent)
+        .map_err(|e| Error::io(format!("writing to {}", parent.display()), e))?;
+    let size = server.download(routes::ACCOUNT_EXPORT, tmp.as_file_mut())?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io(format!("writing {}", target.display()), e))?;
+    tmp.persist(target)
+        .map_err(|e| Error::io(format!("writing {}", target.display()), e.error))?;
+    Ok(size)
+}

@@ -1,0 +1,474 @@
+//! `sync`: push, then pull. Push uploads each changed document's blob (resumable: the server
+//! remembers how far an upload got) and commits its envelope with `If-Match` and an
+//! idempotency key kept with the exact bytes sent, so a retry after a crash is answered like
+//! the first try. A conflict keeps both versions: the server's wins the id, the local edit
+//! becomes a new document "… (conflicted copy)". Pull pages through the change feed, applying
+//! each page and its cursor in one transaction; an expired cursor means a full resync.
+
+use std::collections::HashSet;
+use std::io::{Read, Seek, SeekFrom};
+
+use coffer_api::{BlobRef, ErrorCode, Item, ItemWrite, UploadStatus, routes};
+use uuid::Uuid;
+
+use super::client::{Precondition, Server};
+use super::error::{SyncError, SyncResult};
+use super::item::{ItemPayload, item_id};
+use super::state::{self, DocumentState, PendingWrite};
+use crate::blobs::BlobName;
+use crate::crypto::keys::{SubKey, SubKeyPurpose};
+use crate::document::DocumentId;
+use crate::error::{Error, Result};
+use crate::store::NewDocument;
+use crate::vault::Vault;
+
+/// Bytes per upload request (the server takes up to 8 MiB).
+const UPLOAD_CHUNK: u64 = 2 * 1024 * 1024;
+/// Items per change-feed page (the server's maximum).
+const PAGE: u32 = 1000;
+/// Conflicted copies made while pushing are pushed in a further round; two more suffice.
+const PUSH_ROUNDS: usize = 3;
+
+/// What a sync is doing, for a progress display.
+#[derive(Clone, Debug)]
+pub enum Progress {
+    /// Sending a document's encrypted file; `resumed_from` is set when an earlier, interrupted
+    /// upload is continued.
+    Uploading {
+        sent: u64,
+        total: u64,
+        resumed_from: Option<u64>,
+    },
+    /// `done` of `total` local changes are on the server.
+    Pushed { done: usize, total: usize },
+    /// Both versions of a document were kept: `copy` holds the local edit.
+    ConflictKept {
+        original: DocumentId,
+        copy: DocumentId,
+    },
+    /// Changes read from the server so far.
+    Pulled { items: usize },
+}
+
+/// What a sync did.
+#[derive(Clone, Debug, Default)]
+pub struct SyncReport {
+    /// Local changes (writes and deletions) now on the server.
+    pub pushed: usize,
+    /// Changes from the server applied here.
+    pub pulled: usize,
+    /// Conflicts: (the document, the new copy holding the local edit).
+    pub conflicts: Vec<(DocumentId, DocumentId)>,
+    /// The cursor had expired and everything was listed again.
+    pub full_resync: bool,
+}
+
+pub(crate) struct Engine<'a> {
+    vault: &'a mut Vault,
+    server: Server,
+    key: SubKey,
+    progress: &'a mut dyn FnMut(Progress),
+    report: SyncReport,
+}
+
+fn document_id(id: Uuid) -> Result<DocumentId> {
+    id.to_string().parse()
+}
+
+fn new_key() -> String {
+    Uuid::new_v4().to_string()
+}
+
+impl<'a> Engine<'a> {
+    pub(crate) fn new(
+        vault: &'a mut Vault,
+        server: Server,
+        progress: &'a mut dyn FnMut(Progress),
+    ) -> Self {
+        let key = vault.sub_key(SubKeyPurpose::SyncItem);
+        Self {
+            vault,
+            server,
+            key,
+            progress,
+            report: SyncReport::default(),
+        }
+    }
+
+    pub(crate) fn run(mut self) -> SyncResult<SyncReport> {
+        self.push()?;
+        self.pull()?;
+        Ok(self.report)
+    }
+
+    // -- push -----------------------------------------------------------------------------
+
+    fn push(&mut self) -> SyncResult<()> {
+        for _ in 0..PUSH_ROUNDS {
+            let dirty = state::dirty(self.vault.store().conn())?;
+            if dirty.is_empty() {
+                break;
+            }
+            let total = dirty.len();
+            for (done, doc) in dirty.into_iter().enumerate() {
+                if doc.deleted {
+                    self.push_delete(doc)?;
+                } else {
+                    self.push_write(doc)?;
+                }
+                (self.progress)(Progress::Pushed {
+                    done: done + 1,
+                    total,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The write for the document's current local version: the one already sent for it
+    /// (byte for byte, same idempotency key), or a new one, saved before it is sent.
+    fn pending_write(&mut self, doc: &DocumentState, build: bool) -> SyncResult<PendingWrite> {
+        if let Some(pending) = &doc.pending
+            && pending.version == doc.local_version
+        {
+            return Ok(PendingWrite {
+                version: pending.version,
+                key: pending.key.clone(),
+                body: pending.body.clone(),
+            });
+        }
+        let body = if build {
+            let write = ItemPayload::read(self.vault, doc.id)?.to_write(&self.key, doc.id)?;
+            serde_json::to_vec(&write).expect("an item write serialises")
+        } else {
+            Vec::new()
+        };
+        let pending = PendingWrite {
+            version: doc.local_version,
+            key: new_key(),
+            body,
+        };
+        state::set_pending(self.vault.store().conn(), doc.id, &pending)?;
+        Ok(pending)
+    }
+
+    fn push_write(&mut self, doc: DocumentState) -> SyncResult<()> {
+        let pending = self.pending_write(&doc, true)?;
+        let write: ItemWrite = serde_json::from_slice(&pending.body)
+            .map_err(|e| Error::DatabaseDamaged(format!("a pending sync write: {e}")))?;
+        for blob in &write.blobs {
+            self.upload(blob)?;
+        }
+        let precondition = doc
+            .revision
+            .map_or(Precondition::Absent, Precondition::Revision);
+        match self
+            .server
+            .put_item(item_id(doc.id), precondition, &pending.key, &pending.body)
+        {
+            Ok(item) => {
+                state::pushed(
+                    self.vault.store().conn(),
+                    doc.id,
+                    item.revision,
+                    pending.version,
+                )?;
+                self.report.pushed += 1;
+                Ok(())
+            }
+            Err(e) if e.code() == Some(ErrorCode::RevisionConflict) => self.resolve(doc.id),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn push_delete(&mut self, doc: DocumentState) -> SyncResult<()> {
+        let Some(revision) = doc.revision else {
+            state::in_step(self.vault.store().conn(), doc.id, None)?;
+            return Ok(());
+        };
+        let pending = self.pending_write(&doc, false)?;
+        match self
+            .server
+            .delete_item(item_id(doc.id), revision, &pending.key)
+        {
+            Ok(_) => {}
+            Err(e) if e.code() == Some(ErrorCode::NotFound) => {}
+            // Changed on another device meanwhile: the edit wins over the deletion.
+            Err(e) if e.code() == Some(ErrorCode::RevisionConflict) => {
+                return self.resolve(doc.id);
+            }
+            Err(e) => return Err(e),
+        }
+        state::in_step(self.vault.store().conn(), doc.id, None)?;
+        self.report.pushed += 1;
+        Ok(())
+    }
+
+    /// After a conflict: fetch the server's version and apply it, keeping the local edit.
+    fn resolve(&mut self, id: DocumentId) -> SyncResult<()> {
+        let item = self.server.item(item_id(id))?;
+        self.apply_page(&[item], None)
+    }
+
+    /// Sends one blob, continuing where an earlier upload of it stopped.
+    fn upload(&mut self, blob: &BlobRef) -> SyncResult<()> {
+        let status = self.server.create_upload(&blob.sha256, blob.size)?;
+        if status.complete {
+            return Ok(());
+        }
+        let upload = status
+            .upload_id
+            .ok_or_else(|| SyncError::Protocol("an upload without an id".into()))?;
+        let mut offset = status.received;
+        let mut resumed_from = (offset > 0).then_some(offset);
+        let mut file = self
+            .vault
+            .blobs()
+            .open_blob(&BlobName::parse(&blob.sha256)?)?;
+        while offset < blob.size {
+            let len = UPLOAD_CHUNK.min(blob.size - offset);
+            let mut chunk = vec![0; len as usize];
+            file.seek(SeekFrom::Start(offset))
+                .and_then(|_| file.read_exact(&mut chunk))
+                .map_err(|e| Error::io("reading encrypted content", e))?;
+            offset = match self.server.put_chunk(upload, offset, chunk) {
+                Ok(status) => status.received,
+                // Another attempt got further (or less far) than we thought: ask and go on.
+                Err(e) if e.code() == Some(ErrorCode::UploadOffsetMismatch) => {
+                    self.server
+                        .get::<UploadStatus>(&routes::upload(upload))?
+                        .received
+                }
+                Err(e) => return Err(e),
+            };
+            (self.progress)(Progress::Uploading {
+                sent: offset,
+                total: blob.size,
+                resumed_from: resumed_from.take(),
+            });
+        }
+        self.server.complete_upload(upload)?;
+        Ok(())
+    }
+
+    // -- pull -----------------------------------------------------------------------------
+
+    fn pull(&mut self) -> SyncResult<()> {
+        let mut since = state::account(self.vault.store().conn())?
+            .ok_or(SyncError::NotConnected)?
+            .cursor;
+        // On a listing from the start, whatever the server no longer has is gone.
+        let mut seen: Option<HashSet<DocumentId>> = (since == 0).then(HashSet::new);
+        loop {
+            let page = match self.server.changes(since, PAGE) {
+                Ok(page) => page,
+                Err(e) if e.code() == Some(ErrorCode::CursorExpired) => {
+                    self.report.full_resync = true;
+                    since = 0;
+                    seen = Some(HashSet::new());
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            if let Some(seen) = &mut seen {
+                for item in &page.changes {
+                    seen.insert(document_id(item.id)?);
+                }
+            }
+            self.apply_page(&page.changes, Some(page.next_since))?;
+            self.report.pulled += page.changes.len();
+            (self.progress)(Progress::Pulled {
+                items: self.report.pulled,
+            });
+            since = page.next_since;
+            if !page.has_more {
+                break;
+            }
+        }
+        if let Some(seen) = seen {
+            self.remove_unlisted(&seen)?;
+        }
+        Ok(())
+    }
+
+    /// Removes documents in step with the server that a full listing did not contain.
+    fn remove_unlisted(&mut self, seen: &HashSet<DocumentId>) -> SyncResult<()> {
+        let gone: Vec<DocumentId> = state::synced_documents(self.vault.store().conn())?
+            .into_iter()
+            .filter(|id| !seen.contains(id))
+            .collect();
+        let mut removed = Vec::new();
+        self.vault.atomically(|vault| -> SyncResult<()> {
+            for id in gone {
+                removed.push(vault.store_mut().delete(id)?);
+                state::in_step(vault.store().conn(), id, None)?;
+            }
+            Ok(())
+        })?;
+        self.remove_blobs(&removed)
+    }
+
+    fn remove_blobs(&self, blobs: &[BlobName]) -> SyncResult<()> {
+        for blob in blobs {
+            self.vault.blobs().remove(blob)?;
+        }
+        Ok(())
+    }
+
+    /// Opens every item of a page, fetches the blobs this vault lacks, then applies the page
+    /// (and the new cursor, if given) in one transaction.
+    fn apply_page(&mut self, items: &[Item], cursor: Option<u64>) -> SyncResult<()> {
+        let mut opened = Vec::with_capacity(items.len());
+        for item in items {
+            let id = document_id(item.id)?;
+            let payload = match (&item.envelope, item.deleted) {
+                (Some(envelope), false) => {
+                    let payload = ItemPayload::open(&self.key, id, envelope.as_slice())?;
+                    self.fetch_blob(&payload)?;
+                    Some(payload)
+                }
+                _ => None,
+            };
+            opened.push((id, item.revision, payload));
+        }
+        let mut removed = Vec::new();
+        let mut conflicts = Vec::new();
+        self.vault.atomically(|vault| -> SyncResult<()> {
+            for (id, revision, payload) in &opened {
+                if let Some(copy) = apply(vault, *id, *revision, payload.as_ref(), &mut removed)? {
+                    conflicts.push((*id, copy));
+                }
+            }
+            if let Some(cursor) = cursor {
+                state::set_cursor(vault.store().conn(), cursor)?;
+            }
+            Ok(())
+        })?;
+        self.remove_blobs(&removed)?;
+        for (original, copy) in conflicts {
+            (self.progress)(Progress::ConflictKept { original, copy });
+            self.report.conflicts.push((original, copy));
+        }
+        Ok(())
+    }
+
+    /// Downloads a document's encrypted file unless this vault has it; checks it is the one
+    /// the envelope names.
+    fn fetch_blob(&mut self, payload: &ItemPayload) -> SyncResult<()> {
+        let name = payload.blob()?;
+        if self.vault.blobs().open_blob(&name).is_ok() {
+            return Ok(());
+        }
+        let server = &self.server;
+        let mut failure = None;
+        let written = self.vault.blobs().write(|out| {
+            server
+                .download(&routes::blob(name.as_str()), out)
+                .map_err(|e| {
+                    let message = e.to_string();
+                    failure = Some(e);
+                    Error::InvalidInput(message)
+                })
+        });
+        let written = match (written, failure) {
+            (_, Some(e)) => return Err(e),
+            (result, None) => result?,
+        };
+        if written != name {
+            self.vault.blobs().remove(&written)?;
+            return Err(SyncError::Vault(Error::Integrity(format!(
+                "the server sent other content than blob {} (refused)",
+                name.as_str()
+            ))));
+        }
+        Ok(())
+    }
+}
+
+/// Makes local document `id` what the server has at `revision` (`payload`, or gone when
+/// `None`). A local change not yet pushed is kept as a new document first. Returns that
+/// copy's id, if one was made. Blobs to remove after the commit go to `removed`.
+fn apply(
+    vault: &mut Vault,
+    id: DocumentId,
+    revision: u64,
+    payload: Option<&ItemPayload>,
+    removed: &mut Vec<BlobName>,
+) -> SyncResult<Option<DocumentId>> {
+    let local = state::document(vault.store().conn(), id)?;
+    if local
+        .as_ref()
+        .and_then(|l| l.revision)
+        .is_some_and(|r| r >= revision)
+    {
+        return Ok(None); // Already here (our own write coming back, or a page seen before).
+    }
+    let exists_here = vault.store().content_ref(id).is_ok();
+    let mut copy = None;
+    if exists_here && local.as_ref().is_some_and(|l| l.dirty) {
+        let mine = ItemPayload::read(vault, id)?;
+        if payload == Some(&mine) {
+            // The same version on both sides (a write whose answer was lost).
+            state::in_step(vault.store().conn(), id, Some(revision))?;
+            return Ok(None);
+        }
+        let copy_id = DocumentId::random();
+        let mut doc = mine.document(copy_id);
+        doc.fields.title = format!("{} (conflicted copy)", doc.fields.title);
+        vault.copy_document(id, &doc)?;
+        let store = vault.store_mut();
+        store.set_provenance(copy_id, doc.imported_at, doc.updated_at, doc.trashed_at)?;
+        store.set_reminder_plan(copy_id, mine.reminder_plan.as_ref())?;
+        copy = Some(copy_id);
+    }
+    match payload {
+        None => {
+            if exists_here {
+                removed.push(vault.store_mut().delete(id)?);
+            }
+            state::in_step(vault.store().conn(), id, None)?;
+        }
+        Some(p) => {
+            if exists_here {
+                vault.store_mut().update(
+                    id,
+                    &p.fields,
+                    &p.field_states,
+                    p.ocr_text.as_deref(),
+                    p.updated_at,
+                )?;
+            } else {
+                insert(vault, id, p)?;
+            }
+            let store = vault.store_mut();
+            store.set_provenance(id, p.imported_at, p.updated_at, p.trashed_at)?;
+            store.set_reminder_plan(id, p.reminder_plan.as_ref())?;
+            state::in_step(vault.store().conn(), id, Some(revision))?;
+        }
+    }
+    Ok(copy)
+}
+
+fn insert(vault: &mut Vault, id: DocumentId, p: &ItemPayload) -> SyncResult<()> {
+    // The same file may already be here as another document (imported on two devices).
+    let content_hash = match vault
+        .store()
+        .find_by_content_hash(&p.content.content_hash)?
+    {
+        Some(_) => vault.content_hash_for_copy(&p.content.content_hash, id),
+        None => p.content.content_hash.clone(),
+    };
+    vault.store_mut().insert(&NewDocument {
+        id,
+        fields: &p.fields,
+        field_states: &p.field_states,
+        ocr_text: p.ocr_text.as_deref(),
+        file: &p.file,
+        content_hash: &content_hash,
+        content_version: p.content.content_version,
+        blob: &p.blob()?,
+        wrapped_key: &p.content.wrapped_key,
+        now: p.imported_at,
+    })?;
+    Ok(())
+}

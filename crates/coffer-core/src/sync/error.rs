@@ -1,0 +1,88 @@
+//! What can go wrong while talking to the sync server, each with what to do next. Server
+//! answers are matched on their stable `ErrorCode`, never on the message text.
+
+use coffer_api::{ErrorCode, ErrorDetail};
+
+pub type SyncResult<T, E = SyncError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(
+        "cannot reach the Coffer server at {url} ({reason}); check the address and your \
+         connection, then run `coffer sync` again (nothing was lost)"
+    )]
+    Unreachable { url: String, reason: String },
+
+    #[error("wrong e-mail address or password for this server (or no such account)")]
+    InvalidCredentials,
+
+    #[error("this account asks for a second factor; give --totp CODE (or set $COFFER_TOTP)")]
+    TotpRequired,
+
+    #[error("the TOTP code (or recovery code) is wrong; try the current code again")]
+    InvalidTotp,
+
+    #[error("this device is no longer signed in to the account ({0}); run `coffer account login`")]
+    SignedOut(&'static str),
+
+    #[error(
+        "this vault is not connected to an account; run `coffer account register` or `coffer account login`"
+    )]
+    NotConnected,
+
+    #[error("an account for {0} already exists on this server; run `coffer account login`")]
+    AccountExists(String),
+
+    #[error(
+        "the account holds a different vault than this one; use `coffer init --from-server` \
+         in a new directory to get that vault"
+    )]
+    OtherVault,
+
+    #[error("the server refused: too many attempts; wait {0} s and try again")]
+    RateLimited(u64),
+
+    #[error("the server refused the request: {message} ({code:?})")]
+    Refused { code: ErrorCode, message: String },
+
+    #[error(
+        "the server answered something this Coffer does not understand ({0}); update Coffer \
+         or check the server address"
+    )]
+    Protocol(String),
+
+    #[error("{0}")]
+    Vault(#[from] crate::Error),
+}
+
+impl SyncError {
+    /// Turns a structured server error into the message a person can act on.
+    pub(crate) fn from_detail(detail: ErrorDetail) -> Self {
+        match detail.code {
+            ErrorCode::InvalidCredentials => Self::InvalidCredentials,
+            ErrorCode::InvalidTotp => Self::InvalidTotp,
+            ErrorCode::SessionRevoked => Self::SignedOut("the session was revoked"),
+            ErrorCode::TokenExpired => Self::SignedOut("the session expired"),
+            ErrorCode::InvalidToken => Self::SignedOut("the server does not know this session"),
+            ErrorCode::RateLimited => Self::RateLimited(detail.retry_after_secs.unwrap_or(60)),
+            code => Self::Refused {
+                code,
+                message: detail.message,
+            },
+        }
+    }
+
+    /// The server's error code, when the server answered with one.
+    pub(crate) fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Self::Refused { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for SyncError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Vault(e.into())
+    }
+}
