@@ -24,6 +24,34 @@ export function importLines(paths: string[]): ImportLine[] {
   return paths.map((path) => ({ path, name: fileName(path), state: "waiting" }));
 }
 
+/**
+ * Runs `work` on each waiting item in turn. A failure marks that item and the others go on;
+ * once the vault is locked there is no point trying the rest, so they are marked too.
+ */
+async function runEach<T>(
+  items: T[],
+  isWaiting: (item: T) => boolean,
+  work: (item: T) => Promise<void>,
+  fail: (item: T, message: string) => void,
+  describeError: (error: { code: string; message: string }) => string,
+  onProgress: () => void,
+): Promise<void> {
+  for (const item of items) {
+    if (!isWaiting(item)) continue;
+    try {
+      await work(item);
+    } catch (error) {
+      const e = asCommandError(error);
+      const message = describeError(e);
+      fail(item, message);
+      if (e.code === "locked") {
+        for (const rest of items) if (isWaiting(rest)) fail(rest, message);
+      }
+    }
+    onProgress();
+  }
+}
+
 export async function runImport(
   lines: ImportLine[],
   kind: DocumentKind | null,
@@ -31,9 +59,10 @@ export async function runImport(
   describeError: (error: { code: string; message: string }) => string,
   onProgress: () => void,
 ): Promise<void> {
-  for (const line of lines) {
-    if (line.state !== "waiting") continue;
-    try {
+  await runEach(
+    lines,
+    (line) => line.state === "waiting",
+    async (line) => {
       const result = await importFile(line.path, kind);
       if (result.outcome === "imported") {
         line.state = "imported";
@@ -42,22 +71,14 @@ export async function runImport(
         line.state = "duplicate";
         line.documentId = result.existingId;
       }
-    } catch (error) {
-      const e = asCommandError(error);
+    },
+    (line, message) => {
       line.state = "failed";
-      line.message = describeError(e);
-      // Once the vault is locked there is no point trying the rest.
-      if (e.code === "locked") {
-        for (const rest of lines) {
-          if (rest.state === "waiting") {
-            rest.state = "failed";
-            rest.message = line.message;
-          }
-        }
-      }
-    }
-    onProgress();
-  }
+      line.message = message;
+    },
+    describeError,
+    onProgress,
+  );
 }
 
 /** Reads the text of every newly imported file, one after another. */
@@ -70,24 +91,18 @@ export async function runOcr(
   const imported = lines.filter((line) => line.state === "imported" && line.documentId);
   for (const line of imported) line.ocr = "waiting";
   onProgress();
-  for (const line of imported) {
-    if (line.ocr !== "waiting") continue;
-    try {
+  await runEach(
+    imported,
+    (line) => line.ocr === "waiting",
+    async (line) => {
       await ocr(line.documentId!);
       line.ocr = "read";
-    } catch (error) {
-      const e = asCommandError(error);
+    },
+    (line, message) => {
       line.ocr = "unreadable";
-      line.ocrMessage = describeError(e);
-      if (e.code === "locked") {
-        for (const rest of imported) {
-          if (rest.ocr === "waiting") {
-            rest.ocr = "unreadable";
-            rest.ocrMessage = line.ocrMessage;
-          }
-        }
-      }
-    }
-    onProgress();
-  }
+      line.ocrMessage = message;
+    },
+    describeError,
+    onProgress,
+  );
 }
