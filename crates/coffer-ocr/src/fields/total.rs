@@ -237,15 +237,18 @@ static LOST_POINT: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
-/// The amount of a labelled total line, also when OCR read the decimal point as a space
-/// (`TOTAL 42 50`), which is only trusted at the end of a line that has a total label.
+/// An amount at the end of a line whose decimal point OCR read as a space (`TOTAL 42 50`,
+/// `CASH 200. 00`), only trusted on a line that has a total, tendered or change label.
+fn lost_point_amount(line: &str) -> Option<Cents> {
+    let c = LOST_POINT.captures(line)?;
+    Some(Cents(
+        c[1].parse::<i64>().ok()? * 100 + c[2].parse::<i64>().ok()?,
+    ))
+}
+
+/// The amount of a labelled total line.
 fn labelled_amount(line: &str) -> Option<Cents> {
-    last_positive_amount(line).or_else(|| {
-        let c = LOST_POINT.captures(line)?;
-        Some(Cents(
-            c[1].parse::<i64>().ok()? * 100 + c[2].parse::<i64>().ok()?,
-        ))
-    })
+    last_positive_amount(line).or_else(|| lost_point_amount(line))
 }
 
 /// True when two amounts print the same number of digits and differ in exactly one: the
@@ -369,7 +372,7 @@ pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
                 return Some((*value, 0.6));
             }
         }
-        if let Some(rounded) = apply_rounding(lines, &folded, best) {
+        if let Some(rounded) = apply_rounding(lines, &folded, best, tendered_minus_change) {
             return Some((rounded, 0.7));
         }
         let confidence = (0.35 + 0.08 * best.weight as f32).min(0.97);
@@ -460,8 +463,14 @@ fn components_sum(lines: &[String], folded: &[String]) -> Vec<Cents> {
 }
 
 /// A total printed before a rounding adjustment (`Rounding Adj -0.01`) becomes the rounded
-/// amount when that amount is printed elsewhere too (as the cash paid or a rounded total).
-fn apply_rounding(lines: &[String], folded: &[String], best: &Candidate) -> Option<Cents> {
+/// amount when that amount is printed elsewhere too (as the cash paid or a rounded total) or
+/// is what the cash tendered minus the change comes to.
+fn apply_rounding(
+    lines: &[String],
+    folded: &[String],
+    best: &Candidate,
+    tendered_minus_change: Option<Cents>,
+) -> Option<Cents> {
     let i = (best.line + 1..folded.len()).find(|&i| contains_any(&folded[i], ROUNDING))?;
     let adjustment = find_amounts(&lines[i]).last()?.cents;
     if adjustment.0 == 0 || adjustment.0.abs() > 10 {
@@ -471,7 +480,7 @@ fn apply_rounding(lines: &[String], folded: &[String], best: &Candidate) -> Opti
     let printed_later = lines[i + 1..]
         .iter()
         .any(|l| find_amounts(l).iter().any(|a| a.cents == rounded));
-    printed_later.then_some(rounded)
+    (printed_later || tendered_minus_change == Some(rounded)).then_some(rounded)
 }
 
 /// The first amounts printed as tendered and as change given, each when present.
@@ -479,9 +488,8 @@ fn tendered_and_change(lines: &[String], folded: &[String]) -> (Option<Cents>, O
     let mut tendered = None;
     let mut change = None;
     for (line, f) in lines.iter().zip(folded) {
-        let amount = find_amounts(line)
-            .last()
-            .map(|a| a.cents)
+        let amount = lost_point_amount(line)
+            .or_else(|| find_amounts(line).last().map(|a| a.cents))
             .filter(|c| c.0 >= 0);
         if contains_any(f, CHANGE) && change.is_none() {
             change = amount;
@@ -581,6 +589,32 @@ mod tests {
     fn a_total_after_adjustment_beats_the_total_before_it() {
         let text = "Total Sales incl GST 42.48\nRounding adj 0.02\nTotal After adj GST 42.50";
         assert_eq!(total(text), Some(4250));
+    }
+
+    #[test]
+    fn cash_and_change_with_a_spaced_decimal_point_are_read() {
+        assert_eq!(
+            total("TOTAL:\nCASH : 200. 00\nCHANGE : 10. 00"),
+            Some(19_000)
+        );
+        assert_eq!(
+            total("Total RM Incl. of GST 14.64\nRounding Adj 0.01\nCash ~50. 00\nCHANGE 35. 35"),
+            Some(1465)
+        );
+    }
+
+    #[test]
+    fn rounding_is_applied_when_cash_minus_change_agrees() {
+        let text =
+            "Total Incl. GST 14.64\nRounding Adj 0.01\nTotal RM 14.85\nCash 50.00\nChange 35.35";
+        let lines: Vec<String> = text.lines().map(String::from).collect();
+        let vat = [VatLine {
+            rate_bp: 600,
+            base: Cents(1381),
+            tax: Cents(83),
+            gross: Cents(1464),
+        }];
+        assert_eq!(find(&lines, &vat).map(|(c, _)| c.0), Some(1465));
     }
 
     #[test]
