@@ -126,6 +126,17 @@ impl Session {
         f(vault)
     }
 
+    /// `with_vault` for what the app does on its own (the hourly reminder check): it must not
+    /// count as the person's activity, or the vault would never lock by itself.
+    pub fn with_vault_in_background<T>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> coffer_core::Result<T>,
+    ) -> Result<T, CommandError> {
+        let mut inner = guard(&self.inner);
+        let vault = inner.vault.as_mut().ok_or_else(CommandError::locked)?;
+        Ok(f(vault)?)
+    }
+
     /// Waits for the previous OCR to finish: one Tesseract at a time (its OpenMP threads
     /// busy-wait and slow each other down when several run at once).
     pub fn ocr_turn(&self) -> MutexGuard<'_, ()> {

@@ -742,6 +742,15 @@ fn reminder_notifications_lists_due_reminders_and_remembers_those_shown() {
         h.ok("reminder_notifications", json!({}))["shown"],
         json!(["key-1"])
     );
+
+    // The app's own hourly check is not the person's activity: the idle lock still comes.
+    let before_check = Instant::now();
+    std::thread::sleep(Duration::from_millis(20));
+    h.ok("reminder_notifications", json!({}));
+    assert!(
+        h.session()
+            .lock_if_idle(before_check + Duration::from_secs(10 * 60 + 1))
+    );
 }
 
 #[test]

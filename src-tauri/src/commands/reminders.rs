@@ -27,7 +27,7 @@ pub struct ReminderNotifications {
 pub async fn reminder_notifications(
     session: State<'_, Arc<Session>>,
 ) -> Result<ReminderNotifications> {
-    session.with_vault(|vault| {
+    session.with_vault_in_background(|vault| {
         let shown = vault
             .setting(SHOWN_SETTING)?
             .and_then(|json| serde_json::from_str(&json).ok())
@@ -54,7 +54,7 @@ pub async fn show_notifications<R: Runtime>(
     shown: Vec<String>,
 ) -> Result<()> {
     let json = serde_json::to_string(&shown).expect("strings serialise");
-    session.with_vault(|vault| vault.set_setting(SHOWN_SETTING, Some(&json)))?;
+    session.with_vault_in_background(|vault| vault.set_setting(SHOWN_SETTING, Some(&json)))?;
     // Without the notification plugin (the test runtime) there is nowhere to show them.
     if app.try_state::<Notification<R>>().is_some() {
         for notice in notices {
