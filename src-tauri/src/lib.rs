@@ -84,6 +84,8 @@ pub fn setup<R: Runtime>(builder: Builder<R>, paths: AppPaths) -> Builder<R> {
             commands::security::change_kdf,
             commands::reminders::reminder_notifications,
             commands::reminders::show_notifications,
+            commands::reminders::reminder_lead_days,
+            commands::reminders::save_reminder_lead_days,
             commands::watch::take_watched_files,
         ])
 }

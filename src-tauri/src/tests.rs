@@ -814,3 +814,19 @@ fn going_to_sleep_locks_unless_the_person_opted_out() {
     assert!(!crate::sleep::on_prepare_for_sleep(&session, true));
     assert_eq!(h.ok("app_status", json!({}))["vault"], "unlocked");
 }
+
+#[test]
+fn reminder_lead_days_default_to_30_and_7_and_can_be_changed() {
+    let h = Harness::new();
+    h.create_vault();
+    assert_eq!(h.ok("reminder_lead_days", json!({})), json!([30, 7]));
+    assert_eq!(
+        h.ok("save_reminder_lead_days", json!({"days": [7, 60, 1]})),
+        json!([60, 7, 1])
+    );
+    assert_eq!(h.ok("reminder_lead_days", json!({})), json!([60, 7, 1]));
+    assert_eq!(
+        h.error_code("save_reminder_lead_days", json!({"days": []})),
+        "invalid_input"
+    );
+}

@@ -250,6 +250,8 @@ async function main() {
     await s.click('[data-testid="nav-settings"]');
     await s.waitFor('[data-testid="settings-screen"]');
     await shot(s, "09-settings");
+    await fill(s, '[data-testid="lead-days"]', "30, 7, 1" + keys.enter);
+    await s.waitUntil(`return document.querySelector('[data-testid="lead-days"]').value === "30, 7, 1" && !!document.querySelector(".saved");`, [], "reminder lead times saved");
 
     log("a watched folder: new files are imported, a copy of a stored one is reported, not stored");
     const watched = mkdtempSync(join(tmpdir(), "coffer-watched-"));

@@ -69,3 +69,18 @@ pub async fn show_notifications<R: Runtime>(
     }
     Ok(())
 }
+
+/// The vault's default lead times: how many days before a deadline reminders come.
+#[tauri::command]
+pub async fn reminder_lead_days(session: State<'_, Arc<Session>>) -> Result<Vec<u32>> {
+    session.with_vault(|vault| vault.default_lead_days())
+}
+
+/// Sets the default lead times (1 to 8 values, each 0 to 3650 days); returns them sorted.
+#[tauri::command]
+pub async fn save_reminder_lead_days(
+    session: State<'_, Arc<Session>>,
+    days: Vec<u32>,
+) -> Result<Vec<u32>> {
+    session.with_vault(|vault| vault.set_default_lead_days(&days))
+}

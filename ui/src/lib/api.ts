@@ -84,6 +84,8 @@ export const api = {
   showNotifications: (notices: { title: string; body: string }[], shown: string[]) =>
     call<void>("show_notifications", { notices, shown }),
   takeWatchedFiles: () => call<string[]>("take_watched_files"),
+  leadDays: () => call<number[]>("reminder_lead_days"),
+  saveLeadDays: (days: number[]) => call<number[]>("save_reminder_lead_days", { days }),
 };
 
 /** Runs `handler` when the back end locks the vault by itself (idle timeout, system sleep). */
