@@ -1,14 +1,16 @@
-//! `coffer reminders`: what expires soon, an iCalendar file of every upcoming deadline, and
-//! the lead times (vault-wide and per document).
+//! `coffer reminders`: what expires soon, an iCalendar file of every upcoming deadline, the
+//! lead times (vault-wide and per document), and the opt-in to e-mail reminders.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 use coffer_core::ReminderPlan;
 use coffer_core::reminders::write_ics;
+use coffer_core::sync::{self, EmailReminders, Language};
+use coffer_core::vault::Vault;
 
 use crate::vault_commands::unlock;
 
@@ -27,7 +29,32 @@ pub struct RemindersArgs {
     /// (it holds document titles in the clear, for your own calendar).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["within", "json"])]
     ics: Option<PathBuf>,
+    /// E-mail reminders (paid plans; needs an account): `on` registers only dates and opaque
+    /// ids with the server, never what the document is; `off` deletes them there; `status`
+    /// shows what the server holds (with --json as JSON).
+    #[arg(long, value_enum, value_name = "SWITCH", conflicts_with_all = ["within", "ics"])]
+    email: Option<EmailSwitch>,
+    /// The language of the reminder e-mails (default en).
+    #[arg(long, value_enum, value_name = "LANG", requires = "email")]
+    email_language: Option<EmailLanguage>,
 }
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum EmailSwitch {
+    On,
+    Off,
+    Status,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum EmailLanguage {
+    Cs,
+    En,
+}
+
+/// Printed on stderr when the plan leaves e-mail reminders out; not an error.
+pub const NOT_ON_PLAN: &str = "note: e-mail reminders need a paid plan; they stay off on the \
+    server (they are registered by `coffer sync` once the plan includes them)";
 
 #[derive(Subcommand, Debug)]
 enum Action {
@@ -60,8 +87,90 @@ fn join(days: &[u32]) -> String {
         .join(",")
 }
 
+fn email(vault: &mut Vault, switch: EmailSwitch, args: &RemindersArgs) -> anyhow::Result<()> {
+    let connected = sync::connection(vault)?.is_some();
+    match switch {
+        EmailSwitch::On => {
+            let language = args.email_language.map(|l| match l {
+                EmailLanguage::Cs => Language::Cs,
+                EmailLanguage::En => Language::En,
+            });
+            match sync::enable_email_reminders(vault, language)? {
+                EmailReminders::Registered {
+                    registered,
+                    left_out,
+                } => {
+                    println!(
+                        "E-mail reminders are on: {registered} registered with the server \
+                         (dates and opaque ids only)."
+                    );
+                    if left_out > 0 {
+                        eprintln!(
+                            "note: {left_out} later reminders are beyond the server's limit; \
+                             they are registered as earlier ones pass"
+                        );
+                    }
+                }
+                EmailReminders::NotOnPlan => {
+                    println!("E-mail reminders are on for this vault.");
+                    eprintln!("{NOT_ON_PLAN}");
+                }
+                EmailReminders::Off => unreachable!("just switched on"),
+            }
+        }
+        EmailSwitch::Off => {
+            sync::disable_email_reminders(vault)?;
+            if connected {
+                println!("E-mail reminders are off; the server holds none for this account.");
+            } else {
+                println!("E-mail reminders are off.");
+            }
+        }
+        EmailSwitch::Status => {
+            let on = sync::email_reminders_enabled(vault)?;
+            let server = if connected {
+                Some(sync::registered_email_reminders(vault)?)
+            } else {
+                None
+            };
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "email": on,
+                        "language": sync::email_language(vault)?,
+                        "server": server,
+                    }))?
+                );
+                return Ok(());
+            }
+            println!("E-mail reminders: {}", if on { "on" } else { "off" });
+            match server {
+                Some(list) => println!(
+                    "Registered on the server: {}{}",
+                    list.reminders.len(),
+                    if list.active || list.reminders.is_empty() {
+                        ""
+                    } else {
+                        " (paused: the plan has no e-mail reminders)"
+                    }
+                ),
+                None => println!(
+                    "This vault has no account; e-mail reminders need one (`coffer account \
+                     register` or `coffer account login`)."
+                ),
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn run(dir: &Path, args: &RemindersArgs) -> anyhow::Result<ExitCode> {
     let mut vault = unlock(dir)?;
+    if let Some(switch) = args.email {
+        email(&mut vault, switch, args)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     match &args.action {
         Some(Action::Defaults { lead_days }) => {
             let days = match lead_days {

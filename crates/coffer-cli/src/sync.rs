@@ -4,9 +4,11 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Args;
-use coffer_core::sync::{self, Progress};
+use coffer_core::sync::{self, EmailReminders, Progress};
 
+use crate::reminders::NOT_ON_PLAN;
 use crate::vault_commands::unlock;
 
 #[derive(Args, Debug)]
@@ -56,5 +58,15 @@ pub fn run(dir: &Path, args: &SyncArgs) -> anyhow::Result<ExitCode> {
             ""
         }
     );
+    // Opted-in vaults keep the server's e-mail reminders in step with the deadlines.
+    match sync::push_email_reminders(&vault)
+        .context("the documents synced, but the e-mail reminders were not updated")?
+    {
+        EmailReminders::Off => {}
+        EmailReminders::Registered { registered, .. } => {
+            println!("E-mail reminders: {registered} registered.");
+        }
+        EmailReminders::NotOnPlan => eprintln!("{NOT_ON_PLAN}"),
+    }
     Ok(ExitCode::SUCCESS)
 }

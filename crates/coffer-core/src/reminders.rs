@@ -401,11 +401,12 @@ pub fn write_ics(deadlines: &[Deadline], now: OffsetDateTime, out: impl Write) -
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use time::macros::{date, datetime};
 
-    fn deadline(kind: DeadlineKind, date: Date, leads: &[u32]) -> Deadline {
+    /// A warranty deadline of a new document.
+    pub(crate) fn deadline(kind: DeadlineKind, date: Date, leads: &[u32]) -> Deadline {
         Deadline {
             document: DocumentId::random(),
             title: "Kettle".into(),

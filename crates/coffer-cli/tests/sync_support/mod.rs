@@ -1,6 +1,9 @@
 //! Support for the sync tests: a real `coffer-server serve` process on a loopback port (which
 //! can be killed and restarted on the same port and data), devices that run the real `coffer`
 //! binary, and a bare protocol client for probing the server as another account would.
+//! Shared by several test binaries, each of which uses only part of it.
+
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -35,7 +38,8 @@ pub struct Server {
     _root: TempDir,
 }
 
-/// A plan catalog whose free plan does not get in the way of tests about syncing.
+/// A plan catalog whose free plan does not get in the way of tests about syncing, and a paid
+/// plan for the features only paid plans have.
 const ROOMY_PLANS: &str = r#"
 free_plan = "start"
 time_zone = "Europe/Prague"
@@ -50,6 +54,15 @@ documents_per_month = 1000
 remote_ocr_credits_per_month = 0
 email_reminders = false
 prices = []
+
+[[plans]]
+id = "plus"
+name = "Plus"
+receipts_per_month = 1000
+documents_per_month = 1000
+remote_ocr_credits_per_month = 100
+email_reminders = true
+prices = [{ interval = "month", currency = "EUR", amount_minor = 399 }]
 "#;
 
 impl Server {

@@ -75,6 +75,8 @@ pub enum SubKeyPurpose {
     DataKeyWrap,
     /// Seals a document's metadata for the sync server.
     SyncItem,
+    /// Keyed hash that makes the opaque ids of e-mail reminders.
+    ReminderId,
 }
 
 impl SubKeyPurpose {
@@ -84,6 +86,7 @@ impl SubKeyPurpose {
             Self::ContentHash => "content-hash",
             Self::DataKeyWrap => "data-key-wrap",
             Self::SyncItem => "sync-item",
+            Self::ReminderId => "reminder-id",
         }
     }
 }

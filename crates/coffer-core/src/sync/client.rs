@@ -148,6 +148,14 @@ impl Server {
         self.json(self.request(Method::POST, path).json(body))
     }
 
+    pub(crate) fn put<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> SyncResult<T> {
+        self.json(self.request(Method::PUT, path).json(body))
+    }
+
     /// A request whose answer has no body worth reading (`204`, `201`).
     pub(crate) fn call<B: Serialize>(
         &self,

@@ -30,6 +30,12 @@ pub enum SyncError {
     )]
     NotConnected,
 
+    #[error(
+        "e-mail reminders need an account: connect this vault with `coffer account register` \
+         (a new account) or `coffer account login`, then turn them on again; nothing was changed"
+    )]
+    NeedsAccount,
+
     #[error("an account for {0} already exists on this server; run `coffer account login`")]
     AccountExists(String),
 

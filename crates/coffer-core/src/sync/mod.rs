@@ -5,6 +5,7 @@
 //! - `account`: register, log in, a second device's vault from the server, devices, export;
 //! - `engine`: `sync` = push local changes, then pull the change feed;
 //! - `item`: a document as an item (sealed envelope + its encrypted file);
+//! - `reminders`: opt-in e-mail reminders, registered as opaque ids and dates;
 //! - `state`: what the vault remembers about the server (in its encrypted store);
 //! - `client`: HTTP and OPAQUE; `error`: what went wrong, and what to do.
 
@@ -13,6 +14,7 @@ mod client;
 mod engine;
 mod error;
 mod item;
+mod reminders;
 mod state;
 
 pub use account::{
@@ -22,6 +24,11 @@ pub use account::{
 pub use coffer_api::{AccountInfo, Device};
 pub use engine::{Progress, SyncReport};
 pub use error::{SyncError, SyncResult};
+pub use reminders::{
+    EMAIL_LANGUAGE_SETTING, EMAIL_SETTING, EmailReminders, Language, disable_email_reminders,
+    email_language, email_reminders_enabled, enable_email_reminders, push_email_reminders,
+    registered_email_reminders,
+};
 
 use crate::vault::Vault;
 
