@@ -606,8 +606,11 @@ fn document_thumbnail_is_a_small_jpeg_cached_encrypted_in_the_vault() {
     let thumb = raw(h.invoke("document_thumbnail", json!({"id": id})).unwrap());
     let picture = image::load_from_memory(&thumb).unwrap();
     assert_eq!((picture.width(), picture.height()), (128, 96));
-    let key = format!("thumbnail.v1.{}", id.as_str().unwrap());
-    let cached = h.session().with_vault(|v| v.setting(&key)).unwrap();
+    let doc: coffer_core::DocumentId = id.as_str().unwrap().parse().unwrap();
+    let cached = h
+        .session()
+        .with_vault(|v| v.document_cache(doc, "thumbnail.v1"))
+        .unwrap();
     assert!(cached.is_some(), "cached inside the encrypted store");
     assert_eq!(
         raw(h.invoke("document_thumbnail", json!({"id": id})).unwrap()),

@@ -24,6 +24,7 @@ use crate::document::{Document, DocumentFields, DocumentId, Field, FieldState, F
 use crate::error::Error;
 use crate::reminders::ReminderPlan;
 use crate::search::{SearchQuery, TrashFilter};
+use crate::store::DOCUMENT_CACHE;
 use crate::vault::{StagedContent, Vault};
 
 /// The manifest's `format` value.
@@ -376,7 +377,13 @@ pub fn manifest(vault: &Vault) -> Result<Manifest> {
         created_at: vault.clock().now(),
         generator: Some(format!("coffer {}", env!("CARGO_PKG_VERSION"))),
         source_vault_id: Some(vault.info()?.vault_id),
-        settings: vault.store().settings()?,
+        // Per-document caches are derived data, made again when needed.
+        settings: vault
+            .store()
+            .settings()?
+            .into_iter()
+            .filter(|(key, _)| !key.starts_with(DOCUMENT_CACHE))
+            .collect(),
         documents,
     })
 }

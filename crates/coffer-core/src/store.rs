@@ -19,6 +19,15 @@ use crate::error::{Error, Result};
 use crate::reminders::ReminderPlan;
 use crate::search::{DATE_WALK_MIN_MATCHES, SearchQuery};
 
+/// Settings under this prefix are per-document caches (thumbnails and the like): derived data,
+/// deleted with their document and left out of backups.
+pub const DOCUMENT_CACHE: &str = "cache.";
+
+/// The settings-key prefix of one document's cached data.
+pub fn document_cache_prefix(id: DocumentId) -> String {
+    format!("{DOCUMENT_CACHE}{id}.")
+}
+
 const MIGRATIONS: &[&str] = &[
     r#"
 CREATE TABLE documents (
@@ -561,6 +570,10 @@ impl Store {
             .ok_or_else(|| Error::DocumentNotFound(id.to_string()))?;
         tx.execute("DELETE FROM documents_fts WHERE rowid = ?1", [rowid])?;
         tx.execute("DELETE FROM documents WHERE rowid = ?1", [rowid])?;
+        tx.execute(
+            "DELETE FROM settings WHERE key LIKE ?1",
+            [format!("{}%", document_cache_prefix(id))],
+        )?;
         tx.commit()?;
         BlobName::parse(&blob)
     }

@@ -28,7 +28,7 @@ use crate::document::{
 };
 use crate::error::{Error, Result};
 use crate::search::SearchQuery;
-use crate::store::{NewDocument, Store};
+use crate::store::{NewDocument, Store, document_cache_prefix};
 
 /// Version of the vault layout and header.
 pub const VAULT_FORMAT: u32 = 1;
@@ -739,6 +739,24 @@ impl Vault {
     /// Sets (or with `None` removes) a setting inside the encrypted store.
     pub fn set_setting(&mut self, key: &str, value: Option<&str>) -> Result<()> {
         self.store.set_setting(key, value)
+    }
+
+    /// Data derived from a document and cached inside the encrypted store (a thumbnail): it is
+    /// deleted with the document and left out of backups.
+    pub fn document_cache(&self, id: DocumentId, name: &str) -> Result<Option<String>> {
+        self.store
+            .setting(&format!("{}{name}", document_cache_prefix(id)))
+    }
+
+    /// Sets (or with `None` removes) a document's cached data.
+    pub fn set_document_cache(
+        &mut self,
+        id: DocumentId,
+        name: &str,
+        value: Option<&str>,
+    ) -> Result<()> {
+        self.store
+            .set_setting(&format!("{}{name}", document_cache_prefix(id)), value)
     }
 
     pub fn info(&self) -> Result<VaultInfo> {

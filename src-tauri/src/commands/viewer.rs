@@ -1,6 +1,6 @@
 //! What the document viewer and the list show: PDF pages rendered at the size asked for, and
-//! thumbnails. Thumbnails are made once and cached inside the vault's encrypted store (a
-//! setting row per document), never as a file; pages are rendered from decrypted bytes in
+//! thumbnails. Thumbnails are made once and cached inside the vault's encrypted store (the
+//! document's cache, deleted with it and left out of backups), never as a file; pages are rendered from decrypted bytes in
 //! memory. Rendering runs without holding the vault.
 
 use std::sync::Arc;
@@ -17,9 +17,8 @@ use crate::session::Session;
 /// What is cached for a document whose file has no picture (text, XML, an attachment).
 const NO_THUMBNAIL: &str = "-";
 
-fn thumbnail_setting(id: DocumentId) -> String {
-    format!("thumbnail.v1.{id}")
-}
+/// The name of the thumbnail in a document's cache.
+const THUMBNAIL: &str = "thumbnail.v1";
 
 /// The decrypted file and its media type.
 fn content(vault: &Vault, id: &str) -> coffer_core::Result<(DocumentId, String, Vec<u8>)> {
@@ -36,7 +35,7 @@ pub async fn document_thumbnail(session: State<'_, Arc<Session>>, id: String) ->
     blocking(&session, move |session| {
         let cached = session.with_vault(|vault| {
             let doc = document_id(vault, &id)?;
-            vault.setting(&thumbnail_setting(doc))
+            vault.document_cache(doc, THUMBNAIL)
         })?;
         if let Some(cached) = cached {
             // The no-picture marker (and a damaged entry) decode to nothing: the icon shows.
@@ -54,7 +53,7 @@ pub async fn document_thumbnail(session: State<'_, Arc<Session>>, id: String) ->
         } else {
             BASE64.encode(&jpeg)
         };
-        session.with_vault(|vault| vault.set_setting(&thumbnail_setting(doc), Some(&stored)))?;
+        session.with_vault(|vault| vault.set_document_cache(doc, THUMBNAIL, Some(&stored)))?;
         Ok(Response::new(jpeg))
     })
     .await
