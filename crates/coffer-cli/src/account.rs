@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Args, Subcommand};
 use coffer_core::SystemClock;
-use coffer_core::sync::{self, Connection, Credentials};
+use coffer_core::sync::{self, AccountStatus, Connection, Credentials};
 use secrecy::SecretString;
 
 use crate::secrets;
@@ -121,22 +121,12 @@ pub fn run(dir: &Path, command: &AccountCommand) -> anyhow::Result<ExitCode> {
             println!("Logged out; the vault stays on this device.");
         }
         AccountCommand::Status { json } => {
-            let vault = unlock(dir)?;
-            let Some(connection) = sync::connection(&vault)? else {
-                bail!(
-                    "this vault is not connected to an account; run `coffer account register` or `coffer account login`"
-                );
-            };
+            let mut vault = unlock(dir)?;
+            let status = sync::status(&mut vault)?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&connection)?);
+                println!("{}", serde_json::to_string_pretty(&status)?);
             } else {
-                println!(
-                    "Server:   {}\nAccount:  {}\nDevice:   {}\nSigned in: {}",
-                    connection.server_url,
-                    connection.email,
-                    connection.device_id,
-                    if connection.signed_in { "yes" } else { "no" }
-                );
+                print!("{}", render_status(&vault, &status)?);
             }
         }
         AccountCommand::Devices { json } => {
@@ -176,6 +166,62 @@ pub fn run(dir: &Path, command: &AccountCommand) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The account, its plan and usage, locked documents and what is kept on this device only.
+fn render_status(vault: &coffer_core::Vault, status: &AccountStatus) -> anyhow::Result<String> {
+    let c = &status.connection;
+    let mut out = format!(
+        "Server:    {}\nAccount:   {}\nDevice:    {}\nSigned in: {}\n",
+        c.server_url,
+        c.email,
+        c.device_id,
+        if c.signed_in { "yes" } else { "no" }
+    );
+    let title = |id: &coffer_core::DocumentId| {
+        vault
+            .document(*id)
+            .map(|d| d.fields.title)
+            .unwrap_or_else(|_| "(not on this device)".into())
+    };
+    if let Some(e) = &status.entitlement {
+        out += &format!(
+            "Plan:      {}{}{}\nThis month ({}): {} of {} receipts, {} of {} documents\n",
+            e.plan,
+            e.period_end
+                .map(|t| format!(", paid until {}", unix_date(t)))
+                .unwrap_or_default(),
+            if status.fresh {
+                ""
+            } else {
+                " (as last seen; offline)"
+            },
+            e.usage.month,
+            e.usage.receipts,
+            e.limits.receipts_per_month,
+            e.usage.documents,
+            e.limits.documents_per_month,
+        );
+        if !e.locked.is_empty() {
+            out += &format!(
+                "Locked:    {} document(s), deleted on {} unless a paid plan is renewed:\n",
+                e.locked.len(),
+                e.purge_at.map(unix_date).unwrap_or_else(|| "-".into())
+            );
+            for id in &e.locked {
+                let title = id
+                    .to_string()
+                    .parse()
+                    .map(|id| title(&id))
+                    .unwrap_or_default();
+                out += &format!("  {id}  {title}\n");
+            }
+        }
+    }
+    for id in &status.not_synced {
+        out += &format!("Not synced (plan limit): {id}  {}\n", title(id));
+    }
+    Ok(out)
 }
 
 fn unix_date(secs: i64) -> String {

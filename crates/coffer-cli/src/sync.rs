@@ -41,6 +41,9 @@ fn show(progress: Progress) {
             "conflict on {original}: the server's version kept its id, your edit is now {copy}"
         ),
         Progress::Pulled { items } => eprintln!("pulled {items} changes"),
+        Progress::NotSynced { document, reason } => {
+            eprintln!("{document}: not synced ({reason}); it stays on this device")
+        }
     }
 }
 
@@ -48,10 +51,12 @@ pub fn run(dir: &Path, args: &SyncArgs) -> anyhow::Result<ExitCode> {
     let mut vault = unlock(dir)?;
     let report = sync::sync(&mut vault, args.server.as_deref(), &mut show)?;
     println!(
-        "Synced: {} change(s) pushed, {} pulled, {} conflict(s) kept as copies{}.",
+        "Synced: {} change(s) pushed, {} pulled, {} conflict(s) kept as copies, {} not synced \
+         (plan limit){}.",
         report.pushed,
         report.pulled,
         report.conflicts.len(),
+        report.not_synced.len(),
         if report.full_resync {
             " (full resync)"
         } else {

@@ -340,3 +340,77 @@ fn account_export_writes_the_archive_and_delete_disconnects_the_vault() {
     let err = Device::new(&server).fails(&["init", "--from-server", "--email", &email]);
     assert!(err.contains("wrong e-mail address or password"), "{err}");
 }
+
+#[test]
+fn the_plan_limit_keeps_documents_local_and_locked_documents_stay_shut_even_offline() {
+    let mut server = Server::with_default_plans();
+    let email = unique_email();
+    let a = Device::registered(&server, &email);
+    let ids: Vec<String> = (0..4)
+        .map(|i| {
+            let title = format!("Doc {i}");
+            a.import(
+                &format!("doc{i}.txt"),
+                title.as_bytes(),
+                &["--title", &title],
+            )
+        })
+        .collect();
+
+    // START takes 3 documents a month: the fourth stays on this device.
+    let out = a.run(&["sync"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("not synced (plan limit)"), "{err}");
+    let status = a.ok(&["account", "status"]);
+    assert!(status.contains("Plan:      start"), "{status}");
+    assert!(status.contains("3 of 3 documents"), "{status}");
+    let held: Vec<&str> = status
+        .lines()
+        .filter_map(|l| l.strip_prefix("Not synced (plan limit): "))
+        .collect();
+    assert_eq!(held.len(), 1, "{status}");
+    assert!(ids.iter().any(|id| held[0].starts_with(id.as_str())));
+
+    // A paid plan lifts the limit: the next sync sends it.
+    server.admin(&["plan", "grant", &email, "plus", "--until", "2099-12-31"]);
+    let out = a.ok(&["sync"]);
+    assert!(out.contains("0 not synced"), "{out}");
+
+    // Back to START: what is beyond its limits is locked, here and on the server.
+    server.admin(&["plan", "expire", &email]);
+    a.ok(&["sync"]);
+    let status: serde_json::Value =
+        serde_json::from_str(&a.ok(&["account", "status", "--json"])).unwrap();
+    let locked: Vec<String> = status["entitlement"]["locked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(locked.len(), 1, "{status}");
+    assert!(status["entitlement"]["purge_at"].is_i64());
+    let locked = &locked[0];
+    let open = ids.iter().find(|id| *id != locked).unwrap();
+
+    // Offline, the lock still holds; the other documents open.
+    server.kill();
+    let target = a.path("locked.out");
+    let err = a.fails(&["get", locked, "--out", target.to_str().unwrap()]);
+    assert!(err.contains("is locked"), "{err}");
+    assert!(!target.exists());
+    let err = a.fails(&["edit", locked, "--title", "changed"]);
+    assert!(err.contains("is locked"), "{err}");
+    assert!(!a.content(open).is_empty());
+    let status = a.ok(&["account", "status"]);
+    assert!(
+        status.contains("offline") && status.contains("Locked:    1"),
+        "{status}"
+    );
+
+    // Renewing within the grace period unlocks it.
+    server.restart();
+    server.admin(&["plan", "grant", &email, "plus", "--until", "2099-12-31"]);
+    a.ok(&["sync"]);
+    assert!(!a.content(locked).is_empty());
+}

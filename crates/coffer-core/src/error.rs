@@ -70,6 +70,13 @@ pub enum Error {
     #[error("`{0}` matches several documents; type more characters of the id")]
     AmbiguousId(String),
 
+    #[error(
+        "document {id} is locked: the account's plan no longer covers it (after a downgrade), \
+         so it cannot be opened, edited or exported; it is deleted {purge} unless you renew a \
+         paid plan"
+    )]
+    DocumentLocked { id: String, purge: String },
+
     #[error("document {0} is in the trash; restore it with `coffer untrash {0}` first")]
     DocumentTrashed(String),
 

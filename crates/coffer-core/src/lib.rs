@@ -14,7 +14,6 @@ pub mod interop;
 pub mod reminders;
 pub mod search;
 pub mod store;
-#[cfg(feature = "sync")]
 pub mod sync;
 pub mod vault;
 

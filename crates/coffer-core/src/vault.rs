@@ -29,6 +29,7 @@ use crate::document::{
 use crate::error::{Error, Result};
 use crate::search::SearchQuery;
 use crate::store::{NewDocument, Store, document_cache_prefix};
+use crate::sync::locks::LockList;
 
 /// Version of the vault layout and header.
 pub const VAULT_FORMAT: u32 = 1;
@@ -590,6 +591,7 @@ impl Vault {
                 reason: other.to_string(),
             },
         };
+        LockList::load(&self.store)?.check(id)?;
         let content = self.store.content_ref(id)?;
         let data_key = DataKey::unwrap(&self.data_key_wrap, id.as_bytes(), &content.wrapped_key)
             .map_err(damaged)?;
@@ -623,6 +625,7 @@ impl Vault {
 
     /// Applies a person's edit; every field it sets is marked confirmed.
     pub fn edit(&mut self, id: DocumentId, edit: &DocumentEdit) -> Result<Document> {
+        LockList::load(&self.store)?.check(id)?;
         let mut doc = self.store.document(id)?;
         if doc.trashed_at.is_some() {
             return Err(Error::DocumentTrashed(id.to_string()));

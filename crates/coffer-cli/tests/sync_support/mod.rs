@@ -31,7 +31,8 @@ fn server_binary() -> PathBuf {
 /// A running `coffer-server serve`; killed on drop.
 pub struct Server {
     child: Option<Child>,
-    plans: PathBuf,
+    /// `None`: the server's built-in catalog (START: 5 receipts, 3 documents a month).
+    plans: Option<PathBuf>,
     pub url: String,
     listen: String,
     pub data: PathBuf,
@@ -66,10 +67,23 @@ prices = [{ interval = "month", currency = "EUR", amount_minor = 399 }]
 "#;
 
 impl Server {
+    /// A server whose free plan has room for everything the tests store.
     pub fn start() -> Self {
+        Self::start_with(true)
+    }
+
+    /// A server with the default plans, whose limits apply.
+    pub fn with_default_plans() -> Self {
+        Self::start_with(false)
+    }
+
+    fn start_with(roomy: bool) -> Self {
         let root = TempDir::new().unwrap();
-        let plans = root.path().join("plans.toml");
-        std::fs::write(&plans, ROOMY_PLANS).unwrap();
+        let plans = roomy.then(|| {
+            let plans = root.path().join("plans.toml");
+            std::fs::write(&plans, ROOMY_PLANS).unwrap();
+            plans
+        });
         let mut server = Self {
             plans,
             child: None,
@@ -82,15 +96,37 @@ impl Server {
         server
     }
 
-    fn spawn(&mut self) {
-        let mut child = Command::new(server_binary())
-            .args(["serve", "--listen", &self.listen, "--data"])
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(server_binary());
+        cmd.args(args)
+            .arg("--data")
             .arg(&self.data)
             .env("COFFER_LOG", "warn")
-            .env("COFFER_PLANS_FILE", &self.plans)
+            .env_remove("COFFER_PLANS_FILE")
             .env_remove("COFFER_DATABASE_URL")
             .env_remove("COFFER_BLOB_STORE")
-            .env_remove("COFFER_CONFIG")
+            .env_remove("COFFER_CONFIG");
+        if let Some(plans) = &self.plans {
+            cmd.env("COFFER_PLANS_FILE", plans);
+        }
+        cmd
+    }
+
+    /// `coffer-server admin ARGS` on this server's data (plans granted or expired by support).
+    pub fn admin(&self, args: &[&str]) {
+        let mut full = vec!["admin"];
+        full.extend_from_slice(args);
+        let out = self.command(&full).output().unwrap();
+        assert!(
+            out.status.success(),
+            "coffer-server {full:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn spawn(&mut self) {
+        let mut child = self
+            .command(&["serve", "--listen", &self.listen])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

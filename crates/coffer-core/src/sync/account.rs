@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::client::{LoggedIn, Server};
 use super::error::{SyncError, SyncResult};
+use super::plan;
 use super::state::{self, AccountRow};
 use crate::clock::Clock;
 use crate::crypto::envelope::Purpose;
@@ -102,7 +103,12 @@ fn key_record(keys: &WrappedKeys) -> SyncResult<AccountKeyRecord> {
     Ok(record)
 }
 
-fn remember(vault: &Vault, server: &Server, email: &str, logged_in: &LoggedIn) -> SyncResult<()> {
+fn remember(
+    vault: &mut Vault,
+    server: &Server,
+    email: &str,
+    logged_in: &LoggedIn,
+) -> SyncResult<()> {
     let session = &logged_in.session;
     state::connect(
         vault.store().conn(),
@@ -115,7 +121,7 @@ fn remember(vault: &Vault, server: &Server, email: &str, logged_in: &LoggedIn) -
             cursor: 0,
         },
     )?;
-    Ok(())
+    plan::trust_key(vault, server)
 }
 
 fn log_in(server: &Server, creds: &Credentials) -> SyncResult<LoggedIn> {
@@ -175,7 +181,7 @@ pub fn init_from_server(
             "the vault key kept by the server does not open with this password".into(),
         ))
     })?;
-    let vault = Vault::create_with_key(
+    let mut vault = Vault::create_with_key(
         dir,
         creds.password,
         record.kdf.params,
@@ -186,7 +192,7 @@ pub fn init_from_server(
         ),
         clock,
     )?;
-    remember(&vault, &server, creds.email, &logged_in)?;
+    remember(&mut vault, &server, creds.email, &logged_in)?;
     Ok(vault)
 }
 
@@ -257,7 +263,7 @@ pub fn delete_account(vault: &mut Vault, confirm_email: &str) -> SyncResult<()> 
         }),
     )?;
     state::disconnect(vault.store().conn())?;
-    Ok(())
+    plan::forget(vault)
 }
 
 /// Writes the server's archive of the account (ciphertext and technical metadata) to `target`,

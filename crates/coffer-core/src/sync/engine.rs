@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::client::{Precondition, Server};
 use super::error::{SyncError, SyncResult};
 use super::item::{ItemPayload, item_id};
+use super::plan;
 use super::state::{self, DocumentState, PendingWrite};
 use crate::blobs::BlobName;
 use crate::crypto::keys::{SubKey, SubKeyPurpose};
@@ -48,6 +49,12 @@ pub enum Progress {
     },
     /// Changes read from the server so far.
     Pulled { items: usize },
+    /// The server refused a document (e.g. the plan's monthly limit): it stays on this
+    /// device only, and is offered again at the next sync.
+    NotSynced {
+        document: DocumentId,
+        reason: String,
+    },
 }
 
 /// What a sync did.
@@ -59,8 +66,10 @@ pub struct SyncReport {
     pub pulled: usize,
     /// Conflicts: (the document, the new copy holding the local edit).
     pub conflicts: Vec<(DocumentId, DocumentId)>,
-    /// The cursor had expired and everything was listed again.
+    /// The cursor had expired (or documents were unlocked) and everything was listed again.
     pub full_resync: bool,
+    /// Documents kept on this device only ("not synced (plan limit)").
+    pub not_synced: Vec<DocumentId>,
 }
 
 pub(crate) struct Engine<'a> {
@@ -96,9 +105,28 @@ impl<'a> Engine<'a> {
     }
 
     pub(crate) fn run(mut self) -> SyncResult<SyncReport> {
+        // The plan first: its locks apply to what is pushed, and held documents get a new try.
+        plan::refresh(self.vault, &self.server)?;
+        state::release_holds(self.vault.store().conn())?;
         self.push()?;
         self.pull()?;
+        plan::refresh(self.vault, &self.server)?;
         Ok(self.report)
+    }
+
+    /// Keeps a document the server refused on this device only.
+    fn hold(&mut self, id: DocumentId, error: &SyncError) -> SyncResult<()> {
+        let reason = match error.code() {
+            Some(ErrorCode::PlanLimitReached) => "plan limit",
+            _ => "locked by the plan",
+        };
+        state::hold(self.vault.store().conn(), id, reason)?;
+        self.report.not_synced.push(id);
+        (self.progress)(Progress::NotSynced {
+            document: id,
+            reason: reason.into(),
+        });
+        Ok(())
     }
 
     // -- push -----------------------------------------------------------------------------
@@ -177,6 +205,14 @@ impl<'a> Engine<'a> {
                 Ok(())
             }
             Err(e) if e.code() == Some(ErrorCode::RevisionConflict) => self.resolve(doc.id),
+            Err(e)
+                if matches!(
+                    e.code(),
+                    Some(ErrorCode::PlanLimitReached | ErrorCode::ItemLocked)
+                ) =>
+            {
+                self.hold(doc.id, &e)
+            }
             Err(e) => Err(e),
         }
     }
@@ -324,8 +360,13 @@ impl<'a> Engine<'a> {
             let payload = match (&item.envelope, item.deleted) {
                 (Some(envelope), false) => {
                     let payload = ItemPayload::open(&self.key, id, envelope.as_slice())?;
-                    self.fetch_blob(&payload)?;
-                    Some(payload)
+                    match self.fetch_blob(&payload) {
+                        Ok(()) => Some(payload),
+                        // Locked by the plan: it comes with the full listing that follows
+                        // an unlock (see `plan::refresh`).
+                        Err(e) if e.code() == Some(ErrorCode::ItemLocked) => continue,
+                        Err(e) => return Err(e),
+                    }
                 }
                 _ => None,
             };

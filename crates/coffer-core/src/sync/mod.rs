@@ -1,37 +1,58 @@
-//! The sync client (feature `sync`): connects a vault to an account on a Coffer server and
-//! keeps its documents in step with the account's other devices. The server only ever gets
-//! ciphertext plus the technical fields `coffer-api` allows (see `item`).
+//! The sync client (feature `sync`, except `locks`, which every build honours): connects a
+//! vault to an account on a Coffer server and keeps its documents in step with the account's
+//! other devices. The server only ever gets ciphertext plus the technical fields `coffer-api`
+//! allows (see `item`).
 //!
 //! - `account`: register, log in, a second device's vault from the server, devices, export;
 //! - `engine`: `sync` = push local changes, then pull the change feed;
 //! - `item`: a document as an item (sealed envelope + its encrypted file);
 //! - `reminders`: opt-in e-mail reminders, registered as opaque ids and dates;
 //! - `state`: what the vault remembers about the server (in its encrypted store);
+//! - `plan`: the account's signed entitlement, verified and cached; `locks`: what it locks;
 //! - `client`: HTTP and OPAQUE; `error`: what went wrong, and what to do.
 
+#[cfg(feature = "sync")]
 mod account;
+#[cfg(feature = "sync")]
 mod client;
+#[cfg(feature = "sync")]
 mod engine;
+#[cfg(feature = "sync")]
 mod error;
+#[cfg(feature = "sync")]
 mod item;
+pub mod locks;
+#[cfg(feature = "sync")]
+mod plan;
+#[cfg(feature = "sync")]
 mod reminders;
+#[cfg(feature = "sync")]
 mod state;
 
+#[cfg(feature = "sync")]
 pub use account::{
     Connection, Credentials, account_info, connection, delete_account, devices, export_account,
     init_from_server, login, logout, register, revoke,
 };
-pub use coffer_api::{AccountInfo, Device};
+#[cfg(feature = "sync")]
+pub use coffer_api::{AccountInfo, Device, Entitlement};
+#[cfg(feature = "sync")]
 pub use engine::{Progress, SyncReport};
+#[cfg(feature = "sync")]
 pub use error::{SyncError, SyncResult};
+#[cfg(feature = "sync")]
+pub use plan::{AccountStatus, status};
+#[cfg(feature = "sync")]
 pub use reminders::{
     EMAIL_LANGUAGE_SETTING, EMAIL_SETTING, EmailReminders, Language, disable_email_reminders,
     email_language, email_reminders_enabled, enable_email_reminders, push_email_reminders,
     registered_email_reminders,
 };
 
+#[cfg(feature = "sync")]
 use crate::vault::Vault;
 
+#[cfg(feature = "sync")]
 /// Pushes this vault's changes to its account, then pulls the other devices' changes.
 /// Interrupted at any point, it loses nothing and the next call completes the work.
 /// `server_url` replaces the remembered server address.

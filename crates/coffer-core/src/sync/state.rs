@@ -210,6 +210,34 @@ pub(crate) fn in_step(conn: &Connection, id: DocumentId, revision: Option<u64>) 
     Ok(())
 }
 
+/// Keeps a document on this device only (the server refused it, e.g. for the plan's monthly
+/// limit) until the holds are released at the next sync.
+pub(crate) fn hold(conn: &Connection, id: DocumentId, reason: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE sync_documents SET hold = ?2 WHERE document = ?1",
+        params![id.to_string(), reason],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn release_holds(conn: &Connection) -> Result<()> {
+    conn.execute(
+        "UPDATE sync_documents SET hold = NULL WHERE hold IS NOT NULL",
+        [],
+    )?;
+    Ok(())
+}
+
+/// Documents held on this device only.
+pub(crate) fn held(conn: &Connection) -> Result<Vec<DocumentId>> {
+    let mut stmt = conn
+        .prepare("SELECT document FROM sync_documents WHERE hold IS NOT NULL ORDER BY document")?;
+    let ids = stmt
+        .query_map([], |r| document_id(r.get(0)?))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
+
 /// Documents that are in step with the server (for a full resync, which removes those the
 /// server no longer has).
 pub(crate) fn synced_documents(conn: &Connection) -> Result<Vec<DocumentId>> {
