@@ -19,6 +19,23 @@ use crate::vault::{new_vault, password, sibling_binary};
 
 const ITEMS: usize = 10_000;
 
+/// The measurement is about sync, not plans: a free plan with room for every item.
+const ROOMY_PLANS: &str = r#"
+free_plan = "start"
+time_zone = "Europe/Prague"
+grace_days = 60
+warning_days = [14, 3]
+
+[[plans]]
+id = "start"
+name = "Start"
+receipts_per_month = 100000
+documents_per_month = 100000
+remote_ocr_credits_per_month = 0
+email_reminders = false
+prices = []
+"#;
+
 /// The server process, killed when dropped.
 struct ServerProcess(Child);
 
@@ -31,10 +48,13 @@ impl Drop for ServerProcess {
 
 pub fn pull_time() -> anyhow::Result<()> {
     let dir = tempfile::tempdir_in(".")?;
+    let plans = dir.path().join("plans.toml");
+    fs::write(&plans, ROOMY_PLANS)?;
     let mut child = Command::new(sibling_binary("coffer-server")?)
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(dir.path().join("server"))
         .env("COFFER_LOG", "warn")
+        .env("COFFER_PLANS_FILE", &plans)
         .stdout(Stdio::piped())
         .spawn()?;
     let mut line = String::new();
@@ -85,31 +105,26 @@ pub fn pull_time() -> anyhow::Result<()> {
     let pull = start.elapsed();
     anyhow::ensure!(pulled.pulled == ITEMS, "pulled {} items", pulled.pulled);
 
-    row(
-        "first device pushes 10,000 small documents",
-        format!(
-            "{:.1} s ({:.0} items/s)",
-            push.as_secs_f64(),
-            ITEMS as f64 / push.as_secs_f64()
+    for (name, took) in [
+        ("first device pushes 10,000 small documents", push),
+        (
+            "new device: log in, restore the key, pull 10,000 items",
+            pull,
         ),
-        format!(
-            "local import of the same files: {:.1} s",
-            imported.as_secs_f64()
-        ),
-        format!("{:.2}", imported.as_secs_f64() / push.as_secs_f64()),
-    );
-    row(
-        "new device: log in, restore the key, pull 10,000 items",
-        format!(
-            "{:.1} s ({:.0} items/s)",
-            pull.as_secs_f64(),
-            ITEMS as f64 / pull.as_secs_f64()
-        ),
-        format!(
-            "local import of the same files: {:.1} s",
-            imported.as_secs_f64()
-        ),
-        format!("{:.2}", imported.as_secs_f64() / pull.as_secs_f64()),
-    );
+    ] {
+        row(
+            name,
+            format!(
+                "{:.1} s ({:.0} items/s)",
+                took.as_secs_f64(),
+                ITEMS as f64 / took.as_secs_f64()
+            ),
+            format!(
+                "local import of the same files: {:.1} s",
+                imported.as_secs_f64()
+            ),
+            format!("{:.2}", imported.as_secs_f64() / took.as_secs_f64()),
+        );
+    }
     Ok(())
 }

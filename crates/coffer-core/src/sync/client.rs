@@ -133,7 +133,7 @@ impl Server {
             url: self.base.clone(),
             reason: transport_reason(&e),
         })?;
-        serde_json::from_slice(&body).map_err(|e| SyncError::Protocol(e.to_string()))
+        serde_json::from_slice(&body).map_err(protocol)
     }
 
     pub(crate) fn get<T: DeserializeOwned>(&self, path: &str) -> SyncResult<T> {
@@ -189,7 +189,7 @@ impl Server {
         wrap: impl FnOnce(&[u8]) -> WrappedKeys,
     ) -> SyncResult<()> {
         let start = ClientRegistration::<CofferCipherSuite>::start(&mut OsRng, password)
-            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+            .map_err(protocol)?;
         let answer: RegisterStartResponse = self.post(
             routes::REGISTER_START,
             &RegisterStartRequest {
@@ -198,7 +198,7 @@ impl Server {
             },
         )?;
         let response = RegistrationResponse::deserialize(answer.registration_response.as_slice())
-            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+            .map_err(protocol)?;
         let ksf = ksf();
         let finish = start
             .state
@@ -208,7 +208,7 @@ impl Server {
                 response,
                 ClientRegistrationFinishParameters::new(Identifiers::default(), Some(&ksf)),
             )
-            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+            .map_err(protocol)?;
         let export_key = Zeroizing::new(finish.export_key.to_vec());
         let request = RegisterFinishRequest {
             email: email.into(),
@@ -231,8 +231,8 @@ impl Server {
         totp: Option<&str>,
         device_name: &str,
     ) -> SyncResult<LoggedIn> {
-        let start = ClientLogin::<CofferCipherSuite>::start(&mut OsRng, password)
-            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let start =
+            ClientLogin::<CofferCipherSuite>::start(&mut OsRng, password).map_err(protocol)?;
         let started: LoginStartResponse = self.post(
             routes::LOGIN_START,
             &LoginStartRequest {
@@ -241,7 +241,7 @@ impl Server {
             },
         )?;
         let response = CredentialResponse::deserialize(started.credential_response.as_slice())
-            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+            .map_err(protocol)?;
         let ksf = ksf();
         // A wrong password (or an unknown account) fails here, on the client.
         let finish = start
@@ -385,6 +385,11 @@ impl Server {
     pub(crate) fn complete_upload(&self, upload: Uuid) -> SyncResult<UploadStatus> {
         self.json(self.request(Method::POST, &routes::upload_complete(upload)))
     }
+}
+
+/// An answer (an OPAQUE message, a JSON body) that does not parse or verify.
+fn protocol(e: impl std::fmt::Display) -> SyncError {
+    SyncError::Protocol(e.to_string())
 }
 
 /// A transport error without the URL (which the message names separately) and without any
