@@ -34,6 +34,7 @@ impl From<coffer_core::Error> for CommandError {
             E::UnsupportedFormat { .. } => "unsupported_format",
             E::DocumentNotFound(_) | E::AmbiguousId(_) => "not_found",
             E::DocumentTrashed(_) => "trashed",
+            E::DocumentLocked { .. } => "document_locked",
             E::SourceChanged => "source_changed",
             E::InvalidInput(_) | E::KdfInvalid(_) => "invalid_input",
             E::DiskFull { .. } => "disk_full",
