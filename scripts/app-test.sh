@@ -10,6 +10,8 @@ bash scripts/app-setup.sh --e2e
 echo "== front end unit tests" >&2
 npm --prefix ui test --silent
 echo "== Tauri command tests" >&2
+# The app embeds the built front end (tauri.conf.json `frontendDist`), so build it first.
+npm --prefix ui run build --silent
 cargo test -p coffer-app --quiet
 [ "${1:-}" = "--no-e2e" ] && exit 0
 echo "== end-to-end" >&2
