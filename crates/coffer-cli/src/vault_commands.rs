@@ -189,6 +189,15 @@ pub fn passwd(dir: &Path, kdf: &KdfArgs) -> anyhow::Result<ExitCode> {
     let new_password = secrets::new_password_for_change()?;
     vault.change_password(&new_password, params)?;
     eprintln!("Password changed ({params}); no document needed re-encrypting.");
+    // The account's password is the vault's: a connected vault changes both.
+    if coffer_core::sync::connection(&vault)?.is_some_and(|c| c.signed_in) {
+        coffer_core::sync::change_password(&vault, &new_password).context(
+            "the vault has the new password, but the account on the server still has the old \
+             one; run `coffer passwd` again (with the new password as both) when the server \
+             is reachable",
+        )?;
+        eprintln!("The account has the new password too; your other devices are signed out.");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -414,3 +414,38 @@ fn the_plan_limit_keeps_documents_local_and_locked_documents_stay_shut_even_offl
     a.ok(&["sync"]);
     assert!(!a.content(locked).is_empty());
 }
+
+#[test]
+fn a_password_change_reaches_the_account_and_signs_the_other_devices_out() {
+    const NEW: &str = "a brand new password for both";
+    let server = Server::start();
+    let email = unique_email();
+    let a = Device::registered(&server, &email);
+    let note = a.import("note.txt", b"a note", &[]);
+    a.ok(&["sync"]);
+    let b = Device::from_server(&server, &email);
+
+    let out = a
+        .command(&["passwd"])
+        .env("COFFER_NEW_PASSWORD", NEW)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("other devices are signed out"));
+
+    // This device goes on with its session and the new password.
+    let a = a.with_password(NEW);
+    a.ok(&["sync"]);
+    // The other device was signed out.
+    assert!(b.fails(&["sync"]).contains("log"), "a clear sign-in hint");
+    // A new device needs the new password; the old one no longer opens the account.
+    Device::new(&server).fails(&["init", "--from-server", "--email", &email]);
+    let c = Device::new(&server).with_password(NEW);
+    c.ok(&["init", "--from-server", "--email", &email]);
+    c.ok(&["sync"]);
+    assert_eq!(c.content(&note), b"a note");
+}

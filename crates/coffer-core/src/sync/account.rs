@@ -221,6 +221,15 @@ pub(crate) fn open(vault: &Vault, server_url: Option<&str>) -> SyncResult<Server
     Ok(server)
 }
 
+/// Gives the account the vault's new password (call right after `Vault::change_password`):
+/// a new OPAQUE record and the vault key wrapped under its export key, with the new KDF
+/// record. The server signs every other device out; this one stays signed in.
+pub fn change_password(vault: &Vault, new_password: &SecretString) -> SyncResult<()> {
+    open(vault, None)?.change_password(new_password.expose_secret().as_bytes(), |export_key| {
+        wrapped_keys(vault, export_key)
+    })
+}
+
 /// Ends this device's session; the vault and its documents stay.
 pub fn logout(vault: &mut Vault) -> SyncResult<()> {
     match open(vault, None) {

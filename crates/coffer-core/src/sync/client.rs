@@ -8,9 +8,10 @@ use std::time::Duration;
 use coffer_api::opaque::{CONTEXT, CofferCipherSuite, ksf};
 use coffer_api::{
     Bytes, ChangesPage, CreateUploadRequest, ErrorBody, IDEMPOTENCY_KEY, Item, LoginFinishRequest,
-    LoginFinishResponse, LoginStartRequest, LoginStartResponse, LoginTotpRequest, RefreshRequest,
-    RegisterFinishRequest, RegisterStartRequest, RegisterStartResponse, Session, TokenPair,
-    UploadStatus, WrappedKeys, routes,
+    LoginFinishResponse, LoginStartRequest, LoginStartResponse, LoginTotpRequest,
+    PasswordChangeFinishRequest, PasswordChangeStartRequest, RefreshRequest, RegisterFinishRequest,
+    RegisterStartRequest, RegisterStartResponse, Session, TokenPair, UploadStatus, WrappedKeys,
+    routes,
 };
 use opaque_ke::{
     ClientLogin, ClientLoginFinishParameters, ClientRegistration,
@@ -181,26 +182,19 @@ impl Server {
 
     // -- accounts -------------------------------------------------------------------------
 
-    /// OPAQUE registration; `wrap` seals the vault key under the export key it is given.
-    pub(crate) fn register(
-        &self,
-        email: &str,
+    /// The client's side of an OPAQUE registration: `start` sends the registration request
+    /// and returns the server's answer. Gives the upload for the finish and the export key.
+    fn opaque_registration(
         password: &[u8],
-        wrap: impl FnOnce(&[u8]) -> WrappedKeys,
-    ) -> SyncResult<()> {
-        let start = ClientRegistration::<CofferCipherSuite>::start(&mut OsRng, password)
+        start: impl FnOnce(Bytes) -> SyncResult<RegisterStartResponse>,
+    ) -> SyncResult<(Bytes, Zeroizing<Vec<u8>>)> {
+        let begun = ClientRegistration::<CofferCipherSuite>::start(&mut OsRng, password)
             .map_err(protocol)?;
-        let answer: RegisterStartResponse = self.post(
-            routes::REGISTER_START,
-            &RegisterStartRequest {
-                email: email.into(),
-                registration_request: Bytes(start.message.serialize().to_vec()),
-            },
-        )?;
+        let answer = start(Bytes(begun.message.serialize().to_vec()))?;
         let response = RegistrationResponse::deserialize(answer.registration_response.as_slice())
             .map_err(protocol)?;
         let ksf = ksf();
-        let finish = start
+        let finish = begun
             .state
             .finish(
                 &mut OsRng,
@@ -209,10 +203,31 @@ impl Server {
                 ClientRegistrationFinishParameters::new(Identifiers::default(), Some(&ksf)),
             )
             .map_err(protocol)?;
-        let export_key = Zeroizing::new(finish.export_key.to_vec());
+        Ok((
+            Bytes(finish.message.serialize().to_vec()),
+            Zeroizing::new(finish.export_key.to_vec()),
+        ))
+    }
+
+    /// OPAQUE registration; `wrap` seals the vault key under the export key it is given.
+    pub(crate) fn register(
+        &self,
+        email: &str,
+        password: &[u8],
+        wrap: impl FnOnce(&[u8]) -> WrappedKeys,
+    ) -> SyncResult<()> {
+        let (upload, export_key) = Self::opaque_registration(password, |request| {
+            self.post(
+                routes::REGISTER_START,
+                &RegisterStartRequest {
+                    email: email.into(),
+                    registration_request: request,
+                },
+            )
+        })?;
         let request = RegisterFinishRequest {
             email: email.into(),
-            registration_upload: Bytes(finish.message.serialize().to_vec()),
+            registration_upload: upload,
             wrapped_keys: wrap(&export_key),
         };
         match self.call(Method::POST, routes::REGISTER_FINISH, Some(&request)) {
@@ -221,6 +236,31 @@ impl Server {
             }
             other => other,
         }
+    }
+
+    /// A new OPAQUE record for the signed-in account (a new password); `wrap` seals the vault
+    /// key under the new export key. The server signs every other device out.
+    pub(crate) fn change_password(
+        &self,
+        password: &[u8],
+        wrap: impl FnOnce(&[u8]) -> WrappedKeys,
+    ) -> SyncResult<()> {
+        let (upload, export_key) = Self::opaque_registration(password, |request| {
+            self.post(
+                routes::PASSWORD_START,
+                &PasswordChangeStartRequest {
+                    registration_request: request,
+                },
+            )
+        })?;
+        self.call(
+            Method::POST,
+            routes::PASSWORD_FINISH,
+            Some(&PasswordChangeFinishRequest {
+                registration_upload: upload,
+                wrapped_keys: wrap(&export_key),
+            }),
+        )
     }
 
     /// OPAQUE login, then the second factor if the account has one.

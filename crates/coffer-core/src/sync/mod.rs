@@ -31,8 +31,8 @@ mod state;
 
 #[cfg(feature = "sync")]
 pub use account::{
-    Connection, Credentials, account_info, connection, delete_account, devices, export_account,
-    init_from_server, login, logout, register, revoke,
+    Connection, Credentials, account_info, change_password, connection, delete_account, devices,
+    export_account, init_from_server, login, logout, register, revoke,
 };
 #[cfg(feature = "sync")]
 pub use coffer_api::{AccountInfo, Device, Entitlement};
