@@ -189,16 +189,24 @@ pub fn passwd(dir: &Path, kdf: &KdfArgs) -> anyhow::Result<ExitCode> {
     let new_password = secrets::new_password_for_change()?;
     vault.change_password(&new_password, params)?;
     eprintln!("Password changed ({params}); no document needed re-encrypting.");
-    // The account's password is the vault's: a connected vault changes both.
-    if coffer_core::sync::connection(&vault)?.is_some_and(|c| c.signed_in) {
-        coffer_core::sync::change_password(&vault, &new_password).context(
-            "the vault has the new password, but the account on the server still has the old \
-             one; run `coffer passwd` again (with the new password as both) when the server \
-             is reachable",
-        )?;
-        eprintln!("The account has the new password too; your other devices are signed out.");
-    }
+    update_account_password(&vault, &new_password)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The account's password is the vault's: a vault connected to an account changes both.
+fn update_account_password(
+    vault: &Vault,
+    new_password: &secrecy::SecretString,
+) -> anyhow::Result<()> {
+    if !coffer_core::sync::connection(vault)?.is_some_and(|c| c.signed_in) {
+        return Ok(());
+    }
+    coffer_core::sync::change_password(vault, new_password).context(
+        "the vault has the new password, but the account on the server still has the old one; \
+         run `coffer passwd` (giving the new password as both) when the server is reachable",
+    )?;
+    eprintln!("The account has the new password too; your other devices are signed out.");
+    Ok(())
 }
 
 pub fn recover(
@@ -211,8 +219,9 @@ pub fn recover(
     params.validate()?;
     let phrase = secrets::recovery_phrase(recovery_file.as_deref())?;
     let new_password = secrets::new_password_for_recovery()?;
-    locked.recover(&phrase, &new_password, params)?;
+    let vault = locked.recover(&phrase, &new_password, params)?;
     eprintln!("The vault has a new password; the recovery phrase stays valid.");
+    update_account_password(&vault, &new_password)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -416,7 +416,7 @@ fn the_plan_limit_keeps_documents_local_and_locked_documents_stay_shut_even_offl
 }
 
 #[test]
-fn a_password_change_reaches_the_account_and_signs_the_other_devices_out() {
+fn a_password_change_or_recovery_reaches_the_account_and_signs_the_other_devices_out() {
     const NEW: &str = "a brand new password for both";
     let server = Server::start();
     let email = unique_email();
@@ -448,4 +448,21 @@ fn a_password_change_reaches_the_account_and_signs_the_other_devices_out() {
     c.ok(&["init", "--from-server", "--email", &email]);
     c.ok(&["sync"]);
     assert_eq!(c.content(&note), b"a note");
+
+    // Recovery with the phrase sets a password for the account as well.
+    const RECOVERED: &str = "a password set with the recovery phrase";
+    // The second device's vault has the first one's recovery phrase (the same vault key).
+    let phrase = a.path("phrase");
+    let out = c
+        .command(&["recover", "--recovery-file", phrase.to_str().unwrap()])
+        .env("COFFER_NEW_PASSWORD", RECOVERED)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let d = Device::new(&server).with_password(RECOVERED);
+    d.ok(&["init", "--from-server", "--email", &email]);
 }
