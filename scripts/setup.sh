@@ -9,7 +9,7 @@ PACKAGES=(
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-ces tesseract-ocr-deu
   libtesseract-dev libleptonica-dev
   poppler-utils age argon2 openssl time
-  imagemagick fonts-dejavu-core qpdf
+  imagemagick fonts-dejavu-core qpdf libreoffice-calc-nogui
   postgresql-15 redis-server
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   xvfb xauth x11-utils webkit2gtk-driver
