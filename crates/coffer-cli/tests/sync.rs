@@ -401,6 +401,19 @@ fn the_plan_limit_keeps_documents_local_and_locked_documents_stay_shut_even_offl
     assert!(!target.exists());
     let err = a.fails(&["edit", locked, "--title", "changed"]);
     assert!(err.contains("is locked"), "{err}");
+    // Nor does an accounting export take it (and it leaves no partial archive).
+    let books = a.path("books.zip");
+    let err = a.fails(&[
+        "export",
+        "--from",
+        "2000-01-01",
+        "--to",
+        "2099-12-31",
+        "--out",
+        books.to_str().unwrap(),
+    ]);
+    assert!(err.contains("is locked"), "{err}");
+    assert!(!books.exists());
     assert!(!a.content(open).is_empty());
     let status = a.ok(&["account", "status"]);
     assert!(
