@@ -479,3 +479,73 @@ fn a_password_change_or_recovery_reaches_the_account_and_signs_the_other_devices
     let d = Device::new(&server).with_password(RECOVERED);
     d.ok(&["init", "--from-server", "--email", &email]);
 }
+
+/// The `locked` ids and `purge_at` (Unix seconds) of a device's cached entitlement.
+fn locked_and_purge_at(device: &Device) -> (Vec<String>, i64) {
+    let status: serde_json::Value =
+        serde_json::from_str(&device.ok(&["account", "status", "--json"])).unwrap();
+    let locked = status["entitlement"]["locked"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no lock list in {status}"))
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    (
+        locked,
+        status["entitlement"]["purge_at"].as_i64().unwrap_or(0),
+    )
+}
+
+#[test]
+fn a_downgrade_locks_on_every_device_and_the_purge_after_the_grace_period_removes_it_everywhere() {
+    let server = Server::with_default_plans();
+    let email = unique_email();
+    let a = Device::registered(&server, &email);
+    server.admin(&["plan", "grant", &email, "plus", "--until", "2099-12-31"]);
+    // Six receipts in one month: START keeps five of them.
+    for i in 0..6 {
+        let title = format!("Receipt {i}");
+        a.import(
+            &format!("r{i}.txt"),
+            title.as_bytes(),
+            &["--kind", "receipt", "--title", &title],
+        );
+    }
+    a.ok(&["sync"]);
+    let b = Device::from_server(&server, &email);
+    assert_eq!(b.documents().len(), 6);
+
+    server.admin(&["plan", "expire", &email]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    let (locked, purge_at) = locked_and_purge_at(&b);
+    assert_eq!(locked.len(), 1, "one receipt beyond START's five");
+    assert_eq!(
+        locked_and_purge_at(&a).0,
+        locked,
+        "the same lock on both devices"
+    );
+    let locked = &locked[0];
+    let target = b.path("locked.out");
+    assert!(
+        b.fails(&["get", locked, "--out", target.to_str().unwrap()])
+            .contains("is locked")
+    );
+    assert!(!target.exists());
+
+    // The jobs one hour past the purge date delete it on the server (and, two months on, the
+    // sessions have expired too); each device logs in again and its sync removes the receipt
+    // there as well, while the five unlocked ones stay.
+    let now = time::OffsetDateTime::from_unix_timestamp(purge_at + 3600)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    server.operate(&["jobs", "run", "--now", &now]);
+    for device in [&a, &b] {
+        device.ok(&["account", "login"]);
+        device.ok(&["sync"]);
+        let docs = device.documents();
+        assert_eq!(docs.len(), 5, "{docs:?}");
+        assert!(docs.iter().all(|(id, _, _)| id != locked), "{docs:?}");
+    }
+}

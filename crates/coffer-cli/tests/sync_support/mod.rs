@@ -112,16 +112,23 @@ impl Server {
         cmd
     }
 
+    /// `coffer-server ARGS` on this server's data, as an operator runs it beside `serve`;
+    /// insists on success and returns stdout.
+    pub fn operate(&self, args: &[&str]) -> String {
+        let out = self.command(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "coffer-server {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
     /// `coffer-server admin ARGS` on this server's data (plans granted or expired by support).
     pub fn admin(&self, args: &[&str]) {
         let mut full = vec!["admin"];
         full.extend_from_slice(args);
-        let out = self.command(&full).output().unwrap();
-        assert!(
-            out.status.success(),
-            "coffer-server {full:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        self.operate(&full);
     }
 
     fn spawn(&mut self) {
