@@ -81,11 +81,17 @@ async function main() {
     await s.waitFor('[data-testid="choose-backup"]');
     await shot(s, "13-first-run-restore");
     await s.click('[data-testid="restore-cancel"]');
-    await s.waitFor('[data-testid="to-phrase"]');
+    // The password form is drawn again: continue only once its button is enabled (a click
+    // on a form still being re-rendered under load was lost once in CI).
+    await s.waitUntil(
+      `const b = document.querySelector('[data-testid="to-phrase"]'); return !!b && !b.disabled;`,
+      [],
+      "the enabled Continue button",
+    );
     await s.click('[data-testid="to-phrase"]');
 
     log("recovery phrase: 24 words, then type three back");
-    await s.waitFor('[data-testid="phrase-word"]');
+    await s.waitFor('[data-testid="phrase-word"]', 60_000);
     const words = await s.execute(
       `return [...document.querySelectorAll('[data-testid="phrase-word"]')].map((e) => e.textContent);`,
     );
