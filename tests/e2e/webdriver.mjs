@@ -69,14 +69,16 @@ export class Session {
     await this.cmd("POST", `/element/${el}/click`, {});
   }
 
-  /** Types `text` into a field; with `clear`, types again (up to three times) until the field
-   * holds exactly `text`: under load WebKitWebDriver has dropped keystrokes. */
+  /** Types `text` into a field. Plain text (no special keys such as Enter, which may submit
+   * the form) with `clear` is typed again, up to three times, until the field holds exactly
+   * `text`: under load WebKitWebDriver has dropped keystrokes. */
   async type(css, text, { clear = true } = {}) {
+    const checkable = clear && !/[\uE000-\uF8FF]/.test(text);
     for (let attempt = 1; ; attempt++) {
       const el = await this.waitFor(css);
       if (clear) await this.cmd("POST", `/element/${el}/clear`, {});
       if (text !== "") await this.cmd("POST", `/element/${el}/value`, { text });
-      if (!clear || attempt === 3) return;
+      if (!checkable || attempt === 3) return;
       const value = await this.execute(`return document.querySelector(arguments[0])?.value;`, css);
       if (typeof value !== "string" || value === text) return;
     }
