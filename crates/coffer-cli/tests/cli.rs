@@ -3,87 +3,13 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-use tempfile::TempDir;
+mod sandbox;
 
-const PASSWORD: &str = "correct horse battery staple";
-
-struct Sandbox {
-    root: TempDir,
-    vault: PathBuf,
-}
+use sandbox::{PASSWORD, Sandbox};
 
 impl Sandbox {
-    /// A fresh vault (PBKDF2 keeps the many unlocks of a test quick; Argon2id has its own tests).
-    fn new() -> Self {
-        let sandbox = Self::empty();
-        sandbox.ok(&[
-            "init",
-            "--kdf",
-            "pbkdf2",
-            "--recovery-file",
-            sandbox.path("phrase").to_str().unwrap(),
-        ]);
-        sandbox
-    }
-
-    fn empty() -> Self {
-        let root = TempDir::new().unwrap();
-        let vault = root.path().join("vault");
-        Self { root, vault }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.root.path().join(name)
-    }
-
-    fn write(&self, name: &str, content: &[u8]) -> PathBuf {
-        let path = self.path(name);
-        fs::write(&path, content).unwrap();
-        path
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_coffer"));
-        cmd.arg("--vault")
-            .arg(&self.vault)
-            .args(args)
-            .env("COFFER_PASSWORD", PASSWORD)
-            .env_remove("COFFER_NEW_PASSWORD")
-            .env_remove("COFFER_VAULT")
-            .stdin(Stdio::null());
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
-    }
-
-    /// Runs and insists on success; returns stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "coffer {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// Runs and insists on exit status `code`; returns stderr.
-    fn fails(&self, args: &[&str], code: i32) -> String {
-        let out = self.run(args);
-        assert_eq!(
-            out.status.code(),
-            Some(code),
-            "coffer {args:?}: stdout {} stderr {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stderr).unwrap()
-    }
-
     fn import(&self, file: &Path, extra: &[&str]) -> String {
         let mut args = vec!["import"];
         args.extend_from_slice(extra);

@@ -4,42 +4,15 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
-use tempfile::TempDir;
 
-const PASSWORD: &str = "correct horse battery staple";
-const PASSPHRASE: &str = "a long backup passphrase";
+mod sandbox;
 
-struct Sandbox {
-    root: TempDir,
-    vault: PathBuf,
-}
+use sandbox::{PASSPHRASE, Sandbox};
 
 impl Sandbox {
-    fn new() -> Self {
-        let sandbox = Self::empty();
-        sandbox.ok(&[
-            "init",
-            "--kdf",
-            "pbkdf2",
-            "--recovery-file",
-            sandbox.str("phrase"),
-        ]);
-        sandbox
-    }
-
-    fn empty() -> Self {
-        let root = TempDir::new().unwrap();
-        let vault = root.path().join("vault");
-        Self { root, vault }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.root.path().join(name)
-    }
-
     fn str(&self, name: &str) -> &str {
         // The sandbox lives until the test ends; leaking one path string per call is fine.
         Box::leak(
@@ -49,56 +22,6 @@ impl Sandbox {
                 .to_string()
                 .into_boxed_str(),
         )
-    }
-
-    fn write(&self, name: &str, content: &[u8]) -> PathBuf {
-        let path = self.path(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(&path, content).unwrap();
-        path
-    }
-
-    fn command_for(&self, vault: &Path, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_coffer"));
-        cmd.arg("--vault")
-            .arg(vault)
-            .args(args)
-            .env("COFFER_PASSWORD", PASSWORD)
-            .env("COFFER_BACKUP_PASSPHRASE", PASSPHRASE)
-            .env_remove("COFFER_NEW_PASSWORD")
-            .env_remove("COFFER_VAULT")
-            .stdin(Stdio::null());
-        cmd
-    }
-
-    fn run_in(&self, vault: &Path, args: &[&str]) -> Output {
-        self.command_for(vault, args).output().unwrap()
-    }
-
-    fn ok_in(&self, vault: &Path, args: &[&str]) -> String {
-        let out = self.run_in(vault, args);
-        assert!(
-            out.status.success(),
-            "coffer {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        self.ok_in(&self.vault, args)
-    }
-
-    fn fails_in(&self, vault: &Path, args: &[&str]) -> String {
-        let out = self.run_in(vault, args);
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "coffer {args:?}: stdout {} stderr {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stderr).unwrap()
     }
 
     fn import(&self, name: &str, content: &[u8], extra: &[&str]) -> String {
@@ -458,6 +381,7 @@ fn a_truncated_or_tampered_backup_is_refused_and_nothing_is_half_restored() {
                 "--recovery-file",
                 phrase.to_str().unwrap(),
             ],
+            1,
         );
         assert!(err.contains("the backup is damaged"), "{name}: {err}");
         assert!(err.contains("nothing was restored"), "{name}: {err}");
@@ -483,6 +407,7 @@ fn wrong_keys_and_occupied_targets_get_clear_errors() {
     let err = s.fails_in(
         &s.vault,
         &["backup", "--out", s.str("p.age"), "--passphrase"],
+        1,
     );
     assert!(err.contains("already exists"), "{err}");
 
@@ -514,6 +439,7 @@ fn wrong_keys_and_occupied_targets_get_clear_errors() {
             "--identity",
             key.to_str().unwrap(),
         ],
+        1,
     );
     assert!(err.contains("protected by a passphrase"), "{err}");
 
@@ -533,18 +459,20 @@ fn wrong_keys_and_occupied_targets_get_clear_errors() {
             "--identity",
             key.to_str().unwrap(),
         ],
+        1,
     );
     assert!(err.contains("no key in"), "{err}");
-    let err = s.fails_in(&s.path("new"), &["restore", s.str("k.age")]);
+    let err = s.fails_in(&s.path("new"), &["restore", s.str("k.age")], 1);
     assert!(err.contains("--identity"), "{err}");
 
-    let err = s.fails_in(&s.vault, &["restore", s.str("p.age")]);
+    let err = s.fails_in(&s.vault, &["restore", s.str("p.age")], 1);
     assert!(err.contains("already holds files"), "{err}");
-    let err = s.fails_in(&s.path("new"), &["restore", s.str("phrase")]);
+    let err = s.fails_in(&s.path("new"), &["restore", s.str("phrase")], 1);
     assert!(err.contains("not an age-encrypted file"), "{err}");
     let err = s.fails_in(
         &s.vault,
         &["backup", "--out", s.str("r.age"), "--recipient", "age1nope"],
+        1,
     );
     assert!(err.contains("not an age recipient"), "{err}");
 }
@@ -1017,6 +945,7 @@ fn an_export_with_the_period_reversed_is_refused() {
             "--out",
             s.str("x.zip"),
         ],
+        1,
     );
     assert!(err.contains("give --from on or before --to"), "{err}");
     assert!(!s.path("x.zip").exists());
@@ -1081,7 +1010,11 @@ fn reminders_list_what_is_due_and_export_an_icalendar_file() {
     assert!(ics.contains("TRIGGER:-P29DT15H\r\n"));
     assert!(ics.contains(&format!("UID:{kettle}-warranty_ends@coffer.invalid\r\n")));
 
-    let err = s.fails_in(&s.vault, &["reminders", "defaults", "--lead-days", "5000"]);
+    let err = s.fails_in(
+        &s.vault,
+        &["reminders", "defaults", "--lead-days", "5000"],
+        1,
+    );
     assert!(err.contains("lead times"), "{err}");
 }
 
