@@ -19,22 +19,11 @@ use crate::vault::{new_vault, password, sibling_binary};
 
 const ITEMS: usize = 10_000;
 
-/// The measurement is about sync, not plans: a free plan with room for every item.
-const ROOMY_PLANS: &str = r#"
-free_plan = "start"
-time_zone = "Europe/Prague"
-grace_days = 60
-warning_days = [14, 3]
-
-[[plans]]
-id = "start"
-name = "Start"
-receipts_per_month = 100000
-documents_per_month = 100000
-remote_ocr_credits_per_month = 0
-email_reminders = false
-prices = []
-"#;
+/// The measurement is about sync, not plans: a catalog whose free plan has room for every item.
+const ROOMY_PLANS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../coffer-server/plans.roomy.toml"
+);
 
 /// The server process, killed when dropped.
 struct ServerProcess(Child);
@@ -48,13 +37,11 @@ impl Drop for ServerProcess {
 
 pub fn pull_time() -> anyhow::Result<()> {
     let dir = tempfile::tempdir_in(".")?;
-    let plans = dir.path().join("plans.toml");
-    fs::write(&plans, ROOMY_PLANS)?;
     let mut child = Command::new(sibling_binary("coffer-server")?)
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(dir.path().join("server"))
         .env("COFFER_LOG", "warn")
-        .env("COFFER_PLANS_FILE", &plans)
+        .env("COFFER_PLANS_FILE", ROOMY_PLANS)
         .stdout(Stdio::piped())
         .spawn()?;
     let mut line = String::new();

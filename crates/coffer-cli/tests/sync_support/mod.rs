@@ -40,31 +40,11 @@ pub struct Server {
 }
 
 /// A plan catalog whose free plan does not get in the way of tests about syncing, and a paid
-/// plan for the features only paid plans have.
-const ROOMY_PLANS: &str = r#"
-free_plan = "start"
-time_zone = "Europe/Prague"
-grace_days = 60
-warning_days = [14, 3]
-
-[[plans]]
-id = "start"
-name = "Start"
-receipts_per_month = 1000
-documents_per_month = 1000
-remote_ocr_credits_per_month = 0
-email_reminders = false
-prices = []
-
-[[plans]]
-id = "plus"
-name = "Plus"
-receipts_per_month = 1000
-documents_per_month = 1000
-remote_ocr_credits_per_month = 100
-email_reminders = true
-prices = [{ interval = "month", currency = "EUR", amount_minor = 399 }]
-"#;
+/// plan for the features only paid plans have (the server's own test catalog).
+const ROOMY_PLANS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../coffer-server/plans.roomy.toml"
+);
 
 impl Server {
     /// A server whose free plan has room for everything the tests store.
@@ -79,11 +59,7 @@ impl Server {
 
     fn start_with(roomy: bool) -> Self {
         let root = TempDir::new().unwrap();
-        let plans = roomy.then(|| {
-            let plans = root.path().join("plans.toml");
-            std::fs::write(&plans, ROOMY_PLANS).unwrap();
-            plans
-        });
+        let plans = roomy.then(|| PathBuf::from(ROOMY_PLANS));
         let mut server = Self {
             plans,
             child: None,

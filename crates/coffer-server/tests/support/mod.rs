@@ -306,10 +306,7 @@ impl ServerProcess {
         // COFFER_PLANS_FILE="" for the default catalog.
         cmd.env(
             "COFFER_PLANS_FILE",
-            concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/support/roomy-plans.toml"
-            ),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/plans.roomy.toml"),
         );
         for (k, v) in self.backend.env() {
             cmd.env(k, v);
