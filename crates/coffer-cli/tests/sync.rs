@@ -549,3 +549,38 @@ fn a_downgrade_locks_on_every_device_and_the_purge_after_the_grace_period_remove
         assert!(docs.iter().all(|(id, _, _)| id != locked), "{docs:?}");
     }
 }
+
+#[test]
+fn a_password_change_with_the_server_down_says_how_to_finish_it_later() {
+    const NEW: &str = "a new password while offline";
+    let mut server = Server::start();
+    let email = unique_email();
+    let a = Device::registered(&server, &email);
+    server.kill();
+    let out = a
+        .command(&["passwd"])
+        .env("COFFER_NEW_PASSWORD", NEW)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("run `coffer passwd`"), "{err}");
+
+    // The vault already has the new password; running passwd again once the server is back
+    // brings the account along.
+    server.restart();
+    let a = a.with_password(NEW);
+    let out = a
+        .command(&["passwd"])
+        .env("COFFER_NEW_PASSWORD", NEW)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Device::new(&server)
+        .with_password(NEW)
+        .ok(&["init", "--from-server", "--email", &email]);
+}
