@@ -1,8 +1,9 @@
 //! Login rate limits, per account and per client address.
 //!
 //! In-process by default (`governor`, driven by the injected clock); shared between server
-//! instances through Redis when configured (a fixed window counter per key). Keys are hashed
-//! before they are used, so neither memory dumps nor Redis hold e-mail addresses.
+//! instances through Redis when configured (a sliding one-minute window per key, kept as a
+//! sorted set of the accepted attempts). Keys are hashed before they are used, so neither
+//! memory dumps nor Redis hold e-mail addresses.
 
 use crate::clock::Clock;
 use async_trait::async_trait;
@@ -153,43 +154,68 @@ impl RedisLimiter {
         })
     }
 
-    async fn count(&self, key: &str) -> redis::RedisResult<u64> {
+    async fn connection(&self) -> redis::RedisResult<redis::aio::MultiplexedConnection> {
         let mut guard = self.connection.lock().await;
         if guard.is_none() {
             *guard = Some(self.client.get_multiplexed_async_connection().await?);
         }
-        let Some(connection) = guard.as_mut() else {
+        let Some(connection) = guard.as_ref() else {
             unreachable!("connection was just set")
         };
-        let mut connection = connection.clone();
-        drop(guard);
-        let (count,): (u64,) = redis::pipe()
-            .atomic()
-            .incr(key, 1)
-            .expire(key, 120)
-            .ignore()
-            .query_async(&mut connection)
-            .await?;
-        Ok(count)
+        Ok(connection.clone())
+    }
+
+    /// Records an attempt unless the last minute already holds the limit; answers the
+    /// milliseconds to wait (0 when the attempt was accepted).
+    async fn attempt(&self, key: &str, now_ms: i64, limit: u32) -> redis::RedisResult<i64> {
+        let mut connection = self.connection().await?;
+        SLIDING_WINDOW
+            .key(key)
+            .arg(now_ms)
+            .arg(WINDOW_MS)
+            .arg(limit)
+            .arg(uuid::Uuid::new_v4().simple().to_string())
+            .invoke_async(&mut connection)
+            .await
     }
 }
+
+const WINDOW_MS: i64 = 60_000;
+
+/// A sliding window log, atomic on the Redis server: drop attempts older than the window,
+/// accept (and record) this one while fewer than the limit remain, else answer how long until
+/// the oldest recorded attempt leaves the window. Refused attempts are not recorded, so a
+/// client hammering the limit is let in again exactly one window after its first attempt.
+static SLIDING_WINDOW: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new(
+        r"
+local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], window)
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, tonumber(oldest[2]) + window - now)
+",
+    )
+});
 
 #[async_trait]
 impl RateLimiter for RedisLimiter {
     async fn check(&self, bucket: Bucket, key: &str) -> Result<(), Duration> {
-        let now = self.clock.unix();
-        let window = now.div_euclid(60);
-        let redis_key = format!(
-            "coffer:rl:{}:{}:{window}",
-            bucket.name(),
-            hashed(bucket, key)
-        );
-        match self.count(&redis_key).await {
-            Ok(count) if count > u64::from(self.limits.per_minute(bucket)) => {
-                let wait = (window + 1) * 60 - now;
-                Err(Duration::from_secs(u64::try_from(wait).unwrap_or(1).max(1)))
-            }
-            Ok(_) => Ok(()),
+        let now_ms =
+            i64::try_from(self.clock.now().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
+        let redis_key = format!("coffer:rl:{}:{}", bucket.name(), hashed(bucket, key));
+        match self
+            .attempt(&redis_key, now_ms, self.limits.per_minute(bucket))
+            .await
+        {
+            Ok(0) => Ok(()),
+            Ok(wait_ms) => Err(Duration::from_millis(
+                u64::try_from(wait_ms).unwrap_or(1).max(1),
+            )),
             Err(e) => {
                 tracing::warn!(error = %e, "Redis unreachable; using in-process rate limits");
                 *self.connection.lock().await = None;
@@ -228,5 +254,64 @@ mod tests {
         limiter.check(Bucket::LoginPerAccount, "b@x").await.unwrap();
         clock.advance(time::Duration::seconds(61));
         limiter.check(Bucket::LoginPerAccount, "a@x").await.unwrap();
+    }
+
+    fn redis_limiter(url: &str, clock: Arc<ManualClock>) -> RedisLimiter {
+        let limits = RateLimits {
+            login_per_account_per_minute: 10,
+            login_per_ip_per_minute: 100,
+        };
+        RedisLimiter::new(url, limits, clock).unwrap()
+    }
+
+    #[tokio::test]
+    async fn redis_limit_is_a_sliding_minute_that_a_minute_boundary_does_not_reset() {
+        let Ok(url) = std::env::var("COFFER_TEST_REDIS_URL") else {
+            eprintln!("note: skipped, COFFER_TEST_REDIS_URL is not set");
+            return;
+        };
+        // One second before a whole minute, so the attempts straddle a fixed window's edge.
+        let start = time::OffsetDateTime::from_unix_timestamp(1_800_000_000 - 1).unwrap();
+        let clock = Arc::new(ManualClock::new(start));
+        let limiter = redis_limiter(&url, clock.clone());
+        let account = format!("{}@x", uuid::Uuid::new_v4());
+        for _ in 0..10 {
+            limiter
+                .check(Bucket::LoginPerAccount, &account)
+                .await
+                .unwrap();
+        }
+        clock.advance(time::Duration::seconds(2));
+        let wait = limiter
+            .check(Bucket::LoginPerAccount, &account)
+            .await
+            .unwrap_err();
+        assert_eq!(wait, Duration::from_secs(58));
+        // Another instance on the same Redis sees the same count.
+        let other = redis_limiter(&url, clock.clone());
+        assert!(
+            other
+                .check(Bucket::LoginPerAccount, &account)
+                .await
+                .is_err()
+        );
+        // Refused attempts are not recorded: the window frees one minute after the first.
+        clock.advance(time::Duration::seconds(58));
+        limiter
+            .check(Bucket::LoginPerAccount, &account)
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_redis_falls_back_to_in_process_limits() {
+        let clock = Arc::new(ManualClock::new(
+            time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
+        ));
+        let limiter = redis_limiter("redis://127.0.0.1:1", clock);
+        for _ in 0..10 {
+            limiter.check(Bucket::LoginPerAccount, "a@x").await.unwrap();
+        }
+        assert!(limiter.check(Bucket::LoginPerAccount, "a@x").await.is_err());
     }
 }
