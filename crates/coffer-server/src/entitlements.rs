@@ -3,9 +3,9 @@
 //! [`crate::billing::PlanEnforcer`] enforces the plan catalog (monthly limits, locked items
 //! after a downgrade); [`Unlimited`] lets every account do everything.
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use async_trait::async_trait;
-use coffer_api::ItemMeta;
+use coffer_api::{ErrorCode, ItemMeta, KindClass, PlanLimitDetail};
 use std::collections::HashSet;
 use uuid::Uuid;
 
@@ -32,10 +32,60 @@ pub enum Action<'a> {
     EmailReminders,
 }
 
+/// The monthly limit a new item counts against. The storage checks it in the write's own
+/// transaction, so concurrent commits cannot overrun it.
+#[derive(Debug, Clone)]
+pub struct MonthlyLimit {
+    pub plan: String,
+    pub plan_name: String,
+    pub kind_class: KindClass,
+    pub month: String,
+    pub limit: u32,
+    /// When the month's limit resets (Unix seconds).
+    pub reset_at: i64,
+}
+
+impl MonthlyLimit {
+    /// `402 plan_limit_reached`, naming the plan, the limit, the usage and the reset date.
+    pub fn refusal(&self, usage: u32) -> ApiError {
+        let (limit, month) = (self.limit, &self.month);
+        let mut e = ApiError::new(
+            ErrorCode::PlanLimitReached,
+            format!(
+                "The {} plan stores {limit} {} per month and {month} already has {usage}; \
+                 keep this one on this device until the limit resets or upgrade.",
+                self.plan_name,
+                match self.kind_class {
+                    KindClass::Receipt => "receipts",
+                    KindClass::Document => "documents",
+                },
+            ),
+        );
+        e.plan_limit = Some(Box::new(PlanLimitDetail {
+            plan: self.plan.clone(),
+            kind_class: self.kind_class,
+            month: month.clone(),
+            limit,
+            usage,
+            reset_at: self.reset_at,
+        }));
+        e
+    }
+}
+
 #[async_trait]
 pub trait Entitlements: Send + Sync + 'static {
     /// `Ok` to go ahead, or an `ApiError` (e.g. `403 forbidden`) to refuse.
     async fn authorize(&self, account: Uuid, action: Action<'_>) -> ApiResult<()>;
+
+    /// The monthly limit a new item with `meta` counts against; `None`: no limit.
+    async fn monthly_limit(
+        &self,
+        _account: Uuid,
+        _meta: &ItemMeta,
+    ) -> ApiResult<Option<MonthlyLimit>> {
+        Ok(None)
+    }
 
     /// The account's locked items, whose envelope and blobs the change feed leaves out.
     async fn locked(&self, _account: Uuid) -> ApiResult<HashSet<Uuid>> {

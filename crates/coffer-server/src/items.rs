@@ -3,7 +3,7 @@
 
 use crate::app::App;
 use crate::auth::Caller;
-use crate::entitlements::Action;
+use crate::entitlements::{Action, MonthlyLimit};
 use crate::error::{ApiError, ApiResult};
 use crate::storage::{ChangesOutcome, CommitOutcome, Idempotency, ItemCommit, ItemContent};
 use coffer_api::{
@@ -127,6 +127,14 @@ impl App {
                 },
             )
             .await?;
+        let limit = match pre {
+            Precondition::Absent => {
+                self.entitlements
+                    .monthly_limit(caller.account_id, &write.meta)
+                    .await?
+            }
+            Precondition::Revision(_) => None,
+        };
         let canonical = serde_json::to_vec(&write).map_err(|_| ApiError::internal())?;
         let hash = request_hash("PUT", item_id, pre, &canonical);
         let commit = ItemCommit {
@@ -139,9 +147,11 @@ impl App {
                 envelope: write.envelope.as_slice(),
                 blobs: &write.blobs,
             }),
+            month_limit: limit.as_ref().map(|l| l.limit),
             now: self.clock.unix(),
         };
-        self.commit(caller, &commit, idempotency_key, &hash).await
+        self.commit(caller, &commit, idempotency_key, &hash, limit.as_ref())
+            .await
     }
 
     pub async fn delete_item(
@@ -164,9 +174,11 @@ impl App {
             item_id,
             expected_revision: pre.expected_revision(),
             content: None,
+            month_limit: None,
             now: self.clock.unix(),
         };
-        self.commit(caller, &commit, idempotency_key, &hash).await
+        self.commit(caller, &commit, idempotency_key, &hash, None)
+            .await
     }
 
     async fn commit(
@@ -175,6 +187,7 @@ impl App {
         commit: &ItemCommit<'_>,
         idempotency_key: Option<&str>,
         hash: &[u8],
+        limit: Option<&MonthlyLimit>,
     ) -> ApiResult<Item> {
         let idempotency = match idempotency_key {
             Some(key) => Some(Idempotency {
@@ -210,6 +223,9 @@ impl App {
                 ErrorCode::MissingBlob,
                 "A referenced blob was not uploaded (or its size differs); upload it first.",
             )),
+            CommitOutcome::OverLimit { usage } => Err(limit
+                .map(|l| l.refusal(usage))
+                .unwrap_or_else(ApiError::internal)),
         }
     }
 

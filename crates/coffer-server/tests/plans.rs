@@ -23,6 +23,7 @@ const WEBHOOK_SECRET: &str = "whsec_test_secret";
 
 on_both_databases!(
     a_commit_over_the_monthly_limit_is_refused_with_plan_limit_and_reset_date,
+    concurrent_commits_at_the_monthly_limit_store_exactly_the_limit,
     a_stripe_checkout_starts_the_plan_and_an_upgrade_charges_the_pro_rata_difference,
     stripe_webhooks_are_verified_and_applied_once_per_event_id,
     cancel_keeps_the_plan_until_the_period_end_then_moves_to_start_without_refund,
@@ -31,6 +32,7 @@ on_both_databases!(
     warnings_go_out_at_least_14_and_3_days_before_the_purge,
     a_renewal_on_day_59_unlocks_everything_and_day_61_is_too_late,
     comgate_payments_are_confirmed_by_asking_comgates_status_api_and_renewed_there,
+    renewals_are_counted_from_the_billing_anchor_so_31_january_renews_on_the_last_day_of_each_month,
 );
 
 fn at(s: &str) -> time::OffsetDateTime {
@@ -129,10 +131,27 @@ async fn provider_stand_in() -> (String, StripeCalls, Arc<Mutex<ComgateState>>) 
         )
         .route(
             "/v1/subscriptions/{id}",
-            post(
+            axum::routing::get(|axum::extract::Path(id): axum::extract::Path<String>| async move {
+                axum::Json(serde_json::json!({"id": id, "items": {"data": [
+                    {"id": format!("si_{id}"), "price": {"id": "price_1", "product": "prod_coffer"}}
+                ]}}))
+            })
+            .post(
                 move |axum::extract::Path(id): axum::extract::Path<String>, body: String| async move {
-                    s2.lock().unwrap().push((format!("subscription {id}"), form(&body)));
-                    axum::Json(serde_json::json!({"id": id}))
+                    let mut calls = s2.lock().unwrap();
+                    calls.push((format!("subscription {id}"), form(&body)));
+                    // Subscriptions named `sub_sca…` need the customer to confirm the payment.
+                    let invoice = format!("in_update_{}", calls.len());
+                    let pending = id.starts_with("sub_sca");
+                    axum::Json(serde_json::json!({
+                        "id": id,
+                        "pending_update": if pending { serde_json::json!({"expires_at": 1}) } else { serde_json::Value::Null },
+                        "latest_invoice": {
+                            "id": invoice,
+                            "status": if pending { "open" } else { "paid" },
+                            "hosted_invoice_url": format!("https://invoice.stripe.test/{invoice}"),
+                        }
+                    }))
                 },
             ),
         )
@@ -289,6 +308,45 @@ impl Stand {
         assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
     }
 
+    /// Checkout of `plan` in CZK through Comgate, paid and notified.
+    async fn buy_with_comgate(&self, client: &Client, plan: &str, interval: BillingInterval) {
+        let checkout: CheckoutResponse = client
+            .post(
+                routes::BILLING_CHECKOUT,
+                &CheckoutRequest {
+                    plan: plan.into(),
+                    interval,
+                    currency: Currency::Czk,
+                    provider: None,
+                    language: None,
+                },
+            )
+            .await
+            .ok();
+        let trans = checkout.redirect_url.rsplit('/').next().unwrap().to_owned();
+        if let Some(p) = self
+            .comgate
+            .lock()
+            .unwrap()
+            .payments
+            .iter_mut()
+            .find(|p| p.0 == trans)
+        {
+            p.4 = "PAID".into();
+        }
+        let answer = self
+            .anon
+            .request(
+                reqwest::Method::POST,
+                routes::COMGATE_NOTIFY,
+                &[],
+                Some(format!("merchant=123456&transId={trans}").into_bytes()),
+                "application/x-www-form-urlencoded",
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+    }
+
     /// A fresh session (access tokens expire after 15 minutes of moved time).
     async fn login(&self, email: &str) -> Client {
         self.anon.login(email, PASSWORD, "laptop").await.0
@@ -354,6 +412,40 @@ async fn a_commit_over_the_monthly_limit_is_refused_with_plan_limit_and_reset_da
     assert_eq!(e.usage.reset_at, unix("2026-12-31T23:00:00Z"));
 }
 
+async fn concurrent_commits_at_the_monthly_limit_store_exactly_the_limit(
+    db: Option<String>,
+    _dir: &std::path::Path,
+) {
+    let s = stand(db, "2026-11-15T12:00:00Z").await;
+    let (client, _, _) = s.account().await;
+    push_ok(&client, KindClass::Receipt, "2026-11").await;
+    // 4 of START's 5 receipts are left; 16 devices race for them, in two rounds.
+    for _ in 0..2 {
+        let answers =
+            futures::future::join_all((0..8).map(|_| push(&client, KindClass::Receipt, "2026-11")))
+                .await;
+        for (_, answer) in &answers {
+            assert!(
+                answer.status == StatusCode::OK || answer.status == StatusCode::PAYMENT_REQUIRED,
+                "{answer:?}"
+            );
+        }
+        let refused: Vec<_> = answers
+            .iter()
+            .filter(|(_, a)| a.status == StatusCode::PAYMENT_REQUIRED)
+            .map(|(_, a)| a.error().plan_limit.unwrap())
+            .collect();
+        assert!(refused.iter().all(|d| d.limit == 5 && d.usage == 5));
+    }
+    let e = entitlement(&client).await;
+    assert_eq!(e.usage.receipts, 5);
+    let page: ChangesPage = client
+        .get(&format!("{}?since=0", routes::CHANGES))
+        .await
+        .ok();
+    assert_eq!(page.changes.iter().filter(|i| !i.deleted).count(), 5);
+}
+
 // ---------------------------------------------------------------------------------------
 // Payments and billing rules
 // ---------------------------------------------------------------------------------------
@@ -401,24 +493,37 @@ async fn a_stripe_checkout_starts_the_plan_and_an_upgrade_charges_the_pro_rata_d
         .ok();
     assert_eq!(upgrade.kind, PaymentKind::Upgrade);
     assert_eq!(upgrade.amount.amount_minor, (1199 - 399) / 2);
-    assert!(
-        s.stripe.lock().unwrap()[1]
-            .1
-            .iter()
-            .any(|(k, v)| k == "mode" && v == "payment")
-    );
-    // Not before the payment is confirmed.
-    assert_eq!(entitlement(&client).await.plan, "plus");
-    let session = upgrade.redirect_url.rsplit('/').next().unwrap().to_owned();
-    s.stripe_event(&serde_json::json!({
-        "id": "evt_upgrade", "type": "checkout.session.completed",
-        "data": {"object": {"id": session, "client_reference_id": upgrade.payment_id.to_string(),
-            "payment_status": "paid", "subscription": null}}
-    }))
-    .await;
+    // The subscription itself moves to the new price, prorated as of the server's clock, so
+    // Stripe charges the difference for the rest of the period now and the new price from
+    // the next renewal.
+    {
+        let calls = s.stripe.lock().unwrap();
+        let (what, form) = &calls[1];
+        assert_eq!(what, "subscription sub_1");
+        let has = |k: &str, v: &str| form.iter().any(|(a, b)| a == k && b == v);
+        assert!(has("items[0][id]", "si_sub_1"), "{form:?}");
+        assert!(has("items[0][price_data][product]", "prod_coffer"));
+        assert!(has("items[0][price_data][unit_amount]", "1199"));
+        assert!(has("items[0][price_data][currency]", "eur"));
+        assert!(has("items[0][price_data][recurring][interval]", "month"));
+        assert!(has("proration_behavior", "always_invoice"));
+        assert!(has("proration_date", &s.now().to_string()));
+        assert!(has("payment_behavior", "pending_if_incomplete"));
+        assert!(has("metadata[payment_id]", &upgrade.payment_id.to_string()));
+        assert_eq!(calls.len(), 2, "no second Checkout session");
+    }
+    // The proration invoice was paid with the saved card: the plan changed at once.
+    assert_eq!(upgrade.redirect_url, "https://coffer.test/paid");
     let e = entitlement(&client).await;
     assert_eq!(e.plan, "business");
     assert_eq!(e.period_end, Some(unix("2028-02-29T09:00:00Z")));
+    // Stripe's own invoice.paid for that invoice changes nothing more.
+    s.stripe_event(&serde_json::json!({
+        "id": "evt_upgrade_invoice", "type": "invoice.paid",
+        "data": {"object": {"id": "in_update_2", "billing_reason": "subscription_update",
+            "subscription": "sub_1", "amount_paid": 400}}
+    }))
+    .await;
 
     // A downgrade between paid plans mid-period is not a checkout.
     let cheaper = client
@@ -449,6 +554,34 @@ async fn a_stripe_checkout_starts_the_plan_and_an_upgrade_charges_the_pro_rata_d
             .iter()
             .all(|i| i.number.starts_with("2028-"))
     );
+
+    // A card that needs the customer (3-D Secure): the price changes only once they pay the
+    // proration invoice on Stripe's page and invoice.paid arrives.
+    let (client, _, _) = s.account().await;
+    s.buy_with_stripe(&client, "plus", "sub_sca_2").await;
+    let upgrade: CheckoutResponse = client
+        .post(
+            routes::BILLING_CHECKOUT,
+            &CheckoutRequest {
+                plan: "business".into(),
+                interval: BillingInterval::Month,
+                currency: Currency::Eur,
+                provider: None,
+                language: None,
+            },
+        )
+        .await
+        .ok();
+    let invoice = upgrade.redirect_url.rsplit('/').next().unwrap().to_owned();
+    assert!(invoice.starts_with("in_update_"), "{upgrade:?}");
+    assert_eq!(entitlement(&client).await.plan, "plus");
+    s.stripe_event(&serde_json::json!({
+        "id": "evt_sca_paid", "type": "invoice.paid",
+        "data": {"object": {"id": invoice, "billing_reason": "subscription_update",
+            "subscription": "sub_sca_2", "amount_paid": upgrade.amount.amount_minor}}
+    }))
+    .await;
+    assert_eq!(entitlement(&client).await.plan, "business");
 }
 
 async fn stripe_webhooks_are_verified_and_applied_once_per_event_id(
@@ -879,6 +1012,79 @@ async fn comgate_payments_are_confirmed_by_asking_comgates_status_api_and_renewe
     let client = s.login(&email).await;
     assert_eq!(s.jobs().await.downgraded, 1);
     assert_eq!(entitlement(&client).await.plan, "start");
+}
+
+async fn renewals_are_counted_from_the_billing_anchor_so_31_january_renews_on_the_last_day_of_each_month(
+    db: Option<String>,
+    _dir: &std::path::Path,
+) {
+    // 10:00 in Prague on 31 January of a leap year.
+    let s = stand(db, "2028-01-31T09:00:00Z").await;
+    let (client, _, monthly) = s.account().await;
+    s.buy_with_comgate(&client, "plus", BillingInterval::Month)
+        .await;
+    let mut ends = vec![entitlement(&client).await.period_end.unwrap()];
+    // Each renewal runs at the period end; 10:00 Prague time is 08:00 UTC in summer.
+    let mut yearly = None;
+    for _ in 0..4 {
+        s.advance_to(*ends.last().unwrap());
+        assert_eq!(s.jobs().await.renewed, 1);
+        let client = s.login(&monthly).await;
+        ends.push(entitlement(&client).await.period_end.unwrap());
+        // Someone else buys a yearly plan on the leap day.
+        if yearly.is_none() {
+            let (client, _, email) = s.account().await;
+            s.buy_with_comgate(&client, "plus", BillingInterval::Year)
+                .await;
+            yearly = Some(email);
+        }
+    }
+    assert_eq!(
+        ends,
+        [
+            unix("2028-02-29T09:00:00Z"),
+            unix("2028-03-31T08:00:00Z"),
+            unix("2028-04-30T08:00:00Z"),
+            unix("2028-05-31T08:00:00Z"),
+            unix("2028-06-30T08:00:00Z"),
+        ]
+    );
+    // The invoices name the same periods.
+    let client = s.login(&monthly).await;
+    let history: BillingHistory = client.get(routes::BILLING_HISTORY).await.ok();
+    let mut periods: Vec<_> = history
+        .invoices
+        .iter()
+        .map(|i| (i.period_start, i.period_end))
+        .collect();
+    periods.sort_unstable();
+    let expected: Vec<_> = std::iter::once(unix("2028-01-31T09:00:00Z"))
+        .chain(ends[..4].iter().copied())
+        .zip(ends.iter().copied())
+        .collect();
+    assert_eq!(periods, expected);
+    let _: SignedEntitlement = client.post(routes::BILLING_CANCEL, &()).await.ok();
+
+    // The yearly plan from 29 February ends on 28 February in ordinary years and on
+    // 29 February again in 2032.
+    let yearly = yearly.unwrap();
+    let client = s.login(&yearly).await;
+    let mut ends = vec![entitlement(&client).await.period_end.unwrap()];
+    for _ in 0..3 {
+        s.advance_to(*ends.last().unwrap());
+        assert_eq!(s.jobs().await.renewed, 1);
+        let client = s.login(&yearly).await;
+        ends.push(entitlement(&client).await.period_end.unwrap());
+    }
+    assert_eq!(
+        ends,
+        [
+            unix("2029-02-28T09:00:00Z"),
+            unix("2030-02-28T09:00:00Z"),
+            unix("2031-02-28T09:00:00Z"),
+            unix("2032-02-29T09:00:00Z"),
+        ]
+    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -204,17 +204,36 @@ impl Calendar {
         Some(self.start_of(first.checked_add(1.month()).ok()?))
     }
 
-    /// `unix` plus one billing interval in calendar terms (31 January + 1 month = the last
-    /// day of February, 29 February + 1 year = 28 February), at the same wall-clock time.
-    pub fn add_interval(&self, unix: i64, interval: BillingInterval) -> i64 {
-        let span = match interval {
-            BillingInterval::Month => 1.month(),
-            BillingInterval::Year => 1.year(),
+    /// The end of the billing period that runs past `after`: the first instant `anchor` plus a
+    /// whole number of intervals (at least one) later than `after`, at the anchor's wall-clock
+    /// time. Counting from the anchor keeps the renewal day: from 31 January the periods end on
+    /// 29 February (28 in other years), 31 March, 30 April; from the leap day a yearly period
+    /// ends on 28 February, and on 29 February again in the next leap year.
+    pub fn period_end(&self, anchor: i64, interval: BillingInterval, after: i64) -> i64 {
+        let start = self.zoned(anchor);
+        let nth = |n: i64| {
+            let span = match interval {
+                BillingInterval::Month => n.months(),
+                BillingInterval::Year => n.years(),
+            };
+            start
+                .checked_add(span)
+                .map(|z| z.timestamp().as_second())
+                .unwrap_or(i64::MAX)
         };
-        self.zoned(unix)
-            .checked_add(span)
-            .map(|z| z.timestamp().as_second())
-            .unwrap_or(i64::MAX)
+        // A guess from the average length, then exact steps (at most a couple).
+        let average = match interval {
+            BillingInterval::Month => 2_629_746,
+            BillingInterval::Year => 31_556_952,
+        };
+        let mut n = ((after - anchor) / average).max(1);
+        while n > 1 && nth(n - 1) > after {
+            n -= 1;
+        }
+        while nth(n) <= after {
+            n += 1;
+        }
+        nth(n)
     }
 
     /// `unix` plus `days` calendar days (across daylight-saving changes, same wall-clock time).
@@ -328,18 +347,69 @@ mod tests {
         let cal = prague();
         let start = at("2028-01-31T09:00:00Z");
         assert_eq!(
-            cal.add_interval(start, BillingInterval::Month),
+            cal.period_end(start, BillingInterval::Month, start),
             at("2028-02-29T09:00:00Z")
         );
         let start = at("2027-01-31T09:00:00Z");
         assert_eq!(
-            cal.add_interval(start, BillingInterval::Month),
+            cal.period_end(start, BillingInterval::Month, start),
             at("2027-02-28T09:00:00Z")
         );
-        // A yearly period from the leap day ends on 28 February.
+    }
+
+    #[test]
+    fn monthly_renewals_from_31_january_keep_the_last_day_of_each_month_across_a_leap_year() {
+        let cal = prague();
+        let anchor = at("2028-01-31T09:00:00Z");
+        let mut end = anchor;
+        let mut ends = vec![];
+        for _ in 0..5 {
+            end = cal.period_end(anchor, BillingInterval::Month, end);
+            ends.push(end);
+        }
+        // 09:00 UTC is 10:00 in Prague in winter and 11:00 in summer: the wall-clock time
+        // (10:00) stays, across the change to summer time on 26 March.
         assert_eq!(
-            cal.add_interval(at("2028-02-29T09:00:00Z"), BillingInterval::Year),
-            at("2029-02-28T09:00:00Z")
+            ends,
+            [
+                at("2028-02-29T09:00:00Z"),
+                at("2028-03-31T08:00:00Z"),
+                at("2028-04-30T08:00:00Z"),
+                at("2028-05-31T08:00:00Z"),
+                at("2028-06-30T08:00:00Z"),
+            ]
+        );
+        // A renewal processed late still lands on the anchor's calendar.
+        assert_eq!(
+            cal.period_end(anchor, BillingInterval::Month, at("2028-03-05T00:00:00Z")),
+            at("2028-03-31T08:00:00Z")
+        );
+        // Years later the period still ends on the last day of the month.
+        assert_eq!(
+            cal.period_end(anchor, BillingInterval::Month, at("2031-04-01T00:00:00Z")),
+            at("2031-04-30T08:00:00Z")
+        );
+    }
+
+    #[test]
+    fn yearly_renewals_from_the_leap_day_end_on_28_february_and_again_on_29_february_in_a_leap_year()
+     {
+        let cal = prague();
+        let anchor = at("2028-02-29T09:00:00Z");
+        let mut end = anchor;
+        let mut ends = vec![];
+        for _ in 0..4 {
+            end = cal.period_end(anchor, BillingInterval::Year, end);
+            ends.push(end);
+        }
+        assert_eq!(
+            ends,
+            [
+                at("2029-02-28T09:00:00Z"),
+                at("2030-02-28T09:00:00Z"),
+                at("2031-02-28T09:00:00Z"),
+                at("2032-02-29T09:00:00Z"),
+            ]
         );
     }
 

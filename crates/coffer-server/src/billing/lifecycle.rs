@@ -95,6 +95,8 @@ impl App {
         }
         let mut state = load_state(self.storage.as_ref(), &self.catalog, account).await?;
         let now = self.clock.unix();
+        // An upgrade of a Stripe subscription changes its price there (the new full price).
+        let mut stripe_upgrade = None;
         let (kind, interval, currency, amount, provider) = match &state.subscription {
             Some(sub) if sub.period_end > now => {
                 let price = |id: &str| self.catalog.price(id, sub.interval, sub.currency);
@@ -120,6 +122,10 @@ impl App {
                     PaymentProvider::Admin => default_provider(sub.currency),
                     other => other,
                 };
+                if let (PaymentProvider::Stripe, Some(sub_ref)) = (provider, &sub.subscription_ref)
+                {
+                    stripe_upgrade = Some((sub_ref.clone(), new));
+                }
                 (
                     PaymentKind::Upgrade,
                     sub.interval,
@@ -172,6 +178,11 @@ impl App {
             created_at: now,
             paid_at: None,
         };
+        if let Some((subscription, new_price)) = stripe_upgrade {
+            return self
+                .upgrade_stripe_subscription(payment, &subscription, new_price)
+                .await;
+        }
         let email = self
             .storage
             .account(account)
@@ -211,6 +222,53 @@ impl App {
         })
     }
 
+    /// Changes the price of the Stripe subscription; the plan changes as soon as Stripe's
+    /// proration invoice is paid (at once with a saved card, else after the customer pays it
+    /// at its hosted page and `invoice.paid` arrives).
+    async fn upgrade_stripe_subscription(
+        &self,
+        payment: PaymentRecord,
+        subscription: &str,
+        new_price: Money,
+    ) -> ApiResult<CheckoutResponse> {
+        let stripe = self.payments.stripe()?;
+        let upgrade = stripe
+            .upgrade_subscription(
+                &self.payments.http,
+                subscription,
+                &payment,
+                new_price,
+                payment.created_at,
+            )
+            .await?;
+        let payment = PaymentRecord {
+            provider_ref: Some(upgrade.invoice_ref),
+            ..payment
+        };
+        self.storage.create_payment(&payment).await?;
+        let redirect_url = if upgrade.paid {
+            self.confirm_payment(
+                &payment,
+                ProviderRefs {
+                    invoice_url: upgrade.invoice_url,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            stripe.success_url.clone()
+        } else {
+            upgrade
+                .invoice_url
+                .unwrap_or_else(|| stripe.success_url.clone())
+        };
+        Ok(CheckoutResponse {
+            payment_id: payment.id,
+            redirect_url,
+            amount: payment.amount,
+            kind: payment.kind,
+        })
+    }
+
     /// A provider confirmed `payment`: the plan starts, is upgraded or renewed, anything locked
     /// is unlocked, and an invoice is issued. A payment confirmed twice is applied once.
     pub(crate) async fn confirm_payment(
@@ -238,13 +296,14 @@ impl App {
             let mut state =
                 load_state(self.storage.as_ref(), &self.catalog, payment.account_id).await?;
             let current = state.subscription.clone();
-            let (start, end) = match (payment.kind, &current) {
-                (PaymentKind::Upgrade, Some(sub)) => (sub.period_start, sub.period_end),
+            let (start, end, anchor) = match (payment.kind, &current) {
+                (PaymentKind::Upgrade, Some(sub)) => (sub.period_start, sub.period_end, sub.anchor),
                 (PaymentKind::Renewal, Some(sub)) => (
                     sub.period_end,
-                    calendar.add_interval(sub.period_end, payment.interval),
+                    calendar.period_end(sub.anchor, payment.interval, sub.period_end),
+                    sub.anchor,
                 ),
-                _ => (now, calendar.add_interval(now, payment.interval)),
+                _ => (now, calendar.period_end(now, payment.interval, now), now),
             };
             let locks = if state.grace.take().is_some() {
                 LockChange::UnlockAll
@@ -266,6 +325,7 @@ impl App {
                     .or_else(|| current.as_ref().and_then(|s| s.customer_ref.clone())),
                 period_start: start,
                 period_end: end,
+                anchor,
                 renews: payment.provider != PaymentProvider::Admin,
             });
             language = state.language;
@@ -423,6 +483,7 @@ impl App {
                 item_id: id,
                 expected_revision: item.revision,
                 content: None,
+                month_limit: None,
                 now,
             };
             if let CommitOutcome::Applied(_) =

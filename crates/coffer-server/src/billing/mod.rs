@@ -10,13 +10,13 @@ pub mod stripe;
 
 use crate::app::App;
 use crate::clock::Clock;
-use crate::entitlements::{Action, Entitlements};
+use crate::entitlements::{Action, Entitlements, MonthlyLimit};
 use crate::error::{ApiError, ApiResult};
 use crate::storage::Storage;
 use crate::storage::billing::PlanState;
 use async_trait::async_trait;
 use coffer_api::{
-    ENTITLEMENT_FORMAT, Entitlement, ErrorCode, MonthUsage, Plan, PlanLimitDetail,
+    ENTITLEMENT_FORMAT, Entitlement, ErrorCode, ItemMeta, KindClass, MonthUsage, Plan,
     SignedEntitlement,
 };
 use std::collections::HashSet;
@@ -107,44 +107,6 @@ impl Entitlements for PlanEnforcer {
                         "created_month lies in the future; check the device's clock.",
                     ));
                 }
-                let state = load_state(self.storage.as_ref(), &self.catalog, account).await?;
-                let plan = plan_of(&self.catalog, &state);
-                let limit = match meta.kind_class {
-                    coffer_api::KindClass::Receipt => plan.limits.receipts_per_month,
-                    coffer_api::KindClass::Document => plan.limits.documents_per_month,
-                };
-                let usage = self
-                    .storage
-                    .month_usage(account, &meta.created_month)
-                    .await?
-                    .of(meta.kind_class);
-                if usage >= limit {
-                    let reset_at = calendar
-                        .next_month_start(&meta.created_month)
-                        .unwrap_or(i64::MAX);
-                    let mut e = ApiError::new(
-                        ErrorCode::PlanLimitReached,
-                        format!(
-                            "The {} plan stores {limit} {} per month and {} already has {usage}; \
-                             keep this one on this device until the limit resets or upgrade.",
-                            plan.name,
-                            match meta.kind_class {
-                                coffer_api::KindClass::Receipt => "receipts",
-                                coffer_api::KindClass::Document => "documents",
-                            },
-                            meta.created_month
-                        ),
-                    );
-                    e.plan_limit = Some(Box::new(PlanLimitDetail {
-                        plan: plan.id.clone(),
-                        kind_class: meta.kind_class,
-                        month: meta.created_month.clone(),
-                        limit,
-                        usage,
-                        reset_at,
-                    }));
-                    return Err(e);
-                }
                 Ok(())
             }
             Action::WriteItem { item_id, .. } | Action::ReadItem { item_id } => {
@@ -187,6 +149,30 @@ impl Entitlements for PlanEnforcer {
             }
             Action::DeleteItem { .. } => Ok(()),
         }
+    }
+
+    async fn monthly_limit(
+        &self,
+        account: Uuid,
+        meta: &ItemMeta,
+    ) -> ApiResult<Option<MonthlyLimit>> {
+        let state = load_state(self.storage.as_ref(), &self.catalog, account).await?;
+        let plan = plan_of(&self.catalog, &state);
+        Ok(Some(MonthlyLimit {
+            plan: plan.id.clone(),
+            plan_name: plan.name.clone(),
+            kind_class: meta.kind_class,
+            month: meta.created_month.clone(),
+            limit: match meta.kind_class {
+                KindClass::Receipt => plan.limits.receipts_per_month,
+                KindClass::Document => plan.limits.documents_per_month,
+            },
+            reset_at: self
+                .catalog
+                .calendar
+                .next_month_start(&meta.created_month)
+                .unwrap_or(i64::MAX),
+        }))
     }
 
     async fn locked(&self, account: Uuid) -> ApiResult<HashSet<Uuid>> {

@@ -56,7 +56,52 @@ fn provider_error(what: &str) -> ApiError {
     )
 }
 
+/// An upgrade applied to a Stripe subscription: the proration invoice Stripe issued.
+pub(crate) struct SubscriptionUpgrade {
+    pub invoice_ref: String,
+    /// False while the payment needs the customer (3-D Secure, a failed card): the change
+    /// waits for them at `invoice_url`, and `invoice.paid` applies it.
+    pub paid: bool,
+    pub invoice_url: Option<String>,
+}
+
+fn check_subscription_id(subscription: &str) -> ApiResult<()> {
+    if subscription
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        Ok(())
+    } else {
+        Err(provider_error("subscription id"))
+    }
+}
+
+fn interval_name(interval: BillingInterval) -> &'static str {
+    match interval {
+        BillingInterval::Month => "month",
+        BillingInterval::Year => "year",
+    }
+}
+
 impl StripeSettings {
+    async fn get(&self, http: &reqwest::Client, path: &str) -> ApiResult<Value> {
+        let response = http
+            .get(format!("{}{path}", self.api_base.trim_end_matches('/')))
+            .bearer_auth(&self.secret_key)
+            .send()
+            .await
+            .map_err(|_| provider_error("connect"))?;
+        Self::json(response).await
+    }
+
+    async fn json(response: reqwest::Response) -> ApiResult<Value> {
+        if !response.status().is_success() {
+            return Err(provider_error("status"));
+        }
+        let body = response.bytes().await.map_err(|_| provider_error("body"))?;
+        serde_json::from_slice(&body).map_err(|_| provider_error("body"))
+    }
+
     async fn post(
         &self,
         http: &reqwest::Client,
@@ -70,11 +115,7 @@ impl StripeSettings {
             .send()
             .await
             .map_err(|_| provider_error("connect"))?;
-        if !response.status().is_success() {
-            return Err(provider_error("status"));
-        }
-        let body = response.bytes().await.map_err(|_| provider_error("body"))?;
-        serde_json::from_slice(&body).map_err(|_| provider_error("body"))
+        Self::json(response).await
     }
 
     /// A Checkout session: a subscription for a new period (Stripe renews it), a one-time
@@ -110,13 +151,9 @@ impl StripeSettings {
             form.push(("mode".into(), "payment".into()));
         } else {
             form.push(("mode".into(), "subscription".into()));
-            let interval = match payment.interval {
-                BillingInterval::Month => "month",
-                BillingInterval::Year => "year",
-            };
             form.push((
                 "line_items[0][price_data][recurring][interval]".into(),
-                interval.into(),
+                interval_name(payment.interval).into(),
             ));
             form.push((
                 "subscription_data[metadata][account_id]".into(),
@@ -133,17 +170,63 @@ impl StripeSettings {
         }
     }
 
+    /// Moves the subscription to `new_price` from `now` on: Stripe invoices the prorated
+    /// difference for the rest of the paid period at once (`always_invoice`, prorated as of
+    /// the server's `now`), and with `pending_if_incomplete` the price only changes once that
+    /// invoice is paid. Renewals then charge the new price.
+    pub(crate) async fn upgrade_subscription(
+        &self,
+        http: &reqwest::Client,
+        subscription: &str,
+        payment: &PaymentRecord,
+        new_price: Money,
+        now: i64,
+    ) -> ApiResult<SubscriptionUpgrade> {
+        check_subscription_id(subscription)?;
+        let path = format!("/v1/subscriptions/{subscription}");
+        let current = self.get(http, &path).await?;
+        let item = &current["items"]["data"][0];
+        let (Some(item_id), Some(product)) = (id_of(&item["id"]), id_of(&item["price"]["product"]))
+        else {
+            return Err(provider_error("subscription items"));
+        };
+        let form: Vec<(String, String)> = vec![
+            ("items[0][id]".into(), item_id),
+            ("items[0][price_data][product]".into(), product),
+            (
+                "items[0][price_data][currency]".into(),
+                new_price.currency.code().to_ascii_lowercase(),
+            ),
+            (
+                "items[0][price_data][unit_amount]".into(),
+                new_price.amount_minor.to_string(),
+            ),
+            (
+                "items[0][price_data][recurring][interval]".into(),
+                interval_name(payment.interval).into(),
+            ),
+            ("proration_behavior".into(), "always_invoice".into()),
+            ("proration_date".into(), now.to_string()),
+            ("payment_behavior".into(), "pending_if_incomplete".into()),
+            ("metadata[payment_id]".into(), payment.id.to_string()),
+            ("expand[0]".into(), "latest_invoice".into()),
+        ];
+        let updated = self.post(http, &path, &form).await?;
+        let invoice = &updated["latest_invoice"];
+        let invoice_ref = id_of(invoice).ok_or_else(|| provider_error("proration invoice"))?;
+        Ok(SubscriptionUpgrade {
+            invoice_ref,
+            paid: updated["pending_update"].is_null() && invoice["status"].as_str() == Some("paid"),
+            invoice_url: invoice["hosted_invoice_url"].as_str().map(str::to_owned),
+        })
+    }
+
     pub(crate) async fn cancel_at_period_end(
         &self,
         http: &reqwest::Client,
         subscription: &str,
     ) -> ApiResult<()> {
-        if !subscription
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        {
-            return Err(provider_error("subscription id"));
-        }
+        check_subscription_id(subscription)?;
         self.post(
             http,
             &format!("/v1/subscriptions/{subscription}"),
@@ -260,20 +343,29 @@ impl App {
                     .await?;
                 }
             }
-            "invoice.paid" if object["billing_reason"].as_str() == Some("subscription_cycle") => {
-                let (Some(sub), Some(invoice_id)) =
-                    (invoice_subscription(object), id_of(&object["id"]))
-                else {
+            "invoice.paid" => {
+                let Some(invoice_id) = id_of(&object["id"]) else {
                     return Ok(());
                 };
-                if self
+                let invoice_url = object["hosted_invoice_url"].as_str().map(str::to_owned);
+                // An invoice the server knows: an upgrade's proration the customer paid later.
+                if let Some(payment) = self
                     .storage
                     .payment_by_ref(PaymentProvider::Stripe, &invoice_id)
                     .await?
-                    .is_some()
                 {
-                    return Ok(());
+                    let refs = ProviderRefs {
+                        invoice_url,
+                        ..Default::default()
+                    };
+                    return self.confirm_payment(&payment, refs).await;
                 }
+                let (Some(sub), Some("subscription_cycle")) = (
+                    invoice_subscription(object),
+                    object["billing_reason"].as_str(),
+                ) else {
+                    return Ok(());
+                };
                 let Some(state) = self
                     .storage
                     .plan_state_by_subscription(PaymentProvider::Stripe, &sub)
@@ -304,7 +396,7 @@ impl App {
                 self.confirm_payment(
                     &payment,
                     ProviderRefs {
-                        invoice_url: object["hosted_invoice_url"].as_str().map(str::to_owned),
+                        invoice_url,
                         ..Default::default()
                     },
                 )

@@ -22,6 +22,9 @@ pub struct Subscription {
     pub customer_ref: Option<String>,
     pub period_start: i64,
     pub period_end: i64,
+    /// Where the periods are counted from (the start of the first one): each period ends
+    /// whole intervals after it, so a short month does not move the renewal day for good.
+    pub anchor: i64,
     /// False after a cancel: the plan ends at `period_end`.
     pub renews: bool,
 }

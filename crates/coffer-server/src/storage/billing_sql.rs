@@ -32,6 +32,7 @@ macro_rules! impl_billing_storage {
                 let provider: Option<PaymentProvider> = opt_enum(row.try_get("provider")?)?;
                 let period_start: Option<i64> = row.try_get("period_start")?;
                 let period_end: Option<i64> = row.try_get("period_end")?;
+                let anchor: Option<i64> = row.try_get("period_anchor")?;
                 let subscription = match (interval, currency, provider, period_start, period_end) {
                     (Some(interval), Some(currency), Some(provider), Some(start), Some(end)) => {
                         Some(Subscription {
@@ -42,6 +43,7 @@ macro_rules! impl_billing_storage {
                             customer_ref: row.try_get("customer_ref")?,
                             period_start: start,
                             period_end: end,
+                            anchor: anchor.unwrap_or(start),
                             renews: row.try_get("renews")?,
                         })
                     }
@@ -137,14 +139,15 @@ macro_rules! impl_billing_storage {
                 let sql = if s.version == 0 {
                     "INSERT INTO account_plans (account_id, plan, billing_interval, currency, \
                      provider, subscription_ref, customer_ref, period_start, period_end, renews, \
-                     language, grace_started_at, purge_at, version, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 + 1, $15) \
+                     language, grace_started_at, purge_at, version, updated_at, period_anchor) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 + 1, $15, \
+                     $16) \
                      ON CONFLICT (account_id) DO NOTHING"
                 } else {
                     "UPDATE account_plans SET plan = $2, billing_interval = $3, currency = $4, \
                      provider = $5, subscription_ref = $6, customer_ref = $7, period_start = $8, \
                      period_end = $9, renews = $10, language = $11, grace_started_at = $12, \
-                     purge_at = $13, version = $14 + 1, updated_at = $15 \
+                     purge_at = $13, version = $14 + 1, updated_at = $15, period_anchor = $16 \
                      WHERE account_id = $1 AND version = $14"
                 };
                 let done = sqlx::query(sql)
@@ -163,6 +166,7 @@ macro_rules! impl_billing_storage {
                     .bind(s.grace.map(|g| g.purge_at))
                     .bind(s.version)
                     .bind(now)
+                    .bind(sub.map(|x| x.anchor))
                     .execute(&mut *tx)
                     .await?;
                 if done.rows_affected() != 1 {

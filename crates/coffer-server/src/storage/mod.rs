@@ -140,6 +140,9 @@ pub struct ItemCommit<'a> {
     pub expected_revision: u64,
     /// `None` deletes (writes a tombstone).
     pub content: Option<ItemContent<'a>>,
+    /// For a new item: how many live, unlocked items of its kind and month the account may
+    /// hold, counted in the write's own transaction so concurrent commits cannot overrun it.
+    pub month_limit: Option<u32>,
     pub now: i64,
 }
 
@@ -168,6 +171,10 @@ pub enum CommitOutcome {
     },
     NotFound,
     MissingBlob(String),
+    /// A new item over `month_limit`: the month already holds `usage` such items.
+    OverLimit {
+        usage: u32,
+    },
 }
 
 pub enum ChangesOutcome {

@@ -608,6 +608,25 @@ macro_rules! impl_storage {
                 if current.is_none() && c.content.is_none() {
                     return Ok(CommitOutcome::NotFound);
                 }
+                if let (None, Some(content), Some(limit)) = (&current, &c.content, c.month_limit) {
+                    // The account row taken above serialises this account's writers, so the
+                    // count cannot change before this transaction commits.
+                    let row = sqlx::query(
+                        "SELECT COUNT(*) AS n FROM items WHERE account_id = $1 \
+                         AND created_month = $2 AND kind_class = $3 AND deleted = $4 \
+                         AND locked_at IS NULL",
+                    )
+                    .bind(&acc)
+                    .bind(content.created_month)
+                    .bind(content.kind_class)
+                    .bind(false)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let usage = u32::try_from(row.try_get::<i64, _>("n")?).unwrap_or(u32::MAX);
+                    if usage >= limit {
+                        return Ok(CommitOutcome::OverLimit { usage });
+                    }
+                }
                 if let Some(content) = &c.content {
                     for blob in content.blobs {
                         let found = sqlx::query(
