@@ -12,6 +12,8 @@ npm --prefix ui test --silent
 echo "== Tauri command tests" >&2
 # The app embeds the built front end (tauri.conf.json `frontendDist`), so build it first.
 npm --prefix ui run build --silent
+# The account and sync commands are tested against a real coffer-server beside the tests.
+cargo build -p coffer-server --quiet
 cargo test -p coffer-app --quiet
 [ "${1:-}" = "--no-e2e" ] && exit 0
 echo "== end-to-end" >&2

@@ -2,6 +2,7 @@
 //! the error; none holds logic of its own. Work that can take a while (key derivation,
 //! encryption, OCR, rendering) runs on a blocking thread so the window never freezes.
 
+pub mod account;
 pub mod ocr;
 pub mod reminders;
 pub mod restore;
@@ -51,6 +52,9 @@ pub struct AppStatus {
     pub vault: VaultState,
     pub vault_path: PathBuf,
     pub settings: Settings,
+    /// The server the sign-in form offers first (`$COFFER_SERVER_URL`: `make run` sets it to
+    /// the local server it starts).
+    pub default_server_url: Option<String>,
 }
 
 #[tauri::command]
@@ -59,6 +63,9 @@ pub async fn app_status(session: State<'_, Arc<Session>>) -> Result<AppStatus> {
         vault: session.state()?,
         vault_path: session.paths().vault_dir.clone(),
         settings: session.settings(),
+        default_server_url: std::env::var("COFFER_SERVER_URL")
+            .ok()
+            .filter(|url| !url.trim().is_empty()),
     })
 }
 

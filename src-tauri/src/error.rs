@@ -99,6 +99,38 @@ impl From<coffer_core::backup::BackupError> for CommandError {
     }
 }
 
+impl From<coffer_core::sync::SyncError> for CommandError {
+    fn from(error: coffer_core::sync::SyncError) -> Self {
+        use coffer_core::sync::{ErrorCode, SyncError as E};
+        let code = match &error {
+            E::Vault(_) => "",
+            E::Unreachable { .. } => "server_unreachable",
+            E::InvalidCredentials => "invalid_credentials",
+            E::TotpRequired => "totp_required",
+            E::InvalidTotp => "invalid_totp",
+            E::SignedOut(_) => "signed_out",
+            E::NotConnected => "not_connected",
+            E::NeedsAccount => "needs_account",
+            E::AccountExists(_) => "account_exists",
+            E::OtherVault => "other_vault",
+            E::RateLimited(_) => "rate_limited",
+            E::Refused {
+                code: ErrorCode::PaymentsUnavailable,
+                ..
+            } => "payments_unavailable",
+            E::Refused { .. } => "server_refused",
+            E::Protocol(_) => "server_protocol",
+            // A variant added later shows the client's own message until it gets a code here.
+            #[allow(unreachable_patterns)]
+            _ => "sync_failed",
+        };
+        match error {
+            E::Vault(inner) => inner.into(),
+            other => Self::new(code, other.to_string()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -71,6 +71,17 @@ pub fn setup<R: Runtime>(builder: Builder<R>, paths: AppPaths) -> Builder<R> {
             commands::vault_info,
             commands::get_settings,
             commands::save_settings,
+            commands::account::account_sign_up,
+            commands::account::account_sign_in,
+            commands::account::account_sign_out,
+            commands::account::account_status,
+            commands::account::account_devices,
+            commands::account::account_revoke_device,
+            commands::account::sync_now,
+            commands::account::account_plans,
+            commands::account::account_checkout,
+            commands::account::account_cancel,
+            commands::account::set_email_reminders,
             commands::ocr::ocr_document,
             commands::ocr::remote_ocr_consent,
             commands::ocr::remote_ocr_document,
@@ -103,7 +114,8 @@ pub fn run() {
     setup(
         tauri::Builder::default()
             .plugin(tauri_plugin_dialog::init())
-            .plugin(tauri_plugin_notification::init()),
+            .plugin(tauri_plugin_notification::init())
+            .plugin(tauri_plugin_opener::init()),
         paths,
     )
     .run(tauri::generate_context!())

@@ -12,6 +12,8 @@ use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
 
 use crate::{AppPaths, Session};
 
+mod account;
+
 struct Harness {
     app: App<MockRuntime>,
     webview: WebviewWindow<MockRuntime>,
@@ -442,9 +444,17 @@ fn ocr_document_reports_an_unreadable_file_and_a_locked_vault() {
 /// An OpenAI-compatible endpoint on localhost that answers one request with `content` and
 /// hands back the request it received.
 fn fake_openai(content: Value) -> (String, std::thread::JoinHandle<String>) {
+    let answer = json!({"choices": [{"message": {"content": content.to_string()}}]});
+    let (base, server) = fake_http(answer);
+    (format!("{base}/v1"), server)
+}
+
+/// An HTTP endpoint on localhost (`http://127.0.0.1:PORT`) that answers one request with the
+/// JSON `answer` and hands back the request it received.
+fn fake_http(answer: Value) -> (String, std::thread::JoinHandle<String>) {
     use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    let base = format!("http://{}", listener.local_addr().unwrap());
     let server = std::thread::spawn(move || {
         let (stream, _) = listener.accept().unwrap();
         let mut reader = BufReader::new(stream.try_clone().unwrap());
@@ -463,8 +473,7 @@ fn fake_openai(content: Value) -> (String, std::thread::JoinHandle<String>) {
         }
         let mut body = vec![0; length];
         reader.read_exact(&mut body).unwrap();
-        let answer =
-            json!({"choices": [{"message": {"content": content.to_string()}}]}).to_string();
+        let answer = answer.to_string();
         write!(
             &stream,
             "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
@@ -473,7 +482,7 @@ fn fake_openai(content: Value) -> (String, std::thread::JoinHandle<String>) {
         .unwrap();
         head + &String::from_utf8(body).unwrap()
     });
-    (url, server)
+    (base, server)
 }
 
 #[test]

@@ -9,10 +9,13 @@
 //! - `reminders`: opt-in e-mail reminders, registered as opaque ids and dates;
 //! - `state`: what the vault remembers about the server (in its encrypted store);
 //! - `plan`: the account's signed entitlement, verified and cached; `locks`: what it locks;
+//! - `billing`: the plan catalog, checkout and cancel; `overview`: last sync, pending changes;
 //! - `client`: HTTP and OPAQUE; `error`: what went wrong, and what to do.
 
 #[cfg(feature = "sync")]
 mod account;
+#[cfg(feature = "sync")]
+mod billing;
 #[cfg(feature = "sync")]
 mod client;
 #[cfg(feature = "sync")]
@@ -22,6 +25,8 @@ mod error;
 #[cfg(feature = "sync")]
 mod item;
 pub mod locks;
+#[cfg(feature = "sync")]
+mod overview;
 #[cfg(feature = "sync")]
 mod plan;
 #[cfg(feature = "sync")]
@@ -35,11 +40,18 @@ pub use account::{
     export_account, init_from_server, login, logout, register, revoke,
 };
 #[cfg(feature = "sync")]
-pub use coffer_api::{AccountInfo, Device, Entitlement};
+pub use billing::{cancel_plan, checkout, plans};
+#[cfg(feature = "sync")]
+pub use coffer_api::{
+    AccountInfo, BillingInterval, CheckoutRequest, CheckoutResponse, Currency, Device, Entitlement,
+    ErrorCode, PlanCatalog,
+};
 #[cfg(feature = "sync")]
 pub use engine::{Progress, SyncReport};
 #[cfg(feature = "sync")]
 pub use error::{SyncError, SyncResult};
+#[cfg(feature = "sync")]
+pub use overview::{SyncOverview, locked_documents, overview};
 #[cfg(feature = "sync")]
 pub use plan::{AccountStatus, status};
 #[cfg(feature = "sync")]
@@ -62,5 +74,7 @@ pub fn sync(
     progress: &mut dyn FnMut(Progress),
 ) -> SyncResult<SyncReport> {
     let server = account::open(vault, server_url)?;
-    engine::Engine::new(vault, server, progress).run()
+    let report = engine::Engine::new(vault, server, progress).run()?;
+    overview::record_sync(vault)?;
+    Ok(report)
 }

@@ -1,0 +1,345 @@
+//! The account and sync commands against a real `coffer-server serve` on a loopback port,
+//! with the server's default plans (START: 5 receipts and 3 other documents a month).
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{Value, json};
+
+use super::{Harness, PASSWORD, fake_http, png};
+
+/// `$COFFER_SERVER_BIN`, else `coffer-server` built into the same target directory as this
+/// test (`scripts/app-test.sh` builds it first).
+fn server_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("COFFER_SERVER_BIN") {
+        return PathBuf::from(path);
+    }
+    let test = std::env::current_exe().unwrap();
+    // target/debug/deps/coffer_app-HASH → target/debug/coffer-server
+    let server = test.parent().unwrap().with_file_name("coffer-server");
+    assert!(
+        server.is_file(),
+        "{} is missing; build it first: cargo build -p coffer-server",
+        server.display()
+    );
+    server
+}
+
+/// A running server on its own data directory; killed on drop.
+struct Server {
+    child: Child,
+    url: String,
+    data: tempfile::TempDir,
+}
+
+impl Server {
+    fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    fn start_with(env: &[(&str, &str)]) -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let mut child = Self::command(&data, &["serve", "--listen", "127.0.0.1:0"])
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start coffer-server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("coffer-server listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line from coffer-server: {line:?}"))
+            .to_string();
+        Self { child, url, data }
+    }
+
+    fn command(data: &tempfile::TempDir, args: &[&str]) -> Command {
+        let mut cmd = Command::new(server_binary());
+        cmd.args(args)
+            .arg("--data")
+            .arg(data.path())
+            .env("COFFER_LOG", "warn");
+        for var in [
+            "COFFER_PLANS_FILE",
+            "COFFER_DATABASE_URL",
+            "COFFER_BLOB_STORE",
+            "COFFER_CONFIG",
+            "COFFER_STRIPE_SECRET_KEY",
+            "COFFER_COMGATE_MERCHANT",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd
+    }
+
+    /// `coffer-server admin ARGS`, as support would run it beside the server.
+    fn admin(&self, args: &[&str]) {
+        let mut full = vec!["admin"];
+        full.extend_from_slice(args);
+        let out = Self::command(&self.data, &full).output().unwrap();
+        assert!(
+            out.status.success(),
+            "coffer-server {full:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const EMAIL: &str = "jana@example.test";
+
+fn form(server: &Server, password: &str) -> Value {
+    json!({"form": {"serverUrl": server.url, "email": EMAIL, "password": password, "totp": null}})
+}
+
+/// A new vault signed up to `server`.
+fn signed_up(server: &Server) -> Harness {
+    let h = Harness::new();
+    h.create_vault();
+    h.ok("account_sign_up", form(server, PASSWORD));
+    h
+}
+
+/// Imports `n` distinct receipts; returns their ids.
+fn import_receipts(h: &Harness, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let mut bytes = png();
+            bytes.extend_from_slice(format!("receipt {i}").as_bytes());
+            let path = h.sample(&format!("receipt-{i}.png"), &bytes);
+            h.import(&path)["document"]["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn sign_up_shows_the_free_plan_and_sign_out_and_in_again_work() {
+    let server = Server::start();
+    let h = Harness::new();
+    h.create_vault();
+    assert_eq!(h.ok("account_status", json!({})), Value::Null);
+    // The account password is the vault password.
+    assert_eq!(
+        h.error_code("account_sign_up", form(&server, "not the vault password")),
+        "wrong_password"
+    );
+
+    let view = h.ok("account_sign_up", form(&server, PASSWORD));
+    assert_eq!(view["connection"]["email"], EMAIL);
+    assert_eq!(view["connection"]["signed_in"], true);
+    let entitlement = &view["entitlement"];
+    assert_eq!(entitlement["plan"], "start");
+    assert_eq!(entitlement["limits"]["receipts_per_month"], 5);
+    assert_eq!(entitlement["limits"]["documents_per_month"], 3);
+    assert_eq!(entitlement["usage"]["receipts"], 0);
+    assert_eq!(entitlement["locked"], json!([]));
+    assert_eq!(view["fresh"], true);
+    assert_eq!(view["sync"]["last_sync"], Value::Null);
+    assert_eq!(view["emailReminders"], false);
+
+    h.ok("account_sign_out", json!({}));
+    let view = h.ok("account_status", json!({}));
+    assert_eq!(view["connection"]["signed_in"], false);
+    // Signed out, the plan is the cached one.
+    assert_eq!(view["fresh"], false);
+    assert_eq!(view["entitlement"]["plan"], "start");
+    assert_eq!(
+        h.error_code("account_sign_in", form(&server, "a wrong password")),
+        "invalid_credentials"
+    );
+    let view = h.ok("account_sign_in", form(&server, PASSWORD));
+    assert_eq!(view["connection"]["signed_in"], true);
+    // A second account for the same address is refused.
+    assert_eq!(
+        h.error_code("account_sign_up", form(&server, PASSWORD)),
+        "account_exists"
+    );
+}
+
+#[test]
+fn sign_in_to_an_address_nobody_answers_says_so() {
+    let h = Harness::new();
+    h.create_vault();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let args = json!({"form": {"serverUrl": url, "email": EMAIL, "password": PASSWORD}});
+    assert_eq!(h.error_code("account_sign_in", args), "server_unreachable");
+    assert_eq!(h.error_code("sync_now", json!({})), "not_connected");
+}
+
+#[test]
+fn devices_lists_this_device_and_revoking_it_signs_it_out() {
+    let server = Server::start();
+    let h = signed_up(&server);
+    let devices = h.ok("account_devices", json!({}));
+    let devices = devices.as_array().unwrap();
+    assert_eq!(devices.len(), 1);
+    assert_eq!(devices[0]["current"], true);
+    assert!(
+        devices[0]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("Coffer desktop")
+    );
+
+    let left = h.ok(
+        "account_revoke_device",
+        json!({"deviceId": devices[0]["device_id"]}),
+    );
+    assert_eq!(left, json!([]));
+    let view = h.ok("account_status", json!({}));
+    assert_eq!(view["connection"]["signed_in"], false);
+    assert_eq!(h.error_code("account_devices", json!({})), "signed_out");
+}
+
+#[test]
+fn sync_now_keeps_what_the_plan_does_not_take_local_and_locks_after_a_downgrade() {
+    let server = Server::start();
+    let h = signed_up(&server);
+    let ids = import_receipts(&h, 6);
+
+    let done = h.ok("sync_now", json!({}));
+    assert_eq!(done["pushed"], 5, "{done}");
+    assert_eq!(done["notSynced"].as_array().unwrap().len(), 1);
+    assert_eq!(done["emailReminders"], Value::Null);
+    let view = &done["account"];
+    assert_eq!(view["entitlement"]["usage"]["receipts"], 5);
+    assert_eq!(view["sync"]["pending"], 0);
+    assert_eq!(view["sync"]["not_synced"], done["notSynced"]);
+    assert!(view["sync"]["last_sync"].as_i64().unwrap() > 1_700_000_000);
+
+    // A paid plan takes the sixth; when it runs out, what is beyond START's limits locks.
+    server.admin(&["plan", "grant", EMAIL, "plus", "--until", "2099-12-31"]);
+    let done = h.ok("sync_now", json!({}));
+    assert_eq!(done["pushed"], 1, "{done}");
+    assert_eq!(done["account"]["entitlement"]["plan"], "plus");
+    assert_eq!(done["account"]["sync"]["not_synced"], json!([]));
+    server.admin(&["plan", "expire", EMAIL]);
+
+    let view = h.ok("account_status", json!({}));
+    let entitlement = &view["entitlement"];
+    assert_eq!(entitlement["plan"], "start");
+    let locked = entitlement["locked"].as_array().unwrap();
+    assert_eq!(locked.len(), 1, "{entitlement}");
+    assert!(entitlement["purge_at"].as_i64().is_some());
+    let locked = locked[0].as_str().unwrap();
+    assert!(ids.iter().any(|id| id == locked));
+    assert_eq!(view["lockedDocuments"][0]["id"], locked);
+    // A locked document stays listed, but its content does not open and it cannot be edited.
+    h.ok("get_document", json!({"id": locked}));
+    assert_eq!(
+        h.error_code("document_content", json!({"id": locked})),
+        "document_locked"
+    );
+    let edit = json!({"id": locked, "edit": {"kind": "warranty"}});
+    assert_eq!(h.error_code("edit_document", edit), "document_locked");
+}
+
+#[test]
+fn plans_checkout_opens_the_providers_page_and_cancel_keeps_the_plan_to_the_period_end() {
+    let session = json!({"id": "cs_test_1", "url": "https://checkout.stripe.test/pay/cs_test_1"});
+    let (stripe, request) = fake_http(session);
+    let server = Server::start_with(&[
+        ("COFFER_STRIPE_SECRET_KEY", "sk_test_app"),
+        ("COFFER_STRIPE_WEBHOOK_SECRET", "whsec_app"),
+        ("COFFER_STRIPE_API_BASE", &stripe),
+    ]);
+    let h = signed_up(&server);
+
+    let catalog = h.ok("account_plans", json!({}));
+    assert_eq!(catalog["free_plan"], "start");
+    assert!(
+        catalog["plans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| !p["prices"].as_array().unwrap().is_empty()),
+        "{catalog}"
+    );
+    let paid = catalog["plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] != "start")
+        .unwrap()["id"]
+        .clone();
+
+    let checkout = h.ok(
+        "account_checkout",
+        json!({"plan": paid, "interval": "month", "currency": "EUR", "language": "cs"}),
+    );
+    assert_eq!(
+        checkout["redirect_url"],
+        "https://checkout.stripe.test/pay/cs_test_1"
+    );
+    assert_eq!(checkout["kind"], "new_period");
+    let sent = request.join().unwrap();
+    assert!(sent.contains("/v1/checkout/sessions"), "{sent}");
+
+    assert_eq!(h.error_code("account_cancel", json!({})), "server_refused");
+    server.admin(&["plan", "grant", EMAIL, "plus", "--until", "2099-12-31"]);
+    let view = h.ok("account_cancel", json!({}));
+    assert_eq!(view["entitlement"]["plan"], "plus");
+    assert_eq!(view["entitlement"]["renews"], false);
+}
+
+#[test]
+fn checkout_without_a_payment_provider_says_payments_are_unavailable() {
+    let server = Server::start();
+    let h = signed_up(&server);
+    let args = json!({"plan": "plus", "interval": "month", "currency": "EUR", "language": "en"});
+    assert_eq!(
+        h.error_code("account_checkout", args),
+        "payments_unavailable"
+    );
+}
+
+#[test]
+fn email_reminders_need_a_plan_with_them_and_can_be_switched_off() {
+    let server = Server::start();
+    let h = Harness::new();
+    h.create_vault();
+    let on = json!({"enabled": true, "language": "cs"});
+    assert_eq!(
+        h.error_code("set_email_reminders", on.clone()),
+        "needs_account"
+    );
+    h.ok("account_sign_up", form(&server, PASSWORD));
+    // A warranty that ends in 60 days: something to be reminded of.
+    let id = import_receipts(&h, 1).remove(0);
+    let ends = (time::OffsetDateTime::now_utc().date() + time::Duration::days(60)).to_string();
+    h.ok(
+        "edit_document",
+        json!({"id": id, "edit": {"kind": "warranty", "expiry": ends}}),
+    );
+
+    let outcome = h.ok("set_email_reminders", on.clone());
+    assert_eq!(outcome["state"], "notOnPlan");
+    server.admin(&["plan", "grant", EMAIL, "plus", "--until", "2099-12-31"]);
+    let outcome = h.ok("set_email_reminders", on);
+    assert_eq!(outcome["state"], "registered", "{outcome}");
+    assert!(outcome["registered"].as_u64().unwrap() >= 1, "{outcome}");
+    assert_eq!(h.ok("account_status", json!({}))["emailReminders"], true);
+
+    let off = h.ok(
+        "set_email_reminders",
+        json!({"enabled": false, "language": "cs"}),
+    );
+    assert_eq!(off, Value::Null);
+    assert_eq!(h.ok("account_status", json!({}))["emailReminders"], false);
+}
