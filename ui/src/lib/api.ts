@@ -6,7 +6,18 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { open } from "@tauri-apps/plugin-dialog";
 import type {
+  AccountView,
   AppStatus,
+  BillingInterval,
+  Checkout,
+  Currency,
+  Device,
+  EmailRemindersOutcome,
+  Language,
+  PlanCatalog,
+  SignInForm,
+  SyncDone,
+  SyncStep,
   BackupKey,
   CommandError,
   DocumentDetail,
@@ -86,11 +97,29 @@ export const api = {
   takeWatchedFiles: () => call<string[]>("take_watched_files"),
   leadDays: () => call<number[]>("reminder_lead_days"),
   saveLeadDays: (days: number[]) => call<number[]>("save_reminder_lead_days", { days }),
+  signUp: (form: SignInForm) => call<AccountView>("account_sign_up", { form }),
+  signIn: (form: SignInForm) => call<AccountView>("account_sign_in", { form }),
+  signOut: () => call<void>("account_sign_out"),
+  account: () => call<AccountView | null>("account_status"),
+  devices: () => call<Device[]>("account_devices"),
+  revokeDevice: (deviceId: string) => call<Device[]>("account_revoke_device", { deviceId }),
+  syncNow: () => call<SyncDone>("sync_now"),
+  plans: () => call<PlanCatalog>("account_plans"),
+  checkout: (plan: string, interval: BillingInterval, currency: Currency, language: Language) =>
+    call<Checkout>("account_checkout", { plan, interval, currency, language }),
+  cancelPlan: () => call<AccountView>("account_cancel"),
+  setEmailReminders: (enabled: boolean, language: Language) =>
+    call<EmailRemindersOutcome>("set_email_reminders", { enabled, language }),
 };
 
 /** Runs `handler` when the back end locks the vault by itself (idle timeout, system sleep). */
 export function onVaultLocked(handler: (reason: "idle" | "sleep") => void): Promise<UnlistenFn> {
   return listen<"idle" | "sleep">("vault-locked", (event) => handler(event.payload));
+}
+
+/** Progress of a running sync. */
+export function onSyncProgress(handler: (step: SyncStep) => void): Promise<UnlistenFn> {
+  return listen<SyncStep>("sync-progress", (event) => handler(event.payload));
 }
 
 /** Runs `handler` when new files wait in the watched folder. */

@@ -2,11 +2,12 @@
 // Nothing decrypted lives here; document data stays inside the screens that show it and is
 // dropped with them when the vault locks.
 
+import { graceOf, type Grace } from "./account";
 import { setLanguage } from "./i18n.svelte";
 import { clearThumbnails } from "./thumbnails";
-import type { Settings, Theme, VaultState } from "./types";
+import type { AccountView, Settings, Theme, VaultState } from "./types";
 
-export type Screen = "documents" | "expiry" | "settings";
+export type Screen = "documents" | "expiry" | "account" | "settings";
 export type LockReason = "idle" | "sleep" | "user" | null;
 
 export const app = $state({
@@ -25,7 +26,16 @@ export const app = $state({
     notifications: { warrantyEnds: true, contractEnds: true, noticeDeadline: true, documentExpires: true },
   } as Settings,
   startupError: null as string | null,
+  /** The server the sign-in form offers first. */
+  defaultServerUrl: null as string | null,
+  /** Locked documents and their purge date, for the banner across the main window. */
+  grace: null as Grace | null,
 });
+
+/** Takes what the main window shows from the account's status (null: no account). */
+export function applyAccount(view: AccountView | null) {
+  app.grace = graceOf(view?.entitlement);
+}
 
 export function applyTheme(theme: Theme) {
   const dark =
@@ -49,4 +59,5 @@ export function showLocked(reason: LockReason) {
   app.vault = "locked";
   app.lockReason = reason;
   app.screen = "documents";
+  app.grace = null;
 }

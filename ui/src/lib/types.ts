@@ -94,6 +94,8 @@ export interface AppStatus {
   vault: VaultState;
   vaultPath: string;
   settings: Settings;
+  /** The server the sign-in form offers first (the local one `make run` starts). */
+  defaultServerUrl: string | null;
 }
 
 export interface SearchArgs {
@@ -207,4 +209,106 @@ export interface ReminderNotifications {
 export interface CommandError {
   code: string;
   message: string;
+}
+
+// Account and sync. Field names are the sync client's (snake_case) where it defines them.
+
+export interface SignInForm {
+  serverUrl: string;
+  email: string;
+  password: string;
+  totp: string | null;
+}
+
+export interface Connection {
+  server_url: string;
+  email: string;
+  account_id: string;
+  device_id: string;
+  signed_in: boolean;
+}
+
+export interface PlanLimits {
+  receipts_per_month: number;
+  documents_per_month: number;
+  remote_ocr_credits_per_month: number;
+  email_reminders: boolean;
+}
+
+/** The account's plan as the server signed it. Times are Unix seconds. */
+export interface Entitlement {
+  plan: string;
+  limits: PlanLimits;
+  usage: { month: string; receipts: number; documents: number; reset_at: number };
+  period_end: number | null;
+  renews: boolean;
+  locked: string[];
+  purge_at: number | null;
+}
+
+export interface SyncOverview {
+  last_sync: number | null;
+  pending: number;
+  not_synced: string[];
+}
+
+export interface AccountView {
+  connection: Connection;
+  /** Null when the server has no plans (or never sent an entitlement). */
+  entitlement: Entitlement | null;
+  /** False: the server could not be reached, this is the cached plan. */
+  fresh: boolean;
+  sync: SyncOverview;
+  lockedDocuments: DocumentSummary[];
+  emailReminders: boolean;
+}
+
+export interface Device {
+  device_id: string;
+  name: string;
+  created_at: number;
+  last_seen_at: number;
+  current: boolean;
+}
+
+export type Currency = "CZK" | "EUR";
+export type BillingInterval = "month" | "year";
+
+export interface Plan {
+  id: string;
+  name: string;
+  limits: PlanLimits;
+  prices: { interval: BillingInterval; price: { amount_minor: number; currency: Currency } }[];
+}
+
+export interface PlanCatalog {
+  free_plan: string;
+  time_zone: string;
+  grace_days: number;
+  plans: Plan[];
+}
+
+export interface Checkout {
+  payment_id: string;
+  redirect_url: string;
+  amount: { amount_minor: number; currency: Currency };
+  kind: "new_period" | "upgrade" | "renewal";
+}
+
+export type SyncStep =
+  | { phase: "uploading"; sent: number; total: number }
+  | { phase: "pushed"; done: number; total: number }
+  | { phase: "pulled"; items: number }
+  | { phase: "notSynced"; document: string }
+  | { phase: "conflictKept"; copy: string };
+
+export type EmailRemindersOutcome = { state: "registered"; registered: number } | { state: "notOnPlan" } | null;
+
+export interface SyncDone {
+  pushed: number;
+  pulled: number;
+  conflicts: number;
+  notSynced: string[];
+  emailReminders: EmailRemindersOutcome;
+  account: AccountView;
 }
