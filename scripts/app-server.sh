@@ -1,0 +1,39 @@
+# Sourced by scripts/app-run.sh and scripts/app-e2e.sh: builds coffer-server and starts it on a
+# free loopback port, exports its address as COFFER_SERVER_URL (the sign-in form's default),
+# COFFER_SERVER_BIN, COFFER_SERVER_DATA and COFFER_LOCAL_SERVER_PID. The caller stops it with stop_local_server (e.g. from an EXIT trap).
+#   start_local_server DATA_DIR
+start_local_server() {
+  local data="$1"
+  mkdir -p "$data"
+  cargo build -p coffer-server --quiet
+  local out="$data/serve.out"
+  : > "$out"
+  COFFER_LOG="${COFFER_LOG:-warn}" "${CARGO_TARGET_DIR:?}/debug/coffer-server" \
+    serve --listen 127.0.0.1:0 --data "$data" > "$out" 2>> "$data/serve.log" &
+  COFFER_LOCAL_SERVER_PID=$!
+  export COFFER_LOCAL_SERVER_PID
+  local url=""
+  for _ in $(seq 1 100); do
+    url="$(sed -n 's/^coffer-server listening on //p' "$out" | head -n 1)"
+    [ -n "$url" ] && break
+    kill -0 "$COFFER_LOCAL_SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -z "$url" ]; then
+    echo "coffer: the local server did not start; see $data/serve.log" >&2
+    stop_local_server
+    return 1
+  fi
+  export COFFER_SERVER_URL="$url"
+  # For support commands on it (`coffer-server admin ... --data DIR`), as the e2e suite runs.
+  export COFFER_SERVER_BIN="$CARGO_TARGET_DIR/debug/coffer-server" COFFER_SERVER_DATA="$data"
+  echo "coffer: local server at $COFFER_SERVER_URL (data in $data)" >&2
+}
+
+stop_local_server() {
+  if [ -n "${COFFER_LOCAL_SERVER_PID:-}" ]; then
+    kill "$COFFER_LOCAL_SERVER_PID" 2>/dev/null || true
+    wait "$COFFER_LOCAL_SERVER_PID" 2>/dev/null || true
+    COFFER_LOCAL_SERVER_PID=""
+  fi
+}
