@@ -204,6 +204,21 @@ pub struct BillingHistory {
     pub invoices: Vec<Invoice>,
 }
 
+/// Remote OCR credits of the month: the answer of `POST` [`crate::routes::OCR_CREDITS`] (after
+/// using one) and the detail of `402 ocr_credits_used_up` (nothing used).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OcrCredits {
+    pub plan: PlanId,
+    /// `YYYY-MM` in the billing time zone.
+    pub month: String,
+    /// The plan's credits per month.
+    pub limit: u32,
+    /// Credits used this month.
+    pub used: u32,
+    /// Unix seconds when the next month starts in the billing time zone.
+    pub reset_at: i64,
+}
+
 /// The detail of a `402 plan_limit_reached` error: the commit would exceed the plan's limit
 /// for `kind_class` in `month`. The client keeps the document local-only ("not synced (plan
 /// limit)") and may retry after `reset_at` or an upgrade.

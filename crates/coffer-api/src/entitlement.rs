@@ -28,6 +28,9 @@ pub struct MonthUsage {
     pub month: String,
     pub receipts: u32,
     pub documents: u32,
+    /// Remote OCR credits used (of `limits.remote_ocr_credits_per_month`).
+    #[serde(default)]
+    pub remote_ocr: u32,
     /// Unix seconds when the next month starts (the limits reset).
     pub reset_at: i64,
 }
@@ -184,6 +187,7 @@ mod tests {
                 month: "2028-02".into(),
                 receipts: 5,
                 documents: 1,
+                remote_ocr: 0,
                 reset_at: 1_835_474_400,
             },
             period_end: None,

@@ -110,6 +110,9 @@ pub struct ErrorDetail {
     /// With `plan_limit_reached`: which limit, the usage and when it resets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan_limit: Option<PlanLimitDetail>,
+    /// With `ocr_credits_used_up`: the plan, its monthly credits, the usage and the reset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr_credits: Option<OcrCredits>,
     /// With `item_locked`: when the locked item is deleted for good (Unix seconds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purge_at: Option<i64>,
@@ -168,6 +171,9 @@ pub enum ErrorCode {
     /// the usage and the reset date. Keep the document local-only and retry after the reset
     /// date or an upgrade.
     PlanLimitReached,
+    /// 402: no remote OCR credit left: the plan has none (the free plan) or this month's are
+    /// used; `ocr_credits` says which plan, the limit, the usage and the reset date.
+    OcrCreditsUsedUp,
     /// 423: the item is locked after a downgrade (not downloadable, editable or exportable);
     /// `purge_at` says when it is deleted. Renewing a paid plan unlocks it.
     ItemLocked,
@@ -197,7 +203,7 @@ impl ErrorCode {
             PayloadTooLarge => 413,
             InvalidToken | TokenExpired | SessionRevoked | InvalidCredentials | InvalidTotp => 401,
             Forbidden => 403,
-            PlanLimitReached => 402,
+            PlanLimitReached | OcrCreditsUsedUp => 402,
             ItemLocked => 423,
             InvalidSignature => 400,
             PaymentsUnavailable => 503,
@@ -634,6 +640,7 @@ mod tests {
                 expected_offset: None,
                 retry_after_secs: None,
                 plan_limit: None,
+                ocr_credits: None,
                 purge_at: None,
                 reminder_id: None,
             },

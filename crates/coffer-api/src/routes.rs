@@ -101,6 +101,11 @@ pub const BILLING_CHECKOUT: &str = "/v1/billing/checkout";
 pub const BILLING_CANCEL: &str = "/v1/billing/cancel";
 /// Authenticated `GET` → [`crate::BillingHistory`].
 pub const BILLING_HISTORY: &str = "/v1/billing/history";
+/// Authenticated `POST` (no body) → [`crate::OcrCredits`]: a connected client asks for one
+/// remote OCR credit before each remote OCR call (the server learns a count, never the
+/// document). `402 ocr_credits_used_up` with `ocr_credits` when the plan has none or this
+/// month's are used; `404` on a server without plans (no limits).
+pub const OCR_CREDITS: &str = "/v1/ocr/credits";
 /// `POST` from Stripe: webhook events, verified with the `Stripe-Signature` header.
 pub const STRIPE_WEBHOOK: &str = "/v1/billing/stripe/webhook";
 /// `POST` from Comgate: payment status notifications (form-encoded), verified by asking

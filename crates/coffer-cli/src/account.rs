@@ -186,7 +186,8 @@ fn render_status(vault: &coffer_core::Vault, status: &AccountStatus) -> anyhow::
     };
     if let Some(e) = &status.entitlement {
         out += &format!(
-            "Plan:      {}{}{}\nThis month ({}): {} of {} receipts, {} of {} documents\n",
+            "Plan:      {}{}{}\nThis month ({}): {} of {} receipts, {} of {} documents, {} of {} \
+             remote OCR credits\n",
             e.plan,
             e.period_end
                 .map(|t| format!(", paid until {}", unix_date(t)))
@@ -201,6 +202,8 @@ fn render_status(vault: &coffer_core::Vault, status: &AccountStatus) -> anyhow::
             e.limits.receipts_per_month,
             e.usage.documents,
             e.limits.documents_per_month,
+            e.usage.remote_ocr,
+            e.limits.remote_ocr_credits_per_month,
         );
         if !e.locked.is_empty() {
             out += &format!(

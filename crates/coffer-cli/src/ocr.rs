@@ -1,5 +1,6 @@
 //! `coffer ocr`: recognise a stored document locally, or, on this explicit request only, with
-//! a remote vision model whose API key is kept inside the vault (`coffer ocr-key`).
+//! a remote vision model whose API key is kept inside the vault (`coffer ocr-key`). On a vault
+//! connected to an account, each remote call uses one of the plan's remote OCR credits.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -7,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use coffer_core::Vault;
+use coffer_core::sync::{self, RemoteOcrCredit};
 use coffer_ocr::vault::{Recognizer, recognize_document};
 use coffer_ocr::{DEFAULT_LANGUAGES, ExtractOptions, Provider, RemoteOcr};
 use secrecy::{ExposeSecret, SecretString};
@@ -81,6 +83,13 @@ pub fn run(dir: &Path, args: &OcrArgs) -> anyhow::Result<ExitCode> {
             )?;
             if let Some(model) = &args.model {
                 remote = remote.with_model(model.clone());
+            }
+            // On a vault connected to an account, the plan's remote OCR credits govern this.
+            if let RemoteOcrCredit::Used(credits) = sync::use_remote_ocr_credit(&mut vault)? {
+                eprintln!(
+                    "used a remote OCR credit of the {} plan: {} of {} this month",
+                    credits.plan, credits.used, credits.limit
+                );
             }
             let file = vault.document(id)?.file;
             eprintln!(

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use rand::RngCore;
 use reqwest::Method;
-use sync_support::{Device, Probe, Server};
+use sync_support::{Device, Probe, RemoteOcrStandIn, Server};
 
 fn unique_email() -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -426,6 +426,98 @@ fn the_plan_limit_keeps_documents_local_and_locked_documents_stay_shut_even_offl
     server.admin(&["plan", "grant", &email, "plus", "--until", "2099-12-31"]);
     a.ok(&["sync"]);
     assert!(!a.content(locked).is_empty());
+}
+
+#[test]
+fn remote_ocr_on_a_connected_vault_uses_the_plans_credits_and_start_refuses_it_even_offline() {
+    let mut server = Server::start();
+    let provider = RemoteOcrStandIn::start();
+    let png = b"\x89PNG\r\n\x1a\n a photographed receipt";
+    let remote = |device: &Device, id: &str| {
+        device.run(&[
+            "ocr",
+            id,
+            "--remote",
+            "openai",
+            "--endpoint",
+            &provider.url,
+            "--json",
+        ])
+    };
+    let with_key = |device: &Device| {
+        let out = device
+            .command(&["ocr-key", "openai"])
+            .env("COFFER_OCR_API_KEY", "sk-test")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    };
+
+    // A vault never connected to an account is the user's own: their key, no limits.
+    let own = Device::new(&server);
+    own.init();
+    with_key(&own);
+    let id = own.import("receipt.png", png, &[]);
+    let out = remote(&own, &id);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("credit"), "{err}");
+    assert_eq!(provider.requests(), 1);
+
+    // A connected START vault: refused before anything is sent.
+    let email = unique_email();
+    let a = Device::registered(&server, &email);
+    with_key(&a);
+    let id = a.import("receipt.png", png, &[]);
+    let err = a.fails(&[
+        "ocr",
+        &id,
+        "--remote",
+        "openai",
+        "--endpoint",
+        &provider.url,
+    ]);
+    assert!(
+        err.contains("remote OCR is part of the paid plans") && err.contains("(start)"),
+        "{err}"
+    );
+    assert_eq!(provider.requests(), 1);
+
+    // A paid plan: each remote call uses one of its credits.
+    server.admin(&["plan", "grant", &email, "plus", "--until", "2099-12-31"]);
+    let out = remote(&a, &id);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("used a remote OCR credit of the plus plan: 1 of 100 this month"),
+        "{err}"
+    );
+    assert_eq!(provider.requests(), 2);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        doc["ocr_text"].as_str().unwrap().contains("Kavárna"),
+        "{doc}"
+    );
+    let status = a.ok(&["account", "status"]);
+    assert!(status.contains("1 of 100 remote OCR credits"), "{status}");
+
+    // The plan ends: remote OCR stops at once, offline too (from the cached entitlement).
+    server.admin(&["plan", "expire", &email]);
+    a.ok(&["account", "status"]);
+    server.kill();
+    let err = a.fails(&[
+        "ocr",
+        &id,
+        "--remote",
+        "openai",
+        "--endpoint",
+        &provider.url,
+    ]);
+    assert!(
+        err.contains("remote OCR is part of the paid plans"),
+        "{err}"
+    );
+    assert_eq!(provider.requests(), 2);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! [`crate::billing::PlanEnforcer`] enforces the plan catalog (monthly limits, locked items
 //! after a downgrade); [`Unlimited`] lets every account do everything.
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, LimitDetail};
 use async_trait::async_trait;
 use coffer_api::{ErrorCode, ItemMeta, KindClass, PlanLimitDetail};
 use std::collections::HashSet;
@@ -61,14 +61,14 @@ impl MonthlyLimit {
                 },
             ),
         );
-        e.plan_limit = Some(Box::new(PlanLimitDetail {
+        e.limit = Some(Box::new(LimitDetail::Items(PlanLimitDetail {
             plan: self.plan.clone(),
             kind_class: self.kind_class,
             month: month.clone(),
             limit,
             usage,
             reset_at: self.reset_at,
-        }));
+        })));
         e
     }
 }

@@ -7,6 +7,15 @@ use axum::response::{IntoResponse, Response};
 use coffer_api::{ErrorBody, ErrorCode, ErrorDetail};
 use std::borrow::Cow;
 
+/// The detail of a refused plan limit.
+#[derive(Debug)]
+pub enum LimitDetail {
+    /// `plan_limit_reached`: items of a kind per month.
+    Items(coffer_api::PlanLimitDetail),
+    /// `ocr_credits_used_up`: remote OCR credits per month.
+    OcrCredits(coffer_api::OcrCredits),
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("{code:?}: {message}")]
 pub struct ApiError {
@@ -15,7 +24,8 @@ pub struct ApiError {
     pub current_revision: Option<u64>,
     pub expected_offset: Option<u64>,
     pub retry_after_secs: Option<u64>,
-    pub plan_limit: Option<Box<coffer_api::PlanLimitDetail>>,
+    /// Which plan limit refused the request (boxed: errors stay small).
+    pub limit: Option<Box<LimitDetail>>,
     pub purge_at: Option<i64>,
     pub reminder_id: Option<uuid::Uuid>,
 }
@@ -28,7 +38,7 @@ impl ApiError {
             current_revision: None,
             expected_offset: None,
             retry_after_secs: None,
-            plan_limit: None,
+            limit: None,
             purge_at: None,
             reminder_id: None,
         }
@@ -111,6 +121,11 @@ impl IntoResponse for ApiError {
         let status =
             StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let retry_after = self.retry_after_secs;
+        let (plan_limit, ocr_credits) = match self.limit.map(|d| *d) {
+            Some(LimitDetail::Items(d)) => (Some(d), None),
+            Some(LimitDetail::OcrCredits(d)) => (None, Some(d)),
+            None => (None, None),
+        };
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code,
@@ -118,7 +133,8 @@ impl IntoResponse for ApiError {
                 current_revision: self.current_revision,
                 expected_offset: self.expected_offset,
                 retry_after_secs: self.retry_after_secs,
-                plan_limit: self.plan_limit.map(|d| *d),
+                plan_limit,
+                ocr_credits,
                 purge_at: self.purge_at,
                 reminder_id: self.reminder_id,
             },

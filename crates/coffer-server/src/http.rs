@@ -18,10 +18,11 @@ use coffer_api::{
     CheckoutRequest, CheckoutResponse, CreateUploadRequest, DeleteAccountRequest, DeviceList,
     EntitlementKey, ErrorCode, Health, IDEMPOTENCY_KEY, Item, ItemWrite, LoginFinishRequest,
     LoginFinishResponse, LoginStartRequest, LoginStartResponse, LoginTotpRequest, MAX_CHUNK_BYTES,
-    MAX_JSON_BODY, PasswordChangeFinishRequest, PasswordChangeStartRequest, PlanCatalog,
-    RefreshRequest, RegisterFinishRequest, RegisterStartRequest, RegisterStartResponse,
-    ReminderList, ReminderSet, SecurityEventList, SignedEntitlement, TokenPair, TotpCodeRequest,
-    TotpEnabledResponse, TotpSetupResponse, UploadStatus, WrappedKeys, routes,
+    MAX_JSON_BODY, OcrCredits, PasswordChangeFinishRequest, PasswordChangeStartRequest,
+    PlanCatalog, RefreshRequest, RegisterFinishRequest, RegisterStartRequest,
+    RegisterStartResponse, ReminderList, ReminderSet, SecurityEventList, SignedEntitlement,
+    TokenPair, TotpCodeRequest, TotpEnabledResponse, TotpSetupResponse, UploadStatus, WrappedKeys,
+    routes,
 };
 use serde::Deserialize;
 use std::convert::Infallible;
@@ -216,6 +217,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route(routes::BILLING_CHECKOUT, post(checkout))
         .route(routes::BILLING_CANCEL, post(cancel_plan))
         .route(routes::BILLING_HISTORY, get(billing_history))
+        .route(routes::OCR_CREDITS, post(use_ocr_credit))
         .route(routes::STRIPE_WEBHOOK, post(stripe_webhook))
         .route(routes::COMGATE_NOTIFY, post(comgate_notify))
         .route(
@@ -633,6 +635,10 @@ async fn cancel_plan(State(app): AppState, caller: Caller) -> ApiResult<Json<Sig
 
 async fn billing_history(State(app): AppState, caller: Caller) -> ApiResult<Json<BillingHistory>> {
     Ok(Json(app.billing_history(&caller).await?))
+}
+
+async fn use_ocr_credit(State(app): AppState, caller: Caller) -> ApiResult<Json<OcrCredits>> {
+    Ok(Json(app.use_ocr_credit(&caller).await?))
 }
 
 async fn stripe_webhook(

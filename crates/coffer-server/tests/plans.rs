@@ -33,6 +33,7 @@ on_both_databases!(
     a_renewal_on_day_59_unlocks_everything_and_day_61_is_too_late,
     comgate_payments_are_confirmed_by_asking_comgates_status_api_and_renewed_there,
     renewals_are_counted_from_the_billing_anchor_so_31_january_renews_on_the_last_day_of_each_month,
+    remote_ocr_credits_are_refused_on_start_counted_per_month_on_paid_plans_and_stop_at_downgrade,
 );
 
 fn at(s: &str) -> time::OffsetDateTime {
@@ -1085,6 +1086,72 @@ async fn renewals_are_counted_from_the_billing_anchor_so_31_january_renews_on_th
             unix("2032-02-29T09:00:00Z"),
         ]
     );
+}
+
+async fn remote_ocr_credits_are_refused_on_start_counted_per_month_on_paid_plans_and_stop_at_downgrade(
+    db: Option<String>,
+    _dir: &std::path::Path,
+) {
+    let s = stand(db, "2026-05-20T10:00:00Z").await;
+    let (client, account, email) = s.account().await;
+    let refused = client.post(routes::OCR_CREDITS, &()).await;
+    assert_eq!(refused.status, StatusCode::PAYMENT_REQUIRED);
+    let error = refused.error();
+    assert_eq!(error.code, ErrorCode::OcrCreditsUsedUp);
+    let detail = error.ocr_credits.unwrap();
+    assert_eq!(
+        (detail.plan.as_str(), detail.limit, detail.used),
+        ("start", 0, 0)
+    );
+    assert_eq!(detail.month, "2026-05");
+    assert_eq!(detail.reset_at, unix("2026-05-31T22:00:00Z"));
+
+    s.buy_with_stripe(&client, "plus", "sub_ocr").await;
+    // Plus has 100 credits a month; 110 calls at once use exactly 100.
+    let answers =
+        futures::future::join_all((0..110).map(|_| client.post(routes::OCR_CREDITS, &()))).await;
+    let mut used: Vec<u32> = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::OK)
+        .map(|a| serde_json::from_slice::<OcrCredits>(&a.body).unwrap().used)
+        .collect();
+    used.sort_unstable();
+    assert_eq!(used, (1..=100).collect::<Vec<_>>());
+    for refused in answers.iter().filter(|a| a.status != StatusCode::OK) {
+        let detail = refused.error().ocr_credits.unwrap();
+        assert_eq!(
+            (detail.plan.as_str(), detail.limit, detail.used),
+            ("plus", 100, 100)
+        );
+    }
+    let e = entitlement(&client).await;
+    assert_eq!(
+        (e.usage.remote_ocr, e.limits.remote_ocr_credits_per_month),
+        (100, 100)
+    );
+
+    // A new calendar month (midnight in Prague) has new credits.
+    s.advance_to(unix("2026-05-31T22:00:00Z"));
+    let client = s.login(&email).await;
+    let credits: OcrCredits = client.post(routes::OCR_CREDITS, &()).await.ok();
+    assert_eq!((credits.month.as_str(), credits.used), ("2026-06", 1));
+
+    // A downgrade stops remote OCR at once.
+    s.server
+        .app
+        .downgrade(
+            account,
+            coffer_server::billing::DowngradeReason::PaymentFailed,
+        )
+        .await
+        .unwrap();
+    let refused = client.post(routes::OCR_CREDITS, &()).await;
+    let detail = refused.error().ocr_credits.unwrap();
+    assert_eq!(
+        (detail.plan.as_str(), detail.limit, detail.used),
+        ("start", 0, 1)
+    );
+    assert_eq!(entitlement(&client).await.usage.remote_ocr, 1);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -36,6 +36,13 @@ pub enum SyncError {
     )]
     NeedsAccount,
 
+    #[error(
+        "remote OCR is part of the paid plans and this account's plan ({plan}) does not include \
+         it; read the document on this device (`coffer ocr ID` without --remote) or upgrade the \
+         plan"
+    )]
+    RemoteOcrNotOnPlan { plan: String },
+
     #[error("an account for {0} already exists on this server; run `coffer account login`")]
     AccountExists(String),
 

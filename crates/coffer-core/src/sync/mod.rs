@@ -9,6 +9,7 @@
 //! - `reminders`: opt-in e-mail reminders, registered as opaque ids and dates;
 //! - `state`: what the vault remembers about the server (in its encrypted store);
 //! - `plan`: the account's signed entitlement, verified and cached; `locks`: what it locks;
+//! - `ocr_credits`: remote OCR credits of the account's plan, used before each remote call;
 //! - `billing`: the plan catalog, checkout and cancel; `overview`: last sync, pending changes;
 //! - `client`: HTTP and OPAQUE; `error`: what went wrong, and what to do.
 
@@ -25,6 +26,8 @@ mod error;
 #[cfg(feature = "sync")]
 mod item;
 pub mod locks;
+#[cfg(feature = "sync")]
+mod ocr_credits;
 #[cfg(feature = "sync")]
 mod overview;
 #[cfg(feature = "sync")]
@@ -50,6 +53,8 @@ pub use coffer_api::{
 pub use engine::{Progress, SyncReport};
 #[cfg(feature = "sync")]
 pub use error::{SyncError, SyncResult};
+#[cfg(feature = "sync")]
+pub use ocr_credits::{RemoteOcrCredit, use_remote_ocr_credit};
 #[cfg(feature = "sync")]
 pub use overview::{SyncOverview, locked_documents, overview};
 #[cfg(feature = "sync")]

@@ -78,7 +78,7 @@ pub(crate) fn forget(vault: &mut Vault) -> SyncResult<()> {
 }
 
 /// The cached entitlement, verified again.
-fn cached(vault: &Vault) -> SyncResult<Option<Entitlement>> {
+pub(crate) fn cached(vault: &Vault) -> SyncResult<Option<Entitlement>> {
     match setting::<SignedEntitlement>(vault, ENTITLEMENT_SETTING)? {
         Some(signed) => verify(vault, &signed).map(Some),
         None => Ok(None),

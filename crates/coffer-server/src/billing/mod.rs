@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod comgate;
 mod lifecycle;
+mod ocr_credits;
 pub mod stripe;
 
 use crate::app::App;
@@ -194,6 +195,7 @@ impl App {
         let calendar = &self.catalog.calendar;
         let month = calendar.month_of(now);
         let count = self.storage.month_usage(account, &month).await?;
+        let remote_ocr = self.storage.ocr_credits_used(account, &month).await?;
         let locked = self.storage.locked_items(account).await?;
         let purge_at = state
             .grace
@@ -216,6 +218,7 @@ impl App {
                 month,
                 receipts: count.receipts,
                 documents: count.documents,
+                remote_ocr,
             },
             period_end,
             renews: state.subscription.as_ref().is_some_and(|s| s.renews),

@@ -173,6 +173,15 @@ pub trait BillingStorage: Send + Sync + 'static {
     ) -> StorageResult<Option<PlanState>>;
 
     async fn month_usage(&self, account_id: Uuid, month: &str) -> StorageResult<MonthCount>;
+    /// Uses one remote OCR credit of `month` if fewer than `limit` are used (atomically, so
+    /// concurrent requests cannot overrun it): the count after, or `None` if none was left.
+    async fn use_ocr_credit(
+        &self,
+        account_id: Uuid,
+        month: &str,
+        limit: u32,
+    ) -> StorageResult<Option<u32>>;
+    async fn ocr_credits_used(&self, account_id: Uuid, month: &str) -> StorageResult<u32>;
     /// Live items, per month oldest first (by first commit).
     async fn live_items(&self, account_id: Uuid) -> StorageResult<Vec<LiveItem>>;
     async fn locked_items(&self, account_id: Uuid) -> StorageResult<Vec<Uuid>>;

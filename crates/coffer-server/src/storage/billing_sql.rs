@@ -251,6 +251,40 @@ macro_rules! impl_billing_storage {
                 Ok(count)
             }
 
+            async fn use_ocr_credit(
+                &self,
+                account_id: Uuid,
+                month: &str,
+                limit: u32,
+            ) -> StorageResult<Option<u32>> {
+                let row = sqlx::query(
+                    "INSERT INTO ocr_credits (account_id, month, used) SELECT $1, $2, 1 WHERE $3 > 0 \
+                     ON CONFLICT (account_id, month) DO UPDATE SET used = ocr_credits.used + 1 \
+                     WHERE ocr_credits.used < $3 RETURNING used",
+                )
+                .bind(account_id.to_string())
+                .bind(month)
+                .bind(i64::from(limit))
+                .fetch_optional(self.writes())
+                .await?;
+                row.map(|r| Ok(u32::try_from(r.try_get::<i64, _>("used")?).unwrap_or(u32::MAX)))
+                    .transpose()
+            }
+
+            async fn ocr_credits_used(&self, account_id: Uuid, month: &str) -> StorageResult<u32> {
+                let row = sqlx::query(
+                    "SELECT used FROM ocr_credits WHERE account_id = $1 AND month = $2",
+                )
+                .bind(account_id.to_string())
+                .bind(month)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(match row {
+                    Some(r) => u32::try_from(r.try_get::<i64, _>("used")?).unwrap_or(u32::MAX),
+                    None => 0,
+                })
+            }
+
             async fn live_items(&self, account_id: Uuid) -> StorageResult<Vec<LiveItem>> {
                 let rows = sqlx::query(
                     "SELECT id, kind_class, created_month FROM items \

@@ -308,6 +308,7 @@ macro_rules! impl_storage {
                     "DELETE FROM security_events WHERE account_id = $1",
                     "DELETE FROM account_plans WHERE account_id = $1",
                     "DELETE FROM mail_outbox WHERE account_id = $1",
+                    "DELETE FROM ocr_credits WHERE account_id = $1",
                     "DELETE FROM accounts WHERE id = $1",
                     // After the account row: a reminder PUT that held its lock has committed.
                     "DELETE FROM reminders WHERE account_id = $1",
