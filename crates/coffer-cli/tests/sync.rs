@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use rand::RngCore;
 use reqwest::Method;
-use sync_support::{Device, Probe, RemoteOcrStandIn, Server};
+use sync_support::{Device, Probe, RemoteOcrStandIn, Server, maildir_messages};
 
 fn unique_email() -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -572,6 +572,13 @@ fn a_password_change_or_recovery_reaches_the_account_and_signs_the_other_devices
     d.ok(&["init", "--from-server", "--email", &email]);
 }
 
+fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}
+
 /// The `locked` ids and `purge_at` (Unix seconds) of a device's cached entitlement.
 fn locked_and_purge_at(device: &Device) -> (Vec<String>, i64) {
     let status: serde_json::Value =
@@ -625,14 +632,24 @@ fn a_downgrade_locks_on_every_device_and_the_purge_after_the_grace_period_remove
     );
     assert!(!target.exists());
 
+    // The jobs warn by e-mail 14 and 3 days before the purge (each warning once).
+    for days in [14, 3] {
+        server.operate(&["jobs", "run", "--now", &rfc3339(purge_at - days * 86_400)]);
+    }
+    if let Some(messages) = maildir_messages() {
+        let warnings = messages
+            .iter()
+            .filter(|m| m.contains(&email) && m.contains("locked documents will be deleted on"))
+            .count();
+        assert_eq!(warnings, 2, "{messages:#?}");
+    } else {
+        eprintln!("note: no SMTP sink (run through scripts/with-test-services.sh); mail not read");
+    }
+
     // The jobs one hour past the purge date delete it on the server (and, two months on, the
     // sessions have expired too); each device logs in again and its sync removes the receipt
     // there as well, while the five unlocked ones stay.
-    let now = time::OffsetDateTime::from_unix_timestamp(purge_at + 3600)
-        .unwrap()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
-    server.operate(&["jobs", "run", "--now", &now]);
+    server.operate(&["jobs", "run", "--now", &rfc3339(purge_at + 3600)]);
     for device in [&a, &b] {
         device.ok(&["account", "login"]);
         device.ok(&["sync"]);

@@ -85,6 +85,11 @@ impl Server {
         if let Some(plans) = &self.plans {
             cmd.env("COFFER_PLANS_FILE", plans);
         }
+        // The SMTP sink of `scripts/with-test-services.sh`, when it runs one.
+        match std::env::var("COFFER_TEST_SMTP_URL") {
+            Ok(url) => cmd.env("COFFER_SMTP_URL", url),
+            Err(_) => cmd.env_remove("COFFER_SMTP_URL"),
+        };
         cmd
     }
 
@@ -408,6 +413,17 @@ impl Probe {
             response.bytes().unwrap().to_vec(),
         )
     }
+}
+
+/// The messages the SMTP sink received, when `scripts/with-test-services.sh` runs one.
+pub fn maildir_messages() -> Option<Vec<String>> {
+    let dir = std::env::var("COFFER_TEST_MAILDIR").ok()?;
+    let entries = std::fs::read_dir(Path::new(&dir).join("new")).ok()?;
+    Some(
+        entries
+            .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+            .collect(),
+    )
 }
 
 /// An OpenAI-compatible vision endpoint on 127.0.0.1 (for `coffer ocr --remote openai
