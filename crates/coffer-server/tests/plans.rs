@@ -32,6 +32,7 @@ on_both_databases!(
     warnings_go_out_at_least_14_and_3_days_before_the_purge,
     a_renewal_on_day_59_unlocks_everything_and_day_61_is_too_late,
     comgate_payments_are_confirmed_by_asking_comgates_status_api_and_renewed_there,
+    a_comgate_upgrade_is_a_one_off_payment_of_the_difference_and_renewals_charge_the_new_price,
     renewals_are_counted_from_the_billing_anchor_so_31_january_renews_on_the_last_day_of_each_month,
     remote_ocr_credits_are_refused_on_start_counted_per_month_on_paid_plans_and_stop_at_downgrade,
 );
@@ -1013,6 +1014,58 @@ async fn comgate_payments_are_confirmed_by_asking_comgates_status_api_and_renewe
     let client = s.login(&email).await;
     assert_eq!(s.jobs().await.downgraded, 1);
     assert_eq!(entitlement(&client).await.plan, "start");
+}
+
+async fn a_comgate_upgrade_is_a_one_off_payment_of_the_difference_and_renewals_charge_the_new_price(
+    db: Option<String>,
+    _dir: &std::path::Path,
+) {
+    // Comgate has no subscriptions: renewals are charged against the first payment.
+    let s = stand(db, "2026-04-01T08:00:00Z").await;
+    let (client, _, email) = s.account().await;
+    s.buy_with_comgate(&client, "plus", BillingInterval::Month)
+        .await;
+    let end = entitlement(&client).await.period_end.unwrap();
+    assert_eq!(end, unix("2026-05-01T08:00:00Z"));
+
+    // A third of April left: a third of (299 − 99) CZK, once, without recurring charges.
+    s.advance_to(unix("2026-04-21T08:00:00Z"));
+    let client = s.login(&email).await;
+    s.buy_with_comgate(&client, "business", BillingInterval::Month)
+        .await;
+    {
+        let state = s.comgate.lock().unwrap();
+        let (_, upgrade) = state.calls.last().unwrap();
+        assert!(
+            upgrade.contains(&("price".into(), "6667".into())),
+            "{upgrade:?}"
+        );
+        assert!(
+            !upgrade.iter().any(|(k, _)| k == "initRecurring"),
+            "{upgrade:?}"
+        );
+    }
+    let e = entitlement(&client).await;
+    assert_eq!((e.plan.as_str(), e.period_end), ("business", Some(end)));
+
+    // The renewal charges the new plan's full price against the first payment.
+    s.advance_to(end);
+    assert_eq!(s.jobs().await.renewed, 1);
+    let state = s.comgate.lock().unwrap();
+    let first = state.payments[0].0.clone();
+    let (_, renewal) = state
+        .calls
+        .iter()
+        .find(|(what, _)| what == "recurring")
+        .unwrap();
+    assert!(
+        renewal.contains(&("price".into(), "29900".into())),
+        "{renewal:?}"
+    );
+    assert!(
+        renewal.contains(&("initRecurringId".into(), first)),
+        "{renewal:?}"
+    );
 }
 
 async fn renewals_are_counted_from_the_billing_anchor_so_31_january_renews_on_the_last_day_of_each_month(
