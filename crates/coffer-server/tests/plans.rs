@@ -34,6 +34,7 @@ on_both_databases!(
     comgate_payments_are_confirmed_by_asking_comgates_status_api_and_renewed_there,
     a_comgate_upgrade_is_a_one_off_payment_of_the_difference_and_renewals_charge_the_new_price,
     renewals_are_counted_from_the_billing_anchor_so_31_january_renews_on_the_last_day_of_each_month,
+    a_plan_stored_before_billing_anchors_takes_its_period_start_as_anchor,
     remote_ocr_credits_are_refused_on_start_counted_per_month_on_paid_plans_and_stop_at_downgrade,
 );
 
@@ -1065,6 +1066,83 @@ async fn a_comgate_upgrade_is_a_one_off_payment_of_the_difference_and_renewals_c
     assert!(
         renewal.contains(&("initRecurringId".into(), first)),
         "{renewal:?}"
+    );
+}
+
+async fn a_plan_stored_before_billing_anchors_takes_its_period_start_as_anchor(
+    db: Option<String>,
+    dir: &std::path::Path,
+) {
+    use coffer_server::storage::billing::BillingStorage;
+    // A plan row written by a server before migration 0004.
+    const OLD_ROW: &str = "INSERT INTO account_plans (account_id, plan, billing_interval, \
+        currency, provider, subscription_ref, period_start, period_end, renews, language, version, \
+        updated_at) VALUES ($1, 'plus', 'month', 'CZK', 'comgate', 'AB12-CD34-0001', $2, $3, $4, \
+        'en', 1, $2)";
+    let account = Uuid::new_v4();
+    let (start, end) = (unix("2028-01-31T09:00:00Z"), unix("2028-02-29T09:00:00Z"));
+    let migrations = |backend: &str| {
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(backend)
+    };
+    let state = match db {
+        None => {
+            let url = format!("sqlite://{}", dir.join("coffer.db").display());
+            let options = url
+                .parse::<sqlx::sqlite::SqliteConnectOptions>()
+                .unwrap()
+                .create_if_missing(true);
+            let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+            let migrator = sqlx::migrate::Migrator::new(migrations("sqlite"))
+                .await
+                .unwrap();
+            migrator.run_to(3, &pool).await.unwrap();
+            sqlx::query(OLD_ROW)
+                .bind(account.to_string())
+                .bind(start)
+                .bind(end)
+                .bind(true)
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+            let storage = coffer_server::storage::SqliteStorage::connect(&url)
+                .await
+                .unwrap();
+            storage.plan_state(account).await.unwrap()
+        }
+        Some(url) => {
+            let pool = sqlx::PgPool::connect(&url).await.unwrap();
+            let migrator = sqlx::migrate::Migrator::new(migrations("postgres"))
+                .await
+                .unwrap();
+            migrator.run_to(3, &pool).await.unwrap();
+            sqlx::query(OLD_ROW)
+                .bind(account.to_string())
+                .bind(start)
+                .bind(end)
+                .bind(true)
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+            let storage = coffer_server::storage::PostgresStorage::connect(&url)
+                .await
+                .unwrap();
+            storage.plan_state(account).await.unwrap()
+        }
+    };
+    let sub = state.unwrap().subscription.unwrap();
+    assert_eq!(
+        (sub.period_start, sub.period_end, sub.anchor),
+        (start, end, start)
+    );
+    // So its next renewal lands on 31 March, not 29 March.
+    let calendar = coffer_server::billing::Catalog::default_catalog().calendar;
+    assert_eq!(
+        calendar.period_end(sub.anchor, BillingInterval::Month, sub.period_end),
+        unix("2028-03-31T08:00:00Z")
     );
 }
 

@@ -43,7 +43,10 @@ macro_rules! impl_billing_storage {
                             customer_ref: row.try_get("customer_ref")?,
                             period_start: start,
                             period_end: end,
-                            anchor: anchor.unwrap_or(start),
+                            // Migration 0004 backfilled it for every older period.
+                            anchor: anchor.ok_or_else(|| {
+                                StorageError::Corrupt("a paid period has no billing anchor".into())
+                            })?,
                             renews: row.try_get("renews")?,
                         })
                     }
