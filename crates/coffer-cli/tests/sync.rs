@@ -428,21 +428,18 @@ fn the_plan_limit_keeps_documents_local_and_locked_documents_stay_shut_even_offl
     assert!(!a.content(locked).is_empty());
 }
 
+/// `coffer ocr ID --remote openai --endpoint URL`.
+fn remote_ocr<'a>(id: &'a str, endpoint: &'a str) -> [&'a str; 6] {
+    ["ocr", id, "--remote", "openai", "--endpoint", endpoint]
+}
+
 #[test]
 fn remote_ocr_on_a_connected_vault_uses_the_plans_credits_and_start_refuses_it_even_offline() {
     let mut server = Server::start();
     let provider = RemoteOcrStandIn::start();
     let png = b"\x89PNG\r\n\x1a\n a photographed receipt";
     let remote = |device: &Device, id: &str| {
-        device.run(&[
-            "ocr",
-            id,
-            "--remote",
-            "openai",
-            "--endpoint",
-            &provider.url,
-            "--json",
-        ])
+        device.run(&[&remote_ocr(id, &provider.url)[..], &["--json"]].concat())
     };
     let with_key = |device: &Device| {
         let out = device
@@ -469,14 +466,7 @@ fn remote_ocr_on_a_connected_vault_uses_the_plans_credits_and_start_refuses_it_e
     let a = Device::registered(&server, &email);
     with_key(&a);
     let id = a.import("receipt.png", png, &[]);
-    let err = a.fails(&[
-        "ocr",
-        &id,
-        "--remote",
-        "openai",
-        "--endpoint",
-        &provider.url,
-    ]);
+    let err = a.fails(&remote_ocr(&id, &provider.url));
     assert!(
         err.contains("remote OCR is part of the paid plans") && err.contains("(start)"),
         "{err}"
@@ -505,14 +495,7 @@ fn remote_ocr_on_a_connected_vault_uses_the_plans_credits_and_start_refuses_it_e
     server.admin(&["plan", "expire", &email]);
     a.ok(&["account", "status"]);
     server.kill();
-    let err = a.fails(&[
-        "ocr",
-        &id,
-        "--remote",
-        "openai",
-        "--endpoint",
-        &provider.url,
-    ]);
+    let err = a.fails(&remote_ocr(&id, &provider.url));
     assert!(
         err.contains("remote OCR is part of the paid plans"),
         "{err}"

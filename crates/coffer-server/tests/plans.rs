@@ -1081,11 +1081,29 @@ async fn a_plan_stored_before_billing_anchors_takes_its_period_start_as_anchor(
         'en', 1, $2)";
     let account = Uuid::new_v4();
     let (start, end) = (unix("2028-01-31T09:00:00Z"), unix("2028-02-29T09:00:00Z"));
-    let migrations = |backend: &str| {
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("migrations")
-            .join(backend)
-    };
+    // The same steps on either backend: migrate to 0003, write the old row, then open the
+    // storage (which runs the later migrations) and read the plan back.
+    macro_rules! migrated_state {
+        ($pool:expr, $backend:literal, $storage:ty, $url:expr) => {{
+            let pool = $pool;
+            let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join($backend);
+            let migrator = sqlx::migrate::Migrator::new(dir).await.unwrap();
+            migrator.run_to(3, &pool).await.unwrap();
+            sqlx::query(OLD_ROW)
+                .bind(account.to_string())
+                .bind(start)
+                .bind(end)
+                .bind(true)
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+            let storage = <$storage>::connect($url).await.unwrap();
+            storage.plan_state(account).await.unwrap()
+        }};
+    }
     let state = match db {
         None => {
             let url = format!("sqlite://{}", dir.join("coffer.db").display());
@@ -1094,43 +1112,16 @@ async fn a_plan_stored_before_billing_anchors_takes_its_period_start_as_anchor(
                 .unwrap()
                 .create_if_missing(true);
             let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-            let migrator = sqlx::migrate::Migrator::new(migrations("sqlite"))
-                .await
-                .unwrap();
-            migrator.run_to(3, &pool).await.unwrap();
-            sqlx::query(OLD_ROW)
-                .bind(account.to_string())
-                .bind(start)
-                .bind(end)
-                .bind(true)
-                .execute(&pool)
-                .await
-                .unwrap();
-            pool.close().await;
-            let storage = coffer_server::storage::SqliteStorage::connect(&url)
-                .await
-                .unwrap();
-            storage.plan_state(account).await.unwrap()
+            migrated_state!(pool, "sqlite", coffer_server::storage::SqliteStorage, &url)
         }
         Some(url) => {
             let pool = sqlx::PgPool::connect(&url).await.unwrap();
-            let migrator = sqlx::migrate::Migrator::new(migrations("postgres"))
-                .await
-                .unwrap();
-            migrator.run_to(3, &pool).await.unwrap();
-            sqlx::query(OLD_ROW)
-                .bind(account.to_string())
-                .bind(start)
-                .bind(end)
-                .bind(true)
-                .execute(&pool)
-                .await
-                .unwrap();
-            pool.close().await;
-            let storage = coffer_server::storage::PostgresStorage::connect(&url)
-                .await
-                .unwrap();
-            storage.plan_state(account).await.unwrap()
+            migrated_state!(
+                pool,
+                "postgres",
+                coffer_server::storage::PostgresStorage,
+                &url
+            )
         }
     };
     let sub = state.unwrap().subscription.unwrap();
