@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Drives the real app under Xvfb: tauri-driver (project-local) in front of Debian's
-# WebKitWebDriver, with a throw-away home so the person's own vault is never touched.
+# WebKitWebDriver, with a throw-away home so the person's own vault is never touched, and a
+# throw-away local coffer-server to sign up and sync to.
 # Screenshots land in docs/screenshots/.
 #   scripts/app-e2e.sh [SCRIPT]   another WebDriver script (default tests/e2e/app.e2e.mjs)
 #   E2E_VAULT=DIR                 open this vault instead of a new one (scripts/app-bench.sh)
@@ -11,7 +12,10 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target-app}"
 bash scripts/app-build.sh --e2e
 
 SCRATCH="$(mktemp -d)"
-trap 'rm -rf "$SCRATCH"' EXIT
+source scripts/app-server.sh
+trap 'stop_local_server; rm -rf "$SCRATCH"' EXIT
+# A real local server for the account and sync steps; the app offers it in the sign-in form.
+start_local_server "$SCRATCH/server"
 
 export XDG_DATA_HOME="$SCRATCH/data" XDG_CONFIG_HOME="$SCRATCH/config" XDG_CACHE_HOME="$SCRATCH/cache"
 export LANG=en_US.UTF-8 LANGUAGE=en

@@ -1,10 +1,13 @@
 // End to end through the real app: tauri-driver + WebKitWebDriver drive the Coffer window
 // under Xvfb. Creates a vault, imports the sample receipts by dropping them on the window,
 // searches, opens one, reads it with local OCR, confirms and corrects fields, looks at the
-// remote-OCR consent, pages through a PDF, imports from a watched folder, looks at every
-// screen, locks and unlocks, and restarts the app to time the cold start to the unlock screen.
+// remote-OCR consent, pages through a PDF, signs up to a real local server and syncs (the
+// free plan's limits, then a paid plan that runs out: the grace-period banner and a locked
+// document that refuses to open), imports from a watched folder, looks at every screen, locks
+// and unlocks, and restarts the app to time the cold start to the unlock screen.
 // Screenshots of each main screen go to docs/screenshots/.
 
+import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -17,6 +20,8 @@ const shots = resolve(process.env.SCREENSHOT_DIR ?? "docs/screenshots");
 const driver = process.env.WEBDRIVER_URL ?? "http://127.0.0.1:4444";
 const PASSWORD = "Kočka leze dírou, pes oknem 42";
 const PDF_SAMPLE = resolve("tests/fixtures/two-pages.pdf");
+const serverUrl = process.env.COFFER_SERVER_URL;
+const ACCOUNT_EMAIL = "jana.novakova@example.test";
 const LONG_MERCHANT = "Elektro Novák a synové, s.r.o., provozovna Praha 4 – Chodov, Roztylská 2321/19";
 
 mkdirSync(shots, { recursive: true });
@@ -42,6 +47,14 @@ async function shot(s, name) {
   writeFileSync(join(shots, `${name}.png`), await s.screenshot());
 }
 
+/** `coffer-server admin ARGS` on the local server's data, as support would run it. */
+function serverAdmin(...args) {
+  execFileSync(process.env.COFFER_SERVER_BIN, ["admin", ...args, "--data", process.env.COFFER_SERVER_DATA], {
+    env: { ...process.env, COFFER_LOG: "warn" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+}
+
 function isoInDays(days) {
   const d = new Date();
   d.setDate(d.getDate() + days);
@@ -65,6 +78,7 @@ async function dropFiles(s, paths) {
 
 async function main() {
   assert.ok(app, "set COFFER_APP to the app binary");
+  assert.ok(serverUrl, "set COFFER_SERVER_URL to a running coffer-server (scripts/app-e2e.sh starts one)");
   const launched = performance.now();
   const s = await Session.start(driver, app);
   try {
@@ -252,6 +266,54 @@ async function main() {
     await s.waitUntil(`return document.querySelectorAll('.timeline-item').length === 2;`, [], "two expiring documents");
     await shot(s, "08-expiry");
 
+    log("account: sign up to the local server, sync, see the plan and this month's usage");
+    await s.click('[data-testid="nav-account"]');
+    await s.waitFor('[data-testid="sign-in-form"]');
+    assert.equal(await s.execute(`return document.querySelector('[data-testid="server-url"]').value;`), serverUrl);
+    await s.type('[data-testid="account-email"]', ACCOUNT_EMAIL);
+    await s.type('[data-testid="account-password"]', PASSWORD);
+    await s.click('[data-testid="account-submit"]');
+    await s.waitFor('[data-testid="sync-section"]', 60_000);
+    await s.waitUntil(`return document.querySelector('[data-testid="plan-name"]')?.innerText === "Start";`, [], "the free plan");
+    await s.click('[data-testid="sync-now"]');
+    await s.waitUntil(`return document.querySelector('[data-testid="account-notice"]')?.innerText.startsWith("Synced");`, [], "first sync", 120_000);
+    // START takes 5 receipts a month; the rest stay on this device until an upgrade.
+    assert.equal(await s.text('[data-testid="usage-receipts"]'), "5 of 5");
+    await s.waitFor('[data-testid="not-synced"]');
+    assert.notEqual(await s.text('[data-testid="last-sync"]'), "Not synced yet");
+    await s.waitUntil(`return document.querySelectorAll('.device').length === 1;`, [], "this device listed");
+    await shot(s, "16-account");
+
+    log("a paid plan that runs out: the banner counts down, a locked document refuses to open");
+    serverAdmin("plan", "grant", ACCOUNT_EMAIL, "plus", "--until", "2099-12-31");
+    await s.click('[data-testid="sync-now"]');
+    await s.waitUntil(`return document.querySelector('[data-testid="plan-name"]')?.innerText === "Plus" && !document.querySelector('[data-testid="not-synced"]') && !document.querySelector('[data-testid="sync-now"]').disabled;`, [], "everything synced on Plus", 180_000);
+    serverAdmin("plan", "expire", ACCOUNT_EMAIL);
+    await s.click('[data-testid="nav-documents"]');
+    await s.click('[data-testid="nav-account"]');
+    await s.waitFor('[data-testid="locked-section"]', 30_000);
+    await s.waitFor('[data-testid="grace-banner"]');
+    assert.match(await s.text('[data-testid="grace-banner"]'), /locked[\s\S]*deleted for good in (59|60) days/);
+    await shot(s, "17-account-grace-period");
+    // A locked sample receipt (their titles are unique numbers, so the search finds only it).
+    const locked = await s.execute(
+      `return [...document.querySelectorAll('.locked-list .locked-title')].map((e) => e.innerText).find((t) => /^\\d+$/.test(t));`,
+    );
+    assert.ok(locked, "a locked sample receipt");
+    await s.click('[data-testid="nav-documents"]');
+    await fill(s, '[data-testid="search"]', locked);
+    await s.waitUntil(`return document.querySelectorAll('[data-testid="document-row"]').length === 1;`, [], "the locked document listed");
+    await s.click('[data-testid="document-row"]');
+    await s.waitUntil(`return document.querySelector('.error')?.innerText.includes("locked");`, [], "the locked document refuses to open");
+    await s.click('[data-testid="back"]');
+    await fill(s, '[data-testid="search"]', "");
+    // Renewing within the grace period unlocks everything, and the banner goes.
+    serverAdmin("plan", "grant", ACCOUNT_EMAIL, "plus", "--until", "2099-12-31");
+    await s.click('[data-testid="grace-open-account"]');
+    await s.waitFor('[data-testid="sync-now"]');
+    await s.click('[data-testid="sync-now"]');
+    await s.waitUntil(`return !document.querySelector('[data-testid="grace-banner"]') && !document.querySelector('[data-testid="locked-section"]');`, [], "unlocked again", 120_000);
+
     log("settings: Czech, dark theme");
     await s.click('[data-testid="nav-settings"]');
     await s.waitFor('[data-testid="settings-screen"]');
@@ -293,6 +355,11 @@ async function main() {
     await shot(s, "11-document-detail-dark-czech");
     await s.click('[data-testid="back"]');
     await fill(s, '[data-testid="search"]', "");
+
+    await s.click('[data-testid="nav-account"]');
+    await s.waitFor('[data-testid="plan-section"]', 30_000);
+    await s.waitUntil(`return document.querySelectorAll('.device').length === 1;`, [], "the account in Czech");
+    await shot(s, "18-account-dark-czech");
 
     log("lock: nothing decrypted stays in the window");
     await s.click('[data-testid="lock"]');

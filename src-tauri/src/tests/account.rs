@@ -248,6 +248,10 @@ fn sync_now_keeps_what_the_plan_does_not_take_local_and_locks_after_a_downgrade(
     );
     let edit = json!({"id": locked, "edit": {"kind": "warranty"}});
     assert_eq!(h.error_code("edit_document", edit), "document_locked");
+    assert_eq!(
+        h.error_code("pdf_page_count", json!({"id": locked})),
+        "document_locked"
+    );
 }
 
 #[test]

@@ -89,7 +89,8 @@ describe("AccountScreen", () => {
     expect(target.querySelector('[data-testid="not-synced"]')?.textContent).toContain("1 document stays");
     expect(target.querySelector('[data-testid="locked-section"]')?.textContent).toContain("Účtenka Elektro Novák");
     expect(text).toContain("in 20 days");
-    expect(target.querySelector('[data-testid="upgrade-plus"]')?.textContent).toContain("Get Plus for EUR 3.99 / month");
+    expect(target.querySelector(".offer")?.textContent).toContain("EUR 3.99 / month");
+    expect(target.querySelector('[data-testid="upgrade-plus"]')?.textContent?.trim()).toBe("Buy");
     expect(target.querySelectorAll(".device")).toHaveLength(2);
     // Only other devices are signed out from the list; this one uses "Sign out".
     const revoke = target.querySelectorAll(".device button");
