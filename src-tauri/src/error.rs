@@ -111,6 +111,7 @@ impl From<coffer_core::sync::SyncError> for CommandError {
             E::SignedOut(_) => "signed_out",
             E::NotConnected => "not_connected",
             E::NeedsAccount => "needs_account",
+            E::RemoteOcrNotOnPlan { .. } => "remote_ocr_not_on_plan",
             E::AccountExists(_) => "account_exists",
             E::OtherVault => "other_vault",
             E::RateLimited(_) => "rate_limited",
@@ -118,11 +119,12 @@ impl From<coffer_core::sync::SyncError> for CommandError {
                 code: ErrorCode::PaymentsUnavailable,
                 ..
             } => "payments_unavailable",
+            E::Refused {
+                code: ErrorCode::OcrCreditsUsedUp,
+                ..
+            } => "ocr_credits_used_up",
             E::Refused { .. } => "server_refused",
             E::Protocol(_) => "server_protocol",
-            // A variant added later shows the client's own message until it gets a code here.
-            #[allow(unreachable_patterns)]
-            _ => "sync_failed",
         };
         match error {
             E::Vault(inner) => inner.into(),

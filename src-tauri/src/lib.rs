@@ -97,6 +97,8 @@ pub fn setup<R: Runtime>(builder: Builder<R>, paths: AppPaths) -> Builder<R> {
             commands::reminders::show_notifications,
             commands::reminders::reminder_lead_days,
             commands::reminders::save_reminder_lead_days,
+            commands::reminders::document_reminders,
+            commands::reminders::save_document_reminders,
             commands::watch::take_watched_files,
         ])
 }

@@ -766,6 +766,59 @@ fn reminder_notifications_lists_due_reminders_and_remembers_those_shown() {
 }
 
 #[test]
+fn a_documents_own_reminder_settings_change_what_is_due_and_can_be_reset() {
+    let h = Harness::new();
+    h.create_vault();
+    let id = h.import(&h.sample("lease.png", &png()))["document"]["id"].clone();
+    let in_40_days =
+        (time::OffsetDateTime::now_utc().date() + time::Duration::days(40)).to_string();
+    h.ok(
+        "edit_document",
+        json!({"id": id, "edit": {"kind": "contract", "expiry": in_40_days}}),
+    );
+    let defaults = json!({"leadDays": null, "noticeDays": null});
+    assert_eq!(h.ok("document_reminders", json!({"id": id})), defaults);
+    // Defaults (30 and 7 days): nothing due 40 days ahead.
+    assert_eq!(h.ok("reminder_notifications", json!({}))["due"], json!([]));
+
+    // Lead times sorted and deduplicated: the end, 40 days ahead, is within 60 days; a 35-day
+    // notice period puts the last day to give notice 5 days ahead, within 7.
+    let saved = h.ok(
+        "save_document_reminders",
+        json!({"id": id, "reminders": {"leadDays": [7, 60, 60], "noticeDays": 35}}),
+    );
+    assert_eq!(saved, json!({"leadDays": [60, 7], "noticeDays": 35}));
+    assert_eq!(h.ok("document_reminders", json!({"id": id})), saved);
+    let due = h.ok("reminder_notifications", json!({}))["due"].clone();
+    let kinds: Vec<&str> = due
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"contract_ends") && kinds.contains(&"notice_deadline"),
+        "{due}"
+    );
+
+    assert_eq!(
+        h.error_code(
+            "save_document_reminders",
+            json!({"id": id, "reminders": {"leadDays": [], "noticeDays": null}}),
+        ),
+        "invalid_input"
+    );
+    assert_eq!(
+        h.ok(
+            "save_document_reminders",
+            json!({"id": id, "reminders": defaults}),
+        ),
+        defaults
+    );
+    assert_eq!(h.ok("reminder_notifications", json!({}))["due"], json!([]));
+}
+
+#[test]
 fn the_watched_folder_hands_new_files_to_the_web_view_once() {
     let h = Harness::new();
     h.create_vault();

@@ -98,7 +98,12 @@ fn recognize(session: &Session, id: &str, reader: Reader) -> Result<Document> {
         let (doc, content) = ocr_input(vault, id)?;
         let ready = match reader {
             Reader::Local(options) => Ready::Local(options),
-            Reader::Remote(provider) => Ready::Remote(provider.client(vault)?),
+            Reader::Remote(provider) => {
+                let client = provider.client(vault)?;
+                // On a vault connected to an account, the plan's remote OCR credits govern this.
+                coffer_core::sync::use_remote_ocr_credit(vault)?;
+                Ready::Remote(client)
+            }
         };
         Ok((id, doc, content, ready))
     })?;

@@ -5,12 +5,12 @@
 
 use std::sync::Arc;
 
-use coffer_core::DueReminder;
+use coffer_core::{DueReminder, ReminderPlan};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_notification::{Notification, NotificationExt};
 
-use super::Result;
+use super::{Result, document_id};
 use crate::session::Session;
 
 /// The vault setting listing the reminders already shown (the web view's keys, JSON).
@@ -83,4 +83,52 @@ pub async fn save_reminder_lead_days(
     days: Vec<u32>,
 ) -> Result<Vec<u32>> {
     session.with_vault(|vault| vault.set_default_lead_days(&days))
+}
+
+/// A document's own reminder settings; a `None` field follows the vault's default.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentReminders {
+    /// Days before each of its deadlines to remind.
+    pub lead_days: Option<Vec<u32>>,
+    /// A contract's notice period in days: the last day to give notice comes this long before
+    /// its expiry date.
+    pub notice_days: Option<u32>,
+}
+
+impl From<Option<ReminderPlan>> for DocumentReminders {
+    fn from(plan: Option<ReminderPlan>) -> Self {
+        let plan = plan.unwrap_or_default();
+        Self {
+            lead_days: plan.lead_days,
+            notice_days: plan.notice_days,
+        }
+    }
+}
+
+#[tauri::command]
+pub async fn document_reminders(
+    session: State<'_, Arc<Session>>,
+    id: String,
+) -> Result<DocumentReminders> {
+    session.with_vault(|vault| Ok(vault.reminder_plan(document_id(vault, &id)?)?.into()))
+}
+
+/// Saves a document's own reminder settings (both fields `None`: back to the defaults); returns
+/// them as stored (lead times sorted, duplicates dropped).
+#[tauri::command]
+pub async fn save_document_reminders(
+    session: State<'_, Arc<Session>>,
+    id: String,
+    reminders: DocumentReminders,
+) -> Result<DocumentReminders> {
+    session.with_vault(|vault| {
+        let id = document_id(vault, &id)?;
+        let plan = ReminderPlan {
+            lead_days: reminders.lead_days,
+            notice_days: reminders.notice_days,
+        };
+        vault.set_reminder_plan(id, Some(plan))?;
+        Ok(vault.reminder_plan(id)?.into())
+    })
 }

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::{Value, json};
 
-use super::{Harness, PASSWORD, fake_http, png};
+use super::{Harness, PASSWORD, fake_http, fake_openai, png};
 
 /// `$COFFER_SERVER_BIN`, else `coffer-server` built into the same target directory as this
 /// test (`scripts/app-test.sh` builds it first).
@@ -252,6 +252,38 @@ fn sync_now_keeps_what_the_plan_does_not_take_local_and_locks_after_a_downgrade(
         h.error_code("pdf_page_count", json!({"id": locked})),
         "document_locked"
     );
+}
+
+#[test]
+fn remote_ocr_on_a_connected_vault_needs_a_plan_with_credits_and_uses_one() {
+    let server = Server::start();
+    let h = signed_up(&server);
+    let id = import_receipts(&h, 1).remove(0);
+    let ocr = json!({"id": id, "provider": "openai"});
+    // Nothing listens on the discard port: had anything been sent, the error would say so.
+    let change = json!({"apiKey": "sk-test", "endpoint": "http://127.0.0.1:9/v1"});
+    h.ok(
+        "save_remote_ocr_provider",
+        json!({"provider": "openai", "change": change}),
+    );
+    assert_eq!(
+        h.error_code("remote_ocr_document", ocr.clone()),
+        "remote_ocr_not_on_plan"
+    );
+
+    server.admin(&["plan", "grant", EMAIL, "plus", "--until", "2099-12-31"]);
+    let (endpoint, provider) = fake_openai(json!({
+        "text": "CELKEM 196,00", "kind": "receipt", "total": "196.00", "currency": "CZK"
+    }));
+    let change = json!({"endpoint": endpoint});
+    h.ok(
+        "save_remote_ocr_provider",
+        json!({"provider": "openai", "change": change}),
+    );
+    assert_eq!(h.ok("remote_ocr_document", ocr)["total"], "196.00");
+    provider.join().unwrap();
+    let usage = &h.ok("account_status", json!({}))["entitlement"]["usage"];
+    assert_eq!(usage["remote_ocr"], 1, "{usage}");
 }
 
 #[test]

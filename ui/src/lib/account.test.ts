@@ -47,6 +47,15 @@ describe("account", () => {
     expect(usageBars(entitlement({ usage: { month: "", receipts: 9, documents: 0, reset_at: 0 } }))[0].ratio).toBe(1);
   });
 
+  it("adds a remote OCR bar only for a plan with credits", () => {
+    expect(usageBars(entitlement()).map((b) => b.kind)).toEqual(["receipts", "documents"]);
+    const plus = entitlement({
+      limits: { ...limits(100, 50), remote_ocr_credits_per_month: 20 },
+      usage: { month: "2026-11", receipts: 1, documents: 0, remote_ocr: 17, reset_at: 0 },
+    });
+    expect(usageBars(plus)[2]).toMatchObject({ kind: "remoteOcr", used: 17, limit: 20, level: "near" });
+  });
+
   it("counts the whole days left before the purge", () => {
     const now = new Date("2026-11-21T12:00:00Z");
     expect(daysLeft(now.getTime() / 1000 + 86_400 * 10 - 60, now)).toBe(10);

@@ -11,7 +11,7 @@ const DAY_MS = 86_400_000;
 export const URGENT_DAYS = 14;
 
 export interface UsageBar {
-  kind: "receipts" | "documents";
+  kind: "receipts" | "documents" | "remoteOcr";
   used: number;
   limit: number;
   /** 0..1 of the bar filled. */
@@ -19,16 +19,22 @@ export interface UsageBar {
   level: "ok" | "near" | "full";
 }
 
-/** This month's usage against the plan's monthly limits, one bar per kind of document. */
+/**
+ * This month's usage against the plan's monthly limits: one bar per kind of document, and one
+ * for remote OCR credits when the plan has any.
+ */
 export function usageBars(entitlement: Entitlement): UsageBar[] {
   const bar = (kind: UsageBar["kind"], used: number, limit: number): UsageBar => {
     const ratio = limit > 0 ? Math.min(1, used / limit) : 1;
     return { kind, used, limit, ratio, level: used >= limit ? "full" : ratio >= 0.8 ? "near" : "ok" };
   };
-  return [
+  const bars = [
     bar("receipts", entitlement.usage.receipts, entitlement.limits.receipts_per_month),
     bar("documents", entitlement.usage.documents, entitlement.limits.documents_per_month),
   ];
+  const credits = entitlement.limits.remote_ocr_credits_per_month;
+  if (credits > 0) bars.push(bar("remoteOcr", entitlement.usage.remote_ocr ?? 0, credits));
+  return bars;
 }
 
 /** Whole days left until `unixSeconds` (0 on the day itself and after). */

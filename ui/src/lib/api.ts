@@ -22,6 +22,7 @@ import type {
   CommandError,
   DocumentDetail,
   DocumentKind,
+  DocumentReminders,
   DocumentSummary,
   EditArgs,
   ImportResult,
@@ -97,6 +98,9 @@ export const api = {
   takeWatchedFiles: () => call<string[]>("take_watched_files"),
   leadDays: () => call<number[]>("reminder_lead_days"),
   saveLeadDays: (days: number[]) => call<number[]>("save_reminder_lead_days", { days }),
+  documentReminders: (id: string) => call<DocumentReminders>("document_reminders", { id }),
+  saveDocumentReminders: (id: string, reminders: DocumentReminders) =>
+    call<DocumentReminders>("save_document_reminders", { id, reminders }),
   signUp: (form: SignInForm) => call<AccountView>("account_sign_up", { form }),
   signIn: (form: SignInForm) => call<AccountView>("account_sign_in", { form }),
   signOut: () => call<void>("account_sign_out"),

@@ -200,6 +200,12 @@ export interface DueReminder {
   stage: number | null;
 }
 
+/** A document's own reminder settings; `null` follows the vault's defaults. */
+export interface DocumentReminders {
+  leadDays: number[] | null;
+  noticeDays: number | null;
+}
+
 export interface ReminderNotifications {
   due: DueReminder[];
   shown: string[];
@@ -239,7 +245,7 @@ export interface PlanLimits {
 export interface Entitlement {
   plan: string;
   limits: PlanLimits;
-  usage: { month: string; receipts: number; documents: number; reset_at: number };
+  usage: { month: string; receipts: number; documents: number; remote_ocr?: number; reset_at: number };
   period_end: number | null;
   renews: boolean;
   locked: string[];
