@@ -53,8 +53,11 @@ fn two_devices_sync_imports_edits_deletes_and_conflicts_both_ways() {
 
     // Imports travel both ways.
     let toaster = b.import("toaster.txt", b"toaster warranty", &["--title", "Toaster"]);
-    b.ok(&["sync"]);
-    a.ok(&["sync"]);
+    // Its own write coming back in the change feed is not counted as pulled.
+    let out = b.ok(&["sync"]);
+    assert!(out.contains("1 change(s) pushed, 0 pulled"), "{out}");
+    let out = a.ok(&["sync"]);
+    assert!(out.contains("0 change(s) pushed, 1 pulled"), "{out}");
     assert_eq!(a.title(&toaster).as_deref(), Some("Toaster"));
     assert_eq!(a.content(&toaster), b"toaster warranty");
 

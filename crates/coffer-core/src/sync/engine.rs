@@ -243,7 +243,7 @@ impl<'a> Engine<'a> {
     /// After a conflict: fetch the server's version and apply it, keeping the local edit.
     fn resolve(&mut self, id: DocumentId) -> SyncResult<()> {
         let item = self.server.item(item_id(id))?;
-        self.apply_page(&[item], None)
+        self.apply_page(&[item], None).map(drop)
     }
 
     /// Sends one blob, continuing where an earlier upload of it stopped.
@@ -311,8 +311,7 @@ impl<'a> Engine<'a> {
                     seen.insert(document_id(item.id)?);
                 }
             }
-            self.apply_page(&page.changes, Some(page.next_since))?;
-            self.report.pulled += page.changes.len();
+            self.report.pulled += self.apply_page(&page.changes, Some(page.next_since))?;
             (self.progress)(Progress::Pulled {
                 items: self.report.pulled,
             });
@@ -352,8 +351,9 @@ impl<'a> Engine<'a> {
     }
 
     /// Opens every item of a page, fetches the blobs this vault lacks, then applies the page
-    /// (and the new cursor, if given) in one transaction.
-    fn apply_page(&mut self, items: &[Item], cursor: Option<u64>) -> SyncResult<()> {
+    /// (and the new cursor, if given) in one transaction. Returns how many documents changed
+    /// here (this device's own writes coming back do not count).
+    fn apply_page(&mut self, items: &[Item], cursor: Option<u64>) -> SyncResult<usize> {
         let mut opened = Vec::with_capacity(items.len());
         for item in items {
             let id = document_id(item.id)?;
@@ -374,10 +374,17 @@ impl<'a> Engine<'a> {
         }
         let mut removed = Vec::new();
         let mut conflicts = Vec::new();
+        let mut changed = 0;
         self.vault.atomically(|vault| -> SyncResult<()> {
             for (id, revision, payload) in &opened {
-                if let Some(copy) = apply(vault, *id, *revision, payload.as_ref(), &mut removed)? {
-                    conflicts.push((*id, copy));
+                match apply(vault, *id, *revision, payload.as_ref(), &mut removed)? {
+                    Applied::AlreadyHere => {}
+                    Applied::Changed(copy) => {
+                        changed += 1;
+                        if let Some(copy) = copy {
+                            conflicts.push((*id, copy));
+                        }
+                    }
                 }
             }
             if let Some(cursor) = cursor {
@@ -390,7 +397,7 @@ impl<'a> Engine<'a> {
             (self.progress)(Progress::ConflictKept { original, copy });
             self.report.conflicts.push((original, copy));
         }
-        Ok(())
+        Ok(changed)
     }
 
     /// Downloads a document's encrypted file unless this vault has it; checks it is the one
@@ -426,23 +433,31 @@ impl<'a> Engine<'a> {
     }
 }
 
+/// What [`apply`] did to a local document.
+enum Applied {
+    /// It already was that version (this device's own write coming back, a page seen before).
+    AlreadyHere,
+    /// It changed; with the id of the new document that keeps a local edit, if one was made.
+    Changed(Option<DocumentId>),
+}
+
 /// Makes local document `id` what the server has at `revision` (`payload`, or gone when
-/// `None`). A local change not yet pushed is kept as a new document first. Returns that
-/// copy's id, if one was made. Blobs to remove after the commit go to `removed`.
+/// `None`). A local change not yet pushed is kept as a new document first. Blobs to remove
+/// after the commit go to `removed`.
 fn apply(
     vault: &mut Vault,
     id: DocumentId,
     revision: u64,
     payload: Option<&ItemPayload>,
     removed: &mut Vec<BlobName>,
-) -> SyncResult<Option<DocumentId>> {
+) -> SyncResult<Applied> {
     let local = state::document(vault.store().conn(), id)?;
     if local
         .as_ref()
         .and_then(|l| l.revision)
         .is_some_and(|r| r >= revision)
     {
-        return Ok(None); // Already here (our own write coming back, or a page seen before).
+        return Ok(Applied::AlreadyHere);
     }
     let exists_here = vault.store().content_ref(id).is_ok();
     let mut copy = None;
@@ -451,7 +466,7 @@ fn apply(
         if payload == Some(&mine) {
             // The same version on both sides (a write whose answer was lost).
             state::in_step(vault.store().conn(), id, Some(revision))?;
-            return Ok(None);
+            return Ok(Applied::AlreadyHere);
         }
         let copy_id = DocumentId::random();
         let mut doc = mine.document(copy_id);
@@ -468,6 +483,9 @@ fn apply(
                 removed.push(vault.store_mut().delete(id)?);
             }
             state::in_step(vault.store().conn(), id, None)?;
+            if !exists_here {
+                return Ok(Applied::AlreadyHere); // Deleted before this device saw it.
+            }
         }
         Some(p) => {
             if exists_here {
@@ -487,7 +505,7 @@ fn apply(
             state::in_step(vault.store().conn(), id, Some(revision))?;
         }
     }
-    Ok(copy)
+    Ok(Applied::Changed(copy))
 }
 
 fn insert(vault: &mut Vault, id: DocumentId, p: &ItemPayload) -> SyncResult<()> {
