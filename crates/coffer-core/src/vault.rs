@@ -745,8 +745,10 @@ impl Vault {
     }
 
     /// Data derived from a document and cached inside the encrypted store (a thumbnail): it is
-    /// deleted with the document and left out of backups.
+    /// deleted with the document and left out of backups. Locked with the document: a picture
+    /// of a locked document's content is refused like the content.
     pub fn document_cache(&self, id: DocumentId, name: &str) -> Result<Option<String>> {
+        LockList::load(&self.store)?.check(id)?;
         self.store
             .setting(&format!("{}{name}", document_cache_prefix(id)))
     }

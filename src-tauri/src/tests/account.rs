@@ -213,6 +213,10 @@ fn sync_now_keeps_what_the_plan_does_not_take_local_and_locks_after_a_downgrade(
     let h = signed_up(&server);
     let ids = import_receipts(&h, 6);
 
+    // Thumbnails made now are cached; once locked, the cache is refused like the content.
+    for id in &ids {
+        h.invoke("document_thumbnail", json!({"id": id})).unwrap();
+    }
     let done = h.ok("sync_now", json!({}));
     assert_eq!(done["pushed"], 5, "{done}");
     assert_eq!(done["notSynced"].as_array().unwrap().len(), 1);
@@ -250,6 +254,10 @@ fn sync_now_keeps_what_the_plan_does_not_take_local_and_locks_after_a_downgrade(
     assert_eq!(h.error_code("edit_document", edit), "document_locked");
     assert_eq!(
         h.error_code("pdf_page_count", json!({"id": locked})),
+        "document_locked"
+    );
+    assert_eq!(
+        h.error_code("document_thumbnail", json!({"id": locked})),
         "document_locked"
     );
 }
