@@ -81,6 +81,7 @@ pub fn setup<R: Runtime>(builder: Builder<R>, paths: AppPaths) -> Builder<R> {
             commands::account::account_plans,
             commands::account::account_checkout,
             commands::account::account_cancel,
+            commands::account::account_billing_history,
             commands::account::set_email_reminders,
             commands::ocr::ocr_document,
             commands::ocr::remote_ocr_consent,

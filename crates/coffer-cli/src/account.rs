@@ -71,6 +71,11 @@ pub enum AccountCommand {
         #[arg(long)]
         json: bool,
     },
+    /// List the account's payments and invoices, newest first.
+    Payments {
+        #[arg(long)]
+        json: bool,
+    },
     /// List the account's devices (sessions).
     Devices {
         #[arg(long)]
@@ -127,6 +132,15 @@ pub fn run(dir: &Path, command: &AccountCommand) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&status)?);
             } else {
                 print!("{}", render_status(&vault, &status)?);
+            }
+        }
+        AccountCommand::Payments { json } => {
+            let vault = unlock(dir)?;
+            let history = sync::billing_history(&vault)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&history)?);
+            } else {
+                print!("{}", render_billing_history(&history));
             }
         }
         AccountCommand::Devices { json } => {
@@ -227,6 +241,65 @@ fn render_status(vault: &coffer_core::Vault, status: &AccountStatus) -> anyhow::
     Ok(out)
 }
 
+fn render_billing_history(history: &sync::BillingHistory) -> String {
+    use std::fmt::Write as _;
+    let money = |m: &sync::Money| {
+        format!(
+            "{}.{:02} {}",
+            m.amount_minor / 100,
+            (m.amount_minor % 100).abs(),
+            m.currency.code()
+        )
+    };
+    let mut out = String::new();
+    if history.payments.is_empty() {
+        out.push_str("No payments yet.\n");
+    } else {
+        out.push_str("Payments:\n");
+        for p in &history.payments {
+            let _ = writeln!(
+                out,
+                "  {}  {}  {} ({})  {}  {}  via {}",
+                unix_date(p.created_at),
+                snake_words(&p.kind),
+                p.plan,
+                snake_words(&p.interval),
+                money(&p.amount),
+                snake_words(&p.status),
+                snake_words(&p.provider),
+            );
+        }
+    }
+    if !history.invoices.is_empty() {
+        out.push_str("Invoices:\n");
+        for i in &history.invoices {
+            let _ = writeln!(
+                out,
+                "  {}  {}  {}  {}  for {} to {}{}",
+                i.number,
+                unix_date(i.issued_at),
+                i.plan,
+                money(&i.amount),
+                unix_date(i.period_start),
+                unix_date(i.period_end),
+                i.provider_url
+                    .as_deref()
+                    .map(|url| format!("  {url}"))
+                    .unwrap_or_default(),
+            );
+        }
+    }
+    out
+}
+
+/// A wire enum as words: `new_period` → `new period`.
+fn snake_words(value: &impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+        .unwrap_or_default()
+}
+
 fn unix_date(secs: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(secs)
         .map(|t| t.date().to_string())
@@ -245,4 +318,57 @@ pub fn init_from_server(dir: &Path, login: &Login) -> anyhow::Result<ExitCode> {
         creds.email
     );
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coffer_api::{
+        BillingInterval, Currency, Invoice, Money, Payment, PaymentKind, PaymentProvider,
+        PaymentStatus,
+    };
+
+    #[test]
+    fn payments_and_invoices_read_as_dated_lines_with_amounts_in_major_units() {
+        let none = sync::BillingHistory {
+            payments: vec![],
+            invoices: vec![],
+        };
+        assert_eq!(render_billing_history(&none), "No payments yet.\n");
+
+        let amount = Money {
+            amount_minor: 19_905,
+            currency: Currency::Czk,
+        };
+        let payment = Payment {
+            id: uuid::Uuid::nil(),
+            kind: PaymentKind::NewPeriod,
+            plan: "plus".into(),
+            interval: BillingInterval::Month,
+            amount,
+            provider: PaymentProvider::Comgate,
+            status: PaymentStatus::Paid,
+            created_at: 1_798_761_600, // 2027-01-01
+            paid_at: Some(1_798_761_600),
+        };
+        let invoice = Invoice {
+            number: "2027-000001".into(),
+            payment_id: uuid::Uuid::nil(),
+            plan: "plus".into(),
+            amount,
+            issued_at: 1_798_761_600,
+            period_start: 1_798_761_600,
+            period_end: 1_801_440_000, // 2027-02-01
+            provider_url: None,
+        };
+        let history = sync::BillingHistory {
+            payments: vec![payment],
+            invoices: vec![invoice],
+        };
+        assert_eq!(
+            render_billing_history(&history),
+            "Payments:\n  2027-01-01  new period  plus (month)  199.05 CZK  paid  via comgate\n\
+             Invoices:\n  2027-000001  2027-01-01  plus  199.05 CZK  for 2027-01-01 to 2027-02-01\n"
+        );
+    }
 }

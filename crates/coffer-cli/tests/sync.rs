@@ -334,6 +334,14 @@ fn account_export_writes_the_archive_and_delete_disconnects_the_vault() {
         bytes.windows(id.len()).any(|w| w == id.as_bytes()),
         "the archive lists the item"
     );
+    let payments = a.ok(&["account", "payments"]);
+    assert_eq!(payments, "No payments yet.\n");
+    let payments: serde_json::Value =
+        serde_json::from_str(&a.ok(&["account", "payments", "--json"])).unwrap();
+    assert_eq!(
+        payments,
+        serde_json::json!({"payments": [], "invoices": []})
+    );
     let err = a.fails(&["account", "delete", "--email", "someone-else@example.test"]);
     assert!(err.contains("server refused"), "{err}");
     a.ok(&["account", "delete", "--email", &email]);

@@ -1,13 +1,13 @@
 //! Account and sync: sign up or in to a Coffer server, the account's plan, this month's usage
-//! and what the plan locks, devices, syncing with progress, checkout and cancel, and the
-//! e-mail reminder opt-in. Every call is the sync client's in `coffer-core`; the network work
+//! and what the plan locks, devices, syncing with progress, checkout and cancel, payments and
+//! invoices, and the e-mail reminder opt-in. Every call is the sync client's in `coffer-core`; the network work
 //! runs on a blocking thread.
 
 use std::sync::Arc;
 
 use coffer_core::sync::{
-    self, AccountStatus, BillingInterval, CheckoutRequest, CheckoutResponse, Credentials, Currency,
-    Device, EmailReminders, Language, PlanCatalog, Progress, SyncOverview,
+    self, AccountStatus, BillingHistory, BillingInterval, CheckoutRequest, CheckoutResponse,
+    Credentials, Currency, Device, EmailReminders, Language, PlanCatalog, Progress, SyncOverview,
 };
 use coffer_core::{DocumentId, DocumentSummary, LockedVault, Vault};
 use secrecy::SecretString;
@@ -282,6 +282,15 @@ pub async fn account_checkout<R: Runtime>(
             })?;
     }
     Ok(checkout)
+}
+
+/// The account's payments and invoices, newest first.
+#[tauri::command]
+pub async fn account_billing_history(session: State<'_, Arc<Session>>) -> Result<BillingHistory> {
+    blocking(&session, |session| {
+        session.with_open_vault(|vault| Ok(sync::billing_history(vault)?))
+    })
+    .await
 }
 
 /// One-click cancel: the paid plan runs to the end of its period, then the free plan.

@@ -334,6 +334,19 @@ fn plans_checkout_opens_the_providers_page_and_cancel_keeps_the_plan_to_the_peri
     assert_eq!(checkout["kind"], "new_period");
     let sent = request.join().unwrap();
     assert!(sent.contains("/v1/checkout/sessions"), "{sent}");
+    // The payment waits for the provider's confirmation; no invoice before it is paid.
+    let history = h.ok("account_billing_history", json!({}));
+    let payments = history["payments"].as_array().unwrap();
+    assert_eq!(payments.len(), 1, "{history}");
+    assert_eq!(
+        (
+            &payments[0]["plan"],
+            &payments[0]["status"],
+            &payments[0]["amount"]["currency"]
+        ),
+        (&paid, &json!("pending"), &json!("EUR"))
+    );
+    assert_eq!(history["invoices"], json!([]));
 
     assert_eq!(h.error_code("account_cancel", json!({})), "server_refused");
     server.admin(&["plan", "grant", EMAIL, "plus", "--until", "2099-12-31"]);

@@ -76,6 +76,7 @@ describe("AccountScreen", () => {
         };
       }
       if (cmd === "account_revoke_device") return [];
+      if (cmd === "account_billing_history") return { payments: [], invoices: [] };
       return 1;
     });
     const { target, screen } = render();
@@ -99,6 +100,7 @@ describe("AccountScreen", () => {
     await settle();
     expect(calls).toContain("account_revoke_device");
     expect(app.grace).toEqual({ locked: 1, purgeAt: now + 20 * DAY });
+    expect(target.querySelector('[data-testid="payments-section"]')?.textContent).toContain("No payments yet.");
     unmount(screen);
   });
 

@@ -8,6 +8,7 @@ import { open } from "@tauri-apps/plugin-dialog";
 import type {
   AccountView,
   AppStatus,
+  BillingHistory,
   BillingInterval,
   Checkout,
   Currency,
@@ -112,6 +113,7 @@ export const api = {
   checkout: (plan: string, interval: BillingInterval, currency: Currency, language: Language) =>
     call<Checkout>("account_checkout", { plan, interval, currency, language }),
   cancelPlan: () => call<AccountView>("account_cancel"),
+  billingHistory: () => call<BillingHistory>("account_billing_history"),
   setEmailReminders: (enabled: boolean, language: Language) =>
     call<EmailRemindersOutcome>("set_email_reminders", { enabled, language }),
 };

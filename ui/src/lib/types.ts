@@ -280,6 +280,41 @@ export interface Device {
 export type Currency = "CZK" | "EUR";
 export type BillingInterval = "month" | "year";
 
+export interface Money {
+  amount_minor: number;
+  currency: Currency;
+}
+
+/** One payment of the account (unix seconds). */
+export interface Payment {
+  id: string;
+  kind: "new_period" | "upgrade" | "renewal";
+  plan: string;
+  interval: BillingInterval;
+  amount: Money;
+  provider: "stripe" | "comgate" | "admin";
+  status: "pending" | "paid" | "failed" | "cancelled";
+  created_at: number;
+  paid_at?: number;
+}
+
+/** An invoice for a paid payment; the period it covers in unix seconds. */
+export interface Invoice {
+  number: string;
+  payment_id: string;
+  plan: string;
+  amount: Money;
+  issued_at: number;
+  period_start: number;
+  period_end: number;
+  provider_url?: string;
+}
+
+export interface BillingHistory {
+  payments: Payment[];
+  invoices: Invoice[];
+}
+
 export interface Plan {
   id: string;
   name: string;

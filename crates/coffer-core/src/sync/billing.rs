@@ -1,7 +1,10 @@
 //! Plans and payments as the apps offer them: the server's plan catalog, a checkout (the
-//! payment provider's page to open in a browser), and the one-click cancel.
+//! payment provider's page to open in a browser), the one-click cancel, and the account's
+//! payments and invoices.
 
-use coffer_api::{CheckoutRequest, CheckoutResponse, PlanCatalog, SignedEntitlement, routes};
+use coffer_api::{
+    BillingHistory, CheckoutRequest, CheckoutResponse, PlanCatalog, SignedEntitlement, routes,
+};
 
 use super::account::open;
 use super::error::SyncResult;
@@ -23,4 +26,9 @@ pub fn checkout(vault: &Vault, request: &CheckoutRequest) -> SyncResult<Checkout
 pub fn cancel_plan(vault: &Vault) -> SyncResult<()> {
     let _: SignedEntitlement = open(vault, None)?.post(routes::BILLING_CANCEL, &())?;
     Ok(())
+}
+
+/// The account's payments and invoices, newest first.
+pub fn billing_history(vault: &Vault) -> SyncResult<BillingHistory> {
+    open(vault, None)?.get(routes::BILLING_HISTORY)
 }

@@ -43,11 +43,11 @@ pub use account::{
     export_account, init_from_server, login, logout, register, revoke,
 };
 #[cfg(feature = "sync")]
-pub use billing::{cancel_plan, checkout, plans};
+pub use billing::{billing_history, cancel_plan, checkout, plans};
 #[cfg(feature = "sync")]
 pub use coffer_api::{
-    AccountInfo, BillingInterval, CheckoutRequest, CheckoutResponse, Currency, Device, Entitlement,
-    ErrorCode, PlanCatalog,
+    AccountInfo, BillingHistory, BillingInterval, CheckoutRequest, CheckoutResponse, Currency,
+    Device, Entitlement, ErrorCode, Money, PlanCatalog,
 };
 #[cfg(feature = "sync")]
 pub use engine::{Progress, SyncReport};
