@@ -74,6 +74,27 @@ async fn push_ok(client: &Client, kind: KindClass, month: &str) -> Uuid {
 }
 
 /// The entitlement, verified against the server's published key.
+/// `POST /v1/billing/checkout` of `plan` (the server picks the provider by currency).
+async fn checkout(
+    client: &Client,
+    plan: &str,
+    interval: BillingInterval,
+    currency: Currency,
+) -> Answer {
+    client
+        .post(
+            routes::BILLING_CHECKOUT,
+            &CheckoutRequest {
+                plan: plan.into(),
+                interval,
+                currency,
+                provider: None,
+                language: None,
+            },
+        )
+        .await
+}
+
 async fn entitlement(client: &Client) -> Entitlement {
     let key: EntitlementKey = client.get(routes::ENTITLEMENT_KEY).await.ok();
     let signed: SignedEntitlement = client.get(routes::ENTITLEMENT).await.ok();
@@ -284,19 +305,10 @@ impl Stand {
 
     /// Checkout of `plan` (monthly, EUR) through Stripe, completed by its webhook.
     async fn buy_with_stripe(&self, client: &Client, plan: &str, subscription: &str) {
-        let checkout: CheckoutResponse = client
-            .post(
-                routes::BILLING_CHECKOUT,
-                &CheckoutRequest {
-                    plan: plan.into(),
-                    interval: BillingInterval::Month,
-                    currency: Currency::Eur,
-                    provider: None,
-                    language: None,
-                },
-            )
-            .await
-            .ok();
+        let checkout: CheckoutResponse =
+            checkout(client, plan, BillingInterval::Month, Currency::Eur)
+                .await
+                .ok();
         let session = checkout.redirect_url.rsplit('/').next().unwrap().to_owned();
         let answer = self
             .stripe_event(&serde_json::json!({
@@ -313,19 +325,7 @@ impl Stand {
 
     /// Checkout of `plan` in CZK through Comgate, paid and notified.
     async fn buy_with_comgate(&self, client: &Client, plan: &str, interval: BillingInterval) {
-        let checkout: CheckoutResponse = client
-            .post(
-                routes::BILLING_CHECKOUT,
-                &CheckoutRequest {
-                    plan: plan.into(),
-                    interval,
-                    currency: Currency::Czk,
-                    provider: None,
-                    language: None,
-                },
-            )
-            .await
-            .ok();
+        let checkout: CheckoutResponse = checkout(client, plan, interval, Currency::Czk).await.ok();
         let trans = checkout.redirect_url.rsplit('/').next().unwrap().to_owned();
         if let Some(p) = self
             .comgate
@@ -481,19 +481,10 @@ async fn a_stripe_checkout_starts_the_plan_and_an_upgrade_charges_the_pro_rata_d
     // Halfway through the 29-day period, an upgrade costs half the difference.
     s.advance_to(unix("2028-01-31T09:00:00Z") + 29 * DAY / 2);
     let client = s.login(&email).await;
-    let upgrade: CheckoutResponse = client
-        .post(
-            routes::BILLING_CHECKOUT,
-            &CheckoutRequest {
-                plan: "business".into(),
-                interval: BillingInterval::Month,
-                currency: Currency::Eur,
-                provider: None,
-                language: None,
-            },
-        )
-        .await
-        .ok();
+    let upgrade: CheckoutResponse =
+        checkout(&client, "business", BillingInterval::Month, Currency::Eur)
+            .await
+            .ok();
     assert_eq!(upgrade.kind, PaymentKind::Upgrade);
     assert_eq!(upgrade.amount.amount_minor, (1199 - 399) / 2);
     // The subscription itself moves to the new price, prorated as of the server's clock, so
@@ -529,18 +520,7 @@ async fn a_stripe_checkout_starts_the_plan_and_an_upgrade_charges_the_pro_rata_d
     .await;
 
     // A downgrade between paid plans mid-period is not a checkout.
-    let cheaper = client
-        .post(
-            routes::BILLING_CHECKOUT,
-            &CheckoutRequest {
-                plan: "plus".into(),
-                interval: BillingInterval::Month,
-                currency: Currency::Eur,
-                provider: None,
-                language: None,
-            },
-        )
-        .await;
+    let cheaper = checkout(&client, "plus", BillingInterval::Month, Currency::Eur).await;
     assert_eq!(cheaper.error().code, ErrorCode::InvalidField);
 
     let history: BillingHistory = client.get(routes::BILLING_HISTORY).await.ok();
@@ -562,19 +542,10 @@ async fn a_stripe_checkout_starts_the_plan_and_an_upgrade_charges_the_pro_rata_d
     // proration invoice on Stripe's page and invoice.paid arrives.
     let (client, _, _) = s.account().await;
     s.buy_with_stripe(&client, "plus", "sub_sca_2").await;
-    let upgrade: CheckoutResponse = client
-        .post(
-            routes::BILLING_CHECKOUT,
-            &CheckoutRequest {
-                plan: "business".into(),
-                interval: BillingInterval::Month,
-                currency: Currency::Eur,
-                provider: None,
-                language: None,
-            },
-        )
-        .await
-        .ok();
+    let upgrade: CheckoutResponse =
+        checkout(&client, "business", BillingInterval::Month, Currency::Eur)
+            .await
+            .ok();
     let invoice = upgrade.redirect_url.rsplit('/').next().unwrap().to_owned();
     assert!(invoice.starts_with("in_update_"), "{upgrade:?}");
     assert_eq!(entitlement(&client).await.plan, "plus");

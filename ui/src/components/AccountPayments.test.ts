@@ -1,6 +1,7 @@
-import { flushSync, mount, tick } from "svelte";
+import { mount } from "svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { settle } from "../testing/settle";
 import AccountPayments from "./AccountPayments.svelte";
 import { setLanguage } from "../lib/i18n.svelte";
 import type { BillingHistory, PlanCatalog } from "../lib/types";
@@ -9,14 +10,6 @@ afterEach(() => {
   clearMocks();
   document.body.innerHTML = "";
 });
-
-async function settle() {
-  for (let i = 0; i < 10; i++) {
-    await tick();
-    await new Promise((r) => setTimeout(r, 0));
-  }
-  flushSync();
-}
 
 const catalog = { free_plan: "start", plans: [{ id: "plus", name: "Plus" }] } as unknown as PlanCatalog;
 const JAN_1_2027 = Date.UTC(2027, 0, 1, 12) / 1000;

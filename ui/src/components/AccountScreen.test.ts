@@ -1,6 +1,7 @@
-import { flushSync, mount, tick, unmount } from "svelte";
+import { flushSync, mount, unmount } from "svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { settle } from "../testing/settle";
 import AccountScreen from "./AccountScreen.svelte";
 import GraceBanner from "./GraceBanner.svelte";
 import { app } from "../lib/app.svelte";
@@ -37,14 +38,6 @@ const account = (over: Partial<AccountView> = {}): AccountView => ({
   emailReminders: false,
   ...over,
 });
-
-async function settle() {
-  for (let i = 0; i < 10; i++) {
-    await tick();
-    await new Promise((r) => setTimeout(r, 0));
-  }
-  flushSync();
-}
 
 function render() {
   const target = document.createElement("div");

@@ -1,6 +1,7 @@
-import { flushSync, mount, tick } from "svelte";
+import { flushSync, mount } from "svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { settle } from "../testing/settle";
 import DocumentReminders from "./DocumentReminders.svelte";
 import { setLanguage } from "../lib/i18n.svelte";
 import type { DocumentKind, DocumentReminders as Reminders } from "../lib/types";
@@ -9,14 +10,6 @@ afterEach(() => {
   clearMocks();
   document.body.innerHTML = "";
 });
-
-async function settle() {
-  for (let i = 0; i < 10; i++) {
-    await tick();
-    await new Promise((r) => setTimeout(r, 0));
-  }
-  flushSync();
-}
 
 function type(input: HTMLInputElement, text: string) {
   input.value = text;
