@@ -216,6 +216,18 @@ async function main() {
     await s.waitUntil(`return document.querySelector('[data-field="expiry"] [data-testid="confidence"]') !== null;`, [], "expiry confirmed");
     await s.type('[data-testid="add-tag"]', "office" + keys.enter);
     await s.waitUntil(`return document.querySelector('.tag-list')?.innerText.includes("office");`, [], "tag added");
+
+    log("this document's own reminders: lead times sorted and saved");
+    await fill(s, "#doc-lead-days", "14, 60");
+    await s.click('[data-testid="document-reminders"] button[type="submit"]');
+    await s.waitUntil(
+      `return document.querySelector('[data-testid="document-reminders"]')?.innerText.includes("Saved");`,
+      [],
+      "reminders saved",
+    );
+    assert.equal(await s.execute(`return document.querySelector("#doc-lead-days").value;`), "60, 14");
+    await s.execute(`document.querySelector('[data-testid="document-reminders"]').scrollIntoView({ block: "center" });`);
+    await shot(s, "19-document-reminders");
     await s.execute(`document.activeElement?.blur(); document.querySelector(".fields").scrollTop = 0;`);
     await shot(s, "06-document-detail");
 
