@@ -1275,6 +1275,17 @@ async fn operators_grant_show_and_expire_plans_and_run_jobs_while_serve_runs() {
     let granted = grant_plus(dir.path(), &email, &[]);
     assert!(granted.contains("granted plus"), "{granted}");
     let sixth = push_ok(&client, KindClass::Receipt, &month).await;
+    // The grant is in the payment history, paid by nobody; it takes no invoice number.
+    let history: BillingHistory = client.get(routes::BILLING_HISTORY).await.ok();
+    assert_eq!(history.payments.len(), 1, "{history:?}");
+    assert_eq!(
+        (
+            history.payments[0].provider,
+            history.payments[0].amount.amount_minor
+        ),
+        (PaymentProvider::Admin, 0)
+    );
+    assert!(history.invoices.is_empty(), "{history:?}");
     let shown = cli(dir.path(), &["admin", "account", "show", &email], &[]);
     assert!(shown.contains("plan: plus"), "{shown}");
     assert!(

@@ -34,6 +34,7 @@ describe("AccountPayments", () => {
     const amount = { amount_minor: 19_905, currency: "CZK" as const };
     const target = await render({
       payments: [
+        { id: "p3", kind: "new_period", plan: "plus", interval: "month", amount: { amount_minor: 0, currency: "CZK" }, provider: "admin", status: "paid", created_at: FEB_1_2027 },
         { id: "p2", kind: "upgrade", plan: "plus", interval: "month", amount, provider: "comgate", status: "pending", created_at: FEB_1_2027 },
         { id: "p1", kind: "new_period", plan: "plus", interval: "month", amount, provider: "comgate", status: "paid", created_at: JAN_1_2027, paid_at: JAN_1_2027 },
       ],
@@ -42,10 +43,12 @@ describe("AccountPayments", () => {
       ],
     }, "cs");
     const payments = [...target.querySelectorAll("[data-testid=payment]")].map((li) => li.textContent!.replace(/\s+/g, " ").trim());
-    expect(payments[0]).toContain("Přechod na tarif Plus");
-    expect(payments[0]).toContain("čeká na zaplacení");
-    expect(payments[1]).toContain("zaplaceno");
-    expect(payments[1]).toMatch(/199,05\s*Kč/);
+    expect(payments[0]).toContain("přiděleno podporou");
+    expect(payments[0]).not.toContain("Kč");
+    expect(payments[1]).toContain("Přechod na tarif Plus");
+    expect(payments[1]).toContain("čeká na zaplacení");
+    expect(payments[2]).toContain("zaplaceno");
+    expect(payments[2]).toMatch(/199,05\s*Kč/);
     const invoice = target.querySelector("[data-testid=invoice]")!.textContent!;
     expect(invoice).toContain("2027-000001");
   });

@@ -270,7 +270,8 @@ impl App {
     }
 
     /// A provider confirmed `payment`: the plan starts, is upgraded or renewed, anything locked
-    /// is unlocked, and an invoice is issued. A payment confirmed twice is applied once.
+    /// is unlocked, and an invoice is issued (not for an operator's grant). A payment confirmed
+    /// twice is applied once.
     pub(crate) async fn confirm_payment(
         &self,
         payment: &PaymentRecord,
@@ -335,18 +336,21 @@ impl App {
                 break;
             }
         }
-        let year = calendar.year_of(now);
-        self.storage
-            .add_invoice(&NewInvoice {
-                account_id: payment.account_id,
-                payment,
-                year,
-                period_start: period.0,
-                period_end: period.1,
-                provider_url: refs.invoice_url,
-                issued_at: now,
-            })
-            .await?;
+        // An operator's grant sells nothing: it takes no number of the invoice series.
+        if payment.provider != PaymentProvider::Admin {
+            let year = calendar.year_of(now);
+            self.storage
+                .add_invoice(&NewInvoice {
+                    account_id: payment.account_id,
+                    payment,
+                    year,
+                    period_start: period.0,
+                    period_end: period.1,
+                    provider_url: refs.invoice_url,
+                    issued_at: now,
+                })
+                .await?;
+        }
         self.notify(
             payment.account_id,
             language,
