@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential pkg-config libssl-dev curl file
   clang libclang-dev
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-ces tesseract-ocr-deu
-  libtesseract-dev libleptonica-dev
+  libtesseract-dev libleptonica-dev libheif-dev
   poppler-utils age argon2 openssl time
   imagemagick fonts-dejavu-core qpdf libreoffice-calc-nogui
   postgresql-15 redis-server

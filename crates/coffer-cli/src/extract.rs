@@ -32,7 +32,7 @@ pub struct ExtractArgs {
     /// Worker threads (default: one per CPU core).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub jobs: Option<u16>,
-    /// Images (JPEG, PNG, TIFF, WebP…), PDFs, ISDOC invoices or text files.
+    /// Images (JPEG, PNG, HEIC, TIFF, WebP…), PDFs, ISDOC invoices or text files.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 }

@@ -737,10 +737,9 @@ fn import_reads_text_and_fields_as_unconfirmed_and_ocr_never_overwrites_a_confir
     assert_eq!(again["field_states"]["total"]["confirmed"], true);
 }
 
-#[test]
-fn a_scanned_image_is_read_by_tesseract_on_import_and_found_by_its_words() {
-    let s = Sandbox::new();
-    let image = s.path("card.png");
+/// A warranty card rendered by ImageMagick into `name`; the extension picks the format.
+fn warranty_card(s: &Sandbox, name: &str) -> PathBuf {
+    let image = s.path(name);
     let made = Command::new("convert")
         .args([
             "-size",
@@ -765,6 +764,13 @@ fn a_scanned_image_is_read_by_tesseract_on_import_and_found_by_its_words() {
         .status()
         .expect("ImageMagick's convert is installed by make setup");
     assert!(made.success());
+    image
+}
+
+#[test]
+fn a_scanned_image_is_read_by_tesseract_on_import_and_found_by_its_words() {
+    let s = Sandbox::new();
+    let image = warranty_card(&s, "card.png");
     let id = s.import(&image, &["--no-ocr"]);
     assert!(
         json(&s.ok(&["search", "kettle", "--json"]))
@@ -778,6 +784,32 @@ fn a_scanned_image_is_read_by_tesseract_on_import_and_found_by_its_words() {
         id.as_str()
     );
     assert_eq!(json(&s.ok(&["show", &id, "--json"]))["date"], "2026-03-12");
+}
+
+#[test]
+fn an_iphone_heic_photo_is_extracted_and_read_on_import_like_any_image() {
+    let s = Sandbox::new();
+    // ImageMagick writes HEIC through libheif's HEVC encoder, as a phone does.
+    let photo = warranty_card(&s, "IMG_0042.HEIC");
+    assert_eq!(&fs::read(&photo).unwrap()[4..12], b"ftypheic");
+
+    let out = s.ok(&["extract", "--with-text", photo.to_str().unwrap()]);
+    let record = json(out.lines().next().unwrap());
+    assert_eq!(record["source"], "ocr");
+    assert_eq!(record["date"], "2026-03-12", "{record}");
+    assert!(
+        record["text"].as_str().unwrap().contains("Kettle"),
+        "{record}"
+    );
+
+    let id = s.import(&photo, &[]);
+    let doc = json(&s.ok(&["show", &id, "--json"]));
+    assert_eq!(doc["file"]["media_type"], "image/heif");
+    assert_eq!(doc["date"], "2026-03-12", "OCR ran on import");
+    assert_eq!(
+        json(&s.ok(&["search", "kettle", "--json"]))[0]["id"],
+        id.as_str()
+    );
 }
 
 #[test]

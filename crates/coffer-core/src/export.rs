@@ -257,7 +257,7 @@ fn extension(doc: &Document) -> String {
             "application/pdf" => "pdf",
             "image/jpeg" => "jpg",
             "image/png" => "png",
-            "image/heic" => "heic",
+            "image/heic" | "image/heif" => "heic",
             "text/plain" => "txt",
             "application/xml" => "xml",
             _ => "bin",

@@ -216,6 +216,8 @@ fn media_type(path: &Path) -> String {
                 Some("txt") => "text/plain",
                 Some("xml" | "isdoc") => "application/xml",
                 Some("csv") => "text/csv",
+                // HEIF brands `infer` does not know (e.g. `heim`, `hevc` from burst shots).
+                Some("heic" | "heif") => "image/heif",
                 _ => "application/octet-stream",
             }
             .to_string()

@@ -21,7 +21,7 @@ pub enum OcrError {
     TooLarge { size: u64, limit: u64 },
 
     #[error(
-        "unsupported file type ({what}); use JPEG, PNG, TIFF, WebP, BMP, GIF, PDF, ISDOC or plain text"
+        "unsupported file type ({what}); use JPEG, PNG, HEIC, TIFF, WebP, BMP, GIF, PDF, ISDOC or plain text"
     )]
     Unsupported { what: String },
 

@@ -188,7 +188,7 @@ pub fn extract_bytes(
             ocr_confidence: None,
         });
     }
-    if image::guess_format(bytes).is_ok() {
+    if preprocess::is_image(bytes) {
         let image = preprocess::decode(bytes)?;
         return extract_image(&image, options, Source::Ocr);
     }

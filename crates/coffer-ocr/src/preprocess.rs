@@ -1,5 +1,8 @@
 //! Image preparation before OCR: bounded decoding (dimensions checked before any pixel is
-//! decoded), EXIF orientation, grayscale, scaling to about 300 DPI, and adaptive binarisation.
+//! decoded) of the `image` crate's formats and of HEIC, EXIF/HEIF orientation, grayscale,
+//! scaling to about 300 DPI, and adaptive binarisation.
+
+mod heif;
 
 use std::io::Cursor;
 
@@ -13,8 +16,18 @@ pub const MAX_PIXELS: u64 = 60_000_000;
 /// Upper bound on what the decoder may allocate, whatever the header claims.
 const MAX_DECODE_BYTES: u64 = 512 * 1024 * 1024;
 
-/// Decodes an image, refusing oversized ones first, and turns it upright per its EXIF tag.
+/// Whether `decode` can read these bytes, judged by their content (magic bytes or `ftyp`
+/// brand), never by a file name.
+pub fn is_image(bytes: &[u8]) -> bool {
+    heif::is_heif(bytes) || image::guess_format(bytes).is_ok()
+}
+
+/// Decodes an image, refusing oversized ones first, and turns it upright per its EXIF tag (or,
+/// for HEIC, its rotation and mirroring properties).
 pub fn decode(bytes: &[u8]) -> Result<DynamicImage, OcrError> {
+    if heif::is_heif(bytes) {
+        return heif::decode(bytes);
+    }
     let reader = || -> Result<ImageReader<Cursor<&[u8]>>, OcrError> {
         let mut r = ImageReader::new(Cursor::new(bytes))
             .with_guessed_format()
@@ -31,15 +44,7 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, OcrError> {
         .map_err(|e| OcrError::BadImage {
             reason: e.to_string(),
         })?;
-    let pixels = u64::from(width) * u64::from(height);
-    if pixels > MAX_PIXELS {
-        return Err(OcrError::ImageTooLarge {
-            width,
-            height,
-            megapixels: pixels / 1_000_000,
-            limit: MAX_PIXELS / 1_000_000,
-        });
-    }
+    check_size(width, height)?;
     let mut decoder = reader()?.into_decoder().map_err(|e| OcrError::BadImage {
         reason: e.to_string(),
     })?;
@@ -51,6 +56,20 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, OcrError> {
         image.apply_orientation(o);
     }
     Ok(image)
+}
+
+/// Refuses images above `MAX_PIXELS`, from the dimensions in their header.
+fn check_size(width: u32, height: u32) -> Result<(), OcrError> {
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > MAX_PIXELS {
+        return Err(OcrError::ImageTooLarge {
+            width,
+            height,
+            megapixels: pixels / 1_000_000,
+            limit: MAX_PIXELS / 1_000_000,
+        });
+    }
+    Ok(())
 }
 
 /// Scale factor that brings the page to roughly 300 DPI. Photos and scans carry no reliable

@@ -196,7 +196,12 @@ impl RemoteOcr {
     pub fn recognize(&self, image: &[u8], mime: &str) -> Result<Extraction, RemoteError> {
         if !matches!(
             mime,
-            "image/jpeg" | "image/png" | "image/webp" | "image/heic" | "application/pdf"
+            "image/jpeg"
+                | "image/png"
+                | "image/webp"
+                | "image/heic"
+                | "image/heif"
+                | "application/pdf"
         ) {
             return Err(RemoteError::UnsupportedImage(mime.to_string()));
         }

@@ -53,7 +53,7 @@ pub fn render_pdf_page(pdf_bytes: &[u8], page: u32, long_side: u32) -> Result<Ve
 pub fn thumbnail(bytes: &[u8], media_type: &str) -> Result<Option<Vec<u8>>, OcrError> {
     let image = if media_type == "application/pdf" {
         preprocess::decode(&render_pdf_page(bytes, 1, THUMBNAIL_PIXELS * 2)?)?
-    } else if media_type.starts_with("image/") && image::guess_format(bytes).is_ok() {
+    } else if media_type.starts_with("image/") && preprocess::is_image(bytes) {
         preprocess::decode(bytes)?
     } else {
         return Ok(None);

@@ -159,7 +159,7 @@ export async function pickFiles(title: string): Promise<string[]> {
     multiple: true,
     directory: false,
     filters: [
-      { name: "Documents", extensions: ["jpg", "jpeg", "png", "heic", "pdf", "tif", "tiff", "webp", "xml", "isdoc"] },
+      { name: "Documents", extensions: ["jpg", "jpeg", "png", "heic", "heif", "pdf", "tif", "tiff", "webp", "xml", "isdoc"] },
       { name: "*", extensions: ["*"] },
     ],
   });
