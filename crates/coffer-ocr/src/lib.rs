@@ -11,6 +11,7 @@ pub mod money;
 mod pdf;
 pub mod preprocess;
 mod qr;
+mod readings;
 pub mod remote;
 pub mod render;
 pub mod text;
@@ -44,6 +45,9 @@ pub struct ExtractOptions {
     /// Binarise with the adaptive (Sauvola) threshold before OCR, for photos with shadows;
     /// otherwise Tesseract's own global (Otsu) threshold is used.
     pub adaptive_binarisation: bool,
+    /// Read a photo again, binarised more gently, when the first reading leaves the date or
+    /// the total in doubt, and let the readings vote (about twice the OCR time on average).
+    pub second_look: bool,
 }
 
 impl Default for ExtractOptions {
@@ -51,6 +55,7 @@ impl Default for ExtractOptions {
         ExtractOptions {
             languages: DEFAULT_LANGUAGES.to_string(),
             adaptive_binarisation: true,
+            second_look: true,
         }
     }
 }
@@ -208,6 +213,9 @@ pub fn extract_bytes(
     Err(OcrError::Unsupported { what })
 }
 
+/// One photo or scan: the page read upright, and when its date or total is in doubt, read
+/// again with gentler binarisations (Tesseract's own global threshold as a tie-breaker) so
+/// the readings can vote.
 fn extract_image(
     image: &image::DynamicImage,
     options: &ExtractOptions,
@@ -215,15 +223,36 @@ fn extract_image(
 ) -> Result<Extraction, OcrError> {
     let gray = preprocess::to_ocr_gray(image);
     let payment_code = qr::find_spd(&gray);
-    let prepared = if options.adaptive_binarisation {
-        preprocess::binarise(&gray)
+    let tall = gray.height() as f32 > 1.3 * gray.width() as f32;
+    let languages = options.languages.as_str();
+    let page = if options.adaptive_binarisation {
+        local::recognize_upright(
+            &preprocess::binarise(&gray, preprocess::SAUVOLA_K),
+            languages,
+            tall,
+        )?
     } else {
-        gray
+        local::recognize_upright(&gray, languages, tall)?
     };
-    let tall = prepared.height() as f32 > 1.3 * prepared.width() as f32;
-    let page = local::recognize_upright(&prepared, &options.languages, tall)?;
     let mut extraction = Extraction::from_text(source, page.text);
     extraction.ocr_confidence = Some(page.confidence);
+    if options.second_look
+        && options.adaptive_binarisation
+        && readings::needs_second_look(&extraction.fields)
+    {
+        let read = |prepared: &image::GrayImage| -> Result<Fields, OcrError> {
+            let again = local::recognize_turned(prepared, page.turn, languages, tall)?;
+            Ok(extract_fields(&again.text))
+        };
+        let mut all = vec![extraction.fields.clone()];
+        for k in preprocess::SECOND_LOOK_K {
+            all.push(read(&preprocess::binarise(&gray, k))?);
+        }
+        if !readings::settled(&all) {
+            all.push(read(&gray)?);
+        }
+        extraction.fields = readings::vote(&all);
+    }
     if let Some(spd) = payment_code {
         extraction.apply_payment_code(spd);
     }

@@ -21,10 +21,39 @@ thread_local! {
     static ENGINE: RefCell<Option<(String, Tesseract)>> = const { RefCell::new(None) };
 }
 
-/// The recognised text of one page and Tesseract's mean word confidence for it.
+/// The recognised text of one page, Tesseract's mean word confidence for it, and how the page
+/// was turned to read it.
 pub struct PageResult {
     pub text: DocumentText,
     pub confidence: f32,
+    pub turn: Turn,
+}
+
+/// Clockwise quarter turns applied to a page before it was read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Turn {
+    #[default]
+    Upright,
+    Quarter,
+    Half,
+    ThreeQuarters,
+}
+
+impl Turn {
+    /// The page turned this way.
+    pub fn apply(self, gray: &GrayImage) -> GrayImage {
+        match self {
+            Turn::Upright => gray.clone(),
+            Turn::Quarter => rotate90(gray),
+            Turn::Half => rotate180(gray),
+            Turn::ThreeQuarters => rotate270(gray),
+        }
+    }
+
+    /// Turned a quarter either way, a till receipt becomes tall: read it as one column.
+    fn is_sideways(self) -> bool {
+        matches!(self, Turn::Quarter | Turn::ThreeQuarters)
+    }
 }
 
 fn new_engine(languages: &str) -> Result<Tesseract, OcrError> {
@@ -92,6 +121,7 @@ pub fn recognize(
             PageResult {
                 text: parse_tsv(&tsv),
                 confidence,
+                turn: Turn::Upright,
             },
         ))
     })
@@ -109,21 +139,34 @@ pub fn recognize_upright(
         return Ok(first);
     }
     let mut best = first;
-    let turned = recognize(&rotate180(gray), languages, single_column)?;
+    let turned = recognize_turned(gray, Turn::Half, languages, single_column)?;
     if turned.confidence > best.confidence + 10.0 {
         best = turned;
     }
     if best.confidence >= SIDEWAYS_CONFIDENCE {
         return Ok(best);
     }
-    for sideways in [rotate90(gray), rotate270(gray)] {
-        let tall = sideways.height() as f32 > 1.3 * sideways.width() as f32;
-        let attempt = recognize(&sideways, languages, single_column || tall)?;
+    for turn in [Turn::Quarter, Turn::ThreeQuarters] {
+        let attempt = recognize_turned(gray, turn, languages, single_column)?;
         if attempt.confidence > best.confidence + 10.0 {
             best = attempt;
         }
     }
     Ok(best)
+}
+
+/// Recognises a page turned as given (an orientation found by an earlier reading).
+pub fn recognize_turned(
+    gray: &GrayImage,
+    turn: Turn,
+    languages: &str,
+    single_column: bool,
+) -> Result<PageResult, OcrError> {
+    let turned = turn.apply(gray);
+    let tall = turn.is_sideways() && turned.height() as f32 > 1.3 * turned.width() as f32;
+    let mut page = recognize(&turned, languages, single_column || tall)?;
+    page.turn = turn;
+    Ok(page)
 }
 
 /// Groups Tesseract's TSV words (level 5) into lines in reading order.

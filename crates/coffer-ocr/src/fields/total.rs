@@ -251,11 +251,19 @@ fn labelled_amount(line: &str) -> Option<Cents> {
     last_positive_amount(line).or_else(|| lost_point_amount(line))
 }
 
-/// True when two amounts print the same number of digits and differ in exactly one: the
-/// signature of an OCR misread (`14.05` for `14.85`).
-fn one_digit_apart(a: Cents, b: Cents) -> bool {
-    let (x, y) = (a.0.to_string(), b.0.to_string());
-    x.len() == y.len() && x.chars().zip(y.chars()).filter(|(p, q)| p != q).count() == 1
+/// True when `printed` is likely an OCR misread of `computed`: the same number of digits,
+/// exactly one of them different (`14.05` for `14.85`). A gap of a few cents to a multiple
+/// of 5 cents is cash rounding, not a misread (`88.95` printed after `88.97`).
+fn misread_of(computed: Cents, printed: Cents) -> bool {
+    let (x, y) = (computed.0.to_string(), printed.0.to_string());
+    let rounding = is_rounding_step(computed, printed);
+    !rounding && x.len() == y.len() && x.chars().zip(y.chars()).filter(|(p, q)| p != q).count() == 1
+}
+
+/// Cash rounding: the rounded amount is a multiple of 5 cents at most 10 cents away.
+fn is_rounding_step(unrounded: Cents, rounded: Cents) -> bool {
+    let gap = (rounded.0 - unrounded.0).abs();
+    rounded.0 % 5 == 0 && (1..=10).contains(&gap)
 }
 
 fn letters(line: &str) -> usize {
@@ -330,7 +338,11 @@ pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
     // Cross-checks: amounts the total must equal when the printed figures add up.
     let tendered_minus_change = tendered_minus_change(lines, &folded);
     let vat_gross: i64 = vat.iter().map(|v| v.gross.0).sum();
-    let mut evidence: Vec<Cents> = components_sum(lines, &folded);
+    let components = Components::read(lines, &folded);
+    if let Some(taxed) = components.taxed_subtotal(&candidates) {
+        candidates.push(taxed);
+    }
+    let mut evidence: Vec<Cents> = components.sums();
     evidence.extend(tendered_minus_change);
     if vat_gross > 0 {
         evidence.push(Cents(vat_gross));
@@ -367,7 +379,15 @@ pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
             let agreed = evidence
                 .iter()
                 .find(|e| evidence.iter().filter(|o| o == e).count() >= 2);
-            let near = evidence.iter().find(|e| one_digit_apart(**e, best.cents));
+            // A bare subtotal only speaks for the total when nothing (tax, a discount) can
+            // stand between them.
+            let subtotal = components.subtotal.filter(|_| {
+                components.tax.is_none() && !folded.iter().any(|f| contains_any(f, DISCOUNT))
+            });
+            let near = evidence
+                .iter()
+                .chain(subtotal.as_ref())
+                .find(|e| misread_of(**e, best.cents));
             if let Some(value) = agreed.or(near) {
                 return Some((*value, 0.6));
             }
@@ -425,46 +445,90 @@ const NOT_TAX_AMOUNT: &[&str] = &[
     "summary", "incl", "included", "includes", "excl", "id", "reg", "no",
 ];
 
-/// Sums the total should equal: subtotal + tax + rounding, subtotal + tax, subtotal + rounding.
-fn components_sum(lines: &[String], folded: &[String]) -> Vec<Cents> {
-    let first_amount = |i: usize| find_amounts(&lines[i]).first().map(|a| a.cents);
-    let last_amount = |i: usize| find_amounts(&lines[i]).last().map(|a| a.cents);
-    let subtotal = (0..lines.len())
-        .find(|&i| contains_any(&folded[i], SUBTOTAL))
-        .and_then(first_amount);
-    let tax = (0..lines.len())
-        .find(|&i| {
-            let f = &folded[i];
-            contains_any(f, TAX)
-                && (contains_any(f, TAX_TOTAL) || !contains_any(f, PLAIN))
-                && !contains_any(f, NOT_TAX_AMOUNT)
-                && find_amounts(&lines[i]).len() == 1
-        })
-        .and_then(last_amount)
-        .filter(|t| t.0 >= 0);
-    let rounding = (0..lines.len())
-        .find(|&i| contains_any(&folded[i], ROUNDING))
-        .and_then(last_amount)
-        .filter(|r| r.0.abs() <= 10);
-    let Some(s) = subtotal.filter(|s| s.0 > 0) else {
-        return Vec::new();
-    };
-    let mut sums = Vec::new();
-    if let Some(t) = tax {
-        if let Some(r) = rounding.filter(|r| r.0 != 0) {
-            sums.push(Cents(s.0 + t.0 + r.0));
+const DISCOUNT: &[&str] = &[
+    "discount", "disc", "less", "voucher", "coupon", "sleva", "rabatt", "remise", "korting",
+    "rabat",
+];
+
+/// The printed parts of the bill: subtotal, tax and cash rounding, each when readable.
+struct Components {
+    subtotal: Option<Cents>,
+    /// The subtotal's line, for receipts whose "subtotal" already includes the tax.
+    subtotal_line: Option<usize>,
+    tax: Option<Cents>,
+    rounding: Option<Cents>,
+}
+
+impl Components {
+    fn read(lines: &[String], folded: &[String]) -> Components {
+        let subtotal_line = (0..lines.len()).find(|&i| contains_any(&folded[i], SUBTOTAL));
+        let subtotal = subtotal_line
+            .and_then(|i| find_amounts(&lines[i]).first().map(|a| a.cents))
+            .filter(|s| s.0 > 0);
+        let last_amount = |i: usize| find_amounts(&lines[i]).last().map(|a| a.cents);
+        let tax = (0..lines.len())
+            .find(|&i| {
+                let f = &folded[i];
+                contains_any(f, TAX)
+                    && (contains_any(f, TAX_TOTAL) || !contains_any(f, PLAIN))
+                    && !contains_any(f, NOT_TAX_AMOUNT)
+                    && find_amounts(&lines[i]).len() == 1
+            })
+            .and_then(last_amount)
+            .filter(|t| t.0 >= 0);
+        let rounding = (0..lines.len())
+            .find(|&i| contains_any(&folded[i], ROUNDING))
+            .and_then(last_amount)
+            .filter(|r| r.0.abs() <= 10);
+        Components {
+            subtotal,
+            subtotal_line,
+            tax,
+            rounding,
         }
-        sums.push(Cents(s.0 + t.0));
     }
-    if let Some(r) = rounding.filter(|r| r.0 != 0) {
-        sums.push(Cents(s.0 + r.0));
+
+    /// Sums the total should equal: subtotal + tax + rounding, subtotal + tax, subtotal +
+    /// rounding.
+    fn sums(&self) -> Vec<Cents> {
+        let Some(s) = self.subtotal else {
+            return Vec::new();
+        };
+        let rounding = self.rounding.filter(|r| r.0 != 0);
+        let mut sums = Vec::new();
+        if let Some(t) = self.tax {
+            if let Some(r) = rounding {
+                sums.push(Cents(s.0 + t.0 + r.0));
+            }
+            sums.push(Cents(s.0 + t.0));
+        }
+        if let Some(r) = rounding {
+            sums.push(Cents(s.0 + r.0));
+        }
+        sums
     }
-    sums
+
+    /// Some tills print the amount before tax as "gross" and call the taxed sum the
+    /// "subtotal": when a labelled amount plus the tax is exactly that subtotal, the subtotal
+    /// is what the customer pays.
+    fn taxed_subtotal(&self, candidates: &[Candidate]) -> Option<Candidate> {
+        let (subtotal, line, tax) = (self.subtotal?, self.subtotal_line?, self.tax?);
+        (tax.0 > 0 && candidates.iter().any(|c| c.cents.0 + tax.0 == subtotal.0)).then_some(
+            Candidate {
+                weight: 7,
+                cents: subtotal,
+                line,
+                corroborated: true,
+            },
+        )
+    }
 }
 
 /// A total printed before a rounding adjustment (`Rounding Adj -0.01`) becomes the rounded
 /// amount when that amount is printed elsewhere too (as the cash paid or a rounded total) or
-/// is what the cash tendered minus the change comes to.
+/// is what the cash tendered minus the change comes to. When the adjustment itself is
+/// unreadable (or its sign misread), the rounded amount printed on a total, rounding or
+/// payment line after it stands in.
 fn apply_rounding(
     lines: &[String],
     folded: &[String],
@@ -472,15 +536,26 @@ fn apply_rounding(
     tendered_minus_change: Option<Cents>,
 ) -> Option<Cents> {
     let i = (best.line + 1..folded.len()).find(|&i| contains_any(&folded[i], ROUNDING))?;
-    let adjustment = find_amounts(&lines[i]).last()?.cents;
-    if adjustment.0 == 0 || adjustment.0.abs() > 10 {
-        return None;
+    let adjusted = find_amounts(&lines[i])
+        .last()
+        .map(|a| Cents(best.cents.0 + a.cents.0))
+        .filter(|rounded| is_rounding_step(best.cents, *rounded));
+    if let Some(rounded) = adjusted {
+        let printed_later = lines[i + 1..]
+            .iter()
+            .any(|l| find_amounts(l).iter().any(|a| a.cents == rounded));
+        if printed_later || tendered_minus_change == Some(rounded) {
+            return Some(rounded);
+        }
     }
-    let rounded = Cents(best.cents.0 + adjustment.0);
-    let printed_later = lines[i + 1..]
-        .iter()
-        .any(|l| find_amounts(l).iter().any(|a| a.cents == rounded));
-    (printed_later || tendered_minus_change == Some(rounded)).then_some(rounded)
+    (i..lines.len())
+        .filter(|&j| {
+            let f = &folded[j];
+            label_weight(f).is_some() || contains_any(f, ROUNDING) || contains_any(f, TENDERED)
+        })
+        .flat_map(|j| find_amounts(&lines[j]))
+        .map(|a| a.cents)
+        .find(|c| is_rounding_step(best.cents, *c))
 }
 
 /// The first amounts printed as tendered and as change given, each when present.

@@ -1,0 +1,135 @@
+//! A second look at a doubtful photo: the page is read again with gentler binarisations and
+//! the issue date and total are decided by a vote of the readings. OCR errors differ from one
+//! binarisation to the next (a digit lost to speckle in one is clean in another), while the
+//! printed truth stays the same, so the value most readings agree on is the likeliest.
+
+use crate::fields::Fields;
+
+/// Below this confidence the total is worth a second look: it was not confirmed by another
+/// printed figure (tendered − change, subtotal + tax, the VAT recap, a repeat).
+const DOUBTFUL_TOTAL: f32 = 0.7;
+
+/// True when the first reading left the date or the total in doubt.
+pub fn needs_second_look(fields: &Fields) -> bool {
+    fields.date.is_none() || fields.total.is_none() || fields.confidence.total < DOUBTFUL_TOTAL
+}
+
+/// True when most readings agree on both the date and the total; otherwise one more reading
+/// is worth its cost as a tie-breaker.
+pub fn settled(readings: &[Fields]) -> bool {
+    agreed(readings.iter().map(|f| f.date)) && agreed(readings.iter().map(|f| f.total))
+}
+
+/// True when more than half of the values are one and the same.
+fn agreed<T: PartialEq>(values: impl Iterator<Item = Option<T>>) -> bool {
+    let values: Vec<Option<T>> = values.collect();
+    let majority = values.len() / 2 + 1;
+    values
+        .iter()
+        .flatten()
+        .any(|v| values.iter().flatten().filter(|o| *o == v).count() >= majority)
+}
+
+/// The first reading's fields with the date and total each replaced by the value with the
+/// most confidence summed over the readings that found it (the first reading wins a tie).
+/// A value several readings agree on gains confidence.
+pub fn vote(readings: &[Fields]) -> Fields {
+    let mut merged = readings.first().cloned().unwrap_or_default();
+    if let Some((date, conf)) = winner(readings.iter().map(|f| (f.date, f.confidence.date))) {
+        merged.date = Some(date);
+        merged.confidence.date = conf;
+    }
+    let totals = readings.iter().map(|f| (f.total, f.confidence.total));
+    if let Some((total, conf)) = winner(totals) {
+        let currency = total.currency.or(merged.currency());
+        merged.total = Some(crate::Money { currency, ..total });
+        merged.confidence.total = conf;
+    }
+    merged
+}
+
+/// The value with the most summed confidence, and the confidence it ends with: the best
+/// single reading's, raised by a tenth for every other reading that agrees.
+fn winner<T: PartialEq + Copy>(values: impl Iterator<Item = (Option<T>, f32)>) -> Option<(T, f32)> {
+    let mut tally: Vec<(T, f32, f32, usize)> = Vec::new();
+    for (value, conf) in values {
+        let Some(value) = value else { continue };
+        match tally.iter_mut().find(|(v, ..)| *v == value) {
+            Some((_, sum, best, count)) => {
+                *sum += conf;
+                *best = best.max(conf);
+                *count += 1;
+            }
+            None => tally.push((value, conf, conf, 1)),
+        }
+    }
+    // `max_by` keeps the last of equals; reversing makes the earliest reading win a tie.
+    tally
+        .into_iter()
+        .rev()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(value, _, best, count)| (value, (best + 0.1 * (count - 1) as f32).min(0.97)))
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::*;
+    use crate::money::{Cents, Currency, Money};
+
+    fn reading(date: Option<time::Date>, total: Option<i64>, total_conf: f32) -> Fields {
+        let mut f = Fields {
+            date,
+            total: total.map(|c| Money {
+                amount: Cents(c),
+                currency: Some(Currency::EUR),
+            }),
+            ..Fields::default()
+        };
+        f.confidence.date = if date.is_some() { 0.7 } else { 0.0 };
+        f.confidence.total = total_conf;
+        f
+    }
+
+    #[test]
+    fn the_value_most_readings_agree_on_wins() {
+        let readings = [
+            reading(None, Some(1405), 0.6),
+            reading(Some(date!(2018 - 03 - 19)), Some(1485), 0.5),
+            reading(Some(date!(2018 - 03 - 19)), Some(1485), 0.5),
+        ];
+        let voted = vote(&readings);
+        assert_eq!(voted.date, Some(date!(2018 - 03 - 19)));
+        assert_eq!(voted.total.map(|t| t.amount), Some(Cents(1485)));
+        assert!((voted.confidence.total - 0.6).abs() < 1e-6);
+        assert!(settled(&readings));
+    }
+
+    #[test]
+    fn the_first_reading_wins_a_tie_and_disagreement_is_not_settled() {
+        let readings = [
+            reading(Some(date!(2018 - 03 - 19)), Some(1000), 0.5),
+            reading(Some(date!(2018 - 08 - 19)), Some(1006), 0.5),
+        ];
+        let voted = vote(&readings);
+        assert_eq!(voted.date, Some(date!(2018 - 03 - 19)));
+        assert_eq!(voted.total.map(|t| t.amount), Some(Cents(1000)));
+        assert!(!settled(&readings));
+    }
+
+    #[test]
+    fn a_missing_date_or_an_unconfirmed_total_asks_for_a_second_look() {
+        assert!(needs_second_look(&reading(None, Some(100), 0.9)));
+        assert!(needs_second_look(&reading(
+            Some(date!(2020 - 01 - 01)),
+            Some(100),
+            0.59
+        )));
+        assert!(!needs_second_look(&reading(
+            Some(date!(2020 - 01 - 01)),
+            Some(100),
+            0.83
+        )));
+    }
+}
