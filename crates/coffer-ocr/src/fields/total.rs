@@ -707,6 +707,46 @@ mod tests {
     }
 
     #[test]
+    fn a_subtotal_that_already_includes_the_tax_is_the_total() {
+        let text = "Gross Amount 40.00\nTotal GST Amt : 2.40\nSub Total : 42.40\nTotal (RM):\nAmount Paid : 12.90";
+        assert_eq!(total(text), Some(4240));
+        // The usual order (subtotal before tax) is left alone.
+        assert_eq!(total("Sub Total 30.00\nGST 1.80\nTotal 31.80"), Some(3180));
+    }
+
+    #[test]
+    fn cash_rounding_is_not_taken_for_a_misread_digit() {
+        let text = "sub-total 88.97\nTotal After Adj Incl GST 88.95\nCASH 100.00";
+        let lines: Vec<String> = text.lines().map(String::from).collect();
+        let vat = [VatLine {
+            rate_bp: 600,
+            base: Cents(8393),
+            tax: Cents(504),
+            gross: Cents(8897),
+        }];
+        assert_eq!(find(&lines, &vat).map(|(c, _)| c.0), Some(8895));
+    }
+
+    #[test]
+    fn the_rounded_amount_printed_after_an_unreadable_adjustment_is_the_total() {
+        let text = "Total Sales (Inclusive GST) RM 177.22\nRounding Adjustment RM = -,02\nRounding RM 177.20";
+        assert_eq!(total(text), Some(17_720));
+        // A misread sign (+0.02 for -0.02): the rounded total printed below still counts.
+        let text =
+            "Total (Inclusive of GST): 71.02\nRounding Adj: ~0.02\nTOTAL: 71.00\nCASH : 71.00";
+        assert_eq!(total(text), Some(7100));
+    }
+
+    #[test]
+    fn a_bare_subtotal_corrects_one_misread_digit_only_when_nothing_stands_between() {
+        assert_eq!(total("SubTotal 85.20\nNet Total 35.20"), Some(8520));
+        assert_eq!(
+            total("SubTotal 12.50\nDiscount 2.00\nNet Total 10.50"),
+            Some(1050)
+        );
+    }
+
+    #[test]
     fn tendered_minus_change_confirms_the_total() {
         let text = "TOTAL 8.00\nTOTAL 18.00\nCASH 20.00\nCHANGE 2.00";
         assert_eq!(total(text), Some(1800));
