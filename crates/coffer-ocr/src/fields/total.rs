@@ -395,7 +395,15 @@ pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
         if let Some(rounded) = apply_rounding(lines, &folded, best, tendered_minus_change) {
             return Some((rounded, 0.7));
         }
-        let confidence = (0.35 + 0.08 * best.weight as f32).min(0.97);
+        let mut confidence = (0.35 + 0.08 * best.weight as f32).min(0.97);
+        // The till rounds (a rounding line follows) yet this amount is not rounded: the
+        // rounded figure was misread somewhere, so the total is in doubt.
+        let rounds_later = folded[best.line + 1..]
+            .iter()
+            .any(|f| contains_any(f, ROUNDING));
+        if rounds_later && best.cents.0 % 5 != 0 {
+            confidence = confidence.min(0.6);
+        }
         return Some((best.cents, confidence));
     }
     if let Some(amount) = tendered_minus_change {
@@ -731,6 +739,13 @@ mod tests {
     fn the_rounded_amount_printed_after_an_unreadable_adjustment_is_the_total() {
         let text = "Total Sales (Inclusive GST) RM 177.22\nRounding Adjustment RM = -,02\nRounding RM 177.20";
         assert_eq!(total(text), Some(17_720));
+        // Nothing rounded readable: the unrounded total stands, in doubt.
+        let lines = [
+            "Total Sales (Inclusive GST) RM 177.22",
+            "Rounding Adjustment RM = -,02",
+        ];
+        let lines: Vec<String> = lines.map(String::from).to_vec();
+        assert!(find(&lines, &[]).is_some_and(|(c, conf)| c.0 == 17_722 && conf <= 0.6));
         // A misread sign (+0.02 for -0.02): the rounded total printed below still counts.
         let text =
             "Total (Inclusive of GST): 71.02\nRounding Adj: ~0.02\nTOTAL: 71.00\nCASH : 71.00";
