@@ -91,6 +91,7 @@ pub fn setup<R: Runtime>(builder: Builder<R>, paths: AppPaths) -> Builder<R> {
             commands::viewer::document_thumbnail,
             commands::viewer::pdf_page_count,
             commands::viewer::pdf_page,
+            commands::viewer::image_preview,
             commands::restore::backup_protection,
             commands::restore::restore_vault,
             commands::security::change_kdf,

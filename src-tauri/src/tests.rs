@@ -657,6 +657,39 @@ fn pdf_pages_are_counted_and_rendered_at_the_requested_size() {
 }
 
 #[test]
+fn pictures_the_web_view_cannot_show_are_converted_to_a_jpeg_at_the_asked_size() {
+    let h = Harness::new();
+    h.create_vault();
+    let picture = image::load_from_memory(&real_png()).unwrap();
+    let mut tiff = Vec::new();
+    picture
+        .write_to(
+            &mut std::io::Cursor::new(&mut tiff),
+            image::ImageFormat::Tiff,
+        )
+        .unwrap();
+    let id = h.import(&h.sample("scan.tiff", &tiff))["document"]["id"].clone();
+    let preview = raw(h
+        .invoke("image_preview", json!({"id": id, "size": 200}))
+        .unwrap());
+    assert_eq!(
+        image::guess_format(&preview).unwrap(),
+        image::ImageFormat::Jpeg
+    );
+    let shown = image::load_from_memory(&preview).unwrap();
+    assert_eq!((shown.width(), shown.height()), (200, 150));
+    // The dark band survives the conversion where it was.
+    assert!(shown.to_luma8().get_pixel(100, 60).0[0] < 80);
+    assert!(shown.to_luma8().get_pixel(100, 10).0[0] > 200);
+
+    let text = h.import(&h.sample("note.txt", b"a note"))["document"]["id"].clone();
+    assert_eq!(
+        h.error_code("image_preview", json!({"id": text, "size": 200})),
+        "ocr_failed"
+    );
+}
+
+#[test]
 fn restore_vault_rebuilds_a_backup_with_a_new_password_and_phrase() {
     use coffer_core::backup::{BackupEncryption, write_backup};
     let source = Harness::new();

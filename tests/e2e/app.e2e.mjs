@@ -270,6 +270,23 @@ async function main() {
     await s.waitUntil(`return document.querySelector('[data-testid="pdf-page"]')?.naturalWidth > 0;`, [], "pdf page re-rendered", 60_000);
     await shot(s, "15-document-pdf-viewer");
     await s.click('[data-testid="back"]');
+
+    log("an iPhone photo (HEIC): imported, read and shown, converted by the backend");
+    const heic = join(mkdtempSync(join(tmpdir(), "coffer-heic-")), "IMG_0042.heic");
+    execFileSync("convert", [
+      "-size", "1000x1300", "xc:#f4f1ea", "-font", "DejaVu-Sans", "-fill", "#222", "-pointsize", "44",
+      "-annotate", "+70+140", "Kavárna U Zlatého klasu", "-pointsize", "36",
+      "-annotate", "+70+260", "Datum: 14.11.2026", "-annotate", "+70+340", "Cappuccino      2 × 69,00",
+      "-annotate", "+70+420", "Celkem k úhradě   138,00 Kč", heic,
+    ]);
+    await dropFiles(s, [heic]);
+    await s.waitUntil(`return document.querySelector('[data-testid="import-summary"]')?.innerText.startsWith("1 file imported");`, [], "heic imported", 60_000);
+    await fill(s, '[data-testid="search"]', "IMG_0042");
+    await s.waitUntil(`return document.querySelectorAll('[data-testid="document-row"]').length === 1;`, [], "the photo");
+    await s.click('[data-testid="document-row"]');
+    await s.waitUntil(`return document.querySelector('[data-testid="preview-image"]')?.naturalWidth > 0;`, [], "heic shown", 60_000);
+    await shot(s, "20-document-heic-photo");
+    await s.click('[data-testid="back"]');
     await fill(s, '[data-testid="search"]', "");
 
     log("expiry timeline");

@@ -14,6 +14,7 @@ pub const MAX_PAGE_PIXELS: u32 = 3508;
 /// A thumbnail fits in a square of this many pixels.
 pub const THUMBNAIL_PIXELS: u32 = 128;
 const THUMBNAIL_QUALITY: u8 = 70;
+const PREVIEW_QUALITY: u8 = 88;
 
 /// How many pages a PDF has (refusing encrypted, broken and absurdly long ones).
 pub fn pdf_page_count(pdf_bytes: &[u8]) -> Result<u32, OcrError> {
@@ -58,16 +59,36 @@ pub fn thumbnail(bytes: &[u8], media_type: &str) -> Result<Option<Vec<u8>>, OcrE
     } else {
         return Ok(None);
     };
-    let small = image
-        .thumbnail(THUMBNAIL_PIXELS, THUMBNAIL_PIXELS)
-        .into_rgb8();
-    let mut jpeg = Vec::new();
-    JpegEncoder::new_with_quality(&mut Cursor::new(&mut jpeg), THUMBNAIL_QUALITY)
-        .encode_image(&small)
+    let small = image.thumbnail(THUMBNAIL_PIXELS, THUMBNAIL_PIXELS);
+    Ok(Some(jpeg(&small, THUMBNAIL_QUALITY)?))
+}
+
+/// An image the viewer cannot show as it is (HEIC, TIFF) as a JPEG whose long side is at
+/// most `long_side` pixels, turned upright per its EXIF or HEIF orientation.
+pub fn image_preview(bytes: &[u8], long_side: u32) -> Result<Vec<u8>, OcrError> {
+    if !preprocess::is_image(bytes) {
+        return Err(OcrError::Unsupported {
+            what: "a file that is not a picture".to_string(),
+        });
+    }
+    let image = preprocess::decode(bytes)?;
+    let side = long_side.clamp(16, MAX_PAGE_PIXELS);
+    let fitted = if image.width().max(image.height()) > side {
+        image.thumbnail(side, side)
+    } else {
+        image
+    };
+    jpeg(&fitted, PREVIEW_QUALITY)
+}
+
+fn jpeg(image: &image::DynamicImage, quality: u8) -> Result<Vec<u8>, OcrError> {
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut Cursor::new(&mut out), quality)
+        .encode_image(&image.to_rgb8())
         .map_err(|e| OcrError::BadImage {
             reason: e.to_string(),
         })?;
-    Ok(Some(jpeg))
+    Ok(out)
 }
 
 #[cfg(test)]

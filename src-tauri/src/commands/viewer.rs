@@ -1,7 +1,8 @@
-//! What the document viewer and the list show: PDF pages rendered at the size asked for, and
-//! thumbnails. Thumbnails are made once and cached inside the vault's encrypted store (the
-//! document's cache, deleted with it and left out of backups), never as a file; pages are rendered from decrypted bytes in
-//! memory. Rendering runs without holding the vault.
+//! What the document viewer and the list show: PDF pages rendered at the size asked for,
+//! pictures the web view cannot decode (HEIC, TIFF) as JPEG, and thumbnails. Thumbnails are
+//! made once and cached inside the vault's encrypted store (the document's cache, deleted
+//! with it and left out of backups), never as a file; pages and pictures are rendered from
+//! decrypted bytes in memory. Rendering runs without holding the vault.
 
 use std::sync::Arc;
 
@@ -80,6 +81,23 @@ pub async fn pdf_page(
         let (_, _, bytes) = session.with_vault(|vault| content(vault, &id))?;
         Ok(Response::new(coffer_ocr::render::render_pdf_page(
             &bytes, page, size,
+        )?))
+    })
+    .await
+}
+
+/// A picture the web view cannot show itself (HEIC, TIFF) as a JPEG whose long side is at most
+/// `size` pixels.
+#[tauri::command]
+pub async fn image_preview(
+    session: State<'_, Arc<Session>>,
+    id: String,
+    size: u32,
+) -> Result<Response> {
+    blocking(&session, move |session| {
+        let (_, _, bytes) = session.with_vault(|vault| content(vault, &id))?;
+        Ok(Response::new(coffer_ocr::render::image_preview(
+            &bytes, size,
         )?))
     })
     .await

@@ -78,6 +78,8 @@ export const api = {
   pdfPageCount: (id: string) => call<number>("pdf_page_count", { id }),
   pdfPage: async (id: string, page: number, size: number) =>
     new Uint8Array(await call<ArrayBuffer>("pdf_page", { id, page, size })),
+  imagePreview: async (id: string, size: number) =>
+    new Uint8Array(await call<ArrayBuffer>("image_preview", { id, size })),
   ocr: (id: string) => call<DocumentDetail>("ocr_document", { id }),
   remoteOcrConsent: (id: string, provider: RemoteProvider) =>
     call<RemoteOcrConsent>("remote_ocr_consent", { id, provider }),
