@@ -270,6 +270,7 @@ async function main() {
     await s.waitUntil(`return document.querySelector('[data-testid="pdf-page"]')?.naturalWidth > 0;`, [], "pdf page re-rendered", 60_000);
     await shot(s, "15-document-pdf-viewer");
     await s.click('[data-testid="back"]');
+    await fill(s, '[data-testid="search"]', "");
 
     log("an iPhone photo (HEIC): imported, read and shown, converted by the backend");
     const heic = join(mkdtempSync(join(tmpdir(), "coffer-heic-")), "IMG_0042.heic");
@@ -280,11 +281,21 @@ async function main() {
       "-annotate", "+70+420", "Celkem k úhradě   138,00 Kč", heic,
     ]);
     await dropFiles(s, [heic]);
-    await s.waitUntil(`return document.querySelector('[data-testid="import-summary"]')?.innerText.startsWith("1 file imported");`, [], "heic imported", 60_000);
+    await s.waitUntil(
+      `return [...document.querySelectorAll('.doc-title')].some((e) => e.innerText === "IMG_0042");`,
+      [], "heic imported", 60_000,
+    );
     await fill(s, '[data-testid="search"]', "IMG_0042");
-    await s.waitUntil(`return document.querySelectorAll('[data-testid="document-row"]').length === 1;`, [], "the photo");
+    await s.waitUntil(
+      `const rows = document.querySelectorAll('[data-testid="document-row"]');
+       return rows.length === 1 && rows[0].querySelector('.doc-title').innerText === "IMG_0042";`,
+      [], "the photo",
+    );
     await s.click('[data-testid="document-row"]');
     await s.waitUntil(`return document.querySelector('[data-testid="preview-image"]')?.naturalWidth > 0;`, [], "heic shown", 60_000);
+    await s.click('[data-testid="ocr-local"]');
+    await s.waitFor('[data-testid="ocr-done"]', 180_000);
+    await s.waitUntil(`return document.querySelector("#field-date")?.value === "2026-11-14";`, [], "the photo's date read");
     await shot(s, "20-document-heic-photo");
     await s.click('[data-testid="back"]');
     await fill(s, '[data-testid="search"]', "");
@@ -406,8 +417,8 @@ async function main() {
     await s.waitFor('[data-testid="document-row"]', 30_000);
     timings.unlockToListMs = Math.round(performance.now() - unlocking);
     const count = await s.text('[data-testid="document-count"]');
-    // The receipts, the PDF and the watched folder's note.
-    assert.match(count, new RegExp(`^${files.length + 2} `));
+    // The receipts, the PDF, the HEIC photo and the watched folder's note.
+    assert.match(count, new RegExp(`^${files.length + 3} `));
     await s.quit();
 
     log("restart: cold start to the unlock screen");
