@@ -46,7 +46,8 @@ pub struct ExtractOptions {
     /// otherwise Tesseract's own global (Otsu) threshold is used.
     pub adaptive_binarisation: bool,
     /// Read a photo again, binarised more gently, when the first reading leaves the date or
-    /// the total in doubt, and let the readings vote (about twice the OCR time on average).
+    /// the total in doubt, and let the readings vote (on the dev receipts about 40 % get it,
+    /// about 1.4× the time of one reading on average).
     pub second_look: bool,
 }
 
