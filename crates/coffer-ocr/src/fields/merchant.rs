@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::amounts::find_amounts;
 use crate::text::{DocumentText, fold, has_word};
 
 /// Legal forms that end company names in the markets we serve.
@@ -252,10 +253,43 @@ fn normalise_name(line: &str) -> String {
         .join(" ")
 }
 
+/// The name at the start of a line that goes on with the address or ids ("Piekarnia Nowak
+/// Sp. z o.o., ul. Długa 5, …", "Elektro Schmidt GmbH · Hauptstraße 12"): the text up to the
+/// first separator, keeping a legal form that follows a comma ("Novák a synové, s.r.o.").
+fn name_part(line: &str) -> &str {
+    let mut end = line.len();
+    let mut at = 0;
+    for (i, sep) in line.match_indices([',', '·', '|', ';']) {
+        // Not before the name starts (an OCR'd border `| NAME`), nor inside parentheses:
+        // "ENTERPRISE (SETIA, ALAM) SDN BHD".
+        let before = &line[..i];
+        if i < at
+            || letters(before) == 0
+            || before.matches('(').count() > before.matches(')').count()
+        {
+            continue;
+        }
+        let rest = &line[i + sep.len()..];
+        let next = rest.split(',').next().unwrap_or_default();
+        if sep == "," && has_legal_form(&fold(next)) && letters(next) <= 12 {
+            at = i + sep.len() + next.len();
+            end = at;
+            continue;
+        }
+        end = i;
+        break;
+    }
+    if end == line.len() {
+        line
+    } else {
+        &line[..end]
+    }
+}
+
 /// Removes registration numbers (and what follows them, such as "formerly known as") and
 /// stray punctuation OCR left around a name.
 fn clean_name(line: &str) -> String {
-    let mut name = normalise_name(line.trim());
+    let mut name = normalise_name(name_part(line.trim()));
     if let Some(m) = REG_NUMBER.find(&name)
         && m.start() > 0
     {
@@ -275,6 +309,39 @@ fn clean_name(line: &str) -> String {
 
 fn is_boilerplate(folded: &str) -> bool {
     NOT_NAME.iter().any(|w| has_word(folded, w))
+}
+
+/// Contact and id words: after a name on its line they are normal ("ACME s.r.o., IČO …").
+const CONTACT_AND_IDS: &[&str] = &[
+    "tel",
+    "fax",
+    "phone",
+    "email",
+    "e-mail",
+    "www",
+    "http",
+    "gst",
+    "reg no",
+    "co reg",
+    "company reg",
+    "vat",
+    "dic",
+    "ico",
+    "ust",
+    "tva",
+    "btw",
+    "nip",
+    "iban",
+    "no.",
+];
+
+/// A whole line (or layout cell) of boilerplate, even when it starts like a name ("GOODS
+/// SOLD ARE NOT RETURNABLE, THANK YOU").
+fn is_boilerplate_line(folded: &str) -> bool {
+    NOT_NAME
+        .iter()
+        .filter(|w| !CONTACT_AND_IDS.contains(w))
+        .any(|w| has_word(folded, w))
 }
 
 fn looks_like_address(line: &str, folded: &str) -> bool {
@@ -325,7 +392,9 @@ pub fn find(text: &DocumentText) -> Option<(String, f32)> {
 
     let mut skip_until = 0;
     let mut best: Option<(f32, usize)> = None;
-    let cleaned: Vec<String> = lines.iter().map(|l| clean_name(l)).collect();
+    // In a `pdftotext -layout` page the letterhead shares its line with the document's own
+    // details (number, date) in a column to the right: only the first cell can be the name.
+    let cleaned: Vec<String> = lines.iter().map(|l| clean_name(cell(l, 0))).collect();
     for i in 0..lines.len() {
         if i < skip_until {
             continue;
@@ -342,7 +411,12 @@ pub fn find(text: &DocumentText) -> Option<(String, f32)> {
         if i >= 12 && !legal {
             continue;
         }
-        if !plausible_name(line) || is_boilerplate(&cf) || looks_like_address(line, &cf) {
+        if !plausible_name(line)
+            || is_boilerplate(&cf)
+            || is_boilerplate_line(&fold(cell(lines[i], 0)))
+            || looks_like_address(line, &cf)
+            || !find_amounts(line).is_empty()
+        {
             continue;
         }
         let mut score = 3.0 - i.min(12) as f32 * 0.35 - i.saturating_sub(12) as f32 * 0.05;
@@ -448,18 +522,19 @@ fn labelled_supplier(lines: &[&str], folded: &[String]) -> Option<String> {
             0
         };
         let after_label = f[..pos].chars().count() + label.chars().count();
-        let rest =
-            cell(lines[i], after_label).trim_start_matches(|c: char| c == ':' || c.is_whitespace());
+        let rest = name_part(
+            cell(lines[i], after_label).trim_start_matches(|c: char| c == ':' || c.is_whitespace()),
+        );
         if plausible_name(rest) && !is_boilerplate(&fold(rest)) {
             return Some(clean_name(rest));
         }
         for line in lines.iter().skip(i + 1).take(2) {
             // The name sits under the label: in the same column, or at the line start.
-            let candidate = if column > 0 && line.chars().count() > column {
+            let candidate = name_part(if column > 0 && line.chars().count() > column {
                 cell(line, column)
             } else {
                 cell(line, 0)
-            };
+            });
             let cf = fold(candidate);
             if plausible_name(candidate)
                 && !is_boilerplate(&cf)
@@ -505,6 +580,41 @@ mod tests {
         assert_eq!(merchant(text).as_deref(), Some("Novák Trade s.r.o."));
         let text = "Dodavatel: Novák Trade s.r.o.      Odběratel: Zákazník a.s.";
         assert_eq!(merchant(text).as_deref(), Some("Novák Trade s.r.o."));
+    }
+
+    #[test]
+    fn a_supplier_line_going_on_with_its_address_and_ids_gives_the_name_alone() {
+        let text = "Data wystawienia: 2026-10-07\nSprzedawca: Piekarnia Nowak Sp. z o.o., ul. Długa 5, 00-238 Warszawa, NIP 525-000-12-34\nNabywca: Kawiarnia Mała, ul. Krótka 2, NIP 701-000-00-00\nLp. Nazwa Ilość";
+        assert_eq!(
+            merchant(text).as_deref(),
+            Some("Piekarnia Nowak Sp. z o.o.")
+        );
+        let text = "Elektro Schmidt GmbH · Hauptstraße 12 · 80331 München\nRechnung";
+        assert_eq!(merchant(text).as_deref(), Some("Elektro Schmidt GmbH"));
+        let text = "Dodavatel: Elektro Novák a synové, s.r.o., Roztylská 19, Praha 4";
+        assert_eq!(
+            merchant(text).as_deref(),
+            Some("Elektro Novák a synové, s.r.o.")
+        );
+    }
+
+    #[test]
+    fn a_letterhead_beside_the_invoice_number_in_a_layout_is_the_name() {
+        let text = "                                        FACTURE\nBoulangerie Martin SARL                                   Facture n° F-2026-0412\n12 rue de la République, 69002 Lyon                       Date de facture : 03/10/2026\nClient : Atelier Dubois\nDésignation   Qté\nPain   20   3,20   64,00\nTotal TTC    117,63 €\nNet à payer  117,63 €";
+        assert_eq!(merchant(text).as_deref(), Some("Boulangerie Martin SARL"));
+    }
+
+    #[test]
+    fn a_closing_line_is_no_name_and_parentheses_keep_a_name_whole() {
+        let text = "| MR. D.I.Y. (M) SDN BHD\n5 (CO.REG :860671-D)";
+        assert_eq!(merchant(text).as_deref(), Some("MR. D.I.Y. (M) SDN BHD"));
+        let text = "GOODS SOLD ARE NOT RETURNABLE, THANK YOU\nSLF CASH & CARRY";
+        assert_eq!(merchant(text).as_deref(), Some("SLF CASH & CARRY"));
+        let text = "AIK HUAT HARDWARE ENTERPRISE (SETIA, ALAM) SDN BHD\nNO. 17-G, JALAN SETIA";
+        assert_eq!(
+            merchant(text).as_deref(),
+            Some("AIK HUAT HARDWARE ENTERPRISE (SETIA, ALAM) SDN BHD")
+        );
     }
 
     #[test]

@@ -237,10 +237,16 @@ static LOST_POINT: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
+/// Bank account numbers (IBAN), whose groups of digits are no amount ("… NL91 ABNA 0417 1643 00").
+static IBAN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?\b").unwrap()
+});
+
 /// An amount at the end of a line whose decimal point OCR read as a space (`TOTAL 42 50`,
 /// `CASH 200. 00`), only trusted on a line that has a total, tendered or change label.
 fn lost_point_amount(line: &str) -> Option<Cents> {
-    let c = LOST_POINT.captures(line)?;
+    let line = IBAN.replace_all(line, " ");
+    let c = LOST_POINT.captures(&line)?;
     Some(Cents(
         c[1].parse::<i64>().ok()? * 100 + c[2].parse::<i64>().ok()?,
     ))
@@ -672,6 +678,12 @@ mod tests {
     fn a_total_after_adjustment_beats_the_total_before_it() {
         let text = "Total Sales incl GST 42.48\nRounding adj 0.02\nTotal After adj GST 42.50";
         assert_eq!(total(text), Some(4250));
+    }
+
+    #[test]
+    fn payment_terms_with_a_bank_account_are_no_amount() {
+        let text = "Subtotaal € 58,50\nBTW 9% € 5,27\nTotaal € 63,77\nTe betalen binnen 30 dagen op NL91 ABNA 0417 1643 00";
+        assert_eq!(total(text), Some(6377));
     }
 
     #[test]
