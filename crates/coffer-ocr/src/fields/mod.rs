@@ -71,18 +71,21 @@ pub fn extract_fields(text: &DocumentText) -> Fields {
         fields.confidence.date = conf;
     }
 
-    fields.vat = vat::find(&lines);
-    if !fields.vat.is_empty() {
-        let consistent = fields.vat.iter().filter(|v| v.is_consistent()).count();
-        fields.confidence.vat = 0.5 + 0.5 * consistent as f32 / fields.vat.len() as f32;
-    }
+    // The total is checked against recap tables only; rates stated on their own lines with a
+    // base nearby join the reported VAT lines afterwards.
+    let recap = vat::find(&lines);
 
     let full_text = text.to_plain();
     let currency = currency_from_text(&full_text);
-    if let Some((amount, conf)) = total::find(&lines, &fields.vat) {
+    if let Some((amount, conf)) = total::find(&lines, &recap) {
         fields.total = Some(Money { amount, currency });
         fields.confidence.total = conf;
         fields.confidence.currency = if currency.is_some() { 0.8 } else { 0.0 };
+    }
+    fields.vat = vat::with_separate_lines(&lines, recap);
+    if !fields.vat.is_empty() {
+        let consistent = fields.vat.iter().filter(|v| v.is_consistent()).count();
+        fields.confidence.vat = 0.5 + 0.5 * consistent as f32 / fields.vat.len() as f32;
     }
 
     fields.ids = ids::find(&lines);

@@ -9,7 +9,7 @@ use serde::{Serialize, Serializer};
 
 use super::amounts::find_amounts;
 use crate::money::Cents;
-use crate::text::fold;
+use crate::text::{fold, has_word};
 
 /// One VAT rate's recap: the base, the tax on it and their sum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,12 +79,7 @@ pub fn find(lines: &[String]) -> Vec<VatLine> {
         let Some(rate) = RATE.captures(line) else {
             continue;
         };
-        let whole: u32 = rate[1].parse().unwrap_or(0);
-        let frac: u32 = rate.get(2).map_or(0, |f| {
-            let s = format!("{:0<2}", f.as_str());
-            s.parse().unwrap_or(0)
-        });
-        let rate_bp = whole * 100 + frac;
+        let rate_bp = rate_of(&rate);
         if rate_bp == 0 || rate_bp > 2_700 {
             continue;
         }
@@ -106,6 +101,48 @@ pub fn find(lines: &[String]) -> Vec<VatLine> {
         }
     }
     out
+}
+
+/// Adds the rates an invoice states on their own lines: a tax line with its rate and one
+/// amount (`TVA 5,5 % 6,13 €`, `zzgl. 19 % MwSt. 11,94 €`) and, within three lines of it, the
+/// base the rate turns into exactly that tax (`Total HT 111,50 €`, `Základ dane 20 %: 40,00`).
+pub fn with_separate_lines(lines: &[String], mut recap: Vec<VatLine>) -> Vec<VatLine> {
+    for (i, line) in lines.iter().enumerate() {
+        let Some(rate) = RATE.captures(line) else {
+            continue;
+        };
+        let rate_bp = rate_of(&rate);
+        let folded = fold(line);
+        if !VAT_WORDS.iter().any(|w| has_word(&folded, w))
+            || recap.iter().any(|v| v.rate_bp == rate_bp)
+        {
+            continue;
+        }
+        let [tax] = find_amounts(line)[..] else {
+            continue;
+        };
+        let tax = tax.cents;
+        let nearby = lines[i.saturating_sub(3)..i]
+            .iter()
+            .rev()
+            .chain(lines.iter().skip(i + 1).take(3));
+        let base = nearby
+            .filter_map(|l| find_amounts(l).last().map(|a| a.cents))
+            .find(|b| b.0 > 0 && VatLine::new(rate_bp, *b, tax).is_consistent());
+        if let Some(base) = base.filter(|_| (1..=2_700).contains(&rate_bp)) {
+            recap.push(VatLine::new(rate_bp, base, tax));
+        }
+    }
+    recap
+}
+
+fn rate_of(rate: &regex::Captures) -> u32 {
+    let whole: u32 = rate[1].parse().unwrap_or(0);
+    let frac: u32 = rate.get(2).map_or(0, |f| {
+        let s = format!("{:0<2}", f.as_str());
+        s.parse().unwrap_or(0)
+    });
+    whole * 100 + frac
 }
 
 /// Reads amounts after the rate as (base, tax, gross), (base, tax) or (tax, gross) — whichever
@@ -166,6 +203,25 @@ mod tests {
     #[test]
     fn amounts_that_do_not_fit_the_rate_are_not_a_vat_line() {
         assert!(vat("Sleva 10 % 50,00 7,00").is_empty());
+    }
+
+    #[test]
+    fn a_rate_on_its_own_line_takes_the_base_printed_near_it() {
+        let lines = |t: &str| t.lines().map(String::from).collect::<Vec<_>>();
+        let fr = lines("Total HT     111,50 €\nTVA 5,5 %      6,13 €\nTotal TTC    117,63 €");
+        assert_eq!(
+            with_separate_lines(&fr, find(&fr)),
+            vec![VatLine::new(550, Cents(11_150), Cents(613))]
+        );
+        let sk =
+            lines("Základ dane 20 %: 40,00 EUR\nDPH 20 %: 8,00 EUR\nCelkom k úhrade: 48,00 EUR");
+        assert_eq!(
+            with_separate_lines(&sk, find(&sk)),
+            vec![VatLine::new(2000, Cents(4000), Cents(800))]
+        );
+        // No base the rate fits: nothing is made up.
+        let odd = lines("Mezisoučet 100,00\nDPH 21 % 30,00");
+        assert!(with_separate_lines(&odd, find(&odd)).is_empty());
     }
 
     #[test]
