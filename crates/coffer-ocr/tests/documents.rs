@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use coffer_ocr::{
-    DocumentKind, ExtractOptions, OcrError, Source, extract_bytes, extract_many, extract_path,
+    Cents, DocumentKind, ExtractOptions, OcrError, Source, VatLine, extract_bytes, extract_many,
+    extract_path,
 };
 
 fn options() -> ExtractOptions {
@@ -83,6 +84,69 @@ fn german_and_french_text_pdf_invoices_are_read() {
         .fields;
     assert_eq!(f.date.map(|d| d.to_string()).as_deref(), Some("2024-03-12"));
     assert_eq!(f.total.map(|t| t.amount.0), Some(6_000));
+    assert_eq!(f.vat, vec![VatLine::new(2000, Cents(5_000), Cents(1_000))]);
+}
+
+#[test]
+fn dutch_polish_and_slovak_text_pdf_invoices_are_read() {
+    let read = |lines: &[&str]| {
+        extract_bytes(&pdf::text_pdf(lines, None), "invoice.pdf", &options())
+            .unwrap()
+            .fields
+    };
+    let nl = read(&[
+        "Bakkerij De Vries B.V.",
+        "Kerkstraat 14, 1017 GC Amsterdam",
+        "FACTUUR",
+        "Factuurdatum: 15-09-2026",
+        "Vervaldatum: 15-10-2026",
+        "Subtotaal EUR 58,50",
+        "BTW 9% EUR 5,27",
+        "Totaal EUR 63,77",
+        "Te betalen binnen 30 dagen op NL91 ABNA 0417 1643 00",
+    ]);
+    assert_eq!(nl.merchant.as_deref(), Some("Bakkerij De Vries B.V."));
+    assert_eq!(
+        nl.date.map(|d| d.to_string()).as_deref(),
+        Some("2026-09-15")
+    );
+    assert_eq!(nl.total.map(|t| t.amount.0), Some(6_377));
+    assert_eq!(nl.vat, vec![VatLine::new(900, Cents(5_850), Cents(527))]);
+
+    let pl = read(&[
+        "FAKTURA VAT nr FV/2026/10/031",
+        "Data wystawienia: 2026-10-07",
+        "Termin platnosci: 2026-10-21",
+        "Sprzedawca: Piekarnia Nowak Sp. z o.o., ul. Dluga 5, 00-238 Warszawa, NIP 525-000-12-34",
+        "Nabywca: Kawiarnia Mala, ul. Krotka 2, 00-001 Warszawa, NIP 701-000-00-00",
+        "Lp. Nazwa Ilosc Cena netto",
+        "Razem do zaplaty: 399,15 PLN",
+    ]);
+    assert_eq!(pl.merchant.as_deref(), Some("Piekarnia Nowak Sp. z o.o."));
+    assert_eq!(
+        pl.date.map(|d| d.to_string()).as_deref(),
+        Some("2026-10-07")
+    );
+    assert_eq!(pl.total.map(|t| t.amount.0), Some(39_915));
+    assert_eq!(pl.currency().map(|c| c.to_string()).as_deref(), Some("PLN"));
+
+    let sk = read(&[
+        "FAKTURA c. 2026091",
+        "Dodavatel: Knihkupectvo Novak s.r.o., Hlavna 1, 811 01 Bratislava",
+        "ICO: 35757442",
+        "Datum vyhotovenia: 12.09.2026",
+        "Datum splatnosti: 26.09.2026",
+        "Zaklad dane 20 %: 40,00 EUR",
+        "DPH 20 %: 8,00 EUR",
+        "Celkom k uhrade: 48,00 EUR",
+    ]);
+    assert_eq!(sk.merchant.as_deref(), Some("Knihkupectvo Novak s.r.o."));
+    assert_eq!(
+        sk.date.map(|d| d.to_string()).as_deref(),
+        Some("2026-09-12")
+    );
+    assert_eq!(sk.total.map(|t| t.amount.0), Some(4_800));
+    assert_eq!(sk.vat, vec![VatLine::new(2000, Cents(4_000), Cents(800))]);
 }
 
 const ISDOC: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
