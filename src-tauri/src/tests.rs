@@ -382,6 +382,11 @@ fn settings_are_saved_clamped_and_survive_a_restart() {
 
 /// A real (small) PNG: a 400×300 light page with a dark band.
 fn real_png() -> Vec<u8> {
+    sample_picture(image::ImageFormat::Png)
+}
+
+/// A 400×300 picture with a dark band across rows 100–140, encoded as `format`.
+fn sample_picture(format: image::ImageFormat) -> Vec<u8> {
     let image = image::RgbImage::from_fn(400, 300, |_, y| {
         if (100..140).contains(&y) {
             image::Rgb([20, 20, 20])
@@ -391,10 +396,7 @@ fn real_png() -> Vec<u8> {
     });
     let mut bytes = Vec::new();
     image
-        .write_to(
-            &mut std::io::Cursor::new(&mut bytes),
-            image::ImageFormat::Png,
-        )
+        .write_to(&mut std::io::Cursor::new(&mut bytes), format)
         .unwrap();
     bytes
 }
@@ -660,14 +662,7 @@ fn pdf_pages_are_counted_and_rendered_at_the_requested_size() {
 fn pictures_the_web_view_cannot_show_are_converted_to_a_jpeg_at_the_asked_size() {
     let h = Harness::new();
     h.create_vault();
-    let picture = image::load_from_memory(&real_png()).unwrap();
-    let mut tiff = Vec::new();
-    picture
-        .write_to(
-            &mut std::io::Cursor::new(&mut tiff),
-            image::ImageFormat::Tiff,
-        )
-        .unwrap();
+    let tiff = sample_picture(image::ImageFormat::Tiff);
     let id = h.import(&h.sample("scan.tiff", &tiff))["document"]["id"].clone();
     let preview = raw(h
         .invoke("image_preview", json!({"id": id, "size": 200}))

@@ -40,8 +40,8 @@ pub enum Turn {
 }
 
 impl Turn {
-    /// The page turned this way.
-    pub fn apply(self, gray: &GrayImage) -> GrayImage {
+    /// The page turned this way (a copy even when upright).
+    fn apply(self, gray: &GrayImage) -> GrayImage {
         match self {
             Turn::Upright => gray.clone(),
             Turn::Quarter => rotate90(gray),
@@ -162,6 +162,9 @@ pub fn recognize_turned(
     languages: &str,
     single_column: bool,
 ) -> Result<PageResult, OcrError> {
+    if turn == Turn::Upright {
+        return recognize(gray, languages, single_column);
+    }
     let turned = turn.apply(gray);
     let tall = turn.is_sideways() && turned.height() as f32 > 1.3 * turned.width() as f32;
     let mut page = recognize(&turned, languages, single_column || tall)?;

@@ -80,7 +80,31 @@ const BUSINESS_WORDS: &[&str] = &[
     "centre",
     "center",
 ];
-/// Words of document titles and boilerplate that are never the merchant.
+/// Contact and id words: never the merchant, yet normal after a name on its line ("ACME
+/// s.r.o., IČO …").
+const CONTACT_AND_IDS: &[&str] = &[
+    "tel",
+    "fax",
+    "phone",
+    "email",
+    "e-mail",
+    "www",
+    "http",
+    "gst",
+    "reg no",
+    "co reg",
+    "company reg",
+    "vat",
+    "dic",
+    "ico",
+    "ust",
+    "tva",
+    "btw",
+    "nip",
+    "iban",
+    "no.",
+];
+/// Words of document titles, greetings and boilerplate that are never the merchant.
 const NOT_NAME: &[&str] = &[
     "tax invoice",
     "invoice",
@@ -114,26 +138,6 @@ const NOT_NAME: &[&str] = &[
     "seite",
     "date",
     "datum",
-    "tel",
-    "fax",
-    "phone",
-    "email",
-    "e-mail",
-    "www",
-    "http",
-    "gst",
-    "reg no",
-    "co reg",
-    "company reg",
-    "vat",
-    "dic",
-    "ico",
-    "ust",
-    "tva",
-    "btw",
-    "nip",
-    "iban",
-    "no.",
     "cashier",
     "table",
     "order",
@@ -308,40 +312,13 @@ fn clean_name(line: &str) -> String {
 }
 
 fn is_boilerplate(folded: &str) -> bool {
-    NOT_NAME.iter().any(|w| has_word(folded, w))
+    is_boilerplate_line(folded) || CONTACT_AND_IDS.iter().any(|w| has_word(folded, w))
 }
-
-/// Contact and id words: after a name on its line they are normal ("ACME s.r.o., IČO …").
-const CONTACT_AND_IDS: &[&str] = &[
-    "tel",
-    "fax",
-    "phone",
-    "email",
-    "e-mail",
-    "www",
-    "http",
-    "gst",
-    "reg no",
-    "co reg",
-    "company reg",
-    "vat",
-    "dic",
-    "ico",
-    "ust",
-    "tva",
-    "btw",
-    "nip",
-    "iban",
-    "no.",
-];
 
 /// A whole line (or layout cell) of boilerplate, even when it starts like a name ("GOODS
 /// SOLD ARE NOT RETURNABLE, THANK YOU").
 fn is_boilerplate_line(folded: &str) -> bool {
-    NOT_NAME
-        .iter()
-        .filter(|w| !CONTACT_AND_IDS.contains(w))
-        .any(|w| has_word(folded, w))
+    NOT_NAME.iter().any(|w| has_word(folded, w))
 }
 
 fn looks_like_address(line: &str, folded: &str) -> bool {
