@@ -41,6 +41,17 @@ async function fill(s, css, text) {
   await s.type(css, text, { clear: false });
 }
 
+/** Types `text` into a field and checks it arrived whole: under load WebDriver once lost
+ * characters of a long password (CI), which left the form disabled. Retypes up to twice. */
+async function typeExactly(s, css, text) {
+  await s.type(css, text);
+  for (let retry = 0; retry < 2; retry++) {
+    if ((await s.execute(`return document.querySelector(arguments[0]).value;`, css)) === text) return;
+    await fill(s, css, text);
+  }
+  assert.equal(await s.execute(`return document.querySelector(arguments[0]).value;`, css), text, `${css} typed whole`);
+}
+
 async function shot(s, name) {
   // Let transitions and images settle before the picture.
   await new Promise((r) => setTimeout(r, 400));
@@ -85,8 +96,8 @@ async function main() {
     await s.waitFor('[data-testid="new-password"]', 60_000);
     const timings = { startToFirstScreenMs: Math.round(performance.now() - launched) };
     log("first run: password, strength meter and the warning");
-    await s.type('[data-testid="new-password"]', PASSWORD);
-    await s.type('[data-testid="repeat-password"]', PASSWORD);
+    await typeExactly(s, '[data-testid="new-password"]', PASSWORD);
+    await typeExactly(s, '[data-testid="repeat-password"]', PASSWORD);
     await s.click('[data-testid="understood"]');
     await shot(s, "01-first-run-password");
 
