@@ -205,7 +205,7 @@ fn contains_any(folded: &str, words: &[&str]) -> bool {
 fn label_weight(folded: &str) -> Option<i32> {
     let payable = contains_any(folded, PAYABLE);
     let gross = contains_any(folded, GROSS);
-    if !payable && contains_any(folded, NEVER_TOTAL) {
+    if !payable && (contains_any(folded, NEVER_TOTAL) || SUBTOTAL_STUB.is_match(folded)) {
         return None;
     }
     if !payable && !gross && contains_any(folded, NOT_TOTAL) {
@@ -345,6 +345,7 @@ pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
     let tendered_minus_change = tendered_minus_change(lines, &folded);
     let vat_gross: i64 = vat.iter().map(|v| v.gross.0).sum();
     let components = Components::read(lines, &folded);
+    let closed = components.closed();
     if let Some(taxed) = components.taxed_subtotal(&candidates) {
         candidates.push(taxed);
     }
@@ -379,6 +380,11 @@ pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
         .iter()
         .max_by_key(|c| (c.weight, c.cents.0, c.line))
     {
+        // The till rounds (a rounding line follows the total), so what is paid in cash is a
+        // multiple of 5 cents.
+        let rounds_later = folded[best.line + 1..]
+            .iter()
+            .any(|f| contains_any(f, ROUNDING));
         if !best.corroborated {
             // Figures that agree with each other (subtotal + tax + rounding = cash - change)
             // outvote a lone printed total; so does arithmetic one misread digit away from it.
@@ -393,8 +399,9 @@ pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
             let near = evidence
                 .iter()
                 .chain(subtotal.as_ref())
+                .filter(|e| !rounds_later || e.0 % 5 == 0)
                 .find(|e| misread_of(**e, best.cents));
-            if let Some(value) = agreed.or(near) {
+            if let Some(value) = closed.as_ref().or(agreed).or(near) {
                 return Some((*value, 0.6));
             }
         }
@@ -402,15 +409,15 @@ pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
             return Some((rounded, 0.7));
         }
         let mut confidence = (0.35 + 0.08 * best.weight as f32).min(0.97);
-        // The till rounds (a rounding line follows) yet this amount is not rounded: the
-        // rounded figure was misread somewhere, so the total is in doubt.
-        let rounds_later = folded[best.line + 1..]
-            .iter()
-            .any(|f| contains_any(f, ROUNDING));
+        // Not rounded on a till that rounds: the rounded figure was misread somewhere, so the
+        // total is in doubt.
         if rounds_later && best.cents.0 % 5 != 0 {
-            confidence = confidence.min(0.6);
+            confidence = confidence.min(0.5);
         }
         return Some((best.cents, confidence));
+    }
+    if let Some(amount) = closed {
+        return Some((amount, 0.6));
     }
     if let Some(amount) = tendered_minus_change {
         return Some((amount, 0.5));
@@ -464,6 +471,13 @@ const DISCOUNT: &[&str] = &[
     "rabat",
 ];
 
+/// `sub` and a word starting `to` or `t0`: a subtotal label whose end OCR lost (`SUB T014.`).
+static SUBTOTAL_STUB: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bsub[\s-]?t[o0]").unwrap());
+
+fn is_subtotal(folded: &str) -> bool {
+    contains_any(folded, SUBTOTAL) || SUBTOTAL_STUB.is_match(folded)
+}
+
 /// The printed parts of the bill: subtotal, tax and cash rounding, each when readable.
 struct Components {
     subtotal: Option<Cents>,
@@ -475,7 +489,7 @@ struct Components {
 
 impl Components {
     fn read(lines: &[String], folded: &[String]) -> Components {
-        let subtotal_line = (0..lines.len()).find(|&i| contains_any(&folded[i], SUBTOTAL));
+        let subtotal_line = (0..lines.len()).find(|&i| is_subtotal(&folded[i]));
         let subtotal = subtotal_line
             .and_then(|i| find_amounts(&lines[i]).first().map(|a| a.cents))
             .filter(|s| s.0 > 0);
@@ -520,6 +534,17 @@ impl Components {
             sums.push(Cents(s.0 + r.0));
         }
         sums
+    }
+
+    /// The sum that closes: subtotal + tax + a non-zero rounding (or subtotal + rounding when
+    /// no tax is printed) landing on a cash step that the sum before rounding missed. Figures
+    /// misread by OCR rarely add up to a rounded amount, so this sum is strong evidence even
+    /// when the printed total is unreadable.
+    fn closed(&self) -> Option<Cents> {
+        let (subtotal, rounding) = (self.subtotal?, self.rounding.filter(|r| r.0 != 0)?);
+        let before = Cents(subtotal.0 + self.tax.map_or(0, |t| t.0));
+        let after = Cents(before.0 + rounding.0);
+        (before.0 % 5 != 0 && is_rounding_step(before, after)).then_some(after)
     }
 
     /// Some tills print the amount before tax as "gross" and call the taxed sum the
@@ -771,6 +796,37 @@ mod tests {
             total("SubTotal 12.50\nDiscount 2.00\nNet Total 10.50"),
             Some(1050)
         );
+    }
+
+    #[test]
+    fn a_sum_that_closes_on_a_cash_step_outvotes_a_lone_misread_total() {
+        // 14.00 + 0.84 + 0.01 lands on 14.85; the printed 14.00 (two digits lost) does not.
+        let text = "2 SUB TOTAL 14.00\nGST 6% 0.84\nROUNDING ADJ 0.01\nNET TOTAL 14,00\nCash 14.86\nCHANGE 0,00";
+        assert_eq!(total(text), Some(1485));
+        // No readable total at all, and a subtotal label cut short by OCR.
+        let text = "1 SUB T014. 7.00\nGST 6% 0.42\nROUNDING ADJ -0.02\nNET TOTAL 14\nCash a Du";
+        assert_eq!(total(text), Some(740));
+        // A sum already on a cash step needs no rounding: an adjustment there closes nothing.
+        assert_eq!(
+            total("Sub Total 10.00\nRounding 0.05\nTotal 12.50"),
+            Some(1250)
+        );
+    }
+
+    #[test]
+    fn on_a_till_that_rounds_only_a_rounded_figure_corrects_the_total() {
+        // Cash 70.39 − change 10.00 is one digit away from the total, but not a cash step.
+        let lines = [
+            "TOTAL AMT RM 60.31",
+            "ROUNDING ADJ -0.0",
+            "CASH RM 70.39",
+            "CHANGE RM 10.00",
+        ];
+        let lines: Vec<String> = lines.map(String::from).to_vec();
+        assert!(find(&lines, &[]).is_some_and(|(c, conf)| c.0 == 6031 && conf <= 0.5));
+        // Cash 70.30 − change 10.00 is.
+        let text = "TOTAL AMT RM 60.31\nROUNDING ADJ -0.01\nCASH RM 70.30\nCHANGE RM 10.00";
+        assert_eq!(total(text), Some(6030));
     }
 
     #[test]
