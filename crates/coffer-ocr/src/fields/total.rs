@@ -300,9 +300,34 @@ const ROUNDED: &[&str] = &["rounded", "total rounded", "rounded total", "zaokrou
 /// Headers of the tax recap table, whose rows read `Total 83.93 5.04` (base and tax).
 const RECAP_HEADER: &[&str] = &["summary", "summa", "tax code", "rekapitulace", "vat rate"];
 
+/// Receipt labels as a thermal printer with a worn print head leaves them: without the top
+/// row of dots, T prints like I, O like U, C like L, G like b and R like K (`IUIAL`, `LASH`,
+/// `KUUNDING`, `SUBIUIAL`, `UHANGE`). Each pattern matches a whole folded word.
+static WORN_LABELS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+    [
+        (r"sub[ti1][ou0][ti1]a[l1i]", "subtotal"),
+        (r"[ti1][ou0][ti1]a[l1i]", "total"),
+        (r"[cl]ash", "cash"),
+        (r"[clu]han[gbd]e", "change"),
+        (r"[rk][ou0]und[il1]n[gbd]", "rounding"),
+    ]
+    .into_iter()
+    .map(|(pattern, label)| (Regex::new(&format!(r"\b{pattern}\b")).unwrap(), label))
+    .collect()
+});
+
+/// The line folded for matching, with worn-print labels read as what they are.
+fn fold_label(line: &str) -> String {
+    WORN_LABELS
+        .iter()
+        .fold(fold(line), |folded, (worn, label)| {
+            worn.replace_all(&folded, *label).into_owned()
+        })
+}
+
 /// The total to pay and a confidence in it.
 pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
-    let folded: Vec<String> = lines.iter().map(|l| fold(l)).collect();
+    let folded: Vec<String> = lines.iter().map(|l| fold_label(l)).collect();
     let recap_start = folded.iter().position(|f| contains_any(f, RECAP_HEADER));
     let mut candidates: Vec<Candidate> = Vec::new();
     for (i, f) in folded.iter().enumerate() {
@@ -827,6 +852,17 @@ mod tests {
         // Cash 70.30 − change 10.00 is.
         let text = "TOTAL AMT RM 60.31\nROUNDING ADJ -0.01\nCASH RM 70.30\nCHANGE RM 10.00";
         assert_eq!(total(text), Some(6030));
+    }
+
+    #[test]
+    fn labels_printed_by_a_worn_print_head_are_read() {
+        let text = "SUBIUIAL 4.51\nKUUNDING ADJUSIMENIS 0,01-\nIUIAL (bbI INLL) 4.50\nLASH 4.50";
+        let lines: Vec<String> = text.lines().map(String::from).collect();
+        // Read as labels, the figures confirm each other.
+        assert!(find(&lines, &[]).is_some_and(|(c, conf)| c.0 == 450 && conf > 0.7));
+        assert_eq!(total("IUIAL 2.20\nLASH 3.00\nUHANGE DUE 0.80"), Some(220));
+        // Words that only look alike stay as they are.
+        assert_eq!(fold_label("Tutorial Lashes"), "tutorial lashes");
     }
 
     #[test]
