@@ -9,9 +9,16 @@ use crate::fields::Fields;
 /// printed figure (tendered − change, subtotal + tax, the VAT recap, a repeat).
 const DOUBTFUL_TOTAL: f32 = 0.7;
 
+/// Below this confidence the issue date is worth a second look: another date on the page
+/// was as likely.
+const DOUBTFUL_DATE: f32 = 0.6;
+
 /// True when the first reading left the date or the total in doubt.
 pub fn needs_second_look(fields: &Fields) -> bool {
-    fields.date.is_none() || fields.total.is_none() || fields.confidence.total < DOUBTFUL_TOTAL
+    fields.date.is_none()
+        || fields.confidence.date < DOUBTFUL_DATE
+        || fields.total.is_none()
+        || fields.confidence.total < DOUBTFUL_TOTAL
 }
 
 /// True when most readings agree on both the date and the total; otherwise one more reading
@@ -131,5 +138,8 @@ mod tests {
             Some(100),
             0.83
         )));
+        let mut rivalled = reading(Some(date!(2020 - 01 - 01)), Some(100), 0.83);
+        rivalled.confidence.date = 0.5;
+        assert!(needs_second_look(&rivalled));
     }
 }

@@ -90,6 +90,11 @@ const NOT_ISSUE: &[&str] = &[
     "od",
     "until",
     "to",
+    // Amounts OCR made date-like (`CASH 1.5.00`).
+    "cash",
+    "change",
+    "tendered",
+    "rounding",
 ];
 const WARRANTY_END: &[&str] = &[
     "warranty until",
@@ -131,7 +136,7 @@ const WARRANTY_TERM: &[&str] = &[
 
 /// The issue date and a confidence.
 pub fn issue_date(lines: &[String]) -> Option<(Date, f32)> {
-    let mut best: Option<(i32, usize, Date)> = None;
+    let mut candidates: Vec<(i32, Date)> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let dates = find_dates(line);
         if dates.is_empty() {
@@ -159,13 +164,15 @@ pub fn issue_date(lines: &[String]) -> Option<(Date, f32)> {
             if has_time(&line[m.end..]) || has_time(&line[..m.start]) {
                 score += 2;
             }
-            if best.is_none_or(|(s, _, _)| score > s) {
-                best = Some((score, i, m.date));
-            }
+            candidates.push((score, m.date));
         }
     }
-    let (score, _, date) = best?;
+    // The first of the best-scored dates; another date scored as high means one of them was
+    // misread (the same sale's date printed twice) or the labels cannot tell them apart.
+    let (score, date) = *candidates.iter().rev().max_by_key(|(score, _)| *score)?;
+    let rival = candidates.iter().any(|&(s, d)| s == score && d != date);
     let confidence = match score {
+        _ if rival => 0.5,
         s if s >= 3 => 0.9,
         s if s >= 0 => 0.7,
         _ => 0.3,
@@ -289,6 +296,32 @@ mod tests {
             issue_date(&lines(text)).map(|d| d.0),
             Some(date!(2018 - 03 - 19))
         );
+    }
+
+    #[test]
+    fn a_second_date_as_likely_as_the_first_leaves_the_date_in_doubt() {
+        // The sale's timestamp printed twice, one digit misread in the first.
+        let (date, conf) = issue_date(&lines(
+            "26/03/2018 10:36:13\nTotal 30.00\n28/03/2018 10:36:13",
+        ))
+        .unwrap();
+        assert_eq!(date, date!(2018 - 03 - 26));
+        assert!(conf < 0.6);
+        // The same date twice is no doubt at all.
+        let (_, conf) = issue_date(&lines(
+            "28/03/2018 10:36:13\nTotal 30.00\n28/03/2018 10:36:13",
+        ))
+        .unwrap();
+        assert!(conf > 0.6);
+    }
+
+    #[test]
+    fn an_amount_read_like_a_date_on_a_payment_line_is_no_issue_date() {
+        // `CASH 1.5.00` would otherwise rival the receipt's date and cast doubt on it.
+        let (date, conf) =
+            issue_date(&lines("RECEIPT 15/11/2017\nCASH 1.5.00\nCHANGE 0.00")).unwrap();
+        assert_eq!(date, date!(2017 - 11 - 15));
+        assert!(conf > 0.6);
     }
 
     #[test]
