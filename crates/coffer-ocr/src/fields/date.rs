@@ -90,12 +90,10 @@ const NOT_ISSUE: &[&str] = &[
     "od",
     "until",
     "to",
-    // Amounts OCR made date-like (`CASH 1.5.00`).
-    "cash",
-    "change",
-    "tendered",
-    "rounding",
 ];
+/// Payment lines: a "date" there with no date label is an amount OCR made date-like
+/// (`CASH 1.5.00`).
+const PAYMENT: &[&str] = &["cash", "change", "tendered", "rounding"];
 const WARRANTY_END: &[&str] = &[
     "warranty until",
     "warranty expires",
@@ -153,8 +151,12 @@ pub fn issue_date(lines: &[String]) -> Option<(Date, f32)> {
             } else {
                 label
             };
+            let labelled = ISSUE.iter().any(|w| has_word(&label, w));
+            if !labelled && PAYMENT.iter().any(|w| has_word(&label, w)) {
+                continue;
+            }
             let mut score = 0;
-            if ISSUE.iter().any(|w| has_word(&label, w)) {
+            if labelled {
                 score += 3;
             }
             if NOT_ISSUE.iter().any(|w| has_word(&label, w)) {
@@ -322,6 +324,9 @@ mod tests {
             issue_date(&lines("RECEIPT 15/11/2017\nCASH 1.5.00\nCHANGE 0.00")).unwrap();
         assert_eq!(date, date!(2017 - 11 - 15));
         assert!(conf > 0.6);
+        // A date label on a payment line still counts.
+        let (date, _) = issue_date(&lines("CASH BILL Date: 12/03/2018")).unwrap();
+        assert_eq!(date, date!(2018 - 03 - 12));
     }
 
     #[test]
