@@ -10,10 +10,14 @@ setup:
 	@bash scripts/setup.sh
 
 # The desktop app (src-tauri) embeds the built front end, so scripts/app-*.sh build it, after
-# the npm install and the Vite build; everything else builds as a plain workspace.
+# the npm install and the Vite build; `make build` leaves the app out.
 WORKSPACE = --workspace --exclude coffer-app
 # One target directory for the app and the rest, so shared dependencies compile once.
 APP_ENV = CARGO_TARGET_DIR=$(CURDIR)/target
+# Every step of `make test` builds (or reuses) the same selection: the whole workspace with its
+# tests. A narrower one (`-p coffer-app`, `--exclude coffer-app`, no --tests) would enable other
+# features of the shared dependencies and compile hundreds of crates again (scripts/app-build.sh).
+TEST_ENV = $(APP_ENV) APP_BUILD_TESTS=1
 
 build: setup
 	$(CARGO) build $(WORKSPACE) --bins
@@ -28,18 +32,20 @@ app: run
 demo: build
 	@bash scripts/demo.sh
 
-# Every test, with the services some of them need (started on 127.0.0.1 and stopped again),
-# then the app: Vitest, the Tauri commands, and the real window under Xvfb via WebDriver.
+# Every test, with the services some of them need (started on 127.0.0.1 and stopped again):
+# the workspace's Rust tests (the app's Tauri commands under the mock runtime among them), then
+# the app's front end (Vitest) and the real window under Xvfb via WebDriver.
 test: setup
-	$(CARGO) build $(WORKSPACE) --bins --tests
-	bash scripts/with-test-services.sh $(CARGO) test $(WORKSPACE) --no-fail-fast
-	$(APP_ENV) bash scripts/app-test.sh
+	$(TEST_ENV) bash scripts/app-build.sh --e2e
+	$(TEST_ENV) bash scripts/with-test-services.sh $(CARGO) test --workspace --no-fail-fast
+	$(TEST_ENV) bash scripts/app-test.sh
 
+# The app embeds the built front end, so it is built before clippy looks at the workspace.
 lint: setup
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy $(WORKSPACE) --all-targets -- -D warnings
-	$(APP_ENV) bash scripts/app-build.sh
-	$(CARGO) clippy -p coffer-app --all-targets -- -D warnings
+	bash scripts/app-setup.sh
+	npm --prefix ui run build --silent
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 bench: setup
 	$(CARGO) build --release -p coffer-cli -p coffer-server -p coffer-bench

@@ -1,14 +1,20 @@
-# Sourced by scripts/app-run.sh and scripts/app-e2e.sh: builds coffer-server and starts it on a
-# free loopback port, exports its address as COFFER_SERVER_URL (the sign-in form's default),
-# COFFER_SERVER_BIN, COFFER_SERVER_DATA and COFFER_LOCAL_SERVER_PID. The caller stops it with stop_local_server (e.g. from an EXIT trap).
+# Sourced by scripts/app-run.sh and scripts/app-e2e.sh, after scripts/app-build.sh has built
+# coffer-server with the rest of the workspace: starts it on a free loopback port, exports its
+# address as COFFER_SERVER_URL (the sign-in form's default), COFFER_SERVER_BIN,
+# COFFER_SERVER_DATA and COFFER_LOCAL_SERVER_PID. The caller stops it with stop_local_server
+# (e.g. from an EXIT trap).
 #   start_local_server DATA_DIR
 start_local_server() {
   local data="$1"
+  local bin="${CARGO_TARGET_DIR:?}/debug/coffer-server"
+  if [ ! -x "$bin" ]; then
+    echo "coffer: $bin is missing; build it with scripts/app-build.sh" >&2
+    return 1
+  fi
   mkdir -p "$data"
-  cargo build -p coffer-server --quiet
   local out="$data/serve.out"
   : > "$out"
-  COFFER_LOG="${COFFER_LOG:-warn}" "${CARGO_TARGET_DIR:?}/debug/coffer-server" \
+  COFFER_LOG="${COFFER_LOG:-warn}" "$bin" \
     serve --listen 127.0.0.1:0 --data "$data" > "$out" 2>> "$data/serve.log" &
   COFFER_LOCAL_SERVER_PID=$!
   export COFFER_LOCAL_SERVER_PID
@@ -26,7 +32,7 @@ start_local_server() {
   fi
   export COFFER_SERVER_URL="$url"
   # For support commands on it (`coffer-server admin ... --data DIR`), as the e2e suite runs.
-  export COFFER_SERVER_BIN="$CARGO_TARGET_DIR/debug/coffer-server" COFFER_SERVER_DATA="$data"
+  export COFFER_SERVER_BIN="$bin" COFFER_SERVER_DATA="$data"
   echo "coffer: local server at $COFFER_SERVER_URL (data in $data)" >&2
 }
 
