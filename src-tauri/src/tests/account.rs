@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::{Harness, PASSWORD, fake_http, fake_openai, png};
 
 /// `$COFFER_SERVER_BIN`, else `coffer-server` built into the same target directory as this
-/// test (`scripts/app-test.sh` builds it first).
+/// test (`make test` builds the whole workspace first, through `scripts/app-build.sh`).
 fn server_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("COFFER_SERVER_BIN") {
         return PathBuf::from(path);
