@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use coffer_ocr::{
-    Cents, DocumentKind, ExtractOptions, OcrError, Source, VatLine, extract_bytes, extract_many,
-    extract_path,
+    Cents, DocumentKind, ExtractOptions, Fields, OcrError, Source, VatLine, extract_bytes,
+    extract_many, extract_path,
 };
 
 fn options() -> ExtractOptions {
@@ -87,6 +87,13 @@ fn german_and_french_text_pdf_invoices_are_read() {
     assert_eq!(f.vat, vec![VatLine::new(2000, Cents(5_000), Cents(1_000))]);
 }
 
+/// The merchant, issue date (YYYY-MM-DD) and total in cents an invoice was read with.
+fn assert_read_as(fields: &Fields, merchant: &str, date: &str, total_cents: i64) {
+    assert_eq!(fields.merchant.as_deref(), Some(merchant));
+    assert_eq!(fields.date.map(|d| d.to_string()).as_deref(), Some(date));
+    assert_eq!(fields.total.map(|t| t.amount.0), Some(total_cents));
+}
+
 #[test]
 fn dutch_polish_and_slovak_text_pdf_invoices_are_read() {
     let read = |lines: &[&str]| {
@@ -105,12 +112,7 @@ fn dutch_polish_and_slovak_text_pdf_invoices_are_read() {
         "Totaal EUR 63,77",
         "Te betalen binnen 30 dagen op NL91 ABNA 0417 1643 00",
     ]);
-    assert_eq!(nl.merchant.as_deref(), Some("Bakkerij De Vries B.V."));
-    assert_eq!(
-        nl.date.map(|d| d.to_string()).as_deref(),
-        Some("2026-09-15")
-    );
-    assert_eq!(nl.total.map(|t| t.amount.0), Some(6_377));
+    assert_read_as(&nl, "Bakkerij De Vries B.V.", "2026-09-15", 6_377);
     assert_eq!(nl.vat, vec![VatLine::new(900, Cents(5_850), Cents(527))]);
 
     let pl = read(&[
@@ -122,12 +124,7 @@ fn dutch_polish_and_slovak_text_pdf_invoices_are_read() {
         "Lp. Nazwa Ilosc Cena netto",
         "Razem do zaplaty: 399,15 PLN",
     ]);
-    assert_eq!(pl.merchant.as_deref(), Some("Piekarnia Nowak Sp. z o.o."));
-    assert_eq!(
-        pl.date.map(|d| d.to_string()).as_deref(),
-        Some("2026-10-07")
-    );
-    assert_eq!(pl.total.map(|t| t.amount.0), Some(39_915));
+    assert_read_as(&pl, "Piekarnia Nowak Sp. z o.o.", "2026-10-07", 39_915);
     assert_eq!(pl.currency().map(|c| c.to_string()).as_deref(), Some("PLN"));
 
     let sk = read(&[
@@ -140,12 +137,7 @@ fn dutch_polish_and_slovak_text_pdf_invoices_are_read() {
         "DPH 20 %: 8,00 EUR",
         "Celkom k uhrade: 48,00 EUR",
     ]);
-    assert_eq!(sk.merchant.as_deref(), Some("Knihkupectvo Novak s.r.o."));
-    assert_eq!(
-        sk.date.map(|d| d.to_string()).as_deref(),
-        Some("2026-09-12")
-    );
-    assert_eq!(sk.total.map(|t| t.amount.0), Some(4_800));
+    assert_read_as(&sk, "Knihkupectvo Novak s.r.o.", "2026-09-12", 4_800);
     assert_eq!(sk.vat, vec![VatLine::new(2000, Cents(4_000), Cents(800))]);
 }
 

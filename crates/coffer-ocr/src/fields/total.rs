@@ -205,7 +205,7 @@ fn contains_any(folded: &str, words: &[&str]) -> bool {
 fn label_weight(folded: &str) -> Option<i32> {
     let payable = contains_any(folded, PAYABLE);
     let gross = contains_any(folded, GROSS);
-    if !payable && (contains_any(folded, NEVER_TOTAL) || SUBTOTAL_STUB.is_match(folded)) {
+    if !payable && (contains_any(folded, NEVER_TOTAL) || is_subtotal(folded)) {
         return None;
     }
     if !payable && !gross && contains_any(folded, NOT_TOTAL) {
