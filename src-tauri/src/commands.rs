@@ -330,6 +330,7 @@ pub struct EditArgs {
     pub total: Option<String>,
     pub currency: Option<String>,
     pub document_number: Option<String>,
+    pub variable_symbol: Option<String>,
     pub ico: Option<String>,
     pub vat_id: Option<String>,
     pub payment_method: Option<String>,
@@ -363,6 +364,7 @@ impl EditArgs {
                 .map(|c| c.parse::<Currency>())
                 .transpose()?,
             document_number: self.document_number,
+            variable_symbol: self.variable_symbol,
             ico: self.ico,
             vat_id: self.vat_id,
             payment_method: self.payment_method,

@@ -108,6 +108,59 @@ fn date_or_clear(text: &str) -> Result<DateOrClear, coffer_core::Error> {
     }
 }
 
+/// An amount as typed (`1234.50`, `-3,2`), or empty to clear the total; its digits are checked
+/// against the currency when the edit is applied.
+fn amount_or_clear(text: &str) -> Result<String, String> {
+    let trimmed = text.trim();
+    let digits = trimmed
+        .strip_prefix('-')
+        .unwrap_or(trimmed)
+        .replace(',', ".");
+    let (whole, fraction) = digits.split_once('.').unwrap_or((&digits, ""));
+    let numeric = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if trimmed.is_empty() || (!whole.is_empty() && numeric(whole) && numeric(fraction)) {
+        Ok(trimmed.to_string())
+    } else {
+        Err(format!("`{text}` is not an amount; write it like 1234.50"))
+    }
+}
+
+/// An ISO 4217 currency code.
+fn iso_currency(text: &str) -> Result<Currency, coffer_core::Error> {
+    let currency: Currency = text.parse()?;
+    if currency.is_iso4217() {
+        Ok(currency)
+    } else {
+        Err(coffer_core::Error::InvalidInput(format!(
+            "`{text}` is not an ISO 4217 currency code; use one such as CZK, EUR or USD"
+        )))
+    }
+}
+
+/// An IČO with a valid check digit, or empty to clear it.
+fn ico_or_clear(text: &str) -> Result<String, String> {
+    let ico = text.trim();
+    if ico.is_empty() || coffer_core::CompanyIds::is_valid_ico(ico) {
+        Ok(ico.to_string())
+    } else {
+        Err(format!(
+            "`{text}` is not a valid IČO (eight digits with a check digit); check it on the document"
+        ))
+    }
+}
+
+/// A variable symbol (one to ten digits), or empty to clear it.
+fn variable_symbol_or_clear(text: &str) -> Result<String, String> {
+    let symbol = text.trim().replace(' ', "");
+    if symbol.is_empty() || coffer_core::document::is_valid_variable_symbol(&symbol) {
+        Ok(symbol)
+    } else {
+        Err(format!(
+            "`{text}` is not a variable symbol; give one to ten digits"
+        ))
+    }
+}
+
 /// An amount with two decimal places at most, in minor units (filters compare minor units).
 fn amount_filter(text: &str) -> Result<i64, coffer_core::Error> {
     coffer_core::Money::parse(text, "EUR".parse()?).map(|m| m.minor)
@@ -197,16 +250,19 @@ pub struct EditArgs {
     #[arg(long, value_parser = date_or_clear, value_name = "DATE")]
     date: Option<DateOrClear>,
     /// Total amount, e.g. 1234.50 ("" clears).
-    #[arg(long, value_name = "AMOUNT")]
+    #[arg(long, value_parser = amount_or_clear, value_name = "AMOUNT")]
     total: Option<String>,
     /// ISO 4217 currency of the total, e.g. CZK.
-    #[arg(long)]
+    #[arg(long, value_parser = iso_currency)]
     currency: Option<Currency>,
     /// Invoice or receipt number.
     #[arg(long = "number", value_name = "NUMBER")]
     document_number: Option<String>,
-    /// Czech company id (IČO).
-    #[arg(long)]
+    /// Czech variable symbol, up to ten digits ("" clears).
+    #[arg(long, value_parser = variable_symbol_or_clear, value_name = "VS")]
+    variable_symbol: Option<String>,
+    /// Czech company id (IČO), checked against its check digit ("" clears).
+    #[arg(long, value_parser = ico_or_clear)]
     ico: Option<String>,
     /// VAT id (DIČ).
     #[arg(long)]
@@ -247,6 +303,7 @@ pub fn edit(dir: &Path, args: &EditArgs) -> anyhow::Result<ExitCode> {
         total: args.total.clone(),
         currency: args.currency,
         document_number: args.document_number.clone(),
+        variable_symbol: args.variable_symbol.clone(),
         ico: args.ico.clone(),
         vat_id: args.vat_id.clone(),
         payment_method: args.payment_method.clone(),

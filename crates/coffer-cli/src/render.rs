@@ -52,6 +52,7 @@ pub fn document(doc: &Document) -> String {
         ),
         ("Total", f.total.map(|m| m.to_string()), Field::Total),
         ("Number", f.document_number.clone(), Field::DocumentNumber),
+        ("VS", f.variable_symbol.clone(), Field::VariableSymbol),
         ("IČO", f.company_ids.ico.clone(), Field::CompanyIds),
         ("VAT id", f.company_ids.vat_id.clone(), Field::CompanyIds),
         ("Payment", f.payment_method.clone(), Field::PaymentMethod),

@@ -318,6 +318,44 @@ fn usage_errors_exit_2_and_other_errors_exit_1_with_advice() {
 }
 
 #[test]
+fn edit_checks_amounts_currency_codes_ico_and_variable_symbols_as_usage() {
+    let s = Sandbox::new();
+    let id = s.import(&s.write("invoice.pdf", b"invoice"), &["--kind", "invoice"]);
+    for (args, expected) in [
+        (["--total", "abc"], "not an amount"),
+        (["--currency", "XYZ"], "ISO 4217"),
+        (["--ico", "25596642"], "IČO"),
+        (["--variable-symbol", "12345678901"], "variable symbol"),
+    ] {
+        let mut edit = vec!["edit", id.as_str()];
+        edit.extend_from_slice(&args);
+        let err = s.fails(&edit, 2);
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+    s.ok(&[
+        "edit",
+        &id,
+        "--total",
+        "1210,50",
+        "--currency",
+        "czk",
+        "--ico",
+        "25596641",
+        "--variable-symbol",
+        "2026 0001",
+    ]);
+    let doc = json(&s.ok(&["show", &id, "--json"]));
+    assert_eq!(doc["total"], "1210.50");
+    assert_eq!(doc["currency"], "CZK");
+    assert_eq!(doc["company_ids"]["ico"], "25596641");
+    assert_eq!(doc["variable_symbol"], "20260001");
+    assert_eq!(doc["field_states"]["variable_symbol"]["confirmed"], true);
+    assert_eq!(json(&s.ok(&["search", "20260001", "--json"]))[0]["id"], id);
+    s.ok(&["edit", &id, "--variable-symbol", ""]);
+    assert!(json(&s.ok(&["show", &id, "--json"]))["variable_symbol"].is_null());
+}
+
+#[test]
 fn wrong_password_is_a_clear_error_that_points_to_recovery() {
     let s = Sandbox::new();
     let out = s

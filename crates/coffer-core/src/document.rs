@@ -112,6 +112,12 @@ impl Currency {
         std::str::from_utf8(&self.0).expect("validated ASCII")
     }
 
+    /// Whether this is an active ISO 4217 code (or a precious metal, `XAU` and the like). A
+    /// person's edit must name one; stored values are read whatever they are.
+    pub fn is_iso4217(&self) -> bool {
+        ISO_4217.binary_search(&self.as_str()).is_ok()
+    }
+
     /// Digits after the decimal point (ISO 4217 minor unit); 2 unless listed.
     pub fn minor_digits(&self) -> u32 {
         match self.as_str() {
@@ -122,6 +128,24 @@ impl Currency {
         }
     }
 }
+
+/// The active ISO 4217 alphabetic codes, sorted (list of 2026).
+const ISO_4217: &[&str] = &[
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD",
+    "CAD", "CDF", "CHE", "CHF", "CHW", "CLF", "CLP", "CNY", "COP", "COU", "CRC", "CUP", "CVE",
+    "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL",
+    "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR",
+    "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD",
+    "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK",
+    "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MXV", "MYR", "MZN", "NAD", "NGN", "NIO",
+    "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON",
+    "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD",
+    "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD",
+    "TZS", "UAH", "UGX", "USD", "USN", "UYI", "UYU", "UYW", "UZS", "VED", "VES", "VND", "VUV",
+    "WST", "XAF", "XAG", "XAU", "XCD", "XCG", "XDR", "XOF", "XPD", "XPF", "XPT", "XSU", "XUA",
+    "YER", "ZAR", "ZMW", "ZWG",
+];
 
 impl fmt::Debug for Currency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -251,6 +275,26 @@ impl CompanyIds {
     pub fn is_empty(&self) -> bool {
         self.ico.is_none() && self.vat_id.is_none()
     }
+
+    /// Checks a Czech or Slovak IČO: eight digits, weights 8..2 over the first seven, check
+    /// digit `(11 - sum % 11) % 10`.
+    pub fn is_valid_ico(ico: &str) -> bool {
+        let digits: Vec<u32> = ico.chars().filter_map(|c| c.to_digit(10)).collect();
+        if digits.len() != 8 || !ico.chars().all(|c| c.is_ascii_digit()) {
+            return false;
+        }
+        let sum: u32 = digits[..7]
+            .iter()
+            .zip((2..=8).rev())
+            .map(|(d, w)| d * w)
+            .sum();
+        digits[7] == (11 - sum % 11) % 10
+    }
+}
+
+/// Checks a Czech variable symbol: one to ten digits.
+pub fn is_valid_variable_symbol(text: &str) -> bool {
+    (1..=10).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The fields a person can confirm or correct.
@@ -265,6 +309,7 @@ pub enum Field {
     Vat,
     CompanyIds,
     DocumentNumber,
+    VariableSymbol,
     PaymentMethod,
     Category,
     Tags,
@@ -273,7 +318,7 @@ pub enum Field {
 }
 
 impl Field {
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::Kind,
         Self::Title,
         Self::Merchant,
@@ -282,6 +327,7 @@ impl Field {
         Self::Vat,
         Self::CompanyIds,
         Self::DocumentNumber,
+        Self::VariableSymbol,
         Self::PaymentMethod,
         Self::Category,
         Self::Tags,
@@ -299,6 +345,7 @@ impl Field {
             Self::Vat => "vat",
             Self::CompanyIds => "company_ids",
             Self::DocumentNumber => "document_number",
+            Self::VariableSymbol => "variable_symbol",
             Self::PaymentMethod => "payment_method",
             Self::Category => "category",
             Self::Tags => "tags",
@@ -359,6 +406,9 @@ pub struct DocumentFields {
     pub vat: Vec<VatLine>,
     pub company_ids: CompanyIds,
     pub document_number: Option<String>,
+    /// The Czech variable symbol (variabilní symbol): up to ten digits that identify a payment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variable_symbol: Option<String>,
     pub payment_method: Option<String>,
     pub category: Option<String>,
     pub tags: Vec<String>,
@@ -378,6 +428,7 @@ impl DocumentFields {
             vat: Vec::new(),
             company_ids: CompanyIds::default(),
             document_number: None,
+            variable_symbol: None,
             payment_method: None,
             category: None,
             tags: Vec::new(),
@@ -416,6 +467,7 @@ struct DocumentJson<'a> {
     vat: &'a [VatLine],
     company_ids: &'a CompanyIds,
     document_number: &'a Option<String>,
+    variable_symbol: &'a Option<String>,
     payment_method: &'a Option<String>,
     category: &'a Option<String>,
     tags: &'a [String],
@@ -447,6 +499,7 @@ impl Serialize for Document {
             vat: &f.vat,
             company_ids: &f.company_ids,
             document_number: &f.document_number,
+            variable_symbol: &f.variable_symbol,
             payment_method: &f.payment_method,
             category: &f.category,
             tags: &f.tags,
@@ -531,6 +584,35 @@ mod tests {
         assert_eq!(czk().as_str(), "CZK");
         for bad in ["CZ", "CZKK", "C1K", "Kč"] {
             assert!(bad.parse::<Currency>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_listed_codes_count_as_iso_4217() {
+        assert!(
+            ISO_4217.is_sorted(),
+            "the list must stay sorted for binary search"
+        );
+        for code in ["CZK", "EUR", "JPY", "KWD", "INR", "ZWG"] {
+            assert!(code.parse::<Currency>().unwrap().is_iso4217(), "{code}");
+        }
+        for code in ["ABC", "XYZ", "KCS"] {
+            assert!(!code.parse::<Currency>().unwrap().is_iso4217(), "{code}");
+        }
+    }
+
+    #[test]
+    fn ico_checksums_and_variable_symbols_are_checked() {
+        for good in ["25596641", "00006947", "27082440"] {
+            assert!(CompanyIds::is_valid_ico(good), "{good}");
+        }
+        for bad in ["25596642", "2559664", "2559664a", "255966410", " 25596641"] {
+            assert!(!CompanyIds::is_valid_ico(bad), "{bad}");
+        }
+        assert!(is_valid_variable_symbol("2026000123"));
+        assert!(is_valid_variable_symbol("7"));
+        for bad in ["", "12345678901", "12 34", "VS123"] {
+            assert!(!is_valid_variable_symbol(bad), "{bad}");
         }
     }
 

@@ -55,6 +55,7 @@ pub struct ForeignDocument {
     pub total: Option<Money>,
     pub vat: Vec<VatLine>,
     pub document_number: Option<String>,
+    pub variable_symbol: Option<String>,
     pub ico: Option<String>,
     pub vat_id: Option<String>,
     pub payment_method: Option<String>,
@@ -203,6 +204,11 @@ fn apply_fields(vault: &mut Vault, id: DocumentId, doc: &ForeignDocument) -> Res
             &doc.document_number,
             &mut f.document_number,
             Field::DocumentNumber,
+        ),
+        (
+            &doc.variable_symbol,
+            &mut f.variable_symbol,
+            Field::VariableSymbol,
         ),
         (
             &doc.payment_method,
@@ -422,6 +428,12 @@ pub fn read_paperless(dir: &Path, default_currency: Currency) -> Result<Vec<Fore
                     .clone()
                     .or(non_empty(value.as_str()))
                     .or(value.as_i64().map(|n| n.to_string()));
+            } else if has(&["variab", "vs"]) {
+                doc.variable_symbol = doc.variable_symbol.clone().or(value
+                    .as_str()
+                    .map(|vs| vs.replace(' ', ""))
+                    .or(value.as_i64().map(|n| n.to_string()))
+                    .filter(|vs| crate::document::is_valid_variable_symbol(vs)));
             } else if has(&["ičo", "ico", "company id"]) {
                 doc.ico = doc.ico.clone().or(non_empty(value.as_str()));
             } else if has(&["dič", "dic", "vat id", "ust-id"]) {
@@ -452,6 +464,7 @@ enum Column {
     Total,
     Currency,
     DocumentNumber,
+    VariableSymbol,
     Ico,
     VatId,
     PaymentMethod,
@@ -507,6 +520,9 @@ fn column(header: &str) -> Column {
         "currency" | "měna" | "mena" => Column::Currency,
         "document number" | "number" | "invoice number" | "číslo dokladu" | "cislo dokladu"
         | "číslo" => Column::DocumentNumber,
+        "variable symbol" | "variabilní symbol" | "variabilni symbol" | "vs" => {
+            Column::VariableSymbol
+        }
         "ico" | "ičo" | "company id" => Column::Ico,
         "vat id" | "vat_id" | "dič" | "dic" => Column::VatId,
         "payment method" | "payment" | "platba" | "způsob platby" => Column::PaymentMethod,
@@ -634,6 +650,9 @@ pub fn read_csv_folder(
                 total,
                 vat,
                 document_number: cell(Column::DocumentNumber),
+                variable_symbol: cell(Column::VariableSymbol)
+                    .map(|vs| vs.replace(' ', ""))
+                    .filter(|vs| crate::document::is_valid_variable_symbol(vs)),
                 ico: cell(Column::Ico),
                 vat_id: cell(Column::VatId),
                 payment_method: cell(Column::PaymentMethod),

@@ -138,6 +138,10 @@ CREATE TRIGGER sync_track_plan_delete AFTER DELETE ON reminder_plans BEGIN
         WHERE document = (SELECT id FROM documents WHERE rowid = OLD.document);
 END;
 "#,
+    // The Czech variable symbol, which accounting exports (POHODA, ISDOC) carry.
+    r#"
+ALTER TABLE documents ADD COLUMN variable_symbol TEXT;
+"#,
 ];
 
 /// Everything the vault writes for a new document in one transaction.
@@ -230,7 +234,8 @@ const DOCUMENT_COLUMNS: &str = "d.id, d.kind, d.title, d.merchant, d.issue_date,
     d.currency, d.vat, d.company_ids, d.document_number, d.payment_method, d.category, d.notes, \
     d.expiry, d.ocr_text, d.field_states, d.file_name, d.media_type, d.size, d.imported_at, \
     d.updated_at, d.trashed_at, \
-    (SELECT json_group_array(tag) FROM (SELECT tag FROM tags WHERE document = d.rowid ORDER BY tag))";
+    (SELECT json_group_array(tag) FROM (SELECT tag FROM tags WHERE document = d.rowid ORDER BY tag)), \
+    d.variable_symbol";
 
 const SUMMARY_COLUMNS: &str = "d.id, d.kind, d.title, d.merchant, d.issue_date, d.total_minor, \
     d.currency, d.expiry, d.field_states, d.trashed_at, \
@@ -254,6 +259,7 @@ fn document_from_row(row: &Row) -> rusqlite::Result<Document> {
             vat: from_json(&row.get::<_, String>(7)?)?,
             company_ids: from_json::<CompanyIds>(&row.get::<_, String>(8)?)?,
             document_number: row.get(9)?,
+            variable_symbol: row.get(23)?,
             payment_method: row.get(10)?,
             category: row.get(11)?,
             notes: row.get(12)?,
@@ -312,7 +318,7 @@ fn reindex(tx: &Connection, rowid: i64) -> Result<()> {
          SELECT d.rowid, d.title, d.merchant,
                 (SELECT group_concat(tag, ' ') FROM tags WHERE document = d.rowid),
                 d.notes, d.ocr_text, d.file_name,
-                concat_ws(' ', d.kind, d.category, d.document_number, d.payment_method,
+                concat_ws(' ', d.kind, d.category, d.document_number, d.variable_symbol, d.payment_method,
                           json_extract(d.company_ids, '$.ico'), json_extract(d.company_ids, '$.vat_id'))
          FROM documents d WHERE d.rowid = ?1",
         [rowid],
@@ -393,9 +399,9 @@ impl Store {
             "INSERT INTO documents (id, kind, title, merchant, issue_date, sort_date, total_minor,
                 currency, vat, company_ids, document_number, payment_method, category, notes,
                 expiry, ocr_text, field_states, file_name, media_type, size, content_hash,
-                content_version, blob, wrapped_key, imported_at, updated_at)
+                content_version, blob, wrapped_key, imported_at, updated_at, variable_symbol)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?25)",
+                ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?25, ?26)",
             params![
                 doc.id.to_string(),
                 f.kind.as_str(),
@@ -422,6 +428,7 @@ impl Store {
                 doc.blob.as_str(),
                 doc.wrapped_key,
                 now,
+                f.variable_symbol,
             ],
         )?;
         let rowid = tx.last_insert_rowid();
@@ -517,7 +524,7 @@ impl Store {
                 sort_date = ?6, total_minor = ?7, currency = ?8, vat = ?9, company_ids = ?10,
                 document_number = ?11, payment_method = ?12, category = ?13, notes = ?14,
                 expiry = ?15, field_states = ?16, ocr_text = coalesce(?17, ocr_text),
-                updated_at = ?18
+                updated_at = ?18, variable_symbol = ?19
              WHERE rowid = ?1",
             params![
                 rowid,
@@ -538,6 +545,7 @@ impl Store {
                 json(states),
                 ocr_text,
                 timestamp(now),
+                fields.variable_symbol,
             ],
         )?;
         write_tags(&tx, rowid, &fields.tags)?;

@@ -23,8 +23,8 @@ use crate::crypto::keys::{
 };
 use crate::crypto::stream::{self, DEFAULT_CHUNK_LOG2, StreamContext};
 use crate::document::{
-    Currency, Document, DocumentFields, DocumentId, DocumentKind, DocumentSummary, Field,
-    FieldState, FileInfo, Money,
+    CompanyIds, Currency, Document, DocumentFields, DocumentId, DocumentKind, DocumentSummary,
+    Field, FieldState, FileInfo, Money, is_valid_variable_symbol,
 };
 use crate::error::{Error, Result};
 use crate::search::SearchQuery;
@@ -173,6 +173,8 @@ pub struct DocumentEdit {
     pub total: Option<String>,
     pub currency: Option<Currency>,
     pub document_number: Option<String>,
+    /// The Czech variable symbol (up to ten digits), or empty to clear it.
+    pub variable_symbol: Option<String>,
     pub ico: Option<String>,
     pub vat_id: Option<String>,
     pub payment_method: Option<String>,
@@ -664,6 +666,16 @@ impl Vault {
                 touched.push(field);
             }
         }
+        if let Some(symbol) = &edit.variable_symbol {
+            let symbol = optional_text(symbol).map(|s| s.replace(' ', ""));
+            if let Some(symbol) = symbol.as_deref().filter(|s| !is_valid_variable_symbol(s)) {
+                return Err(Error::InvalidInput(format!(
+                    "`{symbol}` is not a variable symbol; give one to ten digits"
+                )));
+            }
+            f.variable_symbol = symbol;
+            touched.push(Field::VariableSymbol);
+        }
         for (value, slot) in [
             (&edit.ico, &mut f.company_ids.ico),
             (&edit.vat_id, &mut f.company_ids.vat_id),
@@ -673,6 +685,14 @@ impl Vault {
                 touched.push(Field::CompanyIds);
             }
         }
+        if let Some(ico) = f.company_ids.ico.as_deref().filter(|_| edit.ico.is_some())
+            && !CompanyIds::is_valid_ico(ico)
+        {
+            return Err(Error::InvalidInput(format!(
+                "`{ico}` is not a valid IČO (eight digits with a check digit); check it on the \
+                 document"
+            )));
+        }
         if let Some(date) = edit.issue_date {
             f.issue_date = date;
             touched.push(Field::IssueDate);
@@ -680,6 +700,11 @@ impl Vault {
         if let Some(date) = edit.expiry {
             f.expiry = date;
             touched.push(Field::Expiry);
+        }
+        if let Some(currency) = edit.currency.filter(|c| !c.is_iso4217()) {
+            return Err(Error::InvalidInput(format!(
+                "`{currency}` is not an ISO 4217 currency code; use one such as CZK, EUR or USD"
+            )));
         }
         if edit.total.is_some() || edit.currency.is_some() {
             let currency = edit

@@ -13,6 +13,7 @@ export type Field =
   | "vat"
   | "company_ids"
   | "document_number"
+  | "variable_symbol"
   | "payment_method"
   | "category"
   | "tags"
@@ -55,6 +56,7 @@ export interface DocumentDetail {
   vat: VatLine[];
   company_ids: { ico?: string; vat_id?: string };
   document_number: string | null;
+  variable_symbol?: string | null;
   payment_method: string | null;
   category: string | null;
   tags: string[];
@@ -121,6 +123,7 @@ export interface EditArgs {
   total?: string;
   currency?: string;
   documentNumber?: string;
+  variableSymbol?: string;
   ico?: string;
   vatId?: string;
   paymentMethod?: string;
