@@ -25,7 +25,7 @@ use crate::error::Error;
 use crate::reminders::ReminderPlan;
 use crate::search::{SearchQuery, TrashFilter};
 use crate::store::DOCUMENT_CACHE;
-use crate::vault::{StagedContent, Vault};
+use crate::vault::{Describe, StagedContent, Vault};
 
 /// The manifest's `format` value.
 pub const MANIFEST_FORMAT: &str = "coffer-backup";
@@ -792,7 +792,44 @@ fn read_archive(
                     )));
                 }
                 let size = entry.header().size().map_err(not_tar)?;
-                let content = vault.stage_content(id, size, &mut entry)?;
+                // Our backups list their documents first; the commit's journal record has the
+                // fields in any case.
+                let known = manifest
+                    .as_ref()
+                    .and_then(|m| m.documents.iter().find(|d| d.id == id));
+                let name = path
+                    .file_name()
+                    .map_or_else(|| "document".into(), |n| n.to_string_lossy().into_owned());
+                let (file, fields, states, imported_at) = match known {
+                    Some(d) => (
+                        d.file.clone(),
+                        d.fields.clone(),
+                        d.field_states.clone(),
+                        d.imported_at,
+                    ),
+                    None => (
+                        FileInfo {
+                            media_type: "application/octet-stream".into(),
+                            name: name.clone(),
+                            size,
+                        },
+                        DocumentFields::new(crate::document::DocumentKind::Other, name),
+                        BTreeMap::new(),
+                        vault.clock().now(),
+                    ),
+                };
+                let content = vault.stage_content(
+                    id,
+                    size,
+                    &mut entry,
+                    Describe {
+                        file: &file,
+                        fields: &fields,
+                        field_states: &states,
+                        imported_at,
+                        content_hash: None,
+                    },
+                )?;
                 staged.insert(id, content);
             }
             EntryRole::Other => {

@@ -61,8 +61,44 @@ pub enum Error {
     )]
     HeaderDamaged(String),
 
-    #[error("the vault database could not be opened: {0}; restore the vault from a backup")]
+    #[error(
+        "the vault database could not be opened: {0}; nothing was changed. Rebuild it from the \
+         encrypted files with `coffer repair`, or restore the vault from a backup"
+    )]
     DatabaseDamaged(String),
+
+    #[error(
+        "the vault database (vault.db) is missing; nothing was changed. Rebuild it from the \
+         encrypted files with `coffer repair`"
+    )]
+    DatabaseMissing,
+
+    #[error(
+        "the vault database (vault.db) is empty (a crash or a sync tool may have emptied it); \
+         nothing was changed. Rebuild it from the encrypted files with `coffer repair`"
+    )]
+    DatabaseEmpty,
+
+    #[error(
+        "the vault database (vault.db) does not open with this vault's key: it is damaged or \
+         belongs to another vault; nothing was changed. Rebuild it with `coffer repair`"
+    )]
+    DatabaseUnreadable,
+
+    #[error(
+        "the vault database (vault.db) belongs to another vault or to another copy of this \
+         vault (another device's); nothing was changed. Put this vault's own vault.db back, or \
+         rebuild it with `coffer repair`"
+    )]
+    DatabaseForeign,
+
+    #[error(
+        "the vault database (vault.db) is older than this vault (it reached change {found}, the \
+         vault had reached {expected}): an older copy was put back, e.g. by a backup or sync \
+         tool. Nothing was changed, and documents added since are still in blobs/; run \
+         `coffer repair`, which keeps the newest version of every document"
+    )]
+    DatabaseOlder { found: u64, expected: u64 },
 
     #[error("no document matches `{0}`; run `coffer list` to see the ids")]
     DocumentNotFound(String),
@@ -85,6 +121,11 @@ pub enum Error {
     )]
     SourceChanged,
 
+    #[error(
+        "the vault is open in another Coffer window or command; close them and try again"
+    )]
+    VaultBusy,
+
     #[error("{0}")]
     InvalidInput(String),
 
@@ -98,8 +139,22 @@ pub enum Error {
         source: io::Error,
     },
 
-    #[error("the vault database reported an error: {0}; if it persists, restore from a backup")]
-    Database(#[from] rusqlite::Error),
+    #[error(
+        "the vault database reported an error: {0}; if it persists, check it with `coffer \
+         verify`"
+    )]
+    Database(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => Self::DiskFull {
+                context: "writing the vault database".into(),
+            },
+            _ => Self::Database(e),
+        }
+    }
 }
 
 impl Error {

@@ -7,15 +7,19 @@ pub mod backup;
 pub mod blobs;
 pub mod clock;
 pub mod crypto;
+mod description;
 pub mod document;
 pub mod error;
 pub mod export;
 pub mod interop;
+mod journal;
 pub mod reminders;
+pub mod repair;
 pub mod search;
 pub mod store;
 pub mod sync;
 pub mod vault;
+pub mod verify;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use crypto::kdf::{KdfParams, KdfRecord};
@@ -26,8 +30,10 @@ pub use document::{
 };
 pub use error::{Error, Result};
 pub use reminders::{Deadline, DeadlineKind, DueReminder, ReminderPlan};
+pub use repair::RepairReport;
 pub use search::{SearchQuery, TrashFilter};
 pub use vault::{
-    DocumentEdit, ImportOptions, ImportOutcome, LockedVault, StagedContent, UnlockOutcome, Vault,
-    VaultInfo,
+    Describe, DocumentEdit, ImportOptions, ImportOutcome, LockedVault, StagedContent,
+    UnlockOutcome, Vault, VaultInfo,
 };
+pub use verify::{Problem, VerifyProgress, VerifyReport};

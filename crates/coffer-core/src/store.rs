@@ -5,9 +5,10 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params, params_from_iter};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
+use uuid::Uuid;
 
 use crate::blobs::BlobName;
 use crate::crypto::keys::SubKey;
@@ -16,6 +17,7 @@ use crate::document::{
     Field, FieldState, FileInfo, Money, parse_date,
 };
 use crate::error::{Error, Result};
+use crate::journal::{Entry, Journal};
 use crate::reminders::ReminderPlan;
 use crate::search::{DATE_WALK_MIN_MATCHES, SearchQuery};
 
@@ -142,7 +144,27 @@ END;
     r#"
 ALTER TABLE documents ADD COLUMN variable_symbol TEXT;
 "#,
+    // Which vault and which copy of it this database belongs to, and the generation every
+    // commit advances (vault.json keeps the last one it saw: an older database is refused).
+    // Blobs of purged documents are listed until their files are gone, so nothing else is
+    // ever deleted. `generation` on a document is that of the commit that last changed it.
+    r#"
+CREATE TABLE vault_meta (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    vault_id    TEXT NOT NULL,
+    database_id TEXT NOT NULL,
+    generation  INTEGER NOT NULL
+);
+CREATE TABLE purged_blobs (
+    blob       TEXT PRIMARY KEY,
+    generation INTEGER NOT NULL
+) WITHOUT ROWID;
+ALTER TABLE documents ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
+
+/// The first schema version with `vault_meta`.
+const META_SCHEMA: usize = 5;
 
 /// Everything the vault writes for a new document in one transaction.
 pub struct NewDocument<'a> {
@@ -166,6 +188,16 @@ pub struct ContentRef {
     pub trashed: bool,
 }
 
+/// A document as `repair` reads it from an old database.
+pub(crate) struct StoredRow {
+    pub doc: Document,
+    pub content: ContentRef,
+    pub content_hash: Vec<u8>,
+    /// The generation of the commit that last changed it.
+    pub generation: u64,
+    pub reminders: Option<ReminderPlan>,
+}
+
 /// Counts for `coffer info`.
 pub struct StoreStats {
     pub documents: u64,
@@ -173,8 +205,37 @@ pub struct StoreStats {
     pub content_bytes: u64,
 }
 
+/// Which vault and which copy of it a database belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoreIdentity {
+    pub vault_id: Uuid,
+    pub database_id: Uuid,
+    pub generation: u64,
+}
+
+/// What the vault header expects of its database.
+pub enum Expected {
+    /// A current header: this copy, at least this generation.
+    Identity(StoreIdentity),
+    /// A header written before databases knew their vault: any schema that has tables, which
+    /// is then upgraded (`vault_id` is checked if the upgrade already ran).
+    Legacy { vault_id: Uuid },
+}
+
+/// Called after each commit with the generation it reached (the vault records it in
+/// vault.json).
+pub type CommitHook = Box<dyn FnMut(u64) + Send>;
+
 pub struct Store {
     conn: Connection,
+    journal: Journal,
+    /// Entries of the unit of work in progress, written with its commit.
+    pending: Vec<Entry>,
+    /// Nesting of units of work (0: none open).
+    depth: u32,
+    /// The generation the open unit of work commits as.
+    unit_generation: u64,
+    on_commit: Option<CommitHook>,
 }
 
 fn timestamp(t: OffsetDateTime) -> String {
@@ -300,6 +361,29 @@ fn summary_from_row(row: &Row) -> rusqlite::Result<DocumentSummary> {
     })
 }
 
+fn read_identity(conn: &Connection) -> Result<Option<StoreIdentity>> {
+    let row: Option<(String, String, i64)> = conn
+        .query_row(
+            "SELECT vault_id, database_id, generation FROM vault_meta WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((vault_id, database_id, generation)) = row else {
+        return Ok(None);
+    };
+    let uuid = |text: &str| {
+        Uuid::parse_str(text).map_err(|_| {
+            Error::DatabaseDamaged(format!("its vault record holds `{text}`, not an id"))
+        })
+    };
+    Ok(Some(StoreIdentity {
+        vault_id: uuid(&vault_id)?,
+        database_id: uuid(&database_id)?,
+        generation: generation as u64,
+    }))
+}
+
 fn reminder_plan_from_row(row: &Row) -> rusqlite::Result<ReminderPlan> {
     Ok(ReminderPlan {
         lead_days: row
@@ -335,47 +419,310 @@ fn write_tags(tx: &Connection, rowid: i64, tags: &[String]) -> Result<()> {
     Ok(())
 }
 
+fn open_error(e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DiskFull) => Error::DiskFull {
+            context: "opening the vault database".into(),
+        },
+        Some(rusqlite::ErrorCode::NotADatabase) => Error::DatabaseUnreadable,
+        _ => Error::DatabaseDamaged(e.to_string()),
+    }
+}
+
 impl Store {
-    /// Opens (creating if needed) the encrypted database and brings its schema up to date.
-    pub fn open(path: &Path, key: &SubKey) -> Result<Self> {
-        let conn = Connection::open(path).map_err(|e| Error::DatabaseDamaged(e.to_string()))?;
-        conn.pragma_update(None, "cipher_log_level", "NONE")?;
+    fn connect(path: &Path, key: &SubKey, flags: OpenFlags) -> Result<Connection> {
+        let conn = Connection::open_with_flags(path, flags).map_err(open_error)?;
+        conn.pragma_update(None, "cipher_log_level", "NONE")
+            .map_err(open_error)?;
         conn.execute_batch(&format!(
             "PRAGMA key = \"x'{}'\";",
             hex::encode(key.bytes())
-        ))?;
+        ))
+        .map_err(open_error)?;
         // SQLCipher accepts any key; the first read tells whether it was the right one.
         conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
-            .map_err(|e| Error::DatabaseDamaged(e.to_string()))?;
+            .map_err(open_error)?;
+        Ok(conn)
+    }
+
+    fn assemble(conn: Connection, journal: Journal) -> Result<Self> {
         // A 64 MiB page cache: SQLCipher decrypts a page on every cache miss, and search over
         // 100,000 documents touches tens of MiB (SQLite's default cache is 2 MiB).
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
              PRAGMA temp_store = MEMORY; PRAGMA busy_timeout = 10000;
              PRAGMA cache_size = -65536;",
+        )
+        .map_err(open_error)?;
+        Ok(Self {
+            conn,
+            journal,
+            pending: Vec::new(),
+            depth: 0,
+            unit_generation: 0,
+            on_commit: None,
+        })
+    }
+
+    /// Creates the database of a new vault (the file must not exist yet).
+    pub(crate) fn create(
+        path: &Path,
+        key: &SubKey,
+        journal: Journal,
+        vault_id: Uuid,
+    ) -> Result<(Self, StoreIdentity)> {
+        if path.exists() {
+            return Err(Error::VaultExists(path.to_path_buf()));
+        }
+        let conn = Self::connect(
+            path,
+            key,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
         )?;
-        let mut store = Self { conn };
+        let mut store = Self::assemble(conn, journal)?;
+        store.migrate()?;
+        let identity = store.adopt(vault_id)?;
+        Ok((store, identity))
+    }
+
+    /// Opens the database of an existing vault, refusing (before anything is written) one that
+    /// is empty, of another vault or another copy of it, or older than the header says.
+    pub(crate) fn open(
+        path: &Path,
+        key: &SubKey,
+        journal: Journal,
+        expected: &Expected,
+    ) -> Result<(Self, StoreIdentity)> {
+        match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::DatabaseMissing);
+            }
+            Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+            Ok(meta) if meta.len() == 0 => return Err(Error::DatabaseEmpty),
+            Ok(_) => {}
+        }
+        let conn = Self::connect(path, key, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        let version: u32 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(open_error)?;
+        if version as usize > MIGRATIONS.len() {
+            return Err(Error::UnsupportedFormat {
+                what: "vault database",
+                found: version,
+                supported: MIGRATIONS.len() as u32,
+            });
+        }
+        if version == 0 {
+            return Err(Error::DatabaseEmpty);
+        }
+        let found = if version as usize >= META_SCHEMA {
+            Some(read_identity(&conn)?.ok_or(Error::DatabaseForeign)?)
+        } else {
+            None
+        };
+        match (expected, found) {
+            (Expected::Identity(want), Some(found)) => {
+                if found.vault_id != want.vault_id || found.database_id != want.database_id {
+                    return Err(Error::DatabaseForeign);
+                }
+                if found.generation < want.generation {
+                    return Err(Error::DatabaseOlder {
+                        found: found.generation,
+                        expected: want.generation,
+                    });
+                }
+            }
+            // The header knows its database's identity, so this one predates it.
+            (Expected::Identity(want), None) => {
+                return Err(Error::DatabaseOlder {
+                    found: 0,
+                    expected: want.generation,
+                });
+            }
+            (Expected::Legacy { vault_id }, Some(found)) if found.vault_id != *vault_id => {
+                return Err(Error::DatabaseForeign);
+            }
+            (Expected::Legacy { .. }, _) => {}
+        }
+        let mut store = Self::assemble(conn, journal)?;
+        store.migrate()?;
+        let identity = match found {
+            Some(identity) => identity,
+            None => match expected {
+                Expected::Legacy { vault_id } => store.adopt(*vault_id)?,
+                Expected::Identity(_) => unreachable!("refused above"),
+            },
+        };
+        Ok((store, identity))
+    }
+
+    /// Opens an old database for `repair` to read: any that opens with this vault's key and is
+    /// not another vault's (its schema is brought up to date to be read).
+    pub(crate) fn open_for_repair(
+        path: &Path,
+        key: &SubKey,
+        journal: Journal,
+        vault_id: Uuid,
+    ) -> Result<Self> {
+        match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::DatabaseMissing);
+            }
+            Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+            Ok(meta) if meta.len() == 0 => return Err(Error::DatabaseEmpty),
+            Ok(_) => {}
+        }
+        let conn = Self::connect(path, key, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        let version: u32 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(open_error)?;
+        if version == 0 {
+            return Err(Error::DatabaseEmpty);
+        }
+        if version as usize > MIGRATIONS.len() {
+            return Err(Error::UnsupportedFormat {
+                what: "vault database",
+                found: version,
+                supported: MIGRATIONS.len() as u32,
+            });
+        }
+        if version as usize >= META_SCHEMA
+            && read_identity(&conn)?.is_some_and(|i| i.vault_id != vault_id)
+        {
+            return Err(Error::DatabaseForeign);
+        }
+        let mut store = Self::assemble(conn, journal)?;
         store.migrate()?;
         Ok(store)
     }
 
+    /// Every document with what `repair` needs of it. Rows that do not read are skipped.
+    pub(crate) fn rows_for_repair(&self) -> Result<Vec<StoredRow>> {
+        let plans = self.reminder_plans().unwrap_or_default();
+        let mut rows = Vec::new();
+        for id in self.document_ids()? {
+            let (Ok(doc), Ok(content), Ok(content_hash)) =
+                (self.document(id), self.content_ref(id), self.content_hash(id))
+            else {
+                continue;
+            };
+            let generation: i64 = self
+                .conn
+                .query_row(
+                    "SELECT generation FROM documents WHERE id = ?1",
+                    [id.to_string()],
+                    |r| r.get(0),
+                )
+                .unwrap_or(0);
+            rows.push(StoredRow {
+                reminders: plans.get(&id).cloned(),
+                doc,
+                content,
+                content_hash,
+                generation: generation as u64,
+            });
+        }
+        Ok(rows)
+    }
+
+    /// The settings worth keeping (caches are made again).
+    pub(crate) fn settings_for_repair(&self) -> Result<BTreeMap<String, String>> {
+        Ok(self
+            .settings()?
+            .into_iter()
+            .filter(|(key, _)| !key.starts_with(DOCUMENT_CACHE))
+            .collect())
+    }
+
+    /// Starts the generation count of a new database past `generation`.
+    pub(crate) fn set_generation(&mut self, generation: u64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE vault_meta SET generation = max(generation, ?1) WHERE id = 1",
+            [generation as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Lists a blob as purged (its file may go), inside a unit of work.
+    pub(crate) fn list_purged(&mut self, blob: &BlobName) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO purged_blobs (blob, generation) VALUES (?1, ?2)",
+            params![blob.as_str(), self.unit_generation as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Copies the account and the per-document sync state of the database at `old` into the
+    /// one at `new` (for the documents it has); those in `changed` stay marked as changed.
+    pub(crate) fn copy_sync_state(
+        new: &Path,
+        old: &Path,
+        key: &SubKey,
+        changed: &HashSet<DocumentId>,
+    ) -> Result<()> {
+        let conn = Self::connect(new, key, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        conn.execute(
+            &format!(
+                "ATTACH DATABASE ?1 AS old KEY \"x'{}'\"",
+                hex::encode(key.bytes())
+            ),
+            [old.to_string_lossy()],
+        )?;
+        conn.execute_batch(
+            "BEGIN;
+             INSERT OR REPLACE INTO sync_account SELECT * FROM old.sync_account;
+             INSERT OR REPLACE INTO sync_documents
+                 SELECT * FROM old.sync_documents
+                 WHERE document IN (SELECT id FROM documents) OR deleted = 1;
+             COMMIT;",
+        )?;
+        let mut mark =
+            conn.prepare("UPDATE sync_documents SET local_version = local_version + 1 WHERE document = ?1")?;
+        for id in changed {
+            mark.execute([id.to_string()])?;
+        }
+        drop(mark);
+        conn.execute_batch("DETACH DATABASE old")?;
+        Ok(())
+    }
+
+    /// Records that this database belongs to vault `vault_id`, as a new copy of it.
+    fn adopt(&mut self, vault_id: Uuid) -> Result<StoreIdentity> {
+        let identity = StoreIdentity {
+            vault_id,
+            database_id: Uuid::new_v4(),
+            generation: 1,
+        };
+        self.conn.execute(
+            "INSERT INTO vault_meta (id, vault_id, database_id, generation) VALUES (1, ?1, ?2, ?3)",
+            params![
+                identity.vault_id.to_string(),
+                identity.database_id.to_string(),
+                identity.generation as i64
+            ],
+        )?;
+        Ok(identity)
+    }
+
+    /// Runs `hook` after every commit from now on, with the generation it reached.
+    pub(crate) fn on_commit(&mut self, hook: CommitHook) {
+        self.on_commit = Some(hook);
+    }
+
+    /// The identity as the database holds it now.
+    pub(crate) fn identity(&self) -> Result<StoreIdentity> {
+        read_identity(&self.conn)?.ok_or(Error::DatabaseForeign)
+    }
+
     #[cfg(feature = "sync")]
     /// The connection, for the modules that keep their own tables in this store (sync state).
-    /// The store's own writes use savepoints, so a caller can group several in one
-    /// transaction (`Vault::atomically`).
+    /// Writes that must commit together go inside a unit of work (`begin` … `commit`).
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
 
     fn migrate(&mut self) -> Result<()> {
         let current = self.schema_version()? as usize;
-        if current > MIGRATIONS.len() {
-            return Err(Error::UnsupportedFormat {
-                what: "vault database",
-                found: current as u32,
-                supported: MIGRATIONS.len() as u32,
-            });
-        }
         for (index, sql) in MIGRATIONS.iter().enumerate().skip(current) {
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql)?;
@@ -391,51 +738,181 @@ impl Store {
             .query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
-    pub fn insert(&mut self, doc: &NewDocument) -> Result<()> {
-        let tx = self.conn.savepoint()?;
-        let now = timestamp(doc.now);
-        let f = doc.fields;
-        tx.execute(
-            "INSERT INTO documents (id, kind, title, merchant, issue_date, sort_date, total_minor,
-                currency, vat, company_ids, document_number, payment_method, category, notes,
-                expiry, ocr_text, field_states, file_name, media_type, size, content_hash,
-                content_version, blob, wrapped_key, imported_at, updated_at, variable_symbol)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?25, ?26)",
-            params![
-                doc.id.to_string(),
-                f.kind.as_str(),
-                f.title,
-                f.merchant,
-                f.issue_date.map(ymd),
-                sort_date(f, doc.now),
-                f.total.map(|m| m.minor),
-                f.total.map(|m| m.currency.to_string()),
-                json(&f.vat),
-                json(&f.company_ids),
-                f.document_number,
-                f.payment_method,
-                f.category,
-                f.notes,
-                f.expiry.map(ymd),
-                doc.ocr_text,
-                json(doc.field_states),
-                doc.file.name,
-                doc.file.media_type,
-                doc.file.size as i64,
-                doc.content_hash,
-                doc.content_version,
-                doc.blob.as_str(),
-                doc.wrapped_key,
-                now,
-                f.variable_symbol,
-            ],
-        )?;
-        let rowid = tx.last_insert_rowid();
-        write_tags(&tx, rowid, &f.tags)?;
-        reindex(&tx, rowid)?;
-        tx.commit()?;
+    // -- units of work ---------------------------------------------------------------------
+
+    /// Opens a unit of work: every write until the matching `commit` lands together, with one
+    /// new generation and one journal record, or none does. Units nest (as savepoints).
+    pub(crate) fn begin(&mut self) -> Result<()> {
+        if self.depth == 0 {
+            // IMMEDIATE: take the write lock now, so the generation read here is the one this
+            // commit follows (and a busy writer is waited for, not failed on).
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+            let current: rusqlite::Result<i64> =
+                self.conn
+                    .query_row("SELECT generation FROM vault_meta WHERE id = 1", [], |r| {
+                        r.get(0)
+                    });
+            match current {
+                Ok(generation) => self.unit_generation = generation as u64 + 1,
+                Err(e) => {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    return Err(e.into());
+                }
+            }
+        } else {
+            self.conn
+                .execute_batch(&format!("SAVEPOINT unit{}", self.depth))?;
+        }
+        self.depth += 1;
         Ok(())
+    }
+
+    /// Ends the innermost unit of work; the outermost one commits (journal first).
+    pub(crate) fn commit(&mut self) -> Result<()> {
+        assert!(self.depth > 0, "commit without begin");
+        if self.depth > 1 {
+            self.depth -= 1;
+            self.conn
+                .execute_batch(&format!("RELEASE unit{}", self.depth))?;
+            return Ok(());
+        }
+        let generation = self.unit_generation;
+        let finish = (|| -> Result<()> {
+            self.conn.execute(
+                "UPDATE vault_meta SET generation = ?1 WHERE id = 1",
+                [generation as i64],
+            )?;
+            self.journal
+                .append(generation, std::mem::take(&mut self.pending))?;
+            self.conn.execute_batch("COMMIT")?;
+            Ok(())
+        })();
+        self.depth = 0;
+        match finish {
+            Ok(()) => {
+                if let Some(hook) = &mut self.on_commit {
+                    hook(generation);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                self.pending.clear();
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    /// Abandons the innermost unit of work and everything it wrote.
+    pub(crate) fn rollback(&mut self, journal_mark: usize) {
+        assert!(self.depth > 0, "rollback without begin");
+        self.pending.truncate(journal_mark);
+        self.depth -= 1;
+        // The original error matters more than a failed rollback (SQLite rolls back an open
+        // transaction when the connection closes anyway).
+        let _ = if self.depth == 0 {
+            self.pending.clear();
+            self.conn.execute_batch("ROLLBACK")
+        } else {
+            self.conn.execute_batch(&format!(
+                "ROLLBACK TO unit{0}; RELEASE unit{0}",
+                self.depth
+            ))
+        };
+    }
+
+    /// Whether a unit of work is open.
+    pub(crate) fn in_unit(&self) -> bool {
+        self.depth > 0
+    }
+
+    /// Where the journal entries of a unit begun now start (for `rollback`).
+    pub(crate) fn journal_mark(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Runs `work` as a unit of work.
+    fn unit<T>(&mut self, work: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let mark = self.journal_mark();
+        self.begin()?;
+        match work(self) {
+            Ok(value) => {
+                self.commit()?;
+                Ok(value)
+            }
+            Err(e) => {
+                self.rollback(mark);
+                Err(e)
+            }
+        }
+    }
+
+    /// Notes a change for the journal of the unit of work in progress.
+    fn record(&mut self, entry: Entry) {
+        debug_assert!(self.depth > 0, "journal entries belong to a unit of work");
+        self.pending.push(entry);
+    }
+
+    pub fn insert(&mut self, doc: &NewDocument) -> Result<()> {
+        self.unit(|store| {
+            let now = timestamp(doc.now);
+            let f = doc.fields;
+            let tx = &store.conn;
+            tx.execute(
+                "INSERT INTO documents (id, kind, title, merchant, issue_date, sort_date, total_minor,
+                    currency, vat, company_ids, document_number, payment_method, category, notes,
+                    expiry, ocr_text, field_states, file_name, media_type, size, content_hash,
+                    content_version, blob, wrapped_key, imported_at, updated_at, variable_symbol,
+                    generation)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                    ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?25, ?26, ?27)",
+                params![
+                    doc.id.to_string(),
+                    f.kind.as_str(),
+                    f.title,
+                    f.merchant,
+                    f.issue_date.map(ymd),
+                    sort_date(f, doc.now),
+                    f.total.map(|m| m.minor),
+                    f.total.map(|m| m.currency.to_string()),
+                    json(&f.vat),
+                    json(&f.company_ids),
+                    f.document_number,
+                    f.payment_method,
+                    f.category,
+                    f.notes,
+                    f.expiry.map(ymd),
+                    doc.ocr_text,
+                    json(doc.field_states),
+                    doc.file.name,
+                    doc.file.media_type,
+                    doc.file.size as i64,
+                    doc.content_hash,
+                    doc.content_version,
+                    doc.blob.as_str(),
+                    doc.wrapped_key,
+                    now,
+                    f.variable_symbol,
+                    store.unit_generation as i64,
+                ],
+            )?;
+            let rowid = tx.last_insert_rowid();
+            write_tags(tx, rowid, &f.tags)?;
+            reindex(tx, rowid)?;
+            // A blob that comes back (the same file synced again) is no longer garbage.
+            tx.execute(
+                "DELETE FROM purged_blobs WHERE blob = ?1",
+                [doc.blob.as_str()],
+            )?;
+            store.record(Entry::Fields {
+                document: doc.id,
+                fields: doc.fields.clone(),
+                field_states: doc.field_states.clone(),
+                ocr_text: doc.ocr_text.map(str::to_string),
+                updated_at: doc.now,
+            });
+            Ok(())
+        })
     }
 
     /// The document already holding this content, if any (trashed ones included).
@@ -509,81 +986,129 @@ impl Store {
         ocr_text: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<()> {
-        let tx = self.conn.savepoint()?;
-        let (rowid, imported_at): (i64, String) = tx
-            .query_row(
-                "SELECT rowid, imported_at FROM documents WHERE id = ?1",
-                [id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?
-            .ok_or_else(|| Error::DocumentNotFound(id.to_string()))?;
-        let imported_at = read_timestamp(&imported_at)?;
-        tx.execute(
-            "UPDATE documents SET kind = ?2, title = ?3, merchant = ?4, issue_date = ?5,
-                sort_date = ?6, total_minor = ?7, currency = ?8, vat = ?9, company_ids = ?10,
-                document_number = ?11, payment_method = ?12, category = ?13, notes = ?14,
-                expiry = ?15, field_states = ?16, ocr_text = coalesce(?17, ocr_text),
-                updated_at = ?18, variable_symbol = ?19
-             WHERE rowid = ?1",
-            params![
-                rowid,
-                fields.kind.as_str(),
-                fields.title,
-                fields.merchant,
-                fields.issue_date.map(ymd),
-                sort_date(fields, imported_at),
-                fields.total.map(|m| m.minor),
-                fields.total.map(|m| m.currency.to_string()),
-                json(&fields.vat),
-                json(&fields.company_ids),
-                fields.document_number,
-                fields.payment_method,
-                fields.category,
-                fields.notes,
-                fields.expiry.map(ymd),
-                json(states),
-                ocr_text,
-                timestamp(now),
-                fields.variable_symbol,
-            ],
-        )?;
-        write_tags(&tx, rowid, &fields.tags)?;
-        reindex(&tx, rowid)?;
-        tx.commit()?;
-        Ok(())
+        self.unit(|store| {
+            let tx = &store.conn;
+            let (rowid, imported_at): (i64, String) = tx
+                .query_row(
+                    "SELECT rowid, imported_at FROM documents WHERE id = ?1",
+                    [id.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?
+                .ok_or_else(|| Error::DocumentNotFound(id.to_string()))?;
+            let imported_at = read_timestamp(&imported_at)?;
+            tx.execute(
+                "UPDATE documents SET kind = ?2, title = ?3, merchant = ?4, issue_date = ?5,
+                    sort_date = ?6, total_minor = ?7, currency = ?8, vat = ?9, company_ids = ?10,
+                    document_number = ?11, payment_method = ?12, category = ?13, notes = ?14,
+                    expiry = ?15, field_states = ?16, ocr_text = coalesce(?17, ocr_text),
+                    updated_at = ?18, variable_symbol = ?19, generation = ?20
+                 WHERE rowid = ?1",
+                params![
+                    rowid,
+                    fields.kind.as_str(),
+                    fields.title,
+                    fields.merchant,
+                    fields.issue_date.map(ymd),
+                    sort_date(fields, imported_at),
+                    fields.total.map(|m| m.minor),
+                    fields.total.map(|m| m.currency.to_string()),
+                    json(&fields.vat),
+                    json(&fields.company_ids),
+                    fields.document_number,
+                    fields.payment_method,
+                    fields.category,
+                    fields.notes,
+                    fields.expiry.map(ymd),
+                    json(states),
+                    ocr_text,
+                    timestamp(now),
+                    fields.variable_symbol,
+                    store.unit_generation as i64,
+                ],
+            )?;
+            write_tags(tx, rowid, &fields.tags)?;
+            reindex(tx, rowid)?;
+            store.record(Entry::Fields {
+                document: id,
+                fields: fields.clone(),
+                field_states: states.clone(),
+                ocr_text: ocr_text.map(str::to_string),
+                updated_at: now,
+            });
+            Ok(())
+        })
     }
 
     pub fn set_trashed(&mut self, id: DocumentId, at: Option<OffsetDateTime>) -> Result<()> {
-        let changed = self.conn.execute(
-            "UPDATE documents SET trashed_at = ?2 WHERE id = ?1",
-            params![id.to_string(), at.map(timestamp)],
-        )?;
-        if changed == 0 {
-            return Err(Error::DocumentNotFound(id.to_string()));
-        }
-        Ok(())
+        self.unit(|store| {
+            let changed = store.conn.execute(
+                "UPDATE documents SET trashed_at = ?2, generation = ?3 WHERE id = ?1",
+                params![
+                    id.to_string(),
+                    at.map(timestamp),
+                    store.unit_generation as i64
+                ],
+            )?;
+            if changed == 0 {
+                return Err(Error::DocumentNotFound(id.to_string()));
+            }
+            store.record(Entry::Trashed { document: id, at });
+            Ok(())
+        })
     }
 
-    /// Deletes the document's rows; returns its blob for the caller to remove afterwards.
+    /// Deletes the document's rows and lists its blob as purged (in the same commit); returns
+    /// the blob for the caller to remove once the commit is done (`forget_purged` after).
     pub fn delete(&mut self, id: DocumentId) -> Result<BlobName> {
-        let tx = self.conn.savepoint()?;
-        let (rowid, blob): (i64, String) = tx
-            .query_row(
-                "SELECT rowid, blob FROM documents WHERE id = ?1",
-                [id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?
-            .ok_or_else(|| Error::DocumentNotFound(id.to_string()))?;
-        tx.execute("DELETE FROM documents_fts WHERE rowid = ?1", [rowid])?;
-        tx.execute("DELETE FROM documents WHERE rowid = ?1", [rowid])?;
-        tx.execute(
-            "DELETE FROM settings WHERE key LIKE ?1",
-            [format!("{}%", document_cache_prefix(id))],
-        )?;
-        tx.commit()?;
-        BlobName::parse(&blob)
+        self.unit(|store| {
+            let tx = &store.conn;
+            let (rowid, blob): (i64, String) = tx
+                .query_row(
+                    "SELECT rowid, blob FROM documents WHERE id = ?1",
+                    [id.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?
+                .ok_or_else(|| Error::DocumentNotFound(id.to_string()))?;
+            tx.execute("DELETE FROM documents_fts WHERE rowid = ?1", [rowid])?;
+            tx.execute("DELETE FROM documents WHERE rowid = ?1", [rowid])?;
+            tx.execute(
+                "DELETE FROM settings WHERE key LIKE ?1",
+                [format!("{}%", document_cache_prefix(id))],
+            )?;
+            // Another document holding the same blob (never written so, but cheap to check)
+            // keeps it.
+            let shared: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM documents WHERE blob = ?1)",
+                [&blob],
+                |r| r.get(0),
+            )?;
+            if !shared {
+                tx.execute(
+                    "INSERT OR REPLACE INTO purged_blobs (blob, generation) VALUES (?1, ?2)",
+                    params![blob, store.unit_generation as i64],
+                )?;
+            }
+            store.record(Entry::Purged { document: id });
+            BlobName::parse(&blob)
+        })
+    }
+
+    /// Blobs of purged documents whose files may still be on disk.
+    pub(crate) fn purged_blobs(&self) -> Result<Vec<BlobName>> {
+        let mut stmt = self.conn.prepare("SELECT blob FROM purged_blobs")?;
+        let names = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        names.iter().map(|n| BlobName::parse(n)).collect()
+    }
+
+    /// A purged blob's file is gone: it need not be listed any more.
+    pub(crate) fn forget_purged(&self, blob: &BlobName) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM purged_blobs WHERE blob = ?1", [blob.as_str()])?;
+        Ok(())
     }
 
     /// Documents matching every filter of the query, newest first.
@@ -601,6 +1126,59 @@ impl Store {
             .query_map(params_from_iter(args), summary_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    /// SQLCipher's check of every page's HMAC, then SQLite's integrity check (its quick
+    /// form with `quick`): what they report, nothing when the database is sound.
+    pub(crate) fn integrity_check(&self, quick: bool) -> Result<Vec<String>> {
+        let mut found = Vec::new();
+        let mut pages = self.conn.prepare("PRAGMA cipher_integrity_check")?;
+        for row in pages.query_map([], |r| r.get::<_, String>(0))? {
+            found.push(row?);
+        }
+        let check = if quick {
+            "PRAGMA quick_check"
+        } else {
+            "PRAGMA integrity_check"
+        };
+        let mut stmt = self.conn.prepare(check)?;
+        for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            let row = row?;
+            if row != "ok" {
+                found.push(row);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Whether a document refers to this blob.
+    pub(crate) fn references(&self, blob: &BlobName) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM documents WHERE blob = ?1)",
+            [blob.as_str()],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Every document's id.
+    pub(crate) fn document_ids(&self) -> Result<Vec<DocumentId>> {
+        let mut stmt = self.conn.prepare("SELECT id FROM documents ORDER BY rowid")?;
+        let ids = stmt
+            .query_map([], |r| id_column(r, 0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    }
+
+    /// The duplicate-detection hash of a stored document.
+    pub(crate) fn content_hash(&self, id: DocumentId) -> Result<Vec<u8>> {
+        self.conn
+            .query_row(
+                "SELECT content_hash FROM documents WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| Error::DocumentNotFound(id.to_string()))
     }
 
     pub fn blob_names(&self) -> Result<HashSet<BlobName>> {
@@ -637,17 +1215,26 @@ impl Store {
 
     /// Sets or (with `None`) removes a setting.
     pub fn set_setting(&mut self, key: &str, value: Option<&str>) -> Result<()> {
-        match value {
-            Some(value) => self.conn.execute(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2)
-                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                params![key, value],
-            )?,
-            None => self
-                .conn
-                .execute("DELETE FROM settings WHERE key = ?1", [key])?,
-        };
-        Ok(())
+        self.unit(|store| {
+            match value {
+                Some(value) => store.conn.execute(
+                    "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                     ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    params![key, value],
+                )?,
+                None => store
+                    .conn
+                    .execute("DELETE FROM settings WHERE key = ?1", [key])?,
+            };
+            // Caches are derived data, made again when needed.
+            if !key.starts_with(DOCUMENT_CACHE) {
+                store.record(Entry::Setting {
+                    key: key.to_string(),
+                    value: value.map(str::to_string),
+                });
+            }
+            Ok(())
+        })
     }
 
     pub fn settings(&self) -> Result<BTreeMap<String, String>> {
@@ -687,27 +1274,33 @@ impl Store {
 
     /// Sets (or with `None` removes) a document's own reminder settings.
     pub fn set_reminder_plan(&mut self, id: DocumentId, plan: Option<&ReminderPlan>) -> Result<()> {
-        let rowid: i64 = self
-            .conn
-            .query_row(
-                "SELECT rowid FROM documents WHERE id = ?1",
-                [id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or_else(|| Error::DocumentNotFound(id.to_string()))?;
-        match plan {
-            Some(plan) => self.conn.execute(
-                "INSERT INTO reminder_plans (document, lead_days, notice_days) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(document) DO UPDATE
-                 SET lead_days = excluded.lead_days, notice_days = excluded.notice_days",
-                params![rowid, plan.lead_days.as_ref().map(json), plan.notice_days],
-            )?,
-            None => self
+        self.unit(|store| {
+            let rowid: i64 = store
                 .conn
-                .execute("DELETE FROM reminder_plans WHERE document = ?1", [rowid])?,
-        };
-        Ok(())
+                .query_row(
+                    "SELECT rowid FROM documents WHERE id = ?1",
+                    [id.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .ok_or_else(|| Error::DocumentNotFound(id.to_string()))?;
+            match plan {
+                Some(plan) => store.conn.execute(
+                    "INSERT INTO reminder_plans (document, lead_days, notice_days) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(document) DO UPDATE
+                     SET lead_days = excluded.lead_days, notice_days = excluded.notice_days",
+                    params![rowid, plan.lead_days.as_ref().map(json), plan.notice_days],
+                )?,
+                None => store
+                    .conn
+                    .execute("DELETE FROM reminder_plans WHERE document = ?1", [rowid])?,
+            };
+            store.record(Entry::Reminders {
+                document: id,
+                plan: plan.cloned(),
+            });
+            Ok(())
+        })
     }
 
     /// Sets the timestamps a restored document had in its backup (the sort date follows the
@@ -719,21 +1312,30 @@ impl Store {
         updated_at: OffsetDateTime,
         trashed_at: Option<OffsetDateTime>,
     ) -> Result<()> {
-        let changed = self.conn.execute(
-            "UPDATE documents SET imported_at = ?2, updated_at = ?3, trashed_at = ?4,
-                sort_date = coalesce(issue_date, ?5)
-             WHERE id = ?1",
-            params![
-                id.to_string(),
-                timestamp(imported_at),
-                timestamp(updated_at),
-                trashed_at.map(timestamp),
-                ymd(imported_at.date()),
-            ],
-        )?;
-        if changed == 0 {
-            return Err(Error::DocumentNotFound(id.to_string()));
-        }
-        Ok(())
+        self.unit(|store| {
+            let changed = store.conn.execute(
+                "UPDATE documents SET imported_at = ?2, updated_at = ?3, trashed_at = ?4,
+                    sort_date = coalesce(issue_date, ?5), generation = ?6
+                 WHERE id = ?1",
+                params![
+                    id.to_string(),
+                    timestamp(imported_at),
+                    timestamp(updated_at),
+                    trashed_at.map(timestamp),
+                    ymd(imported_at.date()),
+                    store.unit_generation as i64,
+                ],
+            )?;
+            if changed == 0 {
+                return Err(Error::DocumentNotFound(id.to_string()));
+            }
+            store.record(Entry::Provenance {
+                document: id,
+                imported_at,
+                updated_at,
+                trashed_at,
+            });
+            Ok(())
+        })
     }
 }

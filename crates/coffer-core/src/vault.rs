@@ -1,12 +1,14 @@
 //! A vault on disk: `vault.json` (format version, KDF record, the vault key wrapped by the
-//! password and by the recovery phrase), `vault.db` (the SQLCipher store) and `blobs/` (the
-//! encrypted files). `LockedVault` is what can be known without a password; `Vault` is open.
+//! password and by the recovery phrase, and which database belongs to it at which
+//! generation), `vault.db` (the SQLCipher store), `blobs/` (the encrypted files, each
+//! describing itself) and `journal/` (every committed change, sealed). `LockedVault` is what
+//! can be known without a password; `Vault` is open.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rand::rngs::OsRng;
 use secrecy::{ExposeSecret, SecretString};
@@ -14,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::blobs::{BlobStore, fsync_dir};
+use crate::blobs::{BlobName, BlobStore, fsync_dir};
 use crate::clock::{Clock, SystemClock};
 use crate::crypto::envelope::Purpose;
 use crate::crypto::kdf::{KdfParams, KdfRecord};
@@ -22,35 +24,47 @@ use crate::crypto::keys::{
     DataKey, KeyEncryptionKey, RecoveryPhrase, SubKey, SubKeyPurpose, VaultKey,
 };
 use crate::crypto::stream::{self, DEFAULT_CHUNK_LOG2, StreamContext};
+use crate::description::BlobDescription;
 use crate::document::{
     CompanyIds, Currency, Document, DocumentFields, DocumentId, DocumentKind, DocumentSummary,
     Field, FieldState, FileInfo, Money, is_valid_variable_symbol,
 };
 use crate::error::{Error, Result};
+use crate::journal::Journal;
 use crate::search::SearchQuery;
-use crate::store::{NewDocument, Store, document_cache_prefix};
+use crate::store::{Expected, NewDocument, Store, StoreIdentity, document_cache_prefix};
 use crate::sync::locks::LockList;
 
-/// Version of the vault layout and header.
-pub const VAULT_FORMAT: u32 = 1;
+/// Version of the vault layout and header. Version 1 had no database identity; it is read,
+/// and upgraded at the first unlock.
+pub const VAULT_FORMAT: u32 = 2;
+const VAULT_FORMAT_1: u32 = 1;
 const HEADER_FILE: &str = "vault.json";
 const DATABASE_FILE: &str = "vault.db";
 const BLOB_DIR: &str = "blobs";
 const LOCK_FILE: &str = "vault.lock";
 
 /// The clear header. Nothing in it is secret: the wraps are AES-GCM envelopes bound to the
-/// vault id, and the KDF record is validated against the floors whenever it is read.
+/// vault id, and the KDF record is validated against the floors whenever it is used. The KDF
+/// record is kept as it was read, so a damaged one stops only the password, not the recovery
+/// phrase.
 #[derive(Clone, Serialize, Deserialize)]
-struct Header {
-    format: u32,
-    vault_id: Uuid,
-    kdf: KdfRecord,
+pub(crate) struct Header {
+    pub(crate) format: u32,
+    pub(crate) vault_id: Uuid,
+    /// The database that belongs to this vault (format 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) database_id: Option<Uuid>,
+    /// The generation that database had reached at least, when this header was last written.
+    #[serde(default)]
+    pub(crate) generation: u64,
+    pub(crate) kdf: serde_json::Value,
     #[serde(with = "hex::serde")]
-    password_wrap: Vec<u8>,
+    pub(crate) password_wrap: Vec<u8>,
     #[serde(with = "hex::serde")]
-    recovery_wrap: Vec<u8>,
+    pub(crate) recovery_wrap: Vec<u8>,
     #[serde(with = "time::serde::rfc3339")]
-    created_at: OffsetDateTime,
+    pub(crate) created_at: OffsetDateTime,
 }
 
 impl Header {
@@ -63,27 +77,71 @@ impl Header {
             }
             Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
         };
+        Self::parse(&text)
+    }
+
+    fn parse(text: &[u8]) -> Result<Self> {
         #[derive(Deserialize)]
         struct Format {
             format: u32,
         }
-        let format: Format = serde_json::from_slice(&text)
+        let format: Format = serde_json::from_slice(text)
             .map_err(|e| Error::HeaderDamaged(format!("vault.json is not valid: {e}")))?;
-        if format.format != VAULT_FORMAT {
+        if format.format != VAULT_FORMAT && format.format != VAULT_FORMAT_1 {
             return Err(Error::UnsupportedFormat {
                 what: "vault",
                 found: format.format,
                 supported: VAULT_FORMAT,
             });
         }
-        let header: Self = serde_json::from_slice(&text)
+        let header: Self = serde_json::from_slice(text)
             .map_err(|e| Error::HeaderDamaged(format!("vault.json is not valid: {e}")))?;
-        header.kdf.validate()?;
+        if header.format == VAULT_FORMAT && header.database_id.is_none() {
+            return Err(Error::HeaderDamaged(
+                "vault.json does not name its database".into(),
+            ));
+        }
         Ok(header)
     }
 
+    /// The KDF record, checked against the floors.
+    fn kdf(&self) -> Result<KdfRecord> {
+        let record: KdfRecord = serde_json::from_value(self.kdf.clone()).map_err(|e| {
+            Error::HeaderDamaged(format!("its key-derivation settings are not valid: {e}"))
+        })?;
+        record.validate()?;
+        Ok(record)
+    }
+
+    fn set_kdf(&mut self, record: &KdfRecord) {
+        self.kdf = serde_json::to_value(record).expect("a KDF record serialises");
+    }
+
+    /// What this header expects of its database.
+    fn expected(&self) -> Expected {
+        match self.database_id {
+            Some(database_id) if self.format == VAULT_FORMAT => {
+                Expected::Identity(StoreIdentity {
+                    vault_id: self.vault_id,
+                    database_id,
+                    generation: self.generation,
+                })
+            }
+            _ => Expected::Legacy {
+                vault_id: self.vault_id,
+            },
+        }
+    }
+
     /// Replaces vault.json atomically: a crash leaves the old or the new header, never half.
-    fn write(&self, dir: &Path) -> Result<()> {
+    pub(crate) fn write(&self, dir: &Path) -> Result<()> {
+        self.write_file(dir)?;
+        fsync_dir(dir)
+    }
+
+    /// As `write`, but a crash may leave the previous header: enough for a new generation,
+    /// since an older generation in the header only ever lets an up-to-date database open.
+    fn write_file(&self, dir: &Path) -> Result<()> {
         let json = serde_json::to_vec_pretty(self).expect("the header serialises");
         let mut tmp = tempfile::Builder::new()
             .prefix(".vault.json-")
@@ -94,11 +152,50 @@ impl Header {
             .map_err(|e| Error::io("writing the vault header", e))?;
         tmp.persist(dir.join(HEADER_FILE))
             .map_err(|e| Error::io("writing the vault header", e.error))?;
-        fsync_dir(dir)
+        Ok(())
     }
 
     fn context(&self) -> &[u8] {
         self.vault_id.as_bytes()
+    }
+}
+
+/// The header as the open vault and its commit hook share it: every commit records its
+/// generation there.
+#[derive(Clone)]
+pub(crate) struct SharedHeader {
+    dir: PathBuf,
+    header: Arc<Mutex<Header>>,
+}
+
+impl SharedHeader {
+    pub(crate) fn get(&self) -> Header {
+        self.header
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Replaces the header on disk and here.
+    fn replace(&self, header: Header) -> Result<()> {
+        let mut current = self.header.lock().unwrap_or_else(|p| p.into_inner());
+        header.write(&self.dir)?;
+        *current = header;
+        Ok(())
+    }
+
+    /// Records a generation the database reached. Best effort: should the write fail, the
+    /// header keeps an older generation, which still opens this database.
+    fn advance(&self, generation: u64) {
+        let mut current = self.header.lock().unwrap_or_else(|p| p.into_inner());
+        if generation <= current.generation {
+            return;
+        }
+        let mut next = current.clone();
+        next.generation = generation;
+        if next.write_file(&self.dir).is_ok() {
+            *current = next;
+        }
     }
 }
 
@@ -135,15 +232,16 @@ pub struct UnlockOutcome {
 
 /// An unlocked vault. Dropping it (or `lock`) forgets every key.
 pub struct Vault {
-    dir: PathBuf,
-    header: Header,
-    vault_key: VaultKey,
-    content_hash_key: SubKey,
-    data_key_wrap: SubKey,
-    store: Store,
-    blobs: BlobStore,
-    clock: Arc<dyn Clock>,
-    _lock: File,
+    pub(crate) dir: PathBuf,
+    pub(crate) header: SharedHeader,
+    pub(crate) vault_key: VaultKey,
+    pub(crate) content_hash_key: SubKey,
+    pub(crate) data_key_wrap: SubKey,
+    pub(crate) description_key: SubKey,
+    pub(crate) store: Store,
+    pub(crate) blobs: BlobStore,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) _lock: File,
 }
 
 /// How a file enters the vault.
@@ -226,7 +324,21 @@ fn media_type(path: &Path) -> String {
         })
 }
 
-fn lock_file(dir: &Path) -> Result<File> {
+/// The duplicate-detection hash of document `id`, a second document holding a file already
+/// stored (its hash bound to the id, so both can exist).
+pub(crate) fn copy_content_hash(key: &SubKey, content_hash: &[u8], id: DocumentId) -> Vec<u8> {
+    let mut hasher = blake3::Hasher::new_keyed(key.bytes());
+    hasher.update(b"coffer/v1/copy");
+    hasher.update(content_hash);
+    hasher.update(id.as_bytes());
+    hasher.finalize().as_bytes().to_vec()
+}
+
+pub(crate) fn database_path(dir: &Path) -> PathBuf {
+    dir.join(DATABASE_FILE)
+}
+
+pub(crate) fn lock_file(dir: &Path) -> Result<File> {
     OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -253,15 +365,16 @@ impl LockedVault {
         self
     }
 
-    pub fn kdf(&self) -> &KdfRecord {
-        &self.header.kdf
+    /// The password's key-derivation settings; an error when they are damaged or below the
+    /// floor (the recovery phrase still opens the vault then).
+    pub fn kdf(&self) -> Result<KdfRecord> {
+        self.header.kdf()
     }
 
-    /// Opens the vault with the password; upgrades weak KDF settings once it is open.
-    pub fn unlock(self, password: &SecretString) -> Result<UnlockOutcome> {
-        let kek =
-            KeyEncryptionKey::from_password(&self.header.kdf, password.expose_secret().as_bytes())?;
-        let vault_key = VaultKey::unwrap(
+    fn vault_key_from_password(&self, password: &SecretString) -> Result<VaultKey> {
+        let kdf = self.header.kdf()?;
+        let kek = KeyEncryptionKey::from_password(&kdf, password.expose_secret().as_bytes())?;
+        VaultKey::unwrap(
             &kek,
             Purpose::VaultKeyByPassword,
             self.header.context(),
@@ -270,8 +383,26 @@ impl LockedVault {
         .map_err(|e| match e {
             Error::UnsupportedFormat { .. } => e,
             _ => Error::WrongPassword,
-        })?;
-        let upgrade = self.header.kdf.params.upgraded();
+        })
+    }
+
+    fn vault_key_from_phrase(&self, phrase: &RecoveryPhrase) -> Result<VaultKey> {
+        VaultKey::unwrap(
+            &phrase.key_encryption_key(),
+            Purpose::VaultKeyByRecovery,
+            self.header.context(),
+            &self.header.recovery_wrap,
+        )
+        .map_err(|e| match e {
+            Error::UnsupportedFormat { .. } => e,
+            _ => Error::WrongRecoveryPhrase,
+        })
+    }
+
+    /// Opens the vault with the password; upgrades weak KDF settings once it is open.
+    pub fn unlock(self, password: &SecretString) -> Result<UnlockOutcome> {
+        let vault_key = self.vault_key_from_password(password)?;
+        let upgrade = self.header.kdf()?.params.upgraded();
         let mut vault = Vault::assemble(self.dir, self.header, vault_key, self.clock)?;
         if let Some(params) = upgrade {
             vault.change_password(password, params)?;
@@ -282,26 +413,25 @@ impl LockedVault {
         })
     }
 
-    /// Opens the vault with the recovery phrase and sets a new password.
+    /// Opens the vault with the recovery phrase and sets a new password (which also mends a
+    /// damaged KDF record).
     pub fn recover(
         self,
         phrase: &RecoveryPhrase,
         new_password: &SecretString,
         params: KdfParams,
     ) -> Result<Vault> {
-        let vault_key = VaultKey::unwrap(
-            &phrase.key_encryption_key(),
-            Purpose::VaultKeyByRecovery,
-            self.header.context(),
-            &self.header.recovery_wrap,
-        )
-        .map_err(|e| match e {
-            Error::UnsupportedFormat { .. } => e,
-            _ => Error::WrongRecoveryPhrase,
-        })?;
+        let vault_key = self.vault_key_from_phrase(phrase)?;
         let mut vault = Vault::assemble(self.dir, self.header, vault_key, self.clock)?;
         vault.change_password(new_password, params)?;
         Ok(vault)
+    }
+
+    /// Rebuilds the database from the blobs and the journal (see `repair`), unlocking with
+    /// the password.
+    pub fn repair(self, password: &SecretString) -> Result<crate::repair::RepairReport> {
+        let vault_key = self.vault_key_from_password(password)?;
+        crate::repair::repair(&self.dir, self.header, vault_key, self.clock)
     }
 }
 
@@ -360,9 +490,21 @@ impl Vault {
         let rng = &mut OsRng;
         let kdf = KdfRecord::new(params, rng)?;
         let kek = KeyEncryptionKey::from_password(&kdf, password.expose_secret().as_bytes())?;
-        let header = Header {
+        // The database and blob directory first, the header last: until vault.json exists the
+        // directory is not a vault, so an interrupted create never looks like a working one.
+        let (store, identity) = Store::create(
+            &dir.join(DATABASE_FILE),
+            &vault_key.derive(SubKeyPurpose::LocalDatabase),
+            Journal::new(&dir, vault_key.derive(SubKeyPurpose::Journal), vault_id),
+            vault_id,
+        )?;
+        BlobStore::open(dir.join(BLOB_DIR))?;
+        let mut header = Header {
             format: VAULT_FORMAT,
             vault_id,
+            database_id: Some(identity.database_id),
+            generation: identity.generation,
+            kdf: serde_json::Value::Null,
             password_wrap: vault_key.wrap(
                 &kek,
                 Purpose::VaultKeyByPassword,
@@ -370,56 +512,132 @@ impl Vault {
                 rng,
             ),
             recovery_wrap,
-            kdf,
             created_at: clock.now(),
         };
-        // The database and blob directory first, the header last: until vault.json exists the
-        // directory is not a vault, so an interrupted create never looks like a working one.
-        Store::open(
-            &dir.join(DATABASE_FILE),
-            &vault_key.derive(SubKeyPurpose::LocalDatabase),
-        )?;
-        BlobStore::open(dir.join(BLOB_DIR))?;
+        header.set_kdf(&kdf);
         header.write(&dir)?;
+        drop(store);
         Self::assemble(dir, header, vault_key, clock)
     }
 
+    /// Opens the store of an unlocked vault and takes its lock. A database that does not
+    /// belong to this header is refused before anything is written; one from before databases
+    /// knew their vault is upgraded (its blobs get their descriptions).
     fn assemble(
         dir: PathBuf,
         header: Header,
         vault_key: VaultKey,
         clock: Arc<dyn Clock>,
     ) -> Result<Self> {
-        let db_path = dir.join(DATABASE_FILE);
-        if !db_path.is_file() {
-            return Err(Error::DatabaseDamaged(format!(
-                "{} is missing",
-                db_path.display()
-            )));
-        }
-        let store = Store::open(&db_path, &vault_key.derive(SubKeyPurpose::LocalDatabase))?;
-        let blobs = BlobStore::open(dir.join(BLOB_DIR))?;
         let lock = lock_file(&dir)?;
-        // Whoever gets the vault alone tidies up after interrupted imports; everyone then
-        // shares it, so no sweep can run while another process is between blob and commit.
-        if lock.try_lock().is_ok() {
-            blobs.sweep(&store.blob_names()?)?;
-            lock.unlock()
-                .map_err(|e| Error::io("releasing the vault lock", e))?;
-        }
-        lock.lock_shared()
-            .map_err(|e| Error::io("locking the vault", e))?;
-        Ok(Self {
+        let (mut store, identity) = Store::open(
+            &dir.join(DATABASE_FILE),
+            &vault_key.derive(SubKeyPurpose::LocalDatabase),
+            Journal::new(
+                &dir,
+                vault_key.derive(SubKeyPurpose::Journal),
+                header.vault_id,
+            ),
+            &header.expected(),
+        )?;
+        let blobs = BlobStore::open(dir.join(BLOB_DIR))?;
+        let legacy = header.format == VAULT_FORMAT_1;
+        let shared = SharedHeader {
+            dir: dir.clone(),
+            header: Arc::new(Mutex::new(header)),
+        };
+        let on_commit = shared.clone();
+        store.on_commit(Box::new(move |generation| on_commit.advance(generation)));
+        let mut vault = Self {
             content_hash_key: vault_key.derive(SubKeyPurpose::ContentHash),
             data_key_wrap: vault_key.derive(SubKeyPurpose::DataKeyWrap),
+            description_key: vault_key.derive(SubKeyPurpose::BlobDescription),
             dir,
-            header,
+            header: shared,
             vault_key,
             store,
             blobs,
             clock,
             _lock: lock,
-        })
+        };
+        if legacy {
+            vault.upgrade_from_format_1(identity)?;
+        }
+        // Whoever gets the vault alone tidies up after interrupted work; everyone then shares
+        // it, so no sweep can run while another process is between a blob and its commit.
+        if vault._lock.try_lock().is_ok() {
+            vault.sweep()?;
+            vault
+                ._lock
+                .unlock()
+                .map_err(|e| Error::io("releasing the vault lock", e))?;
+        }
+        vault
+            ._lock
+            .lock_shared()
+            .map_err(|e| Error::io("locking the vault", e))?;
+        Ok(vault)
+    }
+
+    /// Finishes interrupted writes and purges (see `BlobStore::sweep`).
+    fn sweep(&mut self) -> Result<()> {
+        let purged = self.store.purged_blobs()?;
+        let sweep = self.blobs.sweep(&self.store.blob_names()?, &purged)?;
+        for name in &sweep.purged_removed {
+            self.store.forget_purged(name)?;
+        }
+        Ok(())
+    }
+
+    /// A vault written before databases knew their vault: every first-format blob gets its
+    /// description beside it (the database still knows their keys), then the header names
+    /// the database.
+    fn upgrade_from_format_1(&mut self, identity: StoreIdentity) -> Result<()> {
+        for id in self.store.document_ids()? {
+            let content = self.store.content_ref(id)?;
+            if self.blobs.sidecar(&content.blob)?.is_some() {
+                continue;
+            }
+            let Ok(mut file) = self.blobs.open_blob(&content.blob) else {
+                continue; // `verify` reports it; nothing to describe.
+            };
+            if stream::read_prelude(&mut file).is_ok_and(|p| p.description.is_none()) {
+                let doc = self.store.document(id)?;
+                let description = self.describe(
+                    &doc,
+                    content.content_version,
+                    content.wrapped_key,
+                    Some(&self.store.content_hash(id)?),
+                );
+                self.blobs
+                    .write_sidecar(&content.blob, &description.seal(&self.description_key))?;
+            }
+        }
+        let mut header = self.header.get();
+        header.format = VAULT_FORMAT;
+        header.database_id = Some(identity.database_id);
+        header.generation = header.generation.max(identity.generation);
+        self.header.replace(header)
+    }
+
+    /// The description a blob of `doc` carries.
+    fn describe(
+        &self,
+        doc: &Document,
+        content_version: u32,
+        wrapped_key: Vec<u8>,
+        content_hash: Option<&[u8]>,
+    ) -> BlobDescription {
+        BlobDescription::new(
+            doc.id,
+            content_version,
+            wrapped_key,
+            content_hash,
+            doc.file.clone(),
+            doc.fields.clone(),
+            doc.field_states.clone(),
+            doc.imported_at,
+        )
     }
 
     pub fn dir(&self) -> &Path {
@@ -442,17 +660,15 @@ impl Vault {
         let rng = &mut OsRng;
         let kdf = KdfRecord::new(params, rng)?;
         let kek = KeyEncryptionKey::from_password(&kdf, new_password.expose_secret().as_bytes())?;
-        let mut header = self.header.clone();
+        let mut header = self.header.get();
         header.password_wrap = self.vault_key.wrap(
             &kek,
             Purpose::VaultKeyByPassword,
             header.vault_id.as_bytes(),
             rng,
         );
-        header.kdf = kdf;
-        header.write(&self.dir)?;
-        self.header = header;
-        Ok(())
+        header.set_kdf(&kdf);
+        self.header.replace(header)
     }
 
     /// The keyed hash used for duplicate detection (never a plain hash, which would let anyone
@@ -522,12 +738,24 @@ impl Vault {
             size,
         };
 
-        let staged = self.stage_content(DocumentId::random(), size, open()?)?;
+        let now = self.clock.now();
+        let id = DocumentId::random();
+        let staged = self.stage_content(
+            id,
+            size,
+            open()?,
+            Describe {
+                file: &file_info,
+                fields: &fields,
+                field_states: &states,
+                imported_at: now,
+                content_hash: Some(&content_hash),
+            },
+        )?;
         if staged.content_hash != content_hash {
             self.discard_staged(staged)?;
             return Err(Error::SourceChanged);
         }
-        let id = staged.id;
         let inserted = self.store.insert(&NewDocument {
             id,
             fields: &fields,
@@ -538,7 +766,7 @@ impl Vault {
             content_version: staged.content_version,
             blob: &staged.blob,
             wrapped_key: &staged.wrapped_key,
-            now: self.clock.now(),
+            now,
         });
         if let Err(e) = inserted {
             self.discard_staged(staged)?;
@@ -548,6 +776,7 @@ impl Vault {
             }
             return Err(e);
         }
+        self.publish_written()?;
         Ok(ImportOutcome::Imported(self.summary(id)?))
     }
 
@@ -597,14 +826,24 @@ impl Vault {
         };
         LockList::load(&self.store)?.check(id)?;
         let content = self.store.content_ref(id)?;
-        let data_key = DataKey::unwrap(&self.data_key_wrap, id.as_bytes(), &content.wrapped_key)
-            .map_err(damaged)?;
-        let blob = self.blobs.open_blob(&content.blob).map_err(damaged)?;
+        self.decrypt_content(id, &content, out).map_err(damaged)
+    }
+
+    /// Decrypts the content `content` names as document `id`'s, verifying every chunk.
+    pub(crate) fn decrypt_content(
+        &self,
+        id: DocumentId,
+        content: &crate::store::ContentRef,
+        out: impl Write,
+    ) -> Result<u64> {
+        let data_key =
+            DataKey::unwrap(&self.data_key_wrap, id.as_bytes(), &content.wrapped_key)?;
+        let blob = self.blobs.open_blob(&content.blob)?;
         let ctx = StreamContext {
             document_id: *id.as_bytes(),
             content_version: content.content_version,
         };
-        stream::decrypt(&data_key, &ctx, blob, out).map_err(damaged)
+        stream::decrypt(&data_key, &ctx, blob, out)
     }
 
     /// Writes a document's original bytes to `target` only if all of them verify: they go to a
@@ -755,10 +994,27 @@ impl Vault {
         self.store.set_trashed(id, None)
     }
 
-    /// Deletes a document and its content for good.
+    /// Deletes a document and its content for good: the database lists its blob as purged in
+    /// the same commit, and the file goes after it (or at the next sweep, after a crash).
     pub fn purge(&mut self, id: DocumentId) -> Result<()> {
         let blob = self.store.delete(id)?;
-        self.blobs.remove(&blob)
+        self.remove_purged(&[blob])
+    }
+
+    /// Moves the blobs written by committed work into place.
+    fn publish_written(&self) -> Result<()> {
+        let store = &self.store;
+        self.blobs
+            .publish_written(|name| store.references(name).unwrap_or(false))
+    }
+
+    /// Removes the files of blobs a commit listed as purged.
+    pub(crate) fn remove_purged(&self, blobs: &[BlobName]) -> Result<()> {
+        for blob in blobs {
+            self.blobs.remove(blob)?;
+            self.store.forget_purged(blob)?;
+        }
+        Ok(())
     }
 
     /// A setting kept inside the encrypted store (preferences, a remote OCR provider's key).
@@ -792,6 +1048,7 @@ impl Vault {
     }
 
     pub fn info(&self) -> Result<VaultInfo> {
+        let header = self.header.get();
         let stats = self.store.stats()?;
         let database_bytes = ["", "-wal"]
             .iter()
@@ -802,11 +1059,11 @@ impl Vault {
             .sum();
         Ok(VaultInfo {
             path: self.dir.clone(),
-            format: self.header.format,
+            format: header.format,
             database_schema: self.store.schema_version()?,
-            vault_id: self.header.vault_id,
-            kdf: self.header.kdf.clone(),
-            created_at: self.header.created_at,
+            vault_id: header.vault_id,
+            kdf: header.kdf()?,
+            created_at: header.created_at,
             documents: stats.documents,
             trashed: stats.trashed,
             content_bytes: stats.content_bytes,
@@ -821,7 +1078,7 @@ impl Vault {
 /// unlock's sweep, should the process die in between).
 pub struct StagedContent {
     id: DocumentId,
-    blob: crate::blobs::BlobName,
+    blob: BlobName,
     wrapped_key: Vec<u8>,
     content_hash: Vec<u8>,
     content_version: u32,
@@ -838,6 +1095,16 @@ impl StagedContent {
     }
 }
 
+/// What a new blob's description records about its document.
+pub struct Describe<'a> {
+    pub file: &'a FileInfo,
+    pub fields: &'a DocumentFields,
+    pub field_states: &'a BTreeMap<Field, FieldState>,
+    pub imported_at: OffsetDateTime,
+    /// The keyed content hash, when it is known before the content is read.
+    pub content_hash: Option<&'a [u8]>,
+}
+
 /// Restoring documents (from a backup) and replacing fields wholesale (imports from other
 /// tools): the building blocks `backup` and `interop` use.
 impl Vault {
@@ -849,18 +1116,56 @@ impl Vault {
         &mut self.store
     }
 
-    /// Encrypts exactly `size` bytes from `reader` as the content of the future document `id`.
+    /// Runs `work` as one unit of work: every store write it makes lands, with one journal
+    /// record and one new generation, or none does. (Blob files it writes stay in `tmp/` on
+    /// failure until the next sweep, unreferenced.)
+    pub(crate) fn atomically<T, E: From<Error>>(
+        &mut self,
+        work: impl FnOnce(&mut Self) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        let mark = self.store.journal_mark();
+        self.store.begin()?;
+        match work(self) {
+            Ok(value) => {
+                self.store.commit()?;
+                if !self.store.in_unit() {
+                    self.publish_written()?;
+                }
+                Ok(value)
+            }
+            Err(e) => {
+                self.store.rollback(mark);
+                Err(e)
+            }
+        }
+    }
+
+    /// Encrypts exactly `size` bytes from `reader` as the content of the future document `id`,
+    /// its blob describing it as `describe` says.
     pub fn stage_content(
         &mut self,
         id: DocumentId,
         size: u64,
         reader: impl Read,
+        describe: Describe<'_>,
     ) -> Result<StagedContent> {
         let data_key = DataKey::generate(&mut OsRng);
         let ctx = StreamContext {
             document_id: *id.as_bytes(),
             content_version: 1,
         };
+        let wrapped_key = data_key.wrap(&self.data_key_wrap, id.as_bytes(), &mut OsRng);
+        let description = BlobDescription::new(
+            id,
+            ctx.content_version,
+            wrapped_key.clone(),
+            describe.content_hash,
+            describe.file.clone(),
+            describe.fields.clone(),
+            describe.field_states.clone(),
+            describe.imported_at,
+        )
+        .seal(&self.description_key);
         let mut hashing = HashingReader {
             inner: reader.take(size),
             hasher: blake3::Hasher::new_keyed(self.content_hash_key.bytes()),
@@ -873,6 +1178,7 @@ impl Vault {
                 &mut hashing,
                 out,
                 DEFAULT_CHUNK_LOG2,
+                &description,
                 &mut OsRng,
             )?;
             Ok(size)
@@ -880,7 +1186,7 @@ impl Vault {
         Ok(StagedContent {
             id,
             blob,
-            wrapped_key: data_key.wrap(&self.data_key_wrap, id.as_bytes(), &mut OsRng),
+            wrapped_key,
             content_hash: hashing.hasher.finalize().as_bytes().to_vec(),
             content_version: ctx.content_version,
             size,
@@ -908,20 +1214,23 @@ impl Vault {
                 doc.id
             )));
         }
-        self.store.insert(&NewDocument {
-            id: doc.id,
-            fields: &doc.fields,
-            field_states: &doc.field_states,
-            ocr_text: doc.ocr_text.as_deref(),
-            file: &doc.file,
-            content_hash: &staged.content_hash,
-            content_version: staged.content_version,
-            blob: &staged.blob,
-            wrapped_key: &staged.wrapped_key,
-            now: doc.imported_at,
-        })?;
-        self.store
-            .set_provenance(doc.id, doc.imported_at, doc.updated_at, doc.trashed_at)
+        self.atomically(|vault| -> Result<()> {
+            vault.store.insert(&NewDocument {
+                id: doc.id,
+                fields: &doc.fields,
+                field_states: &doc.field_states,
+                ocr_text: doc.ocr_text.as_deref(),
+                file: &doc.file,
+                content_hash: &staged.content_hash,
+                content_version: staged.content_version,
+                blob: &staged.blob,
+                wrapped_key: &staged.wrapped_key,
+                now: doc.imported_at,
+            })?;
+            vault
+                .store
+                .set_provenance(doc.id, doc.imported_at, doc.updated_at, doc.trashed_at)
+        })
     }
 
     /// Replaces a document's fields and provenance as a whole, and its OCR text when given.
@@ -943,22 +1252,27 @@ impl Vault {
 #[cfg(feature = "sync")]
 impl Vault {
     pub(crate) fn vault_id(&self) -> Uuid {
-        self.header.vault_id
+        self.header.get().vault_id
     }
 
-    pub(crate) fn kdf_record(&self) -> &KdfRecord {
-        &self.header.kdf
+    /// The password's KDF record: an open vault's was checked by `unlock` or written anew by
+    /// `recover`.
+    pub(crate) fn kdf_record(&self) -> KdfRecord {
+        self.header
+            .get()
+            .kdf()
+            .expect("an open vault's KDF record was checked when it opened")
     }
 
     /// The recovery wrap exactly as the header holds it (another device copies it verbatim).
-    pub(crate) fn recovery_wrap(&self) -> &[u8] {
-        &self.header.recovery_wrap
+    pub(crate) fn recovery_wrap(&self) -> Vec<u8> {
+        self.header.get().recovery_wrap
     }
 
     /// The vault key sealed under `kek` for `purpose`, bound to this vault's id.
     pub(crate) fn wrap_vault_key(&self, kek: &KeyEncryptionKey, purpose: Purpose) -> Vec<u8> {
         self.vault_key
-            .wrap(kek, purpose, self.header.vault_id.as_bytes(), &mut OsRng)
+            .wrap(kek, purpose, self.vault_id().as_bytes(), &mut OsRng)
     }
 
     pub(crate) fn sub_key(&self, purpose: SubKeyPurpose) -> SubKey {
@@ -969,37 +1283,26 @@ impl Vault {
         &self.blobs
     }
 
-    /// Runs `work` as one transaction: every store write it makes lands, or none does. (Blob
-    /// files it writes stay behind on failure until the next sweep, unreferenced.)
-    pub(crate) fn atomically<T, E: From<Error>>(
-        &mut self,
-        work: impl FnOnce(&mut Self) -> std::result::Result<T, E>,
-    ) -> std::result::Result<T, E> {
-        let run =
-            |vault: &Self, sql: &str| -> Result<()> { Ok(vault.store.conn().execute_batch(sql)?) };
-        run(self, "SAVEPOINT atomically")?;
-        match work(self) {
-            Ok(value) => {
-                run(self, "RELEASE atomically")?;
-                Ok(value)
-            }
-            Err(e) => {
-                // The original error matters more than a failed rollback (SQLite rolls back
-                // an open transaction when the connection closes anyway).
-                let _ = run(self, "ROLLBACK TO atomically; RELEASE atomically");
-                Err(e)
-            }
-        }
-    }
-
     /// Keeps a second document with the same file (a sync conflict keeps both versions): its
     /// content is re-encrypted under the new id, and its duplicate-detection hash is bound to
     /// that id so both can exist (importing the file again still finds the first).
     pub(crate) fn copy_document(&mut self, source: DocumentId, copy: &Document) -> Result<()> {
         let mut plain = zeroize::Zeroizing::new(Vec::new());
         self.read_content(source, &mut *plain)?;
-        let staged = self.stage_content(copy.id, plain.len() as u64, plain.as_slice())?;
-        let hash = self.content_hash_for_copy(&staged.content_hash, copy.id);
+        let source_hash = self.store.content_hash(source)?;
+        let hash = self.content_hash_for_copy(&source_hash, copy.id);
+        let staged = self.stage_content(
+            copy.id,
+            plain.len() as u64,
+            plain.as_slice(),
+            Describe {
+                file: &copy.file,
+                fields: &copy.fields,
+                field_states: &copy.field_states,
+                imported_at: copy.imported_at,
+                content_hash: Some(&hash),
+            },
+        )?;
         let inserted = self.store.insert(&NewDocument {
             id: copy.id,
             fields: &copy.fields,
@@ -1021,11 +1324,7 @@ impl Vault {
 
     /// The duplicate-detection hash a document holding an already stored file gets instead.
     pub(crate) fn content_hash_for_copy(&self, content_hash: &[u8], id: DocumentId) -> Vec<u8> {
-        let mut hasher = blake3::Hasher::new_keyed(self.content_hash_key.bytes());
-        hasher.update(b"coffer/v1/copy");
-        hasher.update(content_hash);
-        hasher.update(id.as_bytes());
-        hasher.finalize().as_bytes().to_vec()
+        copy_content_hash(&self.content_hash_key, content_hash, id)
     }
 }
 

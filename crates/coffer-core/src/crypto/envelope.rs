@@ -28,6 +28,10 @@ pub enum Purpose {
     VaultKeyByExportKey = 4,
     /// A synced document's metadata, as the sync server keeps it.
     SyncItem = 5,
+    /// What a content blob holds (document id, key, fields as of import), sealed inside it.
+    BlobDescription = 6,
+    /// A record of the edit journal.
+    Journal = 7,
 }
 
 impl Purpose {
@@ -38,6 +42,8 @@ impl Purpose {
             Self::DataKey => "a document key",
             Self::VaultKeyByExportKey => "the vault key (account wrap)",
             Self::SyncItem => "a synced document",
+            Self::BlobDescription => "a content blob's description",
+            Self::Journal => "a journal record",
         }
     }
 }

@@ -77,6 +77,10 @@ pub enum SubKeyPurpose {
     SyncItem,
     /// Keyed hash that makes the opaque ids of e-mail reminders.
     ReminderId,
+    /// Seals the description inside each content blob.
+    BlobDescription,
+    /// Seals the records of the edit journal.
+    Journal,
 }
 
 impl SubKeyPurpose {
@@ -87,6 +91,8 @@ impl SubKeyPurpose {
             Self::DataKeyWrap => "data-key-wrap",
             Self::SyncItem => "sync-item",
             Self::ReminderId => "reminder-id",
+            Self::BlobDescription => "blob-description",
+            Self::Journal => "journal",
         }
     }
 }

@@ -2,32 +2,44 @@
 //! memory. The byte format, parsed and written only here:
 //!
 //! ```text
-//! blob   = version (1 byte, = 1) || log2(chunk size) (1 byte, 16..=20) || chunk*
-//! chunk  = nonce (12 bytes, fresh random) || AES-256-GCM(plain chunk) || tag (16)
-//! plain  = data length (u64 BE) || data || zero padding, cut into chunks of the chunk size
-//! aad    = "coffer-stream" || version || log2 || document id (16) || content version (u32 BE)
-//!          || chunk index (u64 BE) || last-chunk flag (1 byte)
+//! blob v2 = version (1 byte, = 2) || log2(chunk size) (1 byte, 16..=20)
+//!           || description length (u32 BE) || description || chunk*
+//! blob v1 = version (1 byte, = 1) || log2(chunk size) (1 byte, 16..=20) || chunk*   (read only)
+//! chunk   = nonce (12 bytes, fresh random) || AES-256-GCM(plain chunk) || tag (16)
+//! plain   = data length (u64 BE) || data || zero padding, cut into chunks of the chunk size
+//! aad     = "coffer-stream" || version || log2 || document id (16) || content version (u32 BE)
+//!           || chunk index (u64 BE) || last-chunk flag (1 byte)
+//!           || SHA-256(description) (v2 only)
 //! ```
 //! The associated data detects truncation (the last chunk's flag), reordering (the index) and
-//! blobs swapped between documents (the id). The padded length follows Padmé (Nikitin et al.,
-//! PURBs), so a ciphertext's size reveals only a coarse bucket of the file's size; the true
-//! length sits inside the first chunk, encrypted.
+//! blobs swapped between documents (the id). The description is opaque here: the vault seals
+//! into it what the blob is (`blobs::BlobDescription`), so a blob can be recognised without the
+//! database; its hash in every chunk's associated data ties it to these chunks. The padded
+//! length follows Padmé (Nikitin et al., PURBs), so a ciphertext's size reveals only a coarse
+//! bucket of the file's size; the true length sits inside the first chunk, encrypted.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 
 use rand::{CryptoRng, RngCore};
+use sha2::{Digest, Sha256};
 
 use super::keys::DataKey;
 use super::{Aead, NONCE_LEN, TAG_LEN};
 use crate::error::{Error, Result};
 
-pub const STREAM_VERSION: u8 = 1;
+/// The version this Coffer writes.
+pub const STREAM_VERSION: u8 = 2;
+/// The first version, without a description; still read.
+pub const STREAM_VERSION_1: u8 = 1;
 /// 64 KiB chunks by default: the low end of the spec's range keeps memory small, and AES-GCM
 /// runs at full speed at this size.
 pub const DEFAULT_CHUNK_LOG2: u8 = 16;
 const MIN_CHUNK_LOG2: u8 = 16;
 const MAX_CHUNK_LOG2: u8 = 20;
 const HEADER_LEN: usize = 2;
+const DESCRIPTION_LEN_BYTES: usize = 4;
+/// A description holds a few fields, never a document: anything larger is damage.
+pub const MAX_DESCRIPTION: usize = 1 << 20;
 const LENGTH_PREFIX: u64 = 8;
 /// Nothing is smaller than 4 KiB on disk or on the wire.
 const MIN_PADDED: u64 = 4096;
@@ -51,22 +63,39 @@ pub fn padded_len(len: u64) -> u64 {
     (len + mask) & !mask
 }
 
-/// The size of the blob that `encrypt` writes for `data_len` bytes.
+/// The size of the chunks (with the two header bytes) that `encrypt` writes for `data_len`
+/// bytes; a v2 blob adds its description and the description's length.
 pub fn ciphertext_len(data_len: u64, chunk_log2: u8) -> u64 {
     let plain = padded_len(LENGTH_PREFIX + data_len);
     let chunks = plain.div_ceil(1u64 << chunk_log2);
     HEADER_LEN as u64 + chunks * (NONCE_LEN + TAG_LEN) as u64 + plain
 }
 
-fn aad(header: &[u8; HEADER_LEN], ctx: &StreamContext, index: u64, last: bool) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(DOMAIN.len() + HEADER_LEN + 16 + 4 + 8 + 1);
-    aad.extend_from_slice(DOMAIN);
-    aad.extend_from_slice(header);
-    aad.extend_from_slice(&ctx.document_id);
-    aad.extend_from_slice(&ctx.content_version.to_be_bytes());
-    aad.extend_from_slice(&index.to_be_bytes());
-    aad.push(u8::from(last));
-    aad
+/// The size of a whole v2 blob holding `data_len` bytes and a description of `description_len`.
+pub fn blob_len(data_len: u64, chunk_log2: u8, description_len: usize) -> u64 {
+    ciphertext_len(data_len, chunk_log2) + (DESCRIPTION_LEN_BYTES + description_len) as u64
+}
+
+/// The framing before the chunks: the version and chunk size, and for v2 the description's hash.
+struct Framing {
+    header: [u8; HEADER_LEN],
+    description_hash: Option<[u8; 32]>,
+}
+
+impl Framing {
+    fn aad(&self, ctx: &StreamContext, index: u64, last: bool) -> Vec<u8> {
+        let mut aad = Vec::with_capacity(DOMAIN.len() + HEADER_LEN + 16 + 4 + 8 + 1 + 32);
+        aad.extend_from_slice(DOMAIN);
+        aad.extend_from_slice(&self.header);
+        aad.extend_from_slice(&ctx.document_id);
+        aad.extend_from_slice(&ctx.content_version.to_be_bytes());
+        aad.extend_from_slice(&index.to_be_bytes());
+        aad.push(u8::from(last));
+        if let Some(hash) = &self.description_hash {
+            aad.extend_from_slice(hash);
+        }
+        aad
+    }
 }
 
 /// Counts what a reader yields, so a file that changes length during import is caught.
@@ -83,7 +112,9 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
-/// Encrypts exactly `data_len` bytes from `reader` into `writer`; returns the bytes written.
+/// Encrypts exactly `data_len` bytes from `reader` into `writer` as a v2 blob carrying
+/// `description`; returns the bytes written.
+#[allow(clippy::too_many_arguments)]
 pub fn encrypt(
     key: &DataKey,
     ctx: &StreamContext,
@@ -91,14 +122,43 @@ pub fn encrypt(
     reader: impl Read,
     mut writer: impl Write,
     chunk_log2: u8,
+    description: &[u8],
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<u64> {
+    assert!(
+        description.len() <= MAX_DESCRIPTION,
+        "a blob description is small by construction"
+    );
+    let framing = Framing {
+        header: [STREAM_VERSION, chunk_log2],
+        description_hash: Some(Sha256::digest(description).into()),
+    };
+    writer.write_all(&framing.header).map_err(Error::write)?;
+    writer
+        .write_all(&(description.len() as u32).to_be_bytes())
+        .map_err(Error::write)?;
+    writer.write_all(description).map_err(Error::write)?;
+    let prefix = (HEADER_LEN + DESCRIPTION_LEN_BYTES + description.len()) as u64;
+    let chunks = encrypt_chunks(key, ctx, &framing, data_len, reader, writer, rng)?;
+    Ok(prefix + chunks)
+}
+
+/// The chunks of a blob after its framing; returns their length.
+fn encrypt_chunks(
+    key: &DataKey,
+    ctx: &StreamContext,
+    framing: &Framing,
+    data_len: u64,
+    reader: impl Read,
+    mut writer: impl Write,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<u64> {
+    let chunk_log2 = framing.header[1];
     assert!(
         (MIN_CHUNK_LOG2..=MAX_CHUNK_LOG2).contains(&chunk_log2),
         "chunk size out of the format's range"
     );
     let chunk_size = 1usize << chunk_log2;
-    let header = [STREAM_VERSION, chunk_log2];
     let total = padded_len(LENGTH_PREFIX + data_len);
     let pad = total - LENGTH_PREFIX - data_len;
 
@@ -107,8 +167,7 @@ pub fn encrypt(
         count: 0,
     };
     let aead = Aead::new(key.bytes());
-    writer.write_all(&header).map_err(Error::write)?;
-    let mut written = HEADER_LEN as u64;
+    let mut written = 0u64;
     let mut buf = Vec::with_capacity(chunk_size + TAG_LEN);
     let mut position = 0u64;
     let mut index = 0u64;
@@ -126,7 +185,7 @@ pub fn encrypt(
         let last = position == total;
         let mut nonce = [0u8; NONCE_LEN];
         rng.fill_bytes(&mut nonce);
-        aead.seal(nonce, &aad(&header, ctx, index, last), &mut buf);
+        aead.seal(nonce, &framing.aad(ctx, index, last), &mut buf);
         writer.write_all(&nonce).map_err(Error::write)?;
         writer.write_all(&buf).map_err(Error::write)?;
         written += (NONCE_LEN + buf.len()) as u64;
@@ -158,6 +217,75 @@ fn damaged(reason: &str) -> Error {
     Error::Integrity(reason.to_string())
 }
 
+/// The start of a blob: its version and chunk size, and for v2 its description.
+pub struct Prelude {
+    pub version: u8,
+    pub chunk_log2: u8,
+    /// `None` for a v1 blob.
+    pub description: Option<Vec<u8>>,
+}
+
+impl Prelude {
+    /// Bytes before the first chunk.
+    pub fn len(&self) -> u64 {
+        (HEADER_LEN
+            + self
+                .description
+                .as_ref()
+                .map_or(0, |d| DESCRIPTION_LEN_BYTES + d.len())) as u64
+    }
+
+    fn framing(&self) -> Framing {
+        Framing {
+            header: [self.version, self.chunk_log2],
+            description_hash: self
+                .description
+                .as_ref()
+                .map(|d| Sha256::digest(d).into()),
+        }
+    }
+}
+
+/// Reads a blob's version, chunk size and description (a few hundred bytes at its start).
+pub fn read_prelude(reader: &mut impl Read) -> Result<Prelude> {
+    let mut header = [0u8; HEADER_LEN];
+    if read_full(reader, &mut header).map_err(Error::read)? < HEADER_LEN {
+        return Err(damaged("the encrypted content is truncated (no header)"));
+    }
+    if header[0] != STREAM_VERSION && header[0] != STREAM_VERSION_1 {
+        return Err(Error::UnsupportedFormat {
+            what: "encrypted content",
+            found: u32::from(header[0]),
+            supported: u32::from(STREAM_VERSION),
+        });
+    }
+    if !(MIN_CHUNK_LOG2..=MAX_CHUNK_LOG2).contains(&header[1]) {
+        return Err(damaged("the encrypted content has an invalid chunk size"));
+    }
+    let description = if header[0] == STREAM_VERSION {
+        let mut len = [0u8; DESCRIPTION_LEN_BYTES];
+        if read_full(reader, &mut len).map_err(Error::read)? < DESCRIPTION_LEN_BYTES {
+            return Err(damaged("the encrypted content is truncated (no description)"));
+        }
+        let len = u32::from_be_bytes(len) as usize;
+        if len > MAX_DESCRIPTION {
+            return Err(damaged("the encrypted content has an impossible description"));
+        }
+        let mut description = vec![0u8; len];
+        if read_full(reader, &mut description).map_err(Error::read)? < len {
+            return Err(damaged("the encrypted content is truncated (in its description)"));
+        }
+        Some(description)
+    } else {
+        None
+    };
+    Ok(Prelude {
+        version: header[0],
+        chunk_log2: header[1],
+        description,
+    })
+}
+
 /// Decrypts a blob into `writer`, verifying every chunk before its bytes are written; returns
 /// the data length. Any error means the content is not to be trusted, even the bytes already
 /// written: callers write to a temporary place and publish only on success.
@@ -168,21 +296,9 @@ pub fn decrypt(
     mut writer: impl Write,
 ) -> Result<u64> {
     let mut reader = BufReader::with_capacity(1 << 16, reader);
-    let mut header = [0u8; HEADER_LEN];
-    if read_full(&mut reader, &mut header).map_err(Error::read)? < HEADER_LEN {
-        return Err(damaged("the encrypted content is truncated (no header)"));
-    }
-    if header[0] != STREAM_VERSION {
-        return Err(Error::UnsupportedFormat {
-            what: "encrypted content",
-            found: u32::from(header[0]),
-            supported: u32::from(STREAM_VERSION),
-        });
-    }
-    if !(MIN_CHUNK_LOG2..=MAX_CHUNK_LOG2).contains(&header[1]) {
-        return Err(damaged("the encrypted content has an invalid chunk size"));
-    }
-    let chunk_size = 1usize << header[1];
+    let prelude = read_prelude(&mut reader)?;
+    let framing = prelude.framing();
+    let chunk_size = 1usize << prelude.chunk_log2;
     let aead = Aead::new(key.bytes());
     let mut buf = vec![0u8; NONCE_LEN + chunk_size + TAG_LEN];
     let mut index = 0u64;
@@ -198,7 +314,7 @@ pub fn decrypt(
         let nonce: [u8; NONCE_LEN] = buf[..NONCE_LEN].try_into().expect("sliced to length");
         let body = &mut buf[NONCE_LEN..n];
         let len = aead
-            .open(nonce, &aad(&header, ctx, index, last), body)
+            .open(nonce, &framing.aad(ctx, index, last), body)
             .map_err(|_| {
                 damaged(if last {
                     "the encrypted content is damaged or truncated"
@@ -259,12 +375,25 @@ mod tests {
         document_id: [7; 16],
         content_version: 1,
     };
-    /// Committed known-answer vector: 100 bytes 0..100 under key [0x11; 32], CTX,
-    /// 64 KiB chunks, nonces from ChaCha20Rng(1).
+    /// Committed known-answer vectors: 100 bytes 0..100 under key [0x11; 32], CTX, 64 KiB
+    /// chunks, nonces from ChaCha20Rng(1); v2 with the description `DESCRIPTION`.
     const VECTOR: &str = include_str!("../../tests/vectors/stream-v1.hex");
+    const VECTOR_V2: &str = include_str!("../../tests/vectors/stream-v2.hex");
+    const DESCRIPTION: &[u8] = b"a sealed description";
 
     fn key(byte: u8) -> DataKey {
         DataKey::from_bytes([byte; 32])
+    }
+
+    /// The first format, as earlier versions of Coffer wrote it.
+    fn encrypt_v1(data: &[u8], ctx: &StreamContext, rng: &mut (impl rand::RngCore + rand::CryptoRng)) -> Vec<u8> {
+        let framing = Framing {
+            header: [STREAM_VERSION_1, DEFAULT_CHUNK_LOG2],
+            description_hash: None,
+        };
+        let mut out = framing.header.to_vec();
+        encrypt_chunks(&key(0x11), ctx, &framing, data.len() as u64, data, &mut out, rng).unwrap();
+        out
     }
 
     fn seal(data: &[u8], ctx: &StreamContext) -> Vec<u8> {
@@ -276,11 +405,15 @@ mod tests {
             data,
             &mut out,
             DEFAULT_CHUNK_LOG2,
+            DESCRIPTION,
             &mut OsRng,
         )
         .unwrap();
         out
     }
+
+    /// Bytes before the first chunk of a blob made by `seal`.
+    const PRELUDE: usize = HEADER_LEN + DESCRIPTION_LEN_BYTES + DESCRIPTION.len();
 
     fn open(blob: &[u8], ctx: &StreamContext) -> Result<Vec<u8>> {
         let mut out = Vec::new();
@@ -292,21 +425,68 @@ mod tests {
     }
 
     #[test]
-    fn known_answer_vector_is_reproduced_and_opens() {
+    fn known_answer_vectors_are_reproduced_and_open() {
         let data: Vec<u8> = (0..100).collect();
-        let mut out = Vec::new();
+        let v1 = encrypt_v1(&data, &CTX, &mut ChaCha20Rng::seed_from_u64(1));
+        assert_eq!(hex::encode(&v1), VECTOR.trim());
+        assert_eq!(open(&v1, &CTX).unwrap(), data);
+
+        let mut v2 = Vec::new();
         encrypt(
             &key(0x11),
             &CTX,
             100,
             &data[..],
-            &mut out,
+            &mut v2,
             16,
+            DESCRIPTION,
             &mut ChaCha20Rng::seed_from_u64(1),
         )
         .unwrap();
-        assert_eq!(hex::encode(&out), VECTOR.trim());
-        assert_eq!(open(&out, &CTX).unwrap(), data);
+        assert_eq!(hex::encode(&v2), VECTOR_V2.trim());
+        assert_eq!(open(&v2, &CTX).unwrap(), data);
+        let prelude = read_prelude(&mut &v2[..]).unwrap();
+        assert_eq!(prelude.description.as_deref(), Some(DESCRIPTION));
+        assert_eq!(prelude.len() as usize, PRELUDE);
+        assert!(read_prelude(&mut &v1[..]).unwrap().description.is_none());
+    }
+
+    #[test]
+    fn v2_vector_binds_the_description_hash_in_the_documented_aad() {
+        let v = hex::decode(VECTOR_V2.trim()).unwrap();
+        let cipher = aes_gcm::Aes256Gcm::new_from_slice(&[0x11; 32]).unwrap();
+        let mut aad = b"coffer-stream\x02\x10".to_vec();
+        aad.extend_from_slice(&[7; 16]);
+        aad.extend_from_slice(&1u32.to_be_bytes());
+        aad.extend_from_slice(&0u64.to_be_bytes());
+        aad.push(1);
+        aad.extend_from_slice(&Sha256::digest(DESCRIPTION));
+        assert_eq!(&v[2..6], &(DESCRIPTION.len() as u32).to_be_bytes());
+        assert_eq!(&v[6..PRELUDE], DESCRIPTION);
+        let plain = cipher
+            .decrypt(
+                aes_gcm::Nonce::from_slice(&v[PRELUDE..PRELUDE + 12]),
+                Payload {
+                    msg: &v[PRELUDE + 12..],
+                    aad: &aad,
+                },
+            )
+            .unwrap();
+        assert_eq!(&plain[8..108], &(0..100).collect::<Vec<u8>>()[..]);
+    }
+
+    #[test]
+    fn a_description_changed_or_swapped_between_blobs_is_detected() {
+        let blob = seal(b"receipt", &CTX);
+        let mut changed = blob.clone();
+        changed[8] ^= 1;
+        assert!(matches!(open(&changed, &CTX), Err(Error::Integrity(_))));
+        let mut longer = blob[..6].to_vec();
+        longer[2..6].copy_from_slice(&((DESCRIPTION.len() + 1) as u32).to_be_bytes());
+        longer.extend_from_slice(DESCRIPTION);
+        longer.push(b'!');
+        longer.extend_from_slice(&blob[PRELUDE..]);
+        assert!(matches!(open(&longer, &CTX), Err(Error::Integrity(_))));
     }
 
     #[test]
@@ -335,14 +515,16 @@ mod tests {
 
     #[test]
     fn flipping_any_byte_of_a_small_blob_is_detected() {
-        let v = hex::decode(VECTOR.trim()).unwrap();
-        for i in 0..v.len() {
-            let mut t = v.clone();
-            t[i] ^= 0x01;
-            let err = open(&t, &CTX).unwrap_err();
-            match i {
-                0 => assert!(matches!(err, Error::UnsupportedFormat { .. })),
-                _ => assert!(matches!(err, Error::Integrity(_)), "byte {i}: {err:?}"),
+        for vector in [VECTOR, VECTOR_V2] {
+            let v = hex::decode(vector.trim()).unwrap();
+            for i in 0..v.len() {
+                let mut t = v.clone();
+                t[i] ^= 0x01;
+                let err = open(&t, &CTX).unwrap_err();
+                match i {
+                    0 => assert!(matches!(err, Error::UnsupportedFormat { .. })),
+                    _ => assert!(matches!(err, Error::Integrity(_)), "byte {i}: {err:?}"),
+                }
             }
         }
     }
@@ -351,8 +533,8 @@ mod tests {
     fn truncation_anywhere_including_chunk_boundaries_is_detected() {
         let blob = seal(&sample(200_000), &CTX);
         let chunk = NONCE_LEN + (1 << 16) + TAG_LEN;
-        let mut cuts = vec![0, 1, 2, 10, blob.len() - 1];
-        cuts.extend((1..4).map(|k| HEADER_LEN + k * chunk));
+        let mut cuts = vec![0, 1, 2, 5, 10, PRELUDE, PRELUDE + 10, blob.len() - 1];
+        cuts.extend((1..4).map(|k| PRELUDE + k * chunk));
         for cut in cuts.into_iter().filter(|&c| c < blob.len()) {
             assert!(
                 matches!(open(&blob[..cut], &CTX), Err(Error::Integrity(_))),
@@ -366,7 +548,7 @@ mod tests {
         let blob = seal(&sample(200_000), &CTX);
         let chunk = NONCE_LEN + (1 << 16) + TAG_LEN;
         let mut swapped = blob.clone();
-        let (a, b) = (HEADER_LEN, HEADER_LEN + chunk);
+        let (a, b) = (PRELUDE, PRELUDE + chunk);
         let first = blob[a..b].to_vec();
         swapped[a..b].copy_from_slice(&blob[b..b + chunk]);
         swapped[b..b + chunk].copy_from_slice(&first);
@@ -404,6 +586,7 @@ mod tests {
                 &data[..],
                 Vec::new(),
                 16,
+                DESCRIPTION,
                 &mut OsRng,
             )
             .unwrap_err();
@@ -436,9 +619,9 @@ mod tests {
             let len = ((chunks << log2) as i64 + delta).max(0) as usize;
             let data = sample(len);
             let mut blob = Vec::new();
-            let written = encrypt(&key(3), &CTX, len as u64, &data[..], &mut blob, log2, &mut OsRng).unwrap();
+            let written = encrypt(&key(3), &CTX, len as u64, &data[..], &mut blob, log2, DESCRIPTION, &mut OsRng).unwrap();
             prop_assert_eq!(written, blob.len() as u64);
-            prop_assert_eq!(written, ciphertext_len(len as u64, log2));
+            prop_assert_eq!(written, blob_len(len as u64, log2, DESCRIPTION.len()));
             let mut back = Vec::new();
             let n = decrypt(&key(3), &CTX, &blob[..], &mut back).unwrap();
             prop_assert_eq!(n, len as u64);

@@ -344,10 +344,7 @@ impl<'a> Engine<'a> {
     }
 
     fn remove_blobs(&self, blobs: &[BlobName]) -> SyncResult<()> {
-        for blob in blobs {
-            self.vault.blobs().remove(blob)?;
-        }
-        Ok(())
+        Ok(self.vault.remove_purged(blobs)?)
     }
 
     /// Opens every item of a page, fetches the blobs this vault lacks, then applies the page

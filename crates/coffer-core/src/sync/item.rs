@@ -89,7 +89,7 @@ impl ItemPayload {
             content: ContentPayload {
                 blob: content.blob.as_str().to_string(),
                 blob_size,
-                content_hash: super::state::content_hash(store.conn(), id)?,
+                content_hash: store.content_hash(id)?,
                 content_version: content.content_version,
                 wrapped_key: content.wrapped_key,
             },

@@ -251,17 +251,6 @@ pub(crate) fn synced_documents(conn: &Connection) -> Result<Vec<DocumentId>> {
     Ok(ids)
 }
 
-/// The duplicate-detection hash of a stored document (travels inside the item envelope).
-pub(crate) fn content_hash(conn: &Connection, id: DocumentId) -> Result<Vec<u8>> {
-    conn.query_row(
-        "SELECT content_hash FROM documents WHERE id = ?1",
-        [id.to_string()],
-        |r| r.get(0),
-    )
-    .optional()?
-    .ok_or_else(|| Error::DocumentNotFound(id.to_string()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
