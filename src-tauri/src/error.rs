@@ -38,6 +38,12 @@ impl From<coffer_core::Error> for CommandError {
             E::SourceChanged => "source_changed",
             E::InvalidInput(_) | E::KdfInvalid(_) => "invalid_input",
             E::DiskFull { .. } => "disk_full",
+            E::DatabaseMissing
+            | E::DatabaseEmpty
+            | E::DatabaseUnreadable
+            | E::DatabaseForeign
+            | E::DatabaseOlder { .. } => "database_needs_repair",
+            E::VaultBusy => "vault_busy",
             E::Io { .. } => "io",
             E::KdfBelowFloor(_)
             | E::Integrity(_)

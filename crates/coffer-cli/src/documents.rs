@@ -52,7 +52,8 @@ pub fn import(dir: &Path, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let total = args.files.len();
     let mut failures = 0;
     for (index, file) in args.files.iter().enumerate() {
-        eprintln!("[{}/{total}] {}", index + 1, file.display());
+        let shown = render::printable(&file.display().to_string());
+        eprintln!("[{}/{total}] {shown}", index + 1);
         match vault.import(file, &options) {
             Ok(ImportOutcome::Imported(doc)) => {
                 let mut title = doc.title;
@@ -60,17 +61,17 @@ pub fn import(dir: &Path, args: &ImportArgs) -> anyhow::Result<ExitCode> {
                     // The document is stored either way; unreadable text is only a note.
                     match recognize_document(&mut vault, doc.id, Recognizer::Local(&ocr_options)) {
                         Ok(read) => title = read.fields.title,
-                        Err(error) => eprintln!("note: {}: no text read ({error})", file.display()),
+                        Err(error) => eprintln!("note: {shown}: no text read ({error})"),
                     }
                 }
-                println!("{}  {title}", doc.id);
+                println!("{}  {}", doc.id, render::printable(&title));
             }
             Ok(ImportOutcome::Duplicate(id)) => {
-                println!("duplicate of {id}  {}", file.display());
+                println!("duplicate of {id}  {shown}");
             }
             Err(error) => {
                 failures += 1;
-                eprintln!("error: {}: {error}", file.display());
+                eprintln!("error: {shown}: {error}");
             }
         }
     }
@@ -317,7 +318,7 @@ pub fn edit(dir: &Path, args: &EditArgs) -> anyhow::Result<ExitCode> {
     let mut vault = unlock(dir)?;
     let id = vault.resolve(&args.id)?;
     let doc = vault.edit(id, &edit)?;
-    println!("{}  {}", doc.id, doc.fields.title);
+    println!("{}  {}", doc.id, render::printable(&doc.fields.title));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -126,6 +126,21 @@ enum Command {
     Export(export::ExportArgs),
     /// Import documents from another tool: a Paperless-ngx export or a CSV plus files folder.
     ImportFrom(import_from::ImportFromArgs),
+    /// Check the whole vault: the database, every document's encrypted file, and what refers
+    /// to what; exit status 1 when something is wrong.
+    Verify {
+        /// Check file headers and sizes only, not every byte.
+        #[arg(long)]
+        quick: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild a lost, emptied or rolled-back database from the encrypted files and the
+    /// journal; the old database is kept beside it.
+    Repair {
+        #[arg(long)]
+        json: bool,
+    },
     /// Show the vault's format, key-derivation settings and size (no secrets).
     Info {
         #[arg(long)]
@@ -162,6 +177,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             vault_commands::recover(&dir()?, recovery_file, &kdf)
         }
         Command::Info { json } => vault_commands::info(&dir()?, json),
+        Command::Verify { quick, json } => vault_commands::verify(&dir()?, quick, json),
+        Command::Repair { json } => vault_commands::repair(&dir()?, json),
         Command::Import(args) => documents::import(&dir()?, &args),
         Command::List { json, trash } => documents::list(&dir()?, json, trash),
         Command::Search(args) => documents::search(&dir()?, &args),
@@ -181,6 +198,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn main() -> ExitCode {
     // A bug must still end in a readable message and exit status 1, never a raw panic dump.
     std::panic::set_hook(Box::new(|info| {
+        // `coffer list --json | head -1`: whoever reads our output has what it wanted and
+        // closed the pipe; stop quietly, as ripgrep does.
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
         let location = info
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))

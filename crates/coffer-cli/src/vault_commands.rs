@@ -215,7 +215,13 @@ pub fn recover(
     kdf: &KdfArgs,
 ) -> anyhow::Result<ExitCode> {
     let locked = LockedVault::open(dir)?;
-    let params = kdf.params(locked.kdf().params);
+    // A damaged or weakened KDF record is what recovery mends: start from the defaults then.
+    let params = kdf.params(
+        locked
+            .kdf()
+            .map(|record| record.params)
+            .unwrap_or_else(|_| KdfParams::default_argon2id()),
+    );
     params.validate()?;
     let phrase = secrets::recovery_phrase(recovery_file.as_deref())?;
     let new_password = secrets::new_password_for_recovery()?;
@@ -223,6 +229,49 @@ pub fn recover(
     eprintln!("The vault has a new password; the recovery phrase stays valid.");
     update_account_password(&vault, &new_password)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `coffer verify`: checks everything, prints each problem with what to do, exit 1 if any.
+pub fn verify(dir: &Path, quick: bool, json: bool) -> anyhow::Result<ExitCode> {
+    let vault = unlock(dir)?;
+    let interactive = std::io::stderr().is_terminal();
+    let report = vault.verify(quick, &mut |p| {
+        if interactive {
+            eprint!("\rchecking {}/{} documents", p.done, p.total);
+            if p.done == p.total {
+                eprintln!();
+            }
+        }
+    })?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", render::verify(&report, quick));
+    }
+    Ok(if report.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// `coffer repair`: rebuilds the database from the blobs and the journal.
+pub fn repair(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let locked = LockedVault::open(dir)?;
+    let password = secrets::password()?;
+    let report = locked.repair(&password)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", render::repair(&report));
+    }
+    Ok(
+        if report.unrecoverable.is_empty() && report.missing_content.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        },
+    )
 }
 
 pub fn info(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {

@@ -67,7 +67,7 @@ fn init_writes_a_24_word_phrase_to_a_private_new_file() {
         assert_eq!(mode & 0o777, 0o600);
     }
     let info = json(&s.ok(&["info", "--json"]));
-    assert_eq!(info["format"], 1);
+    assert_eq!(info["format"], 2);
     assert_eq!(info["kdf"]["alg"], "pbkdf2-sha256");
     assert_eq!(info["documents"], 0);
 }

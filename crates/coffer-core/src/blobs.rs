@@ -161,8 +161,7 @@ impl BlobStore {
         let parent = target.parent().expect("blob paths have a parent");
         fs::create_dir_all(parent)
             .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
-        fs::rename(&staged, &target)
-            .map_err(|e| Error::io("storing encrypted content", e))?;
+        fs::rename(&staged, &target).map_err(|e| Error::io("storing encrypted content", e))?;
         fsync_dir(parent)
     }
 

@@ -99,9 +99,8 @@ impl BlobDescription {
 
     pub(crate) fn open(key: &SubKey, sealed: &[u8]) -> Result<Self> {
         let plain = envelope::open(key.bytes(), Purpose::BlobDescription, CONTEXT, sealed)?;
-        let description: Self = serde_json::from_slice(&plain).map_err(|e| {
-            Error::Integrity(format!("a blob description is not readable ({e})"))
-        })?;
+        let description: Self = serde_json::from_slice(&plain)
+            .map_err(|e| Error::Integrity(format!("a blob description is not readable ({e})")))?;
         if description.format != FORMAT {
             return Err(Error::UnsupportedFormat {
                 what: "blob description",

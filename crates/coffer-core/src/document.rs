@@ -438,6 +438,43 @@ impl DocumentFields {
     }
 }
 
+/// `text` without control characters (and without bidirectional overrides, which reorder
+/// what is shown): each becomes a space, except line breaks and tabs when `keep_lines`.
+pub fn without_controls(text: &str, keep_lines: bool) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\t' if keep_lines => c,
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => ' ',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect()
+}
+
+impl DocumentFields {
+    /// The fields as they are stored: no control characters in any one-line text (a title
+    /// with a newline would forge a row wherever it is listed; one from another device too).
+    pub fn without_controls(&self) -> Self {
+        let line = |t: &String| without_controls(t, false);
+        let optional = |t: &Option<String>| t.as_ref().map(line);
+        Self {
+            title: line(&self.title),
+            merchant: optional(&self.merchant),
+            document_number: optional(&self.document_number),
+            variable_symbol: optional(&self.variable_symbol),
+            payment_method: optional(&self.payment_method),
+            category: optional(&self.category),
+            notes: self.notes.as_ref().map(|n| without_controls(n, true)),
+            tags: self.tags.iter().map(line).collect(),
+            company_ids: CompanyIds {
+                ico: optional(&self.company_ids.ico),
+                vat_id: optional(&self.company_ids.vat_id),
+            },
+            ..self.clone()
+        }
+    }
+}
+
 /// A document as stored: fields, provenance, OCR text and the file's description.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Document {
@@ -614,6 +651,18 @@ mod tests {
         for bad in ["", "12345678901", "12 34", "VS123"] {
             assert!(!is_valid_variable_symbol(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn control_characters_never_reach_a_stored_one_line_field() {
+        let mut fields = DocumentFields::new(DocumentKind::Receipt, "a\nforged row\u{1b}[2J");
+        fields.notes = Some("line one\nline two\u{7}".into());
+        fields.tags = vec!["x\u{202e}y".into()];
+        let clean = fields.without_controls();
+        assert_eq!(clean.title, "a forged row [2J");
+        assert_eq!(clean.notes.as_deref(), Some("line one\nline two "));
+        assert_eq!(clean.tags, ["x y"]);
+        assert_eq!(without_controls("Alza.cz", false), "Alza.cz");
     }
 
     #[test]

@@ -121,9 +121,7 @@ pub enum Error {
     )]
     SourceChanged,
 
-    #[error(
-        "the vault is open in another Coffer window or command; close them and try again"
-    )]
+    #[error("the vault is open in another Coffer window or command; close them and try again")]
     VaultBusy,
 
     #[error("{0}")]

@@ -48,7 +48,7 @@ pub(crate) enum Entry {
     /// A document's fields (and its OCR text, when that changed) after the commit.
     Fields {
         document: DocumentId,
-        fields: DocumentFields,
+        fields: Box<DocumentFields>,
         field_states: BTreeMap<Field, FieldState>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ocr_text: Option<String>,
@@ -287,12 +287,17 @@ fn read_segment(bytes: &[u8], key: &SubKey, vault_id: Uuid, path: &Path, scan: &
         let end = declared.map(|len| at + FRAME + len);
         let opened = match end {
             Some(end) if end <= bytes.len() && declared <= Some(MAX_RECORD_BYTES as usize) => {
-                envelope::open(key.bytes(), Purpose::Journal, &context, &bytes[at + FRAME..end])
-                    .map_err(|e| e.to_string())
-                    .and_then(|plain| {
-                        serde_json::from_slice::<Record>(&plain)
-                            .map_err(|e| format!("not readable: {e}"))
-                    })
+                envelope::open(
+                    key.bytes(),
+                    Purpose::Journal,
+                    &context,
+                    &bytes[at + FRAME..end],
+                )
+                .map_err(|e| e.to_string())
+                .and_then(|plain| {
+                    serde_json::from_slice::<Record>(&plain)
+                        .map_err(|e| format!("not readable: {e}"))
+                })
             }
             _ => Err("cut short".into()),
         };
@@ -361,7 +366,7 @@ mod tests {
                 2,
                 vec![Entry::Fields {
                     document: DocumentId::random(),
-                    fields: DocumentFields::new(DocumentKind::Receipt, "kettle"),
+                    fields: Box::new(DocumentFields::new(DocumentKind::Receipt, "kettle")),
                     field_states: BTreeMap::new(),
                     ocr_text: Some("KETTLE 1299".into()),
                     updated_at: OffsetDateTime::UNIX_EPOCH,

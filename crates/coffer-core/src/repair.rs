@@ -56,7 +56,12 @@ pub struct RepairReport {
 /// The newest journal entries of one document, each with its generation.
 #[derive(Default)]
 struct Latest {
-    fields: Option<(u64, DocumentFields, BTreeMap<Field, FieldState>, OffsetDateTime)>,
+    fields: Option<(
+        u64,
+        DocumentFields,
+        BTreeMap<Field, FieldState>,
+        OffsetDateTime,
+    )>,
     ocr_text: Option<(u64, String)>,
     provenance: Option<(u64, (OffsetDateTime, OffsetDateTime))>,
     trashed: Option<(u64, Option<OffsetDateTime>)>,
@@ -125,7 +130,7 @@ impl JournalState {
                         ..
                     } => {
                         if latest.fields.as_ref().is_none_or(|f| generation >= f.0) {
-                            latest.fields = Some((generation, fields, field_states, updated_at));
+                            latest.fields = Some((generation, *fields, field_states, updated_at));
                         }
                         if let Some(text) = ocr_text {
                             newer(&mut latest.ocr_text, generation, text);
@@ -137,7 +142,11 @@ impl JournalState {
                         trashed_at,
                         ..
                     } => {
-                        newer(&mut latest.provenance, generation, (imported_at, updated_at));
+                        newer(
+                            &mut latest.provenance,
+                            generation,
+                            (imported_at, updated_at),
+                        );
                         newer(&mut latest.trashed, generation, trashed_at);
                     }
                     Entry::Trashed { at, .. } => newer(&mut latest.trashed, generation, at),
@@ -386,10 +395,7 @@ pub(crate) fn repair(
         }
     }
 
-    let generation = header
-        .generation
-        .max(old_generation)
-        .max(journal.newest);
+    let generation = header.generation.max(old_generation).max(journal.newest);
     let staging = dir.join("vault.db.repairing");
     for suffix in ["", "-wal", "-shm"] {
         // A previous repair that did not finish: its output is derived, made again now.
@@ -423,7 +429,8 @@ pub(crate) fn repair(
         }
         report.old_database_kept_at = Some(kept);
     }
-    fs::rename(&staging, &db_path).map_err(|e| Error::io("putting the new database in place", e))?;
+    fs::rename(&staging, &db_path)
+        .map_err(|e| Error::io("putting the new database in place", e))?;
     fsync_dir(dir)?;
     let mut header = header;
     header.format = VAULT_FORMAT;
@@ -511,7 +518,11 @@ fn describe(blobs: &BlobStore, keys: &Keys, name: &BlobName) -> Result<Option<Bl
 /// The keyed content hash of a described blob, computed by decrypting it.
 fn content_hash_of(blobs: &BlobStore, keys: &Keys, d: &Described) -> Result<Vec<u8>> {
     let id = d.description.document;
-    let data_key = DataKey::unwrap(&keys.data_key_wrap, id.as_bytes(), &d.description.wrapped_key)?;
+    let data_key = DataKey::unwrap(
+        &keys.data_key_wrap,
+        id.as_bytes(),
+        &d.description.wrapped_key,
+    )?;
     let ctx = StreamContext {
         document_id: *id.as_bytes(),
         content_version: d.description.content_version,
@@ -565,7 +576,12 @@ fn write_database(
                     wrapped_key: &r.wrapped_key,
                     now: r.doc.imported_at,
                 })?;
-                store.set_provenance(r.doc.id, r.doc.imported_at, r.doc.updated_at, r.doc.trashed_at)?;
+                store.set_provenance(
+                    r.doc.id,
+                    r.doc.imported_at,
+                    r.doc.updated_at,
+                    r.doc.trashed_at,
+                )?;
                 if let Some(plan) = &r.reminders {
                     store.set_reminder_plan(r.doc.id, Some(plan))?;
                 }

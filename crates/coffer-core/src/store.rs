@@ -601,9 +601,11 @@ impl Store {
         let plans = self.reminder_plans().unwrap_or_default();
         let mut rows = Vec::new();
         for id in self.document_ids()? {
-            let (Ok(doc), Ok(content), Ok(content_hash)) =
-                (self.document(id), self.content_ref(id), self.content_hash(id))
-            else {
+            let (Ok(doc), Ok(content), Ok(content_hash)) = (
+                self.document(id),
+                self.content_ref(id),
+                self.content_hash(id),
+            ) else {
                 continue;
             };
             let generation: i64 = self
@@ -676,8 +678,9 @@ impl Store {
                  WHERE document IN (SELECT id FROM documents) OR deleted = 1;
              COMMIT;",
         )?;
-        let mut mark =
-            conn.prepare("UPDATE sync_documents SET local_version = local_version + 1 WHERE document = ?1")?;
+        let mut mark = conn.prepare(
+            "UPDATE sync_documents SET local_version = local_version + 1 WHERE document = ?1",
+        )?;
         for id in changed {
             mark.execute([id.to_string()])?;
         }
@@ -814,10 +817,8 @@ impl Store {
             self.pending.clear();
             self.conn.execute_batch("ROLLBACK")
         } else {
-            self.conn.execute_batch(&format!(
-                "ROLLBACK TO unit{0}; RELEASE unit{0}",
-                self.depth
-            ))
+            self.conn
+                .execute_batch(&format!("ROLLBACK TO unit{0}; RELEASE unit{0}", self.depth))
         };
     }
 
@@ -854,9 +855,10 @@ impl Store {
     }
 
     pub fn insert(&mut self, doc: &NewDocument) -> Result<()> {
+        let clean = doc.fields.without_controls();
         self.unit(|store| {
             let now = timestamp(doc.now);
-            let f = doc.fields;
+            let f = &clean;
             let tx = &store.conn;
             tx.execute(
                 "INSERT INTO documents (id, kind, title, merchant, issue_date, sort_date, total_minor,
@@ -884,7 +886,7 @@ impl Store {
                     f.expiry.map(ymd),
                     doc.ocr_text,
                     json(doc.field_states),
-                    doc.file.name,
+                    crate::document::without_controls(&doc.file.name, false),
                     doc.file.media_type,
                     doc.file.size as i64,
                     doc.content_hash,
@@ -906,7 +908,7 @@ impl Store {
             )?;
             store.record(Entry::Fields {
                 document: doc.id,
-                fields: doc.fields.clone(),
+                fields: Box::new(clean.clone()),
                 field_states: doc.field_states.clone(),
                 ocr_text: doc.ocr_text.map(str::to_string),
                 updated_at: doc.now,
@@ -986,6 +988,7 @@ impl Store {
         ocr_text: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<()> {
+        let fields = &fields.without_controls();
         self.unit(|store| {
             let tx = &store.conn;
             let (rowid, imported_at): (i64, String) = tx
@@ -1031,7 +1034,7 @@ impl Store {
             reindex(tx, rowid)?;
             store.record(Entry::Fields {
                 document: id,
-                fields: fields.clone(),
+                fields: Box::new(fields.clone()),
                 field_states: states.clone(),
                 ocr_text: ocr_text.map(str::to_string),
                 updated_at: now,
@@ -1162,7 +1165,9 @@ impl Store {
 
     /// Every document's id.
     pub(crate) fn document_ids(&self) -> Result<Vec<DocumentId>> {
-        let mut stmt = self.conn.prepare("SELECT id FROM documents ORDER BY rowid")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM documents ORDER BY rowid")?;
         let ids = stmt
             .query_map([], |r| id_column(r, 0))?
             .collect::<rusqlite::Result<_>>()?;

@@ -120,13 +120,11 @@ impl Header {
     /// What this header expects of its database.
     fn expected(&self) -> Expected {
         match self.database_id {
-            Some(database_id) if self.format == VAULT_FORMAT => {
-                Expected::Identity(StoreIdentity {
-                    vault_id: self.vault_id,
-                    database_id,
-                    generation: self.generation,
-                })
-            }
+            Some(database_id) if self.format == VAULT_FORMAT => Expected::Identity(StoreIdentity {
+                vault_id: self.vault_id,
+                database_id,
+                generation: self.generation,
+            }),
             _ => Expected::Legacy {
                 vault_id: self.vault_id,
             },
@@ -683,18 +681,31 @@ impl Vault {
     /// Encrypts a file into the vault. Nothing is visible until the final commit; a crash
     /// before it leaves only an unreferenced blob that the next unlock sweeps away.
     pub fn import(&mut self, path: &Path, options: &ImportOptions) -> Result<ImportOutcome> {
-        let open =
-            || File::open(path).map_err(|e| Error::io(format!("opening {}", path.display()), e));
-        let file = open()?;
-        let meta = file
-            .metadata()
-            .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-        if !meta.is_file() {
+        // Looked at before it is opened: opening a FIFO would wait for a writer for ever.
+        let meta =
+            fs::metadata(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        if meta.is_dir() {
             return Err(Error::InvalidInput(format!(
-                "{} is not a file; give the files inside it",
+                "{} is a folder; give the files inside it",
                 path.display()
             )));
         }
+        if !meta.is_file() {
+            return Err(Error::InvalidInput(format!(
+                "{} is not a regular file (a pipe, socket or device); save it as a file first",
+                path.display()
+            )));
+        }
+        if meta.len() == 0 {
+            return Err(Error::InvalidInput(format!(
+                "{} is empty (0 bytes): there is nothing to keep; check the file (an unfinished \
+                 download?) and import it again",
+                path.display()
+            )));
+        }
+        let open =
+            || File::open(path).map_err(|e| Error::io(format!("opening {}", path.display()), e));
+        let file = open()?;
         let (content_hash, size) = self.content_hash(file)?;
         if let Some(existing) = self.store.find_by_content_hash(&content_hash)? {
             return Ok(ImportOutcome::Duplicate(existing));
@@ -702,7 +713,7 @@ impl Vault {
 
         let name = path
             .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
+            .map(|n| crate::document::without_controls(&n.to_string_lossy(), false))
             .unwrap_or_else(|| "document".into());
         let mut fields = DocumentFields::new(
             options.kind.unwrap_or(DocumentKind::Other),
@@ -836,8 +847,7 @@ impl Vault {
         content: &crate::store::ContentRef,
         out: impl Write,
     ) -> Result<u64> {
-        let data_key =
-            DataKey::unwrap(&self.data_key_wrap, id.as_bytes(), &content.wrapped_key)?;
+        let data_key = DataKey::unwrap(&self.data_key_wrap, id.as_bytes(), &content.wrapped_key)?;
         let blob = self.blobs.open_blob(&content.blob)?;
         let ctx = StreamContext {
             document_id: *id.as_bytes(),

@@ -209,7 +209,10 @@ impl Vault {
         let mut file = match self.blobs.open_blob(&content.blob) {
             Ok(file) => file,
             Err(Error::Integrity(_)) => {
-                return Ok(Some(Problem::Missing { id, title: title()? }));
+                return Ok(Some(Problem::Missing {
+                    id,
+                    title: title()?,
+                }));
             }
             Err(e) => return Err(e),
         };
@@ -230,10 +233,15 @@ impl Vault {
             }
             Some(Ok(_)) => {}
             Some(Err(e)) => return damaged(format!("its description does not open ({e})")),
-            None => return Ok(Some(Problem::Undescribed { id, title: title()? })),
+            None => {
+                return Ok(Some(Problem::Undescribed {
+                    id,
+                    title: title()?,
+                }));
+            }
         }
         let size = self.store.document(id)?.file.size;
-        let expected = ciphertext_len(size, prelude.chunk_log2) + prelude.len() - 2;
+        let expected = ciphertext_len(size, prelude.chunk_log2) + prelude.size() - 2;
         let actual = file
             .metadata()
             .map_err(|e| Error::io("reading encrypted content", e))?

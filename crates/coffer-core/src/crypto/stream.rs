@@ -227,7 +227,7 @@ pub struct Prelude {
 
 impl Prelude {
     /// Bytes before the first chunk.
-    pub fn len(&self) -> u64 {
+    pub fn size(&self) -> u64 {
         (HEADER_LEN
             + self
                 .description
@@ -238,10 +238,7 @@ impl Prelude {
     fn framing(&self) -> Framing {
         Framing {
             header: [self.version, self.chunk_log2],
-            description_hash: self
-                .description
-                .as_ref()
-                .map(|d| Sha256::digest(d).into()),
+            description_hash: self.description.as_ref().map(|d| Sha256::digest(d).into()),
         }
     }
 }
@@ -265,15 +262,21 @@ pub fn read_prelude(reader: &mut impl Read) -> Result<Prelude> {
     let description = if header[0] == STREAM_VERSION {
         let mut len = [0u8; DESCRIPTION_LEN_BYTES];
         if read_full(reader, &mut len).map_err(Error::read)? < DESCRIPTION_LEN_BYTES {
-            return Err(damaged("the encrypted content is truncated (no description)"));
+            return Err(damaged(
+                "the encrypted content is truncated (no description)",
+            ));
         }
         let len = u32::from_be_bytes(len) as usize;
         if len > MAX_DESCRIPTION {
-            return Err(damaged("the encrypted content has an impossible description"));
+            return Err(damaged(
+                "the encrypted content has an impossible description",
+            ));
         }
         let mut description = vec![0u8; len];
         if read_full(reader, &mut description).map_err(Error::read)? < len {
-            return Err(damaged("the encrypted content is truncated (in its description)"));
+            return Err(damaged(
+                "the encrypted content is truncated (in its description)",
+            ));
         }
         Some(description)
     } else {
@@ -386,13 +389,26 @@ mod tests {
     }
 
     /// The first format, as earlier versions of Coffer wrote it.
-    fn encrypt_v1(data: &[u8], ctx: &StreamContext, rng: &mut (impl rand::RngCore + rand::CryptoRng)) -> Vec<u8> {
+    fn encrypt_v1(
+        data: &[u8],
+        ctx: &StreamContext,
+        rng: &mut (impl rand::RngCore + rand::CryptoRng),
+    ) -> Vec<u8> {
         let framing = Framing {
             header: [STREAM_VERSION_1, DEFAULT_CHUNK_LOG2],
             description_hash: None,
         };
         let mut out = framing.header.to_vec();
-        encrypt_chunks(&key(0x11), ctx, &framing, data.len() as u64, data, &mut out, rng).unwrap();
+        encrypt_chunks(
+            &key(0x11),
+            ctx,
+            &framing,
+            data.len() as u64,
+            data,
+            &mut out,
+            rng,
+        )
+        .unwrap();
         out
     }
 
@@ -447,7 +463,7 @@ mod tests {
         assert_eq!(open(&v2, &CTX).unwrap(), data);
         let prelude = read_prelude(&mut &v2[..]).unwrap();
         assert_eq!(prelude.description.as_deref(), Some(DESCRIPTION));
-        assert_eq!(prelude.len() as usize, PRELUDE);
+        assert_eq!(prelude.size() as usize, PRELUDE);
         assert!(read_prelude(&mut &v1[..]).unwrap().description.is_none());
     }
 

@@ -1,0 +1,9 @@
+//! The vault engine's invariants, driven through `Vault` directly: one integration binary
+//! (see ARCHITECTURE.md, "Invariants"). A few tests need a second process (a killed import, a
+//! full disk); they run this binary again in worker mode (`worker.rs`).
+
+mod document_cache;
+mod faults;
+mod search_plans;
+mod support;
+mod worker;

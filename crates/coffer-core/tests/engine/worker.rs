@@ -1,0 +1,67 @@
+//! Work a test needs done in another process (to kill it, or to run it with a file-size
+//! limit): this binary runs again with `COFFER_ENGINE_WORKER=<what>` and only the `worker`
+//! test, which does the work and exits.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use coffer_core::ImportOptions;
+
+const WORKER: &str = "COFFER_ENGINE_WORKER";
+
+/// Runs `what` on the vault in `dir` in a new process; `limit_kib` sets RLIMIT_FSIZE (writes
+/// past it fail with EFBIG, as on a full disk).
+pub fn spawn(what: &str, dir: &Path, arg: &Path, limit_kib: Option<u64>) -> std::process::Child {
+    let exe = std::env::current_exe().unwrap();
+    let mut cmd = match limit_kib {
+        Some(kib) => {
+            let mut sh = Command::new("sh");
+            sh.arg("-c")
+                .arg(format!("trap '' XFSZ; ulimit -f {kib}; exec \"$0\" \"$@\""))
+                .arg(exe);
+            sh
+        }
+        None => Command::new(exe),
+    };
+    cmd.args([
+        "--exact",
+        "worker::worker",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env(WORKER, what)
+    .env("COFFER_ENGINE_VAULT", dir)
+    .env("COFFER_ENGINE_ARG", arg)
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    cmd.spawn().unwrap()
+}
+
+pub fn run(what: &str, dir: &Path, arg: &Path, limit_kib: Option<u64>) -> Output {
+    spawn(what, dir, arg, limit_kib).wait_with_output().unwrap()
+}
+
+/// Not a test of its own: the body of the worker process (it does nothing otherwise).
+#[test]
+fn worker() {
+    let Ok(what) = std::env::var(WORKER) else {
+        return;
+    };
+    let dir = std::env::var_os("COFFER_ENGINE_VAULT").unwrap();
+    let arg = std::env::var_os("COFFER_ENGINE_ARG").unwrap();
+    let result = (|| -> coffer_core::Result<()> {
+        let mut vault = crate::support::open(Path::new(&dir))?;
+        match what.as_str() {
+            "open" => Ok(()),
+            "import" => vault
+                .import(Path::new(&arg), &ImportOptions::default())
+                .map(drop),
+            other => panic!("unknown worker task {other}"),
+        }
+    })();
+    match result {
+        Ok(()) => println!("WORKER-OK"),
+        Err(e) => println!("WORKER-ERROR {e}"),
+    }
+}
