@@ -138,7 +138,7 @@ pub fn run() -> anyhow::Result<()> {
         NewVault {
             password: &password,
             params: KdfParams::default_pbkdf2(),
-            phrase: &phrase,
+            phrase: Some(&phrase),
             clock: Arc::new(SystemClock),
         },
         &mut |_| {},

@@ -48,6 +48,10 @@ pub struct RestoreArgs {
     recovery_file: Option<PathBuf>,
     #[command(flatten)]
     kdf: KdfArgs,
+    /// Recreate the backed-up vault itself (same vault key and recovery phrase, so it syncs
+    /// with its account again) instead of a new one; the password is the one it had.
+    #[arg(long, conflicts_with = "recovery_file")]
+    same_vault: bool,
 }
 
 fn env_passphrase() -> Option<SecretString> {
@@ -127,7 +131,21 @@ pub fn backup(dir: &Path, args: &BackupArgs) -> anyhow::Result<ExitCode> {
         mib(summary.content_bytes),
         args.out.display()
     );
-    Ok(ExitCode::SUCCESS)
+    if summary.left_out.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "error: {} document(s) were left out of the backup:",
+        summary.left_out.len()
+    );
+    for (id, title, reason) in &summary.left_out {
+        eprintln!("  - {id} ({}): {reason}", crate::render::printable(title));
+    }
+    eprintln!(
+        "Restore damaged ones from an older backup or another synced device (`coffer verify` \
+         lists every problem)."
+    );
+    Ok(ExitCode::FAILURE)
 }
 
 pub fn restore(dir: &Path, args: &RestoreArgs) -> anyhow::Result<ExitCode> {
@@ -149,20 +167,34 @@ pub fn restore(dir: &Path, args: &RestoreArgs) -> anyhow::Result<ExitCode> {
     // The key is checked before anything is asked or written.
     let opened = backup::open_backup(&args.file, &key)?;
 
-    eprintln!("The restored vault gets a new password and a new recovery phrase.");
-    let password = secrets::new_password_for_init()?;
-    let phrase = RecoveryPhrase::generate(&mut rand::rngs::OsRng);
-    match &args.recovery_file {
-        Some(path) => vault_commands::write_recovery_file(path, &phrase)?,
-        None => vault_commands::confirm_interactively(&phrase)?,
-    }
+    let phrase = if args.same_vault {
+        eprintln!(
+            "The backed-up vault is recreated: give the password it had; its recovery phrase \
+             stays valid."
+        );
+        None
+    } else {
+        Some(RecoveryPhrase::generate(&mut rand::rngs::OsRng))
+    };
+    let password = match &phrase {
+        None => secrets::password()?,
+        Some(phrase) => {
+            eprintln!("The restored vault gets a new password and a new recovery phrase.");
+            let password = secrets::new_password_for_init()?;
+            match &args.recovery_file {
+                Some(path) => vault_commands::write_recovery_file(path, phrase)?,
+                None => vault_commands::confirm_interactively(phrase)?,
+            }
+            password
+        }
+    };
     eprintln!("Restoring into {} ({params})...", dir.display());
     let restored = opened.restore_into(
         dir,
         NewVault {
             password: &password,
             params,
-            phrase: &phrase,
+            phrase: phrase.as_ref(),
             clock: Arc::new(SystemClock),
         },
         &mut progress_printer("restoring"),

@@ -34,6 +34,8 @@ pub const MANIFEST_VERSION: u32 = 1;
 /// The directory every entry of a backup lives in.
 pub const ROOT_DIR: &str = "coffer-backup";
 const MANIFEST_NAME: &str = "manifest.json";
+/// The vault's clear header (wrapped keys only), so a restore can recreate the same vault.
+const HEADER_NAME: &str = "vault.json";
 const README_NAME: &str = "README.txt";
 const DOCUMENTS_DIR: &str = "documents";
 /// A manifest holds fields and OCR text only; anything larger is not one of ours.
@@ -45,6 +47,8 @@ This is a Coffer backup: the whole vault, decrypted, in an open format.
 
   manifest.json              every document's fields, OCR text, dates and settings
                              (schema: docs/backup-format.md in the Coffer sources)
+  vault.json                 the vault's header: its id and its key, wrapped by the vault
+                             password and the recovery phrase (nothing readable without them)
   documents/<id>/<file>      each original file, exactly as it was imported
 
 Restore it into a new vault with:  coffer --vault NEW_DIR restore BACKUP.age
@@ -115,6 +119,12 @@ pub enum BackupError {
     )]
     UnsupportedVersion { found: u32, supported: u32 },
 
+    #[error(
+        "this backup does not carry its vault's header (vault.json, written by Coffer since \
+         version 0.2); restore it as a new vault instead (nothing was restored)"
+    )]
+    NoVaultHeader,
+
     #[error("the scrypt passphrase work factor is too high for this device: {0}")]
     ExcessiveWork(String),
 
@@ -170,12 +180,15 @@ pub enum RestoreKey {
     IdentityFile(PathBuf),
 }
 
-/// The vault a restore creates: its own password, KDF settings and recovery phrase (a
-/// backup never carries keys; the restored vault gets new ones).
+/// The vault a restore creates.
 pub struct NewVault<'a> {
+    /// The new vault's password; with `phrase: None`, the password the backed-up vault had.
     pub password: &'a SecretString,
     pub params: KdfParams,
-    pub phrase: &'a RecoveryPhrase,
+    /// A new vault with this recovery phrase (and a new vault key); `None` recreates the
+    /// backed-up vault itself from the header the backup carries: same vault id, key and
+    /// recovery phrase, so it syncs with its account again.
+    pub phrase: Option<&'a RecoveryPhrase>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -190,6 +203,8 @@ pub struct Progress {
 pub struct BackupSummary {
     pub documents: usize,
     pub content_bytes: u64,
+    /// Documents left out because their content does not verify: (id, title, why).
+    pub left_out: Vec<(DocumentId, String, String)>,
 }
 
 #[derive(Clone, Debug)]
@@ -349,6 +364,14 @@ fn append_bytes<W: Write>(
 
 /// Everything about the vault except file contents, in manifest form.
 pub fn manifest(vault: &Vault) -> Result<Manifest> {
+    manifest_without(vault, &std::collections::HashSet::new())
+}
+
+/// The manifest without the documents in `left_out`.
+fn manifest_without(
+    vault: &Vault,
+    left_out: &std::collections::HashSet<DocumentId>,
+) -> Result<Manifest> {
     let all = SearchQuery {
         trash: TrashFilter::Include,
         ..SearchQuery::default()
@@ -357,6 +380,9 @@ pub fn manifest(vault: &Vault) -> Result<Manifest> {
     let mut documents = Vec::new();
     // Oldest first reads naturally in the manifest and in `tar tv`.
     for summary in vault.search(&all)?.into_iter().rev() {
+        if left_out.contains(&summary.id) {
+            continue;
+        }
         let doc = vault.document(summary.id)?;
         documents.push(ManifestDocument {
             id: doc.id,
@@ -399,7 +425,27 @@ pub fn write_backup(
     if out.exists() {
         return Err(BackupError::OutputExists(out.to_path_buf()));
     }
-    let manifest = manifest(vault)?;
+    // Every document's content is checked first: one that does not verify is left out (and
+    // listed), so a damaged file never costs the backup of the rest.
+    let mut left_out = Vec::new();
+    for id in vault.document_ids()? {
+        if let Err(e) = vault.read_content(id, io::sink()) {
+            match e {
+                Error::DocumentDamaged { reason, .. } => {
+                    left_out.push((id, vault.document(id)?.fields.title, reason));
+                }
+                // Locked by the plan: not exportable, so not in a backup either (SPEC §6).
+                Error::DocumentLocked { purge, .. } => left_out.push((
+                    id,
+                    vault.document(id)?.fields.title,
+                    format!("locked by the plan (deleted {purge} unless renewed)"),
+                )),
+                other => return Err(other.into()),
+            }
+        }
+    }
+    let excluded = left_out.iter().map(|(id, _, _)| *id).collect();
+    let manifest = manifest_without(vault, &excluded)?;
     let manifest_json = serde_json::to_vec_pretty(&manifest).expect("the manifest serialises");
     let total_bytes: u64 = manifest.documents.iter().map(|d| d.file.size).sum();
 
@@ -428,6 +474,12 @@ pub fn write_backup(
         &mut tar,
         &format!("{ROOT_DIR}/{MANIFEST_NAME}"),
         &manifest_json,
+        now,
+    )?;
+    append_bytes(
+        &mut tar,
+        &format!("{ROOT_DIR}/{HEADER_NAME}"),
+        &vault.header_json(),
         now,
     )?;
     let mut done = 0u64;
@@ -471,6 +523,7 @@ pub fn write_backup(
     Ok(BackupSummary {
         documents: manifest.documents.len(),
         content_bytes: total_bytes,
+        left_out,
     })
 }
 
@@ -542,6 +595,7 @@ impl<R: Read> Read for Guarded<R> {
 /// Where an archive entry belongs, once a leading `./` and the root directory are set aside.
 enum EntryRole {
     Manifest,
+    Header,
     Content(DocumentId),
     Other,
 }
@@ -555,12 +609,13 @@ fn entry_role(path: &Path) -> EntryRole {
         })
         .collect();
     let rel = match parts.first().map(String::as_str) {
-        Some(MANIFEST_NAME | DOCUMENTS_DIR | README_NAME) => &parts[..],
+        Some(MANIFEST_NAME | HEADER_NAME | DOCUMENTS_DIR | README_NAME) => &parts[..],
         Some(_) => &parts[1..],
         None => &parts[..],
     };
     match rel {
         [name] if name == MANIFEST_NAME => EntryRole::Manifest,
+        [name] if name == HEADER_NAME => EntryRole::Header,
         [dir, id, _name] if dir == DOCUMENTS_DIR => id
             .parse::<Uuid>()
             .ok()
@@ -695,13 +750,12 @@ fn restore_stream(
         .prefix(".coffer-restore-")
         .tempdir_in(parent)
         .map_err(|e| Error::io(format!("writing to {}", parent.display()), e))?;
-    let mut vault = Vault::create(
-        staging.path(),
-        new_vault.password,
-        new_vault.params,
-        new_vault.phrase,
-        new_vault.clock,
-    )?;
+    let mut vault = Target {
+        dir: staging.path().to_path_buf(),
+        new_vault,
+        header: None,
+        vault: None,
+    };
 
     let failure = Rc::new(Cell::new(None));
     let failure_text = Rc::new(std::cell::RefCell::new(String::new()));
@@ -749,11 +803,39 @@ fn restore_stream(
     Ok(summary)
 }
 
-/// Reads the tar stream into `vault`: contents are staged as they come, the manifest is
+/// The vault a restore fills, made when the first thing to put in it arrives: a new one, or
+/// the backed-up vault itself from the header the backup carries before its documents.
+struct Target<'a> {
+    dir: PathBuf,
+    new_vault: NewVault<'a>,
+    header: Option<Vec<u8>>,
+    vault: Option<Vault>,
+}
+
+impl Target<'_> {
+    fn vault(&mut self) -> Result<&mut Vault> {
+        if self.vault.is_none() {
+            let nv = &self.new_vault;
+            let vault = match (nv.phrase, &self.header) {
+                (Some(phrase), _) => {
+                    Vault::create(&self.dir, nv.password, nv.params, phrase, nv.clock.clone())?
+                }
+                (None, Some(header)) => {
+                    Vault::recreate(&self.dir, header, nv.password, nv.params, nv.clock.clone())?
+                }
+                (None, None) => return Err(BackupError::NoVaultHeader),
+            };
+            self.vault = Some(vault);
+        }
+        Ok(self.vault.as_mut().expect("made above"))
+    }
+}
+
+/// Reads the tar stream into `target`: contents are staged as they come, the manifest is
 /// parsed whenever it comes, and documents are committed once both are there.
 fn read_archive(
     plain: &mut dyn Read,
-    vault: &mut Vault,
+    target: &mut Target<'_>,
     progress: &mut dyn FnMut(()),
 ) -> Result<RestoreSummary> {
     let mut archive = tar::Archive::new(plain);
@@ -785,6 +867,14 @@ fn read_archive(
                     .map_err(|e| Error::io("reading the manifest", e))?;
                 manifest = Some(parse_manifest(&text)?);
             }
+            EntryRole::Header => {
+                let mut text = Vec::new();
+                (&mut entry)
+                    .take(1 << 20)
+                    .read_to_end(&mut text)
+                    .map_err(|e| Error::io("reading the vault header", e))?;
+                target.header = Some(text);
+            }
             EntryRole::Content(id) => {
                 if staged.contains_key(&id) {
                     return Err(BackupError::NotABackup(format!(
@@ -792,6 +882,7 @@ fn read_archive(
                     )));
                 }
                 let size = entry.header().size().map_err(not_tar)?;
+                let vault = target.vault()?;
                 // Our backups list their documents first; the commit's journal record has the
                 // fields in any case.
                 let known = manifest
@@ -844,6 +935,7 @@ fn read_archive(
         progress(());
     }
     let manifest = manifest.ok_or_else(|| BackupError::NotABackup("no manifest.json".into()))?;
+    let vault = target.vault()?;
 
     let mut content_bytes = 0;
     for doc in &manifest.documents {

@@ -228,6 +228,8 @@ pub type CommitHook = Box<dyn FnMut(u64) + Send>;
 
 pub struct Store {
     conn: Connection,
+    /// The vault directory (to tell a full disk from damage).
+    dir: std::path::PathBuf,
     journal: Journal,
     /// Entries of the unit of work in progress, written with its commit.
     pending: Vec<Entry>,
@@ -419,33 +421,79 @@ fn write_tags(tx: &Connection, rowid: i64, tags: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn open_error(e: rusqlite::Error) -> Error {
-    match e.sqlite_error_code() {
+/// SQLite reports a write that fails for want of space as a plain I/O error when it happens
+/// in its WAL index or journal; a small write beside the database tells which it was.
+fn disk_is_full(dir: &Path) -> bool {
+    let probe = tempfile::Builder::new()
+        .prefix(".coffer-space-")
+        .tempfile_in(dir)
+        .and_then(|mut f| {
+            std::io::Write::write_all(&mut f, &[0u8; 64 << 10])?;
+            f.as_file().sync_all()
+        });
+    probe.is_err_and(|e| {
+        matches!(
+            e.kind(),
+            std::io::ErrorKind::StorageFull
+                | std::io::ErrorKind::QuotaExceeded
+                | std::io::ErrorKind::FileTooLarge
+        )
+    })
+}
+
+/// An SQLite failure as what it is: a full disk, a file that is not this vault's database,
+/// or damage.
+fn open_error(dir: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
+    move |e| match e.sqlite_error_code() {
         Some(rusqlite::ErrorCode::DiskFull) => Error::DiskFull {
             context: "opening the vault database".into(),
         },
         Some(rusqlite::ErrorCode::NotADatabase) => Error::DatabaseUnreadable,
+        Some(rusqlite::ErrorCode::SystemIoFailure | rusqlite::ErrorCode::CannotOpen)
+            if disk_is_full(dir) =>
+        {
+            Error::DiskFull {
+                context: "opening the vault database".into(),
+            }
+        }
         _ => Error::DatabaseDamaged(e.to_string()),
+    }
+}
+
+/// A write's failure: SQLite's I/O errors are checked for a full disk.
+fn write_error(dir: &Path, e: Error) -> Error {
+    match &e {
+        Error::Database(inner)
+            if inner.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure)
+                && disk_is_full(dir) =>
+        {
+            Error::DiskFull {
+                context: "writing the vault database".into(),
+            }
+        }
+        _ => e,
     }
 }
 
 impl Store {
     fn connect(path: &Path, key: &SubKey, flags: OpenFlags) -> Result<Connection> {
-        let conn = Connection::open_with_flags(path, flags).map_err(open_error)?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let open_error = open_error(dir);
+        let conn = Connection::open_with_flags(path, flags).map_err(&open_error)?;
         conn.pragma_update(None, "cipher_log_level", "NONE")
-            .map_err(open_error)?;
+            .map_err(&open_error)?;
         conn.execute_batch(&format!(
             "PRAGMA key = \"x'{}'\";",
             hex::encode(key.bytes())
         ))
-        .map_err(open_error)?;
+        .map_err(&open_error)?;
         // SQLCipher accepts any key; the first read tells whether it was the right one.
         conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
-            .map_err(open_error)?;
+            .map_err(&open_error)?;
         Ok(conn)
     }
 
-    fn assemble(conn: Connection, journal: Journal) -> Result<Self> {
+    fn assemble(conn: Connection, journal: Journal, dir: &Path) -> Result<Self> {
         // A 64 MiB page cache: SQLCipher decrypts a page on every cache miss, and search over
         // 100,000 documents touches tens of MiB (SQLite's default cache is 2 MiB).
         conn.execute_batch(
@@ -453,8 +501,9 @@ impl Store {
              PRAGMA temp_store = MEMORY; PRAGMA busy_timeout = 10000;
              PRAGMA cache_size = -65536;",
         )
-        .map_err(open_error)?;
+        .map_err(open_error(dir))?;
         Ok(Self {
+            dir: dir.to_path_buf(),
             conn,
             journal,
             pending: Vec::new(),
@@ -479,7 +528,7 @@ impl Store {
             key,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
         )?;
-        let mut store = Self::assemble(conn, journal)?;
+        let mut store = Self::assemble(conn, journal, path.parent().unwrap_or(Path::new(".")))?;
         store.migrate()?;
         let identity = store.adopt(vault_id)?;
         Ok((store, identity))
@@ -504,7 +553,7 @@ impl Store {
         let conn = Self::connect(path, key, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
         let version: u32 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(open_error)?;
+            .map_err(open_error(path.parent().unwrap_or(Path::new("."))))?;
         if version as usize > MIGRATIONS.len() {
             return Err(Error::UnsupportedFormat {
                 what: "vault database",
@@ -544,7 +593,7 @@ impl Store {
             }
             (Expected::Legacy { .. }, _) => {}
         }
-        let mut store = Self::assemble(conn, journal)?;
+        let mut store = Self::assemble(conn, journal, path.parent().unwrap_or(Path::new(".")))?;
         store.migrate()?;
         let identity = match found {
             Some(identity) => identity,
@@ -575,7 +624,7 @@ impl Store {
         let conn = Self::connect(path, key, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
         let version: u32 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(open_error)?;
+            .map_err(open_error(path.parent().unwrap_or(Path::new("."))))?;
         if version == 0 {
             return Err(Error::DatabaseEmpty);
         }
@@ -591,7 +640,7 @@ impl Store {
         {
             return Err(Error::DatabaseForeign);
         }
-        let mut store = Self::assemble(conn, journal)?;
+        let mut store = Self::assemble(conn, journal, path.parent().unwrap_or(Path::new(".")))?;
         store.migrate()?;
         Ok(store)
     }
@@ -749,7 +798,9 @@ impl Store {
         if self.depth == 0 {
             // IMMEDIATE: take the write lock now, so the generation read here is the one this
             // commit follows (and a busy writer is waited for, not failed on).
-            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+            self.conn
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(|e| write_error(&self.dir, e.into()))?;
             let current: rusqlite::Result<i64> =
                 self.conn
                     .query_row("SELECT generation FROM vault_meta WHERE id = 1", [], |r| {
@@ -801,7 +852,7 @@ impl Store {
             Err(e) => {
                 self.pending.clear();
                 let _ = self.conn.execute_batch("ROLLBACK");
-                Err(e)
+                Err(write_error(&self.dir, e))
             }
         }
     }

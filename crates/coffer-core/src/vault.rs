@@ -1057,6 +1057,44 @@ impl Vault {
             .set_setting(&format!("{}{name}", document_cache_prefix(id)), value)
     }
 
+    /// Every document's id, trash included.
+    pub fn document_ids(&self) -> Result<Vec<DocumentId>> {
+        self.store.document_ids()
+    }
+
+    /// The clear header as vault.json holds it (backups carry it, so a restore can recreate
+    /// this very vault: its id and its key, wrapped by the password and the recovery phrase).
+    pub fn header_json(&self) -> Vec<u8> {
+        serde_json::to_vec_pretty(&self.header.get()).expect("the header serialises")
+    }
+
+    /// Recreates, in `dir`, the vault whose header `header_json` is (from a backup): same id,
+    /// vault key and recovery phrase; `password` is the one that vault had, and becomes the
+    /// password here with the KDF settings `params`. The database starts empty.
+    pub fn recreate(
+        dir: impl Into<PathBuf>,
+        header_json: &[u8],
+        password: &SecretString,
+        params: KdfParams,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self> {
+        let header = Header::parse(header_json)?;
+        let locked = LockedVault {
+            dir: PathBuf::new(),
+            header,
+            clock: clock.clone(),
+        };
+        let vault_key = locked.vault_key_from_password(password)?;
+        let header = locked.header;
+        Self::create_with_key(
+            dir.into(),
+            password,
+            params,
+            (header.vault_id, vault_key, header.recovery_wrap),
+            clock,
+        )
+    }
+
     pub fn info(&self) -> Result<VaultInfo> {
         let header = self.header.get();
         let stats = self.store.stats()?;

@@ -93,7 +93,7 @@ pub async fn restore_vault<R: Runtime>(
             let new_vault = NewVault {
                 password: &password,
                 params: paths.kdf,
-                phrase,
+                phrase: Some(phrase),
                 clock: Arc::new(coffer_core::SystemClock),
             };
             Ok(restore_backup(

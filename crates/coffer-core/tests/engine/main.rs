@@ -2,6 +2,8 @@
 //! (see ARCHITECTURE.md, "Invariants"). A few tests need a second process (a killed import, a
 //! full disk); they run this binary again in worker mode (`worker.rs`).
 
+mod backup;
+mod content;
 mod document_cache;
 mod faults;
 mod search_plans;
