@@ -121,6 +121,7 @@ impl From<coffer_core::sync::SyncError> for CommandError {
             E::AccountExists(_) => "account_exists",
             E::OtherVault => "other_vault",
             E::RateLimited(_) => "rate_limited",
+            E::MassDeletion { .. } => "mass_deletion",
             E::Refused {
                 code: ErrorCode::PaymentsUnavailable,
                 ..

@@ -16,6 +16,10 @@ pub struct SyncArgs {
     /// Use this server address from now on (the vault remembers the one it was connected to).
     #[arg(long, env = "COFFER_SERVER", value_name = "URL")]
     server: Option<String>,
+    /// Apply the server's removals even when they are more than a quarter of the vault (they
+    /// go to the trash for 30 days).
+    #[arg(long)]
+    allow_mass_delete: bool,
 }
 
 const MIB: f64 = 1024.0 * 1024.0;
@@ -44,12 +48,19 @@ fn show(progress: Progress) {
         Progress::NotSynced { document, reason } => {
             eprintln!("{document}: not synced ({reason}); it stays on this device")
         }
+        Progress::MovedToTrash { document } => eprintln!(
+            "{document}: deleted on another device; moved to the trash here (restore it with \
+             `coffer untrash {document}` within 30 days)"
+        ),
     }
 }
 
 pub fn run(dir: &Path, args: &SyncArgs) -> anyhow::Result<ExitCode> {
     let mut vault = unlock(dir)?;
-    let report = sync::sync(&mut vault, args.server.as_deref(), &mut show)?;
+    let options = sync::SyncOptions {
+        allow_mass_delete: args.allow_mass_delete,
+    };
+    let report = sync::sync_with(&mut vault, args.server.as_deref(), options, &mut show)?;
     println!(
         "Synced: {} change(s) pushed, {} pulled, {} conflict(s) kept as copies, {} not synced \
          (plan limit){}.",

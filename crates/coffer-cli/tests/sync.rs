@@ -109,11 +109,20 @@ fn two_devices_sync_imports_edits_deletes_and_conflicts_both_ways() {
     b.ok(&["rm", "--purge", &kettle]);
     b.ok(&["rm", "--purge", &toaster_copy]);
     b.ok(&["sync"]);
+    // A deletion from another device never deletes here at once: it moves to the trash for
+    // 30 days (restorable), and emptying the trash is this device's own decision.
+    a.ok(&["sync"]);
+    let trashed = |d: &Device, id: &str| d.documents().iter().any(|(i, _, t)| i == id && *t);
+    assert!(trashed(&a, &kettle) && trashed(&a, &toaster_copy));
+    a.ok(&["rm", "--purge", &kettle, &toaster_copy]);
     a.ok(&["sync"]);
     assert_eq!(a.title(&kettle), None);
     assert_eq!(a.title(&toaster_copy), None);
     a.ok(&["rm", "--purge", &kettle_copy]);
     a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    assert!(trashed(&b, &kettle_copy));
+    b.ok(&["rm", "--purge", &kettle_copy]);
     b.ok(&["sync"]);
     assert_eq!(b.title(&kettle_copy), None);
     assert_eq!(a.documents(), b.documents());
@@ -686,4 +695,138 @@ fn a_password_change_with_the_server_down_says_how_to_finish_it_later() {
     Device::new(&server)
         .with_password(NEW)
         .ok(&["init", "--from-server", "--email", &email]);
+}
+
+#[test]
+fn a_deletion_on_another_device_moves_to_the_trash_here_and_can_be_restored() {
+    let server = Server::start();
+    let email = unique_email();
+    let a = Device::registered(&server, &email);
+    let kept = a.import("kept.txt", b"kept receipt", &[]);
+    let gone = a.import("gone.txt", b"deleted elsewhere", &[]);
+    a.ok(&["sync"]);
+    let b = Device::from_server(&server, &email);
+    b.ok(&["rm", "--purge", &gone]);
+    b.ok(&["sync"]);
+
+    let out = a.command(&["sync"]).output().unwrap();
+    assert!(out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("moved to the trash"), "{said}");
+    let trashed: Vec<_> = a.documents().into_iter().filter(|d| d.2).collect();
+    assert_eq!(trashed.len(), 1);
+    assert_eq!(trashed[0].0, gone);
+    assert_eq!(
+        a.content(&gone),
+        b"deleted elsewhere",
+        "still whole in the trash"
+    );
+
+    // Restoring it writes it again over the tombstone; the other device gets it back.
+    a.ok(&["untrash", &gone]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    assert_eq!(b.content(&gone), b"deleted elsewhere");
+    assert!(b.documents().iter().all(|d| !d.2));
+    assert_eq!(b.title(&kept).as_deref(), Some("kept"));
+}
+
+#[test]
+fn a_sync_that_would_remove_most_of_the_vault_stops_and_asks_first() {
+    let server = Server::start();
+    let email = unique_email();
+    let a = Device::registered(&server, &email);
+    let ids: Vec<String> = (0..8)
+        .map(|i| {
+            a.import(
+                &format!("d{i}.txt"),
+                format!("document {i}").as_bytes(),
+                &[],
+            )
+        })
+        .collect();
+    a.ok(&["sync"]);
+    let b = Device::from_server(&server, &email);
+    let mut purge = vec!["rm", "--purge"];
+    purge.extend(ids[..6].iter().map(String::as_str));
+    b.ok(&purge);
+    b.ok(&["sync"]);
+
+    let err = a.fails(&["sync"]);
+    assert!(
+        err.contains("6 of the 8") && err.contains("--allow-mass-delete"),
+        "{err}"
+    );
+    assert_eq!(
+        a.documents().iter().filter(|d| !d.2).count(),
+        8,
+        "nothing removed"
+    );
+    // Asking again still asks; confirming moves them to the trash.
+    a.fails(&["sync"]);
+    a.ok(&["sync", "--allow-mass-delete"]);
+    let docs = a.documents();
+    assert_eq!(docs.iter().filter(|d| d.2).count(), 6);
+    assert_eq!(docs.iter().filter(|d| !d.2).count(), 2);
+    a.ok(&["sync"]);
+}
+
+#[test]
+fn a_document_larger_than_the_server_takes_syncs_in_parts() {
+    let server = Server::start();
+    let email = unique_email();
+    let a = Device::registered(&server, &email);
+    let mut big = vec![0u8; 3_500_000];
+    rand::thread_rng().fill_bytes(&mut big);
+    let id = a.import("scan.bin", &big, &[]);
+    let small = a.import("small.txt", b"small", &[]);
+    let out = a
+        .command(&["sync"])
+        .env("COFFER_SYNC_MAX_BLOB_BYTES", "1048576")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The server holds it as parts, none above the limit.
+    let sizes: Vec<usize> = server.stored_files().iter().map(|(_, b)| b.len()).collect();
+    assert!(
+        sizes.iter().all(|&s| s <= 1_048_576 + 64 * 1024),
+        "{sizes:?}"
+    );
+    assert!(
+        sizes.iter().filter(|&&s| s > 500_000).count() >= 3,
+        "{sizes:?}"
+    );
+    let b = Device::from_server(&server, &email);
+    assert_eq!(b.content(&id), big);
+    assert_eq!(b.content(&small), b"small");
+}
+
+#[test]
+fn a_document_that_cannot_go_waits_while_the_others_sync() {
+    let server = Server::start();
+    let email = unique_email();
+    let a = Device::registered(&server, &email);
+    let broken = a.import("broken.txt", b"its file is lost", &[]);
+    let before = a.blob_names();
+    let fine = a.import("fine.txt", b"fine", &[]);
+    // The first document's encrypted file is gone: it cannot be sent, the second can.
+    for name in &before {
+        let path = a.vault.join("blobs").join(&name[..2]).join(name);
+        std::fs::remove_file(path).unwrap();
+    }
+    let out = a.command(&["sync"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains(&format!("{broken}: not synced")), "{said}");
+    let b = Device::from_server(&server, &email);
+    assert_eq!(b.content(&fine), b"fine");
+    assert_eq!(b.title(&broken), None);
 }

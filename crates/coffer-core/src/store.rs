@@ -160,6 +160,14 @@ CREATE TABLE purged_blobs (
     generation INTEGER NOT NULL
 ) WITHOUT ROWID;
 ALTER TABLE documents ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+-- A document another device deleted is moved to the trash here, and purged after this time.
+ALTER TABLE documents ADD COLUMN purge_after TEXT;
+-- Removals the server asked for (tombstones, or missing from a full listing), applied once a
+-- sync has seen them all and they are not a mass deletion the person has to confirm.
+CREATE TABLE sync_removals (
+    document TEXT PRIMARY KEY,
+    revision INTEGER
+) WITHOUT ROWID;
 "#,
 ];
 
@@ -1095,13 +1103,26 @@ impl Store {
     }
 
     pub fn set_trashed(&mut self, id: DocumentId, at: Option<OffsetDateTime>) -> Result<()> {
+        self.trash_until(id, at, None)
+    }
+
+    /// Moves a document to the trash (or, with `None`, back), to be purged after
+    /// `purge_after` when given (a document another device deleted).
+    pub(crate) fn trash_until(
+        &mut self,
+        id: DocumentId,
+        at: Option<OffsetDateTime>,
+        purge_after: Option<OffsetDateTime>,
+    ) -> Result<()> {
         self.unit(|store| {
             let changed = store.conn.execute(
-                "UPDATE documents SET trashed_at = ?2, generation = ?3 WHERE id = ?1",
+                "UPDATE documents SET trashed_at = ?2, generation = ?3, purge_after = ?4
+                 WHERE id = ?1",
                 params![
                     id.to_string(),
                     at.map(timestamp),
-                    store.unit_generation as i64
+                    store.unit_generation as i64,
+                    purge_after.map(timestamp),
                 ],
             )?;
             if changed == 0 {
@@ -1147,6 +1168,19 @@ impl Store {
             store.record(Entry::Purged { document: id });
             BlobName::parse(&blob)
         })
+    }
+
+    /// Documents in the trash whose time there is over (deleted on another device, then kept
+    /// here for the grace period).
+    pub(crate) fn expired_trash(&self, now: OffsetDateTime) -> Result<Vec<DocumentId>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id FROM documents WHERE purge_after IS NOT NULL AND trashed_at IS NOT NULL
+             AND purge_after <= ?1",
+        )?;
+        let ids = stmt
+            .query_map([timestamp(now)], |r| id_column(r, 0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
     }
 
     /// Blobs of purged documents whose files may still be on disk.

@@ -168,6 +168,7 @@ pub enum SyncStep {
     Pulled { items: usize },
     NotSynced { document: DocumentId },
     ConflictKept { copy: DocumentId },
+    MovedToTrash { document: DocumentId },
 }
 
 impl From<Progress> for SyncStep {
@@ -178,6 +179,7 @@ impl From<Progress> for SyncStep {
             Progress::Pulled { items } => Self::Pulled { items },
             Progress::NotSynced { document, .. } => Self::NotSynced { document },
             Progress::ConflictKept { copy, .. } => Self::ConflictKept { copy },
+            Progress::MovedToTrash { document } => Self::MovedToTrash { document },
         }
     }
 }

@@ -1,19 +1,30 @@
 //! `sync`: push, then pull. Push uploads each changed document's blob (resumable: the server
-//! remembers how far an upload got) and commits its envelope with `If-Match` and an
-//! idempotency key kept with the exact bytes sent, so a retry after a crash is answered like
-//! the first try. A conflict keeps both versions: the server's wins the id, the local edit
-//! becomes a new document "… (conflicted copy)". Pull pages through the change feed, applying
-//! each page and its cursor in one transaction; an expired cursor means a full resync.
+//! remembers how far an upload got; a blob larger than the server takes goes in parts) and
+//! commits its envelope with `If-Match` and an idempotency key kept with the exact bytes sent,
+//! so a retry after a crash is answered like the first try. Documents go oldest import first,
+//! and one the server refuses (the plan's limit, too large, damaged here) waits on this device
+//! while the others go on. A conflict keeps both versions: the server's wins the id, the local
+//! edit becomes a new document "… (conflicted copy)". Pull pages through the change feed,
+//! applying each page and its cursor in one transaction; an expired cursor means a full
+//! resync.
+//!
+//! The server never makes a device lose a document: what it deletes (or no longer lists)
+//! moves to the trash here for 30 days, and only once the whole feed is read; a sync that
+//! would remove more than a quarter of the vault stops and asks first. Only the purge the
+//! signed entitlement announced (locked documents past their purge date) deletes for good.
 
 use std::collections::HashSet;
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 
 use coffer_api::{BlobRef, ErrorCode, Item, ItemWrite, UploadStatus, routes};
+use time::Duration;
 use uuid::Uuid;
 
 use super::client::{Precondition, Server};
 use super::error::{SyncError, SyncResult};
 use super::item::{ItemPayload, item_id};
+use super::locks::LockList;
 use super::plan;
 use super::state::{self, DocumentState, PendingWrite};
 use crate::blobs::BlobName;
@@ -29,6 +40,19 @@ const UPLOAD_CHUNK: u64 = 2 * 1024 * 1024;
 const PAGE: u32 = 1000;
 /// Conflicted copies made while pushing are pushed in a further round; two more suffice.
 const PUSH_ROUNDS: usize = 3;
+/// How long a document another device deleted stays in the trash here.
+pub const REMOTE_DELETION_TRASH_DAYS: i64 = 30;
+/// A sync that would remove more than this share of the vault (and at least
+/// `MASS_DELETION_MIN` documents) stops and asks first.
+const MASS_DELETION_SHARE: usize = 4;
+const MASS_DELETION_MIN: usize = 5;
+
+/// What a sync may do without asking.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SyncOptions {
+    /// Apply removals even when they are a mass deletion (the person confirmed it).
+    pub allow_mass_delete: bool,
+}
 
 /// What a sync is doing, for a progress display.
 #[derive(Clone, Debug)]
@@ -55,6 +79,8 @@ pub enum Progress {
         document: DocumentId,
         reason: String,
     },
+    /// Another device deleted a document: it is in the trash here for 30 days.
+    MovedToTrash { document: DocumentId },
 }
 
 /// What a sync did.
@@ -70,12 +96,17 @@ pub struct SyncReport {
     pub full_resync: bool,
     /// Documents kept on this device only ("not synced (plan limit)").
     pub not_synced: Vec<DocumentId>,
+    /// Documents deleted on another device (or no longer on the server), now in the trash.
+    pub trashed: Vec<DocumentId>,
+    /// Documents the plan's announced purge deleted for good.
+    pub purged: Vec<DocumentId>,
 }
 
 pub(crate) struct Engine<'a> {
     vault: &'a mut Vault,
     server: Server,
     key: SubKey,
+    options: SyncOptions,
     progress: &'a mut dyn FnMut(Progress),
     report: SyncReport,
 }
@@ -92,6 +123,7 @@ impl<'a> Engine<'a> {
     pub(crate) fn new(
         vault: &'a mut Vault,
         server: Server,
+        options: SyncOptions,
         progress: &'a mut dyn FnMut(Progress),
     ) -> Self {
         let key = vault.sub_key(SubKeyPurpose::SyncItem);
@@ -99,6 +131,7 @@ impl<'a> Engine<'a> {
             vault,
             server,
             key,
+            options,
             progress,
             report: SyncReport::default(),
         }
@@ -107,25 +140,63 @@ impl<'a> Engine<'a> {
     pub(crate) fn run(mut self) -> SyncResult<SyncReport> {
         // The plan first: its locks apply to what is pushed, and held documents get a new try.
         plan::refresh(self.vault, &self.server)?;
+        self.purge_expired_trash()?;
         state::release_holds(self.vault.store().conn())?;
         self.push()?;
         self.pull()?;
+        self.apply_removals()?;
         plan::refresh(self.vault, &self.server)?;
         Ok(self.report)
     }
 
-    /// Keeps a document the server refused on this device only.
-    fn hold(&mut self, id: DocumentId, error: &SyncError) -> SyncResult<()> {
-        let reason = match error.code() {
-            Some(ErrorCode::PlanLimitReached) => "plan limit",
-            _ => "locked by the plan",
-        };
-        state::hold(self.vault.store().conn(), id, reason)?;
+    /// Keeps a document the server (or this vault) refused on this device only, for now.
+    fn hold(&mut self, id: DocumentId, reason: String) -> SyncResult<()> {
+        state::hold(self.vault.store().conn(), id, &reason)?;
         self.report.not_synced.push(id);
         (self.progress)(Progress::NotSynced {
             document: id,
-            reason: reason.into(),
+            reason,
         });
+        Ok(())
+    }
+
+    /// Why one document cannot go now, when the failure is about it alone (the others go on);
+    /// `None` when it is about the connection or the account (the sync stops).
+    fn held_reason(error: &SyncError) -> Option<String> {
+        match error {
+            SyncError::Refused { code, .. } => match code {
+                ErrorCode::PlanLimitReached => Some("plan limit".into()),
+                ErrorCode::ItemLocked => Some("locked by the plan".into()),
+                ErrorCode::PayloadTooLarge => Some("too large for the server".into()),
+                ErrorCode::InvalidField
+                | ErrorCode::MissingBlob
+                | ErrorCode::ChecksumMismatch
+                | ErrorCode::UploadIncomplete
+                | ErrorCode::Forbidden
+                | ErrorCode::Other => Some(error.to_string()),
+                _ => None,
+            },
+            SyncError::Vault(
+                e @ (Error::DocumentDamaged { .. }
+                | Error::Integrity(_)
+                | Error::InvalidInput(_)
+                | Error::DocumentLocked { .. }),
+            ) => Some(e.to_string()),
+            _ => None,
+        }
+    }
+
+    /// Deletes what another device deleted, once its time in the trash here is over.
+    fn purge_expired_trash(&mut self) -> SyncResult<()> {
+        let now = self.vault.clock().now();
+        for id in self.vault.store().expired_trash(now)? {
+            let blob = self.vault.atomically(|vault| -> SyncResult<BlobName> {
+                let blob = vault.store_mut().delete(id)?;
+                state::in_step(vault.store().conn(), id, None)?;
+                Ok(blob)
+            })?;
+            self.remove_blobs(&[blob])?;
+        }
         Ok(())
     }
 
@@ -139,10 +210,18 @@ impl<'a> Engine<'a> {
             }
             let total = dirty.len();
             for (done, doc) in dirty.into_iter().enumerate() {
-                if doc.deleted {
-                    self.push_delete(doc)?;
+                let id = doc.id;
+                let pushed = if doc.deleted {
+                    self.push_delete(doc)
                 } else {
-                    self.push_write(doc)?;
+                    self.push_write(doc)
+                };
+                match pushed {
+                    Ok(()) => {}
+                    Err(e) => match Self::held_reason(&e) {
+                        Some(reason) => self.hold(id, reason)?,
+                        None => return Err(e),
+                    },
                 }
                 (self.progress)(Progress::Pushed {
                     done: done + 1,
@@ -166,7 +245,9 @@ impl<'a> Engine<'a> {
             });
         }
         let body = if build {
-            let write = ItemPayload::read(self.vault, doc.id)?.to_write(&self.key, doc.id)?;
+            let revision = doc.revision.unwrap_or(0) + 1;
+            let write =
+                ItemPayload::read(self.vault, doc.id)?.to_write(&self.key, doc.id, revision)?;
             serde_json::to_vec(&write).expect("an item write serialises")
         } else {
             Vec::new()
@@ -184,8 +265,12 @@ impl<'a> Engine<'a> {
         let pending = self.pending_write(&doc, true)?;
         let write: ItemWrite = serde_json::from_slice(&pending.body)
             .map_err(|e| Error::DatabaseDamaged(format!("a pending sync write: {e}")))?;
+        let content = self.vault.store().content_ref(doc.id)?;
+        let mut file = self.vault.blobs().open_blob(&content.blob)?;
+        let mut offset = 0;
         for blob in &write.blobs {
-            self.upload(blob)?;
+            self.upload(blob, &mut file, offset)?;
+            offset += blob.size;
         }
         let precondition = doc
             .revision
@@ -205,14 +290,6 @@ impl<'a> Engine<'a> {
                 Ok(())
             }
             Err(e) if e.code() == Some(ErrorCode::RevisionConflict) => self.resolve(doc.id),
-            Err(e)
-                if matches!(
-                    e.code(),
-                    Some(ErrorCode::PlanLimitReached | ErrorCode::ItemLocked)
-                ) =>
-            {
-                self.hold(doc.id, &e)
-            }
             Err(e) => Err(e),
         }
     }
@@ -240,14 +317,20 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    /// After a conflict: fetch the server's version and apply it, keeping the local edit.
+    /// After a conflict: fetch the server's version and apply it, keeping the local edit. A
+    /// document written here over one deleted elsewhere is written again, over the tombstone.
     fn resolve(&mut self, id: DocumentId) -> SyncResult<()> {
         let item = self.server.item(item_id(id))?;
+        if item.deleted && self.vault.store().content_ref(id).is_ok() {
+            state::set_revision(self.vault.store().conn(), id, item.revision)?;
+            return Ok(());
+        }
         self.apply_page(&[item], None).map(drop)
     }
 
-    /// Sends one blob, continuing where an earlier upload of it stopped.
-    fn upload(&mut self, blob: &BlobRef) -> SyncResult<()> {
+    /// Sends one blob (the bytes of `file` from `start` on), continuing where an earlier
+    /// upload of it stopped.
+    fn upload(&mut self, blob: &BlobRef, file: &mut File, start: u64) -> SyncResult<()> {
         let status = self.server.create_upload(&blob.sha256, blob.size)?;
         if status.complete {
             return Ok(());
@@ -257,14 +340,10 @@ impl<'a> Engine<'a> {
             .ok_or_else(|| SyncError::Protocol("an upload without an id".into()))?;
         let mut offset = status.received;
         let mut resumed_from = (offset > 0).then_some(offset);
-        let mut file = self
-            .vault
-            .blobs()
-            .open_blob(&BlobName::parse(&blob.sha256)?)?;
         while offset < blob.size {
             let len = UPLOAD_CHUNK.min(blob.size - offset);
             let mut chunk = vec![0; len as usize];
-            file.seek(SeekFrom::Start(offset))
+            file.seek(SeekFrom::Start(start + offset))
                 .and_then(|_| file.read_exact(&mut chunk))
                 .map_err(|e| Error::io("reading encrypted content", e))?;
             offset = match self.server.put_chunk(upload, offset, chunk) {
@@ -326,21 +405,80 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    /// Removes documents in step with the server that a full listing did not contain.
+    /// Documents in step with the server that a full listing did not contain are to go.
     fn remove_unlisted(&mut self, seen: &HashSet<DocumentId>) -> SyncResult<()> {
         let gone: Vec<DocumentId> = state::synced_documents(self.vault.store().conn())?
             .into_iter()
             .filter(|id| !seen.contains(id))
             .collect();
-        let mut removed = Vec::new();
         self.vault.atomically(|vault| -> SyncResult<()> {
             for id in gone {
-                removed.push(vault.store_mut().delete(id)?);
-                state::in_step(vault.store().conn(), id, None)?;
+                state::add_removal(vault.store().conn(), id, None)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Applies what the server removed: the purge the plan announced deletes for good; the
+    /// rest moves to the trash, unless it is a mass deletion nobody confirmed, when nothing
+    /// is moved and the sync stops, asking.
+    fn apply_removals(&mut self) -> SyncResult<()> {
+        let all = state::removals(self.vault.store().conn())?;
+        if all.is_empty() {
+            return Ok(());
+        }
+        // The server's clock decides when the grace period is over; that the signed
+        // entitlement announced the purge is what makes a removal one.
+        let locks = LockList::load(self.vault.store())?;
+        let mut announced = plan::announced_purges(self.vault)?;
+        let (purges, removals): (Vec<_>, Vec<_>) = all.into_iter().partition(|(id, _)| {
+            announced.contains(id) || (locks.documents.contains(id) && locks.purge_at.is_some())
+        });
+        let mut blobs = Vec::new();
+        self.vault.atomically(|vault| -> SyncResult<()> {
+            for (id, _) in &purges {
+                blobs.push(vault.store_mut().delete(*id)?);
+                state::in_step(vault.store().conn(), *id, None)?;
+                state::clear_removal(vault.store().conn(), *id)?;
+                announced.remove(id);
+            }
+            plan::set_announced_purges(vault, &announced)
+        })?;
+        self.remove_blobs(&blobs)?;
+        self.report.purged.extend(purges.iter().map(|(id, _)| *id));
+        if removals.is_empty() {
+            return Ok(());
+        }
+        let total = self.vault.store().stats()?.documents as usize;
+        let mass =
+            removals.len() >= MASS_DELETION_MIN && removals.len() * MASS_DELETION_SHARE > total;
+        if mass && !self.options.allow_mass_delete {
+            return Err(SyncError::MassDeletion {
+                count: removals.len(),
+                total,
+            });
+        }
+        let now = self.vault.clock().now();
+        let purge_after = now + Duration::days(REMOTE_DELETION_TRASH_DAYS);
+        let mut trashed = Vec::new();
+        self.vault.atomically(|vault| -> SyncResult<()> {
+            for (id, revision) in &removals {
+                let doc = vault.document(*id)?;
+                let at = doc.trashed_at.unwrap_or(now);
+                vault
+                    .store_mut()
+                    .trash_until(*id, Some(at), Some(purge_after))?;
+                state::detach(vault.store().conn(), *id, *revision)?;
+                state::clear_removal(vault.store().conn(), *id)?;
+                trashed.push(*id);
             }
             Ok(())
         })?;
-        self.remove_blobs(&removed)
+        for id in trashed {
+            (self.progress)(Progress::MovedToTrash { document: id });
+            self.report.trashed.push(id);
+        }
+        Ok(())
     }
 
     fn remove_blobs(&self, blobs: &[BlobName]) -> SyncResult<()> {
@@ -356,7 +494,8 @@ impl<'a> Engine<'a> {
             let id = document_id(item.id)?;
             let payload = match (&item.envelope, item.deleted) {
                 (Some(envelope), false) => {
-                    let payload = ItemPayload::open(&self.key, id, envelope.as_slice())?;
+                    let payload =
+                        ItemPayload::open(&self.key, id, envelope.as_slice(), item.revision)?;
                     match self.fetch_blob(&payload) {
                         Ok(()) => Some(payload),
                         // Locked by the plan: it comes with the full listing that follows
@@ -369,12 +508,11 @@ impl<'a> Engine<'a> {
             };
             opened.push((id, item.revision, payload));
         }
-        let mut removed = Vec::new();
         let mut conflicts = Vec::new();
         let mut changed = 0;
         self.vault.atomically(|vault| -> SyncResult<()> {
             for (id, revision, payload) in &opened {
-                match apply(vault, *id, *revision, payload.as_ref(), &mut removed)? {
+                match apply(vault, *id, *revision, payload.as_ref())? {
                     Applied::AlreadyHere => {}
                     Applied::Changed(copy) => {
                         changed += 1;
@@ -389,7 +527,6 @@ impl<'a> Engine<'a> {
             }
             Ok(())
         })?;
-        self.remove_blobs(&removed)?;
         for (original, copy) in conflicts {
             (self.progress)(Progress::ConflictKept { original, copy });
             self.report.conflicts.push((original, copy));
@@ -397,8 +534,8 @@ impl<'a> Engine<'a> {
         Ok(changed)
     }
 
-    /// Downloads a document's encrypted file unless this vault has it; checks it is the one
-    /// the envelope names.
+    /// Downloads a document's encrypted file (joining its parts) unless this vault has it;
+    /// checks it is the one the envelope names.
     fn fetch_blob(&mut self, payload: &ItemPayload) -> SyncResult<()> {
         let name = payload.blob()?;
         if self.vault.blobs().open_blob(&name).is_ok() {
@@ -407,13 +544,17 @@ impl<'a> Engine<'a> {
         let server = &self.server;
         let mut failure = None;
         let written = self.vault.blobs().write(|out| {
-            server
-                .download(&routes::blob(name.as_str()), out)
-                .map_err(|e| {
-                    let message = e.to_string();
-                    failure = Some(e);
-                    Error::InvalidInput(message)
-                })
+            let mut total = 0;
+            for part in payload.blobs() {
+                total += server
+                    .download(&routes::blob(&part.sha256), out)
+                    .map_err(|e| {
+                        let message = e.to_string();
+                        failure = Some(e);
+                        Error::InvalidInput(message)
+                    })?;
+            }
+            Ok(total)
         });
         let written = match (written, failure) {
             (_, Some(e)) => return Err(e),
@@ -439,14 +580,13 @@ enum Applied {
 }
 
 /// Makes local document `id` what the server has at `revision` (`payload`, or gone when
-/// `None`). A local change not yet pushed is kept as a new document first. Blobs to remove
-/// after the commit go to `removed`.
+/// `None`). A local change not yet pushed is kept as a new document first. A deletion is
+/// noted, to be applied once the whole feed is read (`apply_removals`).
 fn apply(
     vault: &mut Vault,
     id: DocumentId,
     revision: u64,
     payload: Option<&ItemPayload>,
-    removed: &mut Vec<BlobName>,
 ) -> SyncResult<Applied> {
     let local = state::document(vault.store().conn(), id)?;
     if local
@@ -457,8 +597,22 @@ fn apply(
         return Ok(Applied::AlreadyHere);
     }
     let exists_here = vault.store().content_ref(id).is_ok();
+    let dirty = local.as_ref().is_some_and(|l| l.dirty);
+    if payload.is_none() {
+        if !exists_here {
+            state::in_step(vault.store().conn(), id, None)?;
+            return Ok(Applied::AlreadyHere); // Deleted before this device saw it.
+        }
+        if dirty {
+            // Changed here, deleted there: the change wins, written over the tombstone.
+            state::set_revision(vault.store().conn(), id, revision)?;
+        } else {
+            state::add_removal(vault.store().conn(), id, Some(revision))?;
+        }
+        return Ok(Applied::Changed(None));
+    }
     let mut copy = None;
-    if exists_here && local.as_ref().is_some_and(|l| l.dirty) {
+    if exists_here && dirty {
         let mine = ItemPayload::read(vault, id)?;
         if payload == Some(&mine) {
             // The same version on both sides (a write whose answer was lost).
@@ -474,16 +628,13 @@ fn apply(
         store.set_reminder_plan(copy_id, mine.reminder_plan.as_ref())?;
         copy = Some(copy_id);
     }
+    state::clear_removal(vault.store().conn(), id)?;
+    let mut announced = plan::announced_purges(vault)?;
+    if announced.remove(&id) {
+        plan::set_announced_purges(vault, &announced)?; // Unlocked by a renewed plan.
+    }
     match payload {
-        None => {
-            if exists_here {
-                removed.push(vault.store_mut().delete(id)?);
-            }
-            state::in_step(vault.store().conn(), id, None)?;
-            if !exists_here {
-                return Ok(Applied::AlreadyHere); // Deleted before this device saw it.
-            }
-        }
+        None => unreachable!("deletions are handled above"),
         Some(p) => {
             if exists_here {
                 vault.store_mut().update(

@@ -52,6 +52,14 @@ pub enum SyncError {
     )]
     OtherVault,
 
+    #[error(
+        "the server would remove {count} of the {total} documents in this vault, so nothing was \
+         removed: if you deleted them on another device, run `coffer sync --allow-mass-delete` \
+         (they go to the trash here for 30 days); if not, check the account's other devices \
+         and the server"
+    )]
+    MassDeletion { count: usize, total: usize },
+
     #[error("the server refused: too many attempts; wait {0} s and try again")]
     RateLimited(u64),
 

@@ -50,7 +50,7 @@ pub use coffer_api::{
     Device, Entitlement, ErrorCode, Money, PlanCatalog,
 };
 #[cfg(feature = "sync")]
-pub use engine::{Progress, SyncReport};
+pub use engine::{Progress, REMOTE_DELETION_TRASH_DAYS, SyncOptions, SyncReport};
 #[cfg(feature = "sync")]
 pub use error::{SyncError, SyncResult};
 #[cfg(feature = "sync")]
@@ -78,8 +78,19 @@ pub fn sync(
     server_url: Option<&str>,
     progress: &mut dyn FnMut(Progress),
 ) -> SyncResult<SyncReport> {
+    sync_with(vault, server_url, SyncOptions::default(), progress)
+}
+
+#[cfg(feature = "sync")]
+/// `sync`, with what it may do without asking (e.g. a mass deletion the person confirmed).
+pub fn sync_with(
+    vault: &mut Vault,
+    server_url: Option<&str>,
+    options: SyncOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> SyncResult<SyncReport> {
     let server = account::open(vault, server_url)?;
-    let report = engine::Engine::new(vault, server, progress).run()?;
+    let report = engine::Engine::new(vault, server, options, progress).run()?;
     overview::record_sync(vault)?;
     Ok(report)
 }

@@ -20,6 +20,9 @@ use crate::vault::Vault;
 
 const KEY_SETTING: &str = "sync.entitlement_key";
 const ENTITLEMENT_SETTING: &str = "sync.entitlement";
+/// Documents that left a lock list with a purge date: if their deletion arrives, it is the
+/// announced purge, final on this device too.
+const PURGED_SETTING: &str = "sync.announced_purges";
 
 /// What `coffer account status` shows.
 #[derive(Clone, Debug, Serialize)]
@@ -107,10 +110,17 @@ pub(crate) fn refresh(vault: &mut Vault, server: &Server) -> SyncResult<Option<E
     };
     let before = LockList::load(vault.store())?;
     let text = serde_json::to_string(&signed).expect("an entitlement serialises");
+    // A document leaves the lock list when a paid plan comes back (it then arrives live) or
+    // when its announced purge came (it then arrives deleted, and that deletion is final).
+    let mut purged = announced_purges(vault)?;
+    if before.purge_at.is_some() {
+        purged.extend(before.documents.difference(&locks.documents).copied());
+    }
     vault.atomically(|vault| -> SyncResult<()> {
         vault
             .store_mut()
             .set_setting(ENTITLEMENT_SETTING, Some(&text))?;
+        set_announced_purges(vault, &purged)?;
         locks.save(vault.store_mut())?;
         if !before.documents.is_subset(&locks.documents) {
             state::set_cursor(vault.store().conn(), 0)?;
@@ -118,6 +128,23 @@ pub(crate) fn refresh(vault: &mut Vault, server: &Server) -> SyncResult<Option<E
         Ok(())
     })?;
     Ok(Some(entitlement))
+}
+
+/// Documents whose deletion the plan announced (locked, and the purge date came).
+pub(crate) fn announced_purges(vault: &Vault) -> SyncResult<BTreeSet<DocumentId>> {
+    Ok(setting(vault, PURGED_SETTING)?.unwrap_or_default())
+}
+
+pub(crate) fn set_announced_purges(
+    vault: &mut Vault,
+    purged: &BTreeSet<DocumentId>,
+) -> SyncResult<()> {
+    let text = serde_json::to_string(purged).expect("ids serialise");
+    vault.store_mut().set_setting(
+        PURGED_SETTING,
+        (!purged.is_empty()).then_some(text.as_str()),
+    )?;
+    Ok(())
 }
 
 /// The account, its plan and what it locks: fresh from the server when it answers, else as

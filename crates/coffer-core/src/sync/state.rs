@@ -133,6 +133,9 @@ fn forget_server_state(conn: &Connection) -> Result<()> {
 
 const STATE_COLUMNS: &str = "document, revision, local_version, deleted, pending_version, \
     pending_key, pending_body, local_version != synced_version";
+/// The same, from `sync_documents s` in a join.
+const STATE_COLUMNS_OF_S: &str = "s.document, s.revision, s.local_version, s.deleted, \
+    s.pending_version, s.pending_key, s.pending_body, s.local_version != s.synced_version";
 
 fn state_from_row(r: &rusqlite::Row) -> rusqlite::Result<DocumentState> {
     let pending = match (r.get(4)?, r.get(5)?, r.get(6)?) {
@@ -149,11 +152,14 @@ fn state_from_row(r: &rusqlite::Row) -> rusqlite::Result<DocumentState> {
     })
 }
 
-/// Documents changed (or purged) here since they were last in step with the server.
+/// Documents changed (or purged) here since they were last in step with the server, oldest
+/// import first: on a plan with a monthly limit the first documents of the month are the ones
+/// that sync, and the newest wait (deletions go first; they free nothing but cost nothing).
 pub(crate) fn dirty(conn: &Connection) -> Result<Vec<DocumentState>> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT {STATE_COLUMNS} FROM sync_documents
-         WHERE local_version != synced_version AND hold IS NULL ORDER BY document"
+        "SELECT {STATE_COLUMNS_OF_S} FROM sync_documents s LEFT JOIN documents d ON d.id = s.document
+         WHERE s.local_version != s.synced_version AND s.hold IS NULL
+         ORDER BY d.imported_at IS NOT NULL, d.imported_at, d.rowid, s.document"
     ))?;
     let rows = stmt
         .query_map([], state_from_row)?
@@ -207,6 +213,66 @@ pub(crate) fn in_step(conn: &Connection, id: DocumentId, revision: Option<u64>) 
             [id.to_string()],
         )?,
     };
+    Ok(())
+}
+
+/// The document was deleted on the server (at `revision`, its tombstone) or is no longer
+/// listed there (`None`), and moved to the trash here: in step, so nothing is pushed, until
+/// a person restores it, which writes it again (over the tombstone).
+pub(crate) fn detach(conn: &Connection, id: DocumentId, revision: Option<u64>) -> Result<()> {
+    conn.execute(
+        "UPDATE sync_documents SET revision = ?2, synced_version = local_version, deleted = 0,
+            pending_version = NULL, pending_key = NULL, pending_body = NULL
+         WHERE document = ?1",
+        params![id.to_string(), revision.map(|r| r as i64)],
+    )?;
+    Ok(())
+}
+
+/// The server may have this document at `revision` (a tombstone a write must replace).
+pub(crate) fn set_revision(conn: &Connection, id: DocumentId, revision: u64) -> Result<()> {
+    conn.execute(
+        "UPDATE sync_documents SET revision = ?2, pending_version = NULL, pending_key = NULL,
+            pending_body = NULL
+         WHERE document = ?1",
+        params![id.to_string(), revision as i64],
+    )?;
+    Ok(())
+}
+
+/// Notes a removal the server asked for, to be applied at the end of the sync.
+pub(crate) fn add_removal(conn: &Connection, id: DocumentId, revision: Option<u64>) -> Result<()> {
+    conn.execute(
+        "INSERT OR REPLACE INTO sync_removals (document, revision) VALUES (?1, ?2)",
+        params![id.to_string(), revision.map(|r| r as i64)],
+    )?;
+    Ok(())
+}
+
+/// The removals waiting, for documents that are still here.
+pub(crate) fn removals(conn: &Connection) -> Result<Vec<(DocumentId, Option<u64>)>> {
+    conn.execute(
+        "DELETE FROM sync_removals WHERE document NOT IN (SELECT id FROM documents)",
+        [],
+    )?;
+    let mut stmt =
+        conn.prepare("SELECT document, revision FROM sync_removals ORDER BY document")?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                document_id(r.get(0)?)?,
+                r.get::<_, Option<i64>>(1)?.map(|v| v as u64),
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+pub(crate) fn clear_removal(conn: &Connection, id: DocumentId) -> Result<()> {
+    conn.execute(
+        "DELETE FROM sync_removals WHERE document = ?1",
+        [id.to_string()],
+    )?;
     Ok(())
 }
 
