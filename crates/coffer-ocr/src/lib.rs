@@ -16,6 +16,7 @@ pub mod remote;
 pub mod render;
 pub mod text;
 pub mod vault;
+pub mod words;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -24,10 +25,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::Serialize;
 
 pub use error::OcrError;
-pub use fields::{
-    CompanyIds, Confidence, DocumentKind, Fields, PaymentMethod, VatLine, extract_fields,
-};
-pub use money::{Cents, Currency, Money};
+pub use fields::{Confidence, Fields, PaymentMethod, VatRow, extract_fields};
+pub use money::{Amount, Notation};
 pub use qr::{SpdPayment, parse_spd};
 pub use remote::{Provider, RemoteError, RemoteOcr};
 pub use text::DocumentText;
@@ -106,10 +105,19 @@ impl Extraction {
     /// Exact data from a payment QR code replaces what OCR guessed.
     fn apply_payment_code(&mut self, spd: SpdPayment) {
         if let Some(amount) = spd.amount {
-            let currency = spd.currency.or(self.fields.currency());
-            self.fields.total = Some(Money { amount, currency });
+            let currency = spd.currency.or(self.fields.currency);
+            self.fields.total = Some(amount);
+            self.fields.currency = currency;
             self.fields.confidence.total = 1.0;
             self.fields.confidence.currency = if currency.is_some() { 1.0 } else { 0.0 };
+        }
+        if let Some(vs) = spd
+            .variable_symbol
+            .as_ref()
+            .filter(|vs| coffer_core::document::is_valid_variable_symbol(vs))
+        {
+            self.fields.variable_symbol = Some(vs.clone());
+            self.fields.confidence.variable_symbol = 1.0;
         }
         if self.fields.merchant.is_none()
             && let Some(name) = &spd.recipient
@@ -126,14 +134,29 @@ impl Serialize for Extraction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let f = &self.fields;
-        let mut st = s.serialize_struct("Extraction", 13)?;
+        let mut st = s.serialize_struct("Extraction", 15)?;
         st.serialize_field("kind", &f.kind)?;
         st.serialize_field("merchant", &f.merchant)?;
         st.serialize_field("date", &f.date.map(|d| d.to_string()))?;
-        st.serialize_field("total", &f.total.map(|t| t.amount))?;
-        st.serialize_field("currency", &f.currency())?;
+        // A decimal string in the currency's digits once it is known (`1200` yen, `12.345`
+        // dinars), else as printed.
+        let total = f
+            .total_money()
+            .map(|m| m.decimal())
+            .or_else(|| f.total.map(|t| t.decimal()));
+        st.serialize_field("total", &total)?;
+        st.serialize_field("currency", &f.currency)?;
         st.serialize_field("vat", &f.vat)?;
-        st.serialize_field("ids", &f.ids)?;
+        st.serialize_field(
+            "ids",
+            &IdsJson {
+                ico: f.ids.ico.as_deref(),
+                dic: f.ids.vat_id.as_deref(),
+                vat_ids: &f.vat_ids,
+            },
+        )?;
+        st.serialize_field("document_number", &f.document_number)?;
+        st.serialize_field("variable_symbol", &f.variable_symbol)?;
         st.serialize_field("payment", &f.payment)?;
         st.serialize_field("expiry", &f.expiry.map(|d| d.to_string()))?;
         st.serialize_field("payment_code", &self.payment_code)?;
@@ -142,6 +165,14 @@ impl Serialize for Extraction {
         st.serialize_field("confirmed", &false)?;
         st.end()
     }
+}
+
+/// The `ids` object of `coffer extract`: the supplier's IČO and VAT id, every VAT id printed.
+#[derive(Serialize)]
+struct IdsJson<'a> {
+    ico: Option<&'a str>,
+    dic: Option<&'a str>,
+    vat_ids: &'a [String],
 }
 
 /// Reads and extracts one file.

@@ -48,9 +48,11 @@ pub fn vote(readings: &[Fields]) -> Fields {
     }
     let totals = readings.iter().map(|f| (f.total, f.confidence.total));
     if let Some((total, conf)) = winner(totals) {
-        let currency = total.currency.or(merged.currency());
-        merged.total = Some(crate::Money { currency, ..total });
+        merged.total = Some(total);
         merged.confidence.total = conf;
+        if merged.currency.is_none() {
+            merged.currency = readings.iter().find_map(|f| f.currency);
+        }
     }
     merged
 }
@@ -83,15 +85,13 @@ mod tests {
     use time::macros::date;
 
     use super::*;
-    use crate::money::{Cents, Currency, Money};
+    use crate::money::Amount;
 
     fn reading(date: Option<time::Date>, total: Option<i64>, total_conf: f32) -> Fields {
         let mut f = Fields {
             date,
-            total: total.map(|c| Money {
-                amount: Cents(c),
-                currency: Some(Currency::EUR),
-            }),
+            total: total.map(Amount::from_cents),
+            currency: "EUR".parse().ok(),
             ..Fields::default()
         };
         f.confidence.date = if date.is_some() { 0.7 } else { 0.0 };
@@ -108,7 +108,7 @@ mod tests {
         ];
         let voted = vote(&readings);
         assert_eq!(voted.date, Some(date!(2018 - 03 - 19)));
-        assert_eq!(voted.total.map(|t| t.amount), Some(Cents(1485)));
+        assert_eq!(voted.total, Some(Amount::from_cents(1485)));
         assert!((voted.confidence.total - 0.6).abs() < 1e-6);
         assert!(settled(&readings));
     }
@@ -121,7 +121,7 @@ mod tests {
         ];
         let voted = vote(&readings);
         assert_eq!(voted.date, Some(date!(2018 - 03 - 19)));
-        assert_eq!(voted.total.map(|t| t.amount), Some(Cents(1000)));
+        assert_eq!(voted.total, Some(Amount::from_cents(1000)));
         assert!(!settled(&readings));
     }
 

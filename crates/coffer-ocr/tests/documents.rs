@@ -7,9 +7,10 @@ mod pdf;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+use coffer_core::DocumentKind;
 use coffer_ocr::{
-    Cents, DocumentKind, ExtractOptions, Fields, OcrError, Source, VatLine, extract_bytes,
-    extract_many, extract_path,
+    Amount, ExtractOptions, Fields, OcrError, Source, VatRow, extract_bytes, extract_many,
+    extract_path,
 };
 
 fn options() -> ExtractOptions {
@@ -37,8 +38,8 @@ fn czech_text_pdf_invoice_uses_its_text_layer() {
     assert_eq!(f.kind, DocumentKind::Invoice);
     assert_eq!(f.merchant.as_deref(), Some("Novak Trade s.r.o."));
     assert_eq!(f.date.map(|d| d.to_string()).as_deref(), Some("2024-03-31"));
-    assert_eq!(f.total.map(|t| t.amount.0), Some(121_000));
-    assert_eq!(f.currency().map(|c| c.to_string()).as_deref(), Some("CZK"));
+    assert_eq!(f.total_money().map(|m| m.minor), Some(121_000));
+    assert_eq!(f.currency.map(|c| c.to_string()).as_deref(), Some("CZK"));
     assert_eq!(f.ids.ico.as_deref(), Some("25596641"));
 }
 
@@ -63,9 +64,9 @@ fn german_and_french_text_pdf_invoices_are_read() {
         .fields;
     assert_eq!(f.merchant.as_deref(), Some("Muster Technik GmbH"));
     assert_eq!(f.date.map(|d| d.to_string()).as_deref(), Some("2024-02-05"));
-    assert_eq!(f.total.map(|t| t.amount.0), Some(11_900));
-    assert_eq!(f.currency().map(|c| c.to_string()).as_deref(), Some("EUR"));
-    assert_eq!(f.ids.vat_ids, vec!["DE123456789".to_string()]);
+    assert_eq!(f.total_money().map(|m| m.minor), Some(11_900));
+    assert_eq!(f.currency.map(|c| c.to_string()).as_deref(), Some("EUR"));
+    assert_eq!(f.vat_ids, vec!["DE123456789".to_string()]);
 
     let fr = pdf::text_pdf(
         &[
@@ -83,15 +84,22 @@ fn german_and_french_text_pdf_invoices_are_read() {
         .unwrap()
         .fields;
     assert_eq!(f.date.map(|d| d.to_string()).as_deref(), Some("2024-03-12"));
-    assert_eq!(f.total.map(|t| t.amount.0), Some(6_000));
-    assert_eq!(f.vat, vec![VatLine::new(2000, Cents(5_000), Cents(1_000))]);
+    assert_eq!(f.total_money().map(|m| m.minor), Some(6_000));
+    assert_eq!(
+        f.vat,
+        vec![VatRow::new(
+            2000,
+            Amount::from_cents(5_000),
+            Amount::from_cents(1_000)
+        )]
+    );
 }
 
 /// The merchant, issue date (YYYY-MM-DD) and total in cents an invoice was read with.
 fn assert_read_as(fields: &Fields, merchant: &str, date: &str, total_cents: i64) {
     assert_eq!(fields.merchant.as_deref(), Some(merchant));
     assert_eq!(fields.date.map(|d| d.to_string()).as_deref(), Some(date));
-    assert_eq!(fields.total.map(|t| t.amount.0), Some(total_cents));
+    assert_eq!(fields.total_money().map(|m| m.minor), Some(total_cents));
 }
 
 #[test]
@@ -113,7 +121,14 @@ fn dutch_polish_and_slovak_text_pdf_invoices_are_read() {
         "Te betalen binnen 30 dagen op NL91 ABNA 0417 1643 00",
     ]);
     assert_read_as(&nl, "Bakkerij De Vries B.V.", "2026-09-15", 6_377);
-    assert_eq!(nl.vat, vec![VatLine::new(900, Cents(5_850), Cents(527))]);
+    assert_eq!(
+        nl.vat,
+        vec![VatRow::new(
+            900,
+            Amount::from_cents(5_850),
+            Amount::from_cents(527)
+        )]
+    );
 
     let pl = read(&[
         "FAKTURA VAT nr FV/2026/10/031",
@@ -125,7 +140,7 @@ fn dutch_polish_and_slovak_text_pdf_invoices_are_read() {
         "Razem do zaplaty: 399,15 PLN",
     ]);
     assert_read_as(&pl, "Piekarnia Nowak Sp. z o.o.", "2026-10-07", 39_915);
-    assert_eq!(pl.currency().map(|c| c.to_string()).as_deref(), Some("PLN"));
+    assert_eq!(pl.currency.map(|c| c.to_string()).as_deref(), Some("PLN"));
 
     let sk = read(&[
         "FAKTURA c. 2026091",
@@ -138,7 +153,14 @@ fn dutch_polish_and_slovak_text_pdf_invoices_are_read() {
         "Celkom k uhrade: 48,00 EUR",
     ]);
     assert_read_as(&sk, "Knihkupectvo Novak s.r.o.", "2026-09-12", 4_800);
-    assert_eq!(sk.vat, vec![VatLine::new(2000, Cents(4_000), Cents(800))]);
+    assert_eq!(
+        sk.vat,
+        vec![VatRow::new(
+            2000,
+            Amount::from_cents(4_000),
+            Amount::from_cents(800)
+        )]
+    );
 }
 
 const ISDOC: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -160,7 +182,7 @@ fn isdoc_attached_to_a_pdf_wins_over_the_printed_text() {
     );
     let e = extract_bytes(&bytes, "faktura.pdf", &options()).unwrap();
     assert_eq!(e.source, Source::Isdoc);
-    assert_eq!(e.fields.total.map(|t| t.amount.0), Some(242_000));
+    assert_eq!(e.fields.total_money().map(|m| m.minor), Some(242_000));
     assert_eq!(e.fields.merchant.as_deref(), Some("ISDOC Dodavatel s.r.o."));
     assert!(
         e.text.to_plain().contains("FAKTURA"),

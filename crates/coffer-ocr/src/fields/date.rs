@@ -1,136 +1,23 @@
 //! Picks the issue date among all dates in a document (telling it apart from due, delivery,
 //! print and validity dates by their labels) and derives warranty and contract end dates.
 
+use std::sync::LazyLock;
+
+use coffer_core::DocumentKind;
 use time::Date;
 
 use super::DEFAULT_WARRANTY_MONTHS;
-use super::kind::DocumentKind;
 use crate::dates::{add_months, find_dates};
 use crate::text::{fold, has_word};
+use crate::words::{Words, all};
 
-const ISSUE: &[&str] = &[
-    "date",
-    "datum",
-    "dated",
-    "issued",
-    "issue date",
-    "invoice date",
-    "datum vystaveni",
-    "vystaveno",
-    "datum vydani",
-    "datum prodeje",
-    "datum nakupu",
-    "datum uctenky",
-    "datum vyhotovenia",
-    "datum vystavenia",
-    "rechnungsdatum",
-    "belegdatum",
-    "ausstellungsdatum",
-    "date de facture",
-    "date facture",
-    "date d'emission",
-    "factuurdatum",
-    "data wystawienia",
-    "data sprzedazy",
-    "data",
-    "tgl",
-    "tarikh",
-];
-const NOT_ISSUE: &[&str] = &[
-    "splatnost",
-    "splatnosti",
-    "due",
-    "payable by",
-    "pay by",
-    "faellig",
-    "fallig",
-    "falligkeit",
-    "zahlbar bis",
-    "echeance",
-    "vervaldatum",
-    "vervaldag",
-    "termin platnosci",
-    "termin zaplaty",
-    "dodani",
-    "dodania",
-    "delivery",
-    "delivered",
-    "lieferdatum",
-    "leistungsdatum",
-    "livraison",
-    "leverdatum",
-    "data dostawy",
-    "duzp",
-    "zdanitelneho",
-    "tisk",
-    "vytisteno",
-    "printed",
-    "gedruckt",
-    "imprime",
-    "valid",
-    "platnost",
-    "platna do",
-    "gultig",
-    "valable",
-    "geldig",
-    "expiry",
-    "expires",
-    "exp",
-    "best before",
-    "spotrebujte",
-    "minimalni trvanlivost",
-    "narozeni",
-    "birth",
-    "order date",
-    "objednavky",
-    "bestelldatum",
-    "period",
-    "obdobi",
-    "from",
-    "od",
-    "until",
-    "to",
-];
+static ISSUE: Words = LazyLock::new(|| all(|l| l.issue_date));
+static NOT_ISSUE: Words = LazyLock::new(|| all(|l| l.other_date));
 /// Payment lines: a "date" there with no date label is an amount OCR made date-like
 /// (`CASH 1.5.00`).
 const PAYMENT: &[&str] = &["cash", "change", "tendered", "rounding"];
-const WARRANTY_END: &[&str] = &[
-    "warranty until",
-    "warranty expires",
-    "warranty end",
-    "zaruka do",
-    "zarucni doba do",
-    "zaruka plati do",
-    "garantie bis",
-    "gewahrleistung bis",
-    "garantie jusqu",
-    "garantie tot",
-    "gwarancja do",
-    "valid until",
-    "platnost do",
-    "platna do",
-    "plati do",
-    "gultig bis",
-    "expiry",
-    "expires",
-    "end date",
-    "konec",
-    "ends on",
-    "termination",
-    "ukonceni",
-    "vyprseni",
-    "do dne",
-    "bis zum",
-];
-const WARRANTY_TERM: &[&str] = &[
-    "warranty",
-    "zaruka",
-    "zarucni",
-    "garantie",
-    "gewahrleistung",
-    "gwarancja",
-    "garancia",
-];
+static WARRANTY_END: Words = LazyLock::new(|| all(|l| l.warranty_end));
+static WARRANTY_TERM: Words = LazyLock::new(|| all(|l| l.warranty));
 
 /// The issue date and a confidence.
 pub fn issue_date(lines: &[String]) -> Option<(Date, f32)> {
