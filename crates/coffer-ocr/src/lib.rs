@@ -9,6 +9,7 @@ mod isdoc;
 mod local;
 pub mod money;
 mod pdf;
+pub mod ppocr;
 pub mod preprocess;
 mod qr;
 mod readings;
