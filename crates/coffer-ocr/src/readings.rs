@@ -21,6 +21,11 @@ pub fn needs_second_look(fields: &Fields) -> bool {
         || fields.confidence.total < DOUBTFUL_TOTAL
 }
 
+/// True when two readings found the same date and the same total.
+pub fn agree(a: &Fields, b: &Fields) -> bool {
+    a.date == b.date && a.total == b.total
+}
+
 /// True when most readings agree on both the date and the total; otherwise one more reading
 /// is worth its cost as a tie-breaker.
 pub fn settled(readings: &[Fields]) -> bool {
@@ -45,11 +50,17 @@ pub fn vote(readings: &[Fields]) -> Fields {
     if let Some((date, conf)) = winner(readings.iter().map(|f| (f.date, f.confidence.date))) {
         merged.date = Some(date);
         merged.confidence.date = conf;
+        if let Some(f) = readings.iter().find(|f| f.date == Some(date)) {
+            merged.rules.date = f.rules.date;
+        }
     }
     let totals = readings.iter().map(|f| (f.total, f.confidence.total));
     if let Some((total, conf)) = winner(totals) {
         merged.total = Some(total);
         merged.confidence.total = conf;
+        if let Some(f) = readings.iter().find(|f| f.total == Some(total)) {
+            merged.rules.total = f.rules.total;
+        }
         if merged.currency.is_none() {
             merged.currency = readings.iter().find_map(|f| f.currency);
         }

@@ -20,7 +20,7 @@ static WARRANTY_END: Words = LazyLock::new(|| all(|l| l.warranty_end));
 static WARRANTY_TERM: Words = LazyLock::new(|| all(|l| l.warranty));
 
 /// The issue date and a confidence.
-pub fn issue_date(lines: &[String]) -> Option<(Date, f32)> {
+pub fn issue_date(lines: &[String]) -> Option<(Date, f32, &'static str)> {
     let mut candidates: Vec<(i32, Date)> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let dates = find_dates(line);
@@ -66,7 +66,15 @@ pub fn issue_date(lines: &[String]) -> Option<(Date, f32)> {
         s if s >= 0 => 0.7,
         _ => 0.3,
     };
-    Some((date, confidence))
+    let rule = match score {
+        _ if rival => "two dates as likely",
+        s if s >= 5 => "labelled date beside a time",
+        s if s >= 3 => "labelled date",
+        s if s >= 2 => "date beside a time",
+        s if s >= 0 => "unlabelled date",
+        _ => "date labelled as another kind",
+    };
+    Some((date, confidence, rule))
 }
 
 fn has_time(text: &str) -> bool {
@@ -190,14 +198,14 @@ mod tests {
     #[test]
     fn a_second_date_as_likely_as_the_first_leaves_the_date_in_doubt() {
         // The sale's timestamp printed twice, one digit misread in the first.
-        let (date, conf) = issue_date(&lines(
+        let (date, conf, _) = issue_date(&lines(
             "26/03/2018 10:36:13\nTotal 30.00\n28/03/2018 10:36:13",
         ))
         .unwrap();
         assert_eq!(date, date!(2018 - 03 - 26));
         assert!(conf < 0.6);
         // The same date twice is no doubt at all.
-        let (_, conf) = issue_date(&lines(
+        let (_, conf, _) = issue_date(&lines(
             "28/03/2018 10:36:13\nTotal 30.00\n28/03/2018 10:36:13",
         ))
         .unwrap();
@@ -207,12 +215,12 @@ mod tests {
     #[test]
     fn an_amount_read_like_a_date_on_a_payment_line_is_no_issue_date() {
         // `CASH 1.5.00` would otherwise rival the receipt's date and cast doubt on it.
-        let (date, conf) =
+        let (date, conf, _) =
             issue_date(&lines("RECEIPT 15/11/2017\nCASH 1.5.00\nCHANGE 0.00")).unwrap();
         assert_eq!(date, date!(2017 - 11 - 15));
         assert!(conf > 0.6);
         // A date label on a payment line still counts.
-        let (date, _) = issue_date(&lines("CASH BILL Date: 12/03/2018")).unwrap();
+        let (date, _, _) = issue_date(&lines("CASH BILL Date: 12/03/2018")).unwrap();
         assert_eq!(date, date!(2018 - 03 - 12));
     }
 

@@ -163,12 +163,12 @@ fn plausible_name(line: &str) -> bool {
 }
 
 /// The merchant name and a confidence.
-pub fn find(text: &DocumentText) -> Option<(String, f32)> {
+pub fn find(text: &DocumentText) -> Option<(String, f32, &'static str)> {
     let lines: Vec<&str> = text.lines.iter().map(|l| l.text.as_str()).collect();
     let folded: Vec<String> = lines.iter().map(|l| fold(l)).collect();
 
     if let Some(found) = labelled_supplier(&lines, &folded) {
-        return Some((found, 0.85));
+        return Some((found, 0.85, "under a supplier label"));
     }
 
     let heights: Vec<Option<u32>> = text.lines.iter().map(|l| l.height()).collect();
@@ -246,7 +246,7 @@ pub fn find(text: &DocumentText) -> Option<(String, f32)> {
     let mut name = clean_name(cells[i][k].1);
     if k > 0 {
         let confidence = (0.3 + score * 0.07).clamp(0.2, 0.9);
-        return Some((name, confidence));
+        return Some((name, confidence, "party in a layout column"));
     }
     // A name whose first words sit on the line above the legal form ("POPULAR BOOK" /
     // "CO. (M) SDN BHD").
@@ -282,7 +282,7 @@ pub fn find(text: &DocumentText) -> Option<(String, f32)> {
         return None;
     }
     let confidence = (0.3 + score * 0.07).clamp(0.2, 0.9);
-    Some((name, confidence))
+    Some((name, confidence, "letterhead"))
 }
 
 /// A company id of the issuer's kind: a labelled IČO, a VAT id, an Indian GSTIN, an IBAN.

@@ -61,6 +61,16 @@ pub struct Fields {
     pub payment: Option<PaymentMethod>,
     pub expiry: Option<Date>,
     pub confidence: Confidence,
+    /// Which rule chose the total, the date and the merchant.
+    pub rules: Rules,
+}
+
+/// The rule behind each of the fields that `make eval-receipts` scores.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Rules {
+    pub date: &'static str,
+    pub total: &'static str,
+    pub merchant: &'static str,
 }
 
 impl Default for Fields {
@@ -79,6 +89,7 @@ impl Default for Fields {
             payment: None,
             expiry: None,
             confidence: Confidence::default(),
+            rules: Rules::default(),
         }
     }
 }
@@ -95,13 +106,15 @@ pub fn extract_fields(text: &DocumentText) -> Fields {
     fields.kind = kind;
     fields.confidence.kind = kind_conf;
 
-    if let Some((merchant, conf)) = merchant::find(text) {
+    if let Some((merchant, conf, rule)) = merchant::find(text) {
         fields.merchant = Some(merchant);
         fields.confidence.merchant = conf;
+        fields.rules.merchant = rule;
     }
-    if let Some((date, conf)) = date::issue_date(&lines) {
+    if let Some((date, conf, rule)) = date::issue_date(&lines) {
         fields.date = Some(date);
         fields.confidence.date = conf;
+        fields.rules.date = rule;
     }
 
     let printed = ids::find(&lines);
@@ -122,6 +135,7 @@ pub fn extract_fields(text: &DocumentText) -> Fields {
     if let Some(total) = total::find(&lines, &recap, notation) {
         fields.total = Some(total.amount);
         fields.confidence.total = total.confidence;
+        fields.rules.total = total.rule;
         fields.currency = total
             .line
             .and_then(|line| currency::find(&lines, Some(line), vat_id.as_deref()))

@@ -162,15 +162,18 @@ pub struct Total {
     pub amount: Amount,
     pub confidence: f32,
     pub line: Option<usize>,
+    /// Which rule chose the amount, for `coffer extract --explain`.
+    pub rule: &'static str,
 }
 
 /// The total to pay and a confidence in it.
 pub fn find(lines: &[String], vat: &[VatRow], n: Notation) -> Option<Total> {
-    let found = |amount: Amount, confidence: f32, line: Option<usize>| {
+    let found = |amount: Amount, confidence: f32, line: Option<usize>, rule: &'static str| {
         Some(Total {
             amount,
             confidence,
             line,
+            rule,
         })
     };
     let folded: Vec<String> = lines.iter().map(|l| fold_label(l)).collect();
@@ -273,11 +276,21 @@ pub fn find(lines: &[String], vat: &[VatRow], n: Notation) -> Option<Total> {
                 .filter(|e| !rounds_later || e.is_multiple_of_cents(5))
                 .find(|e| misread_of(**e, best.amount));
             if let Some(value) = closed.as_ref().or(agreed).or(near) {
-                return found(*value, 0.6, None);
+                return found(
+                    *value,
+                    0.6,
+                    None,
+                    "figures that add up outvote a lone total",
+                );
             }
         }
         if let Some(rounded) = apply_rounding(lines, &folded, best, tendered_minus_change, n) {
-            return found(rounded, 0.7, Some(best.line));
+            return found(
+                rounded,
+                0.7,
+                Some(best.line),
+                "labelled total after cash rounding",
+            );
         }
         let mut confidence = (0.35 + 0.08 * best.weight as f32).min(0.97);
         // Not rounded on a till that rounds: the rounded figure was misread somewhere, so the
@@ -285,20 +298,20 @@ pub fn find(lines: &[String], vat: &[VatRow], n: Notation) -> Option<Total> {
         if rounds_later && !best.amount.is_multiple_of_cents(5) {
             confidence = confidence.min(0.5);
         }
-        return found(best.amount, confidence, Some(best.line));
+        return found(best.amount, confidence, Some(best.line), "labelled total");
     }
     if let Some(amount) = closed {
-        return found(amount, 0.6, None);
+        return found(amount, 0.6, None, "subtotal + tax + rounding");
     }
     if let Some(amount) = tendered_minus_change {
-        return found(amount, 0.5, None);
+        return found(amount, 0.5, None, "tendered minus change");
     }
     if vat_gross.is_positive() {
-        return found(vat_gross, 0.5, None);
+        return found(vat_gross, 0.5, None, "VAT recap gross");
     }
     // No change printed: what was handed over is the likeliest amount.
     if let Some(tendered) = tendered_amount(lines, &folded, n) {
-        return found(tendered, 0.3, None);
+        return found(tendered, 0.3, None, "amount tendered");
     }
     // Last resort: the largest amount not on a payment or change line.
     lines
@@ -309,7 +322,7 @@ pub fn find(lines: &[String], vat: &[VatRow], n: Notation) -> Option<Total> {
         .map(|a| a.amount)
         .filter(|c| c.is_positive())
         .max()
-        .and_then(|c| found(c, 0.25, None))
+        .and_then(|c| found(c, 0.25, None, "largest amount"))
 }
 
 static SUBTOTAL: Words = LazyLock::new(|| all(|l| l.subtotal));
