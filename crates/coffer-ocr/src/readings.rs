@@ -1,7 +1,8 @@
 //! A second look at a doubtful photo: the page is read again with gentler binarisations and
 //! the issue date and total are decided by a vote of the readings. OCR errors differ from one
 //! binarisation to the next (a digit lost to speckle in one is clean in another), while the
-//! printed truth stays the same, so the value most readings agree on is the likeliest.
+//! printed truth stays the same, so the value most readings agree on is the likeliest. The
+//! merchant is the one the reading most sure of it found.
 
 use crate::fields::Fields;
 
@@ -47,6 +48,18 @@ fn agreed<T: PartialEq>(values: impl Iterator<Item = Option<T>>) -> bool {
 /// A value several readings agree on gains confidence.
 pub fn vote(readings: &[Fields]) -> Fields {
     let mut merged = readings.first().cloned().unwrap_or_default();
+    // The merchant of the reading most sure of its letterhead: a name read cleanly scores
+    // its legal form, capitals and position, a garbled one does not.
+    if let Some(best) = readings
+        .iter()
+        .filter(|f| f.merchant.is_some())
+        .rev()
+        .max_by(|a, b| a.confidence.merchant.total_cmp(&b.confidence.merchant))
+    {
+        merged.merchant = best.merchant.clone();
+        merged.confidence.merchant = best.confidence.merchant;
+        merged.rules.merchant = best.rules.merchant;
+    }
     if let Some((date, conf)) = winner(readings.iter().map(|f| (f.date, f.confidence.date))) {
         merged.date = Some(date);
         merged.confidence.date = conf;

@@ -122,7 +122,7 @@ mod tests {
                 "Street 1",
                 "Town",
                 "Tel 123",
-                "GST No 1",
+                "Open daily",
                 "Bread 2.00",
                 "Milk 1.00",
                 "TOTAL",

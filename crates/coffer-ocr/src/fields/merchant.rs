@@ -197,9 +197,11 @@ pub fn find(text: &DocumentText) -> Option<(String, f32, &'static str)> {
             let line = name.as_str();
             let cf = fold(line);
             let legal = has_legal_form(&cf);
-            // Letterheads sit at the top; further down only a legal form makes a line a
-            // candidate.
-            if i >= 12 && !legal {
+            // Letterheads sit at the top; further down only a legal form, the issuer's ids
+            // beside the name or the name printed again make a line a candidate.
+            let near_ids = id_lines[i..lines.len().min(i + 4)].iter().any(|x| *x);
+            let again = repeats(line, &folded, i).min(2);
+            if i >= 12 && !legal && !(id_lines[i] || again > 0) {
                 continue;
             }
             if !plausible_name(line)
@@ -231,12 +233,12 @@ pub fn find(text: &DocumentText) -> Option<(String, f32, &'static str)> {
                 score -= 2.0;
             }
             // The issuer's ids follow its name in the letterhead or share its footer line.
-            if id_lines[i..lines.len().min(i + 4)].iter().any(|x| *x) {
+            if near_ids {
                 score += 2.5;
             }
             // The issuer's name comes back (letterhead, footer, the bank account's holder);
             // a customer's only in its own blocks, which are not candidates.
-            score += 1.5 * repeats(line, &folded, i).min(2) as f32;
+            score += 1.5 * again as f32;
             if best.is_none_or(|(s, ..)| score > s) {
                 best = Some((score, i, k));
             }
@@ -287,7 +289,7 @@ pub fn find(text: &DocumentText) -> Option<(String, f32, &'static str)> {
 
 /// A company id of the issuer's kind: a labelled IČO, a VAT id, an Indian GSTIN, an IBAN.
 static SUPPLIER_ID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:i[čc]o|di[čc]|vat|ust-?id|gstin|nip|kvk|siret|tva|btw|iban)\b\W{0,3}[A-Z0-9]{0,4}\s?\d{6,}|\b[A-Z]{2}\d{8,12}\b|\b\d{2}[A-Z]{5}\d{4}[A-Z][1-9A-Z]Z[0-9A-Z]\b")
+    Regex::new(r"(?i)\b(?:i[čc]o|di[čc]|vat|ust-?id|gstin|nip|kvk|siret|tva|btw|iban)\b\W{0,3}[A-Z0-9]{0,4}\s?\d{6,}|\b(?:AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|GB|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK)U?\d{8,12}\b|\b\d{2}[A-Z]{5}\d{4}[A-Z][1-9A-Z]Z[0-9A-Z]\b")
         .unwrap()
 });
 static HEADINGS: Words = LazyLock::new(|| all(|l| l.heading));
@@ -390,10 +392,21 @@ fn is_label_cell(folded: &str) -> bool {
         || trimmed.ends_with(':') && trimmed.split_whitespace().count() <= 4
 }
 
-/// How many other lines print the same name (its letters and digits, at least six).
+/// A staff code and a person (`Sold by: BD1187 MUHAMMAD`), not a company: the first word
+/// mixes letters and digits and no legal form follows.
+fn looks_like_a_code(value: &str) -> bool {
+    let first = value.split_whitespace().next().unwrap_or_default();
+    first.chars().any(|c| c.is_ascii_digit())
+        && first.chars().any(char::is_alphabetic)
+        && !has_legal_form(&fold(value))
+}
+
+/// How many other lines print the same name as a name of their own: a cell (or the value
+/// after its label's colon, or its part before the address) that is this name.
 fn repeats(name: &str, folded: &[String], own: usize) -> usize {
-    let key: String = fold(name).chars().filter(|c| c.is_alphanumeric()).collect();
-    if key.chars().count() < 6 {
+    let key = |text: &str| -> String { text.chars().filter(|c| c.is_alphanumeric()).collect() };
+    let wanted = key(&fold(name));
+    if wanted.chars().count() < 6 {
         return 0;
     }
     folded
@@ -401,10 +414,10 @@ fn repeats(name: &str, folded: &[String], own: usize) -> usize {
         .enumerate()
         .filter(|(j, f)| {
             *j != own
-                && f.chars()
-                    .filter(|c| c.is_alphanumeric())
-                    .collect::<String>()
-                    .contains(&key)
+                && cells(f).iter().any(|(_, cell)| {
+                    let value = cell.rsplit(':').next().unwrap_or(cell);
+                    key(name_part(value.trim())) == wanted
+                })
         })
         .count()
 }
@@ -451,7 +464,11 @@ fn labelled_supplier(lines: &[&str], folded: &[String]) -> Option<String> {
         let rest = name_part(
             cell(lines[i], after_label).trim_start_matches(|c: char| c == ':' || c.is_whitespace()),
         );
-        if plausible_name(rest) && !is_boilerplate(&fold(rest)) && !is_label_cell(&fold(rest)) {
+        if plausible_name(rest)
+            && !is_boilerplate(&fold(rest))
+            && !is_label_cell(&fold(rest))
+            && !looks_like_a_code(rest)
+        {
             return Some(clean_name(rest));
         }
         for line in lines.iter().skip(i + 1).take(2) {
@@ -466,6 +483,7 @@ fn labelled_supplier(lines: &[&str], folded: &[String]) -> Option<String> {
                 && !is_boilerplate(&cf)
                 && !is_label_cell(&cf)
                 && !looks_like_address(candidate, &cf)
+                && !looks_like_a_code(candidate)
             {
                 return Some(clean_name(candidate));
             }
