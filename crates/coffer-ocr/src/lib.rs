@@ -115,24 +115,24 @@ pub struct Trace {
     pub readings: Vec<String>,
 }
 
+/// What one reading found for a field: its value, the confidence and the rule.
+type Seen = (Option<String>, f32, &'static str);
+
 impl Explanation {
     fn of(chosen: &Fields, readings: &[(&'static str, Fields)]) -> Explanation {
-        let trace =
-            |rule: &'static str, seen: &dyn Fn(&Fields) -> (Option<String>, f32, &'static str)| {
-                Trace {
-                    rule,
-                    readings: readings
-                        .iter()
-                        .map(|(name, f)| {
-                            let (value, conf, rule) = seen(f);
-                            format!(
-                                "{name}: {} ({conf:.2}, {rule})",
-                                value.as_deref().unwrap_or("-")
-                            )
-                        })
-                        .collect(),
-                }
-            };
+        let trace = |rule: &'static str, seen: &dyn Fn(&Fields) -> Seen| Trace {
+            rule,
+            readings: readings
+                .iter()
+                .map(|(name, f)| {
+                    let (value, conf, rule) = seen(f);
+                    format!(
+                        "{name}: {} ({conf:.2}, {rule})",
+                        value.as_deref().unwrap_or("-")
+                    )
+                })
+                .collect(),
+        };
         Explanation {
             date: trace(chosen.rules.date, &|f| {
                 (

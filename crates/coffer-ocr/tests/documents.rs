@@ -305,3 +305,148 @@ fn a_batch_goes_on_after_bad_files_and_keeps_input_order() {
         vec![(0, true), (1, false), (2, false), (3, true)]
     );
 }
+
+/// Supplier, date, total in the currency's minor units, currency and number of a laid-out
+/// text-PDF invoice.
+fn laid_out(rows: &[&str]) -> Fields {
+    extract_bytes(&pdf::columns_pdf(rows), "invoice.pdf", &options())
+        .unwrap()
+        .fields
+}
+
+fn assert_invoice(
+    f: &Fields,
+    supplier: &str,
+    date: &str,
+    minor: i64,
+    currency: &str,
+    number: &str,
+) {
+    assert_eq!(f.merchant.as_deref(), Some(supplier), "supplier");
+    assert_eq!(f.date.map(|d| d.to_string()).as_deref(), Some(date), "date");
+    let total = f.total_money().expect("a total with its currency");
+    assert_eq!(
+        (total.minor, total.currency.to_string().as_str()),
+        (minor, currency)
+    );
+    assert_eq!(f.document_number.as_deref(), Some(number), "number");
+}
+
+#[test]
+fn an_indian_invoice_names_the_seller_not_the_buyer_and_reads_rupees() {
+    let f = laid_out(&[
+        "50:TAX INVOICE|330:Invoice Number: INV-2026-118",
+        "330:Invoice Date: 12/03/2026",
+        "50:Bill To:|330:Sold By:",
+        "50:Globex Traders Private Limited|330:Acme Widgets Pvt. Ltd.",
+        "50:45 Park Street, Kolkata 700016|330:12 MG Road, Bengaluru 560001",
+        "50:GSTIN: 19PQRST1234K1Z2|330:GSTIN: 29ABCDE1234F1Z5",
+        "50:Description|300:Qty|400:Amount",
+        "50:Widget A|300:10|400:1,00,000.00",
+        "50:IGST 18%|400:18,000.00",
+        "50:Grand Total|400:Rs. 1,18,000.00",
+        "50:Bank Details",
+        "50:Account Name: Acme Widgets Pvt. Ltd.",
+    ]);
+    assert_invoice(
+        &f,
+        "Acme Widgets Pvt. Ltd.",
+        "2026-03-12",
+        11_800_000,
+        "INR",
+        "INV-2026-118",
+    );
+}
+
+#[test]
+fn yen_and_dinar_invoices_are_stored_in_their_own_minor_units() {
+    let jpy = laid_out(&[
+        "50:Sakura Trading Co., Ltd.|330:INVOICE",
+        "50:1-2-3 Ginza, Tokyo|330:Invoice No: T-5521",
+        "330:Date: 2026-10-05",
+        "50:Bill To: Northwind GmbH",
+        "50:Consulting|300:2|400:JPY 60,000",
+        "50:Total|400:JPY 128,000",
+    ]);
+    assert_invoice(
+        &jpy,
+        "Sakura Trading Co., Ltd.",
+        "2026-10-05",
+        128_000,
+        "JPY",
+        "T-5521",
+    );
+    let kwd = laid_out(&[
+        "50:Gulf Supplies W.L.L. Limited|330:INVOICE",
+        "330:Invoice No: GS-77",
+        "330:Invoice Date: 01/11/2026",
+        "50:Customer:|330:Bank details",
+        "50:Harbor Foods Ltd",
+        "50:Widgets|400:KWD 1,250.375",
+        "50:Amount Due|400:KWD 1,250.375",
+    ]);
+    assert_invoice(
+        &kwd,
+        "Gulf Supplies W.L.L. Limited",
+        "2026-11-01",
+        1_250_375,
+        "KWD",
+        "GS-77",
+    );
+}
+
+#[test]
+fn european_invoices_take_the_supplier_under_its_label_or_in_the_footer() {
+    let cz = laid_out(&[
+        "50:FAKTURA - DANOVY DOKLAD c. 2026117",
+        "50:Odberatel:|300:Dodavatel:",
+        "50:Zakaznik Trade a.s.|300:Pekarstvi Novak s.r.o.",
+        "50:ICO: 25596641|300:ICO: 27082440",
+        "50:Datum vystaveni: 3.11.2026",
+        "50:Variabilni symbol: 2026117",
+        "50:DPH 21 %|250:1 000,00|350:210,00|450:1 210,00",
+        "50:Celkem k uhrade|400:1 210,00 Kc",
+        "50:Bankovni spojeni: Pekarstvi Novak s.r.o.",
+    ]);
+    assert_invoice(
+        &cz,
+        "Pekarstvi Novak s.r.o.",
+        "2026-11-03",
+        121_000,
+        "CZK",
+        "2026117",
+    );
+    assert_eq!(cz.variable_symbol.as_deref(), Some("2026117"));
+    let de = laid_out(&[
+        "50:Kunde:|330:RECHNUNG",
+        "50:Muster Handel AG|330:Rechnungsnummer: R-4711",
+        "50:Bahnhofstr. 5, 80331 Munchen|330:Rechnungsdatum: 05.02.2026",
+        "50:Summe netto|400:100,00 €",
+        "50:MwSt 19 %|400:19,00 €",
+        "50:Gesamtbetrag|400:119,00 €",
+        "50:Elektro Schmidt GmbH · Hauptstr. 12 · 10115 Berlin · USt-IdNr. DE123456789",
+    ]);
+    assert_invoice(
+        &de,
+        "Elektro Schmidt GmbH",
+        "2026-02-05",
+        11_900,
+        "EUR",
+        "R-4711",
+    );
+    let pl = laid_out(&[
+        "50:FAKTURA VAT nr FV/2026/10/031",
+        "50:Data wystawienia: 2026-10-07",
+        "50:Nabywca:|300:Sprzedawca:",
+        "50:Kawiarnia Mala Sp. z o.o.|300:Piekarnia Nowak Sp. z o.o.",
+        "50:Razem do zaplaty|400:399,15 zl",
+    ]);
+    assert_invoice(
+        &pl,
+        "Piekarnia Nowak Sp. z o.o.",
+        "2026-10-07",
+        39_915,
+        "PLN",
+        "FV/2026/10/031",
+    );
+}

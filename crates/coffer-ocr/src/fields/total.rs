@@ -361,7 +361,7 @@ impl Components {
                 let f = &folded[i];
                 contains_any(f, &TAX)
                     && (contains_any(f, &TAX_TOTAL) || !contains_any(f, &PLAIN))
-                    && !contains_any(f, &NOT_TAX_AMOUNT)
+                    && !contains_any(f, NOT_TAX_AMOUNT)
                     && find_amounts(&lines[i], n).len() == 1
             })
             .and_then(last_amount)
