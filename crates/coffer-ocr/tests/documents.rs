@@ -450,3 +450,30 @@ fn european_invoices_take_the_supplier_under_its_label_or_in_the_footer() {
         "FV/2026/10/031",
     );
 }
+
+#[test]
+fn isdoc_yen_and_dinar_invoices_keep_their_minor_units_and_number() {
+    for (code, amount, minor) in [("JPY", "128000", 128_000), ("KWD", "1250.375", 1_250_375)] {
+        let xml = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<Invoice xmlns="http://isdoc.cz/namespace/2013" version="6.0.2">
+  <ID>FV-{code}-7</ID><IssueDate>2026-10-05</IssueDate>
+  <LocalCurrencyCode>{code}</LocalCurrencyCode>
+  <AccountingSupplierParty><Party><PartyName><Name>Export s.r.o.</Name></PartyName></Party></AccountingSupplierParty>
+  <LegalMonetaryTotal><PayableAmount>{amount}</PayableAmount></LegalMonetaryTotal>
+</Invoice>"#
+        );
+        let e = extract_bytes(xml.as_bytes(), "f.isdoc", &options()).unwrap();
+        let total = e.fields.total_money().unwrap();
+        assert_eq!(
+            (total.minor, total.currency.to_string()),
+            (minor, code.to_string())
+        );
+        assert_eq!(e.fields.document_number, Some(format!("FV-{code}-7")));
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(
+            json["total"], amount,
+            "coffer extract prints the decimal in the currency's digits"
+        );
+    }
+}
