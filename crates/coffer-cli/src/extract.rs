@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
 
-use coffer_ocr::{DEFAULT_LANGUAGES, ExtractOptions, Extraction, OcrError};
+use coffer_ocr::{DEFAULT_LANGUAGES, Explanation, ExtractOptions, Extraction, OcrError};
 use serde::Serialize;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +29,10 @@ pub struct ExtractArgs {
     /// Include the recognised text in each object.
     #[arg(long)]
     pub with_text: bool,
+    /// Include why the date, total and merchant were chosen: each field's rule and what
+    /// every reading of the page saw (document content, like --with-text).
+    #[arg(long)]
+    pub explain: bool,
     /// Worker threads (default: one per CPU core).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub jobs: Option<u16>,
@@ -44,6 +48,8 @@ struct Record<'a> {
     extraction: &'a Extraction,
     #[serde(skip_serializing_if = "Option::is_none")]
     text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explain: Option<&'a Explanation>,
 }
 
 #[derive(Serialize)]
@@ -103,6 +109,7 @@ pub fn run(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
                     file: file.clone(),
                     extraction: &extraction,
                     text,
+                    explain: args.explain.then_some(&extraction.explain),
                 };
                 to_json(&record, args.format)
             }

@@ -230,6 +230,23 @@ impl Money {
         })
     }
 
+    /// An exact decimal `mantissa × 10^-scale` (`12345, 3` is 12.345) in the currency's minor
+    /// units: `None` when the currency has fewer digits than the decimal needs (12.345 JPY) or
+    /// the amount does not fit.
+    pub fn from_decimal(mantissa: i64, scale: u32, currency: Currency) -> Option<Self> {
+        let digits = currency.minor_digits();
+        let minor = if digits >= scale {
+            mantissa.checked_mul(10i64.checked_pow(digits - scale)?)?
+        } else {
+            let unit = 10i64.checked_pow(scale - digits)?;
+            if mantissa % unit != 0 {
+                return None;
+            }
+            mantissa / unit
+        };
+        Some(Self { minor, currency })
+    }
+
     /// The amount as a plain decimal string with the currency's digits (`31.80`).
     pub fn decimal(&self) -> String {
         let scale = self.currency.minor_digits();
@@ -607,6 +624,23 @@ mod tests {
         for bad in ["", "1.234", "12a", "1,2,3", "-"] {
             assert!(Money::parse(bad, czk()).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn decimals_become_minor_units_of_the_currency() {
+        let code = |c: &str| c.parse::<Currency>().unwrap();
+        let kwd = Money::from_decimal(12_345, 3, code("KWD")).unwrap();
+        assert_eq!((kwd.minor, kwd.decimal()), (12_345, "12.345".to_string()));
+        let jpy = Money::from_decimal(1_200_000, 3, code("JPY")).unwrap();
+        assert_eq!((jpy.minor, jpy.decimal()), (1_200, "1200".to_string()));
+        assert_eq!(Money::from_decimal(3_180, 2, czk()).unwrap().minor, 3_180);
+        assert_eq!(Money::from_decimal(5, 0, czk()).unwrap().minor, 500);
+        assert_eq!(
+            Money::from_decimal(12_345, 3, code("JPY")),
+            None,
+            "12.345 yen"
+        );
+        assert_eq!(Money::from_decimal(i64::MAX, 0, czk()), None, "overflow");
     }
 
     #[test]

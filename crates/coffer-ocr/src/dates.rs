@@ -7,6 +7,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 use time::{Date, Month};
 
+use crate::words::{self, Words, all};
+
 /// One date found in a line of text, with its byte span.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DateMatch {
@@ -40,7 +42,7 @@ static TIME_AFTER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s{1,3}\d{1,2}\s?:\s?\d{2}\b").unwrap());
 
 /// Date labels, matched also as OCR misreads them by one letter (`Dale`, `uate`, `Datun`).
-const DATE_LABELS: &[&str] = &["date", "datum", "tarikh", "data", "fecha"];
+static DATE_LABELS: Words = LazyLock::new(|| all(|l| l.date_label));
 
 /// Whether the text before a date carries a date label.
 fn after_date_label(before: &str) -> bool {
@@ -63,96 +65,6 @@ fn one_letter_apart(word: &str, label: &str) -> bool {
             .count()
             == 1
 }
-
-/// Full month names (and common inflections) that are unambiguous as written.
-const MONTH_WORDS: &[(&str, u8)] = &[
-    ("january", 1),
-    ("february", 2),
-    ("march", 3),
-    ("april", 4),
-    ("may", 5),
-    ("june", 6),
-    ("july", 7),
-    ("august", 8),
-    ("september", 9),
-    ("october", 10),
-    ("november", 11),
-    ("december", 12),
-    ("ledna", 1),
-    ("února", 2),
-    ("března", 3),
-    ("dubna", 4),
-    ("května", 5),
-    ("června", 6),
-    ("července", 7),
-    ("srpna", 8),
-    ("září", 9),
-    ("října", 10),
-    ("listopadu", 11),
-    ("prosince", 12),
-    ("leden", 1),
-    ("únor", 2),
-    ("březen", 3),
-    ("duben", 4),
-    ("květen", 5),
-    ("červen", 6),
-    ("červenec", 7),
-    ("srpen", 8),
-    ("říjen", 10),
-    ("listopad", 11),
-    ("prosinec", 12),
-    ("januára", 1),
-    ("februára", 2),
-    ("marca", 3),
-    ("apríla", 4),
-    ("mája", 5),
-    ("júna", 6),
-    ("júla", 7),
-    ("augusta", 8),
-    ("septembra", 9),
-    ("októbra", 10),
-    ("novembra", 11),
-    ("decembra", 12),
-    ("januar", 1),
-    ("jänner", 1),
-    ("februar", 2),
-    ("märz", 3),
-    ("mai", 5),
-    ("juni", 6),
-    ("juli", 7),
-    ("oktober", 10),
-    ("dezember", 12),
-    ("janvier", 1),
-    ("février", 2),
-    ("fevrier", 2),
-    ("mars", 3),
-    ("avril", 4),
-    ("juin", 6),
-    ("juillet", 7),
-    ("août", 8),
-    ("aout", 8),
-    ("septembre", 9),
-    ("octobre", 10),
-    ("novembre", 11),
-    ("décembre", 12),
-    ("decembre", 12),
-    ("januari", 1),
-    ("februari", 2),
-    ("maart", 3),
-    ("mei", 5),
-    ("augustus", 8),
-    ("stycznia", 1),
-    ("lutego", 2),
-    ("kwietnia", 4),
-    ("maja", 5),
-    ("czerwca", 6),
-    ("lipca", 7),
-    ("sierpnia", 8),
-    ("września", 9),
-    ("października", 10),
-    ("listopada", 11),
-    ("grudnia", 12),
-];
 
 /// Abbreviations, matched on the first three or four letters of a word.
 const MONTH_ABBREVIATIONS: &[(&str, u8)] = &[
@@ -181,8 +93,8 @@ const MONTH_ABBREVIATIONS: &[(&str, u8)] = &[
 
 fn month_from_word(word: &str) -> Option<u8> {
     let lower = word.to_lowercase();
-    if let Some((_, m)) = MONTH_WORDS.iter().find(|(w, _)| *w == lower) {
-        return Some(*m);
+    if let Some(m) = words::month(&lower) {
+        return Some(m);
     }
     // Abbreviations only as written (`Mar`, `Sept`), so OCR noise like `Juld` is no month.
     let word = if lower == "sept" {

@@ -74,6 +74,19 @@ pub enum OcrError {
         reason: String,
     },
 
+    #[error(
+        "the second recogniser's model file {path} is missing; run scripts/setup.sh (it installs the PP-OCRv6 models) or set COFFER_MODELS_DIR"
+    )]
+    ModelMissing { path: PathBuf },
+
+    #[error(
+        "the model file {path} could not be loaded ({reason}); run scripts/setup.sh again to reinstall it"
+    )]
+    ModelLoad { path: PathBuf, reason: String },
+
+    #[error("the second recogniser is not available ({reason}); Tesseract reads alone")]
+    SecondRecogniser { reason: String },
+
     #[error(transparent)]
     Remote(#[from] crate::remote::RemoteError),
 }

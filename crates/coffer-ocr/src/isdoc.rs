@@ -1,12 +1,13 @@
 //! ISDOC, the Czech e-invoice XML (a file of its own or attached to a PDF): every field is
 //! read exactly from its element, no OCR involved.
 
+use coffer_core::{CompanyIds, Currency, DocumentKind};
 use roxmltree::{Document, Node};
 use time::Date;
 
 use crate::error::OcrError;
-use crate::fields::{CompanyIds, DocumentKind, Fields, PaymentMethod, VatLine, is_valid_ico};
-use crate::money::{Cents, Currency, Money, parse_amount};
+use crate::fields::{Fields, PaymentMethod, VatRow};
+use crate::money::Amount;
 
 /// True when the bytes look like an ISDOC document.
 pub fn looks_like_isdoc(bytes: &[u8]) -> bool {
@@ -30,8 +31,8 @@ fn text_at(node: Node, names: &[&str]) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
-fn amount_at(node: Node, names: &[&str]) -> Option<Cents> {
-    text_at(node, names).and_then(|t| parse_amount(&t, true))
+fn amount_at(node: Node, names: &[&str]) -> Option<Amount> {
+    text_at(node, names).and_then(|t| Amount::parse_plain(&t))
 }
 
 fn date_at(node: Node, names: &[&str]) -> Option<Date> {
@@ -64,18 +65,24 @@ pub fn parse(bytes: &[u8]) -> Result<Fields, OcrError> {
     let supplier = path(root, &["AccountingSupplierParty", "Party"]);
     if let Some(party) = supplier {
         fields.merchant = text_at(party, &["PartyName", "Name"]);
-        let ico = text_at(party, &["PartyIdentification", "ID"]).filter(|i| is_valid_ico(i));
+        let ico =
+            text_at(party, &["PartyIdentification", "ID"]).filter(|i| CompanyIds::is_valid_ico(i));
         let dic = text_at(party, &["PartyTaxScheme", "CompanyID"]);
-        fields.ids = CompanyIds {
-            ico,
-            dic: dic.clone(),
-            vat_ids: dic.into_iter().collect(),
-        };
+        fields.vat_ids = dic.iter().cloned().collect();
+        fields.ids = CompanyIds { ico, vat_id: dic };
     }
     fields.date = date_at(root, &["IssueDate"]);
+    fields.document_number = text_at(root, &["ID"]);
+    fields.variable_symbol = root
+        .descendants()
+        .find(|n| n.tag_name().name() == "VariableSymbol")
+        .and_then(|n| n.text())
+        .map(str::trim)
+        .filter(|vs| coffer_core::document::is_valid_variable_symbol(vs))
+        .map(String::from);
 
-    let local = text_at(root, &["LocalCurrencyCode"]).and_then(|c| Currency::from_code(&c));
-    let foreign = text_at(root, &["ForeignCurrencyCode"]).and_then(|c| Currency::from_code(&c));
+    let code = |name: &str| text_at(root, &[name]).and_then(|c| c.parse::<Currency>().ok());
+    let (local, foreign) = (code("LocalCurrencyCode"), code("ForeignCurrencyCode"));
     let totals = child(root, "LegalMonetaryTotal");
     let (amount, currency) = match (foreign, totals) {
         (Some(f), Some(t)) => (
@@ -89,7 +96,8 @@ pub fn parse(bytes: &[u8]) -> Result<Fields, OcrError> {
         ),
         _ => (None, local),
     };
-    fields.total = amount.map(|amount| Money { amount, currency });
+    fields.total = amount;
+    fields.currency = currency;
 
     if let Some(tax_total) = child(root, "TaxTotal") {
         for sub in tax_total
@@ -97,7 +105,7 @@ pub fn parse(bytes: &[u8]) -> Result<Fields, OcrError> {
             .filter(|c| c.tag_name().name() == "TaxSubTotal")
         {
             let rate =
-                text_at(sub, &["TaxCategory", "Percent"]).and_then(|p| parse_amount(&p, true));
+                text_at(sub, &["TaxCategory", "Percent"]).and_then(|p| Amount::parse_plain(&p));
             let (Some(rate), Some(base), Some(tax)) = (
                 rate,
                 amount_at(sub, &["TaxableAmount"]),
@@ -105,9 +113,13 @@ pub fn parse(bytes: &[u8]) -> Result<Fields, OcrError> {
             ) else {
                 continue;
             };
-            let gross = amount_at(sub, &["TaxInclusiveAmount"]).unwrap_or(Cents(base.0 + tax.0));
-            fields.vat.push(VatLine {
-                rate_bp: rate.0 as u32,
+            let gross = amount_at(sub, &["TaxInclusiveAmount"]).unwrap_or(base + tax);
+            // The rate in hundredths of a percent (21 → 2100, 5.5 → 550).
+            let Ok(rate_bp) = u32::try_from(rate.thousandths() / 10) else {
+                continue;
+            };
+            fields.vat.push(VatRow {
+                rate_bp,
                 base,
                 tax,
                 gross,
@@ -133,6 +145,8 @@ pub fn parse(bytes: &[u8]) -> Result<Fields, OcrError> {
     c.currency = one(currency.is_some());
     c.vat = one(!fields.vat.is_empty());
     c.ids = one(!fields.ids.is_empty());
+    c.document_number = one(fields.document_number.is_some());
+    c.variable_symbol = one(fields.variable_symbol.is_some());
     c.payment = one(fields.payment.is_some());
     Ok(fields)
 }
@@ -158,7 +172,9 @@ mod tests {
       <TaxInclusiveAmount>1210.00</TaxInclusiveAmount><TaxCategory><Percent>21</Percent></TaxCategory></TaxSubTotal>
   </TaxTotal>
   <LegalMonetaryTotal><TaxInclusiveAmount>1210.00</TaxInclusiveAmount><PayableAmount>1210.00</PayableAmount></LegalMonetaryTotal>
-  <PaymentMeans><Payment><PaymentMeansCode>42</PaymentMeansCode></Payment></PaymentMeans>
+  <PaymentMeans><Payment><PaidAmount>1210.00</PaidAmount><PaymentMeansCode>42</PaymentMeansCode>
+    <Details><PaymentDueDate>2024-04-14</PaymentDueDate><ID>1234567/0800</ID><BankCode>0800</BankCode>
+      <VariableSymbol>2024001</VariableSymbol></Details></Payment></PaymentMeans>
 </Invoice>"#;
 
     #[test]
@@ -168,17 +184,21 @@ mod tests {
         assert_eq!(f.kind, DocumentKind::Invoice);
         assert_eq!(f.merchant.as_deref(), Some("Novák Trade s.r.o."));
         assert_eq!(f.date, Some(date!(2024 - 03 - 31)));
+        let total = f.total_money().unwrap();
         assert_eq!(
-            f.total,
-            Some(Money {
-                amount: Cents(121_000),
-                currency: Some(Currency::CZK)
-            })
+            (total.minor, total.currency.to_string()),
+            (121_000, "CZK".to_string())
         );
         assert_eq!(f.ids.ico.as_deref(), Some("25596641"));
+        assert_eq!(f.document_number.as_deref(), Some("FV2024001"));
+        assert_eq!(f.variable_symbol.as_deref(), Some("2024001"));
         assert_eq!(
             f.vat,
-            vec![VatLine::new(2100, Cents(100_000), Cents(21_000))]
+            vec![VatRow::new(
+                2100,
+                Amount::from_cents(100_000),
+                Amount::from_cents(21_000)
+            )]
         );
         assert!(f.vat[0].is_consistent());
         assert_eq!(f.payment, Some(PaymentMethod::BankTransfer));

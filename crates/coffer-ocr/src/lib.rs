@@ -9,13 +9,16 @@ mod isdoc;
 mod local;
 pub mod money;
 mod pdf;
+pub mod ppocr;
 pub mod preprocess;
 mod qr;
 mod readings;
 pub mod remote;
 pub mod render;
+mod reread;
 pub mod text;
 pub mod vault;
+pub mod words;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -24,10 +27,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::Serialize;
 
 pub use error::OcrError;
-pub use fields::{
-    CompanyIds, Confidence, DocumentKind, Fields, PaymentMethod, VatLine, extract_fields,
-};
-pub use money::{Cents, Currency, Money};
+
+pub use fields::{Confidence, Fields, PaymentMethod, VatRow, extract_fields};
+pub use money::{Amount, Notation};
 pub use qr::{SpdPayment, parse_spd};
 pub use remote::{Provider, RemoteError, RemoteOcr};
 pub use text::DocumentText;
@@ -49,6 +51,9 @@ pub struct ExtractOptions {
     /// the total in doubt, and let the readings vote (on the dev receipts about 40 % get it,
     /// about 1.4× the time of one reading on average).
     pub second_look: bool,
+    /// Read the lines that carry the total, the date and the header again with the second
+    /// recogniser (PP-OCRv6), when its models are installed, and let that reading vote too.
+    pub second_recogniser: bool,
 }
 
 impl Default for ExtractOptions {
@@ -57,6 +62,7 @@ impl Default for ExtractOptions {
             languages: DEFAULT_LANGUAGES.to_string(),
             adaptive_binarisation: true,
             second_look: true,
+            second_recogniser: true,
         }
     }
 }
@@ -89,14 +95,74 @@ pub struct Extraction {
     pub text: DocumentText,
     /// Tesseract's mean word confidence (0–100) when local OCR ran.
     pub ocr_confidence: Option<f32>,
+    /// Why the date, total and merchant have their values (`coffer extract --explain`).
+    pub explain: Explanation,
+}
+
+/// Why the scored fields have their values: the rule that chose each, and what every reading
+/// of the page saw. It holds document content, so it is shown only when asked for.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Explanation {
+    pub date: Trace,
+    pub total: Trace,
+    pub merchant: Trace,
+}
+
+/// One field's rule and the value each reading found, as `reading: value (confidence, rule)`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Trace {
+    pub rule: &'static str,
+    pub readings: Vec<String>,
+}
+
+/// What one reading found for a field: its value, the confidence and the rule.
+type Seen = (Option<String>, f32, &'static str);
+
+impl Explanation {
+    fn of(chosen: &Fields, readings: &[(&'static str, Fields)]) -> Explanation {
+        let trace = |rule: &'static str, seen: &dyn Fn(&Fields) -> Seen| Trace {
+            rule,
+            readings: readings
+                .iter()
+                .map(|(name, f)| {
+                    let (value, conf, rule) = seen(f);
+                    format!(
+                        "{name}: {} ({conf:.2}, {rule})",
+                        value.as_deref().unwrap_or("-")
+                    )
+                })
+                .collect(),
+        };
+        Explanation {
+            date: trace(chosen.rules.date, &|f| {
+                (
+                    f.date.map(|d| d.to_string()),
+                    f.confidence.date,
+                    f.rules.date,
+                )
+            }),
+            total: trace(chosen.rules.total, &|f| {
+                (
+                    f.total.map(|t| t.decimal()),
+                    f.confidence.total,
+                    f.rules.total,
+                )
+            }),
+            merchant: trace(chosen.rules.merchant, &|f| {
+                (f.merchant.clone(), f.confidence.merchant, f.rules.merchant)
+            }),
+        }
+    }
 }
 
 impl Extraction {
     /// Builds an extraction from text alone (used for text sources and remote OCR text).
     pub fn from_text(source: Source, text: DocumentText) -> Extraction {
+        let fields = extract_fields(&text);
         Extraction {
             source,
-            fields: extract_fields(&text),
+            explain: Explanation::of(&fields, &[("text", fields.clone())]),
+            fields,
             payment_code: None,
             text,
             ocr_confidence: None,
@@ -106,10 +172,19 @@ impl Extraction {
     /// Exact data from a payment QR code replaces what OCR guessed.
     fn apply_payment_code(&mut self, spd: SpdPayment) {
         if let Some(amount) = spd.amount {
-            let currency = spd.currency.or(self.fields.currency());
-            self.fields.total = Some(Money { amount, currency });
+            let currency = spd.currency.or(self.fields.currency);
+            self.fields.total = Some(amount);
+            self.fields.currency = currency;
             self.fields.confidence.total = 1.0;
             self.fields.confidence.currency = if currency.is_some() { 1.0 } else { 0.0 };
+        }
+        if let Some(vs) = spd
+            .variable_symbol
+            .as_ref()
+            .filter(|vs| coffer_core::document::is_valid_variable_symbol(vs))
+        {
+            self.fields.variable_symbol = Some(vs.clone());
+            self.fields.confidence.variable_symbol = 1.0;
         }
         if self.fields.merchant.is_none()
             && let Some(name) = &spd.recipient
@@ -126,14 +201,29 @@ impl Serialize for Extraction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let f = &self.fields;
-        let mut st = s.serialize_struct("Extraction", 13)?;
+        let mut st = s.serialize_struct("Extraction", 15)?;
         st.serialize_field("kind", &f.kind)?;
         st.serialize_field("merchant", &f.merchant)?;
         st.serialize_field("date", &f.date.map(|d| d.to_string()))?;
-        st.serialize_field("total", &f.total.map(|t| t.amount))?;
-        st.serialize_field("currency", &f.currency())?;
+        // A decimal string in the currency's digits once it is known (`1200` yen, `12.345`
+        // dinars), else as printed.
+        let total = f
+            .total_money()
+            .map(|m| m.decimal())
+            .or_else(|| f.total.map(|t| t.decimal()));
+        st.serialize_field("total", &total)?;
+        st.serialize_field("currency", &f.currency)?;
         st.serialize_field("vat", &f.vat)?;
-        st.serialize_field("ids", &f.ids)?;
+        st.serialize_field(
+            "ids",
+            &IdsJson {
+                ico: f.ids.ico.as_deref(),
+                dic: f.ids.vat_id.as_deref(),
+                vat_ids: &f.vat_ids,
+            },
+        )?;
+        st.serialize_field("document_number", &f.document_number)?;
+        st.serialize_field("variable_symbol", &f.variable_symbol)?;
         st.serialize_field("payment", &f.payment)?;
         st.serialize_field("expiry", &f.expiry.map(|d| d.to_string()))?;
         st.serialize_field("payment_code", &self.payment_code)?;
@@ -142,6 +232,14 @@ impl Serialize for Extraction {
         st.serialize_field("confirmed", &false)?;
         st.end()
     }
+}
+
+/// The `ids` object of `coffer extract`: the supplier's IČO and VAT id, every VAT id printed.
+#[derive(Serialize)]
+struct IdsJson<'a> {
+    ico: Option<&'a str>,
+    dic: Option<&'a str>,
+    vat_ids: &'a [String],
 }
 
 /// Reads and extracts one file.
@@ -192,6 +290,7 @@ pub fn extract_bytes(
             payment_code: None,
             text: DocumentText::default(),
             ocr_confidence: None,
+            explain: Explanation::default(),
         });
     }
     if preprocess::is_image(bytes) {
@@ -235,25 +334,40 @@ fn extract_image(
     } else {
         local::recognize_upright(&gray, languages, tall)?
     };
-    let mut extraction = Extraction::from_text(source, page.text);
-    extraction.ocr_confidence = Some(page.confidence);
-    if options.second_look
-        && options.adaptive_binarisation
-        && readings::needs_second_look(&extraction.fields)
-    {
+    let mut all = vec![("tesseract", extract_fields(&page.text))];
+    // The second recogniser reads the key lines of the page as Tesseract found them.
+    let second = options
+        .second_recogniser
+        .then(ppocr::PaddleOcr::shared)
+        .and_then(Result::ok)
+        .and_then(|ocr| reread::reread_key_lines(ocr, &page.turn.apply(&gray), &page.text))
+        .map(|text| extract_fields(&text));
+    let doubtful = readings::needs_second_look(&all[0].1)
+        && second
+            .as_ref()
+            .is_none_or(|s| readings::needs_second_look(s) || !readings::agree(&all[0].1, s));
+    all.extend(second.map(|f| ("pp-ocr key lines", f)));
+    if options.second_look && options.adaptive_binarisation && doubtful {
         let read = |prepared: &image::GrayImage| -> Result<Fields, OcrError> {
             let again = local::recognize_turned(prepared, page.turn, languages, tall)?;
             Ok(extract_fields(&again.text))
         };
-        let mut all = vec![extraction.fields.clone()];
-        for k in preprocess::SECOND_LOOK_K {
-            all.push(read(&preprocess::binarise(&gray, k))?);
+        for (k, name) in preprocess::SECOND_LOOK_K
+            .into_iter()
+            .zip(["tesseract k=0.1", "tesseract k=0.05"])
+        {
+            all.push((name, read(&preprocess::binarise(&gray, k))?));
         }
-        if !readings::settled(&all) {
-            all.push(read(&gray)?);
+        let fields: Vec<Fields> = all.iter().map(|(_, f)| f.clone()).collect();
+        if !readings::settled(&fields) {
+            all.push(("tesseract grey", read(&gray)?));
         }
-        extraction.fields = readings::vote(&all);
     }
+    let fields: Vec<Fields> = all.iter().map(|(_, f)| f.clone()).collect();
+    let mut extraction = Extraction::from_text(source, page.text);
+    extraction.ocr_confidence = Some(page.confidence);
+    extraction.fields = readings::vote(&fields);
+    extraction.explain = Explanation::of(&extraction.fields, &all);
     if let Some(spd) = payment_code {
         extraction.apply_payment_code(spd);
     }
@@ -280,6 +394,7 @@ fn extract_pdf(bytes: &[u8], options: &ExtractOptions) -> Result<Extraction, Ocr
             payment_code: None,
             text,
             ocr_confidence: None,
+            explain: Explanation::default(),
         });
     }
     if pdf::has_real_text(&layer, pages) {

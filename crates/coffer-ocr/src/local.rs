@@ -41,7 +41,7 @@ pub enum Turn {
 
 impl Turn {
     /// The page turned this way (a copy even when upright).
-    fn apply(self, gray: &GrayImage) -> GrayImage {
+    pub fn apply(self, gray: &GrayImage) -> GrayImage {
         match self {
             Turn::Upright => gray.clone(),
             Turn::Quarter => rotate90(gray),

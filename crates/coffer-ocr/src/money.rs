@@ -1,98 +1,181 @@
-//! Money as printed on receipts and invoices: integer minor units plus an ISO 4217 currency.
-//! Parsing accepts decimal commas and points, thousands separators (space, dot, comma,
-//! apostrophe) and the Czech `,-` notation for whole amounts.
+//! Amounts as printed on receipts and invoices. They are read as exact decimals before the
+//! currency is known (OCR often finds a total before, or without, its currency) and become
+//! coffer-core's `Money`, in the currency's own minor units, only once it is. Parsing accepts
+//! decimal commas and points, thousands separators (space, dot, comma, apostrophe), Indian
+//! lakh grouping (`1,20,000.00`), three decimals where the currency has them (KWD) and the
+//! Czech `,-` notation for whole amounts.
 
 use std::fmt;
+use std::iter::Sum;
+use std::ops::{Add, Neg, Sub};
 
+use coffer_core::{Currency, Money};
 use serde::{Serialize, Serializer};
 
-/// An ISO 4217 currency code such as `CZK` or `EUR`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Currency([u8; 3]);
+/// Digits after the decimal point that an `Amount` keeps: three, the most that any currency
+/// Coffer meets uses (KWD, BHD, OMR).
+const SCALE: u32 = 3;
+const UNIT: i64 = 1_000;
 
-impl Currency {
-    pub const CZK: Currency = Currency(*b"CZK");
-    pub const EUR: Currency = Currency(*b"EUR");
-    pub const USD: Currency = Currency(*b"USD");
-    pub const GBP: Currency = Currency(*b"GBP");
-    pub const PLN: Currency = Currency(*b"PLN");
-    pub const CHF: Currency = Currency(*b"CHF");
-    pub const MYR: Currency = Currency(*b"MYR");
+/// An exact decimal amount as printed, without its currency, in thousandths.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Amount(i64);
 
-    /// Reads a three-letter code (case-insensitive); `None` unless it is three ASCII letters.
-    pub fn from_code(code: &str) -> Option<Currency> {
-        let bytes = code.trim().as_bytes();
-        if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_alphabetic) {
+impl Amount {
+    pub const ZERO: Amount = Amount(0);
+
+    /// `cents` hundredths: `Amount::from_cents(3180)` is 31.80.
+    pub const fn from_cents(cents: i64) -> Amount {
+        Amount(cents * 10)
+    }
+
+    /// `thousandths` thousandths: `Amount::from_thousandths(12_345)` is 12.345.
+    pub const fn from_thousandths(thousandths: i64) -> Amount {
+        Amount(thousandths)
+    }
+
+    /// A whole number and `fraction` written with `fraction_digits` digits (at most three).
+    fn from_parts(whole: i64, fraction: i64, fraction_digits: u32) -> Option<Amount> {
+        let fraction =
+            fraction.checked_mul(10i64.checked_pow(SCALE.checked_sub(fraction_digits)?)?)?;
+        Some(Amount(whole.checked_mul(UNIT)?.checked_add(fraction)?))
+    }
+
+    /// A decimal as machines write it (ISDOC, QR payment codes, JSON): an optional minus,
+    /// digits, and at most three decimals after a point: `1210.00`, `480.5`, `12.345`.
+    pub fn parse_plain(text: &str) -> Option<Amount> {
+        let text = text.trim();
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || whole.len() > 15 || fraction.len() > 3 {
             return None;
         }
-        let mut out = [0u8; 3];
-        for (o, b) in out.iter_mut().zip(bytes) {
-            *o = b.to_ascii_uppercase();
+        if !all_digits(whole) || !all_digits(fraction) {
+            return None;
         }
-        Some(Currency(out))
+        let amount = Amount::from_parts(
+            whole.parse().ok()?,
+            if fraction.is_empty() {
+                0
+            } else {
+                fraction.parse().ok()?
+            },
+            fraction.len() as u32,
+        )?;
+        Some(if negative { -amount } else { amount })
     }
 
-    pub fn code(&self) -> &str {
-        // Constructed only from ASCII letters, so this never fails.
-        std::str::from_utf8(&self.0).unwrap_or("XXX")
+    pub fn thousandths(self) -> i64 {
+        self.0
     }
 
-    /// Number of digits after the decimal point (ISO 4217 exponent) for the currencies we meet.
-    pub fn exponent(&self) -> u32 {
-        match self.code() {
-            "JPY" | "KRW" | "HUF" | "ISK" => 0,
-            _ => 2,
-        }
+    pub fn is_positive(self) -> bool {
+        self.0 > 0
     }
-}
 
-impl fmt::Debug for Currency {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
+    pub fn is_negative(self) -> bool {
+        self.0 < 0
     }
-}
 
-impl fmt::Display for Currency {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
+    pub fn abs(self) -> Amount {
+        Amount(self.0.abs())
     }
-}
 
-impl Serialize for Currency {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.code())
+    /// Whether the amount is a whole multiple of `cents` hundredths (a cash rounding step).
+    pub fn is_multiple_of_cents(self, cents: i64) -> bool {
+        self.0 % (cents * 10) == 0
     }
-}
 
-/// An amount in hundredths (minor units with exponent 2), the unit every parser here yields.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Cents(pub i64);
+    /// The amount in `currency`'s minor units; `None` when the currency has fewer digits than
+    /// the amount needs (12.345 yen).
+    pub fn to_money(self, currency: Currency) -> Option<Money> {
+        Money::from_decimal(self.0, SCALE, currency)
+    }
 
-impl Cents {
-    /// The amount as a plain decimal string with a point: `3180` → `"31.80"`.
-    pub fn to_decimal_string(self) -> String {
+    /// A plain decimal string with a point and two decimals, or three when the third is not
+    /// zero: `31.80`, `12.345`, `-0.05`.
+    pub fn decimal(self) -> String {
         let sign = if self.0 < 0 { "-" } else { "" };
         let abs = self.0.unsigned_abs();
-        format!("{sign}{}.{:02}", abs / 100, abs % 100)
+        let (whole, fraction) = (abs / UNIT as u64, abs % UNIT as u64);
+        if fraction % 10 == 0 {
+            format!("{sign}{whole}.{:02}", fraction / 10)
+        } else {
+            format!("{sign}{whole}.{fraction:03}")
+        }
     }
 }
 
-impl Serialize for Cents {
+impl Add for Amount {
+    type Output = Amount;
+    fn add(self, other: Amount) -> Amount {
+        Amount(self.0.saturating_add(other.0))
+    }
+}
+
+impl Sub for Amount {
+    type Output = Amount;
+    fn sub(self, other: Amount) -> Amount {
+        Amount(self.0.saturating_sub(other.0))
+    }
+}
+
+impl Neg for Amount {
+    type Output = Amount;
+    fn neg(self) -> Amount {
+        Amount(-self.0)
+    }
+}
+
+impl Sum for Amount {
+    fn sum<I: Iterator<Item = Amount>>(iter: I) -> Amount {
+        iter.fold(Amount::ZERO, Add::add)
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.decimal())
+    }
+}
+
+impl Serialize for Amount {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_decimal_string())
+        s.serialize_str(&self.decimal())
     }
 }
 
-/// A monetary amount: minor units (hundredths) and, when known, its currency.
+/// How a document writes its amounts: the digits after the decimal mark that its currency
+/// uses (2 for most, 3 for the Kuwaiti dinar, 0 for the yen). Unknown currency reads as 2.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Money {
-    pub amount: Cents,
-    pub currency: Option<Currency>,
+pub struct Notation {
+    pub digits: u32,
 }
 
-/// Parses one amount token as printed: `1 234,56`, `1.234,56`, `1,234.56`, `31.80`, `250,-`,
-/// `-12,00`. Requires two decimals unless `allow_whole` (then `250` and `250,-` pass too).
-pub fn parse_amount(token: &str, allow_whole: bool) -> Option<Cents> {
+impl Notation {
+    pub const USUAL: Notation = Notation { digits: 2 };
+
+    pub fn of(currency: Option<Currency>) -> Notation {
+        currency.map_or(Notation::USUAL, |c| Notation {
+            digits: c.minor_digits(),
+        })
+    }
+}
+
+impl Default for Notation {
+    fn default() -> Self {
+        Notation::USUAL
+    }
+}
+
+/// Parses one amount token as printed: `1 234,56`, `1.234,56`, `1,234.56`, `1,20,000.00`,
+/// `31.80`, `250,-`, `-12,00`, and `12.345` where the notation has three decimals. Requires
+/// decimals unless `allow_whole` (then `250` and `250,-` pass too).
+pub fn parse_amount(token: &str, allow_whole: bool, notation: Notation) -> Option<Amount> {
     let t = token.trim();
     let (negative, t) = match t.strip_prefix('-').or_else(|| t.strip_prefix('−')) {
         Some(rest) => (true, rest.trim_start()),
@@ -106,24 +189,43 @@ pub fn parse_amount(token: &str, allow_whole: bool) -> Option<Cents> {
         return None;
     }
     let chars: Vec<char> = t.chars().collect();
-    // The decimal separator is a '.' or ',' followed by exactly two digits at the end.
     let n = chars.len();
-    let has_decimals = n >= 4
-        && matches!(chars[n - 3], '.' | ',')
-        && chars[n - 2].is_ascii_digit()
-        && chars[n - 1].is_ascii_digit();
-    let (int_part, frac): (&[char], i64) = if has_decimals {
-        let f = (chars[n - 2] as i64 - '0' as i64) * 10 + (chars[n - 1] as i64 - '0' as i64);
-        (&chars[..n - 3], f)
+    let fraction_after = |digits: usize, marks: &[char]| {
+        n > digits + 1
+            && marks.contains(&chars[n - digits - 1])
+            && chars[n - digits..].iter().all(char::is_ascii_digit)
+    };
+    // The decimal mark is a '.' or ',' followed by exactly two digits at the end, or by three
+    // after a point where the currency has three decimals.
+    let fraction_digits = if fraction_after(2, &['.', ',']) {
+        2
+    } else if notation.digits == 3 && fraction_after(3, &['.']) {
+        3
     } else if allow_whole || whole_dash {
-        (&chars[..], 0)
+        0
     } else {
         return None;
     };
-    let mut groups = Vec::new();
+    let int_end = if fraction_digits == 0 {
+        n
+    } else {
+        n - fraction_digits - 1
+    };
+    let fraction: i64 = chars[int_end..]
+        .iter()
+        .filter_map(|c| c.to_digit(10))
+        .fold(0, |acc, d| acc * 10 + i64::from(d));
+    let whole = grouped_whole(&chars[..int_end])?;
+    let amount = Amount::from_parts(whole, fraction, fraction_digits as u32)?;
+    Some(if negative { -amount } else { amount })
+}
+
+/// The whole part of an amount, with its thousands (or Indian lakh) grouping checked.
+fn grouped_whole(chars: &[char]) -> Option<i64> {
+    let mut groups: Vec<String> = Vec::new();
     let mut current = String::new();
     let mut separator: Option<char> = None;
-    for &c in int_part {
+    for &c in chars {
         if c.is_ascii_digit() {
             current.push(c);
         } else if matches!(c, ' ' | '.' | ',' | '\'' | '\u{a0}' | '\u{202f}') {
@@ -137,134 +239,113 @@ pub fn parse_amount(token: &str, allow_whole: bool) -> Option<Cents> {
         }
     }
     groups.push(current);
-    if groups.len() > 1
-        && (groups[0].is_empty() || groups[0].len() > 3 || groups[1..].iter().any(|g| g.len() != 3))
-    {
-        return None;
+    if groups.len() > 1 {
+        let thousands = groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3);
+        // 1,23,45,678: the last group of three, pairs before it (India).
+        let (last, middle) = groups[1..].split_last()?;
+        let lakh = separator == Some(',')
+            && last.len() == 3
+            && !middle.is_empty()
+            && groups[0].len() <= 2
+            && middle.iter().all(|g| g.len() == 2);
+        if groups[0].is_empty() || !(thousands || lakh) {
+            return None;
+        }
     }
     let digits: String = groups.concat();
     if digits.is_empty() || digits.len() > 12 {
         return None;
     }
-    let whole: i64 = digits.parse().ok()?;
-    let cents = whole.checked_mul(100)?.checked_add(frac)?;
-    Some(Cents(if negative { -cents } else { cents }))
-}
-
-/// Detects a currency from marks printed near an amount or anywhere on the document.
-pub fn currency_from_text(text: &str) -> Option<Currency> {
-    let lower = text.to_lowercase();
-    let has_word = |w: &str| {
-        lower.match_indices(w).any(|(i, _)| {
-            let before = lower[..i].chars().next_back();
-            let after = lower[i + w.len()..].chars().next();
-            !before.is_some_and(char::is_alphabetic) && !after.is_some_and(char::is_alphabetic)
-        })
-    };
-    if has_word("kč") || has_word("czk") || has_word("kc") && has_word("dph") {
-        Some(Currency::CZK)
-    } else if lower.contains('€') || has_word("eur") || has_word("euro") {
-        Some(Currency::EUR)
-    } else if has_word("zł") || has_word("pln") || has_word("zl") && has_word("razem") {
-        Some(Currency::PLN)
-    } else if lower.contains('£') || has_word("gbp") {
-        Some(Currency::GBP)
-    } else if has_word("chf") {
-        Some(Currency::CHF)
-    } else if has_word("rm") || has_word("myr") {
-        Some(Currency::MYR)
-    } else if lower.contains("us$") || has_word("usd") || lower.contains('$') {
-        Some(Currency::USD)
-    } else {
-        currency_from_country_hints(&lower, &has_word)
-    }
-}
-
-/// When no currency is printed (or OCR mangled `Kč`), the tax vocabulary and VAT id prefixes
-/// tell the country: DPH/IČO/`CZ…` mean Czech crowns, `SK…` and the euro area's VAT words euros.
-fn currency_from_country_hints(lower: &str, has_word: &dyn Fn(&str) -> bool) -> Option<Currency> {
-    let vat_prefix = |prefix: &str| {
-        lower.match_indices(prefix).any(|(i, _)| {
-            lower[i + prefix.len()..]
-                .chars()
-                .take(8)
-                .filter(char::is_ascii_digit)
-                .count()
-                == 8
-        })
-    };
-    if vat_prefix("dič: cz")
-        || vat_prefix("dic: cz")
-        || vat_prefix("dič cz")
-        || (has_word("dph") && !vat_prefix("sk"))
-    {
-        Some(Currency::CZK)
-    } else if has_word("ptu") || has_word("nip") {
-        Some(Currency::PLN)
-    } else if vat_prefix("sk")
-        || has_word("mwst")
-        || has_word("ust")
-        || has_word("tva")
-        || has_word("btw")
-    {
-        Some(Currency::EUR)
-    } else {
-        None
-    }
+    digits.parse().ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn cents(token: &str) -> Option<i64> {
+        parse_amount(token, false, Notation::USUAL).map(|a| a.thousandths() / 10)
+    }
+
     #[test]
-    fn decimal_comma_and_point_amounts_parse_to_cents() {
-        assert_eq!(parse_amount("31.80", false), Some(Cents(3180)));
-        assert_eq!(parse_amount("31,80", false), Some(Cents(3180)));
-        assert_eq!(parse_amount("1 234,56", false), Some(Cents(123_456)));
-        assert_eq!(parse_amount("1.234,56", false), Some(Cents(123_456)));
-        assert_eq!(parse_amount("1,234.56", false), Some(Cents(123_456)));
-        assert_eq!(parse_amount("-0,02", false), Some(Cents(-2)));
+    fn decimal_comma_and_point_amounts_parse_exactly() {
+        assert_eq!(cents("31.80"), Some(3180));
+        assert_eq!(cents("31,80"), Some(3180));
+        assert_eq!(cents("1 234,56"), Some(123_456));
+        assert_eq!(cents("1.234,56"), Some(123_456));
+        assert_eq!(cents("1,234.56"), Some(123_456));
+        assert_eq!(cents("-0,02"), Some(-2));
+    }
+
+    #[test]
+    fn indian_lakh_grouping_is_read() {
+        assert_eq!(cents("1,20,000.00"), Some(12_000_000));
+        assert_eq!(cents("12,34,567.50"), Some(123_456_750));
+        assert_eq!(cents("1,2,000.00"), None);
+    }
+
+    #[test]
+    fn three_decimals_count_only_where_the_currency_has_them() {
+        let kwd = Notation { digits: 3 };
+        let amount = parse_amount("1,250.375", false, kwd).unwrap();
+        assert_eq!(amount.thousandths(), 1_250_375);
+        assert_eq!(amount.decimal(), "1250.375");
+        assert_eq!(parse_amount("12.345", false, Notation::USUAL), None);
+        assert_eq!(
+            parse_amount("12.345", true, Notation::USUAL).map(Amount::thousandths),
+            Some(12_345_000),
+            "a thousands group in a two-decimal currency"
+        );
+    }
+
+    #[test]
+    fn machine_written_decimals_parse_exactly() {
+        let plain = |t: &str| Amount::parse_plain(t).map(Amount::thousandths);
+        assert_eq!(plain("1210.00"), Some(1_210_000));
+        assert_eq!(plain("480.5"), Some(480_500));
+        assert_eq!(plain("12.345"), Some(12_345));
+        assert_eq!(plain("-3"), Some(-3_000));
+        for bad in ["", "1,5", "1.2345", "12a", "-", ".5"] {
+            assert_eq!(plain(bad), None, "{bad}");
+        }
     }
 
     #[test]
     fn whole_amounts_need_permission_or_a_czech_dash() {
-        assert_eq!(parse_amount("250", false), None);
-        assert_eq!(parse_amount("250", true), Some(Cents(25_000)));
-        assert_eq!(parse_amount("250,-", false), Some(Cents(25_000)));
+        assert_eq!(cents("250"), None);
+        assert_eq!(
+            parse_amount("250", true, Notation::USUAL),
+            Some(Amount::from_cents(25_000))
+        );
+        assert_eq!(cents("250,-"), Some(25_000));
     }
 
     #[test]
     fn malformed_groupings_are_rejected() {
-        assert_eq!(parse_amount("12.34.56", false), None);
-        assert_eq!(parse_amount("1 23,45", false), None);
-        assert_eq!(parse_amount("abc", true), None);
+        assert_eq!(cents("12.34.56"), None);
+        assert_eq!(cents("1 23,45"), None);
+        assert_eq!(parse_amount("abc", true, Notation::USUAL), None);
     }
 
     #[test]
-    fn cents_print_as_plain_decimal_strings() {
-        assert_eq!(Cents(3180).to_decimal_string(), "31.80");
-        assert_eq!(Cents(-5).to_decimal_string(), "-0.05");
-    }
-
-    #[test]
-    fn currency_marks_are_recognised_in_several_languages() {
-        assert_eq!(currency_from_text("Celkem 120,00 Kč"), Some(Currency::CZK));
-        assert_eq!(currency_from_text("Summe EUR 12,00"), Some(Currency::EUR));
-        assert_eq!(currency_from_text("Total 12,00 €"), Some(Currency::EUR));
-        assert_eq!(currency_from_text("Razem PLN 5,00"), Some(Currency::PLN));
-        assert_eq!(currency_from_text("TOTAL 5.00"), None);
-    }
-
-    #[test]
-    fn czech_tax_words_imply_crowns_when_the_currency_mark_is_unreadable() {
+    fn amounts_print_as_plain_decimals_and_become_money_in_minor_units() {
+        assert_eq!(Amount::from_cents(3180).decimal(), "31.80");
+        assert_eq!(Amount::from_cents(-5).decimal(), "-0.05");
+        let code = |c: &str| c.parse::<Currency>().unwrap();
+        let yen = parse_amount("12,000", true, Notation { digits: 0 }).unwrap();
+        assert_eq!(yen.to_money(code("JPY")).map(|m| m.minor), Some(12_000));
         assert_eq!(
-            currency_from_text("DPH 21 % 100,00 21,00\nCelkem 121,00 K6"),
-            Some(Currency::CZK)
+            Amount::from_thousandths(12_345)
+                .to_money(code("KWD"))
+                .map(|m| m.minor),
+            Some(12_345)
         );
         assert_eq!(
-            currency_from_text("MwSt 19 % 1,90\nSumme 11,90"),
-            Some(Currency::EUR)
+            Amount::from_cents(3180)
+                .to_money(code("EUR"))
+                .map(|m| m.minor),
+            Some(3180)
         );
+        assert_eq!(Amount::from_thousandths(12_345).to_money(code("JPY")), None);
     }
 }

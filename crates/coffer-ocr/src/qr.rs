@@ -5,14 +5,16 @@ use image::GrayImage;
 use serde::Serialize;
 use time::Date;
 
-use crate::money::{Cents, Currency, parse_amount};
+use coffer_core::Currency;
+
+use crate::money::Amount;
 
 /// The fields of an SPD payment code that matter for a document.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SpdPayment {
     /// IBAN, optionally followed by `+BIC`.
     pub account: Option<String>,
-    pub amount: Option<Cents>,
+    pub amount: Option<Amount>,
     pub currency: Option<Currency>,
     pub variable_symbol: Option<String>,
     pub recipient: Option<String>,
@@ -47,8 +49,8 @@ pub fn parse_spd(content: &str) -> Option<SpdPayment> {
         let value = percent_decode(value);
         match key {
             "ACC" => spd.account = Some(value),
-            "AM" => spd.amount = parse_amount(&value, true),
-            "CC" => spd.currency = Currency::from_code(&value),
+            "AM" => spd.amount = Amount::parse_plain(&value),
+            "CC" => spd.currency = value.parse().ok(),
             "X-VS" => spd.variable_symbol = Some(value),
             "RN" => spd.recipient = Some(value),
             "DT" if value.len() == 8 => {
@@ -100,8 +102,8 @@ mod tests {
             spd.account.as_deref(),
             Some("CZ5855000000001265098001+RZBCCZPP")
         );
-        assert_eq!(spd.amount, Some(Cents(48_050)));
-        assert_eq!(spd.currency, Some(Currency::CZK));
+        assert_eq!(spd.amount, Some(Amount::from_cents(48_050)));
+        assert_eq!(spd.currency.map(|c| c.to_string()).as_deref(), Some("CZK"));
         assert_eq!(spd.variable_symbol.as_deref(), Some("2024001"));
         assert_eq!(spd.recipient.as_deref(), Some("KAVARNA U LVA"));
         assert_eq!(spd.due, Some(date!(2024 - 04 - 15)));

@@ -1,7 +1,8 @@
 //! A second look at a doubtful photo: the page is read again with gentler binarisations and
 //! the issue date and total are decided by a vote of the readings. OCR errors differ from one
 //! binarisation to the next (a digit lost to speckle in one is clean in another), while the
-//! printed truth stays the same, so the value most readings agree on is the likeliest.
+//! printed truth stays the same, so the value most readings agree on is the likeliest. The
+//! merchant is the one the reading most sure of it found.
 
 use crate::fields::Fields;
 
@@ -19,6 +20,11 @@ pub fn needs_second_look(fields: &Fields) -> bool {
         || fields.confidence.date < DOUBTFUL_DATE
         || fields.total.is_none()
         || fields.confidence.total < DOUBTFUL_TOTAL
+}
+
+/// True when two readings found the same date and the same total.
+pub fn agree(a: &Fields, b: &Fields) -> bool {
+    a.date == b.date && a.total == b.total
 }
 
 /// True when most readings agree on both the date and the total; otherwise one more reading
@@ -42,15 +48,35 @@ fn agreed<T: PartialEq>(values: impl Iterator<Item = Option<T>>) -> bool {
 /// A value several readings agree on gains confidence.
 pub fn vote(readings: &[Fields]) -> Fields {
     let mut merged = readings.first().cloned().unwrap_or_default();
+    // The merchant of the reading most sure of its letterhead: a name read cleanly scores
+    // its legal form, capitals and position, a garbled one does not.
+    if let Some(best) = readings
+        .iter()
+        .filter(|f| f.merchant.is_some())
+        .rev()
+        .max_by(|a, b| a.confidence.merchant.total_cmp(&b.confidence.merchant))
+    {
+        merged.merchant = best.merchant.clone();
+        merged.confidence.merchant = best.confidence.merchant;
+        merged.rules.merchant = best.rules.merchant;
+    }
     if let Some((date, conf)) = winner(readings.iter().map(|f| (f.date, f.confidence.date))) {
         merged.date = Some(date);
         merged.confidence.date = conf;
+        if let Some(f) = readings.iter().find(|f| f.date == Some(date)) {
+            merged.rules.date = f.rules.date;
+        }
     }
     let totals = readings.iter().map(|f| (f.total, f.confidence.total));
     if let Some((total, conf)) = winner(totals) {
-        let currency = total.currency.or(merged.currency());
-        merged.total = Some(crate::Money { currency, ..total });
+        merged.total = Some(total);
         merged.confidence.total = conf;
+        if let Some(f) = readings.iter().find(|f| f.total == Some(total)) {
+            merged.rules.total = f.rules.total;
+        }
+        if merged.currency.is_none() {
+            merged.currency = readings.iter().find_map(|f| f.currency);
+        }
     }
     merged
 }
@@ -83,15 +109,13 @@ mod tests {
     use time::macros::date;
 
     use super::*;
-    use crate::money::{Cents, Currency, Money};
+    use crate::money::Amount;
 
     fn reading(date: Option<time::Date>, total: Option<i64>, total_conf: f32) -> Fields {
         let mut f = Fields {
             date,
-            total: total.map(|c| Money {
-                amount: Cents(c),
-                currency: Some(Currency::EUR),
-            }),
+            total: total.map(Amount::from_cents),
+            currency: "EUR".parse().ok(),
             ..Fields::default()
         };
         f.confidence.date = if date.is_some() { 0.7 } else { 0.0 };
@@ -108,7 +132,7 @@ mod tests {
         ];
         let voted = vote(&readings);
         assert_eq!(voted.date, Some(date!(2018 - 03 - 19)));
-        assert_eq!(voted.total.map(|t| t.amount), Some(Cents(1485)));
+        assert_eq!(voted.total, Some(Amount::from_cents(1485)));
         assert!((voted.confidence.total - 0.6).abs() < 1e-6);
         assert!(settled(&readings));
     }
@@ -121,7 +145,7 @@ mod tests {
         ];
         let voted = vote(&readings);
         assert_eq!(voted.date, Some(date!(2018 - 03 - 19)));
-        assert_eq!(voted.total.map(|t| t.amount), Some(Cents(1000)));
+        assert_eq!(voted.total, Some(Amount::from_cents(1000)));
         assert!(!settled(&readings));
     }
 

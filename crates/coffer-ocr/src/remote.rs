@@ -10,8 +10,10 @@ use base64::Engine;
 use serde_json::{Value, json};
 use time::Date;
 
-use crate::fields::{CompanyIds, DocumentKind, PaymentMethod, VatLine, is_valid_ico};
-use crate::money::{Currency, Money, parse_amount};
+use coffer_core::{CompanyIds, Currency, DocumentKind};
+
+use crate::fields::{PaymentMethod, VatRow};
+use crate::money::Amount;
 use crate::text::DocumentText;
 use crate::{Extraction, Source};
 
@@ -389,33 +391,34 @@ fn extraction_from_model(v: &Value) -> Extraction {
         f.date = Some(date);
         f.confidence.date = MODEL;
     }
-    if let Some(amount) = get("total").and_then(|t| parse_amount(t, true)) {
+    if let Some(amount) = get("total").and_then(Amount::parse_plain) {
         let currency = get("currency")
-            .and_then(Currency::from_code)
-            .or(f.currency());
-        f.total = Some(Money { amount, currency });
+            .and_then(|c| c.parse::<Currency>().ok())
+            .or(f.currency);
+        f.total = Some(amount);
+        f.currency = currency;
         f.confidence.total = MODEL;
         f.confidence.currency = if currency.is_some() { MODEL } else { 0.0 };
     }
     if let Some(items) = v.get("vat").and_then(Value::as_array) {
-        let lines: Vec<VatLine> = items
+        let lines: Vec<VatRow> = items
             .iter()
             .filter_map(|item| {
                 let s = |k: &str| {
                     item.get(k)
                         .and_then(Value::as_str)
-                        .and_then(|x| parse_amount(x, true))
+                        .and_then(Amount::parse_plain)
                 };
                 let rate = s("rate")?;
-                Some(VatLine::new(
-                    u32::try_from(rate.0).ok()?,
+                Some(VatRow::new(
+                    u32::try_from(rate.thousandths() / 10).ok()?,
                     s("base")?,
                     s("tax")?,
                 ))
             })
             .collect();
         if !lines.is_empty() {
-            f.confidence.vat = if lines.iter().all(VatLine::is_consistent) {
+            f.confidence.vat = if lines.iter().all(VatRow::is_consistent) {
                 MODEL
             } else {
                 0.4
@@ -425,13 +428,15 @@ fn extraction_from_model(v: &Value) -> Extraction {
     }
     let ico = get("company_id")
         .map(|i| i.replace(' ', ""))
-        .filter(|i| is_valid_ico(i));
+        .filter(|i| CompanyIds::is_valid_ico(i));
     let vat_id = get("vat_id").map(|i| i.replace(' ', ""));
     if ico.is_some() || vat_id.is_some() {
+        if let Some(id) = vat_id.as_ref().filter(|id| !f.vat_ids.contains(id)) {
+            f.vat_ids.insert(0, id.clone());
+        }
         f.ids = CompanyIds {
             ico: ico.or(f.ids.ico.take()),
-            dic: vat_id.clone(),
-            vat_ids: vat_id.into_iter().collect(),
+            vat_id: vat_id.or(f.ids.vat_id.take()),
         };
         f.confidence.ids = MODEL;
     }
@@ -472,7 +477,7 @@ mod tests {
         let e = extraction_from_model(&v);
         assert_eq!(e.fields.date, None, "not ISO format");
         assert_eq!(e.fields.ids.ico, None, "bad checksum");
-        assert_eq!(e.fields.total.map(|t| t.amount.0), Some(121_000));
+        assert_eq!(e.fields.total, Some(Amount::from_cents(121_000)));
         assert_eq!(e.source, Source::Remote);
     }
 }

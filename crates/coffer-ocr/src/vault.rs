@@ -6,8 +6,7 @@
 use std::collections::BTreeMap;
 
 use coffer_core::{
-    Document, DocumentFields, DocumentId, Field, FieldState, Money as VaultMoney,
-    VatLine as VaultVatLine, Vault,
+    Document, DocumentFields, DocumentId, Field, FieldState, VatLine as VaultVatLine, Vault,
 };
 
 use crate::{
@@ -110,9 +109,7 @@ pub fn merge(
         );
     };
 
-    if let Ok(kind) = found.kind.as_str().parse() {
-        offer(Field::Kind, conf.kind, &mut |f| f.kind = kind);
-    }
+    offer(Field::Kind, conf.kind, &mut |f| f.kind = found.kind);
     if let Some(merchant) = &found.merchant {
         offer(Field::Merchant, conf.merchant, &mut |f| {
             f.merchant = Some(merchant.clone())
@@ -127,38 +124,35 @@ pub fn merge(
             f.issue_date = Some(date)
         });
     }
-    let currency = found
-        .currency()
-        .and_then(|c| c.code().parse().ok())
-        .or(doc.fields.total.map(|m| m.currency));
-    if let (Some(total), Some(currency)) = (found.total, currency) {
+    // The amounts become minor units of the currency found, or of the one the document
+    // already has (a person may have set it), never before.
+    let currency = found.currency.or(doc.fields.total.map(|m| m.currency));
+    if let Some(total) = found.total.zip(currency).and_then(|(t, c)| t.to_money(c)) {
         offer(
             Field::Total,
             conf.total.min(conf.currency.max(0.5)),
-            &mut |f| {
-                f.total = Some(VaultMoney {
-                    minor: total.amount.0,
-                    currency,
-                })
-            },
+            &mut |f| f.total = Some(total),
         );
     }
-    if !found.vat.is_empty() {
-        let lines: Vec<VaultVatLine> = found
-            .vat
-            .iter()
-            .map(|v| VaultVatLine {
-                rate_basis_points: v.rate_bp,
-                base_minor: v.base.0,
-                tax_minor: v.tax.0,
-            })
-            .collect();
+    let vat: Option<Vec<VaultVatLine>> =
+        currency.and_then(|c| found.vat.iter().map(|v| v.to_vat_line(c)).collect());
+    if let Some(lines) = vat.filter(|l| !l.is_empty()) {
         offer(Field::Vat, conf.vat, &mut |f| f.vat = lines.clone());
     }
     if !found.ids.is_empty() {
         offer(Field::CompanyIds, conf.ids, &mut |f| {
             f.company_ids.ico = found.ids.ico.clone().or(f.company_ids.ico.take());
-            f.company_ids.vat_id = found.ids.dic.clone().or(f.company_ids.vat_id.take());
+            f.company_ids.vat_id = found.ids.vat_id.clone().or(f.company_ids.vat_id.take());
+        });
+    }
+    if let Some(number) = &found.document_number {
+        offer(Field::DocumentNumber, conf.document_number, &mut |f| {
+            f.document_number = Some(number.clone())
+        });
+    }
+    if let Some(symbol) = &found.variable_symbol {
+        offer(Field::VariableSymbol, conf.variable_symbol, &mut |f| {
+            f.variable_symbol = Some(symbol.clone())
         });
     }
     if let Some(payment) = found.payment {

@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use coffer_ocr::{DocumentKind, Provider, RemoteError, RemoteOcr, Source};
+use coffer_core::DocumentKind;
+use coffer_ocr::{Provider, RemoteError, RemoteOcr, Source};
 use serde_json::{Value, json};
 
 /// One request as the server saw it.
@@ -136,9 +137,8 @@ fn gemini_request_has_the_documented_shape_and_its_answer_becomes_fields() {
     assert_eq!(f.merchant.as_deref(), Some("Kavárna U Lva s.r.o."));
     assert_eq!(f.date.map(|d| d.to_string()).as_deref(), Some("2024-03-12"));
     assert_eq!(
-        f.total
-            .map(|t| (t.amount.0, t.currency.map(|c| c.to_string()))),
-        Some((12_100, Some("CZK".into())))
+        f.total_money().map(|m| (m.minor, m.currency.to_string())),
+        Some((12_100, "CZK".into()))
     );
     assert_eq!(f.ids.ico.as_deref(), Some("25596641"));
     assert!(f.vat[0].is_consistent());
@@ -163,7 +163,10 @@ fn openai_compatible_request_sends_a_data_url_and_bearer_key() {
         .unwrap();
     assert!(image_url.starts_with("data:image/png;base64,"));
     assert_eq!(seen[0].body["response_format"]["type"], "json_schema");
-    assert_eq!(extraction.fields.total.map(|t| t.amount.0), Some(12_100));
+    assert_eq!(
+        extraction.fields.total_money().map(|m| m.minor),
+        Some(12_100)
+    );
 }
 
 #[test]

@@ -4,8 +4,9 @@
 #[path = "support/synth.rs"]
 mod synth;
 
+use coffer_core::DocumentKind;
 use coffer_ocr::text::fold;
-use coffer_ocr::{DocumentKind, ExtractOptions, Extraction, PaymentMethod, Source, extract_bytes};
+use coffer_ocr::{ExtractOptions, Extraction, PaymentMethod, Source, extract_bytes};
 use synth::{SyntheticDocument, generate, png_bytes, render};
 
 fn extract(doc: &SyntheticDocument, seed: u64, angle: f32) -> Extraction {
@@ -46,18 +47,19 @@ fn assert_fields_match(doc: &SyntheticDocument, e: &Extraction) {
         doc.merchant
     );
     assert_eq!(f.date, Some(doc.date), "issue date");
-    assert_eq!(f.total.map(|t| t.amount.0), Some(doc.total), "total");
+    assert_eq!(f.total_money().map(|m| m.minor), Some(doc.total), "total");
     assert_eq!(
-        f.currency().map(|c| c.to_string()).as_deref(),
+        f.currency.map(|c| c.to_string()).as_deref(),
         Some("CZK"),
         "currency"
     );
     assert_eq!(f.ids.ico.as_deref(), Some(doc.ico.as_str()), "IČO");
-    assert_eq!(f.ids.dic, Some(format!("CZ{}", doc.ico)), "DIČ");
+    assert_eq!(f.ids.vat_id, Some(format!("CZ{}", doc.ico)), "DIČ");
     let vat: Vec<(u32, i64, i64)> = f
-        .vat
+        .vat_lines()
+        .expect("the recap in crowns")
         .iter()
-        .map(|v| (v.rate_bp / 100, v.base.0, v.tax.0))
+        .map(|v| (v.rate_basis_points / 100, v.base_minor, v.tax_minor))
         .collect();
     let expected: Vec<(u32, i64, i64)> = doc
         .vat
@@ -101,12 +103,12 @@ fn spd_qr_code_gives_the_exact_amount_and_account() {
         .payment_code
         .as_ref()
         .expect("the QR payment code is found");
-    assert_eq!(code.amount.map(|c| c.0), Some(doc.total));
+    assert_eq!(code.amount.map(|a| a.thousandths() / 10), Some(doc.total));
     assert_eq!(
         code.account.as_deref(),
         Some("CZ6508000000192000145399+GIBACZPX")
     );
-    assert_eq!(e.fields.total.map(|t| t.amount.0), Some(doc.total));
+    assert_eq!(e.fields.total_money().map(|m| m.minor), Some(doc.total));
     assert_eq!(e.fields.confidence.total, 1.0, "structured data is certain");
 }
 
@@ -114,6 +116,6 @@ fn spd_qr_code_gives_the_exact_amount_and_account() {
 fn upside_down_scan_is_turned_before_recognition() {
     let doc = generate(3, false, false);
     let e = extract(&doc, 3, 180.0);
-    assert_eq!(e.fields.total.map(|t| t.amount.0), Some(doc.total));
+    assert_eq!(e.fields.total_money().map(|m| m.minor), Some(doc.total));
     assert_eq!(e.fields.date, Some(doc.date));
 }

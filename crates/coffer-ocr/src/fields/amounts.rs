@@ -1,16 +1,17 @@
 //! Finds the money amounts printed in one line: decimal amounts in the usual groupings, and
-//! whole amounts when a currency mark or the Czech `,-` says they are money.
+//! whole amounts when a currency mark or the Czech `,-` says they are money, in the notation of
+//! the document's currency (three decimals for the dinar, none for the yen).
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::money::{Cents, parse_amount};
+use crate::money::{Amount, Notation, parse_amount};
 
 /// One amount in a line, with its byte span.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AmountMatch {
-    pub cents: Cents,
+    pub amount: Amount,
     pub start: usize,
     pub end: usize,
 }
@@ -22,6 +23,7 @@ static DECIMAL: LazyLock<Regex> = LazyLock::new(|| {
         (?P<amount>
             -?
             (?: \d{1,3}(?:,\d{3})+\.\d{2}
+              | \d{1,2}(?:,\d{2})+,\d{3}\.\d{2}
               | \d{1,3}(?:\.\d{3})+,\d{2}
               | \d{1,3}(?:[\ \u{a0}]\d{3})+,\d{2}
               | \d{1,3}(?:'\d{3})+\.\d{2}
@@ -34,44 +36,75 @@ static DECIMAL: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
-static WHOLE_WITH_MARK: LazyLock<Regex> = LazyLock::new(|| {
+/// Three decimals after a point, for the currencies that have them (KWD, BHD, OMR).
+static THREE_DECIMALS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?xi)
-        (?:^|[^\d.,])
-        (?P<amount>\d{1,3}(?:[\ .]\d{3})+|\d{1,7})
-        (?: ,- | \.- | \s?(?:kč|kc|czk|eur|€|zł|pln)\b | \s?€)",
+        r"(?:^|[^\d.,])(?P<amount>-?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{3})(?P<trail>-)?(?:[^\d]|$)",
     )
     .unwrap()
 });
 
-/// Every amount in the line, left to right.
-pub fn find_amounts(line: &str) -> Vec<AmountMatch> {
+/// A whole number that a currency mark after it (`250 Kč`, `250,-`) or before it (`¥12,000`,
+/// `Rs 500`, `INR 1,20,000`) makes money.
+static WHOLE_WITH_MARK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?xi)
+        (?: (?:^|[^\d.,]) (?P<amount>\d{1,3}(?:[\ .,]\d{3})+|\d{1,2}(?:,\d{2})+,\d{3}|\d{1,7})
+            (?: ,- | \.- | \s?(?:kč|kc|czk|eur|zł|pln|jpy|yen|inr|円)\b | \s?[€¥₹円]) )
+        | (?: (?:[¥₹]|\b(?:jpy|inr|rs\.?|kwd)) \s? (?P<after>\d{1,3}(?:,\d{3})+|\d{1,2}(?:,\d{2})+,\d{3}|\d{1,7}) (?:[^\d.,]|$) )",
+    )
+    .unwrap()
+});
+
+/// A whole number grouped in thousands (`12,000`), money on a document in a currency without
+/// minor units (the yen).
+static GROUPED_WHOLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^\d.,])(?P<amount>\d{1,3}(?:,\d{3})+)(?:[^\d.,]|$|[.,](?:\D|$))").unwrap()
+});
+
+/// Every amount in the line, left to right, as the document's notation writes them.
+pub fn find_amounts(line: &str, notation: Notation) -> Vec<AmountMatch> {
     let mut out = Vec::new();
-    let mut at = 0;
-    while let Some(c) = DECIMAL.captures_at(line, at) {
-        let m = c.name("amount").expect("amount group");
-        at = m.end();
-        let trailing_minus = c.name("trail").is_some_and(|t| t.as_str() == "-");
-        if let Some(cents) = parse_amount(m.as_str(), false) {
-            let cents = if trailing_minus {
-                Cents(-cents.0.abs())
-            } else {
-                cents
-            };
+    let push = |out: &mut Vec<AmountMatch>, m: regex::Match, negative: bool| {
+        if out
+            .iter()
+            .any(|a: &AmountMatch| a.start < m.end() && m.start() < a.end)
+        {
+            return;
+        }
+        if let Some(amount) = parse_amount(m.as_str(), true, notation) {
+            let amount = if negative { -amount.abs() } else { amount };
             out.push(AmountMatch {
-                cents,
+                amount,
                 start: m.start(),
                 end: m.end(),
             });
         }
+    };
+    if notation.digits == 3 {
+        let mut at = 0;
+        while let Some(c) = THREE_DECIMALS.captures_at(line, at) {
+            let m = c.name("amount").expect("amount group");
+            at = m.end();
+            push(&mut out, m, c.name("trail").is_some());
+        }
+    }
+    let mut at = 0;
+    while let Some(c) = DECIMAL.captures_at(line, at) {
+        let m = c.name("amount").expect("amount group");
+        at = m.end();
+        if parse_amount(m.as_str(), false, notation).is_some() {
+            let trailing_minus = c.name("trail").is_some_and(|t| t.as_str() == "-");
+            push(&mut out, m, trailing_minus);
+        }
     }
     let mut at = 0;
     while let Some(c) = WHOLE_WITH_MARK.captures_at(line, at) {
-        let m = c.name("amount").expect("amount group");
-        at = c.get(0).expect("group 0").end();
-        if out.iter().any(|a| a.start < m.end() && m.start() < a.end) {
-            continue;
-        }
+        let m = c
+            .name("amount")
+            .or_else(|| c.name("after"))
+            .expect("amount group");
+        at = m.end().max(at + 1);
         // `803, 55 Kč` is 803.55 with a stray space, not 55 crowns.
         let before = line[..m.start()].trim_end();
         if before.ends_with([',', '.'])
@@ -79,12 +112,14 @@ pub fn find_amounts(line: &str) -> Vec<AmountMatch> {
         {
             continue;
         }
-        if let Some(cents) = parse_amount(m.as_str(), true) {
-            out.push(AmountMatch {
-                cents,
-                start: m.start(),
-                end: m.end(),
-            });
+        push(&mut out, m, false);
+    }
+    if notation.digits == 0 {
+        let mut at = 0;
+        while let Some(c) = GROUPED_WHOLE.captures_at(line, at) {
+            let m = c.name("amount").expect("amount group");
+            at = m.end();
+            push(&mut out, m, false);
         }
     }
     out.sort_by_key(|a| a.start);
@@ -96,7 +131,10 @@ mod tests {
     use super::*;
 
     fn cents(line: &str) -> Vec<i64> {
-        find_amounts(line).iter().map(|a| a.cents.0).collect()
+        find_amounts(line, Notation::USUAL)
+            .iter()
+            .map(|a| a.amount.thousandths() / 10)
+            .collect()
     }
 
     #[test]
@@ -116,6 +154,30 @@ mod tests {
     #[test]
     fn cents_after_a_stray_space_are_not_whole_crowns() {
         assert_eq!(cents("Celkem k úhradě: 803, 55 Kč"), Vec::<i64>::new());
+    }
+
+    #[test]
+    fn yen_rupee_and_dinar_amounts_are_read_in_their_own_notation() {
+        let yen = Notation { digits: 0 };
+        let whole = |line: &str, n: Notation| -> Vec<i64> {
+            find_amounts(line, n)
+                .iter()
+                .map(|a| a.amount.thousandths() / 1000)
+                .collect()
+        };
+        assert_eq!(whole("合計 ¥12,800", yen), vec![12_800]);
+        assert_eq!(whole("3 x 4,000 12,000", yen), vec![4_000, 12_000]);
+        assert_eq!(whole("Total JPY 12,800", Notation::USUAL), vec![12_800]);
+        assert_eq!(cents("Grand Total ₹ 1,20,000.00"), vec![12_000_000]);
+        assert_eq!(cents("Total Rs. 4,500"), vec![450_000]);
+        let dinar = Notation { digits: 3 };
+        let kwd: Vec<i64> = find_amounts("Total KWD 1,250.375", dinar)
+            .iter()
+            .map(|a| a.amount.thousandths())
+            .collect();
+        assert_eq!(kwd, vec![1_250_375]);
+        // The same digits in a two-decimal document are a grouped whole number at most.
+        assert_eq!(cents("Qty 12.345 pcs"), Vec::<i64>::new());
     }
 
     #[test]

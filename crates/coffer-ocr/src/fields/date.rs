@@ -1,139 +1,26 @@
 //! Picks the issue date among all dates in a document (telling it apart from due, delivery,
 //! print and validity dates by their labels) and derives warranty and contract end dates.
 
+use std::sync::LazyLock;
+
+use coffer_core::DocumentKind;
 use time::Date;
 
 use super::DEFAULT_WARRANTY_MONTHS;
-use super::kind::DocumentKind;
 use crate::dates::{add_months, find_dates};
 use crate::text::{fold, has_word};
+use crate::words::{Words, all};
 
-const ISSUE: &[&str] = &[
-    "date",
-    "datum",
-    "dated",
-    "issued",
-    "issue date",
-    "invoice date",
-    "datum vystaveni",
-    "vystaveno",
-    "datum vydani",
-    "datum prodeje",
-    "datum nakupu",
-    "datum uctenky",
-    "datum vyhotovenia",
-    "datum vystavenia",
-    "rechnungsdatum",
-    "belegdatum",
-    "ausstellungsdatum",
-    "date de facture",
-    "date facture",
-    "date d'emission",
-    "factuurdatum",
-    "data wystawienia",
-    "data sprzedazy",
-    "data",
-    "tgl",
-    "tarikh",
-];
-const NOT_ISSUE: &[&str] = &[
-    "splatnost",
-    "splatnosti",
-    "due",
-    "payable by",
-    "pay by",
-    "faellig",
-    "fallig",
-    "falligkeit",
-    "zahlbar bis",
-    "echeance",
-    "vervaldatum",
-    "vervaldag",
-    "termin platnosci",
-    "termin zaplaty",
-    "dodani",
-    "dodania",
-    "delivery",
-    "delivered",
-    "lieferdatum",
-    "leistungsdatum",
-    "livraison",
-    "leverdatum",
-    "data dostawy",
-    "duzp",
-    "zdanitelneho",
-    "tisk",
-    "vytisteno",
-    "printed",
-    "gedruckt",
-    "imprime",
-    "valid",
-    "platnost",
-    "platna do",
-    "gultig",
-    "valable",
-    "geldig",
-    "expiry",
-    "expires",
-    "exp",
-    "best before",
-    "spotrebujte",
-    "minimalni trvanlivost",
-    "narozeni",
-    "birth",
-    "order date",
-    "objednavky",
-    "bestelldatum",
-    "period",
-    "obdobi",
-    "from",
-    "od",
-    "until",
-    "to",
-];
+static ISSUE: Words = LazyLock::new(|| all(|l| l.issue_date));
+static NOT_ISSUE: Words = LazyLock::new(|| all(|l| l.other_date));
 /// Payment lines: a "date" there with no date label is an amount OCR made date-like
 /// (`CASH 1.5.00`).
 const PAYMENT: &[&str] = &["cash", "change", "tendered", "rounding"];
-const WARRANTY_END: &[&str] = &[
-    "warranty until",
-    "warranty expires",
-    "warranty end",
-    "zaruka do",
-    "zarucni doba do",
-    "zaruka plati do",
-    "garantie bis",
-    "gewahrleistung bis",
-    "garantie jusqu",
-    "garantie tot",
-    "gwarancja do",
-    "valid until",
-    "platnost do",
-    "platna do",
-    "plati do",
-    "gultig bis",
-    "expiry",
-    "expires",
-    "end date",
-    "konec",
-    "ends on",
-    "termination",
-    "ukonceni",
-    "vyprseni",
-    "do dne",
-    "bis zum",
-];
-const WARRANTY_TERM: &[&str] = &[
-    "warranty",
-    "zaruka",
-    "zarucni",
-    "garantie",
-    "gewahrleistung",
-    "gwarancja",
-    "garancia",
-];
+static WARRANTY_END: Words = LazyLock::new(|| all(|l| l.warranty_end));
+static WARRANTY_TERM: Words = LazyLock::new(|| all(|l| l.warranty));
 
 /// The issue date and a confidence.
-pub fn issue_date(lines: &[String]) -> Option<(Date, f32)> {
+pub fn issue_date(lines: &[String]) -> Option<(Date, f32, &'static str)> {
     let mut candidates: Vec<(i32, Date)> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let dates = find_dates(line);
@@ -179,7 +66,15 @@ pub fn issue_date(lines: &[String]) -> Option<(Date, f32)> {
         s if s >= 0 => 0.7,
         _ => 0.3,
     };
-    Some((date, confidence))
+    let rule = match score {
+        _ if rival => "two dates as likely",
+        s if s >= 5 => "labelled date beside a time",
+        s if s >= 3 => "labelled date",
+        s if s >= 2 => "date beside a time",
+        s if s >= 0 => "unlabelled date",
+        _ => "date labelled as another kind",
+    };
+    Some((date, confidence, rule))
 }
 
 fn has_time(text: &str) -> bool {
@@ -303,14 +198,14 @@ mod tests {
     #[test]
     fn a_second_date_as_likely_as_the_first_leaves_the_date_in_doubt() {
         // The sale's timestamp printed twice, one digit misread in the first.
-        let (date, conf) = issue_date(&lines(
+        let (date, conf, _) = issue_date(&lines(
             "26/03/2018 10:36:13\nTotal 30.00\n28/03/2018 10:36:13",
         ))
         .unwrap();
         assert_eq!(date, date!(2018 - 03 - 26));
         assert!(conf < 0.6);
         // The same date twice is no doubt at all.
-        let (_, conf) = issue_date(&lines(
+        let (_, conf, _) = issue_date(&lines(
             "28/03/2018 10:36:13\nTotal 30.00\n28/03/2018 10:36:13",
         ))
         .unwrap();
@@ -320,12 +215,12 @@ mod tests {
     #[test]
     fn an_amount_read_like_a_date_on_a_payment_line_is_no_issue_date() {
         // `CASH 1.5.00` would otherwise rival the receipt's date and cast doubt on it.
-        let (date, conf) =
+        let (date, conf, _) =
             issue_date(&lines("RECEIPT 15/11/2017\nCASH 1.5.00\nCHANGE 0.00")).unwrap();
         assert_eq!(date, date!(2017 - 11 - 15));
         assert!(conf > 0.6);
         // A date label on a payment line still counts.
-        let (date, _) = issue_date(&lines("CASH BILL Date: 12/03/2018")).unwrap();
+        let (date, _, _) = issue_date(&lines("CASH BILL Date: 12/03/2018")).unwrap();
         assert_eq!(date, date!(2018 - 03 - 12));
     }
 

@@ -1,43 +1,20 @@
 //! Company identifiers: the Czech/Slovak IČO (eight digits with a mod-11 check digit) and
-//! VAT ids (DIČ `CZ12345678`, `DE123456789`, `SK2020123456`, …) in EU formats.
+//! VAT ids (DIČ `CZ12345678`, `DE123456789`, `SK2020123456`, …) in EU formats and the
+//! Indian GSTIN (`29ABCDE1234F1Z5`).
 
 use std::sync::LazyLock;
 
+use coffer_core::CompanyIds;
 use regex::Regex;
-use serde::Serialize;
 
 use crate::text::fold;
 
-/// The company ids printed on a document, in reading order (supplier usually first).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct CompanyIds {
-    /// Czech or Slovak company number with a valid checksum.
-    pub ico: Option<String>,
-    /// The first VAT id (Czech DIČ or another EU VAT number).
-    pub dic: Option<String>,
-    /// Every VAT id found, the first one included.
+/// The company ids printed on a document: the issuer's (its IČO and VAT id) and every VAT id
+/// seen, the customer's included.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PrintedIds {
+    pub supplier: CompanyIds,
     pub vat_ids: Vec<String>,
-}
-
-impl CompanyIds {
-    pub fn is_empty(&self) -> bool {
-        self.ico.is_none() && self.dic.is_none() && self.vat_ids.is_empty()
-    }
-}
-
-/// Checks an IČO: weights 8..2 over the first seven digits, check digit `(11 - sum % 11) % 10`.
-pub fn is_valid_ico(ico: &str) -> bool {
-    let digits: Vec<u32> = ico.chars().filter_map(|c| c.to_digit(10)).collect();
-    if digits.len() != 8 || ico.chars().any(|c| !c.is_ascii_digit()) {
-        return false;
-    }
-    let sum: u32 = digits[..7]
-        .iter()
-        .zip((2..=8).rev())
-        .map(|(d, w)| d * w)
-        .sum();
-    let check = (11 - sum % 11) % 10;
-    digits[7] == check
 }
 
 static ICO_LABEL: LazyLock<Regex> = LazyLock::new(|| {
@@ -47,14 +24,14 @@ static ICO_LABEL: LazyLock<Regex> = LazyLock::new(|| {
 static ANY_EIGHT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(\d{8})\b").unwrap());
 static VAT_ID: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\b(ATU\d{8}|BE[01]\d{9}|BG\d{9,10}|CY\d{8}[A-Z]|CZ\d{8,10}|DE\d{9}|DK\d{8}|EE\d{9}|EL\d{9}|ES[A-Z0-9]\d{7}[A-Z0-9]|FI\d{8}|FR[A-Z0-9]{2}\d{9}|HR\d{11}|HU\d{8}|IE\d[A-Z0-9+*]\d{5}[A-Z]{1,2}|IT\d{11}|LT\d{9,12}|LU\d{8}|LV\d{11}|MT\d{8}|NL\d{9}B\d{2}|PL\d{10}|PT\d{9}|RO\d{2,10}|SE\d{12}|SI\d{8}|SK\d{10}|GB\d{9,12})\b",
+        r"\b(ATU\d{8}|BE[01]\d{9}|BG\d{9,10}|CY\d{8}[A-Z]|CZ\d{8,10}|DE\d{9}|DK\d{8}|EE\d{9}|EL\d{9}|ES[A-Z0-9]\d{7}[A-Z0-9]|FI\d{8}|FR[A-Z0-9]{2}\d{9}|HR\d{11}|HU\d{8}|IE\d[A-Z0-9+*]\d{5}[A-Z]{1,2}|IT\d{11}|LT\d{9,12}|LU\d{8}|LV\d{11}|MT\d{8}|NL\d{9}B\d{2}|PL\d{10}|PT\d{9}|RO\d{2,10}|SE\d{12}|SI\d{8}|SK\d{10}|GB\d{9,12}|\d{2}[A-Z]{5}\d{4}[A-Z][1-9A-Z]Z[0-9A-Z])\b",
     )
     .unwrap()
 });
 
-/// Finds IČO and VAT ids in the text.
-pub fn find(lines: &[String]) -> CompanyIds {
-    let mut ids = CompanyIds::default();
+/// Finds IČO and VAT ids in the text; the first of each is taken for the supplier's.
+pub fn find(lines: &[String]) -> PrintedIds {
+    let mut ids = PrintedIds::default();
     for line in lines {
         // VAT ids are often printed with spaces inside ("CZ 123 45 678").
         let compact: String = line
@@ -69,7 +46,7 @@ pub fn find(lines: &[String]) -> CompanyIds {
                 ids.vat_ids.push(id);
             }
         }
-        if ids.ico.is_none() {
+        if ids.supplier.ico.is_none() {
             let labelled = ICO_LABEL.captures(line).map(|c| {
                 c[1].chars()
                     .filter(char::is_ascii_digit)
@@ -79,19 +56,21 @@ pub fn find(lines: &[String]) -> CompanyIds {
             let unlabelled = (folded.contains("ic") || folded.contains("ico"))
                 .then(|| ANY_EIGHT.captures(line).map(|c| c[1].to_string()))
                 .flatten();
-            ids.ico = labelled.or(unlabelled).filter(|i| is_valid_ico(i));
+            ids.supplier.ico = labelled
+                .or(unlabelled)
+                .filter(|i| CompanyIds::is_valid_ico(i));
         }
     }
     // A Czech DIČ of a legal person repeats its IČO; use it when the IČO was not labelled.
-    if ids.ico.is_none() {
-        ids.ico = ids
+    if ids.supplier.ico.is_none() {
+        ids.supplier.ico = ids
             .vat_ids
             .iter()
             .filter_map(|v| v.strip_prefix("CZ").or_else(|| v.strip_prefix("SK")))
-            .find(|d| d.len() == 8 && is_valid_ico(d))
+            .find(|d| d.len() == 8 && CompanyIds::is_valid_ico(d))
             .map(String::from);
     }
-    ids.dic = ids.vat_ids.first().cloned();
+    ids.supplier.vat_id = ids.vat_ids.first().cloned();
     ids
 }
 
@@ -129,22 +108,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ico_checksum_accepts_real_numbers_and_rejects_typos() {
-        assert!(is_valid_ico("25596641"));
-        assert!(is_valid_ico("00006947"));
-        assert!(!is_valid_ico("25596642"));
-        assert!(!is_valid_ico("2559664"));
-    }
-
-    #[test]
     fn labelled_ico_and_dic_are_found() {
         let lines = vec![
             "Dodavatel: Example s.r.o.".to_string(),
             "IČO: 25596641  DIČ: CZ25596641".to_string(),
         ];
         let ids = find(&lines);
-        assert_eq!(ids.ico.as_deref(), Some("25596641"));
-        assert_eq!(ids.dic.as_deref(), Some("CZ25596641"));
+        assert_eq!(ids.supplier.ico.as_deref(), Some("25596641"));
+        assert_eq!(ids.supplier.vat_id.as_deref(), Some("CZ25596641"));
     }
 
     #[test]
@@ -163,6 +134,6 @@ mod tests {
     #[test]
     fn ico_with_an_invalid_checksum_is_ignored() {
         let ids = find(&["IČO: 12345678".to_string()]);
-        assert_eq!(ids.ico, None);
+        assert_eq!(ids.supplier.ico, None);
     }
 }

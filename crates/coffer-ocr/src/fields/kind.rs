@@ -1,119 +1,16 @@
 //! Tells receipts, invoices, contracts and warranty cards apart by the words they use.
 
-use serde::Serialize;
+use std::sync::LazyLock;
+
+use coffer_core::DocumentKind;
 
 use crate::text::{fold, has_word};
+use crate::words::{Words, all};
 
-/// What kind of document this is (SPEC §3).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DocumentKind {
-    Receipt,
-    Invoice,
-    Contract,
-    Warranty,
-    #[default]
-    Other,
-}
-
-impl DocumentKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DocumentKind::Receipt => "receipt",
-            DocumentKind::Invoice => "invoice",
-            DocumentKind::Contract => "contract",
-            DocumentKind::Warranty => "warranty",
-            DocumentKind::Other => "other",
-        }
-    }
-}
-
-const RECEIPT: &[&str] = &[
-    "uctenka",
-    "pokladni doklad",
-    "zjednoduseny danovy doklad",
-    "paragon",
-    "paragon fiskalny",
-    "receipt",
-    "kassenbon",
-    "kassenbeleg",
-    "quittung",
-    "bon",
-    "ticket de caisse",
-    "kassabon",
-    "cash",
-    "change",
-    "tunai",
-    "fik",
-    "bkp",
-    "eet",
-    "hotove",
-    "vraceno",
-    "pokladna",
-    "kasa",
-    "cashier",
-    "pokladnik",
-    "terminal",
-    "rueckgeld",
-    "ruckgeld",
-    "rendu",
-    "wisselgeld",
-];
-const INVOICE: &[&str] = &[
-    "faktura",
-    "invoice no",
-    "invoice number",
-    "faktura c",
-    "rechnung",
-    "rechnungsnummer",
-    "facture",
-    "factuur",
-    "fakturа vat",
-    "odberatel",
-    "bill to",
-    "billing address",
-    "datum splatnosti",
-    "due date",
-    "variabilni symbol",
-    "iban",
-    "bankovni ucet",
-    "swift",
-    "zahlungsziel",
-    "echeance",
-    "vervaldatum",
-    "termin platnosci",
-    "faktura vat",
-    "isdoc",
-];
-const CONTRACT: &[&str] = &[
-    "smlouva",
-    "smlouvy",
-    "zmluva",
-    "contract",
-    "agreement",
-    "vertrag",
-    "contrat",
-    "overeenkomst",
-    "umowa",
-    "smluvni strany",
-    "the parties",
-    "vertragsparteien",
-];
-const WARRANTY: &[&str] = &[
-    "zarucni list",
-    "zarucny list",
-    "warranty card",
-    "warranty certificate",
-    "garantieschein",
-    "garantiekarte",
-    "certificat de garantie",
-    "garantiebewijs",
-    "karta gwarancyjna",
-    "zarucni doba",
-    "warranty period",
-    "garantiezeit",
-    "okres gwarancji",
-];
+static RECEIPT: Words = LazyLock::new(|| all(|l| l.receipt));
+static INVOICE: Words = LazyLock::new(|| all(|l| l.invoice));
+static CONTRACT: Words = LazyLock::new(|| all(|l| l.contract));
+static WARRANTY: Words = LazyLock::new(|| all(|l| l.warranty_card));
 
 /// The most likely kind and a confidence.
 pub fn classify(lines: &[String]) -> (DocumentKind, f32) {
@@ -125,10 +22,10 @@ pub fn classify(lines: &[String]) -> (DocumentKind, f32) {
             .count()
     };
     let scores = [
-        (DocumentKind::Warranty, count(WARRANTY) * 3),
-        (DocumentKind::Contract, count(CONTRACT) * 2),
-        (DocumentKind::Invoice, count(INVOICE)),
-        (DocumentKind::Receipt, count(RECEIPT)),
+        (DocumentKind::Warranty, count(&WARRANTY) * 3),
+        (DocumentKind::Contract, count(&CONTRACT) * 2),
+        (DocumentKind::Invoice, count(&INVOICE)),
+        (DocumentKind::Receipt, count(&RECEIPT)),
     ];
     let total: usize = scores.iter().map(|s| s.1).sum();
     let Some(&(kind, best)) = scores.iter().max_by_key(|s| s.1).filter(|s| s.1 > 0) else {

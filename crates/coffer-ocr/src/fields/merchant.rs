@@ -7,214 +7,23 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::amounts::find_amounts;
+use crate::money::Notation;
 use crate::text::{DocumentText, fold, has_word};
+use crate::words::{Words, all};
 
-/// Legal forms that end company names in the markets we serve.
-const LEGAL_FORMS: &[&str] = &[
-    "s.r.o",
-    "s. r. o",
-    "sro",
-    "spol. s r.o",
-    "a.s",
-    "a. s",
-    "k.s",
-    "v.o.s",
-    "z.s",
-    "s.p",
-    "gmbh",
-    "ag",
-    "kg",
-    "ohg",
-    "ug",
-    "e.k",
-    "ltd",
-    "limited",
-    "llc",
-    "inc",
-    "plc",
-    "llp",
-    "corp",
-    "sa",
-    "sas",
-    "sarl",
-    "s.a",
-    "s.a.s",
-    "bv",
-    "b.v",
-    "nv",
-    "n.v",
-    "sp. z o.o",
-    "sp. z o. o",
-    "sp.j",
-    "sdn bhd",
-    "sdn. bhd",
-    "bhd",
-    "s/b",
-    "sdn",
-];
+static LEGAL_FORMS: Words = LazyLock::new(|| all(|l| l.legal_forms));
 /// Words that often end business names without being a legal form.
-const BUSINESS_WORDS: &[&str] = &[
-    "enterprise",
-    "enterprises",
-    "trading",
-    "restaurant",
-    "restoran",
-    "store",
-    "stores",
-    "mart",
-    "market",
-    "supermarket",
-    "hardware",
-    "pharmacy",
-    "cafe",
-    "bakery",
-    "company",
-    "co",
-    "shop",
-    "hotel",
-    "services",
-    "industries",
-    "marketing",
-    "holdings",
-    "group",
-    "centre",
-    "center",
-];
-/// Contact and id words: never the merchant, yet normal after a name on its line ("ACME
-/// s.r.o., IČO …").
-const CONTACT_AND_IDS: &[&str] = &[
-    "tel",
-    "fax",
-    "phone",
-    "email",
-    "e-mail",
-    "www",
-    "http",
-    "gst",
-    "reg no",
-    "co reg",
-    "company reg",
-    "vat",
-    "dic",
-    "ico",
-    "ust",
-    "tva",
-    "btw",
-    "nip",
-    "iban",
-    "no.",
-];
+static BUSINESS_WORDS: Words = LazyLock::new(|| all(|l| l.business));
+/// Contact, bank and id words: never the merchant, yet normal after a name on its line
+/// ("ACME s.r.o., IČO …").
+static CONTACT_AND_IDS: Words = LazyLock::new(|| all(|l| l.contact));
 /// Words of document titles, greetings and boilerplate that are never the merchant.
-const NOT_NAME: &[&str] = &[
-    "tax invoice",
-    "invoice",
-    "receipt",
-    "cash sale",
-    "cash bill",
-    "official receipt",
-    "simplified",
-    "faktura",
-    "danovy doklad",
-    "uctenka",
-    "pokladni doklad",
-    "paragon",
-    "rechnung",
-    "quittung",
-    "kassenbon",
-    "facture",
-    "factuur",
-    "welcome",
-    "vitejte",
-    "willkommen",
-    "bienvenue",
-    "thank you",
-    "dekujeme",
-    "copy",
-    "kopie",
-    "original",
-    "duplicate",
-    "page",
-    "strana",
-    "seite",
-    "date",
-    "datum",
-    "cashier",
-    "table",
-    "order",
-];
+static NOT_NAME: Words = LazyLock::new(|| all(|l| l.not_name));
 /// Labels introducing the supplier on invoices.
-const SUPPLIER_LABELS: &[&str] = &[
-    "dodavatel",
-    "prodavajici",
-    "supplier",
-    "seller",
-    "vendor",
-    "from",
-    "verkaufer",
-    "lieferant",
-    "rechnungssteller",
-    "fournisseur",
-    "vendeur",
-    "leverancier",
-    "verkoper",
-    "sprzedawca",
-    "dostawca",
-    "predavajuci",
-    "issued by",
-];
+static SUPPLIER_LABELS: Words = LazyLock::new(|| all(|l| l.supplier));
 /// Labels introducing the customer; their block is skipped.
-const CUSTOMER_LABELS: &[&str] = &[
-    "odberatel",
-    "kupujici",
-    "bill to",
-    "billed to",
-    "ship to",
-    "customer",
-    "buyer",
-    "client",
-    "kunde",
-    "rechnungsempfanger",
-    "empfanger",
-    "acheteur",
-    "destinataire",
-    "klant",
-    "afnemer",
-    "nabywca",
-    "odbiorca",
-    "kupujuci",
-];
-const ADDRESS_WORDS: &[&str] = &[
-    "jalan",
-    "jln",
-    "lot",
-    "taman",
-    "street",
-    "st.",
-    "road",
-    "rd",
-    "avenue",
-    "ave",
-    "lane",
-    "ulice",
-    "ul.",
-    "nam.",
-    "namesti",
-    "trida",
-    "strasse",
-    "str.",
-    "platz",
-    "weg",
-    "rue",
-    "boulevard",
-    "straat",
-    "laan",
-    "plein",
-    "aleja",
-    "floor",
-    "suite",
-    "building",
-    "p.o. box",
-];
+static CUSTOMER_LABELS: Words = LazyLock::new(|| all(|l| l.customer));
+static ADDRESS_WORDS: Words = LazyLock::new(|| all(|l| l.address));
 
 static POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b\d{3}\s?\d{2}\b|\b\d{5}\b|\b\d{4}\s?[A-Z]{2}\b|\b\d{2}-\d{3}\b").unwrap()
@@ -354,12 +163,12 @@ fn plausible_name(line: &str) -> bool {
 }
 
 /// The merchant name and a confidence.
-pub fn find(text: &DocumentText) -> Option<(String, f32)> {
+pub fn find(text: &DocumentText) -> Option<(String, f32, &'static str)> {
     let lines: Vec<&str> = text.lines.iter().map(|l| l.text.as_str()).collect();
     let folded: Vec<String> = lines.iter().map(|l| fold(l)).collect();
 
     if let Some(found) = labelled_supplier(&lines, &folded) {
-        return Some((found, 0.85));
+        return Some((found, 0.85, "under a supplier label"));
     }
 
     let heights: Vec<Option<u32>> = text.lines.iter().map(|l| l.height()).collect();
@@ -367,62 +176,80 @@ pub fn find(text: &DocumentText) -> Option<(String, f32)> {
     known.sort_unstable();
     let median_height = known.get(known.len() / 2).copied();
 
-    let mut skip_until = 0;
-    let mut best: Option<(f32, usize)> = None;
-    // In a `pdftotext -layout` page the letterhead shares its line with the document's own
-    // details (number, date) in a column to the right: only the first cell can be the name.
+    let cells: Vec<Vec<(usize, &str)>> = lines.iter().map(|l| cells(l)).collect();
+    let customer = customer_cells(&cells);
+    let id_lines: Vec<bool> = (0..lines.len())
+        .map(|i| SUPPLIER_ID.is_match(lines[i]) && !customer[i].iter().all(|c| *c))
+        .collect();
+    let mut best: Option<(f32, usize, usize)> = None;
+    // The first cell of each line, cleaned: what the name-joining below looks at.
     let cleaned: Vec<String> = lines.iter().map(|l| clean_name(cell(l, 0))).collect();
     for i in 0..lines.len() {
-        if i < skip_until {
+        // An item row or a table header is never a party.
+        if is_table_row(lines[i], &folded[i]) {
             continue;
         }
-        let f = &folded[i];
-        if CUSTOMER_LABELS.iter().any(|w| has_word(f, w)) {
-            skip_until = i + 4;
-            continue;
-        }
-        let line = cleaned[i].as_str();
-        let cf = fold(line);
-        let legal = has_legal_form(&cf);
-        // Letterheads sit at the top; further down only a legal form makes a line a candidate.
-        if i >= 12 && !legal {
-            continue;
-        }
-        if !plausible_name(line)
-            || is_boilerplate(&cf)
-            || is_boilerplate_line(&fold(cell(lines[i], 0)))
-            || looks_like_address(line, &cf)
-            || !find_amounts(line).is_empty()
-        {
-            continue;
-        }
-        let mut score = 3.0 - i.min(12) as f32 * 0.35 - i.saturating_sub(12) as f32 * 0.05;
-        if legal {
-            score += 4.0;
-        } else if has_business_word(&cf) {
-            score += 2.0;
-        }
-        if let Some(conf) = mean_confidence(&text.lines[i])
-            && conf < 60.0
-        {
-            score -= 2.0;
-        }
-        score += upper_ratio(line);
-        if let (Some(h), Some(m)) = (heights[i], median_height)
-            && m > 0
-            && h as f32 > 1.25 * m as f32
-        {
-            score += 1.5;
-        }
-        if letters(line) < 5 {
-            score -= 2.0;
-        }
-        if best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, i));
+        for (k, &(_, raw)) in cells[i].iter().enumerate() {
+            if customer[i][k] || is_label_cell(&fold(raw)) {
+                continue;
+            }
+            let name = clean_name(raw);
+            let line = name.as_str();
+            let cf = fold(line);
+            let legal = has_legal_form(&cf);
+            // Letterheads sit at the top; further down only a legal form, the issuer's ids
+            // beside the name or the name printed again make a line a candidate.
+            let near_ids = id_lines[i..lines.len().min(i + 4)].iter().any(|x| *x);
+            let again = repeats(line, &folded, i).min(2);
+            if i >= 12 && !legal && !(id_lines[i] || again > 0) {
+                continue;
+            }
+            if !plausible_name(line)
+                || is_boilerplate(&cf)
+                || is_boilerplate_line(&fold(raw))
+                || looks_like_address(line, &cf)
+            {
+                continue;
+            }
+            let mut score = 3.0 - i.min(12) as f32 * 0.35 - i.saturating_sub(12) as f32 * 0.05;
+            if legal {
+                score += 4.0;
+            } else if has_business_word(&cf) {
+                score += 2.0;
+            }
+            if let Some(conf) = mean_confidence(&text.lines[i])
+                && conf < 60.0
+            {
+                score -= 2.0;
+            }
+            score += upper_ratio(line);
+            if let (Some(h), Some(m)) = (heights[i], median_height)
+                && m > 0
+                && h as f32 > 1.25 * m as f32
+            {
+                score += 1.5;
+            }
+            if letters(line) < 5 {
+                score -= 2.0;
+            }
+            // The issuer's ids follow its name in the letterhead or share its footer line.
+            if near_ids {
+                score += 2.5;
+            }
+            // The issuer's name comes back (letterhead, footer, the bank account's holder);
+            // a customer's only in its own blocks, which are not candidates.
+            score += 1.5 * again as f32;
+            if best.is_none_or(|(s, ..)| score > s) {
+                best = Some((score, i, k));
+            }
         }
     }
-    let (score, i) = best?;
-    let mut name = cleaned[i].clone();
+    let (score, i, k) = best?;
+    let mut name = clean_name(cells[i][k].1);
+    if k > 0 {
+        let confidence = (0.3 + score * 0.07).clamp(0.2, 0.9);
+        return Some((name, confidence, "party in a layout column"));
+    }
     // A name whose first words sit on the line above the legal form ("POPULAR BOOK" /
     // "CO. (M) SDN BHD").
     if i > 0 && has_legal_form(&fold(&name)) && letters(&name) <= 14 {
@@ -457,7 +284,142 @@ pub fn find(text: &DocumentText) -> Option<(String, f32)> {
         return None;
     }
     let confidence = (0.3 + score * 0.07).clamp(0.2, 0.9);
-    Some((name, confidence))
+    Some((name, confidence, "letterhead"))
+}
+
+/// A company id of the issuer's kind: a labelled IČO, a VAT id, an Indian GSTIN, an IBAN.
+static SUPPLIER_ID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:i[čc]o|di[čc]|vat|ust-?id|gstin|nip|kvk|siret|tva|btw|iban)\b\W{0,3}[A-Z0-9]{0,4}\s?\d{6,}|\b(?:AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|GB|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK)U?\d{8,12}\b|\b\d{2}[A-Z]{5}\d{4}[A-Z][1-9A-Z]Z[0-9A-Z]\b")
+        .unwrap()
+});
+static HEADINGS: Words = LazyLock::new(|| all(|l| l.heading));
+/// Labels of other things than a name: numbers, dates, totals, bank lines, headings.
+static LABELS: Words = LazyLock::new(|| {
+    [
+        all(|l| l.document_number),
+        all(|l| l.issue_date),
+        all(|l| l.other_date),
+        all(|l| l.payable),
+        all(|l| l.gross),
+        all(|l| l.variable_symbol),
+        all(|l| l.heading),
+    ]
+    .concat()
+});
+static COUNT_WORDS: Words = LazyLock::new(|| all(|l| l.count));
+
+/// The cells of a line: its text split at gaps of three or more spaces (`pdftotext -layout`
+/// keeps columns apart so), each with the character column it starts at.
+fn cells(line: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut spaces = 0;
+    for (byte, c) in line.char_indices() {
+        if c == ' ' {
+            spaces += 1;
+        } else {
+            if start.is_none() || spaces >= 3 {
+                if let Some(s) = start {
+                    out.push(s);
+                }
+                start = Some(byte);
+            }
+            spaces = 0;
+        }
+    }
+    if let Some(s) = start {
+        out.push(s);
+    }
+    out.iter()
+        .enumerate()
+        .map(|(n, &s)| {
+            let end = out.get(n + 1).copied().unwrap_or(line.len());
+            (line[..s].chars().count(), line[s..end].trim())
+        })
+        .collect()
+}
+
+/// Which cells belong to a customer's block: the cell with a customer label (`Odběratel`,
+/// `Bill to`, `Kunde`) and the cells below it in its column, up to four lines or the next
+/// label of another party.
+fn customer_cells(cells: &[Vec<(usize, &str)>]) -> Vec<Vec<bool>> {
+    let mut marked: Vec<Vec<bool>> = cells.iter().map(|c| vec![false; c.len()]).collect();
+    for (i, row) in cells.iter().enumerate() {
+        for (k, &(col, text)) in row.iter().enumerate() {
+            let f = fold(text);
+            let Some(label) = CUSTOMER_LABELS.iter().find(|w| has_word(&f, w)) else {
+                continue;
+            };
+            // A label opens its cell (`Bill to:`), or ends in a colon (`Kunde:`).
+            let at = f.find(label).unwrap_or(0);
+            if at > 0 && !f[at + label.len()..].trim_start().starts_with(':') {
+                continue;
+            }
+            marked[i][k] = true;
+            let width = text.chars().count().max(12);
+            for j in i + 1..(i + 4).min(cells.len()) {
+                let single = cells[j].len() == 1 && row.len() == 1;
+                let Some(m) = cells[j].iter().position(|&(c, t)| {
+                    single || (c + 3 >= col && c < col + width.max(t.chars().count()))
+                }) else {
+                    continue;
+                };
+                if SUPPLIER_LABELS
+                    .iter()
+                    .any(|w| has_word(&fold(cells[j][m].1), w))
+                {
+                    break;
+                }
+                marked[j][m] = true;
+            }
+        }
+    }
+    marked
+}
+
+/// An item row (a line with money on it) or a table header (`Description   Qty   Amount`).
+fn is_table_row(line: &str, folded: &str) -> bool {
+    !find_amounts(line, Notation::USUAL).is_empty()
+        || COUNT_WORDS.iter().any(|w| has_word(folded, w))
+}
+
+/// A cell that is a label or a heading rather than a name: a number, date, total, bank or
+/// section label, or any short text ending in a colon.
+fn is_label_cell(folded: &str) -> bool {
+    let trimmed = folded.trim_end();
+    LABELS.iter().any(|w| has_word(folded, w))
+        || HEADINGS.iter().any(|w| has_word(folded, w))
+        || trimmed.ends_with(':') && trimmed.split_whitespace().count() <= 4
+}
+
+/// A staff code and a person (`Sold by: BD1187 MUHAMMAD`), not a company: the first word
+/// mixes letters and digits and no legal form follows.
+fn looks_like_a_code(value: &str) -> bool {
+    let first = value.split_whitespace().next().unwrap_or_default();
+    first.chars().any(|c| c.is_ascii_digit())
+        && first.chars().any(char::is_alphabetic)
+        && !has_legal_form(&fold(value))
+}
+
+/// How many other lines print the same name as a name of their own: a cell (or the value
+/// after its label's colon, or its part before the address) that is this name.
+fn repeats(name: &str, folded: &[String], own: usize) -> usize {
+    let key = |text: &str| -> String { text.chars().filter(|c| c.is_alphanumeric()).collect() };
+    let wanted = key(&fold(name));
+    if wanted.chars().count() < 6 {
+        return 0;
+    }
+    folded
+        .iter()
+        .enumerate()
+        .filter(|(j, f)| {
+            *j != own
+                && cells(f).iter().any(|(_, cell)| {
+                    let value = cell.rsplit(':').next().unwrap_or(cell);
+                    key(name_part(value.trim())) == wanted
+                })
+        })
+        .count()
 }
 
 fn mean_confidence(line: &crate::text::Line) -> Option<f32> {
@@ -502,7 +464,11 @@ fn labelled_supplier(lines: &[&str], folded: &[String]) -> Option<String> {
         let rest = name_part(
             cell(lines[i], after_label).trim_start_matches(|c: char| c == ':' || c.is_whitespace()),
         );
-        if plausible_name(rest) && !is_boilerplate(&fold(rest)) {
+        if plausible_name(rest)
+            && !is_boilerplate(&fold(rest))
+            && !is_label_cell(&fold(rest))
+            && !looks_like_a_code(rest)
+        {
             return Some(clean_name(rest));
         }
         for line in lines.iter().skip(i + 1).take(2) {
@@ -515,7 +481,9 @@ fn labelled_supplier(lines: &[&str], folded: &[String]) -> Option<String> {
             let cf = fold(candidate);
             if plausible_name(candidate)
                 && !is_boilerplate(&cf)
+                && !is_label_cell(&cf)
                 && !looks_like_address(candidate, &cf)
+                && !looks_like_a_code(candidate)
             {
                 return Some(clean_name(candidate));
             }

@@ -3,24 +3,25 @@
 //! markets Coffer serves); nothing here knows any particular document.
 
 mod amounts;
+mod currency;
 mod date;
 mod ids;
 mod kind;
 mod merchant;
 mod payment;
+mod reference;
 mod total;
 mod vat;
 
+use coffer_core::{CompanyIds, Currency, DocumentKind, Money, VatLine};
 use serde::Serialize;
 use time::Date;
 
-use crate::money::{Currency, Money, currency_from_text};
+use crate::money::{Amount, Notation};
 use crate::text::DocumentText;
 
-pub use ids::{CompanyIds, is_valid_ico};
-pub use kind::DocumentKind;
 pub use payment::PaymentMethod;
-pub use vat::VatLine;
+pub use vat::VatRow;
 
 /// Per-field confidence between 0 and 1; 0 when the field was not found.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
@@ -32,22 +33,65 @@ pub struct Confidence {
     pub currency: f32,
     pub vat: f32,
     pub ids: f32,
+    pub document_number: f32,
+    pub variable_symbol: f32,
     pub payment: f32,
     pub expiry: f32,
 }
 
 /// Everything the extractor found in one document. Nothing is confirmed by a person yet.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// Amounts stay decimals as printed (`total`, `vat`) until the currency is known; then
+/// `total_money` and `vat_lines` give them in the currency's minor units.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Fields {
     pub kind: DocumentKind,
     pub merchant: Option<String>,
     pub date: Option<Date>,
-    pub total: Option<Money>,
-    pub vat: Vec<VatLine>,
+    pub total: Option<Amount>,
+    pub currency: Option<Currency>,
+    pub vat: Vec<VatRow>,
+    /// The issuer's IČO and VAT id.
     pub ids: CompanyIds,
+    /// Every VAT id printed, the customer's included.
+    pub vat_ids: Vec<String>,
+    /// The invoice or receipt number.
+    pub document_number: Option<String>,
+    /// The Czech variable symbol (payment reference), when printed or in the QR code.
+    pub variable_symbol: Option<String>,
     pub payment: Option<PaymentMethod>,
     pub expiry: Option<Date>,
     pub confidence: Confidence,
+    /// Which rule chose the total, the date and the merchant.
+    pub rules: Rules,
+}
+
+/// The rule behind each of the fields that `make eval-receipts` scores.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Rules {
+    pub date: &'static str,
+    pub total: &'static str,
+    pub merchant: &'static str,
+}
+
+impl Default for Fields {
+    fn default() -> Self {
+        Fields {
+            kind: DocumentKind::Other,
+            merchant: None,
+            date: None,
+            total: None,
+            currency: None,
+            vat: Vec::new(),
+            ids: CompanyIds::default(),
+            vat_ids: Vec::new(),
+            document_number: None,
+            variable_symbol: None,
+            payment: None,
+            expiry: None,
+            confidence: Confidence::default(),
+            rules: Rules::default(),
+        }
+    }
 }
 
 /// How long a warranty lasts when the document names no other term (EU legal guarantee).
@@ -62,35 +106,59 @@ pub fn extract_fields(text: &DocumentText) -> Fields {
     fields.kind = kind;
     fields.confidence.kind = kind_conf;
 
-    if let Some((merchant, conf)) = merchant::find(text) {
+    if let Some((merchant, conf, rule)) = merchant::find(text) {
         fields.merchant = Some(merchant);
         fields.confidence.merchant = conf;
+        fields.rules.merchant = rule;
     }
-    if let Some((date, conf)) = date::issue_date(&lines) {
+    if let Some((date, conf, rule)) = date::issue_date(&lines) {
         fields.date = Some(date);
         fields.confidence.date = conf;
+        fields.rules.date = rule;
     }
 
+    let printed = ids::find(&lines);
+    fields.ids = printed.supplier;
+    fields.vat_ids = printed.vat_ids;
+    if !fields.ids.is_empty() {
+        fields.confidence.ids = if fields.ids.ico.is_some() { 0.9 } else { 0.7 };
+    }
+
+    // The notation (digits after the decimal mark) follows the currency printed anywhere;
+    // the total's own line then has the last word on the currency.
+    let vat_id = fields.ids.vat_id.clone();
+    let anywhere = currency::find(&lines, None, vat_id.as_deref());
+    let notation = Notation::of(anywhere);
     // The total is checked against recap tables only; rates stated on their own lines with a
     // base nearby join the reported VAT lines afterwards.
-    let recap = vat::find(&lines);
-
-    let full_text = text.to_plain();
-    let currency = currency_from_text(&full_text);
-    if let Some((amount, conf)) = total::find(&lines, &recap) {
-        fields.total = Some(Money { amount, currency });
-        fields.confidence.total = conf;
-        fields.confidence.currency = if currency.is_some() { 0.8 } else { 0.0 };
+    let recap = vat::find(&lines, notation);
+    if let Some(total) = total::find(&lines, &recap, notation) {
+        fields.total = Some(total.amount);
+        fields.confidence.total = total.confidence;
+        fields.rules.total = total.rule;
+        fields.currency = total
+            .line
+            .and_then(|line| currency::find(&lines, Some(line), vat_id.as_deref()))
+            .or(anywhere);
+    } else {
+        fields.currency = anywhere;
     }
-    fields.vat = vat::with_separate_lines(&lines, recap);
+    if fields.currency.is_some() {
+        fields.confidence.currency = 0.8;
+    }
+    fields.vat = vat::with_separate_lines(&lines, recap, notation);
     if !fields.vat.is_empty() {
         let consistent = fields.vat.iter().filter(|v| v.is_consistent()).count();
         fields.confidence.vat = 0.5 + 0.5 * consistent as f32 / fields.vat.len() as f32;
     }
 
-    fields.ids = ids::find(&lines);
-    if !fields.ids.is_empty() {
-        fields.confidence.ids = if fields.ids.ico.is_some() { 0.9 } else { 0.7 };
+    if let Some((number, conf)) = reference::document_number(&lines) {
+        fields.document_number = Some(number);
+        fields.confidence.document_number = conf;
+    }
+    if let Some((symbol, conf)) = reference::variable_symbol(&lines) {
+        fields.variable_symbol = Some(symbol);
+        fields.confidence.variable_symbol = conf;
     }
     if let Some((method, conf)) = payment::find(&lines) {
         fields.payment = Some(method);
@@ -104,7 +172,15 @@ pub fn extract_fields(text: &DocumentText) -> Fields {
 }
 
 impl Fields {
-    pub fn currency(&self) -> Option<Currency> {
-        self.total.and_then(|t| t.currency)
+    /// The total in the currency's minor units, once both are known.
+    pub fn total_money(&self) -> Option<Money> {
+        self.total?.to_money(self.currency?)
+    }
+
+    /// The VAT recap in the currency's minor units, once the currency is known; `None`
+    /// without a currency or when an amount does not fit its digits.
+    pub fn vat_lines(&self) -> Option<Vec<VatLine>> {
+        let currency = self.currency?;
+        self.vat.iter().map(|v| v.to_vat_line(currency)).collect()
     }
 }

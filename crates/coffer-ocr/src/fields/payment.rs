@@ -1,8 +1,11 @@
 //! How the document was (or is to be) paid: cash, card or bank transfer.
 
+use std::sync::LazyLock;
+
 use serde::Serialize;
 
 use crate::text::{fold, has_word};
+use crate::words::{Words, all};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -12,69 +15,19 @@ pub enum PaymentMethod {
     BankTransfer,
 }
 
-const CARD: &[&str] = &[
-    "visa",
-    "mastercard",
-    "master card",
-    "maestro",
-    "amex",
-    "kartou",
-    "platebni karta",
-    "platba kartou",
-    "karta",
-    "card",
-    "credit",
-    "debit",
-    "ec-karte",
-    "girocard",
-    "kartenzahlung",
-    "carte bancaire",
-    "cb",
-    "pinnen",
-    "pin",
-    "karta platnicza",
-    "contactless",
-    "bezkontakt",
-];
-const CASH: &[&str] = &[
-    "hotove",
-    "hotovost",
-    "v hotovosti",
-    "cash",
-    "tunai",
-    "bar",
-    "barzahlung",
-    "especes",
-    "contant",
-    "gotowka",
-    "vraceno",
-    "change",
-];
-const TRANSFER: &[&str] = &[
-    "prevodem",
-    "bankovni prevod",
-    "prevod",
-    "bank transfer",
-    "wire transfer",
-    "uberweisung",
-    "virement",
-    "overschrijving",
-    "przelew",
-    "platba prevodem",
-    "zpusob uhrady: prevod",
-    "iban",
-    "variabilni symbol",
-];
+static CARD: Words = LazyLock::new(|| all(|l| l.card));
+static CASH: Words = LazyLock::new(|| all(|l| l.cash));
+static TRANSFER: Words = LazyLock::new(|| all(|l| l.transfer));
 
 /// The payment method named in the text, preferring explicit card and transfer words.
 pub fn find(lines: &[String]) -> Option<(PaymentMethod, f32)> {
     let folded: Vec<String> = lines.iter().map(|l| fold(l)).collect();
     let any = |words: &[&str]| folded.iter().any(|l| words.iter().any(|w| has_word(l, w)));
-    if any(CARD) {
+    if any(&CARD) {
         Some((PaymentMethod::Card, 0.7))
-    } else if any(CASH) {
+    } else if any(&CASH) {
         Some((PaymentMethod::Cash, 0.7))
-    } else if any(TRANSFER) {
+    } else if any(&TRANSFER) {
         Some((PaymentMethod::BankTransfer, 0.6))
     } else {
         None

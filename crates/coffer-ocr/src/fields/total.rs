@@ -6,228 +6,64 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::amounts::find_amounts;
-use super::vat::VatLine;
-use crate::money::Cents;
-use crate::text::{fold, has_word};
+use super::vat::VatRow;
+use crate::money::{Amount, Notation};
+use crate::text::fold;
+use crate::words::{Words, all, any_word};
 
-/// Labels of the final amount to pay, strongest first in meaning (weights below).
-const PAYABLE: &[&str] = &[
-    "grand total",
-    "total after adj",
-    "after adj",
-    "after rounding",
-    "rounded total",
-    "total rounded",
-    "amount payable",
-    "total payable",
-    "amt payable",
-    "amount due",
-    "total due",
-    "balance due",
-    "total to pay",
-    "nett total",
-    "net total",
-    "total amount due",
-    "k uhrade",
-    "k zaplaceni",
-    "k platbe",
-    "na uhradu",
-    "celkem k uhrade",
-    "zu zahlen",
-    "zahlbetrag",
-    "net a payer",
-    "a payer",
-    "te betalen",
-    "do zaplaty",
-    "razem do zaplaty",
-    "suma do zaplaty",
-    "total a payer",
-];
-const GROSS: &[&str] = &[
-    "total incl",
-    "total inclusive",
-    "incl. gst",
-    "inclusive of gst",
-    "incl gst",
-    "total ttc",
-    "montant ttc",
-    "celkem s dph",
-    "celkem vc",
-    "celkem vcetne",
-    "celkova castka",
-    "celkom",
-    "spolu s dph",
-    "suma s dph",
-    "gesamtbetrag",
-    "bruttobetrag",
-    "rechnungsbetrag",
-    "endbetrag",
-    "summe brutto",
-    "gesamt brutto",
-    "totaalbedrag",
-    "totaal incl",
-    "te voldoen",
-    "razem brutto",
-    "wartosc brutto",
-    "total amount",
-    "total sales",
-    "total amt",
-    "invoice total",
-];
-const PLAIN: &[&str] = &[
-    "total",
-    "celkem",
-    "suma",
-    "summe",
-    "gesamt",
-    "totaal",
-    "razem",
-    "spolu",
-    "montant",
-    "totale",
-    "importe",
-    "betrag",
-    "net amount",
-    "amount",
-    "payable",
-    "sum",
-    "bedrag",
-];
+static PAYABLE: Words = LazyLock::new(|| all(|l| l.payable));
+static GROSS: Words = LazyLock::new(|| all(|l| l.gross));
+static PLAIN: Words = LazyLock::new(|| all(|l| l.total));
 /// Labels of amounts before tax or of counts: never the total, whatever else the line says.
-const NEVER_TOTAL: &[&str] = &[
-    "subtotal",
-    "sub total",
-    "sub-total",
-    "sub tota",
-    "subtota",
-    "qty",
-    "quantity",
-    "items",
-    "item count",
-    "excl",
-    "exclusive",
-    "excluding",
-    "before",
-    "w/o",
-    "bez dph",
-    "zaklad",
-    "netto",
-    "total ht",
-    "montant ht",
-    "nettobetrag",
-    "zwischensumme",
-    "total excl",
-    "included",
-    "includes",
-];
-/// Lines whose amount is not the total even though a total word may appear.
-const NOT_TOTAL: &[&str] = &[
-    "total gst",
-    "totalgst",
-    "gst payable",
-    "total tax",
-    "tax amount",
-    "dph celkem",
-    "change",
-    "rounding",
-    "round adj",
-    "discount",
-    "saving",
-    "sleva",
-    "rabatt",
-    "remise",
-    "korting",
-    "rabat",
-    "tendered",
-    "vraceno",
-    "rueckgeld",
-    "ruckgeld",
-    "wechselgeld",
-    "rendu",
-    "wisselgeld",
-    "reszta",
-    "points",
-    "point",
-    "units",
-    "deposit",
-    "zaloha",
-    "nettobetrag",
-    "total ht",
-    "montant ht",
-    "mwst",
-    "vat amount",
-    "tax total",
-    "tax code",
-    "summary",
-    "gst summary",
-    "zwischensumme",
-    "tip",
-];
+static NEVER_TOTAL: Words =
+    LazyLock::new(|| [all(|l| l.subtotal), all(|l| l.net), all(|l| l.count)].concat());
+/// Lines whose amount is not the total even though a total word may appear: tax amounts,
+/// change, rounding, discounts and the like.
+static NOT_TOTAL: Words = LazyLock::new(|| {
+    [
+        all(|l| l.not_total),
+        all(|l| l.tax_total),
+        all(|l| l.change),
+        all(|l| l.rounding),
+        all(|l| l.discount),
+    ]
+    .concat()
+});
 /// Lines stating what the customer handed over; tendered minus change is the total.
-const TENDERED: &[&str] = &[
-    "cash",
-    "tunai",
-    "tendered",
-    "paid",
-    "payment",
-    "hotove",
-    "hotovost",
-    "prijato",
-    "bar",
-    "gegeben",
-    "especes",
-    "contant",
-    "gotowka",
-    "visa",
-    "mastercard",
-    "card",
-    "karta",
-    "kartou",
-];
-const CHANGE: &[&str] = &[
-    "change",
-    "vraceno",
-    "vratit",
-    "zpet",
-    "ruckgeld",
-    "wechselgeld",
-    "rendu",
-    "wisselgeld",
-    "reszta",
-    "balance",
-];
+static TENDERED: Words = LazyLock::new(|| all(|l| l.tendered));
+static CHANGE: Words = LazyLock::new(|| all(|l| l.change));
 
 fn contains_any(folded: &str, words: &[&str]) -> bool {
-    words.iter().any(|w| has_word(folded, w))
+    any_word(folded, words)
 }
 
 /// How strongly a line's label says "this is the amount to pay"; `None` when it does not.
 fn label_weight(folded: &str) -> Option<i32> {
-    let payable = contains_any(folded, PAYABLE);
-    let gross = contains_any(folded, GROSS);
-    if !payable && (contains_any(folded, NEVER_TOTAL) || is_subtotal(folded)) {
+    let payable = contains_any(folded, &PAYABLE);
+    let gross = contains_any(folded, &GROSS);
+    if !payable && (contains_any(folded, &NEVER_TOTAL) || is_subtotal(folded)) {
         return None;
     }
-    if !payable && !gross && contains_any(folded, NOT_TOTAL) {
+    if !payable && !gross && contains_any(folded, &NOT_TOTAL) {
         return None;
     }
     if payable {
         Some(6)
     } else if gross {
         Some(5)
-    } else if contains_any(folded, PLAIN) {
+    } else if contains_any(folded, &PLAIN) {
         Some(3)
     } else {
         None
     }
 }
 
-fn last_positive_amount(line: &str) -> Option<Cents> {
-    find_amounts(line)
+fn last_positive_amount(line: &str, n: Notation) -> Option<Amount> {
+    find_amounts(line, n)
         .into_iter()
         .rev()
-        .map(|a| a.cents)
-        .find(|c| c.0 > 0)
+        .map(|a| a.amount)
+        .find(|c| c.is_positive())
 }
 
 static LOST_POINT: LazyLock<Regex> = LazyLock::new(|| {
@@ -244,32 +80,35 @@ static IBAN: LazyLock<Regex> = LazyLock::new(|| {
 
 /// An amount at the end of a line whose decimal point OCR read as a space (`TOTAL 42 50`,
 /// `CASH 200. 00`), only trusted on a line that has a total, tendered or change label.
-fn lost_point_amount(line: &str) -> Option<Cents> {
+fn lost_point_amount(line: &str) -> Option<Amount> {
     let line = IBAN.replace_all(line, " ");
     let c = LOST_POINT.captures(&line)?;
-    Some(Cents(
+    Some(Amount::from_cents(
         c[1].parse::<i64>().ok()? * 100 + c[2].parse::<i64>().ok()?,
     ))
 }
 
 /// The amount of a labelled total line.
-fn labelled_amount(line: &str) -> Option<Cents> {
-    last_positive_amount(line).or_else(|| lost_point_amount(line))
+fn labelled_amount(line: &str, n: Notation) -> Option<Amount> {
+    last_positive_amount(line, n).or_else(|| lost_point_amount(line))
 }
 
 /// True when `printed` is likely an OCR misread of `computed`: the same number of digits,
 /// exactly one of them different (`14.05` for `14.85`). A gap of a few cents to a multiple
 /// of 5 cents is cash rounding, not a misread (`88.95` printed after `88.97`).
-fn misread_of(computed: Cents, printed: Cents) -> bool {
-    let (x, y) = (computed.0.to_string(), printed.0.to_string());
+fn misread_of(computed: Amount, printed: Amount) -> bool {
+    let (x, y) = (
+        computed.thousandths().to_string(),
+        printed.thousandths().to_string(),
+    );
     let rounding = is_rounding_step(computed, printed);
     !rounding && x.len() == y.len() && x.chars().zip(y.chars()).filter(|(p, q)| p != q).count() == 1
 }
 
 /// Cash rounding: the rounded amount is a multiple of 5 cents at most 10 cents away.
-fn is_rounding_step(unrounded: Cents, rounded: Cents) -> bool {
-    let gap = (rounded.0 - unrounded.0).abs();
-    rounded.0 % 5 == 0 && (1..=10).contains(&gap)
+fn is_rounding_step(unrounded: Amount, rounded: Amount) -> bool {
+    let gap = (rounded - unrounded).abs();
+    rounded.is_multiple_of_cents(5) && gap.is_positive() && gap <= Amount::from_cents(10)
 }
 
 fn letters(line: &str) -> usize {
@@ -278,27 +117,17 @@ fn letters(line: &str) -> usize {
 
 struct Candidate {
     weight: i32,
-    cents: Cents,
+    amount: Amount,
     line: usize,
     /// Confirmed by another printed figure (a repeat, the VAT recap, tendered minus change).
     corroborated: bool,
 }
 
-const ROUNDING: &[&str] = &[
-    "rounding",
-    "round adj",
-    "rounding adj",
-    "zaokrouhleni",
-    "zaokruhlenie",
-    "rundung",
-    "arrondi",
-    "afronding",
-    "zaokraglenie",
-];
-const ROUNDED: &[&str] = &["rounded", "total rounded", "rounded total", "zaokrouhleno"];
+static ROUNDING: Words = LazyLock::new(|| all(|l| l.rounding));
+static ROUNDED: Words = LazyLock::new(|| all(|l| l.rounded));
 
 /// Headers of the tax recap table, whose rows read `Total 83.93 5.04` (base and tax).
-const RECAP_HEADER: &[&str] = &["summary", "summa", "tax code", "rekapitulace", "vat rate"];
+static RECAP_HEADER: Words = LazyLock::new(|| all(|l| l.recap_header));
 
 /// Receipt labels as a thermal printer with a worn print head leaves them: without the top
 /// row of dots, T prints like I, O like U, C like L, G like b and R like K (`IUIAL`, `LASH`,
@@ -326,9 +155,29 @@ fn fold_label(line: &str) -> String {
 }
 
 /// The total to pay and a confidence in it.
-pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
+/// The total to pay as found: the amount, a confidence in it, and the line that printed it
+/// (where the currency mark is likeliest).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Total {
+    pub amount: Amount,
+    pub confidence: f32,
+    pub line: Option<usize>,
+    /// Which rule chose the amount, for `coffer extract --explain`.
+    pub rule: &'static str,
+}
+
+/// The total to pay and a confidence in it.
+pub fn find(lines: &[String], vat: &[VatRow], n: Notation) -> Option<Total> {
+    let found = |amount: Amount, confidence: f32, line: Option<usize>, rule: &'static str| {
+        Some(Total {
+            amount,
+            confidence,
+            line,
+            rule,
+        })
+    };
     let folded: Vec<String> = lines.iter().map(|l| fold_label(l)).collect();
-    let recap_start = folded.iter().position(|f| contains_any(f, RECAP_HEADER));
+    let recap_start = folded.iter().position(|f| contains_any(f, &RECAP_HEADER));
     let mut candidates: Vec<Candidate> = Vec::new();
     for (i, f) in folded.iter().enumerate() {
         let Some(weight) = label_weight(f) else {
@@ -337,29 +186,29 @@ pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
         // A plain "Total" row of the tax recap sums its columns (base, tax), not the bill.
         if recap_start.is_some_and(|start| i > start)
             && weight <= 3
-            && find_amounts(&lines[i]).len() >= 2
+            && find_amounts(&lines[i], n).len() >= 2
         {
             continue;
         }
         // The amount sits on the label's line, or alone on the next line when OCR split the row.
-        let amount = labelled_amount(&lines[i]).or_else(|| {
+        let amount = labelled_amount(&lines[i], n).or_else(|| {
             let next = lines.get(i + 1)?;
             // Only a bare amount (perhaps with a currency mark such as `RM` or `Kč`) counts.
             (letters(next) <= 2)
-                .then(|| last_positive_amount(next))
+                .then(|| last_positive_amount(next, n))
                 .flatten()
         });
-        if let Some(cents) = amount {
+        if let Some(amount) = amount {
             // Cash rounding is to 5 cents or coarser everywhere: a "rounded" total that is
             // not a multiple of 5 cents was misread.
-            let weight = if contains_any(f, ROUNDED) && cents.0 % 5 != 0 {
+            let weight = if contains_any(f, &ROUNDED) && !amount.is_multiple_of_cents(5) {
                 weight - 3
             } else {
                 weight
             };
             candidates.push(Candidate {
                 weight,
-                cents,
+                amount,
                 line: i,
                 corroborated: false,
             });
@@ -367,20 +216,20 @@ pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
     }
 
     // Cross-checks: amounts the total must equal when the printed figures add up.
-    let tendered_minus_change = tendered_minus_change(lines, &folded);
-    let vat_gross: i64 = vat.iter().map(|v| v.gross.0).sum();
-    let components = Components::read(lines, &folded);
+    let tendered_minus_change = tendered_minus_change(lines, &folded, n);
+    let vat_gross: Amount = vat.iter().map(|v| v.gross).sum();
+    let components = Components::read(lines, &folded, n);
     let closed = components.closed();
     if let Some(taxed) = components.taxed_subtotal(&candidates) {
         candidates.push(taxed);
     }
-    let mut evidence: Vec<Cents> = components.sums();
+    let mut evidence: Vec<Amount> = components.sums();
     evidence.extend(tendered_minus_change);
-    if vat_gross > 0 {
-        evidence.push(Cents(vat_gross));
+    if vat_gross.is_positive() {
+        evidence.push(vat_gross);
     }
     for c in &mut candidates {
-        let confirmations = evidence.iter().filter(|e| **e == c.cents).count() as i32;
+        let confirmations = evidence.iter().filter(|e| **e == c.amount).count() as i32;
         if confirmations > 0 {
             c.weight += 2 + confirmations;
             c.corroborated = true;
@@ -392,7 +241,7 @@ pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
         .map(|c| {
             candidates
                 .iter()
-                .filter(|o| o.cents == c.cents && o.line != c.line)
+                .filter(|o| o.amount == c.amount && o.line != c.line)
                 .count() as i32
         })
         .collect();
@@ -403,13 +252,13 @@ pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
 
     if let Some(best) = candidates
         .iter()
-        .max_by_key(|c| (c.weight, c.cents.0, c.line))
+        .max_by_key(|c| (c.weight, c.amount, c.line))
     {
         // The till rounds (a rounding line follows the total), so what is paid in cash is a
         // multiple of 5 cents.
         let rounds_later = folded[best.line + 1..]
             .iter()
-            .any(|f| contains_any(f, ROUNDING));
+            .any(|f| contains_any(f, &ROUNDING));
         if !best.corroborated {
             // Figures that agree with each other (subtotal + tax + rounding = cash - change)
             // outvote a lone printed total; so does arithmetic one misread digit away from it.
@@ -419,120 +268,108 @@ pub fn find(lines: &[String], vat: &[VatLine]) -> Option<(Cents, f32)> {
             // A bare subtotal only speaks for the total when nothing (tax, a discount) can
             // stand between them.
             let subtotal = components.subtotal.filter(|_| {
-                components.tax.is_none() && !folded.iter().any(|f| contains_any(f, DISCOUNT))
+                components.tax.is_none() && !folded.iter().any(|f| contains_any(f, &DISCOUNT))
             });
             let near = evidence
                 .iter()
                 .chain(subtotal.as_ref())
-                .filter(|e| !rounds_later || e.0 % 5 == 0)
-                .find(|e| misread_of(**e, best.cents));
+                .filter(|e| !rounds_later || e.is_multiple_of_cents(5))
+                .find(|e| misread_of(**e, best.amount));
             if let Some(value) = closed.as_ref().or(agreed).or(near) {
-                return Some((*value, 0.6));
+                return found(
+                    *value,
+                    0.6,
+                    None,
+                    "figures that add up outvote a lone total",
+                );
             }
         }
-        if let Some(rounded) = apply_rounding(lines, &folded, best, tendered_minus_change) {
-            return Some((rounded, 0.7));
+        if let Some(rounded) = apply_rounding(lines, &folded, best, tendered_minus_change, n) {
+            return found(
+                rounded,
+                0.7,
+                Some(best.line),
+                "labelled total after cash rounding",
+            );
         }
         let mut confidence = (0.35 + 0.08 * best.weight as f32).min(0.97);
         // Not rounded on a till that rounds: the rounded figure was misread somewhere, so the
         // total is in doubt.
-        if rounds_later && best.cents.0 % 5 != 0 {
+        if rounds_later && !best.amount.is_multiple_of_cents(5) {
             confidence = confidence.min(0.5);
         }
-        return Some((best.cents, confidence));
+        return found(best.amount, confidence, Some(best.line), "labelled total");
     }
     if let Some(amount) = closed {
-        return Some((amount, 0.6));
+        return found(amount, 0.6, None, "subtotal + tax + rounding");
     }
     if let Some(amount) = tendered_minus_change {
-        return Some((amount, 0.5));
+        return found(amount, 0.5, None, "tendered minus change");
     }
-    if vat_gross > 0 {
-        return Some((Cents(vat_gross), 0.5));
+    if vat_gross.is_positive() {
+        return found(vat_gross, 0.5, None, "VAT recap gross");
     }
     // No change printed: what was handed over is the likeliest amount.
-    if let Some(tendered) = tendered_amount(lines, &folded) {
-        return Some((tendered, 0.3));
+    if let Some(tendered) = tendered_amount(lines, &folded, n) {
+        return found(tendered, 0.3, None, "amount tendered");
     }
     // Last resort: the largest amount not on a payment or change line.
     lines
         .iter()
         .zip(&folded)
-        .filter(|(_, f)| !contains_any(f, TENDERED) && !contains_any(f, CHANGE))
-        .flat_map(|(l, _)| find_amounts(l))
-        .map(|a| a.cents)
-        .filter(|c| c.0 > 0)
+        .filter(|(_, f)| !contains_any(f, &TENDERED) && !contains_any(f, &CHANGE))
+        .flat_map(|(l, _)| find_amounts(l, n))
+        .map(|a| a.amount)
+        .filter(|c| c.is_positive())
         .max()
-        .map(|c| (c, 0.25))
+        .and_then(|c| found(c, 0.25, None, "largest amount"))
 }
 
-const SUBTOTAL: &[&str] = &[
-    "subtotal",
-    "sub total",
-    "sub-total",
-    "zwischensumme",
-    "mezisoucet",
-    "sous-total",
-    "subtotaal",
-    "suma czesciowa",
-];
-const TAX: &[&str] = &[
-    "gst", "tax", "vat", "dph", "mwst", "ust", "tva", "btw", "ptu", "sst",
-];
-const TAX_TOTAL: &[&str] = &[
-    "total gst",
-    "totalgst",
-    "total tax",
-    "gst payable",
-    "tax total",
-    "dph celkem",
-];
+static SUBTOTAL: Words = LazyLock::new(|| all(|l| l.subtotal));
+static TAX: Words = LazyLock::new(|| all(|l| l.tax));
+static TAX_TOTAL: Words = LazyLock::new(|| all(|l| l.tax_total));
 const NOT_TAX_AMOUNT: &[&str] = &[
     "summary", "incl", "included", "includes", "excl", "id", "reg", "no",
 ];
-
-const DISCOUNT: &[&str] = &[
-    "discount", "disc", "less", "voucher", "coupon", "sleva", "rabatt", "remise", "korting",
-    "rabat",
-];
+static DISCOUNT: Words = LazyLock::new(|| all(|l| l.discount));
 
 /// `sub` and a word starting `to` or `t0`: a subtotal label whose end OCR lost (`SUB T014.`).
 static SUBTOTAL_STUB: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bsub[\s-]?t[o0]").unwrap());
 
 fn is_subtotal(folded: &str) -> bool {
-    contains_any(folded, SUBTOTAL) || SUBTOTAL_STUB.is_match(folded)
+    contains_any(folded, &SUBTOTAL) || SUBTOTAL_STUB.is_match(folded)
 }
 
 /// The printed parts of the bill: subtotal, tax and cash rounding, each when readable.
 struct Components {
-    subtotal: Option<Cents>,
+    subtotal: Option<Amount>,
     /// The subtotal's line, for receipts whose "subtotal" already includes the tax.
     subtotal_line: Option<usize>,
-    tax: Option<Cents>,
-    rounding: Option<Cents>,
+    tax: Option<Amount>,
+    rounding: Option<Amount>,
 }
 
 impl Components {
-    fn read(lines: &[String], folded: &[String]) -> Components {
+    fn read(lines: &[String], folded: &[String], n: Notation) -> Components {
         let subtotal_line = (0..lines.len()).find(|&i| is_subtotal(&folded[i]));
         let subtotal = subtotal_line
-            .and_then(|i| find_amounts(&lines[i]).first().map(|a| a.cents))
-            .filter(|s| s.0 > 0);
-        let last_amount = |i: usize| find_amounts(&lines[i]).last().map(|a| a.cents);
+            .and_then(|i| find_amounts(&lines[i], n).first().map(|a| a.amount))
+            .filter(|s| s.is_positive());
+        let last_amount = |i: usize| find_amounts(&lines[i], n).last().map(|a| a.amount);
         let tax = (0..lines.len())
             .find(|&i| {
                 let f = &folded[i];
-                contains_any(f, TAX)
-                    && (contains_any(f, TAX_TOTAL) || !contains_any(f, PLAIN))
+                contains_any(f, &TAX)
+                    && (contains_any(f, &TAX_TOTAL) || !contains_any(f, &PLAIN))
                     && !contains_any(f, NOT_TAX_AMOUNT)
-                    && find_amounts(&lines[i]).len() == 1
+                    && find_amounts(&lines[i], n).len() == 1
             })
             .and_then(last_amount)
-            .filter(|t| t.0 >= 0);
+            .filter(|t| !t.is_negative());
         let rounding = (0..lines.len())
-            .find(|&i| contains_any(&folded[i], ROUNDING))
+            .find(|&i| contains_any(&folded[i], &ROUNDING))
             .and_then(last_amount)
-            .filter(|r| r.0.abs() <= 10);
+            .filter(|r| r.abs() <= Amount::from_cents(10));
         Components {
             subtotal,
             subtotal_line,
@@ -543,20 +380,20 @@ impl Components {
 
     /// Sums the total should equal: subtotal + tax + rounding, subtotal + tax, subtotal +
     /// rounding.
-    fn sums(&self) -> Vec<Cents> {
+    fn sums(&self) -> Vec<Amount> {
         let Some(s) = self.subtotal else {
             return Vec::new();
         };
-        let rounding = self.rounding.filter(|r| r.0 != 0);
+        let rounding = self.rounding.filter(|r| *r != Amount::ZERO);
         let mut sums = Vec::new();
         if let Some(t) = self.tax {
             if let Some(r) = rounding {
-                sums.push(Cents(s.0 + t.0 + r.0));
+                sums.push(s + t + r);
             }
-            sums.push(Cents(s.0 + t.0));
+            sums.push(s + t);
         }
         if let Some(r) = rounding {
-            sums.push(Cents(s.0 + r.0));
+            sums.push(s + r);
         }
         sums
     }
@@ -565,11 +402,14 @@ impl Components {
     /// no tax is printed) landing on a cash step that the sum before rounding missed. Figures
     /// misread by OCR rarely add up to a rounded amount, so this sum is strong evidence even
     /// when the printed total is unreadable.
-    fn closed(&self) -> Option<Cents> {
-        let (subtotal, rounding) = (self.subtotal?, self.rounding.filter(|r| r.0 != 0)?);
-        let before = Cents(subtotal.0 + self.tax.map_or(0, |t| t.0));
-        let after = Cents(before.0 + rounding.0);
-        (before.0 % 5 != 0 && is_rounding_step(before, after)).then_some(after)
+    fn closed(&self) -> Option<Amount> {
+        let (subtotal, rounding) = (
+            self.subtotal?,
+            self.rounding.filter(|r| *r != Amount::ZERO)?,
+        );
+        let before = subtotal + self.tax.unwrap_or(Amount::ZERO);
+        let after = before + rounding;
+        (!before.is_multiple_of_cents(5) && is_rounding_step(before, after)).then_some(after)
     }
 
     /// Some tills print the amount before tax as "gross" and call the taxed sum the
@@ -577,10 +417,10 @@ impl Components {
     /// is what the customer pays.
     fn taxed_subtotal(&self, candidates: &[Candidate]) -> Option<Candidate> {
         let (subtotal, line, tax) = (self.subtotal?, self.subtotal_line?, self.tax?);
-        (tax.0 > 0 && candidates.iter().any(|c| c.cents.0 + tax.0 == subtotal.0)).then_some(
+        (tax.is_positive() && candidates.iter().any(|c| c.amount + tax == subtotal)).then_some(
             Candidate {
                 weight: 7,
-                cents: subtotal,
+                amount: subtotal,
                 line,
                 corroborated: true,
             },
@@ -597,17 +437,18 @@ fn apply_rounding(
     lines: &[String],
     folded: &[String],
     best: &Candidate,
-    tendered_minus_change: Option<Cents>,
-) -> Option<Cents> {
-    let i = (best.line + 1..folded.len()).find(|&i| contains_any(&folded[i], ROUNDING))?;
-    let adjusted = find_amounts(&lines[i])
+    tendered_minus_change: Option<Amount>,
+    n: Notation,
+) -> Option<Amount> {
+    let i = (best.line + 1..folded.len()).find(|&i| contains_any(&folded[i], &ROUNDING))?;
+    let adjusted = find_amounts(&lines[i], n)
         .last()
-        .map(|a| Cents(best.cents.0 + a.cents.0))
-        .filter(|rounded| is_rounding_step(best.cents, *rounded));
+        .map(|a| best.amount + a.amount)
+        .filter(|rounded| is_rounding_step(best.amount, *rounded));
     if let Some(rounded) = adjusted {
         let printed_later = lines[i + 1..]
             .iter()
-            .any(|l| find_amounts(l).iter().any(|a| a.cents == rounded));
+            .any(|l| find_amounts(l, n).iter().any(|a| a.amount == rounded));
         if printed_later || tendered_minus_change == Some(rounded) {
             return Some(rounded);
         }
@@ -615,24 +456,28 @@ fn apply_rounding(
     (i..lines.len())
         .filter(|&j| {
             let f = &folded[j];
-            label_weight(f).is_some() || contains_any(f, ROUNDING) || contains_any(f, TENDERED)
+            label_weight(f).is_some() || contains_any(f, &ROUNDING) || contains_any(f, &TENDERED)
         })
-        .flat_map(|j| find_amounts(&lines[j]))
-        .map(|a| a.cents)
-        .find(|c| is_rounding_step(best.cents, *c))
+        .flat_map(|j| find_amounts(&lines[j], n))
+        .map(|a| a.amount)
+        .find(|c| is_rounding_step(best.amount, *c))
 }
 
 /// The first amounts printed as tendered and as change given, each when present.
-fn tendered_and_change(lines: &[String], folded: &[String]) -> (Option<Cents>, Option<Cents>) {
+fn tendered_and_change(
+    lines: &[String],
+    folded: &[String],
+    n: Notation,
+) -> (Option<Amount>, Option<Amount>) {
     let mut tendered = None;
     let mut change = None;
     for (line, f) in lines.iter().zip(folded) {
         let amount = lost_point_amount(line)
-            .or_else(|| find_amounts(line).last().map(|a| a.cents))
-            .filter(|c| c.0 >= 0);
-        if contains_any(f, CHANGE) && change.is_none() {
+            .or_else(|| find_amounts(line, n).last().map(|a| a.amount))
+            .filter(|c| !c.is_negative());
+        if contains_any(f, &CHANGE) && change.is_none() {
             change = amount;
-        } else if contains_any(f, TENDERED) && tendered.is_none() && !contains_any(f, PLAIN) {
+        } else if contains_any(f, &TENDERED) && tendered.is_none() && !contains_any(f, &PLAIN) {
             tendered = amount;
         }
     }
@@ -640,18 +485,18 @@ fn tendered_and_change(lines: &[String], folded: &[String]) -> (Option<Cents>, O
 }
 
 /// Amount tendered minus change given, when both are printed and the result is positive.
-fn tendered_minus_change(lines: &[String], folded: &[String]) -> Option<Cents> {
-    let (t, c) = match tendered_and_change(lines, folded) {
+fn tendered_minus_change(lines: &[String], folded: &[String], n: Notation) -> Option<Amount> {
+    let (t, c) = match tendered_and_change(lines, folded, n) {
         (Some(t), Some(c)) => (t, c),
         _ => return None,
     };
-    (t.0 > c.0 && c.0 >= 0).then_some(Cents(t.0 - c.0))
+    (t > c && !c.is_negative()).then_some(t - c)
 }
 
 /// The amount tendered when no change line is printed at all (exact payment, or a card).
-fn tendered_amount(lines: &[String], folded: &[String]) -> Option<Cents> {
-    match tendered_and_change(lines, folded) {
-        (Some(t), None) if t.0 > 0 => Some(t),
+fn tendered_amount(lines: &[String], folded: &[String], n: Notation) -> Option<Amount> {
+    match tendered_and_change(lines, folded, n) {
+        (Some(t), None) if t.is_positive() => Some(t),
         _ => None,
     }
 }
@@ -662,7 +507,7 @@ mod tests {
 
     fn total(text: &str) -> Option<i64> {
         let lines: Vec<String> = text.lines().map(String::from).collect();
-        find(&lines, &[]).map(|(c, _)| c.0)
+        find(&lines, &[], Notation::USUAL).map(|t| t.amount.thousandths() / 10)
     }
 
     #[test]
@@ -753,13 +598,16 @@ mod tests {
         let text =
             "Total Incl. GST 14.64\nRounding Adj 0.01\nTotal RM 14.85\nCash 50.00\nChange 35.35";
         let lines: Vec<String> = text.lines().map(String::from).collect();
-        let vat = [VatLine {
+        let vat = [VatRow {
             rate_bp: 600,
-            base: Cents(1381),
-            tax: Cents(83),
-            gross: Cents(1464),
+            base: Amount::from_cents(1381),
+            tax: Amount::from_cents(83),
+            gross: Amount::from_cents(1464),
         }];
-        assert_eq!(find(&lines, &vat).map(|(c, _)| c.0), Some(1465));
+        assert_eq!(
+            find(&lines, &vat, Notation::USUAL).map(|t| t.amount.thousandths() / 10),
+            Some(1465)
+        );
     }
 
     #[test]
@@ -788,13 +636,16 @@ mod tests {
     fn cash_rounding_is_not_taken_for_a_misread_digit() {
         let text = "sub-total 88.97\nTotal After Adj Incl GST 88.95\nCASH 100.00";
         let lines: Vec<String> = text.lines().map(String::from).collect();
-        let vat = [VatLine {
+        let vat = [VatRow {
             rate_bp: 600,
-            base: Cents(8393),
-            tax: Cents(504),
-            gross: Cents(8897),
+            base: Amount::from_cents(8393),
+            tax: Amount::from_cents(504),
+            gross: Amount::from_cents(8897),
         }];
-        assert_eq!(find(&lines, &vat).map(|(c, _)| c.0), Some(8895));
+        assert_eq!(
+            find(&lines, &vat, Notation::USUAL).map(|t| t.amount.thousandths() / 10),
+            Some(8895)
+        );
     }
 
     #[test]
@@ -807,7 +658,10 @@ mod tests {
             "Rounding Adjustment RM = -,02",
         ];
         let lines: Vec<String> = lines.map(String::from).to_vec();
-        assert!(find(&lines, &[]).is_some_and(|(c, conf)| c.0 == 17_722 && conf <= 0.6));
+        assert!(
+            find(&lines, &[], Notation::USUAL)
+                .is_some_and(|t| t.amount == Amount::from_cents(17_722) && t.confidence <= 0.6)
+        );
         // A misread sign (+0.02 for -0.02): the rounded total printed below still counts.
         let text =
             "Total (Inclusive of GST): 71.02\nRounding Adj: ~0.02\nTOTAL: 71.00\nCASH : 71.00";
@@ -848,7 +702,10 @@ mod tests {
             "CHANGE RM 10.00",
         ];
         let lines: Vec<String> = lines.map(String::from).to_vec();
-        assert!(find(&lines, &[]).is_some_and(|(c, conf)| c.0 == 6031 && conf <= 0.5));
+        assert!(
+            find(&lines, &[], Notation::USUAL)
+                .is_some_and(|t| t.amount == Amount::from_cents(6031) && t.confidence <= 0.5)
+        );
         // Cash 70.30 − change 10.00 is.
         let text = "TOTAL AMT RM 60.31\nROUNDING ADJ -0.01\nCASH RM 70.30\nCHANGE RM 10.00";
         assert_eq!(total(text), Some(6030));
@@ -859,7 +716,10 @@ mod tests {
         let text = "SUBIUIAL 4.51\nKUUNDING ADJUSIMENIS 0,01-\nIUIAL (bbI INLL) 4.50\nLASH 4.50";
         let lines: Vec<String> = text.lines().map(String::from).collect();
         // Read as labels, the figures confirm each other.
-        assert!(find(&lines, &[]).is_some_and(|(c, conf)| c.0 == 450 && conf > 0.7));
+        assert!(
+            find(&lines, &[], Notation::USUAL)
+                .is_some_and(|t| t.amount == Amount::from_cents(450) && t.confidence > 0.7)
+        );
         assert_eq!(total("IUIAL 2.20\nLASH 3.00\nUHANGE DUE 0.80"), Some(220));
         // Words that only look alike stay as they are.
         assert_eq!(fold_label("Tutorial Lashes"), "tutorial lashes");

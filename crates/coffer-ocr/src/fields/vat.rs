@@ -4,49 +4,67 @@
 
 use std::sync::LazyLock;
 
+use coffer_core::{Currency, VatLine};
 use regex::Regex;
 use serde::{Serialize, Serializer};
 
 use super::amounts::find_amounts;
-use crate::money::Cents;
+use crate::money::{Amount, Notation};
 use crate::text::{fold, has_word};
+use crate::words::{Words, all};
 
-/// One VAT rate's recap: the base, the tax on it and their sum.
+/// One row of the VAT recap as printed: the rate, the base, the tax on it and their sum, as
+/// decimals. It becomes coffer-core's `VatLine` (minor units) once the currency is known;
+/// the gross is kept only to check the row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct VatLine {
+pub struct VatRow {
     /// The rate in hundredths of a percent: 21 % is 2100.
     pub rate_bp: u32,
-    pub base: Cents,
-    pub tax: Cents,
+    pub base: Amount,
+    pub tax: Amount,
     /// Base plus tax as printed, or computed when the recap prints no gross column.
-    pub gross: Cents,
+    pub gross: Amount,
 }
 
-impl VatLine {
-    /// A recap line whose gross is base plus tax.
-    pub fn new(rate_bp: u32, base: Cents, tax: Cents) -> VatLine {
-        VatLine {
+impl VatRow {
+    /// A recap row whose gross is base plus tax.
+    pub fn new(rate_bp: u32, base: Amount, tax: Amount) -> VatRow {
+        VatRow {
             rate_bp,
             base,
             tax,
-            gross: Cents(base.0 + tax.0),
+            gross: base + tax,
         }
     }
 
     /// True when base + tax = gross and the tax is the rate applied to the base (allowing
     /// for per-item rounding).
     pub fn is_consistent(&self) -> bool {
-        self.base.0 + self.tax.0 == self.gross.0 && self.tax_matches_rate()
+        self.base + self.tax == self.gross && self.tax_matches_rate()
     }
 
     fn tax_matches_rate(&self) -> bool {
-        let expected = self.base.0 as i128 * self.rate_bp as i128 / 10_000;
-        let slack = 2 + self.base.0.abs() as i128 / 2_000;
-        (expected - self.tax.0 as i128).abs() <= slack
+        let (base, tax) = (
+            self.base.thousandths() as i128,
+            self.tax.thousandths() as i128,
+        );
+        let expected = base * self.rate_bp as i128 / 10_000;
+        // Two cents, plus a cent in every twenty units of base.
+        let slack = 20 + base.abs() / 2_000;
+        (expected - tax).abs() <= slack
+    }
+
+    /// The row in `currency`'s minor units; `None` when an amount does not fit its digits.
+    pub fn to_vat_line(&self, currency: Currency) -> Option<VatLine> {
+        Some(VatLine {
+            rate_basis_points: self.rate_bp,
+            base_minor: self.base.to_money(currency)?.minor,
+            tax_minor: self.tax.to_money(currency)?.minor,
+        })
     }
 }
 
-impl Serialize for VatLine {
+impl Serialize for VatRow {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let rate = if self.rate_bp.is_multiple_of(100) {
@@ -68,13 +86,11 @@ impl Serialize for VatLine {
 
 static RATE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:^|[^\d.,])(\d{1,2})(?:[.,](\d{1,2}))?\s?%").unwrap());
-const VAT_WORDS: &[&str] = &[
-    "dph", "vat", "mwst", "ust", "tva", "btw", "ptu", "gst", "sazba", "iva", "tax",
-];
+static VAT_WORDS: Words = LazyLock::new(|| all(|l| l.tax));
 
 /// VAT lines found in the text, one per rate, in order of appearance.
-pub fn find(lines: &[String]) -> Vec<VatLine> {
-    let mut out: Vec<VatLine> = Vec::new();
+pub fn find(lines: &[String], notation: Notation) -> Vec<VatRow> {
+    let mut out: Vec<VatRow> = Vec::new();
     for line in lines {
         let Some(rate) = RATE.captures(line) else {
             continue;
@@ -86,9 +102,9 @@ pub fn find(lines: &[String]) -> Vec<VatLine> {
         let folded = fold(line);
         let rate_end = rate.get(0).expect("group 0").end();
         // A recap has no negative figures (credit notes aside): a minus there is OCR noise.
-        let amounts: Vec<Cents> = find_amounts(&line[rate_end..])
+        let amounts: Vec<Amount> = find_amounts(&line[rate_end..], notation)
             .iter()
-            .map(|a| Cents(a.cents.0.abs()))
+            .map(|a| a.amount.abs())
             .collect();
         let has_vat_word = VAT_WORDS.iter().any(|w| folded.contains(w));
         if amounts.len() < 2 && !has_vat_word {
@@ -106,7 +122,11 @@ pub fn find(lines: &[String]) -> Vec<VatLine> {
 /// Adds the rates an invoice states on their own lines: a tax line with its rate and one
 /// amount (`TVA 5,5 % 6,13 €`, `zzgl. 19 % MwSt. 11,94 €`) and, within three lines of it, the
 /// base the rate turns into exactly that tax (`Total HT 111,50 €`, `Základ dane 20 %: 40,00`).
-pub fn with_separate_lines(lines: &[String], mut recap: Vec<VatLine>) -> Vec<VatLine> {
+pub fn with_separate_lines(
+    lines: &[String],
+    mut recap: Vec<VatRow>,
+    notation: Notation,
+) -> Vec<VatRow> {
     for (i, line) in lines.iter().enumerate() {
         let Some(rate) = RATE.captures(line) else {
             continue;
@@ -118,19 +138,19 @@ pub fn with_separate_lines(lines: &[String], mut recap: Vec<VatLine>) -> Vec<Vat
         {
             continue;
         }
-        let [tax] = find_amounts(line)[..] else {
+        let [tax] = find_amounts(line, notation)[..] else {
             continue;
         };
-        let tax = tax.cents;
+        let tax = tax.amount;
         let nearby = lines[i.saturating_sub(3)..i]
             .iter()
             .rev()
             .chain(lines.iter().skip(i + 1).take(3));
         let base = nearby
-            .filter_map(|l| find_amounts(l).last().map(|a| a.cents))
-            .find(|b| b.0 > 0 && VatLine::new(rate_bp, *b, tax).is_consistent());
+            .filter_map(|l| find_amounts(l, notation).last().map(|a| a.amount))
+            .find(|b| b.is_positive() && VatRow::new(rate_bp, *b, tax).is_consistent());
         if let Some(base) = base.filter(|_| (1..=2_700).contains(&rate_bp)) {
-            recap.push(VatLine::new(rate_bp, base, tax));
+            recap.push(VatRow::new(rate_bp, base, tax));
         }
     }
     recap
@@ -147,9 +167,9 @@ fn rate_of(rate: &regex::Captures) -> u32 {
 
 /// Reads amounts after the rate as (base, tax, gross), (base, tax) or (tax, gross) — whichever
 /// agrees with the rate.
-fn best_split(rate_bp: u32, amounts: &[Cents]) -> Option<VatLine> {
+fn best_split(rate_bp: u32, amounts: &[Amount]) -> Option<VatRow> {
     for w in amounts.windows(3) {
-        let v = VatLine {
+        let v = VatRow {
             rate_bp,
             base: w[0],
             tax: w[1],
@@ -157,17 +177,17 @@ fn best_split(rate_bp: u32, amounts: &[Cents]) -> Option<VatLine> {
         };
         // A printed gross that adds up, or a tax that fits the rate, marks a recap line; the
         // line is reported even when only one of the two holds, flagged as inconsistent.
-        if w[0].0 > 0 && (w[0].0 + w[1].0 == w[2].0 || v.tax_matches_rate()) {
+        if w[0].is_positive() && (w[0] + w[1] == w[2] || v.tax_matches_rate()) {
             return Some(v);
         }
     }
     for w in amounts.windows(2) {
-        let v = VatLine::new(rate_bp, w[0], w[1]);
-        if v.is_consistent() && w[0].0 > 0 {
+        let v = VatRow::new(rate_bp, w[0], w[1]);
+        if v.is_consistent() && w[0].is_positive() {
             return Some(v);
         }
-        let from_gross = VatLine::new(rate_bp, Cents(w[1].0 - w[0].0), w[0]);
-        if from_gross.is_consistent() && from_gross.base.0 > 0 {
+        let from_gross = VatRow::new(rate_bp, w[1] - w[0], w[0]);
+        if from_gross.is_consistent() && from_gross.base.is_positive() {
             return Some(from_gross);
         }
     }
@@ -178,8 +198,19 @@ fn best_split(rate_bp: u32, amounts: &[Cents]) -> Option<VatLine> {
 mod tests {
     use super::*;
 
-    fn vat(text: &str) -> Vec<VatLine> {
-        find(&text.lines().map(String::from).collect::<Vec<_>>())
+    fn vat(text: &str) -> Vec<VatRow> {
+        find(
+            &text.lines().map(String::from).collect::<Vec<_>>(),
+            Notation::USUAL,
+        )
+    }
+
+    fn c(cents: i64) -> Amount {
+        Amount::from_cents(cents)
+    }
+
+    fn separate(lines: &[String]) -> Vec<VatRow> {
+        with_separate_lines(lines, find(lines, Notation::USUAL), Notation::USUAL)
     }
 
     #[test]
@@ -188,16 +219,16 @@ mod tests {
         assert_eq!(v.len(), 2);
         assert_eq!(
             (v[0].rate_bp, v[0].base, v[0].tax),
-            (2100, Cents(100_000), Cents(21_000))
+            (2100, c(100_000), c(21_000))
         );
-        assert!(v.iter().all(VatLine::is_consistent));
-        assert_eq!(v[1].gross, Cents(11_200));
+        assert!(v.iter().all(VatRow::is_consistent));
+        assert_eq!(v[1].gross, c(11_200));
     }
 
     #[test]
     fn base_and_tax_pair_is_accepted_when_it_matches_the_rate() {
         let v = vat("SR @ 6% 18.00 1.08");
-        assert_eq!(v, vec![VatLine::new(600, Cents(1800), Cents(108))]);
+        assert_eq!(v, vec![VatRow::new(600, c(1800), c(108))]);
     }
 
     #[test]
@@ -209,19 +240,27 @@ mod tests {
     fn a_rate_on_its_own_line_takes_the_base_printed_near_it() {
         let lines = |t: &str| t.lines().map(String::from).collect::<Vec<_>>();
         let fr = lines("Total HT     111,50 €\nTVA 5,5 %      6,13 €\nTotal TTC    117,63 €");
-        assert_eq!(
-            with_separate_lines(&fr, find(&fr)),
-            vec![VatLine::new(550, Cents(11_150), Cents(613))]
-        );
+        assert_eq!(separate(&fr), vec![VatRow::new(550, c(11_150), c(613))]);
         let sk =
             lines("Základ dane 20 %: 40,00 EUR\nDPH 20 %: 8,00 EUR\nCelkom k úhrade: 48,00 EUR");
-        assert_eq!(
-            with_separate_lines(&sk, find(&sk)),
-            vec![VatLine::new(2000, Cents(4000), Cents(800))]
-        );
+        assert_eq!(separate(&sk), vec![VatRow::new(2000, c(4000), c(800))]);
         // No base the rate fits: nothing is made up.
         let odd = lines("Mezisoučet 100,00\nDPH 21 % 30,00");
-        assert!(with_separate_lines(&odd, find(&odd)).is_empty());
+        assert!(separate(&odd).is_empty());
+    }
+
+    #[test]
+    fn a_row_becomes_a_vat_line_in_the_currencys_minor_units() {
+        let row = VatRow::new(
+            500,
+            Amount::from_thousandths(10_000),
+            Amount::from_thousandths(500),
+        );
+        let kwd = row.to_vat_line("KWD".parse().unwrap()).unwrap();
+        assert_eq!((kwd.base_minor, kwd.tax_minor), (10_000, 500));
+        let eur = row.to_vat_line("EUR".parse().unwrap()).unwrap();
+        assert_eq!((eur.base_minor, eur.tax_minor), (1_000, 50));
+        assert_eq!(row.to_vat_line("JPY".parse().unwrap()), None, "0.50 yen");
     }
 
     #[test]

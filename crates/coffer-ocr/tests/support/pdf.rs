@@ -50,6 +50,55 @@ fn page_content(lines: &[&str]) -> Vec<u8> {
     format!("BT /F1 11 Tf 50 800 Td 15 TL {} ET", escaped.join(" ")).into_bytes()
 }
 
+/// A page whose rows hold cells at given x positions (points from the left edge), as a
+/// two-column invoice lays out supplier and customer side by side.
+fn column_content(rows: &[Vec<(u32, &str)>]) -> Vec<u8> {
+    let mut out = b"BT /F1 10 Tf".to_vec();
+    for (i, row) in rows.iter().enumerate() {
+        for (x, text) in row {
+            let y = 800 - 14 * i as u32;
+            out.extend_from_slice(format!(" 1 0 0 1 {x} {y} Tm (").as_bytes());
+            // WinAnsi: Latin-1 letters as themselves, the euro sign at 0x80.
+            for c in text.chars() {
+                match c {
+                    '\\' | '(' | ')' => out.extend_from_slice(&[b'\\', c as u8]),
+                    '€' => out.push(0x80),
+                    c if (c as u32) < 256 => out.push(c as u8),
+                    _ => out.push(b'?'),
+                }
+            }
+            out.extend_from_slice(b") Tj");
+        }
+    }
+    out.extend_from_slice(b" ET");
+    out
+}
+
+/// A one-page text PDF of cells at x positions: each row is `x:text` cells split at `|`
+/// (`"50:Supplier:|300:Bill to:"`); a cell without a position starts at x = 50.
+pub fn columns_pdf(rows: &[&str]) -> Vec<u8> {
+    let parsed: Vec<Vec<(u32, &str)>> = rows
+        .iter()
+        .map(|r| {
+            r.split('|')
+                .map(|cell| match cell.split_once(':') {
+                    Some((x, text)) if x.chars().all(|c| c.is_ascii_digit()) && !x.is_empty() => {
+                        (x.parse().unwrap_or(50), text)
+                    }
+                    _ => (50, cell),
+                })
+                .collect()
+        })
+        .collect();
+    assemble(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_vec(),
+        stream("", &column_content(&parsed)),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_vec(),
+    ])
+}
+
 /// A text PDF (ASCII text only; Helvetica's built-in encoding has no Czech letters).
 pub fn text_pdf(lines: &[&str], attachment: Option<(&str, &[u8])>) -> Vec<u8> {
     let names = if attachment.is_some() {

@@ -1,0 +1,279 @@
+//! The document's currency: a symbol or code printed by the total (`₹`, `Rs.`, `INR`, `$`,
+//! `€`, `Kč`, `zł`, `¥`, `KWD`), else the mark printed most often, else the supplier's
+//! country (its VAT id, the tax vocabulary of its country).
+
+use coffer_core::Currency;
+
+use crate::text::{fold, has_word};
+
+/// A currency mark as printed: a symbol matched anywhere, or a word matched whole.
+struct Mark {
+    text: &'static str,
+    code: &'static str,
+    symbol: bool,
+}
+
+const fn word(text: &'static str, code: &'static str) -> Mark {
+    Mark {
+        text,
+        code,
+        symbol: false,
+    }
+}
+
+const fn symbol(text: &'static str, code: &'static str) -> Mark {
+    Mark {
+        text,
+        code,
+        symbol: true,
+    }
+}
+
+/// In order of preference when two marks are printed equally often.
+const MARKS: &[Mark] = &[
+    word("kč", "CZK"),
+    word("czk", "CZK"),
+    symbol("€", "EUR"),
+    word("eur", "EUR"),
+    word("euro", "EUR"),
+    word("zł", "PLN"),
+    word("pln", "PLN"),
+    symbol("£", "GBP"),
+    word("gbp", "GBP"),
+    word("chf", "CHF"),
+    symbol("₹", "INR"),
+    word("inr", "INR"),
+    word("rs.", "INR"),
+    word("rs", "INR"),
+    word("rupees", "INR"),
+    symbol("¥", "JPY"),
+    symbol("円", "JPY"),
+    word("jpy", "JPY"),
+    word("yen", "JPY"),
+    word("kwd", "KWD"),
+    word("k.d.", "KWD"),
+    word("bhd", "BHD"),
+    word("omr", "OMR"),
+    word("huf", "HUF"),
+    word("sek", "SEK"),
+    word("dkk", "DKK"),
+    word("nok", "NOK"),
+    word("aed", "AED"),
+    word("sgd", "SGD"),
+    word("aud", "AUD"),
+    word("cad", "CAD"),
+    word("rm", "MYR"),
+    word("myr", "MYR"),
+    word("usd", "USD"),
+    symbol("$", "USD"),
+];
+
+fn code(code: &str) -> Currency {
+    code.parse().expect("the marks table holds valid codes")
+}
+
+/// The currencies whose marks appear in one folded line, with how often.
+fn marks_in(folded: &str, czech: bool, polish: bool) -> Vec<(&'static str, usize)> {
+    let mut out: Vec<(&'static str, usize)> = Vec::new();
+    let mut count = |c: &'static str, n: usize| {
+        if n == 0 {
+            return;
+        }
+        match out.iter_mut().find(|(o, _)| *o == c) {
+            Some((_, k)) => *k += n,
+            None => out.push((c, n)),
+        }
+    };
+    for m in MARKS {
+        let n = if m.symbol {
+            folded.matches(m.text).count()
+        } else {
+            folded
+                .match_indices(m.text)
+                .filter(|(i, _)| word_at(folded, *i, m.text))
+                .count()
+        };
+        count(m.code, n);
+    }
+    // OCR reads `Kč` as `Kc` and `zł` as `zl`; only on a document of that country.
+    if czech {
+        count("CZK", whole_words(folded, "kc"));
+    }
+    if polish {
+        count("PLN", whole_words(folded, "zl"));
+    }
+    out
+}
+
+fn word_at(folded: &str, i: usize, w: &str) -> bool {
+    let before = folded[..i].chars().next_back();
+    let after = folded[i + w.len()..].chars().next();
+    !before.is_some_and(char::is_alphabetic) && !after.is_some_and(char::is_alphabetic)
+}
+
+fn whole_words(folded: &str, w: &str) -> usize {
+    folded
+        .match_indices(w)
+        .filter(|(i, _)| word_at(folded, *i, w))
+        .count()
+}
+
+/// The currency of a document whose lines are `lines`, with the total printed on line
+/// `total_line` when known, and the supplier's VAT id when known.
+pub fn find(lines: &[String], total_line: Option<usize>, vat_id: Option<&str>) -> Option<Currency> {
+    let folded: Vec<String> = lines.iter().map(|l| l.to_lowercase()).collect();
+    let plain: String = lines.iter().map(|l| fold(l) + "\n").collect();
+    let czech = has_word(&plain, "dph") || has_word(&plain, "celkem");
+    let polish = has_word(&plain, "razem") || has_word(&plain, "ptu");
+    // The mark beside the total says it best (an invoice may quote other currencies).
+    if let Some(i) = total_line {
+        let near = (i.saturating_sub(1)..=(i + 1).min(lines.len().saturating_sub(1)))
+            .flat_map(|j| marks_in(&folded[j], czech, polish));
+        let on_line = marks_in(&folded[i], czech, polish);
+        if let Some((c, _)) = on_line.first().copied().or_else(|| near.into_iter().next()) {
+            return Some(code(c));
+        }
+    }
+    let mut tally: Vec<(&'static str, usize)> = Vec::new();
+    for f in &folded {
+        for (c, n) in marks_in(f, czech, polish) {
+            match tally.iter_mut().find(|(o, _)| *o == c) {
+                Some((_, k)) => *k += n,
+                None => tally.push((c, n)),
+            }
+        }
+    }
+    let rank = |c: &str| MARKS.iter().position(|m| m.code == c).unwrap_or(usize::MAX);
+    if let Some((c, _)) = tally
+        .iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(rank(b.0).cmp(&rank(a.0))))
+    {
+        return Some(code(c));
+    }
+    vat_id
+        .and_then(country_currency)
+        .or_else(|| from_country_hints(&plain))
+}
+
+/// The currency of the country a VAT id (or an Indian GSTIN) belongs to.
+fn country_currency(vat_id: &str) -> Option<Currency> {
+    let c = match vat_id.get(..2)? {
+        "CZ" => "CZK",
+        "PL" => "PLN",
+        "HU" => "HUF",
+        "SE" => "SEK",
+        "DK" => "DKK",
+        "RO" => "RON",
+        "GB" => "GBP",
+        "CH" => "CHF",
+        "AT" | "BE" | "BG" | "CY" | "DE" | "EE" | "EL" | "ES" | "FI" | "FR" | "HR" | "IE"
+        | "IT" | "LT" | "LU" | "LV" | "MT" | "NL" | "PT" | "SI" | "SK" => "EUR",
+        prefix if prefix.chars().all(|c| c.is_ascii_digit()) && vat_id.len() == 15 => "INR",
+        _ => return None,
+    };
+    Some(code(c))
+}
+
+/// When no currency is printed (or OCR mangled `Kč`), the tax vocabulary tells the country:
+/// DPH and a `CZ` DIČ mean Czech crowns, PTU and NIP złoty, `SK` ids and the euro area's VAT
+/// words euros, GSTIN rupees.
+fn from_country_hints(plain: &str) -> Option<Currency> {
+    let vat_prefix = |prefix: &str| {
+        plain.match_indices(prefix).any(|(i, _)| {
+            plain[i + prefix.len()..]
+                .chars()
+                .take(8)
+                .filter(char::is_ascii_digit)
+                .count()
+                == 8
+        })
+    };
+    let w = |word: &str| has_word(plain, word);
+    let c = if vat_prefix("dic: cz") || vat_prefix("dic cz") || (w("dph") && !vat_prefix("sk")) {
+        "CZK"
+    } else if w("ptu") || w("nip") {
+        "PLN"
+    } else if w("gstin") || w("cgst") || w("sgst") || w("igst") {
+        "INR"
+    } else if vat_prefix("sk") || w("mwst") || w("ust") || w("tva") || w("btw") {
+        "EUR"
+    } else {
+        return None;
+    };
+    Some(code(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn currency(text: &str) -> Option<String> {
+        let lines: Vec<String> = text.lines().map(String::from).collect();
+        find(&lines, None, None).map(|c| c.to_string())
+    }
+
+    #[test]
+    fn currency_marks_are_recognised_in_several_languages() {
+        assert_eq!(currency("Celkem 120,00 Kč").as_deref(), Some("CZK"));
+        assert_eq!(currency("Summe EUR 12,00").as_deref(), Some("EUR"));
+        assert_eq!(currency("Total 12,00 €").as_deref(), Some("EUR"));
+        assert_eq!(currency("Razem PLN 5,00").as_deref(), Some("PLN"));
+        assert_eq!(currency("TOTAL 5.00"), None);
+    }
+
+    #[test]
+    fn rupees_yen_and_dinars_are_recognised() {
+        assert_eq!(currency("Grand Total ₹ 1,180.00").as_deref(), Some("INR"));
+        assert_eq!(currency("Total Rs. 1,180.00").as_deref(), Some("INR"));
+        assert_eq!(currency("Amount in INR 1,180.00").as_deref(), Some("INR"));
+        assert_eq!(currency("合計 ¥12,800").as_deref(), Some("JPY"));
+        assert_eq!(currency("Total KWD 12.345").as_deref(), Some("KWD"));
+    }
+
+    #[test]
+    fn the_mark_beside_the_total_beats_marks_elsewhere() {
+        let lines: Vec<String> = [
+            "Rate USD 1.00 = EUR 0.92",
+            "Conversion USD, fees USD",
+            "Total 120,00 €",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            find(&lines, Some(2), None)
+                .map(|c| c.to_string())
+                .as_deref(),
+            Some("EUR")
+        );
+        assert_eq!(
+            find(&lines, None, None).map(|c| c.to_string()).as_deref(),
+            Some("USD")
+        );
+    }
+
+    #[test]
+    fn the_suppliers_country_gives_the_currency_when_none_is_printed() {
+        let lines = vec!["Total 100.00".to_string()];
+        let c = |id: &str| find(&lines, Some(0), Some(id)).map(|c| c.to_string());
+        assert_eq!(c("DE123456789").as_deref(), Some("EUR"));
+        assert_eq!(c("PL5250001234").as_deref(), Some("PLN"));
+        assert_eq!(c("29ABCDE1234F1Z5").as_deref(), Some("INR"));
+        assert_eq!(c("XX1").as_deref(), None);
+    }
+
+    #[test]
+    fn czech_tax_words_imply_crowns_when_the_currency_mark_is_unreadable() {
+        assert_eq!(
+            currency("DPH 21 % 100,00 21,00\nCelkem 121,00 K6").as_deref(),
+            Some("CZK")
+        );
+        assert_eq!(
+            currency("Celkem 121,00 Kc\nDPH 21 %").as_deref(),
+            Some("CZK")
+        );
+        assert_eq!(
+            currency("MwSt 19 % 1,90\nSumme 11,90").as_deref(),
+            Some("EUR")
+        );
+    }
+}
