@@ -96,6 +96,18 @@ impl App {
         Ok(out)
     }
 
+    /// `admin account verify EMAIL`: support confirmed by other means that the address is the
+    /// account owner's.
+    pub async fn admin_verify_email(&self, email: &str) -> anyhow::Result<()> {
+        let id = self.account_by_email(email).await?;
+        let mut tx = self.storage.write().await?;
+        self.mark_verified(&mut tx, id)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// `admin plan grant EMAIL PLAN --until DATE`.
     pub async fn admin_plan_grant(
         &self,

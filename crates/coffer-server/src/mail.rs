@@ -21,6 +21,7 @@ const BATCH: u32 = 100;
 const MAX_BACKOFF_SECS: i64 = 6 * 3600;
 /// A mail sent at once is left to the jobs for this long first, so they do not send it too.
 const SEND_SOON_SECS: i64 = 120;
+pub(crate) const VERIFY_EMAIL_TEMPLATE: &str = "verify_email";
 
 /// What an e-mail says. Plan and data-loss notices are essential, so none can be switched
 /// off; reminders are opt-in (the client registers them, and deletes them to opt out).
@@ -81,7 +82,7 @@ impl Notice {
             Notice::PurgeWarning { .. } => "purge_warning",
             Notice::Purged { .. } => "purged",
             Notice::Reminder { .. } => "reminder",
-            Notice::VerifyEmail { .. } => "verify_email",
+            Notice::VerifyEmail { .. } => VERIFY_EMAIL_TEMPLATE,
             Notice::RegistrationAttempt => "registration_attempt",
             Notice::SecurityAlert { .. } => "security_alert",
             Notice::AccountDeleted => "account_deleted",
@@ -441,6 +442,15 @@ impl App {
     }
 }
 
+/// What became of a queued mail.
+enum Delivery {
+    Sent,
+    /// Not to be sent any more (unreadable, or a reminder of a plan without them).
+    Dropped,
+    /// To be tried again later.
+    Failed,
+}
+
 /// SMTP delivery.
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
@@ -532,19 +542,19 @@ impl App {
         let due = outbox::due(&mut *self.storage.read().await?, self.clock.unix(), BATCH).await?;
         let (mut sent, mut failed) = (0, 0);
         for mail in due {
-            if self.deliver(mail).await? {
-                sent += 1;
-            } else {
-                failed += 1;
+            match self.deliver(mail).await? {
+                Delivery::Sent => sent += 1,
+                Delivery::Failed => failed += 1,
+                Delivery::Dropped => {}
             }
         }
         Ok((sent, failed))
     }
 
-    /// Sends one queued mail and records the outcome; false if it failed (to be retried).
-    async fn deliver(&self, mail: MailRecord) -> anyhow::Result<bool> {
+    /// Sends one queued mail and records the outcome.
+    async fn deliver(&self, mail: MailRecord) -> anyhow::Result<Delivery> {
         let Some(mailer) = &self.mailer else {
-            return Ok(false);
+            return Ok(Delivery::Failed);
         };
         let now = self.clock.unix();
         let notice: Notice = match serde_json::from_str(&mail.params) {
@@ -552,7 +562,7 @@ impl App {
             Err(_) => {
                 tracing::error!(template = mail.template, "a queued e-mail is unreadable");
                 self.mail_outcome(mail.id, None).await?;
-                return Ok(true);
+                return Ok(Delivery::Dropped);
             }
         };
         // Paid-only: a reminder still queued when the plan lost e-mail reminders is dropped.
@@ -562,7 +572,7 @@ impl App {
                 .await?
         {
             self.mail_outcome(mail.id, None).await?;
-            return Ok(true);
+            return Ok(Delivery::Dropped);
         }
         {
             let (subject, body) = notice.render(&self.catalog, mail.language);
@@ -587,13 +597,13 @@ impl App {
             match outcome {
                 Ok(()) => {
                     self.mail_outcome(mail.id, None).await?;
-                    Ok(true)
+                    Ok(Delivery::Sent)
                 }
                 Err(error) => {
                     tracing::warn!(template = mail.template, %error, "e-mail not sent; will retry");
                     let backoff = (60_i64 << mail.attempts.min(20)).min(MAX_BACKOFF_SECS);
                     self.mail_outcome(mail.id, Some(now + backoff)).await?;
-                    Ok(false)
+                    Ok(Delivery::Failed)
                 }
             }
         }

@@ -13,7 +13,7 @@ use crate::mail::Notice;
 use crate::ratelimit::Bucket;
 use crate::server_key::Purpose;
 use crate::storage::accounts::{self, Verification};
-use crate::storage::outbox::MailRecord;
+use crate::storage::outbox::{self, MailRecord};
 use crate::storage::{Conn, events};
 use coffer_api::{EmailVerifyRequest, ErrorCode, SecurityEventKind};
 use rand::Rng;
@@ -114,7 +114,7 @@ impl App {
             tx.commit().await?;
             return Err(wrong());
         }
-        accounts::mark_verified(&mut tx, account, now).await?;
+        self.mark_verified(&mut tx, account).await?;
         events::log(
             &mut tx,
             account,
@@ -124,6 +124,13 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// The address is the account's: it syncs from now on, and unsent codes are dropped.
+    pub(crate) async fn mark_verified(&self, c: &mut Conn, account: Uuid) -> ApiResult<()> {
+        accounts::mark_verified(c, account, self.clock.unix()).await?;
+        outbox::drop_unsent(c, account, crate::mail::VERIFY_EMAIL_TEMPLATE).await?;
         Ok(())
     }
 

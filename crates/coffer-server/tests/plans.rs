@@ -79,7 +79,7 @@ async fn checkout(
     client: &Client,
     plan: &str,
     interval: BillingInterval,
-    currency: Currency,
+    currency: PriceCurrency,
 ) -> Answer {
     client
         .post(
@@ -258,6 +258,7 @@ async fn stand(db: Option<String>, now: &str) -> Stand {
                 api_base: providers,
             }),
             smtp_url: std::env::var("COFFER_TEST_SMTP_URL").ok(),
+            rate_limits: None,
         },
     )
     .await;
@@ -306,7 +307,7 @@ impl Stand {
     /// Checkout of `plan` (monthly, EUR) through Stripe, completed by its webhook.
     async fn buy_with_stripe(&self, client: &Client, plan: &str, subscription: &str) {
         let checkout: CheckoutResponse =
-            checkout(client, plan, BillingInterval::Month, Currency::Eur)
+            checkout(client, plan, BillingInterval::Month, PriceCurrency::Eur)
                 .await
                 .ok();
         let session = checkout.redirect_url.rsplit('/').next().unwrap().to_owned();
@@ -325,7 +326,7 @@ impl Stand {
 
     /// Checkout of `plan` in CZK through Comgate, paid and notified.
     async fn buy_with_comgate(&self, client: &Client, plan: &str, interval: BillingInterval) {
-        let checkout: CheckoutResponse = checkout(client, plan, interval, Currency::Czk).await.ok();
+        let checkout: CheckoutResponse = checkout(client, plan, interval, PriceCurrency::Czk).await.ok();
         let trans = checkout.redirect_url.rsplit('/').next().unwrap().to_owned();
         if let Some(p) = self
             .comgate
@@ -399,16 +400,18 @@ async fn a_commit_over_the_monthly_limit_is_refused_with_plan_limit_and_reset_da
     let (_, refused) = push(&client, KindClass::Document, "2026-11").await;
     assert_eq!(refused.error().plan_limit.unwrap().limit, 3);
 
-    // Another month has its own limit; a month in the future is refused.
-    push_ok(&client, KindClass::Receipt, "2026-10").await;
-    let (_, future) = push(&client, KindClass::Receipt, "2027-01").await;
-    assert_eq!(future.error().code, ErrorCode::InvalidField);
+    // The month the client names counts for nothing: a receipt "from October" or "from next
+    // year" is one more receipt of November, the server's month.
+    for claimed in ["2026-10", "2027-01", "1999-12"] {
+        let (_, refused) = push(&client, KindClass::Receipt, claimed).await;
+        assert_eq!(refused.error().plan_limit.unwrap().month, "2026-11");
+    }
 
-    // 23:30 UTC on 30 November is already December in Prague: a December receipt counts
-    // against December and the entitlement shows December's usage.
+    // 23:30 UTC on 30 November is already December in Prague: a new receipt counts against
+    // December (whatever month it names) and the entitlement shows December's usage.
     s.advance_to(unix("2026-11-30T23:30:00Z"));
     let client = s.login(&email).await;
-    push_ok(&client, KindClass::Receipt, "2026-12").await;
+    push_ok(&client, KindClass::Receipt, "2026-11").await;
     let e = entitlement(&client).await;
     assert_eq!(e.usage.month, "2026-12");
     assert_eq!(e.usage.receipts, 1);
@@ -482,7 +485,7 @@ async fn a_stripe_checkout_starts_the_plan_and_an_upgrade_charges_the_pro_rata_d
     s.advance_to(unix("2028-01-31T09:00:00Z") + 29 * DAY / 2);
     let client = s.login(&email).await;
     let upgrade: CheckoutResponse =
-        checkout(&client, "business", BillingInterval::Month, Currency::Eur)
+        checkout(&client, "business", BillingInterval::Month, PriceCurrency::Eur)
             .await
             .ok();
     assert_eq!(upgrade.kind, PaymentKind::Upgrade);
@@ -520,7 +523,7 @@ async fn a_stripe_checkout_starts_the_plan_and_an_upgrade_charges_the_pro_rata_d
     .await;
 
     // A downgrade between paid plans mid-period is not a checkout.
-    let cheaper = checkout(&client, "plus", BillingInterval::Month, Currency::Eur).await;
+    let cheaper = checkout(&client, "plus", BillingInterval::Month, PriceCurrency::Eur).await;
     assert_eq!(cheaper.error().code, ErrorCode::InvalidField);
 
     let history: BillingHistory = client.get(routes::BILLING_HISTORY).await.ok();
@@ -543,7 +546,7 @@ async fn a_stripe_checkout_starts_the_plan_and_an_upgrade_charges_the_pro_rata_d
     let (client, _, _) = s.account().await;
     s.buy_with_stripe(&client, "plus", "sub_sca_2").await;
     let upgrade: CheckoutResponse =
-        checkout(&client, "business", BillingInterval::Month, Currency::Eur)
+        checkout(&client, "business", BillingInterval::Month, PriceCurrency::Eur)
             .await
             .ok();
     let invoice = upgrade.redirect_url.rsplit('/').next().unwrap().to_owned();
@@ -714,13 +717,20 @@ async fn after_a_downgrade_the_oldest_items_per_month_stay_and_the_rest_are_lock
     db: Option<String>,
     _dir: &std::path::Path,
 ) {
-    let s = stand(db, "2026-11-20T10:00:00Z").await;
-    let (client, account, _) = s.account().await;
+    let s = stand(db, "2026-10-20T10:00:00Z").await;
+    let (client, account, email) = s.account().await;
     s.server
         .app
-        .grant_plan(account, "plus", s.now() + 30 * DAY)
+        .grant_plan(account, "plus", s.now() + 60 * DAY)
         .await
         .unwrap();
+    // Items count against the month of their first commit on the server.
+    let mut october_receipts = vec![];
+    for _ in 0..6 {
+        october_receipts.push(push_ok(&client, KindClass::Receipt, "2026-10").await);
+    }
+    s.advance_to(unix("2026-11-20T10:00:00Z"));
+    let client = s.login(&email).await;
     let mut november_receipts = vec![];
     for _ in 0..7 {
         november_receipts.push(push_ok(&client, KindClass::Receipt, "2026-11").await);
@@ -728,10 +738,6 @@ async fn after_a_downgrade_the_oldest_items_per_month_stay_and_the_rest_are_lock
     let mut november_documents = vec![];
     for _ in 0..4 {
         november_documents.push(push_ok(&client, KindClass::Document, "2026-11").await);
-    }
-    let mut october_receipts = vec![];
-    for _ in 0..6 {
-        october_receipts.push(push_ok(&client, KindClass::Receipt, "2026-10").await);
     }
     // The last locked receipt carries a blob; an active one shares another blob with it.
     let key = VaultKey::random();
@@ -786,7 +792,11 @@ async fn after_a_downgrade_the_oldest_items_per_month_stay_and_the_rest_are_lock
     assert_eq!(edit.error().code, ErrorCode::ItemLocked);
     let blob = client.get(&routes::blob(&only_locked.sha256)).await;
     assert_eq!(blob.error().code, ErrorCode::ItemLocked);
-    let export = client.get(routes::ACCOUNT_EXPORT).await;
+    let export = client
+        .stepped_up(PASSWORD, None)
+        .await
+        .get(routes::ACCOUNT_EXPORT)
+        .await;
     assert_eq!(export.error().code, ErrorCode::ItemLocked);
     // The change feed carries no content of locked items.
     let (items, _) = client.pull_all(0).await;
@@ -911,7 +921,7 @@ async fn comgate_payments_are_confirmed_by_asking_comgates_status_api_and_renewe
             &CheckoutRequest {
                 plan: "plus".into(),
                 interval: BillingInterval::Month,
-                currency: Currency::Czk,
+                currency: PriceCurrency::Czk,
                 provider: None,
                 language: Some(Language::Cs),
             },
@@ -1044,7 +1054,6 @@ async fn a_plan_stored_before_billing_anchors_takes_its_period_start_as_anchor(
     db: Option<String>,
     dir: &std::path::Path,
 ) {
-    use coffer_server::storage::billing::BillingStorage;
     // A plan row written by a server before migration 0004.
     const OLD_ROW: &str = "INSERT INTO account_plans (account_id, plan, billing_interval, \
         currency, provider, subscription_ref, period_start, period_end, renews, language, version, \
@@ -1055,7 +1064,7 @@ async fn a_plan_stored_before_billing_anchors_takes_its_period_start_as_anchor(
     // The same steps on either backend: migrate to 0003, write the old row, then open the
     // storage (which runs the later migrations) and read the plan back.
     macro_rules! migrated_state {
-        ($pool:expr, $backend:literal, $storage:ty, $url:expr) => {{
+        ($pool:expr, $backend:literal, $url:expr) => {{
             let pool = $pool;
             let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
                 .join("migrations")
@@ -1071,8 +1080,11 @@ async fn a_plan_stored_before_billing_anchors_takes_its_period_start_as_anchor(
                 .await
                 .unwrap();
             pool.close().await;
-            let storage = <$storage>::connect($url).await.unwrap();
-            storage.plan_state(account).await.unwrap()
+            let storage = coffer_server::storage::Storage::connect($url).await.unwrap();
+            let mut db = storage.read().await.unwrap();
+            coffer_server::storage::billing::plan_state(&mut db, account)
+                .await
+                .unwrap()
         }};
     }
     let state = match db {
@@ -1083,16 +1095,11 @@ async fn a_plan_stored_before_billing_anchors_takes_its_period_start_as_anchor(
                 .unwrap()
                 .create_if_missing(true);
             let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-            migrated_state!(pool, "sqlite", coffer_server::storage::SqliteStorage, &url)
+            migrated_state!(pool, "sqlite", &url)
         }
         Some(url) => {
             let pool = sqlx::PgPool::connect(&url).await.unwrap();
-            migrated_state!(
-                pool,
-                "postgres",
-                coffer_server::storage::PostgresStorage,
-                &url
-            )
+            migrated_state!(pool, "postgres", &url)
         }
     };
     let sub = state.unwrap().subscription.unwrap();

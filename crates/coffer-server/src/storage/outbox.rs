@@ -89,3 +89,16 @@ pub async fn failed(c: &mut Conn, id: Uuid, next_attempt_at: i64) -> StorageResu
     .await?;
     Ok(())
 }
+
+/// Drops the account's unsent mails of `template` (a verification code once the address is
+/// verified).
+pub async fn drop_unsent(c: &mut Conn, account: Uuid, template: &str) -> StorageResult<()> {
+    sqlx::query(
+        "DELETE FROM mail_outbox WHERE account_id = $1 AND template = $2 AND sent_at IS NULL",
+    )
+    .bind(account.to_string())
+    .bind(template)
+    .execute(c)
+    .await?;
+    Ok(())
+}

@@ -214,6 +214,29 @@ macro_rules! on_both_databases {
     )*};
 }
 
+/// The latest verification code the SMTP sink received for `email` (waits up to 20 s for
+/// the server's immediate delivery).
+pub async fn verification_code(email: &str) -> String {
+    for _ in 0..200 {
+        let codes: Vec<String> = maildir_messages()
+            .expect("the server verifies addresses, so it has an SMTP sink")
+            .iter()
+            .filter(|m| m.contains(&format!("To: {email}")))
+            .filter_map(|m| {
+                let at = m.find("verification code is ")? + "verification code is ".len();
+                Some(m[at..at + 8].to_owned())
+            })
+            .collect();
+        // The maildir is not ordered; the newest code is the only valid one, and tests ask
+        // for one code per address.
+        if let Some(code) = codes.last() {
+            return code.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no verification e-mail for {email} reached the SMTP sink")
+}
+
 /// The messages the SMTP sink received, when `scripts/with-test-services.sh` runs one.
 pub fn maildir_messages() -> Option<Vec<String>> {
     let dir = std::env::var("COFFER_TEST_MAILDIR").ok()?;
@@ -369,6 +392,16 @@ pub struct InProcessOptions {
     pub comgate: Option<coffer_server::billing::comgate::ComgateSettings>,
     /// `smtp://127.0.0.1:PORT` of a sink.
     pub smtp_url: Option<String>,
+    pub rate_limits: Option<coffer_server::ratelimit::RateLimits>,
+}
+
+/// The test catalog the `ServerProcess` servers use too: START's limits out of the way.
+pub fn roomy_catalog() -> coffer_server::billing::Catalog {
+    coffer_server::billing::Catalog::load(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/plans.roomy.toml"
+    )))
+    .unwrap()
 }
 
 impl InProcessServer {
@@ -384,40 +417,24 @@ impl InProcessServer {
         let clock = Arc::new(ManualClock::new(
             time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
         ));
-        let storage: Arc<dyn Storage> = match &options.database_url {
-            Some(url) => Arc::new(
-                coffer_server::storage::PostgresStorage::connect(url)
-                    .await
-                    .unwrap(),
-            ),
-            None => Arc::new(
-                coffer_server::storage::SqliteStorage::connect(&format!(
-                    "sqlite://{}",
-                    data_dir.join("coffer.db").display()
-                ))
-                .await
-                .unwrap(),
-            ),
+        let url = match &options.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", data_dir.join("coffer.db").display()),
         };
-        let catalog = Arc::new(coffer_server::billing::Catalog::default_catalog());
-        let entitlements: Arc<dyn coffer_server::entitlements::Entitlements> = if options.plans {
-            Arc::new(coffer_server::billing::PlanEnforcer::new(
-                storage.clone(),
-                catalog.clone(),
-                clock.clone(),
-            ))
+        let storage = Arc::new(Storage::connect(&url).await.unwrap());
+        let catalog = Arc::new(if options.plans {
+            coffer_server::billing::Catalog::default_catalog()
         } else {
-            Arc::new(coffer_server::entitlements::Unlimited)
-        };
+            roomy_catalog()
+        });
         let app = App::new(AppParts {
             storage,
             blobs: coffer_server::blobs::BlobStore::local(&data_dir.join("blobs")).unwrap(),
             clock: clock.clone(),
             limiter: Arc::new(coffer_server::ratelimit::InProcessLimiter::new(
-                Default::default(),
+                options.rate_limits.unwrap_or_default(),
                 clock.clone(),
             )),
-            entitlements,
             catalog,
             payments: coffer_server::billing::Payments {
                 http: reqwest::Client::new(),
@@ -427,7 +444,8 @@ impl InProcessServer {
             mailer: options.smtp_url.map(|url| {
                 coffer_server::mail::Mailer::new(&url, "Coffer <no-reply@coffer.test>").unwrap()
             }),
-            trust_forwarded_for: false,
+            server_key: Some(coffer_server::server_key::ServerKey::random()),
+            trusted_proxies: Default::default(),
         })
         .await
         .unwrap();
@@ -554,6 +572,8 @@ pub struct Client {
     pub base: String,
     pub http: reqwest::Client,
     pub token: Option<String>,
+    /// Sent as `coffer-step-up` with every request.
+    pub step_up: Option<String>,
 }
 
 impl Client {
@@ -566,13 +586,78 @@ impl Client {
                 .build()
                 .unwrap(),
             token: None,
+            step_up: None,
         }
     }
 
     pub fn with_token(&self, token: &str) -> Self {
         Client {
             token: Some(token.to_owned()),
+            step_up: None,
             ..self.clone()
+        }
+    }
+
+    /// The OPAQUE step-up of this session: the answer of the finish, or `Err` (`None` when
+    /// the client rejected the server's KE2, as for a wrong password).
+    pub async fn step_up_attempt(
+        &self,
+        password: &str,
+        second_factor: Option<&str>,
+    ) -> Result<StepUpToken, Option<Answer>> {
+        let mut rng = rand::rngs::OsRng;
+        let start = ClientLogin::<CofferCipherSuite>::start(&mut rng, password.as_bytes()).unwrap();
+        let answer = self
+            .post(
+                routes::STEP_UP_START,
+                &StepUpStartRequest {
+                    credential_request: Bytes(start.message.serialize().to_vec()),
+                },
+            )
+            .await;
+        if !answer.status.is_success() {
+            return Err(Some(answer));
+        }
+        let started: LoginStartResponse = answer.json();
+        let ksf = ksf();
+        let Ok(finish) = start.state.finish(
+            &mut rng,
+            password.as_bytes(),
+            CredentialResponse::deserialize(started.credential_response.as_slice()).unwrap(),
+            ClientLoginFinishParameters::new(Some(CONTEXT), Identifiers::default(), Some(&ksf)),
+        ) else {
+            return Err(None);
+        };
+        let answer = self
+            .post(
+                routes::STEP_UP_FINISH,
+                &StepUpFinishRequest {
+                    login_id: started.login_id,
+                    credential_finalization: Bytes(finish.message.serialize().to_vec()),
+                    second_factor: second_factor.map(str::to_owned),
+                },
+            )
+            .await;
+        if answer.status.is_success() {
+            Ok(answer.json())
+        } else {
+            Err(Some(answer))
+        }
+    }
+
+    /// This client with a fresh step-up (the password, and `second_factor` if TOTP is on).
+    pub async fn stepped_up(&self, password: &str, second_factor: Option<&str>) -> Client {
+        match self.step_up_attempt(password, second_factor).await {
+            Ok(token) => Client {
+                step_up: Some(token.step_up_token),
+                ..self.clone()
+            },
+            Err(Some(a)) => panic!(
+                "step-up failed: {} {}",
+                a.status,
+                String::from_utf8_lossy(&a.body)
+            ),
+            Err(None) => panic!("step-up failed on the client side"),
         }
     }
 
@@ -587,6 +672,9 @@ impl Client {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(token) = &self.token {
             req = req.bearer_auth(token);
+        }
+        if let Some(step_up) = &self.step_up {
+            req = req.header(STEP_UP_HEADER, step_up);
         }
         for (k, v) in headers {
             req = req.header(*k, *v);
@@ -750,7 +838,8 @@ impl Client {
         }
     }
 
-    /// Register and log in a new account with a random address.
+    /// Register and log in a new account with a random address (verifying it with the code
+    /// from the SMTP sink when the server sends e-mail to one).
     pub async fn new_account(&self, device: &str) -> (Client, Session, String) {
         let email = format!("user-{}@example.test", Uuid::new_v4().simple());
         let reg = self.register(&email, PASSWORD).await;
@@ -761,6 +850,14 @@ impl Client {
             String::from_utf8_lossy(&reg.body)
         );
         let (client, session) = self.login(&email, PASSWORD, device).await;
+        let info: AccountInfo = client.get(routes::ACCOUNT).await.ok();
+        if !info.email_verified && std::env::var_os("COFFER_TEST_MAILDIR").is_some() {
+            let code = verification_code(&email).await;
+            let verified = client
+                .post(routes::EMAIL_VERIFY, &EmailVerifyRequest { code })
+                .await;
+            assert_eq!(verified.status, StatusCode::NO_CONTENT, "{verified:?}");
+        }
         (client, session, email)
     }
 
