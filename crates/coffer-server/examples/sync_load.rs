@@ -58,10 +58,9 @@ async fn main() -> anyhow::Result<()> {
             clock,
         )),
         // Limits out of the way: this measures the storage.
-        catalog: Arc::new(coffer_server::billing::Catalog::load(std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/plans.roomy.toml"
-        )))?),
+        catalog: Arc::new(coffer_server::billing::Catalog::load(
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/plans.roomy.toml")),
+        )?),
         payments: coffer_server::billing::Payments {
             http: reqwest::Client::new(),
             stripe: None,

@@ -46,33 +46,6 @@ fn unix(s: &str) -> i64 {
     at(s).unix_timestamp()
 }
 
-fn write(kind: KindClass, month: &str, key: &VaultKey) -> ItemWrite {
-    ItemWrite {
-        meta: ItemMeta {
-            kind_class: kind,
-            created_month: month.into(),
-            padded_size: 1024,
-        },
-        envelope: Bytes(key.seal(b"a document")),
-        blobs: vec![],
-    }
-}
-
-/// Pushes a new item; its id and the answer.
-async fn push(client: &Client, kind: KindClass, month: &str) -> (Uuid, Answer) {
-    let id = Uuid::new_v4();
-    let answer = client
-        .put_item(id, None, &write(kind, month, &VaultKey::random()), None)
-        .await;
-    (id, answer)
-}
-
-async fn push_ok(client: &Client, kind: KindClass, month: &str) -> Uuid {
-    let (id, answer) = push(client, kind, month).await;
-    let _: Item = answer.ok();
-    id
-}
-
 /// The entitlement, verified against the server's published key.
 /// `POST /v1/billing/checkout` of `plan` (the server picks the provider by currency).
 async fn checkout(
@@ -326,7 +299,9 @@ impl Stand {
 
     /// Checkout of `plan` in CZK through Comgate, paid and notified.
     async fn buy_with_comgate(&self, client: &Client, plan: &str, interval: BillingInterval) {
-        let checkout: CheckoutResponse = checkout(client, plan, interval, PriceCurrency::Czk).await.ok();
+        let checkout: CheckoutResponse = checkout(client, plan, interval, PriceCurrency::Czk)
+            .await
+            .ok();
         let trans = checkout.redirect_url.rsplit('/').next().unwrap().to_owned();
         if let Some(p) = self
             .comgate
@@ -380,9 +355,9 @@ async fn a_commit_over_the_monthly_limit_is_refused_with_plan_limit_and_reset_da
     let s = stand(db, "2026-11-15T12:00:00Z").await;
     let (client, _, email) = s.account().await;
     for _ in 0..5 {
-        push_ok(&client, KindClass::Receipt, "2026-11").await;
+        client.push_ok(KindClass::Receipt, "2026-11").await;
     }
-    let (_, refused) = push(&client, KindClass::Receipt, "2026-11").await;
+    let (_, refused) = client.push(KindClass::Receipt, "2026-11").await;
     assert_eq!(refused.status, StatusCode::PAYMENT_REQUIRED);
     let error = refused.error();
     assert_eq!(error.code, ErrorCode::PlanLimitReached);
@@ -395,15 +370,15 @@ async fn a_commit_over_the_monthly_limit_is_refused_with_plan_limit_and_reset_da
     assert_eq!(detail.reset_at, unix("2026-11-30T23:00:00Z"));
 
     for _ in 0..3 {
-        push_ok(&client, KindClass::Document, "2026-11").await;
+        client.push_ok(KindClass::Document, "2026-11").await;
     }
-    let (_, refused) = push(&client, KindClass::Document, "2026-11").await;
+    let (_, refused) = client.push(KindClass::Document, "2026-11").await;
     assert_eq!(refused.error().plan_limit.unwrap().limit, 3);
 
     // The month the client names counts for nothing: a receipt "from October" or "from next
     // year" is one more receipt of November, the server's month.
     for claimed in ["2026-10", "2027-01", "1999-12"] {
-        let (_, refused) = push(&client, KindClass::Receipt, claimed).await;
+        let (_, refused) = client.push(KindClass::Receipt, claimed).await;
         assert_eq!(refused.error().plan_limit.unwrap().month, "2026-11");
     }
 
@@ -411,7 +386,7 @@ async fn a_commit_over_the_monthly_limit_is_refused_with_plan_limit_and_reset_da
     // December (whatever month it names) and the entitlement shows December's usage.
     s.advance_to(unix("2026-11-30T23:30:00Z"));
     let client = s.login(&email).await;
-    push_ok(&client, KindClass::Receipt, "2026-11").await;
+    client.push_ok(KindClass::Receipt, "2026-11").await;
     let e = entitlement(&client).await;
     assert_eq!(e.usage.month, "2026-12");
     assert_eq!(e.usage.receipts, 1);
@@ -424,11 +399,11 @@ async fn concurrent_commits_at_the_monthly_limit_store_exactly_the_limit(
 ) {
     let s = stand(db, "2026-11-15T12:00:00Z").await;
     let (client, _, _) = s.account().await;
-    push_ok(&client, KindClass::Receipt, "2026-11").await;
+    client.push_ok(KindClass::Receipt, "2026-11").await;
     // 4 of START's 5 receipts are left; 16 devices race for them, in two rounds.
     for _ in 0..2 {
         let answers =
-            futures::future::join_all((0..8).map(|_| push(&client, KindClass::Receipt, "2026-11")))
+            futures::future::join_all((0..8).map(|_| client.push(KindClass::Receipt, "2026-11")))
                 .await;
         for (_, answer) in &answers {
             assert!(
@@ -484,10 +459,14 @@ async fn a_stripe_checkout_starts_the_plan_and_an_upgrade_charges_the_pro_rata_d
     // Halfway through the 29-day period, an upgrade costs half the difference.
     s.advance_to(unix("2028-01-31T09:00:00Z") + 29 * DAY / 2);
     let client = s.login(&email).await;
-    let upgrade: CheckoutResponse =
-        checkout(&client, "business", BillingInterval::Month, PriceCurrency::Eur)
-            .await
-            .ok();
+    let upgrade: CheckoutResponse = checkout(
+        &client,
+        "business",
+        BillingInterval::Month,
+        PriceCurrency::Eur,
+    )
+    .await
+    .ok();
     assert_eq!(upgrade.kind, PaymentKind::Upgrade);
     assert_eq!(upgrade.amount.amount_minor, (1199 - 399) / 2);
     // The subscription itself moves to the new price, prorated as of the server's clock, so
@@ -545,10 +524,14 @@ async fn a_stripe_checkout_starts_the_plan_and_an_upgrade_charges_the_pro_rata_d
     // proration invoice on Stripe's page and invoice.paid arrives.
     let (client, _, _) = s.account().await;
     s.buy_with_stripe(&client, "plus", "sub_sca_2").await;
-    let upgrade: CheckoutResponse =
-        checkout(&client, "business", BillingInterval::Month, PriceCurrency::Eur)
-            .await
-            .ok();
+    let upgrade: CheckoutResponse = checkout(
+        &client,
+        "business",
+        BillingInterval::Month,
+        PriceCurrency::Eur,
+    )
+    .await
+    .ok();
     let invoice = upgrade.redirect_url.rsplit('/').next().unwrap().to_owned();
     assert!(invoice.starts_with("in_update_"), "{upgrade:?}");
     assert_eq!(entitlement(&client).await.plan, "plus");
@@ -687,7 +670,7 @@ async fn a_failed_renewal_payment_downgrades_at_once(db: Option<String>, _dir: &
     let (client, _, email) = s.account().await;
     s.buy_with_stripe(&client, "plus", "sub_f").await;
     for _ in 0..7 {
-        push_ok(&client, KindClass::Receipt, "2026-06").await;
+        client.push_ok(KindClass::Receipt, "2026-06").await;
     }
     s.advance_to(unix("2026-07-01T10:00:00Z"));
     let client = s.login(&email).await;
@@ -727,30 +710,30 @@ async fn after_a_downgrade_the_oldest_items_per_month_stay_and_the_rest_are_lock
     // Items count against the month of their first commit on the server.
     let mut october_receipts = vec![];
     for _ in 0..6 {
-        october_receipts.push(push_ok(&client, KindClass::Receipt, "2026-10").await);
+        october_receipts.push(client.push_ok(KindClass::Receipt, "2026-10").await);
     }
     s.advance_to(unix("2026-11-20T10:00:00Z"));
     let client = s.login(&email).await;
     let mut november_receipts = vec![];
     for _ in 0..7 {
-        november_receipts.push(push_ok(&client, KindClass::Receipt, "2026-11").await);
+        november_receipts.push(client.push_ok(KindClass::Receipt, "2026-11").await);
     }
     let mut november_documents = vec![];
     for _ in 0..4 {
-        november_documents.push(push_ok(&client, KindClass::Document, "2026-11").await);
+        november_documents.push(client.push_ok(KindClass::Document, "2026-11").await);
     }
     // The last locked receipt carries a blob; an active one shares another blob with it.
     let key = VaultKey::random();
     let only_locked = client.upload_blob(&key.seal(b"only locked"), 1024).await;
     let shared = client.upload_blob(&key.seal(b"shared"), 1024).await;
     let locked_with_blob = october_receipts[5];
-    let mut w = write(KindClass::Receipt, "2026-10", &key);
+    let mut w = item_write(KindClass::Receipt, "2026-10");
     w.blobs = vec![only_locked.clone(), shared.clone()];
     let item: Item = client
         .put_item(locked_with_blob, Some(1), &w, None)
         .await
         .ok();
-    let mut w = write(KindClass::Receipt, "2026-10", &key);
+    let mut w = item_write(KindClass::Receipt, "2026-10");
     w.blobs = vec![shared.clone()];
     let _: Item = client
         .put_item(october_receipts[0], Some(1), &w, None)
@@ -785,7 +768,7 @@ async fn after_a_downgrade_the_oldest_items_per_month_stay_and_the_rest_are_lock
         .put_item(
             locked_with_blob,
             Some(item.revision),
-            &write(KindClass::Receipt, "2026-10", &key),
+            &item_write(KindClass::Receipt, "2026-10"),
             None,
         )
         .await;
@@ -807,7 +790,7 @@ async fn after_a_downgrade_the_oldest_items_per_month_stay_and_the_rest_are_lock
     let shared_read = client.get(&routes::blob(&shared.sha256)).await;
     assert_eq!(shared_read.status, StatusCode::OK);
     // START's limit now applies to new commits.
-    let (_, refused) = push(&client, KindClass::Receipt, "2026-11").await;
+    let (_, refused) = client.push(KindClass::Receipt, "2026-11").await;
     assert_eq!(refused.error().code, ErrorCode::PlanLimitReached);
 }
 
@@ -821,7 +804,7 @@ async fn downgraded_account(s: &Stand) -> (Client, Uuid, Uuid, String) {
         .unwrap();
     let mut ids = vec![];
     for _ in 0..6 {
-        ids.push(push_ok(&client, KindClass::Receipt, "2026-03").await);
+        ids.push(client.push_ok(KindClass::Receipt, "2026-03").await);
     }
     s.server
         .app
@@ -1080,7 +1063,9 @@ async fn a_plan_stored_before_billing_anchors_takes_its_period_start_as_anchor(
                 .await
                 .unwrap();
             pool.close().await;
-            let storage = coffer_server::storage::Storage::connect($url).await.unwrap();
+            let storage = coffer_server::storage::Storage::connect($url)
+                .await
+                .unwrap();
             let mut db = storage.read().await.unwrap();
             coffer_server::storage::billing::plan_state(&mut db, account)
                 .await
@@ -1274,14 +1259,14 @@ async fn operators_grant_show_and_expire_plans_and_run_jobs_while_serve_runs() {
     let (client, _, email) = anon.new_account("laptop").await;
     let month = prague_month(time::OffsetDateTime::now_utc().unix_timestamp());
     for _ in 0..5 {
-        push_ok(&client, KindClass::Receipt, &month).await;
+        client.push_ok(KindClass::Receipt, &month).await;
     }
-    let (_, refused) = push(&client, KindClass::Receipt, &month).await;
+    let (_, refused) = client.push(KindClass::Receipt, &month).await;
     assert_eq!(refused.error().code, ErrorCode::PlanLimitReached);
 
     let granted = grant_plus(dir.path(), &email, &[]);
     assert!(granted.contains("granted plus"), "{granted}");
-    let sixth = push_ok(&client, KindClass::Receipt, &month).await;
+    let sixth = client.push_ok(KindClass::Receipt, &month).await;
     // The grant is in the payment history, paid by nobody; it takes no invoice number.
     let history: BillingHistory = client.get(routes::BILLING_HISTORY).await.ok();
     assert_eq!(history.payments.len(), 1, "{history:?}");

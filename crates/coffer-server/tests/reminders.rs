@@ -101,7 +101,7 @@ impl Stand {
 
     /// A new account on `start`: its session, id and address.
     async fn account(&self) -> (Client, Uuid, String) {
-        let (client, session, email) = self.anon.new_account("laptop").await;
+        let (client, session, email) = self.anon.new_unverified_account("laptop").await;
         // Delivery fails in some of these tests: support verifies the address by hand.
         self.server.app.admin_verify_email(&email).await.unwrap();
         (client, session.account_id, email)

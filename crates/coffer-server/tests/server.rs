@@ -1053,8 +1053,7 @@ async fn account_export_holds_ciphertext_and_technical_metadata(
     assert_eq!(files[&format!("items/{id}.envelope")], write.envelope.0);
     let manifest: serde_json::Value = serde_json::from_slice(&files["manifest.json"]).unwrap();
     assert_eq!(manifest["account"]["email"], email);
-    let page: serde_json::Value =
-        serde_json::from_slice(&files["items/page-000001.json"]).unwrap();
+    let page: serde_json::Value = serde_json::from_slice(&files["items/page-000001.json"]).unwrap();
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
     assert!(items.iter().any(|i| i["deleted"] == true));

@@ -841,6 +841,21 @@ impl Client {
     /// Register and log in a new account with a random address (verifying it with the code
     /// from the SMTP sink when the server sends e-mail to one).
     pub async fn new_account(&self, device: &str) -> (Client, Session, String) {
+        let (client, session, email) = self.new_unverified_account(device).await;
+        let info: AccountInfo = client.get(routes::ACCOUNT).await.ok();
+        if !info.email_verified && std::env::var_os("COFFER_TEST_MAILDIR").is_some() {
+            let code = verification_code(&email).await;
+            let verified = client
+                .post(routes::EMAIL_VERIFY, &EmailVerifyRequest { code })
+                .await;
+            assert_eq!(verified.status, StatusCode::NO_CONTENT, "{verified:?}");
+        }
+        (client, session, email)
+    }
+
+    /// Register and log in a new account with a random address, as it is before the address
+    /// is verified.
+    pub async fn new_unverified_account(&self, device: &str) -> (Client, Session, String) {
         let email = format!("user-{}@example.test", Uuid::new_v4().simple());
         let reg = self.register(&email, PASSWORD).await;
         assert_eq!(
@@ -850,14 +865,6 @@ impl Client {
             String::from_utf8_lossy(&reg.body)
         );
         let (client, session) = self.login(&email, PASSWORD, device).await;
-        let info: AccountInfo = client.get(routes::ACCOUNT).await.ok();
-        if !info.email_verified && std::env::var_os("COFFER_TEST_MAILDIR").is_some() {
-            let code = verification_code(&email).await;
-            let verified = client
-                .post(routes::EMAIL_VERIFY, &EmailVerifyRequest { code })
-                .await;
-            assert_eq!(verified.status, StatusCode::NO_CONTENT, "{verified:?}");
-        }
         (client, session, email)
     }
 
@@ -972,6 +979,38 @@ pub fn sealed_write(key: &VaultKey, fields: &serde_json::Value, blob: &BlobRef) 
         },
         envelope: Bytes(key.seal(&serde_json::to_vec(fields).unwrap())),
         blobs: vec![blob.clone()],
+    }
+}
+
+/// An item of `kind` that names `month` (the server counts it against its own month), with a
+/// fresh envelope.
+pub fn item_write(kind: KindClass, month: &str) -> ItemWrite {
+    ItemWrite {
+        meta: ItemMeta {
+            kind_class: kind,
+            created_month: month.into(),
+            padded_size: 1024,
+        },
+        envelope: Bytes(VaultKey::random().seal(b"a document")),
+        blobs: vec![],
+    }
+}
+
+impl Client {
+    /// Pushes a new item; its id and the answer.
+    pub async fn push(&self, kind: KindClass, month: &str) -> (Uuid, Answer) {
+        let id = Uuid::new_v4();
+        let answer = self
+            .put_item(id, None, &item_write(kind, month), None)
+            .await;
+        (id, answer)
+    }
+
+    /// Pushes a new item that must be stored.
+    pub async fn push_ok(&self, kind: KindClass, month: &str) -> Uuid {
+        let (id, answer) = self.push(kind, month).await;
+        let _: Item = answer.ok();
+        id
     }
 }
 
