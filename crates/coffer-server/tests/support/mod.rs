@@ -218,23 +218,25 @@ macro_rules! on_both_databases {
 /// the server's immediate delivery).
 pub async fn verification_code(email: &str) -> String {
     for _ in 0..200 {
-        let codes: Vec<String> = maildir_messages()
-            .expect("the server verifies addresses, so it has an SMTP sink")
-            .iter()
-            .filter(|m| m.contains(&format!("To: {email}")))
-            .filter_map(|m| {
-                let at = m.find("verification code is ")? + "verification code is ".len();
-                Some(m[at..at + 8].to_owned())
-            })
-            .collect();
-        // The maildir is not ordered; the newest code is the only valid one, and tests ask
-        // for one code per address.
-        if let Some(code) = codes.last() {
-            return code.clone();
+        if let Some(code) = verification_codes(email).pop() {
+            return code;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("no verification e-mail for {email} reached the SMTP sink")
+}
+
+/// Every verification code the SMTP sink holds for `email`, in no particular order.
+pub fn verification_codes(email: &str) -> Vec<String> {
+    maildir_messages()
+        .expect("the server verifies addresses, so it has an SMTP sink")
+        .iter()
+        .filter(|m| m.contains(&format!("To: {email}")))
+        .filter_map(|m| {
+            let at = m.find("verification code is ")? + "verification code is ".len();
+            Some(m.get(at..at + 8)?.to_owned())
+        })
+        .collect()
 }
 
 /// The messages the SMTP sink received, when `scripts/with-test-services.sh` runs one.
@@ -393,6 +395,7 @@ pub struct InProcessOptions {
     /// `smtp://127.0.0.1:PORT` of a sink.
     pub smtp_url: Option<String>,
     pub rate_limits: Option<coffer_server::ratelimit::RateLimits>,
+    pub trusted_proxies: coffer_server::config::TrustedProxies,
 }
 
 /// The test catalog the `ServerProcess` servers use too: START's limits out of the way.
@@ -405,6 +408,19 @@ pub fn roomy_catalog() -> coffer_server::billing::Catalog {
 }
 
 impl InProcessServer {
+    /// Rows of `sql` (one `$1` parameter, a text) counted, for looking behind the API.
+    pub async fn count(&self, sql: &str, param: &str) -> i64 {
+        use sqlx::Row as _;
+        let mut db = self.app.storage.read().await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .bind(param.to_owned())
+            .fetch_one(&mut *db)
+            .await
+            .unwrap()
+            .try_get::<i64, _>(0)
+            .unwrap()
+    }
+
     pub async fn start(data_dir: &Path) -> Self {
         Self::start_with(data_dir, InProcessOptions::default()).await
     }
@@ -444,8 +460,9 @@ impl InProcessServer {
             mailer: options.smtp_url.map(|url| {
                 coffer_server::mail::Mailer::new(&url, "Coffer <no-reply@coffer.test>").unwrap()
             }),
-            server_key: Some(coffer_server::server_key::ServerKey::random()),
-            trusted_proxies: Default::default(),
+            // Kept in the database: every in-process server on one database shares it.
+            server_key: None,
+            trusted_proxies: options.trusted_proxies,
         })
         .await
         .unwrap();
