@@ -617,3 +617,140 @@ async fn an_account_syncs_only_once_its_address_is_verified(
     });
     assert!(notice.is_some(), "the owner hears of the attempt");
 }
+
+/// `POST /v1/auth/login/start` for `email` (KE1 costs the client nothing), with headers.
+async fn login_start(anon: &Client, email: &str, headers: &[(&str, &str)]) -> StatusCode {
+    let body = LoginStartRequest {
+        email: email.into(),
+        credential_request: Bytes(
+            opaque_ke::ClientLogin::<CofferCipherSuite>::start(&mut rand::rngs::OsRng, b"x")
+                .unwrap()
+                .message
+                .serialize()
+                .to_vec(),
+        ),
+    };
+    anon.send_json(Method::POST, routes::LOGIN_START, headers, &body)
+        .await
+        .status
+}
+
+async fn limited_server(dir: &std::path::Path, proxies: &[&str]) -> InProcessServer {
+    InProcessServer::start_with(
+        dir,
+        InProcessOptions {
+            rate_limits: Some(coffer_server::ratelimit::RateLimits {
+                login_per_ip_per_minute: 3,
+                register_per_address_per_hour: 2,
+                register_per_ip_per_hour: 4,
+                payment_notifications_per_ip_per_minute: 3,
+                ..Default::default()
+            }),
+            trusted_proxies: coffer_server::config::TrustedProxies::parse(
+                &proxies.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+            )
+            .unwrap(),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_for_is_believed_only_from_trusted_proxies_and_from_the_right() {
+    let dir = tempfile::tempdir().unwrap();
+    // Behind a proxy on this machine: the client is the rightmost address the proxy added,
+    // whatever the client wrote on the left.
+    let server = limited_server(dir.path(), &["127.0.0.1"]).await;
+    let anon = Client::new(&server.url);
+    for n in 0..3 {
+        let spoofed = format!("10.9.9.{n}, 203.0.113.5");
+        let status = login_start(
+            &anon,
+            &format!("a{n}@x.test"),
+            &[("x-forwarded-for", &spoofed)],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let spoofed = "198.51.100.1, 203.0.113.5";
+    let status = login_start(&anon, "a9@x.test", &[("x-forwarded-for", spoofed)]).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the same client, however dressed"
+    );
+    let other = login_start(&anon, "b@x.test", &[("x-forwarded-for", "203.0.113.6")]).await;
+    assert_eq!(other, StatusCode::OK, "another client behind the proxy");
+
+    // Without trusted proxies the header counts for nothing: every request is the peer's.
+    let dir = tempfile::tempdir().unwrap();
+    let server = limited_server(dir.path(), &[]).await;
+    let anon = Client::new(&server.url);
+    for n in 0..3 {
+        let forged = format!("192.0.2.{n}");
+        let status = login_start(
+            &anon,
+            &format!("c{n}@x.test"),
+            &[("x-forwarded-for", &forged)],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let status = login_start(&anon, "d@x.test", &[("x-forwarded-for", "192.0.2.200")]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registration_is_rate_limited_per_address_and_per_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = limited_server(dir.path(), &[]).await;
+    let anon = Client::new(&server.url);
+    let start = |email: String| {
+        let anon = anon.clone();
+        async move {
+            let begun = password_registration(PASSWORD);
+            anon.post(
+                routes::REGISTER_START,
+                &RegisterStartRequest {
+                    email,
+                    registration_request: Bytes(begun.message.serialize().to_vec()),
+                },
+            )
+            .await
+        }
+    };
+    // Two registration steps per address an hour...
+    for _ in 0..2 {
+        assert_eq!(start("same@x.test".into()).await.status, StatusCode::OK);
+    }
+    let third = start("same@x.test".into()).await;
+    assert_eq!(third.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(third.error().retry_after_secs.unwrap() > 0);
+    // ...and four per client address (the refused one did not count).
+    assert_eq!(start("other@x.test".into()).await.status, StatusCode::OK);
+    let fifth = start("third@x.test".into()).await;
+    assert_eq!(fifth.error().code, ErrorCode::RateLimited);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn comgate_notifications_are_rate_limited_per_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = limited_server(dir.path(), &[]).await;
+    let anon = Client::new(&server.url);
+    let notify = || async {
+        anon.request(
+            Method::POST,
+            routes::COMGATE_NOTIFY,
+            &[],
+            Some(b"merchant=1&transId=AB12-CD34-EF56".to_vec()),
+            "application/x-www-form-urlencoded",
+        )
+        .await
+    };
+    // This server has no Comgate: each costs nothing but is still counted.
+    for _ in 0..3 {
+        assert_eq!(notify().await.status, StatusCode::SERVICE_UNAVAILABLE);
+    }
+    assert_eq!(notify().await.error().code, ErrorCode::RateLimited);
+}
