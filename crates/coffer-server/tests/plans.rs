@@ -36,6 +36,7 @@ on_both_databases!(
     renewals_are_counted_from_the_billing_anchor_so_31_january_renews_on_the_last_day_of_each_month,
     a_plan_stored_before_billing_anchors_takes_its_period_start_as_anchor,
     remote_ocr_credits_are_refused_on_start_counted_per_month_on_paid_plans_and_stop_at_downgrade,
+    an_upgrade_paid_after_a_renewal_or_a_downgrade_buys_nothing,
 );
 
 fn at(s: &str) -> time::OffsetDateTime {
@@ -231,7 +232,7 @@ async fn stand(db: Option<String>, now: &str) -> Stand {
                 api_base: providers,
             }),
             smtp_url: std::env::var("COFFER_TEST_SMTP_URL").ok(),
-            rate_limits: None,
+            ..Default::default()
         },
     )
     .await;
@@ -302,6 +303,11 @@ impl Stand {
         let checkout: CheckoutResponse = checkout(client, plan, interval, PriceCurrency::Czk)
             .await
             .ok();
+        self.pay_with_comgate(&checkout).await;
+    }
+
+    /// Comgate says the checkout is paid, and notifies the server.
+    async fn pay_with_comgate(&self, checkout: &CheckoutResponse) {
         let trans = checkout.redirect_url.rsplit('/').next().unwrap().to_owned();
         if let Some(p) = self
             .comgate
@@ -1338,4 +1344,190 @@ async fn an_entitlement_signed_by_another_server_is_rejected() {
     assert_eq!(catalog.free_plan, "start");
     assert_eq!(catalog.time_zone, "Europe/Prague");
     assert_eq!(catalog.grace_days, 60);
+}
+
+async fn an_upgrade_paid_after_a_renewal_or_a_downgrade_buys_nothing(
+    db: Option<String>,
+    _dir: &std::path::Path,
+) {
+    let s = stand(db, "2026-04-01T08:00:00Z").await;
+    let (client, _, email) = s.account().await;
+    s.buy_with_comgate(&client, "plus", BillingInterval::Month)
+        .await;
+    // Priced on 21 April for the rest of April; its payment page expires with April.
+    s.advance_to(unix("2026-04-21T08:00:00Z"));
+    let client = s.login(&email).await;
+    let late: CheckoutResponse = checkout(
+        &client,
+        "business",
+        BillingInterval::Month,
+        PriceCurrency::Czk,
+    )
+    .await
+    .ok();
+    assert_eq!(late.kind, PaymentKind::Upgrade);
+    {
+        let state = s.comgate.lock().unwrap();
+        let (_, form) = state.calls.last().unwrap();
+        let (_, expires) = form.iter().find(|(k, _)| k == "expirationTime").unwrap();
+        let minutes: i64 = expires.trim_end_matches('m').parse().unwrap();
+        assert!(
+            minutes <= 10 * DAY / 60,
+            "not past the period end: {form:?}"
+        );
+    }
+    // The period renews first (charged against the first payment) ...
+    s.advance_to(unix("2026-05-01T08:00:00Z"));
+    assert_eq!(s.jobs().await.renewed, 1);
+    // ... then the upgrade's payment is confirmed: it bought the rest of April, which is over.
+    s.pay_with_comgate(&late).await;
+    let client = s.login(&email).await;
+    let e = entitlement(&client).await;
+    assert_eq!(
+        e.plan, "plus",
+        "no business month for a third of the difference"
+    );
+    assert_eq!(e.period_end, Some(unix("2026-06-01T08:00:00Z")));
+    let history: BillingHistory = client.get(routes::BILLING_HISTORY).await.ok();
+    let refused = history
+        .payments
+        .iter()
+        .find(|p| p.id == late.payment_id)
+        .unwrap();
+    assert_eq!(refused.status, PaymentStatus::Refused);
+    assert!(
+        history
+            .invoices
+            .iter()
+            .all(|i| i.payment_id != late.payment_id)
+    );
+    // Confirmed again, still nothing.
+    s.pay_with_comgate(&late).await;
+    assert_eq!(entitlement(&client).await.plan, "plus");
+
+    // After a downgrade the same: a late payment does not start a whole new period.
+    let late: CheckoutResponse = checkout(
+        &client,
+        "business",
+        BillingInterval::Month,
+        PriceCurrency::Czk,
+    )
+    .await
+    .ok();
+    s.server
+        .app
+        .downgrade(
+            e.account_id,
+            coffer_server::billing::DowngradeReason::PaymentFailed,
+        )
+        .await
+        .unwrap();
+    s.pay_with_comgate(&late).await;
+    let e = entitlement(&client).await;
+    assert_eq!((e.plan.as_str(), e.period_end), ("start", None));
+    // An upgrade within its period still works.
+    s.buy_with_comgate(&client, "plus", BillingInterval::Month)
+        .await;
+    s.advance_to(s.now() + 5 * DAY);
+    let client = s.login(&email).await;
+    s.buy_with_comgate(&client, "business", BillingInterval::Month)
+        .await;
+    assert_eq!(entitlement(&client).await.plan, "business");
+}
+
+/// A real `coffer-server serve` whose Stripe is the stand-in, crashing (abort) at `crash_at`.
+fn stripe_server(
+    backend: &Backend,
+    dir: &std::path::Path,
+    providers: &str,
+    crash_at: Option<&str>,
+) -> ServerProcess {
+    let mut env = vec![
+        ("COFFER_STRIPE_SECRET_KEY", "sk_test_123"),
+        ("COFFER_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET),
+        ("COFFER_STRIPE_API_BASE", providers),
+        ("COFFER_PLANS_FILE", ""),
+    ];
+    if let Some(point) = crash_at {
+        env.push(("COFFER_CRASH_AT", point));
+    }
+    ServerProcess::start_with(backend, dir, &env)
+}
+
+/// Kills the server in the unit of work of a webhook, after its effect and the event's
+/// de-duplication row were written but before they committed: after the restart the
+/// provider's retry is applied, once, and a third delivery changes nothing.
+async fn a_crash_between_a_webhooks_effect_and_its_commit_neither_loses_nor_doubles_it(
+    backend: Backend,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let (providers, _, _) = provider_stand_in().await;
+    let mut server = stripe_server(
+        &backend,
+        dir.path(),
+        &providers,
+        Some("stripe-webhook-before-commit"),
+    );
+    let anon = Client::new(&server.url);
+    let (client, _, email) = anon.new_account("laptop").await;
+    let checkout: CheckoutResponse =
+        checkout(&client, "plus", BillingInterval::Month, PriceCurrency::Eur)
+            .await
+            .ok();
+    let session = checkout.redirect_url.rsplit('/').next().unwrap().to_owned();
+    let event = serde_json::to_vec(&serde_json::json!({
+        "id": "evt_crash_1", "type": "checkout.session.completed",
+        "data": {"object": {"id": session, "client_reference_id": checkout.payment_id.to_string(),
+            "payment_status": "paid", "subscription": "sub_crash", "customer": "cus_1"}}
+    }))
+    .unwrap();
+    let deliver = |url: String, event: Vec<u8>| async move {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        reqwest::Client::new()
+            .post(format!("{url}{}", routes::STRIPE_WEBHOOK))
+            .header(
+                "stripe-signature",
+                stripe_signature(WEBHOOK_SECRET, now, &event),
+            )
+            .header("content-type", "application/json")
+            .body(event)
+            .send()
+            .await
+    };
+    assert!(
+        deliver(server.url.clone(), event.clone()).await.is_err(),
+        "the server died in the webhook"
+    );
+    server.without_env("COFFER_CRASH_AT");
+    server.restart();
+    let anon = Client::new(&server.url);
+    let client = anon.login(&email, PASSWORD, "laptop").await.0;
+    // Neither the effect nor the event id survived the crash.
+    assert_eq!(entitlement(&client).await.plan, "start");
+    let history: BillingHistory = client.get(routes::BILLING_HISTORY).await.ok();
+    assert_eq!(history.payments[0].status, PaymentStatus::Pending);
+    // Stripe retries: applied now, and once.
+    for _ in 0..2 {
+        let answer = deliver(server.url.clone(), event.clone()).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK);
+    }
+    assert_eq!(entitlement(&client).await.plan, "plus");
+    let history: BillingHistory = client.get(routes::BILLING_HISTORY).await.ok();
+    assert_eq!(history.payments.len(), 1);
+    assert_eq!(history.payments[0].status, PaymentStatus::Paid);
+    assert_eq!(history.invoices.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_between_a_webhooks_effect_and_its_commit_on_sqlite() {
+    a_crash_between_a_webhooks_effect_and_its_commit_neither_loses_nor_doubles_it(Backend::Local)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_between_a_webhooks_effect_and_its_commit_on_postgres() {
+    let Some(backend) = Backend::postgres_s3("webhook_crash").await else {
+        return;
+    };
+    a_crash_between_a_webhooks_effect_and_its_commit_neither_loses_nor_doubles_it(backend).await;
 }

@@ -362,6 +362,11 @@ impl ServerProcess {
         }
     }
 
+    /// Leaves `name` out of the environment from the next (re)start on.
+    pub fn without_env(&mut self, name: &str) {
+        self.extra_env.retain(|(k, _)| k != name);
+    }
+
     /// Kill and start again on the same data (a new port).
     pub fn restart(&mut self) {
         self.kill();
