@@ -362,6 +362,11 @@ impl ServerProcess {
         }
     }
 
+    /// The process id of the running server.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Leaves `name` out of the environment from the next (re)start on.
     pub fn without_env(&mut self, name: &str) {
         self.extra_env.retain(|(k, _)| k != name);
