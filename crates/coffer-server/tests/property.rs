@@ -11,7 +11,6 @@ mod support;
 use coffer_api::*;
 use coffer_server::clock::Clock;
 use proptest::prelude::*;
-use reqwest::StatusCode;
 use std::collections::{HashMap, HashSet};
 use support::*;
 use uuid::Uuid;
