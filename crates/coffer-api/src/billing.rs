@@ -11,30 +11,31 @@ use uuid::Uuid;
 /// A plan's stable id, e.g. `start`, `plus`, `business` (the catalog is configurable).
 pub type PlanId = String;
 
-/// Currencies plans are priced in.
+/// The currencies plans are priced in: a closed set the server's catalog and payment
+/// providers support. (A document's money uses `coffer_core::Currency`, any ISO 4217 code.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Currency {
+pub enum PriceCurrency {
     #[serde(rename = "CZK")]
     Czk,
     #[serde(rename = "EUR")]
     Eur,
 }
 
-impl Currency {
+impl PriceCurrency {
     /// The ISO 4217 code.
     pub fn code(self) -> &'static str {
         match self {
-            Currency::Czk => "CZK",
-            Currency::Eur => "EUR",
+            PriceCurrency::Czk => "CZK",
+            PriceCurrency::Eur => "EUR",
         }
     }
 }
 
-/// An amount of money: minor units (1 CZK = 100 haléřů, 1 EUR = 100 cents).
+/// A price or a payment: minor units (1 CZK = 100 haléřů, 1 EUR = 100 cents).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Money {
     pub amount_minor: i64,
-    pub currency: Currency,
+    pub currency: PriceCurrency,
 }
 
 /// How long one paid period lasts. Periods are calendar months or years in the billing time
@@ -58,6 +59,10 @@ pub struct PlanLimits {
     pub remote_ocr_credits_per_month: u32,
     /// Whether e-mail reminders before a document's expiry are available.
     pub email_reminders: bool,
+    /// Bytes of blobs the account may store (uploads in progress count with their announced
+    /// size); an upload beyond it answers `402 storage_quota_exceeded`.
+    #[serde(default)]
+    pub storage_bytes: u64,
 }
 
 /// One price of a plan.
@@ -122,7 +127,7 @@ pub enum Language {
 pub struct CheckoutRequest {
     pub plan: PlanId,
     pub interval: BillingInterval,
-    pub currency: Currency,
+    pub currency: PriceCurrency,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<PaymentProvider>,
     /// Language of the payment page and of the account's e-mails from now on.
@@ -160,6 +165,10 @@ pub enum PaymentStatus {
     Paid,
     Failed,
     Cancelled,
+    /// Paid, but for an upgrade priced for a paid period (or plan) that changed before the
+    /// payment was confirmed (a renewal or a downgrade came first): it bought nothing and is
+    /// refunded; start the upgrade again.
+    Refused,
 }
 
 /// One payment of the account.
@@ -219,14 +228,26 @@ pub struct OcrCredits {
     pub reset_at: i64,
 }
 
-/// The detail of a `402 plan_limit_reached` error: the commit would exceed the plan's limit
-/// for `kind_class` in `month`. The client keeps the document local-only ("not synced (plan
+/// The detail of a `402 storage_quota_exceeded` error: the upload would take the account's
+/// stored bytes past its plan's `storage_bytes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageQuotaDetail {
+    pub plan: PlanId,
+    pub limit_bytes: u64,
+    /// Bytes stored (and announced by unfinished uploads) before this upload.
+    pub used_bytes: u64,
+    pub requested_bytes: u64,
+}
+
+/// The detail of a `402 plan_limit_reached` error: the commit would make the item live beyond
+/// the plan's limit for `kind_class` in `month`. The client keeps the document local-only ("not synced (plan
 /// limit)") and may retry after `reset_at` or an upgrade.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanLimitDetail {
     pub plan: PlanId,
     pub kind_class: crate::KindClass,
-    /// `YYYY-MM` the limit applies to (the item's `created_month`).
+    /// `YYYY-MM` the limit applies to: the server's month at the item's first commit (for a
+    /// new item, this month).
     pub month: String,
     pub limit: u32,
     /// Live items of this kind class already stored for `month`.

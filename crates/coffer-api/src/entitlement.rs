@@ -21,7 +21,8 @@ pub const ENTITLEMENT_FORMAT: u32 = 1;
 /// Prefixed to the payload before signing, so no other signed message can pass as one.
 const SIGNING_CONTEXT: &[u8] = b"coffer-entitlement-v1\0";
 
-/// The account's live items of one calendar month, by kind class.
+/// What the account uses: its live, unlocked items first committed in the current calendar
+/// month (by kind class), its remote OCR credits of the month, and its stored bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MonthUsage {
     /// `YYYY-MM` in the billing time zone.
@@ -31,6 +32,9 @@ pub struct MonthUsage {
     /// Remote OCR credits used (of `limits.remote_ocr_credits_per_month`).
     #[serde(default)]
     pub remote_ocr: u32,
+    /// Bytes the account stores now, in any month (of `limits.storage_bytes`).
+    #[serde(default)]
+    pub stored_bytes: u64,
     /// Unix seconds when the next month starts (the limits reset).
     pub reset_at: i64,
 }
@@ -52,7 +56,9 @@ pub struct Entitlement {
     /// free plan at `period_end`).
     pub renews: bool,
     /// Items that are locked after a downgrade: not downloadable, editable or exportable, on
-    /// the server and in every client.
+    /// the server and in every client. Per month, those first committed last (the newest).
+    /// Unless a paid plan is renewed before `purge_at`, they are deleted for good then, and
+    /// their tombstones reach every device: clients delete them without the trash.
     pub locked: Vec<Uuid>,
     /// When the locked items are deleted for good (Unix seconds); `None` if nothing is locked.
     /// Clients warn the user in the app from 14 days before.
@@ -182,12 +188,14 @@ mod tests {
                 documents_per_month: 3,
                 remote_ocr_credits_per_month: 0,
                 email_reminders: false,
+                storage_bytes: 1 << 30,
             },
             usage: MonthUsage {
                 month: "2028-02".into(),
                 receipts: 5,
                 documents: 1,
                 remote_ocr: 0,
+                stored_bytes: 0,
                 reset_at: 1_835_474_400,
             },
             period_end: None,

@@ -16,13 +16,26 @@
 //! - Writes are safe to retry: item ids are chosen by the client, and item writes accept an
 //!   [`IDEMPOTENCY_KEY`] header whose first answer is replayed for 24 hours.
 //!
+//! - Routes marked *verified* answer `403 email_not_verified` until the account's address is
+//!   verified (only on a server that sends e-mail; see [`routes::EMAIL_VERIFY`]).
+//! - Routes marked *step-up* (those that could take over or empty an account) also need a
+//!   fresh proof of the password and second factor: a [`STEP_UP_HEADER`] token from
+//!   [`routes::STEP_UP_START`] / [`routes::STEP_UP_FINISH`], else `401 step_up_required`.
+//!   Each writes a security event and mails the account's address, and each is rate limited.
+//!
 //! # A client, step by step
 //! 1. Register: [`routes::REGISTER_START`] then [`routes::REGISTER_FINISH`] (OPAQUE, see the
-//!    `opaque` feature for the cipher suite and key-stretching parameters).
+//!    `opaque` feature for the cipher suite and key-stretching parameters). The answer is the
+//!    same for a new and an existing address.
 //! 2. Log in: [`routes::LOGIN_START`] then [`routes::LOGIN_FINISH`] (then
-//!    [`routes::LOGIN_TOTP`] if the account has a second factor) → [`Session`].
+//!    [`routes::LOGIN_TOTP`] if the account has a second factor) → [`Session`]. On a server
+//!    that sends e-mail, a new account then verifies its address: [`routes::EMAIL_VERIFY`]
+//!    with the code from the e-mail ([`AccountInfo::email_verified`] says whether it must).
 //! 3. Push: for each blob, [`routes::UPLOADS`] → [`routes::upload`] chunks →
-//!    [`routes::upload_complete`]; then `PUT` [`routes::item`] with `If-Match`.
+//!    [`routes::upload_complete`]; then `PUT` [`routes::item`] with `If-None-Match: *` (a new
+//!    item) or `If-Match` (a new revision; also to revive a tombstone). Push new documents
+//!    oldest first: the plan counts an item against the server's month at its first commit,
+//!    and a downgrade keeps the oldest ones.
 //! 4. Pull: [`routes::CHANGES`]`?since=<cursor>&limit=<n>` until `has_more` is false; fetch
 //!    blobs with [`routes::blob`]. A `410 cursor_expired` means: resync from `since=0`.
 //! 5. Listen: [`routes::EVENTS`] (server-sent events) says when to pull again.
@@ -34,6 +47,9 @@
 //!    as ordinary tombstones in the change feed.
 //! 7. E-mail reminders (paid plans, opt-in): `PUT` [`routes::REMINDERS`] the whole
 //!    [`ReminderSet`] (ids and dates only, see [`reminders`]); `DELETE` it to opt out.
+//! 8. Account changes (password, TOTP, recovery codes, wrapped keys, export, deletion): first
+//!    [`routes::STEP_UP_START`] / [`routes::STEP_UP_FINISH`] (an OPAQUE login of the same
+//!    account, plus the TOTP code), then the route with the [`STEP_UP_HEADER`] token.
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "opaque")]
@@ -59,6 +75,12 @@ pub const API_VERSION: u32 = 1;
 pub const API_VERSION_HEADER: &str = "coffer-api-version";
 /// Request header with the bearer access token: `Authorization: Bearer <token>`.
 pub const AUTHORIZATION: &str = "authorization";
+/// Request header with a step-up token ([`StepUpToken`]): the fresh proof of the password (and
+/// second factor) that the routes which could take over an account require; see
+/// [`routes::STEP_UP_START`].
+pub const STEP_UP_HEADER: &str = "coffer-step-up";
+/// How long a step-up token counts after the proof.
+pub const STEP_UP_TTL_SECS: u64 = 5 * 60;
 /// Request header making an item write idempotent: any string of 1–128 visible ASCII
 /// characters, unique per intended write. A retry with the same key and the same body gets
 /// the first answer again; the same key with another body is `422 idempotency_key_reused`.
@@ -77,8 +99,11 @@ pub const MAX_CHUNK_BYTES: usize = 8 * 1024 * 1024;
 pub const MAX_BLOB_BYTES: u64 = 1024 * 1024 * 1024;
 /// Largest number of blobs one item references.
 pub const MAX_BLOBS_PER_ITEM: usize = 64;
-/// Largest page of the change feed.
+/// Largest page of the change feed, in items.
 pub const MAX_CHANGES_LIMIT: u32 = 1000;
+/// Largest page of the change feed, in envelope bytes (plus about 1 KiB per item for its
+/// metadata): a page stops before an item that would pass it, but always holds one item.
+pub const MAX_CHANGES_PAGE_BYTES: u64 = 8 * 1024 * 1024;
 /// How long tombstones are kept; a change-feed cursor older than the oldest kept tombstone
 /// answers `410 cursor_expired`.
 pub const TOMBSTONE_RETENTION_DAYS: u32 = 90;
@@ -119,6 +144,9 @@ pub struct ErrorDetail {
     /// With `invalid_field` on [`routes::REMINDERS`]: the id of the entry that was refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reminder_id: Option<Uuid>,
+    /// With `storage_quota_exceeded`: the plan's quota, the bytes used and requested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_quota: Option<StorageQuotaDetail>,
 }
 
 /// Stable error codes. Unknown codes from a newer server deserialize as [`ErrorCode::Other`].
@@ -140,14 +168,26 @@ pub enum ErrorCode {
     /// 401: login failed: wrong password, unknown account, or a replayed/expired login
     /// attempt. Deliberately the same for all of them.
     InvalidCredentials,
-    /// 401: the TOTP code or recovery code is wrong.
+    /// 401: the TOTP code or recovery code is wrong. After several wrong codes in a row the
+    /// next guess must wait (`429 rate_limited` with `retry_after_secs`, doubling each time).
     InvalidTotp,
-    /// 409: registration for an e-mail address that already has an account.
-    AccountExists,
+    /// 401: the route needs a fresh proof of the password (and of the second factor, when the
+    /// account has one): a step-up token in [`STEP_UP_HEADER`] (see [`routes::STEP_UP_START`]). The token is
+    /// missing, of another session, or older than [`STEP_UP_TTL_SECS`].
+    StepUpRequired,
+    /// 401: the route needs the second factor and none (or a wrong one) came with the step-up.
+    TotpRequired,
+    /// 403: the account's e-mail address is not verified yet; send the code from the e-mail
+    /// to [`routes::EMAIL_VERIFY`] (a new one: [`routes::EMAIL_RESEND`]).
+    EmailNotVerified,
     /// 404: no such item, upload or blob in *this* account (other accounts' ids look the same).
     NotFound,
-    /// 409: `If-Match` names a revision that is not the current one.
+    /// 409: `If-Match` names a revision that is not the current one, or `If-None-Match: *`
+    /// names an id that exists (a live item or a tombstone: revive a tombstone with `If-Match`
+    /// on its revision).
     RevisionConflict,
+    /// 412: `If-Match` on an item that does not exist; create it with `If-None-Match: *`.
+    PreconditionFailed,
     /// 428: an item write without `If-Match` (or `If-None-Match: *` to create).
     PreconditionRequired,
     /// 422: the idempotency key was used before with a different request.
@@ -167,15 +207,19 @@ pub enum ErrorCode {
     /// 403: the account's plan does not allow this (e.g. remote OCR or e-mail reminders on
     /// the free plan).
     Forbidden,
-    /// 402: the commit would exceed the plan's monthly limit; `plan_limit` says which limit,
-    /// the usage and the reset date. Keep the document local-only and retry after the reset
-    /// date or an upgrade.
+    /// 402: the commit would make an item live (a new id, or a write on a tombstone) beyond
+    /// the plan's monthly limit; `plan_limit` says which limit, the usage and the reset date.
+    /// Keep the document local-only and retry after the reset date or an upgrade.
     PlanLimitReached,
+    /// 402: the upload would take the account past its plan's storage quota;
+    /// `storage_quota` says how far. Delete documents, or upgrade.
+    StorageQuotaExceeded,
     /// 402: no remote OCR credit left: the plan has none (the free plan) or this month's are
     /// used; `ocr_credits` says which plan, the limit, the usage and the reset date.
     OcrCreditsUsedUp,
-    /// 423: the item is locked after a downgrade (not downloadable, editable or exportable);
-    /// `purge_at` says when it is deleted. Renewing a paid plan unlocks it.
+    /// 423: the item is locked after a downgrade (not downloadable, editable, re-creatable
+    /// over its tombstone or exportable); `purge_at` says when it is deleted. Deleting it is
+    /// allowed and final. Renewing a paid plan within the grace period unlocks it.
     ItemLocked,
     /// 422: a [`ReminderSet`] with more than [`MAX_REMINDERS`] entries.
     TooManyReminders,
@@ -201,14 +245,16 @@ impl ErrorCode {
             InvalidField | IdempotencyKeyReused | MissingBlob | ChecksumMismatch
             | UploadIncomplete | TooManyReminders => 422,
             PayloadTooLarge => 413,
-            InvalidToken | TokenExpired | SessionRevoked | InvalidCredentials | InvalidTotp => 401,
-            Forbidden => 403,
-            PlanLimitReached | OcrCreditsUsedUp => 402,
+            InvalidToken | TokenExpired | SessionRevoked | InvalidCredentials | InvalidTotp
+            | StepUpRequired | TotpRequired => 401,
+            Forbidden | EmailNotVerified => 403,
+            PlanLimitReached | OcrCreditsUsedUp | StorageQuotaExceeded => 402,
             ItemLocked => 423,
             InvalidSignature => 400,
             PaymentsUnavailable => 503,
             NotFound => 404,
-            AccountExists | RevisionConflict | UploadOffsetMismatch => 409,
+            RevisionConflict | UploadOffsetMismatch => 409,
+            PreconditionFailed => 412,
             CursorExpired => 410,
             PreconditionRequired => 428,
             RateLimited => 429,
@@ -266,8 +312,13 @@ impl std::fmt::Debug for WrappedKeys {
     }
 }
 
-/// `POST` [`routes::REGISTER_FINISH`] → `201` with no body (then log in), or
-/// `409 account_exists`. `registration_upload` is `RegistrationUpload::serialize()`.
+/// `POST` [`routes::REGISTER_FINISH`] → `201` with no body, whether or not the address already
+/// has an account (the answer tells nobody which addresses do). Then log in: for an address
+/// that had an account, the new password does not open it. On a server that sends e-mail the
+/// new account must verify its address before it syncs ([`routes::EMAIL_VERIFY`]; a code is
+/// mailed), and the owner of an existing account gets a notice instead.
+/// `registration_upload` is `RegistrationUpload::serialize()`. Rate limited per client address
+/// and per e-mail address (`429 rate_limited`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RegisterFinishRequest {
     pub email: String,
@@ -320,6 +371,48 @@ pub struct LoginTotpRequest {
     pub code: String,
 }
 
+/// `POST` [`routes::STEP_UP_START`] (authenticated): an OPAQUE login of the signed-in account
+/// (KE1 for the account's own password) → [`LoginStartResponse`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StepUpStartRequest {
+    pub credential_request: Bytes,
+}
+
+/// `POST` [`routes::STEP_UP_FINISH`] (authenticated) → [`StepUpToken`]. `credential_finalization`
+/// is KE3 of the login begun with [`StepUpStartRequest`]; `second_factor` a TOTP or recovery
+/// code, required when the account has TOTP on (`401 totp_required` without it,
+/// `401 invalid_totp` when wrong). A wrong password is `401 invalid_credentials`.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct StepUpFinishRequest {
+    pub login_id: Uuid,
+    pub credential_finalization: Bytes,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_factor: Option<String>,
+}
+
+impl std::fmt::Debug for StepUpFinishRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StepUpFinishRequest")
+            .field("login_id", &self.login_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A fresh proof of the password for this session: send `step_up_token` in
+/// [`STEP_UP_HEADER`] with the routes that need it, for `expires_in` seconds
+/// ([`STEP_UP_TTL_SECS`]). It works only with the access token of the session that proved it.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct StepUpToken {
+    pub step_up_token: String,
+    pub expires_in: u64,
+}
+
+impl std::fmt::Debug for StepUpToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StepUpToken(..)")
+    }
+}
+
 /// A logged-in device: tokens plus the wrapped vault key to unlock with.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Session {
@@ -342,7 +435,8 @@ impl std::fmt::Debug for Session {
 }
 
 /// `POST` [`routes::AUTH_REFRESH`] (no `Authorization` header) → [`TokenPair`]. The refresh
-/// token is rotated: the old one stops working.
+/// token is rotated: the old one stops working, and showing it again (a copy in other hands)
+/// ends the device's session (`401 session_revoked`; log in again).
 #[derive(Clone, Serialize, Deserialize)]
 pub struct RefreshRequest {
     pub refresh_token: String,
@@ -375,8 +469,8 @@ pub struct PasswordChangeStartRequest {
     pub registration_request: Bytes,
 }
 
-/// `POST` [`routes::PASSWORD_FINISH`] (authenticated) → `204`. Replaces the OPAQUE record and
-/// the wrapped keys, and revokes every other device's session.
+/// `POST` [`routes::PASSWORD_FINISH`] (authenticated, step-up) → `204`. Replaces the OPAQUE
+/// record and the wrapped keys, and revokes every other device's session.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PasswordChangeFinishRequest {
     pub registration_upload: Bytes,
@@ -402,8 +496,8 @@ pub struct DeviceList {
     pub devices: Vec<Device>,
 }
 
-/// `DELETE` [`routes::ACCOUNT`] (authenticated) → `204`. `confirm_email` must repeat the
-/// account's e-mail address. Deletes rows, blobs and sessions at once, irreversibly.
+/// `DELETE` [`routes::ACCOUNT`] (authenticated, step-up) → `204`. `confirm_email` must repeat
+/// the account's e-mail address. Deletes rows, blobs and sessions at once, irreversibly.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DeleteAccountRequest {
     pub confirm_email: String,
@@ -415,14 +509,35 @@ pub struct AccountInfo {
     pub account_id: Uuid,
     pub email: String,
     pub totp_enabled: bool,
+    /// False until the address is verified ([`routes::EMAIL_VERIFY`]); such an account cannot
+    /// sync yet (`403 email_not_verified`).
+    #[serde(default = "verified_by_default")]
+    pub email_verified: bool,
     /// Unix seconds.
     pub created_at: i64,
     /// The latest change-feed sequence number.
     pub latest_seq: u64,
 }
 
-/// `POST` [`routes::TOTP_SETUP`] (authenticated) → a new secret, not active until
-/// [`routes::TOTP_ENABLE`] confirms a code from it. TOTP is RFC 6238, SHA-1, 6 digits, 30 s.
+fn verified_by_default() -> bool {
+    true
+}
+
+/// `POST` [`routes::EMAIL_VERIFY`] (authenticated): the code from the verification e-mail.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct EmailVerifyRequest {
+    pub code: String,
+}
+
+impl std::fmt::Debug for EmailVerifyRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EmailVerifyRequest(..)")
+    }
+}
+
+/// `POST` [`routes::TOTP_SETUP`] (authenticated, step-up) → a new secret, not active until
+/// [`routes::TOTP_ENABLE`] confirms a code from it (when TOTP is already on, that replaces the
+/// secret). TOTP is RFC 6238, SHA-1, 6 digits, 30 s.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct TotpSetupResponse {
     /// Base32 (RFC 4648, no padding) secret for the authenticator app.
@@ -437,8 +552,8 @@ impl std::fmt::Debug for TotpSetupResponse {
     }
 }
 
-/// `POST` [`routes::TOTP_ENABLE`] / [`routes::TOTP_DISABLE`] (authenticated) with a current
-/// code (disable also takes a recovery code).
+/// `POST` [`routes::TOTP_ENABLE`] (authenticated, step-up) with a current code of the new
+/// secret.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct TotpCodeRequest {
     pub code: String,
@@ -450,7 +565,8 @@ impl std::fmt::Debug for TotpCodeRequest {
     }
 }
 
-/// Answer to [`routes::TOTP_ENABLE`]: ten single-use recovery codes, shown once.
+/// Answer to [`routes::TOTP_ENABLE`] and [`routes::RECOVERY_CODES`]: ten single-use recovery
+/// codes, shown once (the server keeps only salted slow hashes of them).
 #[derive(Clone, Serialize, Deserialize)]
 pub struct TotpEnabledResponse {
     pub recovery_codes: Vec<String>,
@@ -475,7 +591,19 @@ pub enum SecurityEventKind {
     PasswordChanged,
     TotpEnabled,
     TotpDisabled,
+    /// A new TOTP secret replaced the old one.
+    TotpReplaced,
     RecoveryCodeUsed,
+    RecoveryCodesReplaced,
+    /// The wrapped vault key was replaced ([`routes::ACCOUNT_KEYS`]).
+    KeysReplaced,
+    AccountExported,
+    EmailVerified,
+    /// A refresh token was shown again after it had been exchanged: someone else holds a copy,
+    /// and the device's session was ended.
+    RefreshTokenReused,
+    /// Wrong second-factor codes in a row made the next guess wait.
+    SecondFactorLocked,
     #[serde(other)]
     Other,
 }
@@ -529,8 +657,13 @@ impl KindClass {
 /// server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemMeta {
+    /// What the plan counts the item as. Only the first commit that makes the item live
+    /// decides it; later writes may correct it (a kind fixed after OCR) without moving the
+    /// count. Clients resend the first commit's value.
     pub kind_class: KindClass,
-    /// `YYYY-MM`, the month the document was added (for monthly plan limits).
+    /// `YYYY-MM`, the month the document was added, as the client says. The plan does not
+    /// use it: an item counts against the server's month (in the plan's time zone) at its
+    /// first commit, whatever any write says.
     pub created_month: String,
     /// Total padded ciphertext size in bytes (envelope + blobs) as the client reports it.
     pub padded_size: u64,
@@ -545,9 +678,16 @@ pub struct BlobRef {
 }
 
 /// `PUT` [`routes::item`] body. Headers: `If-None-Match: *` to create, or
-/// `If-Match: "<revision>"` to overwrite that revision; optional [`IDEMPOTENCY_KEY`].
-/// Every blob must have been uploaded first. Answers `200` with the [`Item`] at its new
-/// revision, `409 revision_conflict` (with `current_revision`), `422 missing_blob`.
+/// `If-Match: "<revision>"` to overwrite that revision (of a live item, or of a tombstone to
+/// write the item again); optional [`IDEMPOTENCY_KEY`]. Every blob must have been uploaded
+/// first. Answers `200` with the [`Item`] at its new revision, or:
+/// - `409 revision_conflict` (with `current_revision`): the revision is not the current one,
+///   or `If-None-Match: *` named an existing id (a tombstone too);
+/// - `412 precondition_failed`: `If-Match` on an id that does not exist (never an insert);
+/// - `402 plan_limit_reached`: the write would make the item live (new, or over its
+///   tombstone) beyond the month's limit;
+/// - `423 item_locked`: the item is locked, or was locked when it was deleted;
+/// - `422 missing_blob`, `422 invalid_field`, `428 precondition_required`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ItemWrite {
     #[serde(flatten)]
@@ -643,6 +783,7 @@ mod tests {
                 ocr_credits: None,
                 purge_at: None,
                 reminder_id: None,
+                storage_quota: None,
             },
         };
         let json = serde_json::to_value(&body).unwrap();

@@ -1,5 +1,8 @@
 //! `coffer account ...` and `coffer init --from-server`: connect a vault to an account on a
-//! Coffer server. The account password is the vault password.
+//! Coffer server. The account password is the vault password. Changes that could take the
+//! account over (deletion, export, TOTP) first prove it again (a step-up): the vault password,
+//! or `$COFFER_ACCOUNT_PASSWORD` where the account's differs, and the TOTP code
+//! (`--totp`/`$COFFER_TOTP`) when the account has one.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,7 +11,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use coffer_core::SystemClock;
-use coffer_core::sync::{self, AccountStatus, Connection, Credentials};
+use coffer_core::Vault;
+use coffer_core::sync::{self, AccountStatus, Connection, Credentials, SteppedUp};
 use secrecy::SecretString;
 
 use crate::secrets;
@@ -58,10 +62,68 @@ impl Login {
     }
 }
 
+/// The second factor for a step-up.
+#[derive(Args, Debug)]
+pub struct StepUpArgs {
+    /// A TOTP code (or a recovery code), if the account has a second factor.
+    #[arg(long, env = "COFFER_TOTP", value_name = "CODE")]
+    totp: Option<String>,
+}
+
+/// Where the account's password comes from when it differs from the vault's (a password
+/// changed on one side only, or a vault recovered with its phrase).
+const ACCOUNT_PASSWORD_ENV: &str = "COFFER_ACCOUNT_PASSWORD";
+
+/// Proves the account's password again: `$COFFER_ACCOUNT_PASSWORD` if set, else the vault's.
+pub(crate) fn step_up(
+    vault: &Vault,
+    vault_password: &SecretString,
+    totp: Option<&str>,
+) -> Result<SteppedUp, sync::SyncError> {
+    match secrets::from_env(ACCOUNT_PASSWORD_ENV) {
+        Some(account_password) => sync::step_up(vault, &account_password, totp),
+        None => sync::step_up(vault, vault_password, totp),
+    }
+}
+
+/// The step-up of `dir`'s vault (unlocked with its password).
+fn stepped_up(dir: &Path, args: &StepUpArgs) -> anyhow::Result<(Vault, SteppedUp)> {
+    let (vault, password) = unlock_keeping_password(dir)?;
+    let account = step_up(&vault, &password, args.totp.as_deref()).context(
+        "the server wants the account's password again for this; if it differs from the \
+         vault's, give it in $COFFER_ACCOUNT_PASSWORD",
+    )?;
+    Ok((vault, account))
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TotpCommand {
+    /// Make a new TOTP secret for an authenticator app (on when `enable` confirms a code).
+    Setup(StepUpArgs),
+    /// Turn the new secret on with a code from it; prints the recovery codes (once).
+    Enable {
+        /// A current code of the new secret.
+        code: String,
+        #[command(flatten)]
+        step_up: StepUpArgs,
+    },
+    /// Turn the second factor off.
+    Disable(StepUpArgs),
+    /// Replace the recovery codes with ten new ones (printed once).
+    RecoveryCodes(StepUpArgs),
+}
+
 #[derive(Subcommand, Debug)]
 pub enum AccountCommand {
     /// Create an account for this vault on a server (the password is the vault's).
     Register(Login),
+    /// Verify the account's e-mail address with the code the server mailed.
+    VerifyEmail {
+        #[arg(value_name = "CODE")]
+        code: String,
+    },
+    /// Have the server mail a new verification code.
+    ResendCode,
     /// Log this device in to the account holding this vault.
     Login(Login),
     /// End this device's session (the vault and its documents stay).
@@ -91,12 +153,19 @@ pub enum AccountCommand {
         /// The account's e-mail address, repeated as confirmation.
         #[arg(long, value_name = "EMAIL", required = true)]
         email: String,
+        #[command(flatten)]
+        step_up: StepUpArgs,
     },
     /// Write the server's archive of the account (ciphertext and technical metadata only).
     Export {
         #[arg(long, value_name = "PATH")]
         out: PathBuf,
+        #[command(flatten)]
+        step_up: StepUpArgs,
     },
+    /// The account's second factor (TOTP) and recovery codes.
+    #[command(subcommand)]
+    Totp(TotpCommand),
 }
 
 pub fn run(dir: &Path, command: &AccountCommand) -> anyhow::Result<ExitCode> {
@@ -105,10 +174,28 @@ pub fn run(dir: &Path, command: &AccountCommand) -> anyhow::Result<ExitCode> {
             let (mut vault, password) = unlock_keeping_password(dir)?;
             let creds = login.credentials(None, &password)?;
             let connection = sync::register(&mut vault, &creds)?;
-            println!(
-                "Registered {} on {}; run `coffer sync` to upload the vault.",
-                connection.email, connection.server_url
-            );
+            if sync::account_info(&vault)?.email_verified {
+                println!(
+                    "Registered {} on {}; run `coffer sync` to upload the vault.",
+                    connection.email, connection.server_url
+                );
+            } else {
+                println!(
+                    "Registered {} on {}. The server mailed a code to that address: run \
+                     `coffer account verify-email CODE`, then `coffer sync`.",
+                    connection.email, connection.server_url
+                );
+            }
+        }
+        AccountCommand::VerifyEmail { code } => {
+            let vault = unlock(dir)?;
+            sync::verify_email(&vault, code)?;
+            println!("The e-mail address is verified; run `coffer sync` to upload the vault.");
+        }
+        AccountCommand::ResendCode => {
+            let vault = unlock(dir)?;
+            sync::resend_verification(&vault)?;
+            println!("A new code is on its way; the earlier one no longer works.");
         }
         AccountCommand::Login(login) => {
             let (mut vault, password) = unlock_keeping_password(dir)?;
@@ -165,21 +252,57 @@ pub fn run(dir: &Path, command: &AccountCommand) -> anyhow::Result<ExitCode> {
             sync::revoke(&vault, *device)?;
             println!("Device {device} is signed out of the account.");
         }
-        AccountCommand::Delete { email } => {
-            let mut vault = unlock(dir)?;
-            sync::delete_account(&mut vault, email)?;
+        AccountCommand::Delete { email, step_up } => {
+            let (mut vault, account) = stepped_up(dir, step_up)?;
+            sync::delete_account(account, &mut vault, email)?;
             println!("The account {email} and everything the server kept for it are deleted.");
         }
-        AccountCommand::Export { out } => {
-            let vault = unlock(dir)?;
-            let size = sync::export_account(&vault, out)?;
+        AccountCommand::Export { out, step_up } => {
+            let (_, account) = stepped_up(dir, step_up)?;
+            let size = sync::export_account(&account, out)?;
             println!(
                 "Wrote the account archive ({size} bytes) to {}",
                 out.display()
             );
         }
+        AccountCommand::Totp(command) => totp(dir, command)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn totp(dir: &Path, command: &TotpCommand) -> anyhow::Result<()> {
+    match command {
+        TotpCommand::Setup(args) => {
+            let (_, account) = stepped_up(dir, args)?;
+            let setup = sync::totp_setup(&account)?;
+            println!(
+                "Add this secret to an authenticator app, then run `coffer account totp enable \
+                 CODE` with a code it shows:\n  {}\n  {}",
+                setup.secret_base32, setup.otpauth_uri
+            );
+        }
+        TotpCommand::Enable { code, step_up } => {
+            let (_, account) = stepped_up(dir, step_up)?;
+            let codes = sync::totp_enable(&account, code)?;
+            println!("TOTP is on. Keep these recovery codes somewhere safe (each works once):");
+            for code in codes {
+                println!("  {code}");
+            }
+        }
+        TotpCommand::Disable(args) => {
+            let (_, account) = stepped_up(dir, args)?;
+            sync::totp_disable(&account)?;
+            println!("TOTP is off; logging in needs only the password.");
+        }
+        TotpCommand::RecoveryCodes(args) => {
+            let (_, account) = stepped_up(dir, args)?;
+            println!("New recovery codes (the old ones no longer work; each works once):");
+            for code in sync::new_recovery_codes(&account)? {
+                println!("  {code}");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The account, its plan and usage, locked documents and what is kept on this device only.
@@ -324,8 +447,8 @@ pub fn init_from_server(dir: &Path, login: &Login) -> anyhow::Result<ExitCode> {
 mod tests {
     use super::*;
     use coffer_api::{
-        BillingInterval, Currency, Invoice, Money, Payment, PaymentKind, PaymentProvider,
-        PaymentStatus,
+        BillingInterval, Invoice, Money, Payment, PaymentKind, PaymentProvider, PaymentStatus,
+        PriceCurrency,
     };
 
     #[test]
@@ -338,7 +461,7 @@ mod tests {
 
         let amount = Money {
             amount_minor: 19_905,
-            currency: Currency::Czk,
+            currency: PriceCurrency::Czk,
         };
         let payment = Payment {
             id: uuid::Uuid::nil(),

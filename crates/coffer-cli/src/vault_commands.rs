@@ -182,29 +182,52 @@ pub fn init(dir: &Path, recovery_file: Option<PathBuf>, kdf: &KdfArgs) -> anyhow
 }
 
 pub fn passwd(dir: &Path, kdf: &KdfArgs) -> anyhow::Result<ExitCode> {
-    let mut vault = unlock(dir)?;
+    let (mut vault, password) = unlock_keeping_password(dir)?;
     let current = vault.info()?.kdf.params;
     let params = kdf.params(current);
     params.validate()?;
     let new_password = secrets::new_password_for_change()?;
+    // The account's password changes only after a fresh proof of the current one.
+    let account = account_step_up(&vault, &password)?;
     vault.change_password(&new_password, params)?;
     eprintln!("Password changed ({params}); no document needed re-encrypting.");
-    update_account_password(&vault, &new_password)?;
+    update_account_password(&vault, account, &new_password)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// For a vault connected to an account: the step-up an account password change needs, or
+/// why there is none (tried again by [`update_account_password`]'s advice).
+fn account_step_up(
+    vault: &Vault,
+    password: &secrecy::SecretString,
+) -> anyhow::Result<Option<Result<coffer_core::sync::SteppedUp, coffer_core::sync::SyncError>>> {
+    if !coffer_core::sync::connection(vault)?.is_some_and(|c| c.signed_in) {
+        return Ok(None);
+    }
+    let totp = std::env::var("COFFER_TOTP").ok();
+    Ok(Some(crate::account::step_up(
+        vault,
+        password,
+        totp.as_deref(),
+    )))
 }
 
 /// The account's password is the vault's: a vault connected to an account changes both.
 fn update_account_password(
     vault: &Vault,
+    account: Option<Result<coffer_core::sync::SteppedUp, coffer_core::sync::SyncError>>,
     new_password: &secrecy::SecretString,
 ) -> anyhow::Result<()> {
-    if !coffer_core::sync::connection(vault)?.is_some_and(|c| c.signed_in) {
+    let Some(account) = account else {
         return Ok(());
-    }
-    coffer_core::sync::change_password(vault, new_password).context(
-        "the vault has the new password, but the account on the server still has the old one; \
-         run `coffer passwd` (giving the new password as both) when the server is reachable",
-    )?;
+    };
+    account
+        .and_then(|account| coffer_core::sync::change_password(&account, vault, new_password))
+        .context(
+            "the vault has the new password, but the account on the server still has the old \
+             one; run `coffer passwd` (giving the new password as both, and the account's old \
+             one in $COFFER_ACCOUNT_PASSWORD) when the server is reachable",
+        )?;
     eprintln!("The account has the new password too; your other devices are signed out.");
     Ok(())
 }
@@ -227,7 +250,10 @@ pub fn recover(
     let new_password = secrets::new_password_for_recovery()?;
     let vault = locked.recover(&phrase, &new_password, params)?;
     eprintln!("The vault has a new password; the recovery phrase stays valid.");
-    update_account_password(&vault, &new_password)?;
+    // The recovery phrase does not prove the account's password: that takes the old one
+    // ($COFFER_ACCOUNT_PASSWORD).
+    let account = account_step_up(&vault, &new_password)?;
+    update_account_password(&vault, account, &new_password)?;
     Ok(ExitCode::SUCCESS)
 }
 

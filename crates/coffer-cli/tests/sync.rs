@@ -6,24 +6,12 @@ mod sync_support;
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use rand::RngCore;
 use reqwest::Method;
-use sync_support::{Device, Probe, RemoteOcrStandIn, Server, maildir_messages};
-
-fn unique_email() -> String {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "user-{}-{nanos}-{}@example.test",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
-}
+use sync_support::{
+    Device, PASSWORD, Probe, RemoteOcrStandIn, Server, maildir_messages, unique_email,
+};
 
 fn show(device: &Device, id: &str) -> serde_json::Value {
     serde_json::from_str(&device.ok(&["show", id, "--json"])).unwrap()
@@ -160,7 +148,8 @@ fn another_account_cannot_list_read_overwrite_or_delete_the_first_accounts_items
     let (status, _) = probe.send(Method::GET, &item, &[], None);
     assert_eq!(status, 404, "reading another account's item");
     let (status, _) = probe.send(Method::PUT, &item, &[("if-match", "\"1\"")], Some(&forged));
-    assert_eq!(status, 404, "overwriting another account's item");
+    // As for any id this account never wrote: nothing to replace (never an insert).
+    assert_eq!(status, 412, "overwriting another account's item");
     let (status, _) = probe.send(Method::DELETE, &item, &[("if-match", "\"1\"")], None);
     assert_eq!(status, 404, "deleting another account's item");
     let (status, _) = probe.send(Method::GET, &coffer_api::routes::blob(&blob), &[], None);
@@ -561,9 +550,12 @@ fn a_password_change_or_recovery_reaches_the_account_and_signs_the_other_devices
     const RECOVERED: &str = "a password set with the recovery phrase";
     // The second device's vault has the first one's recovery phrase (the same vault key).
     let phrase = a.path("phrase");
+    // Changing the account's password needs its current one (a step-up): the phrase opens the
+    // vault, not the account.
     let out = c
         .command(&["recover", "--recovery-file", phrase.to_str().unwrap()])
         .env("COFFER_NEW_PASSWORD", RECOVERED)
+        .env("COFFER_ACCOUNT_PASSWORD", NEW)
         .output()
         .unwrap();
     assert!(
@@ -679,12 +671,13 @@ fn a_password_change_with_the_server_down_says_how_to_finish_it_later() {
     assert!(err.contains("run `coffer passwd`"), "{err}");
 
     // The vault already has the new password; running passwd again once the server is back
-    // brings the account along.
+    // brings the account along (proving the account's old password once).
     server.restart();
     let a = a.with_password(NEW);
     let out = a
         .command(&["passwd"])
         .env("COFFER_NEW_PASSWORD", NEW)
+        .env("COFFER_ACCOUNT_PASSWORD", PASSWORD)
         .output()
         .unwrap();
     assert!(

@@ -30,14 +30,8 @@ async fn main() -> anyhow::Result<()> {
     let backend = args.first().map_or("sqlite", String::as_str).to_owned();
     let clients: usize = args.get(1).map_or(Ok(8), |s| s.parse())?;
     let dir = tempfile::tempdir()?;
-    let storage: Arc<dyn coffer_server::storage::Storage> = match backend.as_str() {
-        "sqlite" => Arc::new(
-            coffer_server::storage::SqliteStorage::connect(&format!(
-                "sqlite://{}",
-                dir.path().join("coffer.db").display()
-            ))
-            .await?,
-        ),
+    let url = match backend.as_str() {
+        "sqlite" => format!("sqlite://{}", dir.path().join("coffer.db").display()),
         "postgres" => {
             let admin_url = std::env::var("COFFER_TEST_POSTGRES_URL")
                 .map_err(|_| anyhow::anyhow!("set COFFER_TEST_POSTGRES_URL"))?;
@@ -49,12 +43,11 @@ async fn main() -> anyhow::Result<()> {
             let (base, _) = admin_url
                 .rsplit_once('/')
                 .ok_or_else(|| anyhow::anyhow!("the URL must name a database"))?;
-            Arc::new(
-                coffer_server::storage::PostgresStorage::connect(&format!("{base}/{name}")).await?,
-            )
+            format!("{base}/{name}")
         }
         other => anyhow::bail!("unknown backend {other}; use sqlite or postgres"),
     };
+    let storage = Arc::new(coffer_server::storage::Storage::connect(&url).await?);
     let clock = Arc::new(SystemClock);
     let app = App::new(AppParts {
         storage,
@@ -64,15 +57,18 @@ async fn main() -> anyhow::Result<()> {
             Default::default(),
             clock,
         )),
-        entitlements: Arc::new(coffer_server::entitlements::Unlimited),
-        catalog: Arc::new(coffer_server::billing::Catalog::default_catalog()),
+        // Limits out of the way: this measures the storage.
+        catalog: Arc::new(coffer_server::billing::Catalog::load(
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/plans.roomy.toml")),
+        )?),
         payments: coffer_server::billing::Payments {
             http: reqwest::Client::new(),
             stripe: None,
             comgate: None,
         },
         mailer: None,
-        trust_forwarded_for: false,
+        server_key: Some(coffer_server::server_key::ServerKey::random()),
+        trusted_proxies: Default::default(),
     })
     .await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -3,6 +3,7 @@
 
 use crate::app::App;
 use crate::billing::DowngradeReason;
+use crate::storage::{accounts, billing};
 use anyhow::Context as _;
 use std::fmt::Write as _;
 use uuid::Uuid;
@@ -32,9 +33,7 @@ fn timestamp(unix: i64) -> String {
 impl App {
     async fn account_by_email(&self, email: &str) -> anyhow::Result<Uuid> {
         let email = crate::auth::normalize_email(email).context("not an e-mail address")?;
-        Ok(self
-            .storage
-            .account_by_email(&email)
+        Ok(accounts::by_email(&mut *self.storage.read().await?, &email)
             .await?
             .with_context(|| format!("no account {email}"))?
             .id)
@@ -44,12 +43,20 @@ impl App {
     pub async fn admin_account_show(&self, email: &str) -> anyhow::Result<String> {
         let id = self.account_by_email(email).await?;
         let e = self.entitlement(id).await?;
-        let account = self.storage.account(id).await?.context("no such account")?;
-        let history = self.storage.payments(id).await?;
+        let mut db = self.storage.read().await?;
+        let account = accounts::by_id(&mut db, id)
+            .await?
+            .context("no such account")?;
+        let history = billing::payments(&mut db, id).await?;
         let mut out = String::new();
         writeln!(out, "account: {id}")?;
         writeln!(out, "email: {}", account.email)?;
         writeln!(out, "created: {}", timestamp(account.created_at))?;
+        writeln!(
+            out,
+            "email_verified: {}",
+            account.email_verified_at.map_or("no".into(), timestamp)
+        )?;
         writeln!(out, "plan: {}", e.plan)?;
         match e.period_end {
             Some(end) => writeln!(out, "period_end: {}", timestamp(end))?,
@@ -87,6 +94,18 @@ impl App {
             )?;
         }
         Ok(out)
+    }
+
+    /// `admin account verify EMAIL`: support confirmed by other means that the address is the
+    /// account owner's.
+    pub async fn admin_verify_email(&self, email: &str) -> anyhow::Result<()> {
+        let id = self.account_by_email(email).await?;
+        let mut tx = self.storage.write().await?;
+        self.mark_verified(&mut tx, id)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// `admin plan grant EMAIL PLAN --until DATE`.

@@ -1,15 +1,22 @@
-//! Accounts, OPAQUE registration and login, TOTP, devices and their tokens.
+//! Accounts, OPAQUE registration and login, devices and their tokens.
 //!
 //! The server never sees a password or anything equivalent: it stores the OPAQUE record and
-//! the client's wrapped keys. A login for an unknown e-mail address runs against a fake record
-//! derived from the server's OPRF seed, so its answer looks like a real one. Each login step
-//! is stored and taken once, so a replayed KE3 finds nothing.
+//! the client's wrapped keys. Registration answers the same whether or not the address has an
+//! account, and a login for an unknown address runs against a fake record derived from the
+//! server's OPRF seed and writes the same failure event (under a stand-in id), so neither
+//! tells which addresses exist. Each login step is stored and taken once, so a replayed KE3
+//! finds nothing. Refresh tokens rotate; a spent one shown again ends its session.
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
+use crate::mail::Notice;
 use crate::ratelimit::Bucket;
-use crate::storage::{AttemptKind, LoginAttempt, NewAccount, NewSession, RotatedTokens};
-use crate::totp;
+use crate::server_key::Purpose;
+use crate::storage::accounts::{self, NewAccount};
+use crate::storage::sessions::{
+    self, AttemptKind, LoginAttempt, NewSession, RotatedTokens, Rotation,
+};
+use crate::storage::{Conn, events};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use coffer_api::opaque::{CONTEXT, CofferCipherSuite};
@@ -18,8 +25,7 @@ use coffer_api::{
     LoginFinishResponse, LoginStartRequest, LoginStartResponse, LoginTotpRequest,
     PasswordChangeFinishRequest, PasswordChangeStartRequest, REFRESH_TOKEN_TTL_SECS,
     RefreshRequest, RegisterFinishRequest, RegisterStartRequest, RegisterStartResponse,
-    SecurityEventKind, Session, TokenPair, TotpCodeRequest, TotpEnabledResponse, TotpSetupResponse,
-    WrappedKeys,
+    SecurityEventKind, Session, TokenPair, WrappedKeys,
 };
 use opaque_ke::{
     CredentialFinalization, CredentialRequest, Identifiers, RegistrationRequest,
@@ -28,9 +34,10 @@ use opaque_ke::{
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
+use std::sync::Arc;
 use uuid::Uuid;
 
-const LOGIN_ATTEMPT_TTL_SECS: i64 = 300;
+pub(crate) const LOGIN_ATTEMPT_TTL_SECS: i64 = 300;
 const MAX_WRAPPED_KEY_BYTES: usize = 4096;
 const MAX_DEVICE_NAME_CHARS: usize = 100;
 
@@ -40,13 +47,22 @@ pub struct Caller {
     pub account_id: Uuid,
     pub device_id: Uuid,
     pub device_name: String,
+    pub email_verified: bool,
+    /// The session's step-up token hash and until when it counts.
+    pub(crate) step_up: Option<(Vec<u8>, i64)>,
 }
 
-fn token_hash(token: &str) -> Vec<u8> {
+impl Caller {
+    pub(crate) fn device(&self) -> Option<(Uuid, &str)> {
+        Some((self.device_id, &self.device_name))
+    }
+}
+
+pub(crate) fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-fn new_token(prefix: &str) -> String {
+pub(crate) fn new_token(prefix: &str) -> String {
     let mut raw = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut raw);
     format!("{prefix}{}", URL_SAFE_NO_PAD.encode(raw))
@@ -80,7 +96,7 @@ fn check_device_name(name: &str) -> ApiResult<String> {
     Ok(name.to_owned())
 }
 
-fn check_wrapped_keys(keys: &WrappedKeys) -> ApiResult<Vec<u8>> {
+pub(crate) fn check_wrapped_keys(keys: &WrappedKeys) -> ApiResult<Vec<u8>> {
     for part in [&keys.by_export_key, &keys.by_recovery_key, &keys.kdf_record] {
         if part.is_empty() || part.len() > MAX_WRAPPED_KEY_BYTES {
             return Err(ApiError::invalid(
@@ -98,28 +114,33 @@ fn read_wrapped_keys(stored: &[u8]) -> ApiResult<WrappedKeys> {
     })
 }
 
-fn rate_limited(wait: std::time::Duration) -> ApiError {
-    let mut e = ApiError::new(
-        ErrorCode::RateLimited,
-        "Too many login attempts; wait a moment and try again.",
-    );
-    e.retry_after_secs = Some(wait.as_secs().max(1));
-    e
+pub(crate) fn too_many(wait: std::time::Duration) -> ApiError {
+    ApiError::rate_limited(
+        "Too many attempts; wait a moment and try again.",
+        wait.as_secs(),
+    )
 }
 
-fn login_params() -> ServerLoginParameters<'static, 'static> {
+pub(crate) fn login_params() -> ServerLoginParameters<'static, 'static> {
     ServerLoginParameters {
         context: Some(CONTEXT),
         identifiers: Identifiers::default(),
     }
 }
 
+/// The stored OPAQUE record of an account.
+pub(crate) fn opaque_record(stored: &[u8]) -> ApiResult<ServerRegistration<CofferCipherSuite>> {
+    ServerRegistration::<CofferCipherSuite>::deserialize(stored).map_err(|_| {
+        tracing::error!("a stored OPAQUE record is not readable");
+        ApiError::internal()
+    })
+}
+
 impl App {
     /// Resolves a bearer token to its device.
     pub async fn authenticate(&self, token: &str) -> ApiResult<Caller> {
-        let session = self
-            .storage
-            .session_by_access_hash(&token_hash(token))
+        let mut db = self.storage.read().await?;
+        let (session, email_verified) = sessions::by_access_hash(&mut db, &token_hash(token))
             .await?
             .ok_or_else(ApiError::invalid_token)?;
         if session.revoked {
@@ -138,15 +159,42 @@ impl App {
             account_id: session.account_id,
             device_id: session.id,
             device_name: session.device_name,
+            email_verified,
+            step_up: session.step_up,
         })
     }
 
-    pub fn register_start(&self, req: RegisterStartRequest) -> ApiResult<RegisterStartResponse> {
+    /// Counts one attempt of a client address and of an e-mail address (or account).
+    pub(crate) async fn limit_pair(
+        &self,
+        by_ip: (Bucket, IpAddr),
+        by_name: (Bucket, &str),
+    ) -> ApiResult<()> {
+        self.limiter
+            .check(by_ip.0, &by_ip.1.to_string())
+            .await
+            .map_err(too_many)?;
+        self.limiter
+            .check(by_name.0, by_name.1)
+            .await
+            .map_err(too_many)
+    }
+
+    pub async fn register_start(
+        &self,
+        req: RegisterStartRequest,
+        client: IpAddr,
+    ) -> ApiResult<RegisterStartResponse> {
         let email = normalize_email(&req.email)?;
+        self.limit_pair(
+            (Bucket::RegisterPerIp, client),
+            (Bucket::RegisterPerAddress, &email),
+        )
+        .await?;
         self.registration_response(&email, &req.registration_request)
     }
 
-    fn registration_response(
+    pub(crate) fn registration_response(
         &self,
         email: &str,
         request: &Bytes,
@@ -161,42 +209,87 @@ impl App {
         })
     }
 
-    fn registration_record(upload: &Bytes) -> ApiResult<Vec<u8>> {
+    pub(crate) fn registration_record(upload: &Bytes) -> ApiResult<Vec<u8>> {
         let upload = RegistrationUpload::<CofferCipherSuite>::deserialize(upload.as_slice())
             .map_err(|_| ApiError::malformed("registration_upload is not an OPAQUE message."))?;
         Ok(ServerRegistration::finish(upload).serialize().to_vec())
     }
 
-    pub async fn register_finish(&self, req: RegisterFinishRequest) -> ApiResult<()> {
+    /// Creates the account, or leaves an existing one as it is, and answers the same either
+    /// way. An address whose account was never verified may be registered again (only the
+    /// owner of the mailbox can verify either). On a server that sends e-mail the new account
+    /// gets a verification code, an existing account's owner a notice.
+    pub async fn register_finish(
+        self: &Arc<Self>,
+        req: RegisterFinishRequest,
+        client: IpAddr,
+    ) -> ApiResult<()> {
         let email = normalize_email(&req.email)?;
+        self.limit_pair(
+            (Bucket::RegisterPerIp, client),
+            (Bucket::RegisterPerAddress, &email),
+        )
+        .await?;
         let opaque_record = Self::registration_record(&req.registration_upload)?;
         let wrapped_keys = check_wrapped_keys(&req.wrapped_keys)?;
-        let account = NewAccount {
-            id: Uuid::new_v4(),
-            email,
-            opaque_record,
-            wrapped_keys,
-            created_at: self.clock.unix(),
-        };
-        match self.storage.create_account(&account).await {
-            Ok(()) => {}
-            Err(crate::storage::StorageError::Conflict) => {
-                return Err(ApiError::new(
-                    ErrorCode::AccountExists,
-                    "An account with this e-mail address exists; log in instead.",
-                ));
+        let now = self.clock.unix();
+        let mut tx = self.storage.write().await?;
+        let existing = accounts::by_email(&mut tx, &email).await?;
+        let mut mail = vec![];
+        match existing {
+            Some(account) if account.email_verified_at.is_some() || !self.verifies_email() => {
+                if self.verifies_email() {
+                    mail.extend(
+                        self.notify(
+                            &mut tx,
+                            account.id,
+                            &format!("registration-attempt:{}:{}", account.id, now / 3600),
+                            Notice::RegistrationAttempt,
+                        )
+                        .await?,
+                    );
+                }
             }
-            Err(e) => return Err(e.into()),
+            existing => {
+                if let Some(unverified) = existing {
+                    accounts::delete(&mut tx, unverified.id, now).await?;
+                }
+                let account = NewAccount {
+                    id: Uuid::new_v4(),
+                    email,
+                    opaque_record,
+                    wrapped_keys,
+                    email_verified_at: (!self.verifies_email()).then_some(now),
+                    created_at: now,
+                };
+                accounts::create(&mut tx, &account).await?;
+                events::log(
+                    &mut tx,
+                    account.id,
+                    SecurityEventKind::AccountCreated,
+                    None,
+                    now,
+                )
+                .await?;
+                if self.verifies_email() {
+                    mail.extend(self.new_verification_code(&mut tx, account.id).await?);
+                }
+            }
         }
-        self.storage
-            .log_event(
-                account.id,
-                SecurityEventKind::AccountCreated,
-                None,
-                account.created_at,
-            )
-            .await?;
+        tx.commit().await?;
+        self.send_soon(mail);
         Ok(())
+    }
+
+    /// The id failed logins of an unknown address are logged under: stable per address,
+    /// unguessable without the server key, and never an account's.
+    fn stand_in_account(&self, email: &str) -> Uuid {
+        let mac = self
+            .server_key
+            .mac(Purpose::UnknownAccount, email.as_bytes());
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&mac[..16]);
+        uuid::Builder::from_random_bytes(bytes).into_uuid()
     }
 
     pub async fn login_start(
@@ -205,31 +298,22 @@ impl App {
         client: IpAddr,
     ) -> ApiResult<LoginStartResponse> {
         let email = normalize_email(&req.email)?;
-        self.limiter
-            .check(Bucket::LoginPerIp, &client.to_string())
-            .await
-            .map_err(rate_limited)?;
-        self.limiter
-            .check(Bucket::LoginPerAccount, &email)
-            .await
-            .map_err(rate_limited)?;
+        self.limit_pair(
+            (Bucket::LoginPerIp, client),
+            (Bucket::LoginPerAccount, &email),
+        )
+        .await?;
         let request =
             CredentialRequest::<CofferCipherSuite>::deserialize(req.credential_request.as_slice())
                 .map_err(|_| ApiError::malformed("credential_request is not an OPAQUE message."))?;
-        let account = self.storage.account_by_email(&email).await?;
-        let record = match &account {
-            Some(a) => Some(
-                ServerRegistration::<CofferCipherSuite>::deserialize(&a.opaque_record).map_err(
-                    |_| {
-                        tracing::error!("a stored OPAQUE record is not readable");
-                        ApiError::internal()
-                    },
-                )?,
-            ),
-            // opaque-ke answers from a fake record derived from the server setup: the reply
-            // has the same shape and timing as a real one.
-            None => None,
-        };
+        let mut tx = self.storage.write().await?;
+        let account = accounts::by_email(&mut tx, &email).await?;
+        let record = account
+            .as_ref()
+            .map(|a| opaque_record(&a.opaque_record))
+            .transpose()?;
+        // opaque-ke answers an unknown address from a fake record derived from the server
+        // setup: the reply has the same shape and timing as a real one.
         let started = ServerLogin::start(
             &mut rand::rngs::OsRng,
             &self.opaque,
@@ -240,15 +324,19 @@ impl App {
         )
         .map_err(|_| ApiError::malformed("credential_request is not valid."))?;
         let login_id = Uuid::new_v4();
-        self.storage
-            .put_login_attempt(&LoginAttempt {
+        let account_id = account.map_or_else(|| self.stand_in_account(&email), |a| a.id);
+        sessions::put_attempt(
+            &mut tx,
+            &LoginAttempt {
                 id: login_id,
                 kind: AttemptKind::Opaque,
-                account_id: account.as_ref().map(|a| a.id),
+                account_id: Some(account_id),
                 state: started.state.serialize().to_vec(),
                 expires_at: self.clock.unix() + LOGIN_ATTEMPT_TTL_SECS,
-            })
-            .await?;
+            },
+        )
+        .await?;
+        tx.commit().await?;
         Ok(LoginStartResponse {
             login_id,
             credential_response: Bytes(started.message.serialize().to_vec()),
@@ -262,132 +350,97 @@ impl App {
         )
         .map_err(|_| ApiError::malformed("credential_finalization is not an OPAQUE message."))?;
         let now = self.clock.unix();
+        let mut tx = self.storage.write().await?;
         // Taken, not read: a replay of the same message finds nothing.
-        let attempt = self
-            .storage
-            .take_login_attempt(req.login_id, AttemptKind::Opaque, now)
+        let attempt = sessions::take_attempt(&mut tx, req.login_id, AttemptKind::Opaque, now)
             .await?
+            .ok_or_else(ApiError::invalid_credentials)?;
+        let account_id = attempt
+            .account_id
             .ok_or_else(ApiError::invalid_credentials)?;
         let state = ServerLogin::<CofferCipherSuite>::deserialize(&attempt.state)
             .map_err(|_| ApiError::internal())?;
-        let verified = state.finish(finalization, login_params()).is_ok();
-        let Some(account_id) = attempt.account_id else {
+        // A fake record (unknown address) never verifies.
+        let account = match state.finish(finalization, login_params()) {
+            Ok(_) => accounts::by_id(&mut tx, account_id).await?,
+            Err(_) => None,
+        };
+        let Some(account) = account else {
+            events::log(
+                &mut tx,
+                account_id,
+                SecurityEventKind::LoginFailed,
+                None,
+                now,
+            )
+            .await?;
+            tx.commit().await?;
             return Err(ApiError::invalid_credentials());
         };
-        if !verified {
-            self.storage
-                .log_event(account_id, SecurityEventKind::LoginFailed, None, now)
-                .await?;
-            return Err(ApiError::invalid_credentials());
-        }
-        let account = self
-            .storage
-            .account(account_id)
-            .await?
-            .ok_or_else(ApiError::invalid_credentials)?;
-        if account.totp_secret.is_some() {
+        let answer = if account.totp_secret.is_some() {
             let token = Uuid::new_v4();
-            self.storage
-                .put_login_attempt(&LoginAttempt {
+            sessions::put_attempt(
+                &mut tx,
+                &LoginAttempt {
                     id: token,
                     kind: AttemptKind::Totp,
                     account_id: Some(account_id),
                     state: device_name.into_bytes(),
                     expires_at: now + LOGIN_ATTEMPT_TTL_SECS,
-                })
-                .await?;
-            return Ok(LoginFinishResponse::TotpRequired {
-                totp_token: token.to_string(),
-            });
-        }
-        let session = self
-            .open_session(account_id, &device_name, &account.wrapped_keys)
+                },
+            )
             .await?;
-        Ok(LoginFinishResponse::Ok(Box::new(session)))
+            LoginFinishResponse::TotpRequired {
+                totp_token: token.to_string(),
+            }
+        } else {
+            let session = self
+                .open_session(&mut tx, account_id, &device_name, &account.wrapped_keys)
+                .await?;
+            LoginFinishResponse::Ok(Box::new(session))
+        };
+        tx.commit().await?;
+        Ok(answer)
     }
 
     pub async fn login_totp(&self, req: LoginTotpRequest) -> ApiResult<LoginFinishResponse> {
         let token =
             Uuid::parse_str(req.totp_token.trim()).map_err(|_| ApiError::invalid_credentials())?;
         let now = self.clock.unix();
-        let attempt = self
-            .storage
-            .take_login_attempt(token, AttemptKind::Totp, now)
+        let mut tx = self.storage.write().await?;
+        let attempt = sessions::take_attempt(&mut tx, token, AttemptKind::Totp, now)
             .await?
             .ok_or_else(ApiError::invalid_credentials)?;
         let account_id = attempt
             .account_id
             .ok_or_else(ApiError::invalid_credentials)?;
-        if let Err(wait) = self
-            .limiter
-            .check(Bucket::LoginPerAccount, &account_id.to_string())
-            .await
-        {
-            // Keep the token usable once the wait is over.
-            self.storage.put_login_attempt(&attempt).await?;
-            return Err(rate_limited(wait));
-        }
-        let account = self
-            .storage
-            .account(account_id)
+        let account = accounts::by_id(&mut tx, account_id)
             .await?
             .ok_or_else(ApiError::invalid_credentials)?;
-        let device_name = String::from_utf8(attempt.state.clone()).unwrap_or_default();
-        if !self
-            .second_factor_ok(account_id, account.totp_secret.as_deref(), &req.code)
+        match self
+            .second_factor(&mut tx, &account, None, &req.code)
             .await?
         {
-            // Let the user try again with the same token until it expires.
-            self.storage.put_login_attempt(&attempt).await?;
-            self.storage
-                .log_event(account_id, SecurityEventKind::LoginFailed, None, now)
-                .await?;
-            return Err(ApiError::new(
-                ErrorCode::InvalidTotp,
-                "The code is wrong or was already used; enter the current code.",
-            ));
+            Ok(()) => {
+                let device_name = String::from_utf8(attempt.state.clone()).unwrap_or_default();
+                let session = self
+                    .open_session(&mut tx, account_id, &device_name, &account.wrapped_keys)
+                    .await?;
+                tx.commit().await?;
+                Ok(LoginFinishResponse::Ok(Box::new(session)))
+            }
+            Err(refusal) => {
+                // Let the user try again with the same token until it expires.
+                sessions::put_attempt(&mut tx, &attempt).await?;
+                tx.commit().await?;
+                Err(refusal)
+            }
         }
-        let session = self
-            .open_session(account_id, &device_name, &account.wrapped_keys)
-            .await?;
-        Ok(LoginFinishResponse::Ok(Box::new(session)))
-    }
-
-    /// A current TOTP code (each time step usable once) or an unused recovery code.
-    async fn second_factor_ok(
-        &self,
-        account_id: Uuid,
-        secret: Option<&[u8]>,
-        code: &str,
-    ) -> ApiResult<bool> {
-        let Some(secret) = secret else {
-            return Ok(false);
-        };
-        if totp::looks_like_totp(code) {
-            return Ok(match totp::verify(secret, code, self.clock.unix()) {
-                Some(step) => self.storage.advance_totp_step(account_id, step).await?,
-                None => false,
-            });
-        }
-        let used = self
-            .storage
-            .consume_recovery_code(account_id, &totp::recovery_code_hash(code))
-            .await?;
-        if used {
-            self.storage
-                .log_event(
-                    account_id,
-                    SecurityEventKind::RecoveryCodeUsed,
-                    None,
-                    self.clock.unix(),
-                )
-                .await?;
-        }
-        Ok(used)
     }
 
     async fn open_session(
         &self,
+        c: &mut Conn,
         account_id: Uuid,
         device_name: &str,
         wrapped_keys: &[u8],
@@ -396,8 +449,9 @@ impl App {
         let device_id = Uuid::new_v4();
         let access = new_token("cfa_");
         let refresh = new_token("cfr_");
-        self.storage
-            .create_session(&NewSession {
+        sessions::create(
+            c,
+            &NewSession {
                 id: device_id,
                 account_id,
                 device_name,
@@ -406,15 +460,19 @@ impl App {
                 refresh_hash: &token_hash(&refresh),
                 refresh_expires_at: now + REFRESH_TOKEN_TTL_SECS as i64,
                 now,
-            })
-            .await?;
+            },
+        )
+        .await?;
         let device = Some((device_id, device_name));
-        self.storage
-            .log_event(account_id, SecurityEventKind::LoginSucceeded, device, now)
-            .await?;
-        self.storage
-            .log_event(account_id, SecurityEventKind::NewDevice, device, now)
-            .await?;
+        events::log(
+            c,
+            account_id,
+            SecurityEventKind::LoginSucceeded,
+            device,
+            now,
+        )
+        .await?;
+        events::log(c, account_id, SecurityEventKind::NewDevice, device, now).await?;
         Ok(Session {
             account_id,
             device_id,
@@ -425,60 +483,95 @@ impl App {
         })
     }
 
-    pub async fn refresh(&self, req: RefreshRequest) -> ApiResult<TokenPair> {
+    /// New tokens for the session. A refresh token that was already exchanged means someone
+    /// else holds a copy: the session ends, for the copy and for the device.
+    pub async fn refresh(self: &Arc<Self>, req: RefreshRequest) -> ApiResult<TokenPair> {
         let now = self.clock.unix();
         let access = new_token("cfa_");
         let refresh = new_token("cfr_");
-        self.storage
-            .rotate_tokens(&RotatedTokens {
+        let mut tx = self.storage.write().await?;
+        let rotation = sessions::rotate(
+            &mut tx,
+            &RotatedTokens {
                 old_refresh_hash: &token_hash(req.refresh_token.trim()),
                 access_hash: &token_hash(&access),
                 access_expires_at: now + ACCESS_TOKEN_TTL_SECS as i64,
                 refresh_hash: &token_hash(&refresh),
                 refresh_expires_at: now + REFRESH_TOKEN_TTL_SECS as i64,
                 now,
-            })
-            .await?
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::InvalidToken,
-                    "The refresh token is not valid, expired or was revoked; log in again.",
-                )
-            })?;
-        Ok(TokenPair {
-            access_token: access,
-            refresh_token: refresh,
-            expires_in: ACCESS_TOKEN_TTL_SECS,
-        })
+            },
+        )
+        .await?;
+        match rotation {
+            Rotation::Rotated(_) => {
+                tx.commit().await?;
+                Ok(TokenPair {
+                    access_token: access,
+                    refresh_token: refresh,
+                    expires_in: ACCESS_TOKEN_TTL_SECS,
+                })
+            }
+            Rotation::Reused(session) => {
+                let mut mail = vec![];
+                if sessions::revoke(&mut tx, session.account_id, session.id, now).await? {
+                    mail = self
+                        .account_changed(
+                            &mut tx,
+                            session.account_id,
+                            Some((session.id, &session.device_name)),
+                            SecurityEventKind::RefreshTokenReused,
+                        )
+                        .await?;
+                }
+                tx.commit().await?;
+                self.send_soon(mail);
+                Err(ApiError::new(
+                    ErrorCode::SessionRevoked,
+                    "This refresh token was already used, so a copy of it may be in other \
+                     hands; the device was logged out. Log in again.",
+                ))
+            }
+            Rotation::Unknown => Err(ApiError::new(
+                ErrorCode::InvalidToken,
+                "The refresh token is not valid, expired or was revoked; log in again.",
+            )),
+        }
     }
 
     pub async fn logout(&self, caller: &Caller) -> ApiResult<()> {
-        self.storage
-            .revoke_session(caller.account_id, caller.device_id, self.clock.unix())
-            .await?;
+        let mut tx = self.storage.write().await?;
+        sessions::revoke(
+            &mut tx,
+            caller.account_id,
+            caller.device_id,
+            self.clock.unix(),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
     pub async fn logout_all(&self, caller: &Caller) -> ApiResult<()> {
         let now = self.clock.unix();
-        self.storage
-            .revoke_sessions(caller.account_id, None, now)
-            .await?;
-        self.storage
-            .log_event(
-                caller.account_id,
-                SecurityEventKind::LogoutAll,
-                Some((caller.device_id, &caller.device_name)),
-                now,
-            )
-            .await?;
+        let mut tx = self.storage.write().await?;
+        sessions::revoke_all(&mut tx, caller.account_id, None, now).await?;
+        events::log(
+            &mut tx,
+            caller.account_id,
+            SecurityEventKind::LogoutAll,
+            caller.device(),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
     pub async fn devices(&self, caller: &Caller) -> ApiResult<DeviceList> {
-        let sessions = self.storage.live_sessions(caller.account_id).await?;
+        let mut db = self.storage.read().await?;
+        let live = sessions::live(&mut db, caller.account_id).await?;
         Ok(DeviceList {
-            devices: sessions
+            devices: live
                 .into_iter()
                 .map(|s| Device {
                     current: s.id == caller.device_id,
@@ -493,176 +586,87 @@ impl App {
 
     pub async fn revoke_device(&self, caller: &Caller, device_id: Uuid) -> ApiResult<()> {
         let now = self.clock.unix();
-        if !self
-            .storage
-            .revoke_session(caller.account_id, device_id, now)
-            .await?
-        {
+        let mut tx = self.storage.write().await?;
+        if !sessions::revoke(&mut tx, caller.account_id, device_id, now).await? {
             return Err(ApiError::not_found());
         }
-        self.storage
-            .log_event(
-                caller.account_id,
-                SecurityEventKind::DeviceRevoked,
-                Some((device_id, &caller.device_name)),
-                now,
-            )
-            .await?;
+        events::log(
+            &mut tx,
+            caller.account_id,
+            SecurityEventKind::DeviceRevoked,
+            Some((device_id, &caller.device_name)),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
     pub async fn wrapped_keys(&self, caller: &Caller) -> ApiResult<WrappedKeys> {
-        let account = self
-            .storage
-            .account(caller.account_id)
+        let mut db = self.storage.read().await?;
+        let account = accounts::by_id(&mut db, caller.account_id)
             .await?
             .ok_or_else(ApiError::invalid_token)?;
         read_wrapped_keys(&account.wrapped_keys)
     }
 
-    pub async fn set_wrapped_keys(&self, caller: &Caller, keys: WrappedKeys) -> ApiResult<()> {
+    /// Replaces the wrapped vault key (step-up).
+    pub async fn set_wrapped_keys(
+        self: &Arc<Self>,
+        caller: &Caller,
+        keys: WrappedKeys,
+    ) -> ApiResult<()> {
         let keys = check_wrapped_keys(&keys)?;
-        self.storage
-            .set_credentials(caller.account_id, None, &keys)
+        let mut tx = self.storage.write().await?;
+        accounts::set_credentials(&mut tx, caller.account_id, None, &keys).await?;
+        let mail = self
+            .account_changed(
+                &mut tx,
+                caller.account_id,
+                caller.device(),
+                SecurityEventKind::KeysReplaced,
+            )
             .await?;
+        tx.commit().await?;
+        self.send_soon(mail);
         Ok(())
     }
 
+    /// OPAQUE registration start for the new password (step-up).
     pub async fn password_start(
         &self,
         caller: &Caller,
         req: PasswordChangeStartRequest,
     ) -> ApiResult<RegisterStartResponse> {
-        let account = self
-            .storage
-            .account(caller.account_id)
+        let mut db = self.storage.read().await?;
+        let account = accounts::by_id(&mut db, caller.account_id)
             .await?
             .ok_or_else(ApiError::invalid_token)?;
         self.registration_response(&account.email, &req.registration_request)
     }
 
-    /// New OPAQUE record and wrapped keys; every other device is logged out.
+    /// New OPAQUE record and wrapped keys (step-up); every other device is logged out.
     pub async fn password_finish(
-        &self,
+        self: &Arc<Self>,
         caller: &Caller,
         req: PasswordChangeFinishRequest,
     ) -> ApiResult<()> {
         let record = Self::registration_record(&req.registration_upload)?;
         let keys = check_wrapped_keys(&req.wrapped_keys)?;
         let now = self.clock.unix();
-        self.storage
-            .set_credentials(caller.account_id, Some(&record), &keys)
-            .await?;
-        self.storage
-            .revoke_sessions(caller.account_id, Some(caller.device_id), now)
-            .await?;
-        self.storage
-            .log_event(
+        let mut tx = self.storage.write().await?;
+        accounts::set_credentials(&mut tx, caller.account_id, Some(&record), &keys).await?;
+        sessions::revoke_all(&mut tx, caller.account_id, Some(caller.device_id), now).await?;
+        let mail = self
+            .account_changed(
+                &mut tx,
                 caller.account_id,
+                caller.device(),
                 SecurityEventKind::PasswordChanged,
-                Some((caller.device_id, &caller.device_name)),
-                now,
             )
             .await?;
-        Ok(())
-    }
-
-    pub async fn totp_setup(&self, caller: &Caller) -> ApiResult<TotpSetupResponse> {
-        let account = self
-            .storage
-            .account(caller.account_id)
-            .await?
-            .ok_or_else(ApiError::invalid_token)?;
-        let secret = totp::new_secret();
-        self.storage
-            .set_totp_pending(caller.account_id, Some(&secret))
-            .await?;
-        let encoded = totp::base32(&secret);
-        let label: String = account
-            .email
-            .bytes()
-            .map(|b| match b {
-                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'_' => {
-                    (b as char).to_string()
-                }
-                other => format!("%{other:02X}"),
-            })
-            .collect();
-        Ok(TotpSetupResponse {
-            otpauth_uri: format!(
-                "otpauth://totp/Coffer:{label}?secret={encoded}&issuer=Coffer&algorithm=SHA1&digits=6&period=30"
-            ),
-            secret_base32: encoded,
-        })
-    }
-
-    pub async fn totp_enable(
-        &self,
-        caller: &Caller,
-        req: TotpCodeRequest,
-    ) -> ApiResult<TotpEnabledResponse> {
-        let account = self
-            .storage
-            .account(caller.account_id)
-            .await?
-            .ok_or_else(ApiError::invalid_token)?;
-        let Some(pending) = account.totp_pending else {
-            return Err(ApiError::invalid(
-                "Start with TOTP setup; there is no secret to confirm.",
-            ));
-        };
-        let now = self.clock.unix();
-        let Some(step) = totp::verify(&pending, &req.code, now) else {
-            return Err(ApiError::new(
-                ErrorCode::InvalidTotp,
-                "The code does not match; enter the current code from the authenticator app.",
-            ));
-        };
-        let codes = totp::new_recovery_codes();
-        let hashes: Vec<Vec<u8>> = codes.iter().map(|c| totp::recovery_code_hash(c)).collect();
-        self.storage
-            .enable_totp(caller.account_id, &pending, &hashes)
-            .await?;
-        self.storage
-            .advance_totp_step(caller.account_id, step)
-            .await?;
-        self.storage
-            .log_event(
-                caller.account_id,
-                SecurityEventKind::TotpEnabled,
-                Some((caller.device_id, &caller.device_name)),
-                now,
-            )
-            .await?;
-        Ok(TotpEnabledResponse {
-            recovery_codes: codes,
-        })
-    }
-
-    pub async fn totp_disable(&self, caller: &Caller, req: TotpCodeRequest) -> ApiResult<()> {
-        let account = self
-            .storage
-            .account(caller.account_id)
-            .await?
-            .ok_or_else(ApiError::invalid_token)?;
-        if !self
-            .second_factor_ok(caller.account_id, account.totp_secret.as_deref(), &req.code)
-            .await?
-        {
-            return Err(ApiError::new(
-                ErrorCode::InvalidTotp,
-                "The code is wrong or was already used.",
-            ));
-        }
-        self.storage.disable_totp(caller.account_id).await?;
-        self.storage
-            .log_event(
-                caller.account_id,
-                SecurityEventKind::TotpDisabled,
-                Some((caller.device_id, &caller.device_name)),
-                self.clock.unix(),
-            )
-            .await?;
+        tx.commit().await?;
+        self.send_soon(mail);
         Ok(())
     }
 }

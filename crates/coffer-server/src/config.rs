@@ -16,19 +16,26 @@
 //! | Stripe | `COFFER_STRIPE_SECRET_KEY`, `COFFER_STRIPE_WEBHOOK_SECRET`, `COFFER_STRIPE_SUCCESS_URL`, `COFFER_STRIPE_CANCEL_URL`, `COFFER_STRIPE_API_BASE` | `[stripe]` |
 //! | Comgate | `COFFER_COMGATE_MERCHANT`, `COFFER_COMGATE_SECRET`, `COFFER_COMGATE_TEST`, `COFFER_COMGATE_API_BASE` | `[comgate]` |
 //! | how often maintenance and plan jobs run (seconds) | `COFFER_MAINTENANCE_INTERVAL_SECS` | `maintenance_interval_secs` |
-//! | trust `X-Forwarded-For` (behind a proxy) | `COFFER_TRUST_FORWARDED_FOR` | `trust_forwarded_for` |
-//! | login limits | `COFFER_LOGIN_PER_ACCOUNT_PER_MINUTE`, `COFFER_LOGIN_PER_IP_PER_MINUTE` | `[rate_limits]` |
+//! | reverse proxies whose `X-Forwarded-For` is believed (addresses or CIDR ranges) | `COFFER_TRUSTED_PROXIES` (comma-separated) | `trusted_proxies` |
+//! | deprecated: `true` means `trusted_proxies = ["127.0.0.1", "::1"]` | `COFFER_TRUST_FORWARDED_FOR` | `trust_forwarded_for` |
+//! | the server key sealing TOTP secrets (a file of 64 hex characters, created if missing) | `COFFER_SECRET_KEY_FILE` | `secret_key_file` |
+//! | rate limits | `COFFER_LOGIN_PER_ACCOUNT_PER_MINUTE`, `COFFER_LOGIN_PER_IP_PER_MINUTE`, `COFFER_REGISTER_PER_IP_PER_HOUR` | `[rate_limits]` |
 //!
-//! TLS: terminate it in front of the server (a reverse proxy such as Caddy or nginx, with
-//! `trust_forwarded_for = true` so rate limits see client addresses); the server itself speaks
-//! plain HTTP and by default only listens on loopback.
+//! TLS: terminate it in front of the server (a reverse proxy such as Caddy or nginx, listed in
+//! `trusted_proxies` so rate limits see client addresses); the server itself speaks plain HTTP
+//! and by default only listens on loopback.
+//!
+//! E-mail: with `smtp_url` set, new accounts verify their address before they sync (a code is
+//! mailed); without it the server cannot verify addresses, says so when it starts, and
+//! accepts them as given.
 
 use crate::billing::comgate::ComgateSettings;
 use crate::billing::stripe::StripeSettings;
 use crate::ratelimit::RateLimits;
 use anyhow::Context as _;
+use ipnet::IpNet;
 use serde::Deserialize;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8321";
@@ -49,7 +56,10 @@ pub struct FileConfig {
     pub stripe: Option<StripeSettings>,
     pub comgate: Option<ComgateSettings>,
     pub maintenance_interval_secs: Option<u64>,
+    pub trusted_proxies: Option<Vec<String>>,
+    /// Deprecated: use `trusted_proxies`.
     pub trust_forwarded_for: Option<bool>,
+    pub secret_key_file: Option<PathBuf>,
     pub rate_limits: Option<RateLimits>,
 }
 
@@ -118,7 +128,11 @@ pub struct Config {
     pub plans_file: Option<PathBuf>,
     pub stripe: Option<StripeSettings>,
     pub comgate: Option<ComgateSettings>,
-    pub trust_forwarded_for: bool,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: TrustedProxies,
+    /// Where the server key is: `None` for PostgreSQL without `secret_key_file` (then kept in
+    /// the database, with a warning at start-up).
+    pub secret_key_file: Option<PathBuf>,
     pub rate_limits: RateLimits,
     /// How often maintenance (tombstone and upload expiry, blob GC) and the plan jobs
     /// (renewals, downgrades, warnings, purges, e-mail) run.
@@ -138,27 +152,125 @@ impl std::fmt::Debug for Config {
             .field("plans_file", &self.plans_file)
             .field("stripe", &self.stripe)
             .field("comgate", &self.comgate)
-            .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("secret_key_file", &self.secret_key_file)
             .field("rate_limits", &self.rate_limits)
             .finish()
     }
 }
 
-/// `scheme://user:password@host/...` → `scheme://user:***@host/...`.
+/// `scheme://user:password@host/...?password=...` → `scheme://user:***@host/...?password=***`,
+/// whatever characters the password holds (`@`, `/`, `:`, `?`, `#`, percent-escapes).
+///
+/// Everything between the user name and the last `@` is masked (a password may hold `@`, and
+/// unescaped `/`, `?` or `#` too), unless what precedes the first `:` is not a user name;
+/// then there is no user info, and query parameters naming a password or secret are masked.
+/// When in doubt it masks more, never less.
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    let (authority, path) = match rest.find('/') {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
+    let userinfo = rest.rfind('@').and_then(|at| {
+        let (info, host) = (&rest[..at], &rest[at + 1..]);
+        let user = info.split(':').next().unwrap_or("");
+        let looks_like_user = !info.is_empty()
+            && !user.contains(['/', '?', '#', '&', '='])
+            && !host.split(['/', '?', '#']).next().unwrap_or("").is_empty();
+        looks_like_user.then_some((info, host))
+    });
+    let (prefix, after) = match userinfo {
+        Some((info, host)) => match info.split_once(':') {
+            Some((user, _)) => (format!("{user}:***@"), host),
+            None => (format!("{info}@"), host),
+        },
+        None => (String::new(), rest),
     };
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{scheme}://{user}:***@{host}{path}")
+    let (host_path, query) = match after.split_once('?') {
+        Some((hp, q)) => (hp, Some(q)),
+        None => (after, None),
+    };
+    let mut out = format!("{scheme}://{prefix}{host_path}");
+    if let Some(query) = query {
+        let masked: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((k, _))
+                    if ["password", "pass", "secret", "sslpassword", "token"]
+                        .contains(&k.to_ascii_lowercase().as_str()) =>
+                {
+                    format!("{k}=***")
+                }
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&masked.join("&"));
+    }
+    out
+}
+
+/// Reverse proxies in front of the server. A request from one of them is attributed to the
+/// rightmost `X-Forwarded-For` address that is not itself a trusted proxy (each proxy appends
+/// the address it saw, so everything left of that may be forged by the client).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<IpNet>);
+
+impl TrustedProxies {
+    pub fn parse(entries: &[String]) -> anyhow::Result<Self> {
+        entries
+            .iter()
+            .map(|e| {
+                let e = e.trim();
+                e.parse::<IpNet>()
+                    .or_else(|_| e.parse::<IpAddr>().map(IpNet::from))
+                    .with_context(|| format!("trusted_proxies: {e:?} is not an address or range"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()
+            .map(TrustedProxies)
+    }
+
+    /// What `trust_forwarded_for = true` meant: a proxy on this machine.
+    pub fn loopback() -> Self {
+        TrustedProxies(vec![
+            IpNet::from(IpAddr::from([127, 0, 0, 1])),
+            IpNet::from(IpAddr::from(std::net::Ipv6Addr::LOCALHOST)),
+        ])
+    }
+
+    pub fn trusts(&self, ip: IpAddr) -> bool {
+        let ip = canonical(ip);
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+
+    /// The client's address for a request from `peer` carrying `forwarded_for` headers (in
+    /// order of appearance).
+    pub fn client(&self, peer: IpAddr, forwarded_for: &[&str]) -> IpAddr {
+        if !self.trusts(peer) {
+            return peer;
         }
-        None => url.to_owned(),
+        let mut hops = forwarded_for
+            .iter()
+            .flat_map(|h| h.split(','))
+            .map(str::trim)
+            .collect::<Vec<_>>();
+        while let Some(hop) = hops.pop() {
+            let Ok(ip) = hop.parse::<IpAddr>() else {
+                // Unparsable: whatever is left of it cannot be attributed either.
+                return peer;
+            };
+            if !self.trusts(ip) {
+                return canonical(ip);
+            }
+        }
+        peer
+    }
+}
+
+/// An IPv4 address mapped into IPv6 (`::ffff:a.b.c.d`) is that IPv4 address.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
     }
 }
 
@@ -265,6 +377,20 @@ impl Config {
         if let Some(n) = env_parse::<u32>("COFFER_LOGIN_PER_IP_PER_MINUTE")? {
             rate_limits.login_per_ip_per_minute = n;
         }
+        if let Some(n) = env_parse::<u32>("COFFER_REGISTER_PER_IP_PER_HOUR")? {
+            rate_limits.register_per_ip_per_hour = n;
+        }
+        let trusted_proxies = match env("COFFER_TRUSTED_PROXIES") {
+            Some(list) => Some(list.split(',').map(str::to_owned).collect::<Vec<_>>()),
+            None => file.trusted_proxies,
+        };
+        let trust_forwarded_for =
+            env_parse::<bool>("COFFER_TRUST_FORWARDED_FOR")?.or(file.trust_forwarded_for);
+        let trusted_proxies = match (trusted_proxies, trust_forwarded_for) {
+            (Some(list), _) => TrustedProxies::parse(&list)?,
+            (None, Some(true)) => TrustedProxies::loopback(),
+            (None, _) => TrustedProxies::default(),
+        };
         let stripe = match (
             env("COFFER_STRIPE_SECRET_KEY"),
             env("COFFER_STRIPE_WEBHOOK_SECRET"),
@@ -291,9 +417,15 @@ impl Config {
             }),
             _ => file.comgate,
         };
+        let secret_key_file = env("COFFER_SECRET_KEY_FILE")
+            .map(PathBuf::from)
+            .or(file.secret_key_file)
+            .or_else(|| match database {
+                DatabaseConfig::Sqlite(_) => Some(data_dir.join("secret.key")),
+                DatabaseConfig::Postgres(_) => None,
+            });
         Ok(Config {
             listen,
-            data_dir,
             database,
             blobs,
             redis_url: env("COFFER_REDIS_URL").or(file.redis_url),
@@ -306,9 +438,9 @@ impl Config {
                 .or(file.plans_file),
             stripe,
             comgate,
-            trust_forwarded_for: env_parse::<bool>("COFFER_TRUST_FORWARDED_FOR")?
-                .or(file.trust_forwarded_for)
-                .unwrap_or(false),
+            trusted_proxies,
+            data_dir: data_dir.clone(),
+            secret_key_file,
             rate_limits,
             maintenance_interval_secs: env_parse::<u64>("COFFER_MAINTENANCE_INTERVAL_SECS")?
                 .or(file.maintenance_interval_secs)
@@ -338,6 +470,84 @@ mod tests {
             redact_url("redis://127.0.0.1:6379"),
             "redis://127.0.0.1:6379"
         );
+    }
+
+    #[test]
+    fn redact_url_hides_passwords_holding_at_slash_colon_question_and_hash() {
+        for password in [
+            "p@ss",
+            "a/b",
+            "c:d:e",
+            "q?x=1",
+            "h#sh",
+            "%40%2F",
+            "@/:?#@",
+            "x@db/",
+            "&password=",
+        ] {
+            let url =
+                format!("postgres://coffer:{password}@db.example:5432/coffer?sslmode=require");
+            let shown = redact_url(&url);
+            assert_eq!(
+                shown, "postgres://coffer:***@db.example:5432/coffer?sslmode=require",
+                "{password}"
+            );
+        }
+        assert_eq!(
+            redact_url("postgres://db/coffer?user=coffer&password=top%20secret"),
+            "postgres://db/coffer?user=coffer&password=***"
+        );
+        assert_eq!(
+            redact_url("postgres://db/coffer?user=coffer&password=p@ss"),
+            "postgres://db/coffer?user=coffer&password=***"
+        );
+        assert_eq!(
+            redact_url("smtps://mailer@mail.example"),
+            "smtps://mailer@mail.example"
+        );
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_through_trusted_proxies_from_the_right() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let proxies = TrustedProxies::parse(&["10.0.0.0/8".into(), "127.0.0.1".into()]).unwrap();
+        // An untrusted peer's header is ignored.
+        assert_eq!(
+            proxies.client(ip("203.0.113.9"), &["1.2.3.4"]),
+            ip("203.0.113.9")
+        );
+        // Through the proxy: the rightmost address that is not a proxy, whatever the client
+        // put on the left.
+        assert_eq!(
+            proxies.client(ip("10.1.1.1"), &["6.6.6.6, 198.51.100.7, 10.2.2.2"]),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            proxies.client(ip("127.0.0.1"), &["6.6.6.6", "198.51.100.7"]),
+            ip("198.51.100.7")
+        );
+        // Garbage stops the walk at the proxy.
+        assert_eq!(
+            proxies.client(ip("10.1.1.1"), &["nonsense"]),
+            ip("10.1.1.1")
+        );
+        // No proxies configured: the peer.
+        assert_eq!(
+            TrustedProxies::default().client(ip("127.0.0.1"), &["1.2.3.4"]),
+            ip("127.0.0.1")
+        );
+        assert!(TrustedProxies::parse(&["not an ip".into()]).is_err());
+    }
+
+    #[test]
+    fn the_deprecated_trust_forwarded_for_means_a_proxy_on_this_machine() {
+        let file: FileConfig = toml::from_str("trust_forwarded_for = true").unwrap();
+        let config = Config::resolve(file, &Overrides::default()).unwrap();
+        assert_eq!(config.trusted_proxies, TrustedProxies::loopback());
+        let file: FileConfig =
+            toml::from_str("trust_forwarded_for = true\ntrusted_proxies = [\"10.0.0.1\"]").unwrap();
+        let config = Config::resolve(file, &Overrides::default()).unwrap();
+        assert!(!config.trusted_proxies.trusts("127.0.0.1".parse().unwrap()));
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub enum LimitDetail {
     Items(coffer_api::PlanLimitDetail),
     /// `ocr_credits_used_up`: remote OCR credits per month.
     OcrCredits(coffer_api::OcrCredits),
+    /// `storage_quota_exceeded`: bytes stored.
+    Storage(coffer_api::StorageQuotaDetail),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +65,12 @@ impl ApiError {
         )
     }
 
+    pub fn rate_limited(message: impl Into<Cow<'static, str>>, wait_secs: u64) -> Self {
+        let mut e = Self::new(ErrorCode::RateLimited, message);
+        e.retry_after_secs = Some(wait_secs.max(1));
+        e
+    }
+
     pub fn invalid_token() -> Self {
         Self::new(
             ErrorCode::InvalidToken,
@@ -82,6 +90,12 @@ impl ApiError {
             ErrorCode::Internal,
             "The server failed; nothing was stored. Try again later.",
         )
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        crate::storage::StorageError::from(e).into()
     }
 }
 
@@ -121,11 +135,13 @@ impl IntoResponse for ApiError {
         let status =
             StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let retry_after = self.retry_after_secs;
-        let (plan_limit, ocr_credits) = match self.limit.map(|d| *d) {
-            Some(LimitDetail::Items(d)) => (Some(d), None),
-            Some(LimitDetail::OcrCredits(d)) => (None, Some(d)),
-            None => (None, None),
-        };
+        let (mut plan_limit, mut ocr_credits, mut storage_quota) = (None, None, None);
+        match self.limit.map(|d| *d) {
+            Some(LimitDetail::Items(d)) => plan_limit = Some(d),
+            Some(LimitDetail::OcrCredits(d)) => ocr_credits = Some(d),
+            Some(LimitDetail::Storage(d)) => storage_quota = Some(d),
+            None => {}
+        }
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code,
@@ -137,6 +153,7 @@ impl IntoResponse for ApiError {
                 ocr_credits,
                 purge_at: self.purge_at,
                 reminder_id: self.reminder_id,
+                storage_quota,
             },
         };
         let mut response = (status, axum::Json(body)).into_response();

@@ -1,5 +1,7 @@
-//! The HTTP layer: routes, extractors that turn every malformed input into a structured 4xx,
-//! and thin handlers (parse, authorise, call the service, serialise).
+//! The HTTP layer: routes, extractors that turn every malformed input into a structured 4xx
+//! and say what a route requires ([`Caller`]: a valid access token; [`Verified`]: and a
+//! verified address; [`SteppedUp`]: and a fresh step-up), and thin handlers (parse, authorise,
+//! call the service, serialise).
 
 use crate::app::App;
 use crate::auth::Caller;
@@ -16,11 +18,12 @@ use axum::{Json, Router};
 use coffer_api::{
     API_VERSION, API_VERSION_HEADER, AccountInfo, BillingHistory, ChangeNudge, ChangesPage,
     CheckoutRequest, CheckoutResponse, CreateUploadRequest, DeleteAccountRequest, DeviceList,
-    EntitlementKey, ErrorCode, Health, IDEMPOTENCY_KEY, Item, ItemWrite, LoginFinishRequest,
-    LoginFinishResponse, LoginStartRequest, LoginStartResponse, LoginTotpRequest, MAX_CHUNK_BYTES,
-    MAX_JSON_BODY, OcrCredits, PasswordChangeFinishRequest, PasswordChangeStartRequest,
-    PlanCatalog, RefreshRequest, RegisterFinishRequest, RegisterStartRequest,
-    RegisterStartResponse, ReminderList, ReminderSet, SecurityEventList, SignedEntitlement,
+    EmailVerifyRequest, EntitlementKey, ErrorCode, Health, IDEMPOTENCY_KEY, Item, ItemWrite,
+    LoginFinishRequest, LoginFinishResponse, LoginStartRequest, LoginStartResponse,
+    LoginTotpRequest, MAX_CHUNK_BYTES, MAX_JSON_BODY, OcrCredits, PasswordChangeFinishRequest,
+    PasswordChangeStartRequest, PlanCatalog, RefreshRequest, RegisterFinishRequest,
+    RegisterStartRequest, RegisterStartResponse, ReminderList, ReminderSet, STEP_UP_HEADER,
+    SecurityEventList, SignedEntitlement, StepUpFinishRequest, StepUpStartRequest, StepUpToken,
     TokenPair, TotpCodeRequest, TotpEnabledResponse, TotpSetupResponse, UploadStatus, WrappedKeys,
     routes,
 };
@@ -126,31 +129,54 @@ impl FromRequestParts<Arc<App>> for Caller {
     }
 }
 
-/// The client's address for rate limits: the socket peer, or the first `X-Forwarded-For`
-/// entry when the server is configured to sit behind a trusted proxy.
+/// An authenticated caller whose e-mail address is verified (`403 email_not_verified`).
+struct Verified(Caller);
+
+impl FromRequestParts<Arc<App>> for Verified {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, app).await?;
+        app.require_verified(&caller)?;
+        Ok(Verified(caller))
+    }
+}
+
+/// An authenticated caller with a fresh step-up token for its session in [`STEP_UP_HEADER`]
+/// (`401 step_up_required`); counts against the account-change rate limit.
+struct SteppedUp(Caller);
+
+impl FromRequestParts<Arc<App>> for SteppedUp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, app).await?;
+        let token = header_str(&parts.headers, STEP_UP_HEADER)?;
+        app.require_step_up(&caller, token).await?;
+        Ok(SteppedUp(caller))
+    }
+}
+
+/// The client's address for rate limits: the socket peer, or, when the peer is one of the
+/// configured `trusted_proxies`, the rightmost `X-Forwarded-For` address that is not one.
 struct ClientIp(IpAddr);
 
 impl FromRequestParts<Arc<App>> for ClientIp {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Infallible> {
-        if app.trust_forwarded_for {
-            let forwarded = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .and_then(|v| v.trim().parse::<IpAddr>().ok());
-            if let Some(ip) = forwarded {
-                return Ok(ClientIp(ip));
-            }
-        }
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip())
             .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-        Ok(ClientIp(peer))
+        let forwarded: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        Ok(ClientIp(app.trusted_proxies.client(peer, &forwarded)))
     }
 }
 
@@ -192,11 +218,16 @@ pub fn router(app: Arc<App>) -> Router {
         .route(routes::LOGOUT_ALL, post(logout_all))
         .route(routes::ACCOUNT, get(account_info).delete(delete_account))
         .route(routes::ACCOUNT_KEYS, get(get_keys).put(put_keys))
+        .route(routes::STEP_UP_START, post(step_up_start))
+        .route(routes::STEP_UP_FINISH, post(step_up_finish))
+        .route(routes::EMAIL_VERIFY, post(verify_email))
+        .route(routes::EMAIL_RESEND, post(resend_verification))
         .route(routes::PASSWORD_START, post(password_start))
         .route(routes::PASSWORD_FINISH, post(password_finish))
         .route(routes::TOTP_SETUP, post(totp_setup))
         .route(routes::TOTP_ENABLE, post(totp_enable))
         .route(routes::TOTP_DISABLE, post(totp_disable))
+        .route(routes::RECOVERY_CODES, post(new_recovery_codes))
         .route(routes::SECURITY_EVENTS, get(security_events))
         .route(routes::ACCOUNT_EXPORT, get(export))
         .route(routes::DEVICES, get(devices))
@@ -293,16 +324,18 @@ async fn readyz(State(app): AppState) -> ApiResult<Json<Health>> {
 
 async fn register_start(
     State(app): AppState,
+    ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<RegisterStartRequest>,
 ) -> ApiResult<Json<RegisterStartResponse>> {
-    Ok(Json(app.register_start(req)?))
+    Ok(Json(app.register_start(req, ip).await?))
 }
 
 async fn register_finish(
     State(app): AppState,
+    ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<RegisterFinishRequest>,
 ) -> ApiResult<StatusCode> {
-    app.register_finish(req).await?;
+    app.register_finish(req, ip).await?;
     Ok(StatusCode::CREATED)
 }
 
@@ -351,7 +384,7 @@ async fn account_info(State(app): AppState, caller: Caller) -> ApiResult<Json<Ac
 
 async fn delete_account(
     State(app): AppState,
-    caller: Caller,
+    SteppedUp(caller): SteppedUp,
     ApiJson(req): ApiJson<DeleteAccountRequest>,
 ) -> ApiResult<StatusCode> {
     app.delete_account(&caller, req).await?;
@@ -364,16 +397,46 @@ async fn get_keys(State(app): AppState, caller: Caller) -> ApiResult<Json<Wrappe
 
 async fn put_keys(
     State(app): AppState,
-    caller: Caller,
+    SteppedUp(caller): SteppedUp,
     ApiJson(keys): ApiJson<WrappedKeys>,
 ) -> ApiResult<StatusCode> {
     app.set_wrapped_keys(&caller, keys).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn password_start(
+async fn step_up_start(
     State(app): AppState,
     caller: Caller,
+    ApiJson(req): ApiJson<StepUpStartRequest>,
+) -> ApiResult<Json<LoginStartResponse>> {
+    Ok(Json(app.step_up_start(&caller, req).await?))
+}
+
+async fn step_up_finish(
+    State(app): AppState,
+    caller: Caller,
+    ApiJson(req): ApiJson<StepUpFinishRequest>,
+) -> ApiResult<Json<StepUpToken>> {
+    Ok(Json(app.step_up_finish(&caller, req).await?))
+}
+
+async fn verify_email(
+    State(app): AppState,
+    caller: Caller,
+    ApiJson(req): ApiJson<EmailVerifyRequest>,
+) -> ApiResult<StatusCode> {
+    app.verify_email(&caller, req).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn resend_verification(State(app): AppState, caller: Caller) -> ApiResult<StatusCode> {
+    app.resend_verification(&caller).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+async fn password_start(
+    State(app): AppState,
+    SteppedUp(caller): SteppedUp,
     ApiJson(req): ApiJson<PasswordChangeStartRequest>,
 ) -> ApiResult<Json<RegisterStartResponse>> {
     Ok(Json(app.password_start(&caller, req).await?))
@@ -381,32 +444,38 @@ async fn password_start(
 
 async fn password_finish(
     State(app): AppState,
-    caller: Caller,
+    SteppedUp(caller): SteppedUp,
     ApiJson(req): ApiJson<PasswordChangeFinishRequest>,
 ) -> ApiResult<StatusCode> {
     app.password_finish(&caller, req).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn totp_setup(State(app): AppState, caller: Caller) -> ApiResult<Json<TotpSetupResponse>> {
+async fn totp_setup(
+    State(app): AppState,
+    SteppedUp(caller): SteppedUp,
+) -> ApiResult<Json<TotpSetupResponse>> {
     Ok(Json(app.totp_setup(&caller).await?))
 }
 
 async fn totp_enable(
     State(app): AppState,
-    caller: Caller,
+    SteppedUp(caller): SteppedUp,
     ApiJson(req): ApiJson<TotpCodeRequest>,
 ) -> ApiResult<Json<TotpEnabledResponse>> {
     Ok(Json(app.totp_enable(&caller, req).await?))
 }
 
-async fn totp_disable(
-    State(app): AppState,
-    caller: Caller,
-    ApiJson(req): ApiJson<TotpCodeRequest>,
-) -> ApiResult<StatusCode> {
-    app.totp_disable(&caller, req).await?;
+async fn totp_disable(State(app): AppState, SteppedUp(caller): SteppedUp) -> ApiResult<StatusCode> {
+    app.totp_disable(&caller).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn new_recovery_codes(
+    State(app): AppState,
+    SteppedUp(caller): SteppedUp,
+) -> ApiResult<Json<TotpEnabledResponse>> {
+    Ok(Json(app.new_recovery_codes(&caller).await?))
 }
 
 async fn security_events(
@@ -416,8 +485,8 @@ async fn security_events(
     Ok(Json(app.security_events(&caller).await?))
 }
 
-async fn export(State(app): AppState, caller: Caller) -> ApiResult<Response> {
-    let archive = app.export(&caller).await?;
+async fn export(State(app): AppState, SteppedUp(caller): SteppedUp) -> ApiResult<Response> {
+    let archive = axum::body::Body::from_stream(app.export(&caller).await?);
     Ok((
         [
             (header::CONTENT_TYPE, "application/x-tar"),
@@ -453,7 +522,7 @@ struct ChangesQuery {
 
 async fn changes(
     State(app): AppState,
-    caller: Caller,
+    Verified(caller): Verified,
     ApiQuery(q): ApiQuery<ChangesQuery>,
 ) -> ApiResult<Json<ChangesPage>> {
     Ok(Json(app.changes(&caller, q.since, q.limit).await?))
@@ -462,8 +531,8 @@ async fn changes(
 /// Server-sent events: the latest sequence number at connection, then whenever it moves.
 /// Writes through this process wake the stream at once; writes through other instances are
 /// seen by polling every two seconds.
-async fn events(State(app): AppState, caller: Caller) -> ApiResult<Response> {
-    let latest = app.latest_seq(caller.account_id).await?;
+async fn events(State(app): AppState, Verified(caller): Verified) -> ApiResult<Response> {
+    let latest = app.feed_position(caller.account_id).await?.unwrap_or(0);
     let receiver = app.nudges.subscribe();
     struct Feed {
         app: Arc<App>,
@@ -506,7 +575,7 @@ async fn events(State(app): AppState, caller: Caller) -> ApiResult<Response> {
                 }
             };
             let _ = tokio::time::timeout(Duration::from_secs(2), wait).await;
-            match feed.app.storage.latest_seq(feed.account).await {
+            match feed.app.feed_position(feed.account).await {
                 Ok(Some(seq)) => feed.current = seq,
                 // The account was deleted: end the stream.
                 Ok(None) => return None,
@@ -521,7 +590,7 @@ async fn events(State(app): AppState, caller: Caller) -> ApiResult<Response> {
 
 async fn get_item(
     State(app): AppState,
-    caller: Caller,
+    Verified(caller): Verified,
     ApiPath(item_id): ApiPath<Uuid>,
 ) -> ApiResult<Json<Item>> {
     Ok(Json(app.get_item(&caller, item_id).await?))
@@ -529,7 +598,7 @@ async fn get_item(
 
 async fn put_item(
     State(app): AppState,
-    caller: Caller,
+    Verified(caller): Verified,
     ApiPath(item_id): ApiPath<Uuid>,
     headers: HeaderMap,
     ApiJson(write): ApiJson<ItemWrite>,
@@ -541,7 +610,7 @@ async fn put_item(
 
 async fn delete_item(
     State(app): AppState,
-    caller: Caller,
+    Verified(caller): Verified,
     ApiPath(item_id): ApiPath<Uuid>,
     headers: HeaderMap,
 ) -> ApiResult<Json<Item>> {
@@ -552,7 +621,7 @@ async fn delete_item(
 
 async fn create_upload(
     State(app): AppState,
-    caller: Caller,
+    Verified(caller): Verified,
     ApiJson(req): ApiJson<CreateUploadRequest>,
 ) -> ApiResult<Json<UploadStatus>> {
     Ok(Json(app.create_upload(&caller, req).await?))
@@ -560,7 +629,7 @@ async fn create_upload(
 
 async fn upload_status(
     State(app): AppState,
-    caller: Caller,
+    Verified(caller): Verified,
     ApiPath(upload_id): ApiPath<Uuid>,
 ) -> ApiResult<Json<UploadStatus>> {
     Ok(Json(app.upload_status(&caller, upload_id).await?))
@@ -573,7 +642,7 @@ struct ChunkQuery {
 
 async fn put_chunk(
     State(app): AppState,
-    caller: Caller,
+    Verified(caller): Verified,
     ApiPath(upload_id): ApiPath<Uuid>,
     ApiQuery(q): ApiQuery<ChunkQuery>,
     RawBody(body): RawBody,
@@ -585,7 +654,7 @@ async fn put_chunk(
 
 async fn complete_upload(
     State(app): AppState,
-    caller: Caller,
+    Verified(caller): Verified,
     ApiPath(upload_id): ApiPath<Uuid>,
 ) -> ApiResult<Json<UploadStatus>> {
     Ok(Json(app.complete_upload(&caller, upload_id).await?))
@@ -593,7 +662,7 @@ async fn complete_upload(
 
 async fn get_blob(
     State(app): AppState,
-    caller: Caller,
+    Verified(caller): Verified,
     ApiPath(sha256): ApiPath<String>,
 ) -> ApiResult<Response> {
     let (size, stream) = app.get_blob(&caller, &sha256).await?;
@@ -623,7 +692,7 @@ async fn entitlement(State(app): AppState, caller: Caller) -> ApiResult<Json<Sig
 
 async fn checkout(
     State(app): AppState,
-    caller: Caller,
+    Verified(caller): Verified,
     ApiJson(req): ApiJson<CheckoutRequest>,
 ) -> ApiResult<Json<CheckoutResponse>> {
     Ok(Json(app.checkout(&caller, req).await?))
@@ -637,7 +706,10 @@ async fn billing_history(State(app): AppState, caller: Caller) -> ApiResult<Json
     Ok(Json(app.billing_history(&caller).await?))
 }
 
-async fn use_ocr_credit(State(app): AppState, caller: Caller) -> ApiResult<Json<OcrCredits>> {
+async fn use_ocr_credit(
+    State(app): AppState,
+    Verified(caller): Verified,
+) -> ApiResult<Json<OcrCredits>> {
     Ok(Json(app.use_ocr_credit(&caller).await?))
 }
 
@@ -652,10 +724,14 @@ async fn stripe_webhook(
 }
 
 /// Comgate posts `application/x-www-form-urlencoded` and expects `code=0&message=OK`.
-async fn comgate_notify(State(app): AppState, RawBody(body): RawBody) -> ApiResult<Response> {
+async fn comgate_notify(
+    State(app): AppState,
+    ClientIp(ip): ClientIp,
+    RawBody(body): RawBody,
+) -> ApiResult<Response> {
     let notification = serde_urlencoded::from_bytes(&body)
         .map_err(|_| ApiError::malformed("The notification must be a form with transId."))?;
-    app.comgate_notification(notification).await?;
+    app.comgate_notification(notification, ip).await?;
     Ok((
         [(header::CONTENT_TYPE, "application/x-www-form-urlencoded")],
         "code=0&message=OK",
@@ -663,26 +739,32 @@ async fn comgate_notify(State(app): AppState, RawBody(body): RawBody) -> ApiResu
         .into_response())
 }
 
-async fn reminders(State(app): AppState, caller: Caller) -> ApiResult<Json<ReminderList>> {
+async fn reminders(
+    State(app): AppState,
+    Verified(caller): Verified,
+) -> ApiResult<Json<ReminderList>> {
     Ok(Json(app.reminders(&caller).await?))
 }
 
 async fn put_reminders(
     State(app): AppState,
-    caller: Caller,
+    Verified(caller): Verified,
     ApiJson(set): ApiJson<ReminderSet>,
 ) -> ApiResult<Json<ReminderList>> {
     Ok(Json(app.put_reminders(&caller, set).await?))
 }
 
-async fn delete_reminders(State(app): AppState, caller: Caller) -> ApiResult<StatusCode> {
+async fn delete_reminders(
+    State(app): AppState,
+    Verified(caller): Verified,
+) -> ApiResult<StatusCode> {
     app.delete_reminders(&caller).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn delete_reminder(
     State(app): AppState,
-    caller: Caller,
+    Verified(caller): Verified,
     ApiPath(reminder_id): ApiPath<Uuid>,
 ) -> ApiResult<StatusCode> {
     app.delete_reminder(&caller, reminder_id).await?;

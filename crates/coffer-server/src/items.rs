@@ -1,14 +1,25 @@
 //! Items and the change feed: validated writes with optimistic concurrency (`If-Match`),
 //! idempotent retries, tombstones, and paging by per-account sequence number.
+//!
+//! The plan's rules hold whatever a client sends, in the write's own unit of work behind the
+//! account's row (so concurrent writes of several devices cannot overrun them):
+//! - a write that makes an item live which was not (a new id, a write on a tombstone) counts
+//!   against the month's limit and is refused over it; `If-Match` on a missing id is a
+//!   precondition failure, never an insert;
+//! - what an item counts against is fixed at that first commit: the server's month and the
+//!   kind class written then; later writes may say otherwise without moving it;
+//! - a locked item cannot be written, re-created over its tombstone or read; deleting it is
+//!   allowed and final.
 
 use crate::app::App;
 use crate::auth::Caller;
-use crate::entitlements::{Action, MonthlyLimit};
+use crate::billing::{MonthlyLimit, load_state, plan_of};
 use crate::error::{ApiError, ApiResult};
-use crate::storage::{ChangesOutcome, CommitOutcome, Idempotency, ItemCommit, ItemContent};
+use crate::storage::accounts;
+use crate::storage::items::{self, Changes, Counted, ItemContent, ItemRow, ItemState};
 use coffer_api::{
     ChangesPage, ErrorCode, Item, ItemWrite, MAX_BLOB_BYTES, MAX_BLOBS_PER_ITEM, MAX_CHANGES_LIMIT,
-    MAX_ENVELOPE_BYTES,
+    MAX_CHANGES_PAGE_BYTES, MAX_ENVELOPE_BYTES,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -48,6 +59,60 @@ impl Precondition {
             Precondition::Absent => 0,
             Precondition::Revision(n) => n,
         }
+    }
+}
+
+/// What a write does to an item, once its precondition holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Create,
+    Update,
+    /// Written again over its tombstone.
+    Revive,
+    Delete,
+}
+
+impl Effect {
+    /// The item becomes live: the plan's monthly limit applies.
+    pub fn makes_live(self) -> bool {
+        matches!(self, Effect::Create | Effect::Revive)
+    }
+}
+
+/// Why a write is refused before the plan is asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    Conflict { current_revision: u64 },
+    PreconditionFailed,
+    NotFound,
+    Locked,
+}
+
+/// The rules of preconditions and locks: what a write (`content`, or a delete) with `pre` does
+/// to an item in state `current`.
+pub fn effect(
+    current: Option<&ItemState>,
+    pre: Precondition,
+    content: bool,
+) -> Result<Effect, Refusal> {
+    let Some(state) = current else {
+        return match (pre, content) {
+            (Precondition::Absent, true) => Ok(Effect::Create),
+            (Precondition::Revision(_), true) => Err(Refusal::PreconditionFailed),
+            (_, false) => Err(Refusal::NotFound),
+        };
+    };
+    if pre != Precondition::Revision(state.revision) {
+        return Err(Refusal::Conflict {
+            current_revision: state.revision,
+        });
+    }
+    match (content, state.deleted) {
+        // A locked item (and the tombstone of one) takes no content; deleting is final.
+        (true, _) if state.locked => Err(Refusal::Locked),
+        (true, true) => Ok(Effect::Revive),
+        (true, false) => Ok(Effect::Update),
+        (false, _) => Ok(Effect::Delete),
     }
 }
 
@@ -107,6 +172,26 @@ fn request_hash(method: &str, item_id: Uuid, pre: Precondition, body: &[u8]) -> 
     h.finalize().to_vec()
 }
 
+fn refused(refusal: Refusal) -> ApiError {
+    match refusal {
+        Refusal::Conflict { current_revision } => {
+            let mut e = ApiError::new(
+                ErrorCode::RevisionConflict,
+                "The item changed on another device (or exists already); fetch it and keep \
+                 both versions.",
+            );
+            e.current_revision = Some(current_revision);
+            e
+        }
+        Refusal::PreconditionFailed => ApiError::new(
+            ErrorCode::PreconditionFailed,
+            "There is no such item to replace; create it with If-None-Match: *.",
+        ),
+        Refusal::NotFound => ApiError::not_found(),
+        Refusal::Locked => ApiError::new(ErrorCode::ItemLocked, crate::billing::LOCKED),
+    }
+}
+
 impl App {
     pub async fn put_item(
         &self,
@@ -117,40 +202,9 @@ impl App {
         write: ItemWrite,
     ) -> ApiResult<Item> {
         validate(&write)?;
-        self.entitlements
-            .authorize(
-                caller.account_id,
-                Action::WriteItem {
-                    item_id,
-                    meta: &write.meta,
-                    existing: pre != Precondition::Absent,
-                },
-            )
-            .await?;
-        let limit = match pre {
-            Precondition::Absent => {
-                self.entitlements
-                    .monthly_limit(caller.account_id, &write.meta)
-                    .await?
-            }
-            Precondition::Revision(_) => None,
-        };
         let canonical = serde_json::to_vec(&write).map_err(|_| ApiError::internal())?;
         let hash = request_hash("PUT", item_id, pre, &canonical);
-        let commit = ItemCommit {
-            item_id,
-            expected_revision: pre.expected_revision(),
-            content: Some(ItemContent {
-                kind_class: write.meta.kind_class.as_str(),
-                created_month: &write.meta.created_month,
-                padded_size: write.meta.padded_size,
-                envelope: write.envelope.as_slice(),
-                blobs: &write.blobs,
-            }),
-            month_limit: limit.as_ref().map(|l| l.limit),
-            now: self.clock.unix(),
-        };
-        self.commit(caller, &commit, idempotency_key, &hash, limit.as_ref())
+        self.commit(caller, item_id, pre, idempotency_key, &hash, Some(&write))
             .await
     }
 
@@ -166,78 +220,121 @@ impl App {
                 "Deleting needs If-Match with the item's revision.",
             ));
         }
-        self.entitlements
-            .authorize(caller.account_id, Action::DeleteItem { item_id })
-            .await?;
         let hash = request_hash("DELETE", item_id, pre, b"");
-        let commit = ItemCommit {
-            item_id,
-            expected_revision: pre.expected_revision(),
-            content: None,
-            month_limit: None,
-            now: self.clock.unix(),
-        };
-        self.commit(caller, &commit, idempotency_key, &hash, None)
+        self.commit(caller, item_id, pre, idempotency_key, &hash, None)
             .await
     }
 
+    /// One write, every rule checked and the write, its idempotency record and the feed's
+    /// sequence number committed together.
     async fn commit(
         &self,
         caller: &Caller,
-        commit: &ItemCommit<'_>,
+        item_id: Uuid,
+        pre: Precondition,
         idempotency_key: Option<&str>,
-        hash: &[u8],
-        limit: Option<&MonthlyLimit>,
+        request_hash: &[u8],
+        write: Option<&ItemWrite>,
     ) -> ApiResult<Item> {
-        let idempotency = match idempotency_key {
-            Some(key) => Some(Idempotency {
-                key: check_idempotency_key(key)?,
-                request_hash: hash,
-            }),
-            None => None,
+        let key = idempotency_key.map(check_idempotency_key).transpose()?;
+        let account = caller.account_id;
+        let now = self.clock.unix();
+        let mut tx = self.storage.write().await?;
+        // Taking the account's row (and the next sequence number) first serialises its
+        // writers, so the counts below cannot change before this commits.
+        let seq = accounts::next_seq(&mut tx, account)
+            .await?
+            .ok_or_else(ApiError::invalid_token)?;
+        if let Some(key) = key
+            && let Some((hash, first)) = items::idempotent_answer(&mut tx, account, key).await?
+        {
+            return if hash == request_hash {
+                Ok(first)
+            } else {
+                Err(ApiError::new(
+                    ErrorCode::IdempotencyKeyReused,
+                    "This Idempotency-Key was used for a different request; use a new key.",
+                ))
+            };
+        }
+        let current = items::state(&mut tx, account, item_id).await?;
+        let effect = match effect(current.as_ref(), pre, write.is_some()) {
+            Ok(effect) => effect,
+            Err(Refusal::Locked) => return Err(self.locked_error(&mut tx, account).await?),
+            Err(other) => return Err(refused(other)),
         };
-        let outcome = self
-            .storage
-            .commit_item(caller.account_id, commit, idempotency.as_ref())
-            .await?;
-        match outcome {
-            CommitOutcome::Applied(item) => {
-                self.nudge(caller.account_id);
-                Ok(item)
+        let counted = match (effect.makes_live(), write) {
+            (true, Some(write)) => {
+                let counted = current.and_then(|s| s.counted).unwrap_or_else(|| Counted {
+                    month: self.catalog.calendar.month_of(now),
+                    kind: write.meta.kind_class,
+                });
+                self.check_month_limit(&mut tx, account, &counted).await?;
+                Some(counted)
             }
-            CommitOutcome::Replayed(item) => Ok(item),
-            CommitOutcome::IdempotencyKeyReused => Err(ApiError::new(
-                ErrorCode::IdempotencyKeyReused,
-                "This Idempotency-Key was used for a different request; use a new key.",
-            )),
-            CommitOutcome::Conflict { current_revision } => {
-                let mut e = ApiError::new(
-                    ErrorCode::RevisionConflict,
-                    "The item changed on another device; fetch it and keep both versions.",
-                );
-                e.current_revision = Some(current_revision);
-                Err(e)
-            }
-            CommitOutcome::NotFound => Err(ApiError::not_found()),
-            CommitOutcome::MissingBlob(_) => Err(ApiError::new(
+            _ => None,
+        };
+        if let Some(write) = write
+            && items::missing_blob(&mut tx, account, &write.blobs)
+                .await?
+                .is_some()
+        {
+            return Err(ApiError::new(
                 ErrorCode::MissingBlob,
                 "A referenced blob was not uploaded (or its size differs); upload it first.",
-            )),
-            CommitOutcome::OverLimit { usage } => Err(limit
-                .map(|l| l.refusal(usage))
-                .unwrap_or_else(ApiError::internal)),
+            ));
         }
+        let item = items::write(
+            &mut tx,
+            account,
+            &ItemRow {
+                id: item_id,
+                revision: pre.expected_revision() + 1,
+                seq,
+                content: write.map(|w| ItemContent {
+                    meta: &w.meta,
+                    envelope: w.envelope.as_slice(),
+                    blobs: &w.blobs,
+                }),
+                counted: counted.as_ref(),
+                now,
+            },
+        )
+        .await?;
+        if let Some(key) = key {
+            items::remember_answer(&mut tx, account, key, request_hash, &item, now).await?;
+        }
+        tx.commit().await?;
+        self.nudge(account);
+        Ok(item)
+    }
+
+    /// Refuses an item becoming live beyond the plan's limit for what it counts against.
+    async fn check_month_limit(
+        &self,
+        c: &mut crate::storage::Conn,
+        account: Uuid,
+        counted: &Counted,
+    ) -> ApiResult<()> {
+        let state = load_state(c, &self.catalog, account).await?;
+        let limit = MonthlyLimit::new(&self.catalog, plan_of(&self.catalog, &state), counted);
+        let usage = items::month_usage(c, account, &counted.month)
+            .await?
+            .of(counted.kind);
+        if usage >= limit.limit {
+            return Err(limit.refusal(usage));
+        }
+        Ok(())
     }
 
     pub async fn get_item(&self, caller: &Caller, item_id: Uuid) -> ApiResult<Item> {
-        let item = self
-            .storage
-            .item(caller.account_id, item_id)
+        let mut db = self.storage.read().await?;
+        let item = items::item(&mut db, caller.account_id, item_id)
             .await?
             .ok_or_else(ApiError::not_found)?;
-        self.entitlements
-            .authorize(caller.account_id, Action::ReadItem { item_id })
-            .await?;
+        if !item.deleted && items::is_locked(&mut db, caller.account_id, item_id).await? {
+            return Err(self.locked_error(&mut db, caller.account_id).await?);
+        }
         Ok(item)
     }
 
@@ -251,43 +348,65 @@ impl App {
         if limit == 0 || limit > MAX_CHANGES_LIMIT {
             return Err(ApiError::invalid("limit must be between 1 and 1000."));
         }
-        match self
-            .storage
-            .changes(caller.account_id, since, limit)
-            .await?
+        let mut db = self.storage.read().await?;
+        match items::changes(
+            &mut db,
+            caller.account_id,
+            since,
+            limit,
+            MAX_CHANGES_PAGE_BYTES,
+        )
+        .await?
         {
-            ChangesOutcome::CursorExpired => Err(ApiError::new(
+            Changes::CursorExpired => Err(ApiError::new(
                 ErrorCode::CursorExpired,
                 "The sync cursor is older than the kept deletions; resync from since=0.",
             )),
-            ChangesOutcome::Page {
-                mut items,
-                latest_seq,
-            } => {
-                let locked = self.entitlements.locked(caller.account_id).await?;
-                for item in items.iter_mut().filter(|i| locked.contains(&i.id)) {
+            Changes::Page(mut page) => {
+                let locked = items::locked(&mut db, caller.account_id).await?;
+                for item in page.items.iter_mut().filter(|i| locked.contains(&i.id)) {
                     item.envelope = None;
                     item.blobs.clear();
                 }
-                let next_since = items.last().map_or(since.min(latest_seq), |i| i.seq);
+                let next_since = page
+                    .items
+                    .last()
+                    .map_or(since.min(page.latest_seq), |i| i.seq);
                 Ok(ChangesPage {
-                    has_more: next_since < latest_seq && items.len() as u32 == limit,
+                    has_more: page.cut && next_since < page.latest_seq,
                     next_since,
-                    latest_seq,
-                    changes: items,
+                    latest_seq: page.latest_seq,
+                    changes: page.items,
                 })
             }
         }
     }
 
-    pub async fn latest_seq(&self, account_id: Uuid) -> ApiResult<u64> {
-        Ok(self.storage.latest_seq(account_id).await?.unwrap_or(0))
+    /// The account's latest sequence number; `None` once the account is gone.
+    pub async fn feed_position(&self, account_id: Uuid) -> ApiResult<Option<u64>> {
+        let mut db = self.storage.read().await?;
+        Ok(accounts::feed_bounds(&mut db, account_id)
+            .await?
+            .map(|(latest, _)| latest))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use coffer_api::KindClass;
+
+    fn state(revision: u64, deleted: bool, locked: bool) -> ItemState {
+        ItemState {
+            revision,
+            deleted,
+            locked,
+            counted: Some(Counted {
+                month: "2026-01".into(),
+                kind: KindClass::Receipt,
+            }),
+        }
+    }
 
     #[test]
     fn preconditions_parse_quoted_and_bare_revisions() {
@@ -308,6 +427,71 @@ mod tests {
             ErrorCode::PreconditionRequired
         );
         assert!(Precondition::from_headers(Some("abc"), None).is_err());
+    }
+
+    #[test]
+    fn if_match_on_a_missing_item_is_never_an_insert() {
+        for n in [0, 1, 7] {
+            assert_eq!(
+                effect(None, Precondition::Revision(n), true),
+                Err(Refusal::PreconditionFailed)
+            );
+        }
+        assert_eq!(effect(None, Precondition::Absent, true), Ok(Effect::Create));
+        assert_eq!(
+            effect(None, Precondition::Revision(1), false),
+            Err(Refusal::NotFound)
+        );
+    }
+
+    #[test]
+    fn a_write_on_a_tombstone_revives_and_counts_as_becoming_live() {
+        let tomb = state(2, true, false);
+        assert_eq!(
+            effect(Some(&tomb), Precondition::Revision(2), true),
+            Ok(Effect::Revive)
+        );
+        assert!(Effect::Revive.makes_live() && Effect::Create.makes_live());
+        assert!(!Effect::Update.makes_live());
+        assert_eq!(
+            effect(Some(&tomb), Precondition::Absent, true),
+            Err(Refusal::Conflict {
+                current_revision: 2
+            })
+        );
+    }
+
+    #[test]
+    fn a_locked_item_takes_no_content_but_may_be_deleted_for_good() {
+        let live = state(3, false, true);
+        assert_eq!(
+            effect(Some(&live), Precondition::Revision(3), true),
+            Err(Refusal::Locked)
+        );
+        assert_eq!(
+            effect(Some(&live), Precondition::Revision(3), false),
+            Ok(Effect::Delete)
+        );
+        let tomb = state(4, true, true);
+        assert_eq!(
+            effect(Some(&tomb), Precondition::Revision(4), true),
+            Err(Refusal::Locked)
+        );
+    }
+
+    #[test]
+    fn a_stale_revision_conflicts_with_the_current_one() {
+        let live = state(5, false, false);
+        assert_eq!(
+            effect(Some(&live), Precondition::Revision(4), true),
+            Err(Refusal::Conflict {
+                current_revision: 5
+            })
+        );
+        assert_eq!(
+            effect(Some(&live), Precondition::Revision(5), true),
+            Ok(Effect::Update)
+        );
     }
 
     #[test]

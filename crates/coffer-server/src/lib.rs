@@ -5,13 +5,16 @@
 //! technical fields (id, revision, kind class, created month, padded size). It never holds a
 //! key that could open any of them.
 //!
-//! Code map: [`http`] (routes and thin handlers) → services on [`app::App`] ([`auth`],
-//! [`items`], [`uploads`], [`account`], [`maintenance`]) → [`storage::Storage`] (SQLite or
-//! PostgreSQL) and [`blobs::BlobStore`] (directory or S3). Time comes from [`clock::Clock`].
-//! Plans: [`billing`] (catalog, limits and locks behind [`entitlements::Entitlements`], the
-//! signed entitlement, checkout, Stripe and Comgate, the grace period), [`mail`] (the e-mail
-//! outbox), [`admin`] (operator commands); the jobs run from [`maintenance`]. Opt-in e-mail
-//! reminders (dates and opaque ids only): [`reminders`], sent by the jobs through [`mail`].
+//! Code map: [`http`] (routes, extractors that authenticate and check the verified address
+//! and step-up, thin handlers) → services on [`app::App`] ([`auth`], [`step_up`],
+//! [`second_factor`], [`verification`], [`items`], [`uploads`], [`account`], [`export`],
+//! [`maintenance`]) → [`storage`] (plain SQL functions per concept, one code path for SQLite
+//! and PostgreSQL, units of work) and [`blobs::BlobStore`] (directory or S3). Time comes from
+//! [`clock::Clock`]; the server's own key from [`server_key`]. Plans: [`billing`] (catalog,
+//! monthly limits, locks, the signed entitlement, checkout, Stripe and Comgate, the grace
+//! period), [`mail`] (the e-mail outbox), [`admin`] (operator commands); the jobs run from
+//! [`maintenance`]. Opt-in e-mail reminders (dates and opaque ids only): [`reminders`], sent by
+//! the jobs through [`mail`].
 #![forbid(unsafe_code)]
 
 pub mod account;
@@ -22,17 +25,22 @@ pub mod billing;
 pub mod blobs;
 pub mod clock;
 pub mod config;
-pub mod entitlements;
 pub mod error;
+pub mod export;
+pub mod failpoint;
 pub mod http;
 pub mod items;
 pub mod mail;
 pub mod maintenance;
 pub mod ratelimit;
 pub mod reminders;
+pub mod second_factor;
+pub mod server_key;
+pub mod step_up;
 pub mod storage;
 pub mod totp;
 pub mod uploads;
+pub mod verification;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

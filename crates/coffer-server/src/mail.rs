@@ -1,20 +1,27 @@
-//! E-mail: notices are queued in the database (once per dedupe key) and delivered over SMTP
-//! by the jobs, with retries and back-off, in Czech or English. Templates carry plan names,
-//! dates and counts only, never anything about a document (a reminder names only a date).
+//! E-mail: notices are queued in the database in the unit of work of what they announce (once
+//! per dedupe key) and delivered over SMTP by the jobs, with retries and back-off, in Czech or
+//! English; those a person waits for (a verification code, a security alert) are also sent at
+//! once after the commit. Templates carry plan names, dates, counts and codes only, never
+//! anything about a document (a reminder names only a date).
 
 use crate::app::App;
-use crate::billing::{Catalog, DowngradeReason};
+use crate::billing::{Catalog, DowngradeReason, load_state};
 use crate::error::{ApiError, ApiResult};
-use crate::storage::billing::MailRecord;
+use crate::storage::outbox::{self, MailRecord};
+use crate::storage::{Conn, accounts, events};
 use anyhow::Context as _;
-use coffer_api::Language;
+use coffer_api::{Language, SecurityEventKind};
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use uuid::Uuid;
 
 const BATCH: u32 = 100;
 const MAX_BACKOFF_SECS: i64 = 6 * 3600;
+/// A mail sent at once is left to the jobs for this long first, so they do not send it too.
+const SEND_SOON_SECS: i64 = 120;
+pub(crate) const VERIFY_EMAIL_TEMPLATE: &str = "verify_email";
 
 /// What an e-mail says. Plan and data-loss notices are essential, so none can be switched
 /// off; reminders are opt-in (the client registers them, and deletes them to opt out).
@@ -47,6 +54,23 @@ pub enum Notice {
         deadline: i64,
         days_left: u32,
     },
+    /// The code that verifies the address.
+    VerifyEmail {
+        code: String,
+    },
+    /// Someone registered again with an address that has an account.
+    RegistrationAttempt,
+    /// An account change or a sign that someone else has access.
+    SecurityAlert {
+        event: SecurityEventKind,
+        device: Option<String>,
+    },
+    /// The account was deleted.
+    AccountDeleted,
+    /// An upgrade was paid after the period it was priced for had changed: it bought nothing.
+    UpgradeRefused {
+        plan: String,
+    },
 }
 
 impl Notice {
@@ -58,7 +82,23 @@ impl Notice {
             Notice::PurgeWarning { .. } => "purge_warning",
             Notice::Purged { .. } => "purged",
             Notice::Reminder { .. } => "reminder",
+            Notice::VerifyEmail { .. } => VERIFY_EMAIL_TEMPLATE,
+            Notice::RegistrationAttempt => "registration_attempt",
+            Notice::SecurityAlert { .. } => "security_alert",
+            Notice::AccountDeleted => "account_deleted",
+            Notice::UpgradeRefused { .. } => "upgrade_refused",
         }
+    }
+
+    /// Sent at once as well as by the jobs: a person is waiting for it, or should know now.
+    fn urgent(&self) -> bool {
+        matches!(
+            self,
+            Notice::VerifyEmail { .. }
+                | Notice::RegistrationAttempt
+                | Notice::SecurityAlert { .. }
+                | Notice::AccountDeleted
+        )
     }
 
     /// Subject and plain-text body.
@@ -234,8 +274,181 @@ impl Notice {
                     )
                 }
             }
+            Notice::VerifyEmail { code } => {
+                if cs {
+                    (
+                        format!("Coffer: ověřovací kód {code}"),
+                        format!(
+                            "Váš ověřovací kód pro účet Coffer je {code}.\nZadejte ho v aplikaci \
+                             (nebo `coffer account verify-email {code}`). Platí 24 hodin.\n\
+                             Pokud jste si účet nezakládali, tento e-mail ignorujte."
+                        ),
+                    )
+                } else {
+                    (
+                        format!("Coffer: your verification code is {code}"),
+                        format!(
+                            "Your Coffer verification code is {code}.\nEnter it in the app (or \
+                             run `coffer account verify-email {code}`). It is valid for 24 \
+                             hours.\nIf you did not create an account, ignore this e-mail."
+                        ),
+                    )
+                }
+            }
+            Notice::RegistrationAttempt => {
+                if cs {
+                    (
+                        "Coffer: pokus o registraci vaší adresou".into(),
+                        "Někdo se pokusil založit účet Coffer s vaší adresou, ale účet už \
+                         máte; nic se nezměnilo. Pokud jste to byli vy, přihlaste se svým \
+                         heslem."
+                            .into(),
+                    )
+                } else {
+                    (
+                        "Coffer: someone tried to register with your address".into(),
+                        "Someone tried to create a Coffer account with your address, but you \
+                         have one already; nothing was changed. If it was you, log in with your \
+                         password."
+                            .into(),
+                    )
+                }
+            }
+            Notice::SecurityAlert { event, device } => {
+                let (what_cs, what_en) = alert_text(*event);
+                let from = device.as_deref().unwrap_or("-");
+                if cs {
+                    (
+                        format!("Coffer: {what_cs}"),
+                        format!(
+                            "Na vašem účtu Coffer: {what_cs} (zařízení: {from}).\nPokud jste to \
+                             nebyli vy, změňte heslo a odhlaste ostatní zařízení."
+                        ),
+                    )
+                } else {
+                    (
+                        format!("Coffer: {what_en}"),
+                        format!(
+                            "On your Coffer account: {what_en} (device: {from}).\nIf this was \
+                             not you, change your password and sign the other devices out."
+                        ),
+                    )
+                }
+            }
+            Notice::AccountDeleted => {
+                if cs {
+                    (
+                        "Coffer: účet byl smazán".into(),
+                        "Váš účet Coffer a vše, co pro něj server uchovával, bylo smazáno. \
+                         Dokumenty v zařízeních zůstávají."
+                            .into(),
+                    )
+                } else {
+                    (
+                        "Coffer: your account was deleted".into(),
+                        "Your Coffer account and everything the server kept for it were \
+                         deleted. The documents on your devices stay."
+                            .into(),
+                    )
+                }
+            }
+            Notice::UpgradeRefused { plan } => {
+                if cs {
+                    (
+                        format!("Coffer: platba za tarif {plan} nebyla použita"),
+                        format!(
+                            "Platba za přechod na tarif {plan} dorazila až po změně placeného \
+                             období, pro které byla spočtena, a proto nic nezakoupila; bude \
+                             vrácena. Přechod na vyšší tarif zahajte znovu."
+                        ),
+                    )
+                } else {
+                    (
+                        format!("Coffer: the payment for {plan} was not applied"),
+                        format!(
+                            "The payment for the upgrade to {plan} arrived after the paid \
+                             period it was priced for had changed, so it bought nothing and will \
+                             be refunded. Start the upgrade again."
+                        ),
+                    )
+                }
+            }
         }
     }
+}
+
+/// What a security alert says happened (Czech, English).
+fn alert_text(event: SecurityEventKind) -> (&'static str, &'static str) {
+    use SecurityEventKind::*;
+    match event {
+        PasswordChanged => ("heslo bylo změněno", "the password was changed"),
+        TotpEnabled => (
+            "dvoufázové ověření bylo zapnuto",
+            "two-factor authentication was turned on",
+        ),
+        TotpDisabled => (
+            "dvoufázové ověření bylo vypnuto",
+            "two-factor authentication was turned off",
+        ),
+        TotpReplaced => (
+            "klíč dvoufázového ověření byl nahrazen",
+            "the two-factor key was replaced",
+        ),
+        RecoveryCodesReplaced => (
+            "byly vytvořeny nové záchranné kódy",
+            "new recovery codes were made",
+        ),
+        KeysReplaced => (
+            "zašifrovaný klíč trezoru byl nahrazen",
+            "the wrapped vault key was replaced",
+        ),
+        AccountExported => (
+            "byl stažen export účtu",
+            "the account export was downloaded",
+        ),
+        RefreshTokenReused => (
+            "přihlašovací token byl použit podruhé; zařízení bylo odhlášeno",
+            "a sign-in token was used twice; the device was signed out",
+        ),
+        _ => ("změna zabezpečení", "a security change"),
+    }
+}
+
+impl App {
+    /// Logs an account change and queues the alert about it (in the caller's unit of work);
+    /// the alert is to be sent with [`App::send_soon`] after the commit.
+    pub(crate) async fn account_changed(
+        &self,
+        c: &mut Conn,
+        account: Uuid,
+        device: Option<(Uuid, &str)>,
+        event: SecurityEventKind,
+    ) -> ApiResult<Vec<MailRecord>> {
+        let now = self.clock.unix();
+        events::log(c, account, event, device, now).await?;
+        Ok(self
+            .notify(
+                c,
+                account,
+                &format!("security:{account}:{}", Uuid::new_v4()),
+                Notice::SecurityAlert {
+                    event,
+                    device: device.map(|(_, name)| name.to_owned()),
+                },
+            )
+            .await?
+            .into_iter()
+            .collect())
+    }
+}
+
+/// What became of a queued mail.
+enum Delivery {
+    Sent,
+    /// Not to be sent any more (unreadable, or a reminder of a plan without them).
+    Dropped,
+    /// To be tried again later.
+    Failed,
 }
 
 /// SMTP delivery.
@@ -258,60 +471,110 @@ impl Mailer {
 }
 
 impl App {
-    /// Queues `notice` for the account's address (once per `dedupe_key`); true if queued now.
+    /// Queues `notice` for the account's address in its language (once per `dedupe_key`, in
+    /// the caller's unit of work): the mail if queued now.
     pub(crate) async fn notify(
         &self,
+        c: &mut Conn,
         account: Uuid,
+        dedupe_key: &str,
+        notice: Notice,
+    ) -> ApiResult<Option<MailRecord>> {
+        let Some(record) = accounts::by_id(c, account).await? else {
+            return Ok(None);
+        };
+        let language = load_state(c, &self.catalog, account).await?.language;
+        self.queue_notice(c, account, &record.email, language, dedupe_key, notice)
+            .await
+    }
+
+    /// Queues `notice` for `to_email` (also for an account that is being deleted).
+    pub(crate) async fn queue_notice(
+        &self,
+        c: &mut Conn,
+        account: Uuid,
+        to_email: &str,
         language: Language,
         dedupe_key: &str,
         notice: Notice,
-    ) -> ApiResult<bool> {
-        let Some(record) = self.storage.account(account).await? else {
-            return Ok(false);
+    ) -> ApiResult<Option<MailRecord>> {
+        let now = self.clock.unix();
+        let mail = MailRecord {
+            id: Uuid::new_v4(),
+            account_id: account,
+            dedupe_key: dedupe_key.to_owned(),
+            to_email: to_email.to_owned(),
+            template: notice.template().to_owned(),
+            language,
+            params: serde_json::to_string(&notice).map_err(|_| ApiError::internal())?,
+            attempts: 0,
+            next_attempt_at: if notice.urgent() {
+                now + SEND_SOON_SECS
+            } else {
+                now
+            },
         };
-        let params = serde_json::to_string(&notice).map_err(|_| ApiError::internal())?;
-        Ok(self
-            .storage
-            .queue_mail(
-                &MailRecord {
-                    id: Uuid::new_v4(),
-                    account_id: account,
-                    dedupe_key: dedupe_key.to_owned(),
-                    to_email: record.email,
-                    template: notice.template().to_owned(),
-                    language,
-                    params,
-                    attempts: 0,
-                    next_attempt_at: self.clock.unix(),
-                },
-                self.clock.unix(),
-            )
-            .await?)
+        Ok(outbox::queue(c, &mail, now).await?.then_some(mail))
+    }
+
+    /// Sends urgent mails that were just committed, without waiting for the jobs (which send
+    /// them later should this fail).
+    pub(crate) fn send_soon(self: &Arc<Self>, mails: impl IntoIterator<Item = MailRecord>) {
+        let mails: Vec<MailRecord> = mails.into_iter().collect();
+        if mails.is_empty() || self.mailer.is_none() {
+            return;
+        }
+        let app = self.clone();
+        tokio::spawn(async move {
+            for mail in mails {
+                if let Err(e) = app.deliver(mail).await {
+                    tracing::warn!(error = %e, "an urgent e-mail waits for the jobs");
+                }
+            }
+        });
     }
 
     /// Sends what is due; a failure is retried later with exponential back-off.
     pub async fn deliver_mail(&self) -> anyhow::Result<(u32, u32)> {
-        let Some(mailer) = &self.mailer else {
+        if self.mailer.is_none() {
             return Ok((0, 0));
+        }
+        let due = outbox::due(&mut *self.storage.read().await?, self.clock.unix(), BATCH).await?;
+        let (mut sent, mut failed) = (0, 0);
+        for mail in due {
+            match self.deliver(mail).await? {
+                Delivery::Sent => sent += 1,
+                Delivery::Failed => failed += 1,
+                Delivery::Dropped => {}
+            }
+        }
+        Ok((sent, failed))
+    }
+
+    /// Sends one queued mail and records the outcome.
+    async fn deliver(&self, mail: MailRecord) -> anyhow::Result<Delivery> {
+        let Some(mailer) = &self.mailer else {
+            return Ok(Delivery::Failed);
         };
         let now = self.clock.unix();
-        let (mut sent, mut failed) = (0, 0);
-        for mail in self.storage.due_mail(now, BATCH).await? {
-            let notice: Notice = match serde_json::from_str(&mail.params) {
-                Ok(n) => n,
-                Err(_) => {
-                    tracing::error!(template = mail.template, "a queued e-mail is unreadable");
-                    self.storage.mail_sent(mail.id, now).await?;
-                    continue;
-                }
-            };
-            // Paid-only: a reminder still queued when the plan lost e-mail reminders is dropped.
-            if matches!(notice, Notice::Reminder { .. })
-                && !self.reminders_allowed(mail.account_id).await?
-            {
-                self.storage.mail_sent(mail.id, now).await?;
-                continue;
+        let notice: Notice = match serde_json::from_str(&mail.params) {
+            Ok(n) => n,
+            Err(_) => {
+                tracing::error!(template = mail.template, "a queued e-mail is unreadable");
+                self.mail_outcome(mail.id, None).await?;
+                return Ok(Delivery::Dropped);
             }
+        };
+        // Paid-only: a reminder still queued when the plan lost e-mail reminders is dropped.
+        if matches!(notice, Notice::Reminder { .. })
+            && !self
+                .reminders_allowed(&mut *self.storage.read().await?, mail.account_id)
+                .await?
+        {
+            self.mail_outcome(mail.id, None).await?;
+            return Ok(Delivery::Dropped);
+        }
+        {
             let (subject, body) = notice.render(&self.catalog, mail.language);
             let outcome = match mail.to_email.parse::<Mailbox>() {
                 Ok(to) => match Message::builder()
@@ -333,18 +596,28 @@ impl App {
             };
             match outcome {
                 Ok(()) => {
-                    self.storage.mail_sent(mail.id, now).await?;
-                    sent += 1;
+                    self.mail_outcome(mail.id, None).await?;
+                    Ok(Delivery::Sent)
                 }
                 Err(error) => {
                     tracing::warn!(template = mail.template, %error, "e-mail not sent; will retry");
                     let backoff = (60_i64 << mail.attempts.min(20)).min(MAX_BACKOFF_SECS);
-                    self.storage.mail_failed(mail.id, now + backoff).await?;
-                    failed += 1;
+                    self.mail_outcome(mail.id, Some(now + backoff)).await?;
+                    Ok(Delivery::Failed)
                 }
             }
         }
-        Ok((sent, failed))
+    }
+
+    /// Records a mail as done (`None`) or to be tried again then.
+    async fn mail_outcome(&self, id: Uuid, retry_at: Option<i64>) -> anyhow::Result<()> {
+        let mut tx = self.storage.write().await?;
+        match retry_at {
+            None => outbox::sent(&mut tx, id, self.clock.unix()).await?,
+            Some(at) => outbox::failed(&mut tx, id, at).await?,
+        }
+        tx.commit().await?;
+        Ok(())
     }
 }
 

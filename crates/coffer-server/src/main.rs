@@ -1,6 +1,7 @@
 //! `coffer-server serve [--listen ADDR:PORT] [--data DIR] [--config FILE]`
 //! `coffer-server jobs run [--now RFC3339]`
 //! `coffer-server admin account show EMAIL`
+//! `coffer-server admin account verify EMAIL`
 //! `coffer-server admin plan grant EMAIL PLAN --until DATE`
 //! `coffer-server admin plan expire EMAIL`
 //!
@@ -94,6 +95,12 @@ enum AdminCommand {
 enum AccountCommand {
     /// Plan, paid period, usage, locked items, purge date and payments of an account.
     Show {
+        email: String,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Mark the account's e-mail address verified (support checked it another way).
+    Verify {
         email: String,
         #[command(flatten)]
         storage: StorageArgs,
@@ -193,6 +200,12 @@ async fn admin(command: AdminCommand) -> anyhow::Result<()> {
         AdminCommand::Account {
             command: AccountCommand::Show { email, storage },
         } => print!("{}", app(&storage).await?.admin_account_show(&email).await?),
+        AdminCommand::Account {
+            command: AccountCommand::Verify { email, storage },
+        } => {
+            app(&storage).await?.admin_verify_email(&email).await?;
+            println!("the address {email} is verified");
+        }
         AdminCommand::Plan {
             command:
                 PlanCommand::Grant {

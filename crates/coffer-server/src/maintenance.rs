@@ -1,12 +1,14 @@
 //! Periodic clean-up, safe to run on every instance at once: tombstones past 90 days (which
 //! moves the account's oldest valid cursor), unreferenced blobs, abandoned uploads, expired
-//! idempotency records, sessions and login attempts, security events past 12 months, and the
-//! blobs of deleted accounts.
+//! idempotency records, sessions, spent refresh tokens, login attempts and verification codes,
+//! security events past 12 months, accounts whose address was never verified within a week,
+//! and the blobs of deleted accounts.
 
 use crate::account::SECURITY_LOG_RETENTION_DAYS;
 use crate::app::App;
-use crate::storage::{PurgeCutoffs, PurgeReport};
-use coffer_api::TOMBSTONE_RETENTION_DAYS;
+use crate::storage::accounts;
+use crate::storage::maintenance::{self, PurgeCutoffs, PurgeReport};
+use coffer_api::{REFRESH_TOKEN_TTL_SECS, TOMBSTONE_RETENTION_DAYS};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,22 +19,34 @@ const ORPHAN_BLOB_GRACE_SECS: i64 = DAY;
 const UPLOAD_EXPIRY_SECS: i64 = 7 * DAY;
 const IDEMPOTENCY_EXPIRY_SECS: i64 = DAY;
 const REVOKED_SESSION_KEEP_SECS: i64 = 30 * DAY;
+/// An account whose address nobody verified in this time is removed.
+const UNVERIFIED_ACCOUNT_SECS: i64 = 7 * DAY;
 
 impl App {
     pub async fn run_maintenance(&self) -> anyhow::Result<PurgeReport> {
         let now = self.clock.unix();
-        let report = self
-            .storage
-            .purge(PurgeCutoffs {
+        let mut tx = self.storage.write().await?;
+        let tombstones =
+            maintenance::purge_tombstones(&mut tx, now - i64::from(TOMBSTONE_RETENTION_DAYS) * DAY)
+                .await?;
+        for account in accounts::unverified_before(&mut tx, now - UNVERIFIED_ACCOUNT_SECS).await? {
+            accounts::delete(&mut tx, account, now).await?;
+        }
+        let mut report = maintenance::purge_expired(
+            &mut tx,
+            PurgeCutoffs {
                 now,
-                tombstones_before: now - i64::from(TOMBSTONE_RETENTION_DAYS) * DAY,
                 orphan_blobs_before: now - ORPHAN_BLOB_GRACE_SECS,
                 uploads_before: now - UPLOAD_EXPIRY_SECS,
                 idempotency_before: now - IDEMPOTENCY_EXPIRY_SECS,
                 events_before: now - SECURITY_LOG_RETENTION_DAYS * DAY,
                 sessions_before: now - REVOKED_SESSION_KEEP_SECS,
-            })
-            .await?;
+                spent_tokens_before: now - REFRESH_TOKEN_TTL_SECS as i64,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        report.tombstones = tombstones;
         for (account, sha256) in &report.orphan_blobs {
             self.blobs.delete_blob(*account, sha256).await?;
         }
@@ -41,7 +55,9 @@ impl App {
         }
         for account in &report.accounts_to_purge {
             self.blobs.delete_account(*account).await?;
-            self.storage.finish_account_purge(*account).await?;
+            let mut tx = self.storage.write().await?;
+            accounts::finish_purge(&mut tx, *account).await?;
+            tx.commit().await?;
         }
         Ok(report)
     }

@@ -1,9 +1,11 @@
-//! Login rate limits, per account and per client address.
+//! Rate limits: logins and registrations per account (address) and per client address, the
+//! account changes behind step-up, exports and e-mail verification per account, and payment
+//! notifications per client address.
 //!
 //! In-process by default (`governor`, driven by the injected clock); shared between server
-//! instances through Redis when configured (a sliding one-minute window per key, kept as a
-//! sorted set of the accepted attempts). Keys are hashed before they are used, so neither
-//! memory dumps nor Redis hold e-mail addresses.
+//! instances through Redis when configured (a sliding window per key, kept as a sorted set of
+//! the accepted attempts). Keys are hashed before they are used, so neither memory dumps nor
+//! Redis hold e-mail addresses.
 
 use crate::clock::Clock;
 use async_trait::async_trait;
@@ -17,25 +19,67 @@ use std::time::Duration;
 /// Which limit a check counts against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Bucket {
+    /// Login and step-up attempts, per e-mail address (or account).
     LoginPerAccount,
     LoginPerIp,
+    RegisterPerAddress,
+    RegisterPerIp,
+    /// The account changes behind step-up, per account.
+    AccountChange,
+    Export,
+    /// E-mail verification attempts and new codes, per account.
+    EmailVerification,
+    /// Payment notifications (Comgate), per client address.
+    PaymentNotification,
 }
+
+const ALL: [Bucket; 8] = [
+    Bucket::LoginPerAccount,
+    Bucket::LoginPerIp,
+    Bucket::RegisterPerAddress,
+    Bucket::RegisterPerIp,
+    Bucket::AccountChange,
+    Bucket::Export,
+    Bucket::EmailVerification,
+    Bucket::PaymentNotification,
+];
 
 impl Bucket {
     fn name(self) -> &'static str {
         match self {
             Bucket::LoginPerAccount => "acct",
             Bucket::LoginPerIp => "ip",
+            Bucket::RegisterPerAddress => "reg",
+            Bucket::RegisterPerIp => "regip",
+            Bucket::AccountChange => "change",
+            Bucket::Export => "export",
+            Bucket::EmailVerification => "verify",
+            Bucket::PaymentNotification => "notify",
+        }
+    }
+
+    fn window(self) -> Duration {
+        match self {
+            Bucket::LoginPerAccount | Bucket::LoginPerIp | Bucket::PaymentNotification => {
+                Duration::from_secs(60)
+            }
+            _ => Duration::from_secs(3600),
         }
     }
 }
 
-/// Attempts allowed per minute for each bucket.
+/// Attempts allowed per window for each bucket (`[rate_limits]` in the config file).
 #[derive(Debug, Clone, Copy, serde::Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RateLimits {
     pub login_per_account_per_minute: u32,
     pub login_per_ip_per_minute: u32,
+    pub register_per_address_per_hour: u32,
+    pub register_per_ip_per_hour: u32,
+    pub account_changes_per_hour: u32,
+    pub exports_per_hour: u32,
+    pub email_verifications_per_hour: u32,
+    pub payment_notifications_per_ip_per_minute: u32,
 }
 
 impl Default for RateLimits {
@@ -43,15 +87,27 @@ impl Default for RateLimits {
         Self {
             login_per_account_per_minute: 10,
             login_per_ip_per_minute: 60,
+            register_per_address_per_hour: 5,
+            register_per_ip_per_hour: 30,
+            account_changes_per_hour: 20,
+            exports_per_hour: 6,
+            email_verifications_per_hour: 10,
+            payment_notifications_per_ip_per_minute: 120,
         }
     }
 }
 
 impl RateLimits {
-    fn per_minute(&self, bucket: Bucket) -> u32 {
+    fn per_window(&self, bucket: Bucket) -> u32 {
         match bucket {
             Bucket::LoginPerAccount => self.login_per_account_per_minute,
             Bucket::LoginPerIp => self.login_per_ip_per_minute,
+            Bucket::RegisterPerAddress => self.register_per_address_per_hour,
+            Bucket::RegisterPerIp => self.register_per_ip_per_hour,
+            Bucket::AccountChange => self.account_changes_per_hour,
+            Bucket::Export => self.exports_per_hour,
+            Bucket::EmailVerification => self.email_verifications_per_hour,
+            Bucket::PaymentNotification => self.payment_notifications_per_ip_per_minute,
         }
         .max(1)
     }
@@ -87,32 +143,29 @@ type KeyedGovernor =
 /// One process's limits.
 pub struct InProcessLimiter {
     clock: GovernorClock,
-    per_account: KeyedGovernor,
-    per_ip: KeyedGovernor,
+    limiters: std::collections::HashMap<Bucket, KeyedGovernor>,
 }
 
 impl InProcessLimiter {
     pub fn new(limits: RateLimits, clock: Arc<dyn Clock>) -> Self {
         let clock = GovernorClock(clock);
-        let make = |bucket| {
-            let n = NonZeroU32::new(limits.per_minute(bucket)).unwrap_or(NonZeroU32::MIN);
-            Governor::new(
-                Quota::per_minute(n),
-                DashMapStateStore::default(),
-                clock.clone(),
-            )
+        let make = |bucket: Bucket| {
+            let n = NonZeroU32::new(limits.per_window(bucket)).unwrap_or(NonZeroU32::MIN);
+            // `n` attempts at once, refilled one by one over the window.
+            let quota = Quota::with_period(bucket.window() / n.get())
+                .unwrap_or_else(|| Quota::per_minute(n))
+                .allow_burst(n);
+            Governor::new(quota, DashMapStateStore::default(), clock.clone())
         };
         Self {
-            per_account: make(Bucket::LoginPerAccount),
-            per_ip: make(Bucket::LoginPerIp),
+            limiters: ALL.iter().map(|&b| (b, make(b))).collect(),
             clock,
         }
     }
 
     fn check_now(&self, bucket: Bucket, key: &str) -> Result<(), Duration> {
-        let limiter = match bucket {
-            Bucket::LoginPerAccount => &self.per_account,
-            Bucket::LoginPerIp => &self.per_ip,
+        let Some(limiter) = self.limiters.get(&bucket) else {
+            return Ok(());
         };
         if limiter.len() > 100_000 {
             limiter.retain_recent();
@@ -167,20 +220,24 @@ impl RedisLimiter {
 
     /// Records an attempt unless the last minute already holds the limit; answers the
     /// milliseconds to wait (0 when the attempt was accepted).
-    async fn attempt(&self, key: &str, now_ms: i64, limit: u32) -> redis::RedisResult<i64> {
+    async fn attempt(
+        &self,
+        key: &str,
+        now_ms: i64,
+        window: Duration,
+        limit: u32,
+    ) -> redis::RedisResult<i64> {
         let mut connection = self.connection().await?;
         SLIDING_WINDOW
             .key(key)
             .arg(now_ms)
-            .arg(WINDOW_MS)
+            .arg(i64::try_from(window.as_millis()).unwrap_or(i64::MAX))
             .arg(limit)
             .arg(uuid::Uuid::new_v4().simple().to_string())
             .invoke_async(&mut connection)
             .await
     }
 }
-
-const WINDOW_MS: i64 = 60_000;
 
 /// A sliding window log, atomic on the Redis server: drop attempts older than the window,
 /// accept (and record) this one while fewer than the limit remain, else answer how long until
@@ -209,7 +266,12 @@ impl RateLimiter for RedisLimiter {
             i64::try_from(self.clock.now().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
         let redis_key = format!("coffer:rl:{}:{}", bucket.name(), hashed(bucket, key));
         match self
-            .attempt(&redis_key, now_ms, self.limits.per_minute(bucket))
+            .attempt(
+                &redis_key,
+                now_ms,
+                bucket.window(),
+                self.limits.per_window(bucket),
+            )
             .await
         {
             Ok(0) => Ok(()),
@@ -238,7 +300,7 @@ mod tests {
         let limiter = InProcessLimiter::new(
             RateLimits {
                 login_per_account_per_minute: 3,
-                login_per_ip_per_minute: 100,
+                ..RateLimits::default()
             },
             clock.clone(),
         );
@@ -257,10 +319,7 @@ mod tests {
     }
 
     fn redis_limiter(url: &str, clock: Arc<ManualClock>) -> RedisLimiter {
-        let limits = RateLimits {
-            login_per_account_per_minute: 10,
-            login_per_ip_per_minute: 100,
-        };
+        let limits = RateLimits::default();
         RedisLimiter::new(url, limits, clock).unwrap()
     }
 

@@ -5,10 +5,11 @@
 
 use crate::app::App;
 use crate::auth::Caller;
-use crate::entitlements::Action;
+use crate::billing::{load_state, plan_of};
 use crate::error::{ApiError, ApiResult};
 use crate::mail::Notice;
-use crate::storage::reminders::ReminderRecord;
+use crate::storage::reminders::{self, ReminderRecord};
+use crate::storage::{Conn, accounts};
 use coffer_api::{
     ErrorCode, MAX_REMINDER_DAYS_AHEAD, MAX_REMINDER_LEAD_DAYS, MAX_REMINDERS, REMINDER_SEND_HOUR,
     ReminderList, ReminderSet, ReminderWrite,
@@ -38,10 +39,6 @@ fn refused(id: Uuid, message: String) -> ApiError {
 }
 
 impl App {
-    pub async fn reminders(&self, caller: &Caller) -> ApiResult<ReminderList> {
-        self.reminder_list(caller.account_id).await
-    }
-
     /// Replaces the account's reminders with `set` (see [`coffer_api::ReminderSet`]).
     pub async fn put_reminders(
         &self,
@@ -49,10 +46,21 @@ impl App {
         set: ReminderSet,
     ) -> ApiResult<ReminderList> {
         let account = caller.account_id;
-        if !set.reminders.is_empty() {
-            self.entitlements
-                .authorize(account, Action::EmailReminders)
-                .await?;
+        let mut tx = self.storage.write().await?;
+        // Locks the account row: PUTs of one account run one after the other, and none lands
+        // after the account's deletion.
+        if !accounts::lock(&mut tx, account).await? {
+            return Err(ApiError::invalid_token());
+        }
+        if !set.reminders.is_empty() && !self.reminders_allowed(&mut tx, account).await? {
+            let state = load_state(&mut tx, &self.catalog, account).await?;
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                format!(
+                    "E-mail reminders are part of the paid plans; the {} plan does not include                      them. Upgrade to turn them on; reminders shown in the app keep working.",
+                    plan_of(&self.catalog, &state).name
+                ),
+            ));
         }
         if set.reminders.len() > MAX_REMINDERS {
             return Err(ApiError::new(
@@ -66,9 +74,7 @@ impl App {
         }
         let now = self.clock.unix();
         let today = self.catalog.calendar.date_of(now);
-        let stored: HashMap<Uuid, ReminderRecord> = self
-            .storage
-            .reminders(account)
+        let stored: HashMap<Uuid, ReminderRecord> = reminders::list(&mut tx, account)
             .await?
             .into_iter()
             .map(|r| (r.id, r))
@@ -97,54 +103,54 @@ impl App {
             }
             records.push(record);
         }
-        if !self
-            .storage
-            .replace_reminders(account, &records, now)
-            .await?
-        {
-            return Err(ApiError::invalid_token());
-        }
-        self.reminder_list(account).await
+        reminders::replace(&mut tx, account, &records, now).await?;
+        let list = self.reminder_list(&mut tx, account).await?;
+        tx.commit().await?;
+        Ok(list)
     }
 
     pub async fn delete_reminder(&self, caller: &Caller, id: Uuid) -> ApiResult<()> {
-        if self.storage.delete_reminder(caller.account_id, id).await? {
-            Ok(())
-        } else {
-            Err(ApiError::not_found())
+        let mut tx = self.storage.write().await?;
+        if !reminders::delete(&mut tx, caller.account_id, id).await? {
+            return Err(ApiError::not_found());
         }
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn delete_reminders(&self, caller: &Caller) -> ApiResult<()> {
-        Ok(self.storage.delete_reminders(caller.account_id).await?)
+        let mut tx = self.storage.write().await?;
+        reminders::delete_all(&mut tx, caller.account_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn reminders(&self, caller: &Caller) -> ApiResult<ReminderList> {
+        self.reminder_list(&mut *self.storage.read().await?, caller.account_id)
+            .await
     }
 
     /// The account's reminders and whether they are sent now.
-    pub(crate) async fn reminder_list(&self, account: Uuid) -> ApiResult<ReminderList> {
+    pub(crate) async fn reminder_list(
+        &self,
+        c: &mut Conn,
+        account: Uuid,
+    ) -> ApiResult<ReminderList> {
         Ok(ReminderList {
-            reminders: self
-                .storage
-                .reminders(account)
+            reminders: reminders::list(c, account)
                 .await?
                 .iter()
                 .map(ReminderRecord::to_api)
                 .collect(),
-            active: self.reminders_allowed(account).await?,
+            active: self.reminders_allowed(c, account).await?,
             max_reminders: MAX_REMINDERS as u32,
         })
     }
 
     /// Whether the account's plan includes e-mail reminders now.
-    pub(crate) async fn reminders_allowed(&self, account: Uuid) -> ApiResult<bool> {
-        match self
-            .entitlements
-            .authorize(account, Action::EmailReminders)
-            .await
-        {
-            Ok(()) => Ok(true),
-            Err(e) if e.code == ErrorCode::Forbidden => Ok(false),
-            Err(e) => Err(e),
-        }
+    pub(crate) async fn reminders_allowed(&self, c: &mut Conn, account: Uuid) -> ApiResult<bool> {
+        let state = load_state(c, &self.catalog, account).await?;
+        Ok(plan_of(&self.catalog, &state).limits.email_reminders)
     }
 
     /// Checks one entry and works out when it is due: [`REMINDER_SEND_HOUR`] on the send date,
@@ -205,19 +211,22 @@ impl App {
         let mut after = None;
         let mut queued = 0;
         loop {
-            let due = self.storage.due_reminders(now, after, DUE_BATCH).await?;
+            let due =
+                reminders::due(&mut *self.storage.read().await?, now, after, DUE_BATCH).await?;
             for reminder in &due {
+                let mut tx = self.storage.write().await?;
                 let ok = match allowed.get(&reminder.account_id) {
                     Some(ok) => *ok,
                     None => {
-                        let ok = self.reminders_allowed(reminder.account_id).await?;
+                        let ok = self.reminders_allowed(&mut tx, reminder.account_id).await?;
                         allowed.insert(reminder.account_id, ok);
                         ok
                     }
                 };
-                if ok && self.queue_reminder(reminder, now).await? {
+                if ok && self.queue_reminder(&mut tx, reminder, now).await? {
                     queued += 1;
                 }
+                tx.commit().await?;
             }
             match due.last() {
                 Some(last) if due.len() == DUE_BATCH as usize => {
@@ -226,13 +235,20 @@ impl App {
                 _ => break,
             }
         }
-        self.storage.delete_past_reminders(now - DAY).await?;
+        let mut tx = self.storage.write().await?;
+        reminders::delete_past(&mut tx, now - DAY).await?;
+        tx.commit().await?;
         Ok(queued)
     }
 
     /// The outbox's dedupe key names the reminder as registered, so its e-mail is queued once
     /// even if marking it sent fails or two job runs overlap.
-    async fn queue_reminder(&self, reminder: &ReminderRecord, now: i64) -> ApiResult<bool> {
+    async fn queue_reminder(
+        &self,
+        c: &mut Conn,
+        reminder: &ReminderRecord,
+        now: i64,
+    ) -> ApiResult<bool> {
         let Some(deadline) = civil(reminder.date) else {
             return Ok(false);
         };
@@ -242,8 +258,13 @@ impl App {
             .until(deadline)
             .map(|span| u32::try_from(span.get_days()).unwrap_or(0))
             .unwrap_or(0);
-        self.notify(
+        let Some(account) = accounts::by_id(c, reminder.account_id).await? else {
+            return Ok(false);
+        };
+        self.queue_notice(
+            c,
             reminder.account_id,
+            &account.email,
             reminder.language,
             &format!(
                 "reminder:{}:{}:{}:{}",
@@ -255,7 +276,7 @@ impl App {
             },
         )
         .await?;
-        Ok(self.storage.reminder_sent(reminder, now).await?)
+        Ok(reminders::mark_sent(c, reminder, now).await?)
     }
 }
 

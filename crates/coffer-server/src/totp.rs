@@ -1,5 +1,7 @@
-//! RFC 6238 TOTP (HMAC-SHA-1, 6 digits, 30-second steps) and recovery codes.
+//! RFC 6238 TOTP (HMAC-SHA-1, 6 digits, 30-second steps), recovery codes (stored as salted
+//! Argon2id hashes), and how long a wrong guess makes the next one wait.
 
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -88,14 +90,68 @@ pub fn new_recovery_codes() -> Vec<String> {
         .collect()
 }
 
-/// What the server stores for a recovery code: SHA-256 of its normalised form.
-pub fn recovery_code_hash(code: &str) -> Vec<u8> {
-    let normal: String = code
-        .chars()
+/// A recovery code as people type it: letters and digits only, upper case.
+fn normalised(code: &str) -> String {
+    code.chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .map(|c| c.to_ascii_uppercase())
-        .collect();
-    Sha256::digest(format!("coffer-recovery:{normal}").as_bytes()).to_vec()
+        .collect()
+}
+
+/// Argon2id with a modest cost (8 MiB, two passes): the codes carry 50 random bits, so the
+/// salt and the slow hash are there to make a copy of the database useless, not to stretch a
+/// weak secret, and a login with a recovery code checks up to ten of them.
+fn recovery_hasher() -> argon2::Argon2<'static> {
+    let params = argon2::Params::new(8 * 1024, 2, 1, None).expect("valid Argon2 parameters");
+    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+}
+
+/// What the server stores for a recovery code: a salted Argon2id hash (PHC string).
+pub fn recovery_code_hash(code: &str) -> String {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    recovery_hasher()
+        .hash_password(normalised(code).as_bytes(), &salt)
+        .expect("hashing with valid parameters cannot fail")
+        .to_string()
+}
+
+/// Whether `code` is the recovery code `stored` was made from. Codes stored before they were
+/// salted (a bare SHA-256) still verify, until used.
+pub fn recovery_code_matches(code: &str, stored: &[u8]) -> bool {
+    let normal = normalised(code);
+    if stored.len() == 32 {
+        let legacy = Sha256::digest(format!("coffer-recovery:{normal}").as_bytes());
+        return legacy
+            .iter()
+            .zip(stored)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    }
+    let Ok(text) = std::str::from_utf8(stored) else {
+        return false;
+    };
+    let Ok(hash) = PasswordHash::new(text) else {
+        return false;
+    };
+    recovery_hasher()
+        .verify_password(normal.as_bytes(), &hash)
+        .is_ok()
+}
+
+/// Wrong second-factor codes in a row that are free; after them each wrong code makes the
+/// next guess wait twice as long as the one before, from 30 seconds up to an hour.
+pub const FREE_GUESSES: u32 = 3;
+const FIRST_WAIT_SECS: i64 = 30;
+pub const MAX_WAIT_SECS: i64 = 3600;
+
+/// How long the next guess waits after `failures` wrong codes in a row.
+pub fn wait_after(failures: u32) -> i64 {
+    match failures.checked_sub(FREE_GUESSES) {
+        None => 0,
+        Some(n) => FIRST_WAIT_SECS
+            .saturating_mul(1_i64 << n.min(20))
+            .min(MAX_WAIT_SECS),
+    }
 }
 
 #[cfg(test)]
@@ -127,11 +183,32 @@ mod tests {
     }
 
     #[test]
-    fn recovery_code_hash_ignores_case_and_dashes() {
-        assert_eq!(
-            recovery_code_hash("abcde-fghij"),
-            recovery_code_hash("ABCDEFGHIJ")
+    fn recovery_codes_are_salted_and_match_ignoring_case_and_dashes() {
+        let stored = recovery_code_hash("ABCDE-FGHIJ");
+        assert_ne!(
+            stored,
+            recovery_code_hash("ABCDE-FGHIJ"),
+            "a fresh salt each time"
         );
+        assert!(stored.starts_with("$argon2id$"), "{stored}");
+        assert!(recovery_code_matches("abcde fghij", stored.as_bytes()));
+        assert!(!recovery_code_matches("ABCDE-FGHIK", stored.as_bytes()));
         assert_eq!(new_recovery_codes().len(), RECOVERY_CODES);
+    }
+
+    #[test]
+    fn a_recovery_code_stored_before_salting_still_matches() {
+        let legacy = Sha256::digest(b"coffer-recovery:ABCDEFGHIJ");
+        assert!(recovery_code_matches("abcde-fghij", &legacy));
+        assert!(!recovery_code_matches("abcde-fghik", &legacy));
+    }
+
+    #[test]
+    fn wrong_codes_wait_longer_each_time_up_to_an_hour() {
+        assert_eq!((0..=3).map(wait_after).collect::<Vec<_>>(), [0, 0, 0, 30]);
+        assert_eq!(wait_after(4), 60);
+        assert_eq!(wait_after(5), 120);
+        assert_eq!(wait_after(10), 3600);
+        assert_eq!(wait_after(u32::MAX), 3600);
     }
 }

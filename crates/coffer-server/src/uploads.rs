@@ -4,15 +4,23 @@
 //! A chunk is stored before the database records it, so a crash between the two only leaves
 //! an object the next attempt overwrites; the database's offset is the truth a client resumes
 //! from.
+//!
+//! The plan's storage quota is checked when an upload is announced, counting the account's
+//! blobs and the announced size of its unfinished uploads, behind the account's row so that
+//! concurrent announcements cannot pass it together.
 
 use crate::app::App;
 use crate::auth::Caller;
+use crate::billing::{load_state, plan_of};
 use crate::blobs::Assembled;
-use crate::entitlements::Action;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, LimitDetail};
 use crate::items::is_sha256_hex;
-use crate::storage::{ChunkOutcome, UploadRecord};
-use coffer_api::{CreateUploadRequest, ErrorCode, MAX_BLOB_BYTES, UploadStatus};
+use crate::storage::accounts;
+use crate::storage::items;
+use crate::storage::uploads::{self, ChunkOutcome, UploadRecord};
+use coffer_api::{
+    CreateUploadRequest, ErrorCode, MAX_BLOB_BYTES, StorageQuotaDetail, UploadStatus,
+};
 use uuid::Uuid;
 
 fn status(u: &UploadRecord, complete: bool) -> UploadStatus {
@@ -50,7 +58,10 @@ impl App {
                 "A blob may be at most 1 GiB; split the document into several blobs.",
             ));
         }
-        if let Some(size) = self.storage.blob_size(caller.account_id, &sha256).await?
+        let account = caller.account_id;
+        let mut tx = self.storage.write().await?;
+        accounts::lock(&mut tx, account).await?;
+        if let Some(size) = uploads::blob_size(&mut tx, account, &sha256).await?
             && size == req.size
         {
             return Ok(UploadStatus {
@@ -61,33 +72,53 @@ impl App {
                 complete: true,
             });
         }
-        if let Some(existing) = self
-            .storage
-            .find_upload(caller.account_id, &sha256, req.size)
-            .await?
-        {
+        if let Some(existing) = uploads::find_upload(&mut tx, account, &sha256, req.size).await? {
             return Ok(status(&existing, false));
+        }
+        let plan = plan_of(
+            &self.catalog,
+            &load_state(&mut tx, &self.catalog, account).await?,
+        );
+        let used = uploads::stored_bytes(&mut tx, account).await?;
+        if used.saturating_add(req.size) > plan.limits.storage_bytes {
+            let mut e = ApiError::new(
+                ErrorCode::StorageQuotaExceeded,
+                format!(
+                    "The {} plan stores up to {} MiB and the account holds {} MiB; delete                      documents or upgrade to store this one.",
+                    plan.name,
+                    plan.limits.storage_bytes >> 20,
+                    used >> 20
+                ),
+            );
+            e.limit = Some(Box::new(LimitDetail::Storage(StorageQuotaDetail {
+                plan: plan.id.clone(),
+                limit_bytes: plan.limits.storage_bytes,
+                used_bytes: used,
+                requested_bytes: req.size,
+            })));
+            return Err(e);
         }
         let upload = UploadRecord {
             id: Uuid::new_v4(),
-            account_id: caller.account_id,
+            account_id: account,
             sha256,
             size: req.size,
             received: 0,
         };
-        self.storage
-            .create_upload(&upload, self.clock.unix())
-            .await?;
+        uploads::create_upload(&mut tx, &upload, self.clock.unix()).await?;
+        tx.commit().await?;
         Ok(status(&upload, false))
     }
 
-    pub async fn upload_status(&self, caller: &Caller, id: Uuid) -> ApiResult<UploadStatus> {
-        let upload = self
-            .storage
-            .upload(caller.account_id, id)
+    async fn upload_of(&self, caller: &Caller, id: Uuid) -> ApiResult<UploadRecord> {
+        let mut db = self.storage.read().await?;
+        uploads::upload(&mut db, caller.account_id, id)
             .await?
-            .ok_or_else(ApiError::not_found)?;
-        Ok(status(&upload, false))
+            .ok_or_else(ApiError::not_found)
+    }
+
+    pub async fn upload_status(&self, caller: &Caller, id: Uuid) -> ApiResult<UploadStatus> {
+        Ok(status(&self.upload_of(caller, id).await?, false))
     }
 
     pub async fn put_chunk(
@@ -97,11 +128,7 @@ impl App {
         offset: u64,
         data: bytes::Bytes,
     ) -> ApiResult<UploadStatus> {
-        let upload = self
-            .storage
-            .upload(caller.account_id, id)
-            .await?
-            .ok_or_else(ApiError::not_found)?;
+        let upload = self.upload_of(caller, id).await?;
         if offset != upload.received {
             return Err(offset_mismatch(upload.received));
         }
@@ -117,11 +144,18 @@ impl App {
         self.blobs
             .put_chunk(caller.account_id, id, offset, data)
             .await?;
-        match self
-            .storage
-            .record_chunk(caller.account_id, id, offset, end, self.clock.unix())
-            .await?
-        {
+        let mut tx = self.storage.write().await?;
+        let outcome = uploads::record_chunk(
+            &mut tx,
+            caller.account_id,
+            id,
+            offset,
+            end,
+            self.clock.unix(),
+        )
+        .await?;
+        tx.commit().await?;
+        match outcome {
             ChunkOutcome::Accepted { received } => Ok(UploadStatus {
                 received,
                 ..status(&upload, false)
@@ -132,24 +166,22 @@ impl App {
     }
 
     pub async fn complete_upload(&self, caller: &Caller, id: Uuid) -> ApiResult<UploadStatus> {
-        let upload = self
-            .storage
-            .upload(caller.account_id, id)
-            .await?
-            .ok_or_else(ApiError::not_found)?;
+        let upload = self.upload_of(caller, id).await?;
         if upload.received < upload.size {
             return Err(ApiError::new(
                 ErrorCode::UploadIncomplete,
                 "Not all bytes were received; send the rest from `received` first.",
             ));
         }
-        let chunks = self.storage.upload_chunks(id).await?;
+        let chunks = uploads::upload_chunks(&mut *self.storage.read().await?, id).await?;
         let assembled = self
             .blobs
             .assemble(caller.account_id, id, &chunks, &upload.sha256, upload.size)
             .await?;
         if assembled == Assembled::Mismatch {
-            self.storage.discard_upload(caller.account_id, id).await?;
+            let mut tx = self.storage.write().await?;
+            uploads::remove_upload(&mut tx, caller.account_id, id).await?;
+            tx.commit().await?;
             if let Err(e) = self.blobs.delete_upload(caller.account_id, id).await {
                 tracing::warn!(error = %e, "could not delete a discarded upload's chunks");
             }
@@ -158,9 +190,9 @@ impl App {
                 "The uploaded bytes do not match the announced size and SHA-256; upload the blob again.",
             ));
         }
-        self.storage
-            .finish_upload(&upload, self.clock.unix())
-            .await?;
+        let mut tx = self.storage.write().await?;
+        uploads::finish_upload(&mut tx, &upload, self.clock.unix()).await?;
+        tx.commit().await?;
         if let Err(e) = self.blobs.delete_upload(caller.account_id, id).await {
             tracing::warn!(error = %e, "could not delete a finished upload's chunks");
         }
@@ -180,14 +212,14 @@ impl App {
         if !is_sha256_hex(&sha256) {
             return Err(ApiError::not_found());
         }
-        let size = self
-            .storage
-            .blob_size(caller.account_id, &sha256)
+        let mut db = self.storage.read().await?;
+        let size = uploads::blob_size(&mut db, caller.account_id, &sha256)
             .await?
             .ok_or_else(ApiError::not_found)?;
-        self.entitlements
-            .authorize(caller.account_id, Action::ReadBlob { sha256: &sha256 })
-            .await?;
+        if items::blob_locked(&mut db, caller.account_id, &sha256).await? {
+            return Err(self.locked_error(&mut db, caller.account_id).await?);
+        }
+        drop(db);
         Ok((
             size,
             self.blobs.get_stream(caller.account_id, &sha256).await?,

@@ -36,6 +36,7 @@ on_both_databases!(
     renewals_are_counted_from_the_billing_anchor_so_31_january_renews_on_the_last_day_of_each_month,
     a_plan_stored_before_billing_anchors_takes_its_period_start_as_anchor,
     remote_ocr_credits_are_refused_on_start_counted_per_month_on_paid_plans_and_stop_at_downgrade,
+    an_upgrade_paid_after_a_renewal_or_a_downgrade_buys_nothing,
 );
 
 fn at(s: &str) -> time::OffsetDateTime {
@@ -46,40 +47,13 @@ fn unix(s: &str) -> i64 {
     at(s).unix_timestamp()
 }
 
-fn write(kind: KindClass, month: &str, key: &VaultKey) -> ItemWrite {
-    ItemWrite {
-        meta: ItemMeta {
-            kind_class: kind,
-            created_month: month.into(),
-            padded_size: 1024,
-        },
-        envelope: Bytes(key.seal(b"a document")),
-        blobs: vec![],
-    }
-}
-
-/// Pushes a new item; its id and the answer.
-async fn push(client: &Client, kind: KindClass, month: &str) -> (Uuid, Answer) {
-    let id = Uuid::new_v4();
-    let answer = client
-        .put_item(id, None, &write(kind, month, &VaultKey::random()), None)
-        .await;
-    (id, answer)
-}
-
-async fn push_ok(client: &Client, kind: KindClass, month: &str) -> Uuid {
-    let (id, answer) = push(client, kind, month).await;
-    let _: Item = answer.ok();
-    id
-}
-
 /// The entitlement, verified against the server's published key.
 /// `POST /v1/billing/checkout` of `plan` (the server picks the provider by currency).
 async fn checkout(
     client: &Client,
     plan: &str,
     interval: BillingInterval,
-    currency: Currency,
+    currency: PriceCurrency,
 ) -> Answer {
     client
         .post(
@@ -258,6 +232,7 @@ async fn stand(db: Option<String>, now: &str) -> Stand {
                 api_base: providers,
             }),
             smtp_url: std::env::var("COFFER_TEST_SMTP_URL").ok(),
+            ..Default::default()
         },
     )
     .await;
@@ -306,7 +281,7 @@ impl Stand {
     /// Checkout of `plan` (monthly, EUR) through Stripe, completed by its webhook.
     async fn buy_with_stripe(&self, client: &Client, plan: &str, subscription: &str) {
         let checkout: CheckoutResponse =
-            checkout(client, plan, BillingInterval::Month, Currency::Eur)
+            checkout(client, plan, BillingInterval::Month, PriceCurrency::Eur)
                 .await
                 .ok();
         let session = checkout.redirect_url.rsplit('/').next().unwrap().to_owned();
@@ -325,7 +300,14 @@ impl Stand {
 
     /// Checkout of `plan` in CZK through Comgate, paid and notified.
     async fn buy_with_comgate(&self, client: &Client, plan: &str, interval: BillingInterval) {
-        let checkout: CheckoutResponse = checkout(client, plan, interval, Currency::Czk).await.ok();
+        let checkout: CheckoutResponse = checkout(client, plan, interval, PriceCurrency::Czk)
+            .await
+            .ok();
+        self.pay_with_comgate(&checkout).await;
+    }
+
+    /// Comgate says the checkout is paid, and notifies the server.
+    async fn pay_with_comgate(&self, checkout: &CheckoutResponse) {
         let trans = checkout.redirect_url.rsplit('/').next().unwrap().to_owned();
         if let Some(p) = self
             .comgate
@@ -379,9 +361,9 @@ async fn a_commit_over_the_monthly_limit_is_refused_with_plan_limit_and_reset_da
     let s = stand(db, "2026-11-15T12:00:00Z").await;
     let (client, _, email) = s.account().await;
     for _ in 0..5 {
-        push_ok(&client, KindClass::Receipt, "2026-11").await;
+        client.push_ok(KindClass::Receipt, "2026-11").await;
     }
-    let (_, refused) = push(&client, KindClass::Receipt, "2026-11").await;
+    let (_, refused) = client.push(KindClass::Receipt, "2026-11").await;
     assert_eq!(refused.status, StatusCode::PAYMENT_REQUIRED);
     let error = refused.error();
     assert_eq!(error.code, ErrorCode::PlanLimitReached);
@@ -394,21 +376,23 @@ async fn a_commit_over_the_monthly_limit_is_refused_with_plan_limit_and_reset_da
     assert_eq!(detail.reset_at, unix("2026-11-30T23:00:00Z"));
 
     for _ in 0..3 {
-        push_ok(&client, KindClass::Document, "2026-11").await;
+        client.push_ok(KindClass::Document, "2026-11").await;
     }
-    let (_, refused) = push(&client, KindClass::Document, "2026-11").await;
+    let (_, refused) = client.push(KindClass::Document, "2026-11").await;
     assert_eq!(refused.error().plan_limit.unwrap().limit, 3);
 
-    // Another month has its own limit; a month in the future is refused.
-    push_ok(&client, KindClass::Receipt, "2026-10").await;
-    let (_, future) = push(&client, KindClass::Receipt, "2027-01").await;
-    assert_eq!(future.error().code, ErrorCode::InvalidField);
+    // The month the client names counts for nothing: a receipt "from October" or "from next
+    // year" is one more receipt of November, the server's month.
+    for claimed in ["2026-10", "2027-01", "1999-12"] {
+        let (_, refused) = client.push(KindClass::Receipt, claimed).await;
+        assert_eq!(refused.error().plan_limit.unwrap().month, "2026-11");
+    }
 
-    // 23:30 UTC on 30 November is already December in Prague: a December receipt counts
-    // against December and the entitlement shows December's usage.
+    // 23:30 UTC on 30 November is already December in Prague: a new receipt counts against
+    // December (whatever month it names) and the entitlement shows December's usage.
     s.advance_to(unix("2026-11-30T23:30:00Z"));
     let client = s.login(&email).await;
-    push_ok(&client, KindClass::Receipt, "2026-12").await;
+    client.push_ok(KindClass::Receipt, "2026-11").await;
     let e = entitlement(&client).await;
     assert_eq!(e.usage.month, "2026-12");
     assert_eq!(e.usage.receipts, 1);
@@ -421,11 +405,11 @@ async fn concurrent_commits_at_the_monthly_limit_store_exactly_the_limit(
 ) {
     let s = stand(db, "2026-11-15T12:00:00Z").await;
     let (client, _, _) = s.account().await;
-    push_ok(&client, KindClass::Receipt, "2026-11").await;
+    client.push_ok(KindClass::Receipt, "2026-11").await;
     // 4 of START's 5 receipts are left; 16 devices race for them, in two rounds.
     for _ in 0..2 {
         let answers =
-            futures::future::join_all((0..8).map(|_| push(&client, KindClass::Receipt, "2026-11")))
+            futures::future::join_all((0..8).map(|_| client.push(KindClass::Receipt, "2026-11")))
                 .await;
         for (_, answer) in &answers {
             assert!(
@@ -481,10 +465,14 @@ async fn a_stripe_checkout_starts_the_plan_and_an_upgrade_charges_the_pro_rata_d
     // Halfway through the 29-day period, an upgrade costs half the difference.
     s.advance_to(unix("2028-01-31T09:00:00Z") + 29 * DAY / 2);
     let client = s.login(&email).await;
-    let upgrade: CheckoutResponse =
-        checkout(&client, "business", BillingInterval::Month, Currency::Eur)
-            .await
-            .ok();
+    let upgrade: CheckoutResponse = checkout(
+        &client,
+        "business",
+        BillingInterval::Month,
+        PriceCurrency::Eur,
+    )
+    .await
+    .ok();
     assert_eq!(upgrade.kind, PaymentKind::Upgrade);
     assert_eq!(upgrade.amount.amount_minor, (1199 - 399) / 2);
     // The subscription itself moves to the new price, prorated as of the server's clock, so
@@ -520,7 +508,7 @@ async fn a_stripe_checkout_starts_the_plan_and_an_upgrade_charges_the_pro_rata_d
     .await;
 
     // A downgrade between paid plans mid-period is not a checkout.
-    let cheaper = checkout(&client, "plus", BillingInterval::Month, Currency::Eur).await;
+    let cheaper = checkout(&client, "plus", BillingInterval::Month, PriceCurrency::Eur).await;
     assert_eq!(cheaper.error().code, ErrorCode::InvalidField);
 
     let history: BillingHistory = client.get(routes::BILLING_HISTORY).await.ok();
@@ -542,10 +530,14 @@ async fn a_stripe_checkout_starts_the_plan_and_an_upgrade_charges_the_pro_rata_d
     // proration invoice on Stripe's page and invoice.paid arrives.
     let (client, _, _) = s.account().await;
     s.buy_with_stripe(&client, "plus", "sub_sca_2").await;
-    let upgrade: CheckoutResponse =
-        checkout(&client, "business", BillingInterval::Month, Currency::Eur)
-            .await
-            .ok();
+    let upgrade: CheckoutResponse = checkout(
+        &client,
+        "business",
+        BillingInterval::Month,
+        PriceCurrency::Eur,
+    )
+    .await
+    .ok();
     let invoice = upgrade.redirect_url.rsplit('/').next().unwrap().to_owned();
     assert!(invoice.starts_with("in_update_"), "{upgrade:?}");
     assert_eq!(entitlement(&client).await.plan, "plus");
@@ -684,7 +676,7 @@ async fn a_failed_renewal_payment_downgrades_at_once(db: Option<String>, _dir: &
     let (client, _, email) = s.account().await;
     s.buy_with_stripe(&client, "plus", "sub_f").await;
     for _ in 0..7 {
-        push_ok(&client, KindClass::Receipt, "2026-06").await;
+        client.push_ok(KindClass::Receipt, "2026-06").await;
     }
     s.advance_to(unix("2026-07-01T10:00:00Z"));
     let client = s.login(&email).await;
@@ -714,37 +706,40 @@ async fn after_a_downgrade_the_oldest_items_per_month_stay_and_the_rest_are_lock
     db: Option<String>,
     _dir: &std::path::Path,
 ) {
-    let s = stand(db, "2026-11-20T10:00:00Z").await;
-    let (client, account, _) = s.account().await;
+    let s = stand(db, "2026-10-20T10:00:00Z").await;
+    let (client, account, email) = s.account().await;
     s.server
         .app
-        .grant_plan(account, "plus", s.now() + 30 * DAY)
+        .grant_plan(account, "plus", s.now() + 60 * DAY)
         .await
         .unwrap();
+    // Items count against the month of their first commit on the server.
+    let mut october_receipts = vec![];
+    for _ in 0..6 {
+        october_receipts.push(client.push_ok(KindClass::Receipt, "2026-10").await);
+    }
+    s.advance_to(unix("2026-11-20T10:00:00Z"));
+    let client = s.login(&email).await;
     let mut november_receipts = vec![];
     for _ in 0..7 {
-        november_receipts.push(push_ok(&client, KindClass::Receipt, "2026-11").await);
+        november_receipts.push(client.push_ok(KindClass::Receipt, "2026-11").await);
     }
     let mut november_documents = vec![];
     for _ in 0..4 {
-        november_documents.push(push_ok(&client, KindClass::Document, "2026-11").await);
-    }
-    let mut october_receipts = vec![];
-    for _ in 0..6 {
-        october_receipts.push(push_ok(&client, KindClass::Receipt, "2026-10").await);
+        november_documents.push(client.push_ok(KindClass::Document, "2026-11").await);
     }
     // The last locked receipt carries a blob; an active one shares another blob with it.
     let key = VaultKey::random();
     let only_locked = client.upload_blob(&key.seal(b"only locked"), 1024).await;
     let shared = client.upload_blob(&key.seal(b"shared"), 1024).await;
     let locked_with_blob = october_receipts[5];
-    let mut w = write(KindClass::Receipt, "2026-10", &key);
+    let mut w = item_write(KindClass::Receipt, "2026-10");
     w.blobs = vec![only_locked.clone(), shared.clone()];
     let item: Item = client
         .put_item(locked_with_blob, Some(1), &w, None)
         .await
         .ok();
-    let mut w = write(KindClass::Receipt, "2026-10", &key);
+    let mut w = item_write(KindClass::Receipt, "2026-10");
     w.blobs = vec![shared.clone()];
     let _: Item = client
         .put_item(october_receipts[0], Some(1), &w, None)
@@ -779,14 +774,18 @@ async fn after_a_downgrade_the_oldest_items_per_month_stay_and_the_rest_are_lock
         .put_item(
             locked_with_blob,
             Some(item.revision),
-            &write(KindClass::Receipt, "2026-10", &key),
+            &item_write(KindClass::Receipt, "2026-10"),
             None,
         )
         .await;
     assert_eq!(edit.error().code, ErrorCode::ItemLocked);
     let blob = client.get(&routes::blob(&only_locked.sha256)).await;
     assert_eq!(blob.error().code, ErrorCode::ItemLocked);
-    let export = client.get(routes::ACCOUNT_EXPORT).await;
+    let export = client
+        .stepped_up(PASSWORD, None)
+        .await
+        .get(routes::ACCOUNT_EXPORT)
+        .await;
     assert_eq!(export.error().code, ErrorCode::ItemLocked);
     // The change feed carries no content of locked items.
     let (items, _) = client.pull_all(0).await;
@@ -797,7 +796,7 @@ async fn after_a_downgrade_the_oldest_items_per_month_stay_and_the_rest_are_lock
     let shared_read = client.get(&routes::blob(&shared.sha256)).await;
     assert_eq!(shared_read.status, StatusCode::OK);
     // START's limit now applies to new commits.
-    let (_, refused) = push(&client, KindClass::Receipt, "2026-11").await;
+    let (_, refused) = client.push(KindClass::Receipt, "2026-11").await;
     assert_eq!(refused.error().code, ErrorCode::PlanLimitReached);
 }
 
@@ -811,7 +810,7 @@ async fn downgraded_account(s: &Stand) -> (Client, Uuid, Uuid, String) {
         .unwrap();
     let mut ids = vec![];
     for _ in 0..6 {
-        ids.push(push_ok(&client, KindClass::Receipt, "2026-03").await);
+        ids.push(client.push_ok(KindClass::Receipt, "2026-03").await);
     }
     s.server
         .app
@@ -911,7 +910,7 @@ async fn comgate_payments_are_confirmed_by_asking_comgates_status_api_and_renewe
             &CheckoutRequest {
                 plan: "plus".into(),
                 interval: BillingInterval::Month,
-                currency: Currency::Czk,
+                currency: PriceCurrency::Czk,
                 provider: None,
                 language: Some(Language::Cs),
             },
@@ -1044,7 +1043,6 @@ async fn a_plan_stored_before_billing_anchors_takes_its_period_start_as_anchor(
     db: Option<String>,
     dir: &std::path::Path,
 ) {
-    use coffer_server::storage::billing::BillingStorage;
     // A plan row written by a server before migration 0004.
     const OLD_ROW: &str = "INSERT INTO account_plans (account_id, plan, billing_interval, \
         currency, provider, subscription_ref, period_start, period_end, renews, language, version, \
@@ -1055,7 +1053,7 @@ async fn a_plan_stored_before_billing_anchors_takes_its_period_start_as_anchor(
     // The same steps on either backend: migrate to 0003, write the old row, then open the
     // storage (which runs the later migrations) and read the plan back.
     macro_rules! migrated_state {
-        ($pool:expr, $backend:literal, $storage:ty, $url:expr) => {{
+        ($pool:expr, $backend:literal, $url:expr) => {{
             let pool = $pool;
             let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
                 .join("migrations")
@@ -1071,8 +1069,13 @@ async fn a_plan_stored_before_billing_anchors_takes_its_period_start_as_anchor(
                 .await
                 .unwrap();
             pool.close().await;
-            let storage = <$storage>::connect($url).await.unwrap();
-            storage.plan_state(account).await.unwrap()
+            let storage = coffer_server::storage::Storage::connect($url)
+                .await
+                .unwrap();
+            let mut db = storage.read().await.unwrap();
+            coffer_server::storage::billing::plan_state(&mut db, account)
+                .await
+                .unwrap()
         }};
     }
     let state = match db {
@@ -1083,16 +1086,11 @@ async fn a_plan_stored_before_billing_anchors_takes_its_period_start_as_anchor(
                 .unwrap()
                 .create_if_missing(true);
             let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-            migrated_state!(pool, "sqlite", coffer_server::storage::SqliteStorage, &url)
+            migrated_state!(pool, "sqlite", &url)
         }
         Some(url) => {
             let pool = sqlx::PgPool::connect(&url).await.unwrap();
-            migrated_state!(
-                pool,
-                "postgres",
-                coffer_server::storage::PostgresStorage,
-                &url
-            )
+            migrated_state!(pool, "postgres", &url)
         }
     };
     let sub = state.unwrap().subscription.unwrap();
@@ -1267,14 +1265,14 @@ async fn operators_grant_show_and_expire_plans_and_run_jobs_while_serve_runs() {
     let (client, _, email) = anon.new_account("laptop").await;
     let month = prague_month(time::OffsetDateTime::now_utc().unix_timestamp());
     for _ in 0..5 {
-        push_ok(&client, KindClass::Receipt, &month).await;
+        client.push_ok(KindClass::Receipt, &month).await;
     }
-    let (_, refused) = push(&client, KindClass::Receipt, &month).await;
+    let (_, refused) = client.push(KindClass::Receipt, &month).await;
     assert_eq!(refused.error().code, ErrorCode::PlanLimitReached);
 
     let granted = grant_plus(dir.path(), &email, &[]);
     assert!(granted.contains("granted plus"), "{granted}");
-    let sixth = push_ok(&client, KindClass::Receipt, &month).await;
+    let sixth = client.push_ok(KindClass::Receipt, &month).await;
     // The grant is in the payment history, paid by nobody; it takes no invoice number.
     let history: BillingHistory = client.get(routes::BILLING_HISTORY).await.ok();
     assert_eq!(history.payments.len(), 1, "{history:?}");
@@ -1346,4 +1344,190 @@ async fn an_entitlement_signed_by_another_server_is_rejected() {
     assert_eq!(catalog.free_plan, "start");
     assert_eq!(catalog.time_zone, "Europe/Prague");
     assert_eq!(catalog.grace_days, 60);
+}
+
+async fn an_upgrade_paid_after_a_renewal_or_a_downgrade_buys_nothing(
+    db: Option<String>,
+    _dir: &std::path::Path,
+) {
+    let s = stand(db, "2026-04-01T08:00:00Z").await;
+    let (client, _, email) = s.account().await;
+    s.buy_with_comgate(&client, "plus", BillingInterval::Month)
+        .await;
+    // Priced on 21 April for the rest of April; its payment page expires with April.
+    s.advance_to(unix("2026-04-21T08:00:00Z"));
+    let client = s.login(&email).await;
+    let late: CheckoutResponse = checkout(
+        &client,
+        "business",
+        BillingInterval::Month,
+        PriceCurrency::Czk,
+    )
+    .await
+    .ok();
+    assert_eq!(late.kind, PaymentKind::Upgrade);
+    {
+        let state = s.comgate.lock().unwrap();
+        let (_, form) = state.calls.last().unwrap();
+        let (_, expires) = form.iter().find(|(k, _)| k == "expirationTime").unwrap();
+        let minutes: i64 = expires.trim_end_matches('m').parse().unwrap();
+        assert!(
+            minutes <= 10 * DAY / 60,
+            "not past the period end: {form:?}"
+        );
+    }
+    // The period renews first (charged against the first payment) ...
+    s.advance_to(unix("2026-05-01T08:00:00Z"));
+    assert_eq!(s.jobs().await.renewed, 1);
+    // ... then the upgrade's payment is confirmed: it bought the rest of April, which is over.
+    s.pay_with_comgate(&late).await;
+    let client = s.login(&email).await;
+    let e = entitlement(&client).await;
+    assert_eq!(
+        e.plan, "plus",
+        "no business month for a third of the difference"
+    );
+    assert_eq!(e.period_end, Some(unix("2026-06-01T08:00:00Z")));
+    let history: BillingHistory = client.get(routes::BILLING_HISTORY).await.ok();
+    let refused = history
+        .payments
+        .iter()
+        .find(|p| p.id == late.payment_id)
+        .unwrap();
+    assert_eq!(refused.status, PaymentStatus::Refused);
+    assert!(
+        history
+            .invoices
+            .iter()
+            .all(|i| i.payment_id != late.payment_id)
+    );
+    // Confirmed again, still nothing.
+    s.pay_with_comgate(&late).await;
+    assert_eq!(entitlement(&client).await.plan, "plus");
+
+    // After a downgrade the same: a late payment does not start a whole new period.
+    let late: CheckoutResponse = checkout(
+        &client,
+        "business",
+        BillingInterval::Month,
+        PriceCurrency::Czk,
+    )
+    .await
+    .ok();
+    s.server
+        .app
+        .downgrade(
+            e.account_id,
+            coffer_server::billing::DowngradeReason::PaymentFailed,
+        )
+        .await
+        .unwrap();
+    s.pay_with_comgate(&late).await;
+    let e = entitlement(&client).await;
+    assert_eq!((e.plan.as_str(), e.period_end), ("start", None));
+    // An upgrade within its period still works.
+    s.buy_with_comgate(&client, "plus", BillingInterval::Month)
+        .await;
+    s.advance_to(s.now() + 5 * DAY);
+    let client = s.login(&email).await;
+    s.buy_with_comgate(&client, "business", BillingInterval::Month)
+        .await;
+    assert_eq!(entitlement(&client).await.plan, "business");
+}
+
+/// A real `coffer-server serve` whose Stripe is the stand-in, crashing (abort) at `crash_at`.
+fn stripe_server(
+    backend: &Backend,
+    dir: &std::path::Path,
+    providers: &str,
+    crash_at: Option<&str>,
+) -> ServerProcess {
+    let mut env = vec![
+        ("COFFER_STRIPE_SECRET_KEY", "sk_test_123"),
+        ("COFFER_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET),
+        ("COFFER_STRIPE_API_BASE", providers),
+        ("COFFER_PLANS_FILE", ""),
+    ];
+    if let Some(point) = crash_at {
+        env.push(("COFFER_CRASH_AT", point));
+    }
+    ServerProcess::start_with(backend, dir, &env)
+}
+
+/// Kills the server in the unit of work of a webhook, after its effect and the event's
+/// de-duplication row were written but before they committed: after the restart the
+/// provider's retry is applied, once, and a third delivery changes nothing.
+async fn a_crash_between_a_webhooks_effect_and_its_commit_neither_loses_nor_doubles_it(
+    backend: Backend,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let (providers, _, _) = provider_stand_in().await;
+    let mut server = stripe_server(
+        &backend,
+        dir.path(),
+        &providers,
+        Some("stripe-webhook-before-commit"),
+    );
+    let anon = Client::new(&server.url);
+    let (client, _, email) = anon.new_account("laptop").await;
+    let checkout: CheckoutResponse =
+        checkout(&client, "plus", BillingInterval::Month, PriceCurrency::Eur)
+            .await
+            .ok();
+    let session = checkout.redirect_url.rsplit('/').next().unwrap().to_owned();
+    let event = serde_json::to_vec(&serde_json::json!({
+        "id": "evt_crash_1", "type": "checkout.session.completed",
+        "data": {"object": {"id": session, "client_reference_id": checkout.payment_id.to_string(),
+            "payment_status": "paid", "subscription": "sub_crash", "customer": "cus_1"}}
+    }))
+    .unwrap();
+    let deliver = |url: String, event: Vec<u8>| async move {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        reqwest::Client::new()
+            .post(format!("{url}{}", routes::STRIPE_WEBHOOK))
+            .header(
+                "stripe-signature",
+                stripe_signature(WEBHOOK_SECRET, now, &event),
+            )
+            .header("content-type", "application/json")
+            .body(event)
+            .send()
+            .await
+    };
+    assert!(
+        deliver(server.url.clone(), event.clone()).await.is_err(),
+        "the server died in the webhook"
+    );
+    server.without_env("COFFER_CRASH_AT");
+    server.restart();
+    let anon = Client::new(&server.url);
+    let client = anon.login(&email, PASSWORD, "laptop").await.0;
+    // Neither the effect nor the event id survived the crash.
+    assert_eq!(entitlement(&client).await.plan, "start");
+    let history: BillingHistory = client.get(routes::BILLING_HISTORY).await.ok();
+    assert_eq!(history.payments[0].status, PaymentStatus::Pending);
+    // Stripe retries: applied now, and once.
+    for _ in 0..2 {
+        let answer = deliver(server.url.clone(), event.clone()).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK);
+    }
+    assert_eq!(entitlement(&client).await.plan, "plus");
+    let history: BillingHistory = client.get(routes::BILLING_HISTORY).await.ok();
+    assert_eq!(history.payments.len(), 1);
+    assert_eq!(history.payments[0].status, PaymentStatus::Paid);
+    assert_eq!(history.invoices.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_between_a_webhooks_effect_and_its_commit_on_sqlite() {
+    a_crash_between_a_webhooks_effect_and_its_commit_neither_loses_nor_doubles_it(Backend::Local)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_between_a_webhooks_effect_and_its_commit_on_postgres() {
+    let Some(backend) = Backend::postgres_s3("webhook_crash").await else {
+        return;
+    };
+    a_crash_between_a_webhooks_effect_and_its_commit_neither_loses_nor_doubles_it(backend).await;
 }

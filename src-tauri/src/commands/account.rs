@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use coffer_core::sync::{
     self, AccountStatus, BillingHistory, BillingInterval, CheckoutRequest, CheckoutResponse,
-    Credentials, Currency, Device, EmailReminders, Language, PlanCatalog, Progress, SyncOverview,
+    Credentials, Device, EmailReminders, Language, PlanCatalog, PriceCurrency, Progress,
+    SyncOverview,
 };
 use coffer_core::{DocumentId, DocumentSummary, LockedVault, Vault};
 use secrecy::SecretString;
@@ -258,7 +259,7 @@ pub async fn account_checkout<R: Runtime>(
     session: State<'_, Arc<Session>>,
     plan: String,
     interval: BillingInterval,
-    currency: Currency,
+    currency: PriceCurrency,
     language: Language,
 ) -> Result<CheckoutResponse> {
     let request = CheckoutRequest {

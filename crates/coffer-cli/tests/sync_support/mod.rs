@@ -16,6 +16,21 @@ use tempfile::TempDir;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// An address no other test uses.
+pub fn unique_email() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "user-{}-{nanos}-{}@example.test",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
 /// The server binary, built beside `coffer` (`make test` builds every binary first).
 fn server_binary() -> PathBuf {
     let coffer = PathBuf::from(env!("CARGO_BIN_EXE_coffer"));
@@ -189,11 +204,16 @@ impl Device {
         }
     }
 
-    /// A new vault (PBKDF2 keeps the many unlocks quick) registered as a new account.
+    /// A new vault (PBKDF2 keeps the many unlocks quick) registered as a new account (its
+    /// address verified with the code from the SMTP sink when the server sends e-mail).
     pub fn registered(server: &Server, email: &str) -> Self {
         let device = Self::new(server);
         device.init();
-        device.ok(&["account", "register", "--email", email]);
+        let out = device.ok(&["account", "register", "--email", email]);
+        if out.contains("verify-email") {
+            let code = verification_code(email);
+            device.ok(&["account", "verify-email", &code]);
+        }
         device
     }
 
@@ -415,6 +435,25 @@ impl Probe {
     }
 }
 
+/// The verification code the SMTP sink received for `email` (waits up to 20 s).
+pub fn verification_code(email: &str) -> String {
+    for _ in 0..200 {
+        let code = maildir_messages()
+            .expect("the server verifies addresses, so it has an SMTP sink")
+            .iter()
+            .filter(|m| m.contains(&format!("To: {email}")))
+            .find_map(|m| {
+                let at = m.find("verification code is ")? + "verification code is ".len();
+                Some(m.get(at..at + 8)?.to_owned())
+            });
+        if let Some(code) = code {
+            return code;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("no verification e-mail for {email} reached the SMTP sink")
+}
+
 /// The messages the SMTP sink received, when `scripts/with-test-services.sh` runs one.
 pub fn maildir_messages() -> Option<Vec<String>> {
     let dir = std::env::var("COFFER_TEST_MAILDIR").ok()?;
@@ -484,4 +523,37 @@ impl RemoteOcrStandIn {
     pub fn requests(&self) -> usize {
         self.requests.load(std::sync::atomic::Ordering::SeqCst)
     }
+}
+
+/// The RFC 6238 code (SHA-1, 6 digits, 30 s) of a base32 secret now, as an authenticator app
+/// shows it.
+pub fn totp_code(secret_base32: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let (mut key, mut buffer, mut bits) = (Vec::new(), 0u32, 0);
+    for c in secret_base32.trim().bytes() {
+        let v = alphabet.iter().position(|&a| a == c).expect("base32") as u32;
+        buffer = (buffer << 5) | v;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            key.push((buffer >> bits) as u8);
+        }
+    }
+    let step = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 30;
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(&key).unwrap();
+    mac.update(&step.to_be_bytes());
+    let digest = mac.finalize().into_bytes();
+    let offset = (digest[19] & 0x0f) as usize;
+    let value = u32::from_be_bytes([
+        digest[offset] & 0x7f,
+        digest[offset + 1],
+        digest[offset + 2],
+        digest[offset + 3],
+    ]);
+    format!("{:06}", value % 1_000_000)
 }

@@ -1,13 +1,16 @@
-//! The account side of sync: register this vault, log a device in (or create this device's
-//! copy of the vault from the server), sessions and devices, deletion and export. The vault
-//! key reaches the server only wrapped: under a key from OPAQUE's export key, and under the
-//! recovery phrase (the vault header's own recovery wrap, copied verbatim).
+//! The account side of sync: register this vault, verify its address, log a device in (or
+//! create this device's copy of the vault from the server), sessions and devices, and the
+//! changes that could take an account over (password, TOTP, recovery codes, deletion, export),
+//! which first prove the password again ([`step_up`]). The vault key reaches the server only
+//! wrapped: under a key from OPAQUE's export key, and under the recovery phrase (the vault
+//! header's own recovery wrap, copied verbatim).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use coffer_api::{
-    AccountInfo, Bytes, DeleteAccountRequest, Device, DeviceList, WrappedKeys, routes,
+    AccountInfo, Bytes, DeleteAccountRequest, Device, DeviceList, EmailVerifyRequest,
+    TotpCodeRequest, TotpEnabledResponse, TotpSetupResponse, WrappedKeys, routes,
 };
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
@@ -133,7 +136,9 @@ fn log_in(server: &Server, creds: &Credentials) -> SyncResult<LoggedIn> {
     )
 }
 
-/// Creates an account for this vault and connects the vault to it.
+/// Creates an account for this vault and connects the vault to it. On a server that sends
+/// e-mail the account syncs once its address is verified ([`verify_email`]; see
+/// [`AccountInfo::email_verified`]).
 pub fn register(vault: &mut Vault, creds: &Credentials) -> SyncResult<Connection> {
     let server = Server::new(creds.server_url)?;
     server.register(
@@ -141,7 +146,28 @@ pub fn register(vault: &mut Vault, creds: &Credentials) -> SyncResult<Connection
         creds.password.expose_secret().as_bytes(),
         |export_key| wrapped_keys(vault, export_key),
     )?;
-    login(vault, creds)
+    // The server answers a registration the same whether or not the address had an account;
+    // one whose password is not this one does not open.
+    match login(vault, creds) {
+        Err(SyncError::InvalidCredentials) => Err(SyncError::AccountExists(creds.email.into())),
+        other => other,
+    }
+}
+
+/// Verifies the account's e-mail address with the code the server mailed.
+pub fn verify_email(vault: &Vault, code: &str) -> SyncResult<()> {
+    open(vault, None)?.call(
+        Method::POST,
+        routes::EMAIL_VERIFY,
+        Some(&EmailVerifyRequest {
+            code: code.trim().into(),
+        }),
+    )
+}
+
+/// Asks the server to mail a new verification code.
+pub fn resend_verification(vault: &Vault) -> SyncResult<()> {
+    open(vault, None)?.call::<()>(Method::POST, routes::EMAIL_RESEND, None)
 }
 
 /// Logs this device in to the account that holds this vault.
@@ -221,13 +247,66 @@ pub(crate) fn open(vault: &Vault, server_url: Option<&str>) -> SyncResult<Server
     Ok(server)
 }
 
+/// A signed-in connection that proved the account's password (and second factor) again: what
+/// the account changes below need. It counts for five minutes.
+pub struct SteppedUp(Server);
+
+/// Proves the account's `password` (the account's, which is the vault's unless it was
+/// changed on one side only) and, when the account has TOTP on, a current or recovery code.
+pub fn step_up(
+    vault: &Vault,
+    password: &SecretString,
+    totp: Option<&str>,
+) -> SyncResult<SteppedUp> {
+    let mut server = open(vault, None)?;
+    server.step_up(password.expose_secret().as_bytes(), totp)?;
+    Ok(SteppedUp(server))
+}
+
 /// Gives the account the vault's new password (call right after `Vault::change_password`):
 /// a new OPAQUE record and the vault key wrapped under its export key, with the new KDF
 /// record. The server signs every other device out; this one stays signed in.
-pub fn change_password(vault: &Vault, new_password: &SecretString) -> SyncResult<()> {
-    open(vault, None)?.change_password(new_password.expose_secret().as_bytes(), |export_key| {
-        wrapped_keys(vault, export_key)
-    })
+pub fn change_password(
+    account: &SteppedUp,
+    vault: &Vault,
+    new_password: &SecretString,
+) -> SyncResult<()> {
+    account
+        .0
+        .change_password(new_password.expose_secret().as_bytes(), |export_key| {
+            wrapped_keys(vault, export_key)
+        })
+}
+
+/// A new TOTP secret for an authenticator app, pending until [`totp_enable`] confirms a code
+/// from it (it then replaces the one the account had, if any).
+pub fn totp_setup(account: &SteppedUp) -> SyncResult<TotpSetupResponse> {
+    account.0.post(routes::TOTP_SETUP, &())
+}
+
+/// Turns the pending secret on with a current code from it; the new recovery codes, shown
+/// once.
+pub fn totp_enable(account: &SteppedUp, code: &str) -> SyncResult<Vec<String>> {
+    let enabled: TotpEnabledResponse = account.0.post(
+        routes::TOTP_ENABLE,
+        &TotpCodeRequest {
+            code: code.trim().into(),
+        },
+    )?;
+    Ok(enabled.recovery_codes)
+}
+
+/// Switches the second factor off.
+pub fn totp_disable(account: &SteppedUp) -> SyncResult<()> {
+    account
+        .0
+        .call::<()>(Method::POST, routes::TOTP_DISABLE, None)
+}
+
+/// Ten new recovery codes replace the old ones.
+pub fn new_recovery_codes(account: &SteppedUp) -> SyncResult<Vec<String>> {
+    let codes: TotpEnabledResponse = account.0.post(routes::RECOVERY_CODES, &())?;
+    Ok(codes.recovery_codes)
 }
 
 /// Ends this device's session; the vault and its documents stay.
@@ -263,8 +342,12 @@ pub fn revoke(vault: &Vault, device_id: Uuid) -> SyncResult<()> {
 
 /// Deletes the account on the server, at once and for good. `confirm_email` must repeat the
 /// account's address. The local vault stays, disconnected.
-pub fn delete_account(vault: &mut Vault, confirm_email: &str) -> SyncResult<()> {
-    open(vault, None)?.call(
+pub fn delete_account(
+    account: SteppedUp,
+    vault: &mut Vault,
+    confirm_email: &str,
+) -> SyncResult<()> {
+    account.0.call(
         Method::DELETE,
         routes::ACCOUNT,
         Some(&DeleteAccountRequest {
@@ -277,8 +360,8 @@ pub fn delete_account(vault: &mut Vault, confirm_email: &str) -> SyncResult<()> 
 
 /// Writes the server's archive of the account (ciphertext and technical metadata) to `target`,
 /// complete or not at all. Returns its size.
-pub fn export_account(vault: &Vault, target: &Path) -> SyncResult<u64> {
-    let server = open(vault, None)?;
+pub fn export_account(account: &SteppedUp, target: &Path) -> SyncResult<u64> {
+    let server = &account.0;
     let parent = target
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -10,8 +10,8 @@ use coffer_api::{
     Bytes, ChangesPage, CreateUploadRequest, ErrorBody, IDEMPOTENCY_KEY, Item, LoginFinishRequest,
     LoginFinishResponse, LoginStartRequest, LoginStartResponse, LoginTotpRequest,
     PasswordChangeFinishRequest, PasswordChangeStartRequest, RefreshRequest, RegisterFinishRequest,
-    RegisterStartRequest, RegisterStartResponse, Session, TokenPair, UploadStatus, WrappedKeys,
-    routes,
+    RegisterStartRequest, RegisterStartResponse, STEP_UP_HEADER, Session, StepUpFinishRequest,
+    StepUpStartRequest, StepUpToken, TokenPair, UploadStatus, WrappedKeys, routes,
 };
 use opaque_ke::{
     ClientLogin, ClientLoginFinishParameters, ClientRegistration,
@@ -41,11 +41,13 @@ pub(crate) enum Precondition {
     Revision(u64),
 }
 
-/// A connection to one sync server, with this device's access token once logged in.
+/// A connection to one sync server, with this device's access token once logged in (and a
+/// step-up token after [`Server::step_up`]).
 pub(crate) struct Server {
     base: String,
     http: Client,
     access_token: Option<Zeroizing<String>>,
+    step_up: Option<Zeroizing<String>>,
 }
 
 /// The result of a login: the session and OPAQUE's export key, which opens the vault key.
@@ -92,6 +94,7 @@ impl Server {
             base,
             http,
             access_token: None,
+            step_up: None,
         })
     }
 
@@ -104,11 +107,14 @@ impl Server {
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        let builder = self.http.request(method, format!("{}{path}", self.base));
-        match &self.access_token {
-            Some(token) => builder.bearer_auth(token.as_str()),
-            None => builder,
+        let mut builder = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = &self.access_token {
+            builder = builder.bearer_auth(token.as_str());
         }
+        if let Some(token) = &self.step_up {
+            builder = builder.header(STEP_UP_HEADER, token.as_str());
+        }
+        builder
     }
 
     /// Sends and turns transport failures and error answers into `SyncError`.
@@ -230,16 +236,14 @@ impl Server {
             registration_upload: upload,
             wrapped_keys: wrap(&export_key),
         };
-        match self.call(Method::POST, routes::REGISTER_FINISH, Some(&request)) {
-            Err(e) if e.code() == Some(coffer_api::ErrorCode::AccountExists) => {
-                Err(SyncError::AccountExists(email.into()))
-            }
-            other => other,
-        }
+        // The answer is the same whether or not the address had an account: the login after
+        // it tells.
+        self.call(Method::POST, routes::REGISTER_FINISH, Some(&request))
     }
 
-    /// A new OPAQUE record for the signed-in account (a new password); `wrap` seals the vault
-    /// key under the new export key. The server signs every other device out.
+    /// A new OPAQUE record for the signed-in account (a new password; needs a step-up);
+    /// `wrap` seals the vault key under the new export key. The server signs every other device
+    /// out.
     pub(crate) fn change_password(
         &self,
         password: &[u8],
@@ -263,28 +267,20 @@ impl Server {
         )
     }
 
-    /// OPAQUE login, then the second factor if the account has one.
-    pub(crate) fn login(
-        &self,
-        email: &str,
+    /// The client's side of an OPAQUE login: `start` sends KE1 and returns the server's KE2.
+    /// Gives the login id, KE3 and the export key; a wrong password (or an unknown account)
+    /// fails here, on the client.
+    fn opaque_login(
         password: &[u8],
-        totp: Option<&str>,
-        device_name: &str,
-    ) -> SyncResult<LoggedIn> {
-        let start =
+        start: impl FnOnce(Bytes) -> SyncResult<LoginStartResponse>,
+    ) -> SyncResult<(Uuid, Bytes, Zeroizing<Vec<u8>>)> {
+        let begun =
             ClientLogin::<CofferCipherSuite>::start(&mut OsRng, password).map_err(protocol)?;
-        let started: LoginStartResponse = self.post(
-            routes::LOGIN_START,
-            &LoginStartRequest {
-                email: email.into(),
-                credential_request: Bytes(start.message.serialize().to_vec()),
-            },
-        )?;
+        let started = start(Bytes(begun.message.serialize().to_vec()))?;
         let response = CredentialResponse::deserialize(started.credential_response.as_slice())
             .map_err(protocol)?;
         let ksf = ksf();
-        // A wrong password (or an unknown account) fails here, on the client.
-        let finish = start
+        let finish = begun
             .state
             .finish(
                 &mut OsRng,
@@ -293,12 +289,36 @@ impl Server {
                 ClientLoginFinishParameters::new(Some(CONTEXT), Identifiers::default(), Some(&ksf)),
             )
             .map_err(|_| SyncError::InvalidCredentials)?;
-        let export_key = Zeroizing::new(finish.export_key.to_vec());
+        Ok((
+            started.login_id,
+            Bytes(finish.message.serialize().to_vec()),
+            Zeroizing::new(finish.export_key.to_vec()),
+        ))
+    }
+
+    /// OPAQUE login, then the second factor if the account has one.
+    pub(crate) fn login(
+        &self,
+        email: &str,
+        password: &[u8],
+        totp: Option<&str>,
+        device_name: &str,
+    ) -> SyncResult<LoggedIn> {
+        let (login_id, credential_finalization, export_key) =
+            Self::opaque_login(password, |credential_request| {
+                self.post(
+                    routes::LOGIN_START,
+                    &LoginStartRequest {
+                        email: email.into(),
+                        credential_request,
+                    },
+                )
+            })?;
         let answer: LoginFinishResponse = self.post(
             routes::LOGIN_FINISH,
             &LoginFinishRequest {
-                login_id: started.login_id,
-                credential_finalization: Bytes(finish.message.serialize().to_vec()),
+                login_id,
+                credential_finalization,
                 device_name: device_name.into(),
             },
         )?;
@@ -324,6 +344,34 @@ impl Server {
             session,
             export_key,
         })
+    }
+
+    /// Proves the password (and the second factor, when the account has one) again for this
+    /// session; the requests that change the account carry the step-up token from now on
+    /// (for five minutes).
+    pub(crate) fn step_up(&mut self, password: &[u8], totp: Option<&str>) -> SyncResult<()> {
+        let (login_id, credential_finalization, _) =
+            Self::opaque_login(password, |credential_request| {
+                self.post(
+                    routes::STEP_UP_START,
+                    &StepUpStartRequest { credential_request },
+                )
+            })?;
+        let token: StepUpToken = match self.post(
+            routes::STEP_UP_FINISH,
+            &StepUpFinishRequest {
+                login_id,
+                credential_finalization,
+                second_factor: totp.map(|c| c.trim().to_owned()),
+            },
+        ) {
+            Err(e) if e.code() == Some(coffer_api::ErrorCode::TotpRequired) => {
+                return Err(SyncError::TotpRequired);
+            }
+            other => other?,
+        };
+        self.step_up = Some(Zeroizing::new(token.step_up_token));
+        Ok(())
     }
 
     /// Exchanges the refresh token for new tokens (the old refresh token stops working).

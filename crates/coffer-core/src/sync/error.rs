@@ -43,7 +43,10 @@ pub enum SyncError {
     )]
     RemoteOcrNotOnPlan { plan: String },
 
-    #[error("an account for {0} already exists on this server; run `coffer account login`")]
+    #[error(
+        "this password does not open the account for {0}: an account with this address may exist \
+         already; run `coffer account login` with its password"
+    )]
     AccountExists(String),
 
     #[error(

@@ -39,15 +39,16 @@ mod state;
 
 #[cfg(feature = "sync")]
 pub use account::{
-    Connection, Credentials, account_info, change_password, connection, delete_account, devices,
-    export_account, init_from_server, login, logout, register, revoke,
+    Connection, Credentials, SteppedUp, account_info, change_password, connection, delete_account,
+    devices, export_account, init_from_server, login, logout, new_recovery_codes, register,
+    resend_verification, revoke, step_up, totp_disable, totp_enable, totp_setup, verify_email,
 };
 #[cfg(feature = "sync")]
 pub use billing::{billing_history, cancel_plan, checkout, plans};
 #[cfg(feature = "sync")]
 pub use coffer_api::{
-    AccountInfo, BillingHistory, BillingInterval, CheckoutRequest, CheckoutResponse, Currency,
-    Device, Entitlement, ErrorCode, Money, PlanCatalog,
+    AccountInfo, BillingHistory, BillingInterval, CheckoutRequest, CheckoutResponse, Device,
+    Entitlement, ErrorCode, Money, PlanCatalog, PriceCurrency, TotpSetupResponse,
 };
 #[cfg(feature = "sync")]
 pub use engine::{Progress, REMOTE_DELETION_TRASH_DAYS, SyncOptions, SyncReport};

@@ -3,7 +3,7 @@
 //! (Europe/Prague by default), so "per calendar month" means the same to every user.
 
 use anyhow::Context as _;
-use coffer_api::{BillingInterval, Currency, Money, Plan, PlanCatalog, PlanLimits, PlanPrice};
+use coffer_api::{BillingInterval, Money, Plan, PlanCatalog, PlanLimits, PlanPrice, PriceCurrency};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan, Zoned};
@@ -31,6 +31,8 @@ struct PlanFile {
     documents_per_month: u32,
     remote_ocr_credits_per_month: u32,
     email_reminders: bool,
+    /// Bytes of blobs an account may store.
+    storage_bytes: u64,
     prices: Vec<PriceFile>,
 }
 
@@ -38,7 +40,7 @@ struct PlanFile {
 #[serde(deny_unknown_fields)]
 struct PriceFile {
     interval: BillingInterval,
-    currency: Currency,
+    currency: PriceCurrency,
     amount_minor: i64,
 }
 
@@ -89,6 +91,7 @@ impl Catalog {
                     documents_per_month: p.documents_per_month,
                     remote_ocr_credits_per_month: p.remote_ocr_credits_per_month,
                     email_reminders: p.email_reminders,
+                    storage_bytes: p.storage_bytes,
                 },
                 prices: p
                     .prices
@@ -139,7 +142,7 @@ impl Catalog {
         &self,
         plan: &str,
         interval: BillingInterval,
-        currency: Currency,
+        currency: PriceCurrency,
     ) -> Option<Money> {
         self.plan(plan)?
             .prices
@@ -298,11 +301,12 @@ mod tests {
         assert_eq!(start.limits.receipts_per_month, 5);
         assert_eq!(start.limits.documents_per_month, 3);
         assert_eq!(start.limits.remote_ocr_credits_per_month, 0);
+        assert_eq!(start.limits.storage_bytes, 1 << 30);
         assert!(!start.limits.email_reminders);
         for paid in ["plus", "business"] {
             let plan = c.plan(paid).unwrap();
             assert!(plan.limits.email_reminders && plan.limits.remote_ocr_credits_per_month > 0);
-            for currency in [Currency::Czk, Currency::Eur] {
+            for currency in [PriceCurrency::Czk, PriceCurrency::Eur] {
                 for interval in [BillingInterval::Month, BillingInterval::Year] {
                     assert!(c.price(paid, interval, currency).is_some());
                 }

@@ -7,7 +7,8 @@ use super::lifecycle::ProviderRefs;
 use super::{Payments, StartedPayment};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
-use crate::storage::billing::PaymentRecord;
+use crate::ratelimit::Bucket;
+use crate::storage::billing::{self, PaymentRecord};
 use coffer_api::{ErrorCode, Language, PaymentKind, PaymentProvider, PaymentStatus, Plan};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -137,6 +138,11 @@ impl ComgateSettings {
         if payment.kind == PaymentKind::NewPeriod {
             form.push(("initRecurring", "true".into()));
         }
+        if let Some((_, period_end)) = payment.priced_for {
+            // The payment page must not outlive the period the upgrade was priced for.
+            let minutes = ((period_end - payment.created_at) / 60).clamp(30, 7 * 24 * 60);
+            form.push(("expirationTime", format!("{minutes}m")));
+        }
         let answer = self.call(http, "create", form).await?;
         match (answer.get("transId"), answer.get("redirect")) {
             (Some(trans), Some(redirect)) => Ok(StartedPayment {
@@ -182,8 +188,18 @@ impl ComgateSettings {
 }
 
 impl App {
-    /// `POST /v1/billing/comgate/notify`: asks Comgate for the payment's state and applies it.
-    pub async fn comgate_notification(&self, notification: Notification) -> ApiResult<()> {
+    /// `POST /v1/billing/comgate/notify`: asks Comgate for the payment's state and applies it
+    /// (once: the payment's own state is the de-duplication). Rate limited per client address,
+    /// since each notification costs a request to Comgate.
+    pub async fn comgate_notification(
+        &self,
+        notification: Notification,
+        client: std::net::IpAddr,
+    ) -> ApiResult<()> {
+        self.limiter
+            .check(Bucket::PaymentNotification, &client.to_string())
+            .await
+            .map_err(crate::auth::too_many)?;
         let settings = self.payments.comgate()?;
         if notification
             .merchant
@@ -195,8 +211,9 @@ impl App {
         let status = settings
             .status(&self.payments.http, &notification.trans_id)
             .await?;
+        let mut tx = self.storage.write().await?;
         let payment = match status.get("refId").and_then(|r| Uuid::parse_str(r).ok()) {
-            Some(id) => self.storage.payment(id).await?,
+            Some(id) => billing::payment(&mut tx, id).await?,
             None => None,
         }
         .filter(|p| {
@@ -209,6 +226,7 @@ impl App {
         match status.get("status").map(String::as_str) {
             Some("PAID") => {
                 self.confirm_payment(
+                    &mut tx,
                     &payment,
                     ProviderRefs {
                         payment_ref: Some(notification.trans_id.clone()),
@@ -217,21 +235,22 @@ impl App {
                         ..Default::default()
                     },
                 )
-                .await
+                .await?;
             }
             Some("CANCELLED") => {
-                self.storage
-                    .settle_payment(
-                        payment.id,
-                        PaymentStatus::Cancelled,
-                        None,
-                        self.clock.unix(),
-                    )
-                    .await?;
-                Ok(())
+                billing::settle_payment(
+                    &mut tx,
+                    payment.id,
+                    PaymentStatus::Cancelled,
+                    None,
+                    self.clock.unix(),
+                )
+                .await?;
             }
-            _ => Ok(()),
+            _ => {}
         }
+        tx.commit().await?;
+        Ok(())
     }
 }
 

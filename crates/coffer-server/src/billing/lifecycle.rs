@@ -1,8 +1,12 @@
 //! The life of a plan: checkout (a new period, or an upgrade charged pro rata), payment
 //! confirmation, one-click cancel, renewal, downgrade to the free plan with locked items and a
-//! grace period, warnings and the final purge. Every state change is a compare-and-set on the
-//! stored plan state, so the scheduler of several instances, `jobs run` and webhooks can run
-//! at the same time.
+//! grace period, warnings and the final purge.
+//!
+//! Every change of a plan runs in one unit of work that first takes the account's row, so the
+//! scheduler of several instances, `jobs run`, webhooks and item commits of the account run one
+//! after the other; the plan state, the locks, the invoice and the e-mail commit together.
+//! An upgrade is priced for one paid period of one plan and buys nothing once either changed
+//! (a renewal or a downgrade came first): it is refused, not applied to another period.
 
 use super::catalog::prorate;
 use super::{load_state, plan_of};
@@ -11,12 +15,13 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::mail::Notice;
 use crate::storage::billing::{
-    GracePeriod, LockChange, NewInvoice, PaymentRecord, PlanState, Subscription,
+    self, GracePeriod, NewInvoice, PaymentRecord, PlanState, Subscription,
 };
-use crate::storage::{CommitOutcome, ItemCommit};
+use crate::storage::items::{self, ItemRow};
+use crate::storage::{Conn, Tx, accounts};
 use coffer_api::{
-    BillingHistory, BillingInterval, CheckoutRequest, CheckoutResponse, Currency, KindClass, Money,
-    PaymentKind, PaymentProvider, PaymentStatus, SignedEntitlement,
+    BillingHistory, BillingInterval, CheckoutRequest, CheckoutResponse, KindClass, Money,
+    PaymentKind, PaymentProvider, PaymentStatus, PriceCurrency, SignedEntitlement,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -25,8 +30,9 @@ const DAY: i64 = 86_400;
 /// Stripe charges renewals itself and confirms with `invoice.paid`, which may arrive a little
 /// after the period end; only then is a missing renewal a failed one.
 const PROVIDER_RENEWAL_LEEWAY_SECS: i64 = 2 * DAY;
-/// Compare-and-set retries before giving up on a contended plan state.
-const CAS_ATTEMPTS: usize = 8;
+/// An upgrade is sold only while its payment page can expire before the period ends (Stripe
+/// Checkout sessions live at least 30 minutes).
+pub(crate) const MIN_UPGRADE_WINDOW_SECS: i64 = 3600;
 
 /// Why an account moved to the free plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -62,19 +68,41 @@ pub struct ProviderRefs {
     pub invoice_url: Option<String>,
 }
 
-fn default_provider(currency: Currency) -> PaymentProvider {
+/// What a confirmation did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirmed {
+    Applied,
+    /// Seen before: nothing to do.
+    Already,
+    /// An upgrade for a period or plan that changed since it was priced: it bought nothing.
+    Refused,
+}
+
+fn default_provider(currency: PriceCurrency) -> PaymentProvider {
     match currency {
-        Currency::Czk => PaymentProvider::Comgate,
-        Currency::Eur => PaymentProvider::Stripe,
+        PriceCurrency::Czk => PaymentProvider::Comgate,
+        PriceCurrency::Eur => PaymentProvider::Stripe,
     }
 }
 
 impl App {
-    async fn save_state(&self, state: &PlanState, locks: &LockChange) -> ApiResult<bool> {
-        Ok(self
-            .storage
-            .save_plan_state(state, locks, self.clock.unix())
-            .await?)
+    /// A unit of work holding the account's row, and the account's plan state in it.
+    pub(crate) async fn plan_unit(&self, account: Uuid) -> ApiResult<(Tx, PlanState)> {
+        let mut tx = self.storage.write().await?;
+        accounts::lock(&mut tx, account).await?;
+        let state = load_state(&mut tx, &self.catalog, account).await?;
+        Ok((tx, state))
+    }
+
+    /// Stores the state read in the same unit of work (the account's row is held, so nobody
+    /// changed it meanwhile).
+    pub(crate) async fn save_state(&self, c: &mut Conn, state: &PlanState) -> ApiResult<()> {
+        if billing::save_plan_state(c, state, self.clock.unix()).await? {
+            Ok(())
+        } else {
+            tracing::error!("a plan state changed under the account's lock");
+            Err(ApiError::unavailable())
+        }
     }
 
     /// Starts paying for `req.plan`: a new period, or the pro-rata difference of an upgrade.
@@ -93,10 +121,11 @@ impl App {
                 "The free plan needs no payment; cancel the paid plan instead.",
             ));
         }
-        let mut state = load_state(self.storage.as_ref(), &self.catalog, account).await?;
+        let (mut tx, mut state) = self.plan_unit(account).await?;
         let now = self.clock.unix();
         // An upgrade of a Stripe subscription changes its price there (the new full price).
         let mut stripe_upgrade = None;
+        let mut priced_for = None;
         let (kind, interval, currency, amount, provider) = match &state.subscription {
             Some(sub) if sub.period_end > now => {
                 let price = |id: &str| self.catalog.price(id, sub.interval, sub.currency);
@@ -111,6 +140,13 @@ impl App {
                          when the paid period ends.",
                     ));
                 }
+                if sub.period_end - now < MIN_UPGRADE_WINDOW_SECS {
+                    return Err(ApiError::invalid(
+                        "The paid period ends within the hour; choose the plan again once it \
+                         has renewed.",
+                    ));
+                }
+                priced_for = Some((state.plan.clone(), sub.period_end));
                 let amount = prorate(
                     new.amount_minor,
                     old.amount_minor,
@@ -160,8 +196,14 @@ impl App {
             && language != state.language
         {
             state.language = language;
-            self.save_state(&state, &LockChange::Keep).await?;
+            self.save_state(&mut tx, &state).await?;
         }
+        let email = accounts::by_id(&mut tx, account)
+            .await?
+            .ok_or_else(ApiError::invalid_token)?
+            .email;
+        // The provider is asked outside the unit of work.
+        tx.commit().await?;
         let payment = PaymentRecord {
             id: Uuid::new_v4(),
             account_id: account,
@@ -177,18 +219,13 @@ impl App {
             status: PaymentStatus::Pending,
             created_at: now,
             paid_at: None,
+            priced_for,
         };
         if let Some((subscription, new_price)) = stripe_upgrade {
             return self
                 .upgrade_stripe_subscription(payment, &subscription, new_price)
                 .await;
         }
-        let email = self
-            .storage
-            .account(account)
-            .await?
-            .ok_or_else(ApiError::invalid_token)?
-            .email;
         let started = match provider {
             PaymentProvider::Stripe => {
                 self.payments
@@ -208,12 +245,16 @@ impl App {
                 ));
             }
         };
-        self.storage
-            .create_payment(&PaymentRecord {
+        let mut tx = self.storage.write().await?;
+        billing::create_payment(
+            &mut tx,
+            &PaymentRecord {
                 provider_ref: Some(started.provider_ref),
                 ..payment.clone()
-            })
-            .await?;
+            },
+        )
+        .await?;
+        tx.commit().await?;
         Ok(CheckoutResponse {
             payment_id: payment.id,
             redirect_url: started.redirect_url,
@@ -245,9 +286,11 @@ impl App {
             provider_ref: Some(upgrade.invoice_ref),
             ..payment
         };
-        self.storage.create_payment(&payment).await?;
+        let mut tx = self.storage.write().await?;
+        billing::create_payment(&mut tx, &payment).await?;
         let redirect_url = if upgrade.paid {
             self.confirm_payment(
+                &mut tx,
                 &payment,
                 ProviderRefs {
                     invoice_url: upgrade.invoice_url,
@@ -261,6 +304,7 @@ impl App {
                 .invoice_url
                 .unwrap_or_else(|| stripe.success_url.clone())
         };
+        tx.commit().await?;
         Ok(CheckoutResponse {
             payment_id: payment.id,
             redirect_url,
@@ -269,127 +313,141 @@ impl App {
         })
     }
 
-    /// A provider confirmed `payment`: the plan starts, is upgraded or renewed, anything locked
-    /// is unlocked, and an invoice is issued (not for an operator's grant). A payment confirmed
-    /// twice is applied once.
+    /// A provider confirmed `payment`, in the caller's unit of work: the plan starts, is
+    /// upgraded or renewed, anything locked is unlocked, and an invoice is issued (not for an
+    /// operator's grant). A payment confirmed twice is applied once; an upgrade whose period
+    /// or plan changed since it was priced is refused.
     pub(crate) async fn confirm_payment(
         &self,
+        c: &mut Conn,
         payment: &PaymentRecord,
         refs: ProviderRefs,
-    ) -> ApiResult<()> {
+    ) -> ApiResult<Confirmed> {
         let now = self.clock.unix();
-        if !self
-            .storage
-            .settle_payment(
-                payment.id,
-                PaymentStatus::Paid,
-                refs.payment_ref.as_deref(),
-                now,
-            )
-            .await?
-        {
-            return Ok(());
-        }
-        let calendar = &self.catalog.calendar;
-        let mut period = (now, now);
-        let mut language = coffer_api::Language::En;
-        for _ in 0..CAS_ATTEMPTS {
-            let mut state =
-                load_state(self.storage.as_ref(), &self.catalog, payment.account_id).await?;
-            let current = state.subscription.clone();
-            let (start, end, anchor) = match (payment.kind, &current) {
-                (PaymentKind::Upgrade, Some(sub)) => (sub.period_start, sub.period_end, sub.anchor),
-                (PaymentKind::Renewal, Some(sub)) => (
-                    sub.period_end,
-                    calendar.period_end(sub.anchor, payment.interval, sub.period_end),
-                    sub.anchor,
-                ),
-                _ => (now, calendar.period_end(now, payment.interval, now), now),
-            };
-            let locks = if state.grace.take().is_some() {
-                LockChange::UnlockAll
-            } else {
-                LockChange::Keep
-            };
-            state.plan = payment.plan.clone();
-            state.subscription = Some(Subscription {
-                interval: payment.interval,
-                currency: payment.amount.currency,
-                provider: payment.provider,
-                subscription_ref: refs
-                    .subscription_ref
-                    .clone()
-                    .or_else(|| current.as_ref().and_then(|s| s.subscription_ref.clone())),
-                customer_ref: refs
-                    .customer_ref
-                    .clone()
-                    .or_else(|| current.as_ref().and_then(|s| s.customer_ref.clone())),
-                period_start: start,
-                period_end: end,
-                anchor,
-                renews: payment.provider != PaymentProvider::Admin,
-            });
-            language = state.language;
-            if self.save_state(&state, &locks).await? {
-                period = (start, end);
-                self.nudge(payment.account_id);
-                break;
+        accounts::lock(c, payment.account_id).await?;
+        let mut state = load_state(c, &self.catalog, payment.account_id).await?;
+        let current = state.subscription.clone();
+        if let Some((plan, period_end)) = &payment.priced_for {
+            let unchanged = current
+                .as_ref()
+                .is_some_and(|s| s.period_end == *period_end && s.period_end > now)
+                && state.plan == *plan;
+            if !unchanged {
+                if billing::settle_payment(
+                    c,
+                    payment.id,
+                    PaymentStatus::Refused,
+                    refs.payment_ref.as_deref(),
+                    now,
+                )
+                .await?
+                {
+                    tracing::warn!(
+                        payment = %payment.id,
+                        "an upgrade was paid after its period changed; refund it"
+                    );
+                    self.notify(
+                        c,
+                        payment.account_id,
+                        &format!("refused:{}", payment.id),
+                        Notice::UpgradeRefused {
+                            plan: plan_name(&self.catalog, &payment.plan),
+                        },
+                    )
+                    .await?;
+                    return Ok(Confirmed::Refused);
+                }
+                return Ok(Confirmed::Already);
             }
         }
+        if !billing::settle_payment(
+            c,
+            payment.id,
+            PaymentStatus::Paid,
+            refs.payment_ref.as_deref(),
+            now,
+        )
+        .await?
+        {
+            return Ok(Confirmed::Already);
+        }
+        let calendar = &self.catalog.calendar;
+        let (start, end, anchor) = match (payment.kind, &current) {
+            (PaymentKind::Upgrade, Some(sub)) => (sub.period_start, sub.period_end, sub.anchor),
+            (PaymentKind::Renewal, Some(sub)) => (
+                sub.period_end,
+                calendar.period_end(sub.anchor, payment.interval, sub.period_end),
+                sub.anchor,
+            ),
+            _ => (now, calendar.period_end(now, payment.interval, now), now),
+        };
+        if state.grace.take().is_some() {
+            items::unlock_all(c, payment.account_id).await?;
+        }
+        state.plan = payment.plan.clone();
+        state.subscription = Some(Subscription {
+            interval: payment.interval,
+            currency: payment.amount.currency,
+            provider: payment.provider,
+            subscription_ref: refs
+                .subscription_ref
+                .clone()
+                .or_else(|| current.as_ref().and_then(|s| s.subscription_ref.clone())),
+            customer_ref: refs
+                .customer_ref
+                .clone()
+                .or_else(|| current.as_ref().and_then(|s| s.customer_ref.clone())),
+            period_start: start,
+            period_end: end,
+            anchor,
+            renews: payment.provider != PaymentProvider::Admin,
+        });
+        self.save_state(c, &state).await?;
         // An operator's grant sells nothing: it takes no number of the invoice series.
         if payment.provider != PaymentProvider::Admin {
-            let year = calendar.year_of(now);
-            self.storage
-                .add_invoice(&NewInvoice {
+            billing::add_invoice(
+                c,
+                &NewInvoice {
                     account_id: payment.account_id,
                     payment,
-                    year,
-                    period_start: period.0,
-                    period_end: period.1,
+                    year: calendar.year_of(now),
+                    period_start: start,
+                    period_end: end,
                     provider_url: refs.invoice_url,
                     issued_at: now,
-                })
-                .await?;
+                },
+            )
+            .await?;
         }
         self.notify(
+            c,
             payment.account_id,
-            language,
             &format!("paid:{}", payment.id),
             Notice::PlanActivated {
                 plan: plan_name(&self.catalog, &payment.plan),
-                period_end: period.1,
+                period_end: end,
             },
         )
-        .await
-        .map(|_| ())
+        .await?;
+        self.nudge(payment.account_id);
+        Ok(Confirmed::Applied)
     }
 
     /// One-click cancel: the plan stays to the period end, then the free plan; no refund.
     pub async fn cancel_plan(&self, caller: &Caller) -> ApiResult<SignedEntitlement> {
         let account = caller.account_id;
-        for _ in 0..CAS_ATTEMPTS {
-            let mut state = load_state(self.storage.as_ref(), &self.catalog, account).await?;
-            let Some(sub) = state.subscription.as_mut() else {
-                return Err(ApiError::invalid("The account has no paid plan to cancel."));
-            };
-            if !sub.renews {
-                return self.signed_entitlement(account).await;
-            }
+        let (mut tx, mut state) = self.plan_unit(account).await?;
+        let Some(sub) = state.subscription.as_mut() else {
+            return Err(ApiError::invalid("The account has no paid plan to cancel."));
+        };
+        if sub.renews {
             sub.renews = false;
             let (provider, sub_ref, end) =
                 (sub.provider, sub.subscription_ref.clone(), sub.period_end);
-            if !self.save_state(&state, &LockChange::Keep).await? {
-                continue;
-            }
-            if let (PaymentProvider::Stripe, Some(sub_ref)) = (provider, sub_ref) {
-                self.payments
-                    .stripe()?
-                    .cancel_at_period_end(&self.payments.http, &sub_ref)
-                    .await?;
-            }
+            self.save_state(&mut tx, &state).await?;
             self.notify(
+                &mut tx,
                 account,
-                state.language,
                 &format!("cancel:{account}:{end}"),
                 Notice::PlanCancelled {
                     plan: plan_name(&self.catalog, &state.plan),
@@ -397,116 +455,140 @@ impl App {
                 },
             )
             .await?;
-            return self.signed_entitlement(account).await;
+            tx.commit().await?;
+            if let (PaymentProvider::Stripe, Some(sub_ref)) = (provider, sub_ref) {
+                self.payments
+                    .stripe()?
+                    .cancel_at_period_end(&self.payments.http, &sub_ref)
+                    .await?;
+            }
         }
-        Err(ApiError::unavailable())
+        self.signed_entitlement(account).await
     }
 
     pub async fn billing_history(&self, caller: &Caller) -> ApiResult<BillingHistory> {
+        let mut db = self.storage.read().await?;
         Ok(BillingHistory {
-            payments: self
-                .storage
-                .payments(caller.account_id)
+            payments: billing::payments(&mut db, caller.account_id)
                 .await?
                 .iter()
                 .map(PaymentRecord::to_api)
                 .collect(),
-            invoices: self.storage.invoices(caller.account_id).await?,
+            invoices: billing::invoices(&mut db, caller.account_id).await?,
         })
     }
 
     /// Moves the account to the free plan: paid-only features stop at once, items beyond the
-    /// free plan's monthly limits (per month, the oldest stay) are locked until the purge date.
-    /// False if the account had no paid plan.
+    /// free plan's monthly limits are locked until the purge date (per month, those first
+    /// committed earliest stay; the newest are locked). False if the account had no paid plan.
     pub async fn downgrade(&self, account: Uuid, reason: DowngradeReason) -> ApiResult<bool> {
-        let free = self.catalog.free_plan().clone();
-        for _ in 0..CAS_ATTEMPTS {
-            let mut state = load_state(self.storage.as_ref(), &self.catalog, account).await?;
-            if state.subscription.is_none() {
-                return Ok(false);
-            }
-            let mut kept: HashMap<(String, KindClass), u32> = HashMap::new();
-            let mut lock = Vec::new();
-            for item in self.storage.live_items(account).await? {
-                let limit = match item.kind_class {
-                    KindClass::Receipt => free.limits.receipts_per_month,
-                    KindClass::Document => free.limits.documents_per_month,
-                };
-                let n = kept
-                    .entry((item.created_month, item.kind_class))
-                    .or_default();
-                if *n < limit {
-                    *n += 1;
-                } else {
-                    lock.push(item.id);
-                }
-            }
-            let now = self.clock.unix();
-            let grace = (!lock.is_empty()).then(|| GracePeriod {
-                started_at: now,
-                purge_at: self
-                    .catalog
-                    .calendar
-                    .add_days(now, i64::from(self.catalog.public.grace_days)),
-            });
-            state.plan = free.id.clone();
-            state.subscription = None;
-            state.grace = grace;
-            let locked = lock.len() as u32;
-            if !self.save_state(&state, &LockChange::Lock(lock)).await? {
-                continue;
-            }
+        let mut tx = self.storage.write().await?;
+        let done = self.downgrade_in(&mut tx, account, reason).await?;
+        tx.commit().await?;
+        if done {
             self.nudge(account);
-            self.notify(
-                account,
-                state.language,
-                &format!("downgrade:{account}:{now}"),
-                Notice::Downgraded {
-                    reason,
-                    locked,
-                    purge_at: grace.map(|g| g.purge_at),
-                },
-            )
-            .await?;
-            return Ok(true);
         }
-        Err(ApiError::unavailable())
+        Ok(done)
+    }
+
+    /// [`App::downgrade`] in the caller's unit of work.
+    pub(crate) async fn downgrade_in(
+        &self,
+        c: &mut Conn,
+        account: Uuid,
+        reason: DowngradeReason,
+    ) -> ApiResult<bool> {
+        accounts::lock(c, account).await?;
+        let mut state = load_state(c, &self.catalog, account).await?;
+        if state.subscription.is_none() {
+            return Ok(false);
+        }
+        let free = self.catalog.free_plan();
+        let mut kept: HashMap<(String, KindClass), u32> = HashMap::new();
+        let mut lock = Vec::new();
+        for item in items::live_items(c, account).await? {
+            let limit = match item.counted.kind {
+                KindClass::Receipt => free.limits.receipts_per_month,
+                KindClass::Document => free.limits.documents_per_month,
+            };
+            let n = kept
+                .entry((item.counted.month, item.counted.kind))
+                .or_default();
+            if *n < limit {
+                *n += 1;
+            } else {
+                lock.push(item.id);
+            }
+        }
+        let now = self.clock.unix();
+        let grace = (!lock.is_empty()).then(|| GracePeriod {
+            started_at: now,
+            purge_at: self
+                .catalog
+                .calendar
+                .add_days(now, i64::from(self.catalog.public.grace_days)),
+        });
+        state.plan = free.id.clone();
+        state.subscription = None;
+        state.grace = grace;
+        self.save_state(c, &state).await?;
+        items::lock(c, account, &lock, now).await?;
+        self.notify(
+            c,
+            account,
+            &format!("downgrade:{account}:{now}"),
+            Notice::Downgraded {
+                reason,
+                locked: lock.len() as u32,
+                purge_at: grace.map(|g| g.purge_at),
+            },
+        )
+        .await?;
+        Ok(true)
     }
 
     /// Deletes the locked items for good: tombstones in the change feed remove them from
     /// every device; their blobs go with the next maintenance.
-    async fn purge_locked(&self, mut state: PlanState) -> ApiResult<u32> {
-        let account = state.account_id;
+    async fn purge_locked(&self, account: Uuid) -> ApiResult<u32> {
+        let (mut tx, mut state) = self.plan_unit(account).await?;
+        if state.grace.is_none() {
+            return Ok(0);
+        }
         let now = self.clock.unix();
         let mut purged = 0;
-        for id in self.storage.locked_items(account).await? {
-            let Some(item) = self.storage.item(account, id).await? else {
+        for id in items::locked(&mut tx, account).await? {
+            let Some(item) = items::state(&mut tx, account, id).await? else {
                 continue;
             };
-            let commit = ItemCommit {
-                item_id: id,
-                expected_revision: item.revision,
-                content: None,
-                month_limit: None,
-                now,
+            let Some(seq) = accounts::next_seq(&mut tx, account).await? else {
+                return Ok(0);
             };
-            if let CommitOutcome::Applied(_) =
-                self.storage.commit_item(account, &commit, None).await?
-            {
-                purged += 1;
-            }
-        }
-        state.grace = None;
-        if self.save_state(&state, &LockChange::Keep).await? {
-            self.nudge(account);
-            self.notify(
+            items::write(
+                &mut tx,
                 account,
-                state.language,
-                &format!("purged:{account}:{now}"),
-                Notice::Purged { count: purged },
+                &ItemRow {
+                    id,
+                    revision: item.revision + 1,
+                    seq,
+                    content: None,
+                    counted: None,
+                    now,
+                },
             )
             .await?;
+            purged += 1;
         }
+        state.grace = None;
+        self.save_state(&mut tx, &state).await?;
+        self.notify(
+            &mut tx,
+            account,
+            &format!("purged:{account}:{now}"),
+            Notice::Purged { count: purged },
+        )
+        .await?;
+        tx.commit().await?;
+        self.nudge(account);
         Ok(purged)
     }
 
@@ -528,28 +610,27 @@ impl App {
             interval: BillingInterval::Month,
             amount: Money {
                 amount_minor: 0,
-                currency: Currency::Czk,
+                currency: PriceCurrency::Czk,
             },
             provider: PaymentProvider::Admin,
             provider_ref: None,
             status: PaymentStatus::Pending,
             created_at: now,
             paid_at: None,
+            priced_for: None,
         };
-        self.storage.create_payment(&payment).await?;
-        self.confirm_payment(&payment, ProviderRefs::default())
+        let mut tx = self.storage.write().await?;
+        billing::create_payment(&mut tx, &payment).await?;
+        self.confirm_payment(&mut tx, &payment, ProviderRefs::default())
             .await?;
         // The grant's own end, not a month.
-        for _ in 0..CAS_ATTEMPTS {
-            let mut state = load_state(self.storage.as_ref(), &self.catalog, account).await?;
-            if let Some(sub) = state.subscription.as_mut() {
-                sub.period_end = period_end;
-            }
-            if self.save_state(&state, &LockChange::Keep).await? {
-                return Ok(());
-            }
+        let mut state = load_state(&mut tx, &self.catalog, account).await?;
+        if let Some(sub) = state.subscription.as_mut() {
+            sub.period_end = period_end;
         }
-        Err(ApiError::unavailable())
+        self.save_state(&mut tx, &state).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Runs the plan jobs once at the clock's now: renewals and expiries (downgrades),
@@ -558,7 +639,8 @@ impl App {
     pub async fn run_jobs(&self) -> anyhow::Result<JobReport> {
         let mut report = JobReport::default();
         let now = self.clock.unix();
-        for state in self.storage.plan_states_due(now).await? {
+        let due = billing::plan_states_due(&mut *self.storage.read().await?, now).await?;
+        for state in due {
             let Some(sub) = state.subscription.clone() else {
                 continue;
             };
@@ -588,10 +670,11 @@ impl App {
                 report.downgraded += 1;
             }
         }
-        for state in self.storage.plan_states_due(now).await? {
+        let due = billing::plan_states_due(&mut *self.storage.read().await?, now).await?;
+        for state in due {
             let Some(grace) = state.grace else { continue };
             if grace.purge_at <= now {
-                report.purged_items += self.purge_locked(state).await?;
+                report.purged_items += self.purge_locked(state.account_id).await?;
             } else if self.warn_before_purge(&state, grace).await? {
                 report.warnings += 1;
             }
@@ -619,17 +702,22 @@ impl App {
         else {
             return Ok(false);
         };
-        let locked = self.storage.locked_items(state.account_id).await?.len() as u32;
-        self.notify(
-            state.account_id,
-            state.language,
-            &format!("warn:{}:{}:{days}", state.account_id, grace.purge_at),
-            Notice::PurgeWarning {
-                locked,
-                purge_at: grace.purge_at,
-            },
-        )
-        .await
+        let mut tx = self.storage.write().await?;
+        let locked = items::locked(&mut tx, state.account_id).await?.len() as u32;
+        let queued = self
+            .notify(
+                &mut tx,
+                state.account_id,
+                &format!("warn:{}:{}:{days}", state.account_id, grace.purge_at),
+                Notice::PurgeWarning {
+                    locked,
+                    purge_at: grace.purge_at,
+                },
+            )
+            .await?
+            .is_some();
+        tx.commit().await?;
+        Ok(queued)
     }
 
     /// Charges the next period of a Comgate plan against its first (recurring) payment.
@@ -640,11 +728,12 @@ impl App {
         let Some(price) = self.catalog.price(&state.plan, sub.interval, sub.currency) else {
             return Ok(false);
         };
+        let plan = plan_of(&self.catalog, state);
         let payment = PaymentRecord {
             id: Uuid::new_v4(),
             account_id: state.account_id,
             kind: PaymentKind::Renewal,
-            plan: plan_of(&self.catalog, state).id.clone(),
+            plan: plan.id.clone(),
             interval: sub.interval,
             amount: price,
             provider: PaymentProvider::Comgate,
@@ -652,15 +741,19 @@ impl App {
             status: PaymentStatus::Pending,
             created_at: self.clock.unix(),
             paid_at: None,
+            priced_for: None,
         };
-        self.storage.create_payment(&payment).await?;
-        let plan = plan_of(&self.catalog, state);
-        match comgate
+        let mut tx = self.storage.write().await?;
+        billing::create_payment(&mut tx, &payment).await?;
+        tx.commit().await?;
+        let charged = comgate
             .charge_recurring(&self.payments.http, &payment, plan, init)
-            .await
-        {
+            .await;
+        let mut tx = self.storage.write().await?;
+        let renewed = match charged {
             Ok(trans_id) => {
                 self.confirm_payment(
+                    &mut tx,
                     &payment,
                     ProviderRefs {
                         payment_ref: Some(trans_id),
@@ -668,16 +761,23 @@ impl App {
                     },
                 )
                 .await?;
-                Ok(true)
+                true
             }
             Err(e) => {
                 tracing::warn!(error = %e.message, "a Comgate renewal was not paid");
-                self.storage
-                    .settle_payment(payment.id, PaymentStatus::Failed, None, self.clock.unix())
-                    .await?;
-                Ok(false)
+                billing::settle_payment(
+                    &mut tx,
+                    payment.id,
+                    PaymentStatus::Failed,
+                    None,
+                    self.clock.unix(),
+                )
+                .await?;
+                false
             }
-        }
+        };
+        tx.commit().await?;
+        Ok(renewed)
     }
 }
 

@@ -1,5 +1,5 @@
-//! Plans and billing (SPEC §6): the catalog and its calendar, the enforcer behind
-//! [`crate::entitlements::Entitlements`] (monthly limits, locked items), the signed
+//! Plans and billing (SPEC §6): the catalog and its calendar, the monthly limits an item
+//! becoming live counts against (checked in `crate::items`), locked items, the signed
 //! entitlement, the plan lifecycle (buy, upgrade pro rata, cancel, renew, downgrade with a
 //! grace period, purge) and the payment providers.
 
@@ -10,18 +10,14 @@ mod ocr_credits;
 pub mod stripe;
 
 use crate::app::App;
-use crate::clock::Clock;
-use crate::entitlements::{Action, Entitlements, MonthlyLimit};
-use crate::error::{ApiError, ApiResult};
-use crate::storage::Storage;
-use crate::storage::billing::PlanState;
-use async_trait::async_trait;
+use crate::error::{ApiError, ApiResult, LimitDetail};
+use crate::storage::billing::{self, PlanState};
+use crate::storage::items::{self, Counted};
+use crate::storage::{Conn, uploads};
 use coffer_api::{
-    ENTITLEMENT_FORMAT, Entitlement, ErrorCode, ItemMeta, KindClass, MonthUsage, Plan,
+    ENTITLEMENT_FORMAT, Entitlement, ErrorCode, KindClass, MonthUsage, Plan, PlanLimitDetail,
     SignedEntitlement,
 };
-use std::collections::HashSet;
-use std::sync::Arc;
 use uuid::Uuid;
 
 pub use catalog::Catalog;
@@ -42,35 +38,65 @@ pub(crate) struct StartedPayment {
 
 /// How long a client may use an entitlement before fetching a fresh one.
 const ENTITLEMENT_REFRESH_SECS: i64 = 24 * 3600;
-/// A client in the farthest-east time zone (UTC+14) is up to this far ahead of the billing
-/// time zone: its `created_month` may already be next month.
-const MONTH_SKEW_SECS: i64 = 14 * 3600;
 
-/// Enforces the plan catalog on every item operation.
-pub struct PlanEnforcer {
-    storage: Arc<dyn Storage>,
-    catalog: Arc<Catalog>,
-    clock: Arc<dyn Clock>,
+/// What a locked item answers to being read, written or exported.
+pub(crate) const LOCKED: &str = "This document is locked since the paid plan ended: it cannot \
+    be downloaded, edited or exported. Renew a paid plan before the purge date to unlock it.";
+
+/// The monthly limit an item becoming live counts against.
+#[derive(Debug, Clone)]
+pub struct MonthlyLimit {
+    pub plan: String,
+    pub plan_name: String,
+    pub kind_class: KindClass,
+    pub month: String,
+    pub limit: u32,
+    /// When the month's limit resets (Unix seconds).
+    pub reset_at: i64,
 }
 
-impl PlanEnforcer {
-    pub fn new(storage: Arc<dyn Storage>, catalog: Arc<Catalog>, clock: Arc<dyn Clock>) -> Self {
-        PlanEnforcer {
-            storage,
-            catalog,
-            clock,
+impl MonthlyLimit {
+    pub fn new(catalog: &Catalog, plan: &Plan, counted: &Counted) -> Self {
+        MonthlyLimit {
+            plan: plan.id.clone(),
+            plan_name: plan.name.clone(),
+            kind_class: counted.kind,
+            month: counted.month.clone(),
+            limit: match counted.kind {
+                KindClass::Receipt => plan.limits.receipts_per_month,
+                KindClass::Document => plan.limits.documents_per_month,
+            },
+            reset_at: catalog
+                .calendar
+                .next_month_start(&counted.month)
+                .unwrap_or(i64::MAX),
         }
     }
 
-    async fn locked_error(&self, account: Uuid) -> ApiResult<ApiError> {
-        let state = self.storage.plan_state(account).await?;
+    /// `402 plan_limit_reached`, naming the plan, the limit, the usage and the reset date.
+    pub fn refusal(&self, usage: u32) -> ApiError {
+        let (limit, month) = (self.limit, &self.month);
         let mut e = ApiError::new(
-            ErrorCode::ItemLocked,
-            "This document is locked since the paid plan ended: it cannot be downloaded, \
-             edited or exported. Renew a paid plan before the purge date to unlock it.",
+            ErrorCode::PlanLimitReached,
+            format!(
+                "The {} plan stores {limit} {} per month and {month} already has {usage}; \
+                 keep this one on this device until the limit resets or upgrade.",
+                self.plan_name,
+                match self.kind_class {
+                    KindClass::Receipt => "receipts",
+                    KindClass::Document => "documents",
+                },
+            ),
         );
-        e.purge_at = state.and_then(|s| s.grace).map(|g| g.purge_at);
-        Ok(e)
+        e.limit = Some(Box::new(LimitDetail::Items(PlanLimitDetail {
+            plan: self.plan.clone(),
+            kind_class: self.kind_class,
+            month: month.clone(),
+            limit,
+            usage,
+            reset_at: self.reset_at,
+        })));
+        e
     }
 }
 
@@ -82,121 +108,36 @@ pub(crate) fn plan_of<'c>(catalog: &'c Catalog, state: &PlanState) -> &'c Plan {
 }
 
 pub(crate) async fn load_state(
-    storage: &dyn Storage,
+    c: &mut Conn,
     catalog: &Catalog,
     account: Uuid,
 ) -> ApiResult<PlanState> {
-    Ok(storage
-        .plan_state(account)
+    Ok(billing::plan_state(c, account)
         .await?
         .unwrap_or_else(|| PlanState::free(account, &catalog.public.free_plan)))
 }
 
-#[async_trait]
-impl Entitlements for PlanEnforcer {
-    async fn authorize(&self, account: Uuid, action: Action<'_>) -> ApiResult<()> {
-        match action {
-            Action::WriteItem {
-                meta,
-                existing: false,
-                ..
-            } => {
-                let calendar = &self.catalog.calendar;
-                let latest = calendar.month_of(self.clock.unix() + MONTH_SKEW_SECS);
-                if meta.created_month > latest {
-                    return Err(ApiError::invalid(
-                        "created_month lies in the future; check the device's clock.",
-                    ));
-                }
-                Ok(())
-            }
-            Action::WriteItem { item_id, .. } | Action::ReadItem { item_id } => {
-                if self.storage.item_locked(account, item_id).await? {
-                    return Err(self.locked_error(account).await?);
-                }
-                Ok(())
-            }
-            Action::ReadBlob { sha256 } => {
-                if self.storage.blob_locked(account, sha256).await? {
-                    return Err(self.locked_error(account).await?);
-                }
-                Ok(())
-            }
-            Action::Export => {
-                if !self.storage.locked_items(account).await?.is_empty() {
-                    let mut e = self.locked_error(account).await?;
-                    e.message = "The account has locked documents, which cannot be exported. \
-                                 Renew a paid plan to unlock them, or delete them, then export."
-                        .into();
-                    return Err(e);
-                }
-                Ok(())
-            }
-            Action::EmailReminders => {
-                let state = load_state(self.storage.as_ref(), &self.catalog, account).await?;
-                let plan = plan_of(&self.catalog, &state);
-                if plan.limits.email_reminders {
-                    return Ok(());
-                }
-                Err(ApiError::new(
-                    ErrorCode::Forbidden,
-                    format!(
-                        "E-mail reminders are part of the paid plans; the {} plan does not \
-                         include them. Upgrade to turn them on; reminders shown in the app keep \
-                         working.",
-                        plan.name
-                    ),
-                ))
-            }
-            Action::DeleteItem { .. } => Ok(()),
-        }
-    }
-
-    async fn monthly_limit(
-        &self,
-        account: Uuid,
-        meta: &ItemMeta,
-    ) -> ApiResult<Option<MonthlyLimit>> {
-        let state = load_state(self.storage.as_ref(), &self.catalog, account).await?;
-        let plan = plan_of(&self.catalog, &state);
-        Ok(Some(MonthlyLimit {
-            plan: plan.id.clone(),
-            plan_name: plan.name.clone(),
-            kind_class: meta.kind_class,
-            month: meta.created_month.clone(),
-            limit: match meta.kind_class {
-                KindClass::Receipt => plan.limits.receipts_per_month,
-                KindClass::Document => plan.limits.documents_per_month,
-            },
-            reset_at: self
-                .catalog
-                .calendar
-                .next_month_start(&meta.created_month)
-                .unwrap_or(i64::MAX),
-        }))
-    }
-
-    async fn locked(&self, account: Uuid) -> ApiResult<HashSet<Uuid>> {
-        Ok(self
-            .storage
-            .locked_items(account)
-            .await?
-            .into_iter()
-            .collect())
-    }
-}
-
 impl App {
+    /// `423 item_locked` with the purge date.
+    pub(crate) async fn locked_error(&self, c: &mut Conn, account: Uuid) -> ApiResult<ApiError> {
+        let state = load_state(c, &self.catalog, account).await?;
+        let mut e = ApiError::new(ErrorCode::ItemLocked, LOCKED);
+        e.purge_at = state.grace.map(|g| g.purge_at);
+        Ok(e)
+    }
+
     /// The account's entitlement now, unsigned.
     pub async fn entitlement(&self, account: Uuid) -> ApiResult<Entitlement> {
-        let state = load_state(self.storage.as_ref(), &self.catalog, account).await?;
+        let mut db = self.storage.read().await?;
+        let state = load_state(&mut db, &self.catalog, account).await?;
         let plan = plan_of(&self.catalog, &state);
         let now = self.clock.unix();
         let calendar = &self.catalog.calendar;
         let month = calendar.month_of(now);
-        let count = self.storage.month_usage(account, &month).await?;
-        let remote_ocr = self.storage.ocr_credits_used(account, &month).await?;
-        let locked = self.storage.locked_items(account).await?;
+        let count = items::month_usage(&mut db, account, &month).await?;
+        let remote_ocr = billing::ocr_credits_used(&mut db, account, &month).await?;
+        let locked = items::locked(&mut db, account).await?;
+        let stored_bytes = uploads::stored_bytes(&mut db, account).await?;
         let purge_at = state
             .grace
             .filter(|_| !locked.is_empty())
@@ -219,6 +160,7 @@ impl App {
                 receipts: count.receipts,
                 documents: count.documents,
                 remote_ocr,
+                stored_bytes,
             },
             period_end,
             renews: state.subscription.as_ref().is_some_and(|s| s.renews),

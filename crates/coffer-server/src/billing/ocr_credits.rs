@@ -6,6 +6,7 @@ use super::{load_state, plan_of};
 use crate::app::App;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, LimitDetail};
+use crate::storage::billing;
 use coffer_api::{ErrorCode, OcrCredits};
 
 impl App {
@@ -13,7 +14,8 @@ impl App {
     /// when the plan has none (the free plan, at once after a downgrade) or they are used.
     pub async fn use_ocr_credit(&self, caller: &Caller) -> ApiResult<OcrCredits> {
         let account = caller.account_id;
-        let state = load_state(self.storage.as_ref(), &self.catalog, account).await?;
+        let mut tx = self.storage.write().await?;
+        let state = load_state(&mut tx, &self.catalog, account).await?;
         let plan = plan_of(&self.catalog, &state);
         let calendar = &self.catalog.calendar;
         let month = calendar.month_of(self.clock.unix());
@@ -25,7 +27,8 @@ impl App {
             used,
             reset_at: calendar.next_month_start(&month).unwrap_or(i64::MAX),
         };
-        if let Some(used) = self.storage.use_ocr_credit(account, &month, limit).await? {
+        if let Some(used) = billing::use_ocr_credit(&mut tx, account, &month, limit).await? {
+            tx.commit().await?;
             return Ok(credits(used));
         }
         let message = if limit == 0 {
@@ -42,7 +45,7 @@ impl App {
             )
         };
         let mut e = ApiError::new(ErrorCode::OcrCreditsUsedUp, message);
-        let used = self.storage.ocr_credits_used(account, &month).await?;
+        let used = billing::ocr_credits_used(&mut tx, account, &month).await?;
         e.limit = Some(Box::new(LimitDetail::OcrCredits(credits(used))));
         Err(e)
     }

@@ -1,12 +1,14 @@
 //! Stripe: Checkout sessions through the REST API, and webhook events verified with the
 //! `Stripe-Signature` header (HMAC-SHA256 over `"{t}.{body}"`, timestamp within five minutes
-//! of the server's clock), processed once per event id.
+//! of the server's clock), processed once per event id: the event id is recorded in the unit
+//! of work that applies the event, so a crash between the two neither loses nor doubles it.
 
 use super::lifecycle::{DowngradeReason, ProviderRefs};
 use super::{Payments, StartedPayment};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
-use crate::storage::billing::{LockChange, PaymentRecord};
+use crate::storage::Conn;
+use crate::storage::billing::{self, PaymentRecord, PlanState};
 use coffer_api::{
     BillingInterval, ErrorCode, Language, Money, PaymentKind, PaymentProvider, PaymentStatus, Plan,
 };
@@ -147,6 +149,12 @@ impl StripeSettings {
                 format!("Coffer {}", plan.name),
             ),
         ];
+        if let Some((_, period_end)) = payment.priced_for {
+            // The session must not outlive the period the upgrade was priced for (Stripe keeps
+            // a session 30 minutes to 24 hours).
+            let expires_at = period_end.min(payment.created_at + 24 * 3600);
+            form.push(("expires_at".into(), expires_at.to_string()));
+        }
         if payment.kind == PaymentKind::Upgrade {
             form.push(("mode".into(), "payment".into()));
         } else {
@@ -302,24 +310,22 @@ impl App {
             .as_str()
             .ok_or_else(|| ApiError::malformed("The event has no id."))?;
         let now = self.clock.unix();
-        if !self
-            .storage
-            .record_webhook_event(PaymentProvider::Stripe, id, now)
-            .await?
-        {
+        let mut tx = self.storage.write().await?;
+        if !billing::record_webhook_event(&mut tx, PaymentProvider::Stripe, id, now).await? {
             return Ok(());
         }
-        let outcome = self.apply_stripe_event(&event).await;
-        if outcome.is_err() {
-            // Let Stripe's retry process it again.
-            self.storage
-                .forget_webhook_event(PaymentProvider::Stripe, id)
-                .await?;
+        // An error rolls the event id back with the effect: Stripe's retry gets another go.
+        let touched = self.apply_stripe_event(&mut tx, &event).await?;
+        crate::failpoint::hit("stripe-webhook-before-commit");
+        tx.commit().await?;
+        if let Some(account) = touched {
+            self.nudge(account);
         }
-        outcome
+        Ok(())
     }
 
-    async fn apply_stripe_event(&self, event: &Value) -> ApiResult<()> {
+    /// Applies the event; the account whose plan it changed.
+    async fn apply_stripe_event(&self, c: &mut Conn, event: &Value) -> ApiResult<Option<Uuid>> {
         let object = &event["data"]["object"];
         match event["type"].as_str().unwrap_or_default() {
             "checkout.session.completed" => {
@@ -327,11 +333,12 @@ impl App {
                     object["payment_status"].as_str(),
                     Some("paid" | "no_payment_required")
                 );
-                let Some(payment) = self.payment_of_session(object).await? else {
-                    return Ok(());
+                let Some(payment) = self.payment_of_session(c, object).await? else {
+                    return Ok(None);
                 };
                 if paid {
                     self.confirm_payment(
+                        c,
                         &payment,
                         ProviderRefs {
                             payment_ref: id_of(&object["id"]),
@@ -341,40 +348,38 @@ impl App {
                         },
                     )
                     .await?;
+                    return Ok(Some(payment.account_id));
                 }
             }
             "invoice.paid" => {
                 let Some(invoice_id) = id_of(&object["id"]) else {
-                    return Ok(());
+                    return Ok(None);
                 };
                 let invoice_url = object["hosted_invoice_url"].as_str().map(str::to_owned);
                 // An invoice the server knows: an upgrade's proration the customer paid later.
-                if let Some(payment) = self
-                    .storage
-                    .payment_by_ref(PaymentProvider::Stripe, &invoice_id)
-                    .await?
+                if let Some(payment) =
+                    billing::payment_by_ref(c, PaymentProvider::Stripe, &invoice_id).await?
                 {
                     let refs = ProviderRefs {
                         invoice_url,
                         ..Default::default()
                     };
-                    return self.confirm_payment(&payment, refs).await;
+                    self.confirm_payment(c, &payment, refs).await?;
+                    return Ok(Some(payment.account_id));
                 }
                 let (Some(sub), Some("subscription_cycle")) = (
                     invoice_subscription(object),
                     object["billing_reason"].as_str(),
                 ) else {
-                    return Ok(());
+                    return Ok(None);
                 };
-                let Some(state) = self
-                    .storage
-                    .plan_state_by_subscription(PaymentProvider::Stripe, &sub)
-                    .await?
+                let Some(state) =
+                    billing::plan_state_by_subscription(c, PaymentProvider::Stripe, &sub).await?
                 else {
-                    return Ok(());
+                    return Ok(None);
                 };
                 let Some(current) = state.subscription.as_ref() else {
-                    return Ok(());
+                    return Ok(None);
                 };
                 let payment = PaymentRecord {
                     id: Uuid::new_v4(),
@@ -391,9 +396,11 @@ impl App {
                     status: PaymentStatus::Pending,
                     created_at: self.clock.unix(),
                     paid_at: None,
+                    priced_for: None,
                 };
-                self.storage.create_payment(&payment).await?;
+                billing::create_payment(c, &payment).await?;
                 self.confirm_payment(
+                    c,
                     &payment,
                     ProviderRefs {
                         invoice_url,
@@ -401,51 +408,61 @@ impl App {
                     },
                 )
                 .await?;
+                return Ok(Some(state.account_id));
             }
             "invoice.payment_failed"
                 if object["billing_reason"].as_str() == Some("subscription_cycle") =>
             {
-                if let Some(state) = self.stripe_plan(invoice_subscription(object)).await? {
-                    self.downgrade(state.account_id, DowngradeReason::PaymentFailed)
+                if let Some(state) = self.stripe_plan(c, invoice_subscription(object)).await? {
+                    self.downgrade_in(c, state.account_id, DowngradeReason::PaymentFailed)
                         .await?;
+                    return Ok(Some(state.account_id));
                 }
             }
             "customer.subscription.updated" => {
-                let Some(mut state) = self.stripe_plan(id_of(&object["id"])).await? else {
-                    return Ok(());
+                let Some(state) = self.stripe_plan(c, id_of(&object["id"])).await? else {
+                    return Ok(None);
                 };
                 if matches!(
                     object["status"].as_str(),
                     Some("canceled" | "unpaid" | "incomplete_expired")
                 ) {
-                    self.downgrade(state.account_id, DowngradeReason::PaymentFailed)
+                    self.downgrade_in(c, state.account_id, DowngradeReason::PaymentFailed)
                         .await?;
-                } else if let (Some(sub), Some(cancel)) = (
-                    state.subscription.as_mut(),
-                    object["cancel_at_period_end"].as_bool(),
-                ) && sub.renews == cancel
-                {
-                    sub.renews = !cancel;
-                    self.storage
-                        .save_plan_state(&state, &LockChange::Keep, self.clock.unix())
-                        .await?;
+                    return Ok(Some(state.account_id));
+                }
+                if let Some(cancel) = object["cancel_at_period_end"].as_bool() {
+                    crate::storage::accounts::lock(c, state.account_id).await?;
+                    let mut state = super::load_state(c, &self.catalog, state.account_id).await?;
+                    if let Some(sub) = state.subscription.as_mut()
+                        && sub.renews == cancel
+                    {
+                        sub.renews = !cancel;
+                        self.save_state(c, &state).await?;
+                        return Ok(Some(state.account_id));
+                    }
                 }
             }
             "customer.subscription.deleted" => {
-                if let Some(state) = self.stripe_plan(id_of(&object["id"])).await? {
+                if let Some(state) = self.stripe_plan(c, id_of(&object["id"])).await? {
                     let reason = match state.subscription.as_ref().is_some_and(|s| s.renews) {
                         true => DowngradeReason::PaymentFailed,
                         false => DowngradeReason::Cancelled,
                     };
-                    self.downgrade(state.account_id, reason).await?;
+                    self.downgrade_in(c, state.account_id, reason).await?;
+                    return Ok(Some(state.account_id));
                 }
             }
             _ => {}
         }
-        Ok(())
+        Ok(None)
     }
 
-    async fn payment_of_session(&self, session: &Value) -> ApiResult<Option<PaymentRecord>> {
+    async fn payment_of_session(
+        &self,
+        c: &mut Conn,
+        session: &Value,
+    ) -> ApiResult<Option<PaymentRecord>> {
         let Some(id) = session["client_reference_id"]
             .as_str()
             .or_else(|| session["metadata"]["payment_id"].as_str())
@@ -453,22 +470,20 @@ impl App {
         else {
             return Ok(None);
         };
-        Ok(self
-            .storage
-            .payment(id)
+        Ok(billing::payment(c, id)
             .await?
             .filter(|p| p.provider == PaymentProvider::Stripe))
     }
 
     async fn stripe_plan(
         &self,
+        c: &mut Conn,
         subscription: Option<String>,
-    ) -> ApiResult<Option<crate::storage::billing::PlanState>> {
+    ) -> ApiResult<Option<PlanState>> {
         match subscription {
-            Some(sub) => Ok(self
-                .storage
-                .plan_state_by_subscription(PaymentProvider::Stripe, &sub)
-                .await?),
+            Some(sub) => {
+                Ok(billing::plan_state_by_subscription(c, PaymentProvider::Stripe, &sub).await?)
+            }
             None => Ok(None),
         }
     }

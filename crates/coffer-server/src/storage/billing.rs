@@ -1,11 +1,12 @@
 //! What the storage keeps for plans: each account's plan state (paid period, grace period),
-//! locked items, payments, invoices, processed webhook events and the e-mail outbox.
+//! payments (and the period an upgrade was priced for), invoices, processed webhook events and
+//! remote OCR credits. Enums are stored as their wire names (`"plus"`, `"CZK"`, `"month"`).
 
-use super::StorageResult;
-use async_trait::async_trait;
+use super::rows;
+use super::{Conn, StorageResult};
 use coffer_api::{
-    BillingInterval, Currency, Invoice, KindClass, Language, Money, Payment, PaymentKind,
-    PaymentProvider, PaymentStatus,
+    BillingInterval, Invoice, Language, Money, Payment, PaymentKind, PaymentProvider,
+    PaymentStatus, PriceCurrency,
 };
 use uuid::Uuid;
 
@@ -13,7 +14,7 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subscription {
     pub interval: BillingInterval,
-    pub currency: Currency,
+    pub currency: PriceCurrency,
     pub provider: PaymentProvider,
     /// The provider's subscription (Stripe `sub_...`) or the first recurring payment
     /// (Comgate `transId`) that renewals are charged against.
@@ -62,37 +63,160 @@ impl PlanState {
     }
 }
 
-/// What happens to item locks together with a plan change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LockChange {
-    Keep,
-    Lock(Vec<Uuid>),
-    UnlockAll,
-}
-
-/// A live item as the downgrade sees it, oldest first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LiveItem {
-    pub id: Uuid,
-    pub kind_class: KindClass,
-    pub created_month: String,
-}
-
-/// Live, unlocked items of one month.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct MonthCount {
-    pub receipts: u32,
-    pub documents: u32,
-}
-
-impl MonthCount {
-    pub fn of(&self, kind: KindClass) -> u32 {
-        match kind {
-            KindClass::Receipt => self.receipts,
-            KindClass::Document => self.documents,
+fn plan_from_row(row: &sqlx::any::AnyRow) -> StorageResult<PlanState> {
+    let interval: Option<BillingInterval> = rows::opt_wire(row, "billing_interval")?;
+    let currency: Option<PriceCurrency> = rows::opt_wire(row, "currency")?;
+    let provider: Option<PaymentProvider> = rows::opt_wire(row, "provider")?;
+    let period_start = rows::opt_int(row, "period_start")?;
+    let period_end = rows::opt_int(row, "period_end")?;
+    let subscription = match (interval, currency, provider, period_start, period_end) {
+        (Some(interval), Some(currency), Some(provider), Some(start), Some(end)) => {
+            Some(Subscription {
+                interval,
+                currency,
+                provider,
+                subscription_ref: rows::opt_text(row, "subscription_ref")?,
+                customer_ref: rows::opt_text(row, "customer_ref")?,
+                period_start: start,
+                period_end: end,
+                // Migration 0004 backfilled it for every older period.
+                anchor: rows::opt_int(row, "period_anchor")?.ok_or_else(|| {
+                    super::StorageError::Corrupt("a paid period has no billing anchor".into())
+                })?,
+                renews: rows::flag(row, "renews")?,
+            })
         }
-    }
+        _ => None,
+    };
+    let grace = match (
+        rows::opt_int(row, "grace_started_at")?,
+        rows::opt_int(row, "purge_at")?,
+    ) {
+        (Some(started_at), Some(purge_at)) => Some(GracePeriod {
+            started_at,
+            purge_at,
+        }),
+        _ => None,
+    };
+    Ok(PlanState {
+        account_id: rows::uuid(row, "account_id")?,
+        plan: rows::text(row, "plan")?,
+        subscription,
+        language: rows::wire(row, "language")?,
+        grace,
+        version: rows::int(row, "version")?,
+    })
 }
+
+pub async fn plan_state(c: &mut Conn, account: Uuid) -> StorageResult<Option<PlanState>> {
+    let row = sqlx::query("SELECT * FROM account_plans WHERE account_id = $1")
+        .bind(account.to_string())
+        .fetch_optional(c)
+        .await?;
+    row.as_ref().map(plan_from_row).transpose()
+}
+
+/// Stores `state` if its `version` is still the stored one (inserting when 0); false if
+/// another writer came first.
+pub async fn save_plan_state(c: &mut Conn, s: &PlanState, now: i64) -> StorageResult<bool> {
+    let sub = s.subscription.as_ref();
+    let sql = if s.version == 0 {
+        "INSERT INTO account_plans (account_id, plan, billing_interval, currency, provider, \
+         subscription_ref, customer_ref, period_start, period_end, renews, language, \
+         grace_started_at, purge_at, version, updated_at, period_anchor) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 + 1, $15, $16) \
+         ON CONFLICT (account_id) DO NOTHING"
+    } else {
+        "UPDATE account_plans SET plan = $2, billing_interval = $3, currency = $4, \
+         provider = $5, subscription_ref = $6, customer_ref = $7, period_start = $8, \
+         period_end = $9, renews = $10, language = $11, grace_started_at = $12, \
+         purge_at = $13, version = $14 + 1, updated_at = $15, period_anchor = $16 \
+         WHERE account_id = $1 AND version = $14"
+    };
+    let done = sqlx::query(sql)
+        .bind(s.account_id.to_string())
+        .bind(&s.plan)
+        .bind(sub.map(|x| rows::wire_name(&x.interval)))
+        .bind(sub.map(|x| rows::wire_name(&x.currency)))
+        .bind(sub.map(|x| rows::wire_name(&x.provider)))
+        .bind(sub.and_then(|x| x.subscription_ref.clone()))
+        .bind(sub.and_then(|x| x.customer_ref.clone()))
+        .bind(sub.map(|x| x.period_start))
+        .bind(sub.map(|x| x.period_end))
+        .bind(sub.is_some_and(|x| x.renews))
+        .bind(rows::wire_name(&s.language))
+        .bind(s.grace.map(|g| g.started_at))
+        .bind(s.grace.map(|g| g.purge_at))
+        .bind(s.version)
+        .bind(now)
+        .bind(sub.map(|x| x.anchor))
+        .execute(c)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Plan states with a period that ended by `now` or a grace period running.
+pub async fn plan_states_due(c: &mut Conn, now: i64) -> StorageResult<Vec<PlanState>> {
+    let found = sqlx::query(
+        "SELECT * FROM account_plans WHERE period_end <= $1 OR purge_at IS NOT NULL \
+         ORDER BY account_id",
+    )
+    .bind(now)
+    .fetch_all(c)
+    .await?;
+    found.iter().map(plan_from_row).collect()
+}
+
+pub async fn plan_state_by_subscription(
+    c: &mut Conn,
+    provider: PaymentProvider,
+    subscription_ref: &str,
+) -> StorageResult<Option<PlanState>> {
+    let row =
+        sqlx::query("SELECT * FROM account_plans WHERE provider = $1 AND subscription_ref = $2")
+            .bind(rows::wire_name(&provider))
+            .bind(subscription_ref)
+            .fetch_optional(c)
+            .await?;
+    row.as_ref().map(plan_from_row).transpose()
+}
+
+// -- remote OCR credits ---------------------------------------------------------------------
+
+/// Uses one remote OCR credit of `month` if fewer than `limit` are used (atomically, so
+/// concurrent requests cannot overrun it): the count after, or `None` if none was left.
+pub async fn use_ocr_credit(
+    c: &mut Conn,
+    account: Uuid,
+    month: &str,
+    limit: u32,
+) -> StorageResult<Option<u32>> {
+    let row = sqlx::query(
+        "INSERT INTO ocr_credits (account_id, month, used) SELECT $1, $2, 1 WHERE $3 > 0 \
+         ON CONFLICT (account_id, month) DO UPDATE SET used = ocr_credits.used + 1 \
+         WHERE ocr_credits.used < $3 RETURNING used",
+    )
+    .bind(account.to_string())
+    .bind(month)
+    .bind(i64::from(limit))
+    .fetch_optional(c)
+    .await?;
+    row.map(|r| rows::small(&r, "used")).transpose()
+}
+
+pub async fn ocr_credits_used(c: &mut Conn, account: Uuid, month: &str) -> StorageResult<u32> {
+    let row = sqlx::query("SELECT used FROM ocr_credits WHERE account_id = $1 AND month = $2")
+        .bind(account.to_string())
+        .bind(month)
+        .fetch_optional(c)
+        .await?;
+    Ok(match row {
+        Some(r) => rows::small(&r, "used")?,
+        None => 0,
+    })
+}
+
+// -- payments and invoices ------------------------------------------------------------------
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentRecord {
@@ -108,6 +232,9 @@ pub struct PaymentRecord {
     pub status: PaymentStatus,
     pub created_at: i64,
     pub paid_at: Option<i64>,
+    /// For an upgrade: the plan and the end of the paid period its price was computed for.
+    /// Confirmed once either changed, the payment buys nothing (it is refused).
+    pub priced_for: Option<(String, i64)>,
 }
 
 impl PaymentRecord {
@@ -126,6 +253,113 @@ impl PaymentRecord {
     }
 }
 
+fn payment_from_row(row: &sqlx::any::AnyRow) -> StorageResult<PaymentRecord> {
+    let priced_for = match (
+        rows::opt_text(row, "priced_plan")?,
+        rows::opt_int(row, "priced_period_end")?,
+    ) {
+        (Some(plan), Some(end)) => Some((plan, end)),
+        _ => None,
+    };
+    Ok(PaymentRecord {
+        id: rows::uuid(row, "id")?,
+        account_id: rows::uuid(row, "account_id")?,
+        kind: rows::wire(row, "kind")?,
+        plan: rows::text(row, "plan")?,
+        interval: rows::wire(row, "billing_interval")?,
+        amount: Money {
+            amount_minor: rows::int(row, "amount_minor")?,
+            currency: rows::wire(row, "currency")?,
+        },
+        provider: rows::wire(row, "provider")?,
+        provider_ref: rows::opt_text(row, "provider_ref")?,
+        status: rows::wire(row, "status")?,
+        created_at: rows::int(row, "created_at")?,
+        paid_at: rows::opt_int(row, "paid_at")?,
+        priced_for,
+    })
+}
+
+pub async fn create_payment(c: &mut Conn, p: &PaymentRecord) -> StorageResult<()> {
+    sqlx::query(
+        "INSERT INTO payments (id, account_id, kind, plan, billing_interval, amount_minor, \
+         currency, provider, provider_ref, status, created_at, paid_at, priced_plan, \
+         priced_period_end) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(p.id.to_string())
+    .bind(p.account_id.to_string())
+    .bind(rows::wire_name(&p.kind))
+    .bind(&p.plan)
+    .bind(rows::wire_name(&p.interval))
+    .bind(p.amount.amount_minor)
+    .bind(rows::wire_name(&p.amount.currency))
+    .bind(rows::wire_name(&p.provider))
+    .bind(&p.provider_ref)
+    .bind(rows::wire_name(&p.status))
+    .bind(p.created_at)
+    .bind(p.paid_at)
+    .bind(p.priced_for.as_ref().map(|(plan, _)| plan.clone()))
+    .bind(p.priced_for.as_ref().map(|(_, end)| *end))
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+pub async fn payment(c: &mut Conn, id: Uuid) -> StorageResult<Option<PaymentRecord>> {
+    let row = sqlx::query("SELECT * FROM payments WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(c)
+        .await?;
+    row.as_ref().map(payment_from_row).transpose()
+}
+
+pub async fn payment_by_ref(
+    c: &mut Conn,
+    provider: PaymentProvider,
+    provider_ref: &str,
+) -> StorageResult<Option<PaymentRecord>> {
+    let row = sqlx::query("SELECT * FROM payments WHERE provider = $1 AND provider_ref = $2")
+        .bind(rows::wire_name(&provider))
+        .bind(provider_ref)
+        .fetch_optional(c)
+        .await?;
+    row.as_ref().map(payment_from_row).transpose()
+}
+
+/// Moves a pending payment to `status`; false if it was not pending (already settled).
+pub async fn settle_payment(
+    c: &mut Conn,
+    id: Uuid,
+    status: PaymentStatus,
+    provider_ref: Option<&str>,
+    now: i64,
+) -> StorageResult<bool> {
+    let paid = matches!(status, PaymentStatus::Paid | PaymentStatus::Refused);
+    let done = sqlx::query(
+        "UPDATE payments SET status = $2, provider_ref = COALESCE($3, provider_ref), \
+         paid_at = CASE WHEN $4 THEN $5 ELSE paid_at END \
+         WHERE id = $1 AND status = 'pending'",
+    )
+    .bind(id.to_string())
+    .bind(rows::wire_name(&status))
+    .bind(provider_ref.map(str::to_owned))
+    .bind(paid)
+    .bind(now)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn payments(c: &mut Conn, account: Uuid) -> StorageResult<Vec<PaymentRecord>> {
+    let found =
+        sqlx::query("SELECT * FROM payments WHERE account_id = $1 ORDER BY created_at DESC, id")
+            .bind(account.to_string())
+            .fetch_all(c)
+            .await?;
+    found.iter().map(payment_from_row).collect()
+}
+
 /// An invoice to issue; the storage gives it the next number of its year.
 pub struct NewInvoice<'a> {
     pub account_id: Uuid,
@@ -137,95 +371,88 @@ pub struct NewInvoice<'a> {
     pub issued_at: i64,
 }
 
-/// An e-mail to send. `dedupe_key` makes queueing idempotent (a warning is queued once even
-/// when two job runs overlap). `params` is JSON for the template; it never holds document
-/// content.
-#[derive(Debug, Clone)]
-pub struct MailRecord {
-    pub id: Uuid,
-    pub account_id: Uuid,
-    pub dedupe_key: String,
-    pub to_email: String,
-    pub template: String,
-    pub language: Language,
-    pub params: String,
-    pub attempts: u32,
-    pub next_attempt_at: i64,
+pub async fn add_invoice(c: &mut Conn, i: &NewInvoice<'_>) -> StorageResult<Invoice> {
+    let row = sqlx::query(
+        "INSERT INTO invoice_counters (year, last) VALUES ($1, 1) \
+         ON CONFLICT (year) DO UPDATE SET last = invoice_counters.last + 1 RETURNING last",
+    )
+    .bind(i64::from(i.year))
+    .fetch_one(&mut *c)
+    .await?;
+    let last = rows::int(&row, "last")?;
+    let invoice = Invoice {
+        number: format!("{}-{last:06}", i.year),
+        payment_id: i.payment.id,
+        plan: i.payment.plan.clone(),
+        amount: i.payment.amount,
+        issued_at: i.issued_at,
+        period_start: i.period_start,
+        period_end: i.period_end,
+        provider_url: i.provider_url.clone(),
+    };
+    sqlx::query(
+        "INSERT INTO invoices (number, account_id, payment_id, plan, amount_minor, currency, \
+         issued_at, period_start, period_end, provider_url) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&invoice.number)
+    .bind(i.account_id.to_string())
+    .bind(invoice.payment_id.to_string())
+    .bind(&invoice.plan)
+    .bind(invoice.amount.amount_minor)
+    .bind(rows::wire_name(&invoice.amount.currency))
+    .bind(invoice.issued_at)
+    .bind(invoice.period_start)
+    .bind(invoice.period_end)
+    .bind(&invoice.provider_url)
+    .execute(c)
+    .await?;
+    Ok(invoice)
 }
 
-#[async_trait]
-pub trait BillingStorage: Send + Sync + 'static {
-    async fn plan_state(&self, account_id: Uuid) -> StorageResult<Option<PlanState>>;
-    /// Stores `state` if its `version` is still the stored one (inserting when 0) and applies
-    /// `locks` in the same transaction; false if another writer came first.
-    async fn save_plan_state(
-        &self,
-        state: &PlanState,
-        locks: &LockChange,
-        now: i64,
-    ) -> StorageResult<bool>;
-    /// Plan states with a period that ended by `now` or a grace period running.
-    async fn plan_states_due(&self, now: i64) -> StorageResult<Vec<PlanState>>;
-    async fn plan_state_by_subscription(
-        &self,
-        provider: PaymentProvider,
-        subscription_ref: &str,
-    ) -> StorageResult<Option<PlanState>>;
+pub async fn invoices(c: &mut Conn, account: Uuid) -> StorageResult<Vec<Invoice>> {
+    let found = sqlx::query(
+        "SELECT * FROM invoices WHERE account_id = $1 ORDER BY issued_at DESC, number DESC",
+    )
+    .bind(account.to_string())
+    .fetch_all(c)
+    .await?;
+    found
+        .iter()
+        .map(|r| {
+            Ok(Invoice {
+                number: rows::text(r, "number")?,
+                payment_id: rows::uuid(r, "payment_id")?,
+                plan: rows::text(r, "plan")?,
+                amount: Money {
+                    amount_minor: rows::int(r, "amount_minor")?,
+                    currency: rows::wire(r, "currency")?,
+                },
+                issued_at: rows::int(r, "issued_at")?,
+                period_start: rows::int(r, "period_start")?,
+                period_end: rows::int(r, "period_end")?,
+                provider_url: rows::opt_text(r, "provider_url")?,
+            })
+        })
+        .collect()
+}
 
-    async fn month_usage(&self, account_id: Uuid, month: &str) -> StorageResult<MonthCount>;
-    /// Uses one remote OCR credit of `month` if fewer than `limit` are used (atomically, so
-    /// concurrent requests cannot overrun it): the count after, or `None` if none was left.
-    async fn use_ocr_credit(
-        &self,
-        account_id: Uuid,
-        month: &str,
-        limit: u32,
-    ) -> StorageResult<Option<u32>>;
-    async fn ocr_credits_used(&self, account_id: Uuid, month: &str) -> StorageResult<u32>;
-    /// Live items, per month oldest first (by first commit).
-    async fn live_items(&self, account_id: Uuid) -> StorageResult<Vec<LiveItem>>;
-    async fn locked_items(&self, account_id: Uuid) -> StorageResult<Vec<Uuid>>;
-    async fn item_locked(&self, account_id: Uuid, item_id: Uuid) -> StorageResult<bool>;
-    /// True if the blob belongs only to locked items.
-    async fn blob_locked(&self, account_id: Uuid, sha256: &str) -> StorageResult<bool>;
-
-    async fn create_payment(&self, payment: &PaymentRecord) -> StorageResult<()>;
-    async fn payment(&self, id: Uuid) -> StorageResult<Option<PaymentRecord>>;
-    async fn payment_by_ref(
-        &self,
-        provider: PaymentProvider,
-        provider_ref: &str,
-    ) -> StorageResult<Option<PaymentRecord>>;
-    /// Moves a pending payment to `status`; false if it was not pending (already settled).
-    async fn settle_payment(
-        &self,
-        id: Uuid,
-        status: PaymentStatus,
-        provider_ref: Option<&str>,
-        now: i64,
-    ) -> StorageResult<bool>;
-    async fn set_payment_ref(&self, id: Uuid, provider_ref: &str) -> StorageResult<()>;
-    async fn payments(&self, account_id: Uuid) -> StorageResult<Vec<PaymentRecord>>;
-    async fn add_invoice(&self, invoice: &NewInvoice<'_>) -> StorageResult<Invoice>;
-    async fn invoices(&self, account_id: Uuid) -> StorageResult<Vec<Invoice>>;
-
-    /// Remembers a provider's event id; false if it was seen before.
-    async fn record_webhook_event(
-        &self,
-        provider: PaymentProvider,
-        event_id: &str,
-        now: i64,
-    ) -> StorageResult<bool>;
-    /// Forgets it again (processing failed; the provider's retry gets another chance).
-    async fn forget_webhook_event(
-        &self,
-        provider: PaymentProvider,
-        event_id: &str,
-    ) -> StorageResult<()>;
-
-    /// Queues an e-mail unless one with the same `dedupe_key` exists; true if queued.
-    async fn queue_mail(&self, mail: &MailRecord, now: i64) -> StorageResult<bool>;
-    async fn due_mail(&self, now: i64, limit: u32) -> StorageResult<Vec<MailRecord>>;
-    async fn mail_sent(&self, id: Uuid, now: i64) -> StorageResult<()>;
-    async fn mail_failed(&self, id: Uuid, next_attempt_at: i64) -> StorageResult<()>;
+/// Remembers a provider's event id, in the unit of work that applies the event; false if it
+/// was seen before (a retried delivery: nothing to do).
+pub async fn record_webhook_event(
+    c: &mut Conn,
+    provider: PaymentProvider,
+    event_id: &str,
+    now: i64,
+) -> StorageResult<bool> {
+    let done = sqlx::query(
+        "INSERT INTO webhook_events (provider, event_id, received_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (provider, event_id) DO NOTHING",
+    )
+    .bind(rows::wire_name(&provider))
+    .bind(event_id)
+    .bind(now)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -1,10 +1,11 @@
 //! What the storage keeps for e-mail reminders: per account, an opaque id, the deadline date,
 //! the lead time, the language and when it is due and was sent. Nothing about the document.
 
-use super::StorageResult;
-use async_trait::async_trait;
+use super::rows;
+use super::{Conn, StorageError, StorageResult};
 use coffer_api::Language;
 use time::Date;
+use time::macros::format_description;
 use uuid::Uuid;
 
 /// One stored reminder.
@@ -43,33 +44,143 @@ impl ReminderRecord {
 /// Where a walk over due reminders continues: after this `(send_at, account_id, id)`.
 pub type DueCursor = (i64, Uuid, Uuid);
 
-#[async_trait]
-pub trait ReminderStorage: Send + Sync + 'static {
-    /// The account's reminders by send time.
-    async fn reminders(&self, account_id: Uuid) -> StorageResult<Vec<ReminderRecord>>;
-    /// Makes `set` the account's reminders in one transaction. A reminder that stays the same
-    /// ([`ReminderRecord::same_as`]) keeps its `sent_at`; a changed one is pending again.
-    /// False if the account does not exist (any more).
-    async fn replace_reminders(
-        &self,
-        account_id: Uuid,
-        set: &[ReminderRecord],
-        now: i64,
-    ) -> StorageResult<bool>;
-    /// True if it existed.
-    async fn delete_reminder(&self, account_id: Uuid, id: Uuid) -> StorageResult<bool>;
-    async fn delete_reminders(&self, account_id: Uuid) -> StorageResult<()>;
-    /// Unsent reminders of every account with `send_at <= now < until_at`, in
-    /// `(send_at, account_id, id)` order after `after`.
-    async fn due_reminders(
-        &self,
-        now: i64,
-        after: Option<DueCursor>,
-        limit: u32,
-    ) -> StorageResult<Vec<ReminderRecord>>;
-    /// Records that the reminder's e-mail was queued, unless the reminder changed or went
-    /// meanwhile; true if recorded.
-    async fn reminder_sent(&self, reminder: &ReminderRecord, now: i64) -> StorageResult<bool>;
-    /// Removes reminders whose deadline ended before `before`.
-    async fn delete_past_reminders(&self, before: i64) -> StorageResult<u64>;
+fn parse_date(s: &str) -> StorageResult<Date> {
+    Date::parse(s, format_description!("[year]-[month]-[day]"))
+        .map_err(|_| StorageError::Corrupt(format!("not a date: {s:?}")))
+}
+
+fn from_row(row: &sqlx::any::AnyRow) -> StorageResult<ReminderRecord> {
+    Ok(ReminderRecord {
+        account_id: rows::uuid(row, "account_id")?,
+        id: rows::uuid(row, "id")?,
+        date: parse_date(&rows::text(row, "deadline")?)?,
+        days_before: u32::try_from(rows::int(row, "days_before")?)
+            .map_err(|_| StorageError::Corrupt("days_before out of range".into()))?,
+        language: rows::wire(row, "language")?,
+        send_at: rows::int(row, "send_at")?,
+        until_at: rows::int(row, "until_at")?,
+        sent_at: rows::opt_int(row, "sent_at")?,
+    })
+}
+
+/// The account's reminders by send time.
+pub async fn list(c: &mut Conn, account: Uuid) -> StorageResult<Vec<ReminderRecord>> {
+    let found = sqlx::query("SELECT * FROM reminders WHERE account_id = $1 ORDER BY send_at, id")
+        .bind(account.to_string())
+        .fetch_all(c)
+        .await?;
+    found.iter().map(from_row).collect()
+}
+
+/// Makes `set` the account's reminders (call in a unit of work that holds the account's row,
+/// [`super::accounts::lock`]). A reminder that stays the same ([`ReminderRecord::same_as`])
+/// keeps its `sent_at`; a changed one is pending again.
+pub async fn replace(
+    c: &mut Conn,
+    account: Uuid,
+    set: &[ReminderRecord],
+    now: i64,
+) -> StorageResult<()> {
+    let acc = account.to_string();
+    let batch = Uuid::new_v4().to_string();
+    for r in set {
+        sqlx::query(
+            "INSERT INTO reminders (account_id, id, deadline, days_before, language, send_at, \
+             until_at, sent_at, batch, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9) \
+             ON CONFLICT (account_id, id) DO UPDATE SET \
+             sent_at = CASE WHEN reminders.deadline = excluded.deadline \
+               AND reminders.days_before = excluded.days_before \
+               THEN reminders.sent_at ELSE NULL END, \
+             deadline = excluded.deadline, days_before = excluded.days_before, \
+             language = excluded.language, send_at = excluded.send_at, \
+             until_at = excluded.until_at, batch = excluded.batch, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(&acc)
+        .bind(r.id.to_string())
+        .bind(r.date.to_string())
+        .bind(i64::from(r.days_before))
+        .bind(rows::wire_name(&r.language))
+        .bind(r.send_at)
+        .bind(r.until_at)
+        .bind(&batch)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+    }
+    sqlx::query("DELETE FROM reminders WHERE account_id = $1 AND batch <> $2")
+        .bind(&acc)
+        .bind(&batch)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// True if it existed.
+pub async fn delete(c: &mut Conn, account: Uuid, id: Uuid) -> StorageResult<bool> {
+    let done = sqlx::query("DELETE FROM reminders WHERE account_id = $1 AND id = $2")
+        .bind(account.to_string())
+        .bind(id.to_string())
+        .execute(c)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn delete_all(c: &mut Conn, account: Uuid) -> StorageResult<()> {
+    sqlx::query("DELETE FROM reminders WHERE account_id = $1")
+        .bind(account.to_string())
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// Unsent reminders of every account with `send_at <= now < until_at`, in
+/// `(send_at, account_id, id)` order after `after`.
+pub async fn due(
+    c: &mut Conn,
+    now: i64,
+    after: Option<DueCursor>,
+    limit: u32,
+) -> StorageResult<Vec<ReminderRecord>> {
+    let (send_at, account, id) = after.unwrap_or((i64::MIN, Uuid::nil(), Uuid::nil()));
+    let found = sqlx::query(
+        "SELECT * FROM reminders WHERE sent_at IS NULL AND send_at <= $1 AND until_at > $1 \
+         AND (send_at, account_id, id) > ($2, $3, $4) \
+         ORDER BY send_at, account_id, id LIMIT $5",
+    )
+    .bind(now)
+    .bind(send_at)
+    .bind(account.to_string())
+    .bind(id.to_string())
+    .bind(i64::from(limit))
+    .fetch_all(c)
+    .await?;
+    found.iter().map(from_row).collect()
+}
+
+/// Records that the reminder's e-mail was queued, unless the reminder changed or went
+/// meanwhile; true if recorded.
+pub async fn mark_sent(c: &mut Conn, r: &ReminderRecord, now: i64) -> StorageResult<bool> {
+    let done = sqlx::query(
+        "UPDATE reminders SET sent_at = $5 WHERE account_id = $1 AND id = $2 \
+         AND deadline = $3 AND days_before = $4 AND sent_at IS NULL",
+    )
+    .bind(r.account_id.to_string())
+    .bind(r.id.to_string())
+    .bind(r.date.to_string())
+    .bind(i64::from(r.days_before))
+    .bind(now)
+    .execute(c)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Removes reminders whose deadline ended before `before`.
+pub async fn delete_past(c: &mut Conn, before: i64) -> StorageResult<u64> {
+    let done = sqlx::query("DELETE FROM reminders WHERE until_at < $1")
+        .bind(before)
+        .execute(c)
+        .await?;
+    Ok(done.rows_affected())
 }

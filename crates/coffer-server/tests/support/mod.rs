@@ -214,6 +214,31 @@ macro_rules! on_both_databases {
     )*};
 }
 
+/// The latest verification code the SMTP sink received for `email` (waits up to 20 s for
+/// the server's immediate delivery).
+pub async fn verification_code(email: &str) -> String {
+    for _ in 0..200 {
+        if let Some(code) = verification_codes(email).pop() {
+            return code;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no verification e-mail for {email} reached the SMTP sink")
+}
+
+/// Every verification code the SMTP sink holds for `email`, in no particular order.
+pub fn verification_codes(email: &str) -> Vec<String> {
+    maildir_messages()
+        .expect("the server verifies addresses, so it has an SMTP sink")
+        .iter()
+        .filter(|m| m.contains(&format!("To: {email}")))
+        .filter_map(|m| {
+            let at = m.find("verification code is ")? + "verification code is ".len();
+            Some(m.get(at..at + 8)?.to_owned())
+        })
+        .collect()
+}
+
 /// The messages the SMTP sink received, when `scripts/with-test-services.sh` runs one.
 pub fn maildir_messages() -> Option<Vec<String>> {
     let dir = std::env::var("COFFER_TEST_MAILDIR").ok()?;
@@ -337,6 +362,16 @@ impl ServerProcess {
         }
     }
 
+    /// The process id of the running server.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Leaves `name` out of the environment from the next (re)start on.
+    pub fn without_env(&mut self, name: &str) {
+        self.extra_env.retain(|(k, _)| k != name);
+    }
+
     /// Kill and start again on the same data (a new port).
     pub fn restart(&mut self) {
         self.kill();
@@ -369,9 +404,33 @@ pub struct InProcessOptions {
     pub comgate: Option<coffer_server::billing::comgate::ComgateSettings>,
     /// `smtp://127.0.0.1:PORT` of a sink.
     pub smtp_url: Option<String>,
+    pub rate_limits: Option<coffer_server::ratelimit::RateLimits>,
+    pub trusted_proxies: coffer_server::config::TrustedProxies,
+}
+
+/// The test catalog the `ServerProcess` servers use too: START's limits out of the way.
+pub fn roomy_catalog() -> coffer_server::billing::Catalog {
+    coffer_server::billing::Catalog::load(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/plans.roomy.toml"
+    )))
+    .unwrap()
 }
 
 impl InProcessServer {
+    /// Rows of `sql` (one `$1` parameter, a text) counted, for looking behind the API.
+    pub async fn count(&self, sql: &str, param: &str) -> i64 {
+        use sqlx::Row as _;
+        let mut db = self.app.storage.read().await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .bind(param.to_owned())
+            .fetch_one(&mut *db)
+            .await
+            .unwrap()
+            .try_get::<i64, _>(0)
+            .unwrap()
+    }
+
     pub async fn start(data_dir: &Path) -> Self {
         Self::start_with(data_dir, InProcessOptions::default()).await
     }
@@ -384,40 +443,24 @@ impl InProcessServer {
         let clock = Arc::new(ManualClock::new(
             time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap(),
         ));
-        let storage: Arc<dyn Storage> = match &options.database_url {
-            Some(url) => Arc::new(
-                coffer_server::storage::PostgresStorage::connect(url)
-                    .await
-                    .unwrap(),
-            ),
-            None => Arc::new(
-                coffer_server::storage::SqliteStorage::connect(&format!(
-                    "sqlite://{}",
-                    data_dir.join("coffer.db").display()
-                ))
-                .await
-                .unwrap(),
-            ),
+        let url = match &options.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", data_dir.join("coffer.db").display()),
         };
-        let catalog = Arc::new(coffer_server::billing::Catalog::default_catalog());
-        let entitlements: Arc<dyn coffer_server::entitlements::Entitlements> = if options.plans {
-            Arc::new(coffer_server::billing::PlanEnforcer::new(
-                storage.clone(),
-                catalog.clone(),
-                clock.clone(),
-            ))
+        let storage = Arc::new(Storage::connect(&url).await.unwrap());
+        let catalog = Arc::new(if options.plans {
+            coffer_server::billing::Catalog::default_catalog()
         } else {
-            Arc::new(coffer_server::entitlements::Unlimited)
-        };
+            roomy_catalog()
+        });
         let app = App::new(AppParts {
             storage,
             blobs: coffer_server::blobs::BlobStore::local(&data_dir.join("blobs")).unwrap(),
             clock: clock.clone(),
             limiter: Arc::new(coffer_server::ratelimit::InProcessLimiter::new(
-                Default::default(),
+                options.rate_limits.unwrap_or_default(),
                 clock.clone(),
             )),
-            entitlements,
             catalog,
             payments: coffer_server::billing::Payments {
                 http: reqwest::Client::new(),
@@ -427,7 +470,9 @@ impl InProcessServer {
             mailer: options.smtp_url.map(|url| {
                 coffer_server::mail::Mailer::new(&url, "Coffer <no-reply@coffer.test>").unwrap()
             }),
-            trust_forwarded_for: false,
+            // Kept in the database: every in-process server on one database shares it.
+            server_key: None,
+            trusted_proxies: options.trusted_proxies,
         })
         .await
         .unwrap();
@@ -554,6 +599,8 @@ pub struct Client {
     pub base: String,
     pub http: reqwest::Client,
     pub token: Option<String>,
+    /// Sent as `coffer-step-up` with every request.
+    pub step_up: Option<String>,
 }
 
 impl Client {
@@ -566,13 +613,78 @@ impl Client {
                 .build()
                 .unwrap(),
             token: None,
+            step_up: None,
         }
     }
 
     pub fn with_token(&self, token: &str) -> Self {
         Client {
             token: Some(token.to_owned()),
+            step_up: None,
             ..self.clone()
+        }
+    }
+
+    /// The OPAQUE step-up of this session: the answer of the finish, or `Err` (`None` when
+    /// the client rejected the server's KE2, as for a wrong password).
+    pub async fn step_up_attempt(
+        &self,
+        password: &str,
+        second_factor: Option<&str>,
+    ) -> Result<StepUpToken, Option<Answer>> {
+        let mut rng = rand::rngs::OsRng;
+        let start = ClientLogin::<CofferCipherSuite>::start(&mut rng, password.as_bytes()).unwrap();
+        let answer = self
+            .post(
+                routes::STEP_UP_START,
+                &StepUpStartRequest {
+                    credential_request: Bytes(start.message.serialize().to_vec()),
+                },
+            )
+            .await;
+        if !answer.status.is_success() {
+            return Err(Some(answer));
+        }
+        let started: LoginStartResponse = answer.json();
+        let ksf = ksf();
+        let Ok(finish) = start.state.finish(
+            &mut rng,
+            password.as_bytes(),
+            CredentialResponse::deserialize(started.credential_response.as_slice()).unwrap(),
+            ClientLoginFinishParameters::new(Some(CONTEXT), Identifiers::default(), Some(&ksf)),
+        ) else {
+            return Err(None);
+        };
+        let answer = self
+            .post(
+                routes::STEP_UP_FINISH,
+                &StepUpFinishRequest {
+                    login_id: started.login_id,
+                    credential_finalization: Bytes(finish.message.serialize().to_vec()),
+                    second_factor: second_factor.map(str::to_owned),
+                },
+            )
+            .await;
+        if answer.status.is_success() {
+            Ok(answer.json())
+        } else {
+            Err(Some(answer))
+        }
+    }
+
+    /// This client with a fresh step-up (the password, and `second_factor` if TOTP is on).
+    pub async fn stepped_up(&self, password: &str, second_factor: Option<&str>) -> Client {
+        match self.step_up_attempt(password, second_factor).await {
+            Ok(token) => Client {
+                step_up: Some(token.step_up_token),
+                ..self.clone()
+            },
+            Err(Some(a)) => panic!(
+                "step-up failed: {} {}",
+                a.status,
+                String::from_utf8_lossy(&a.body)
+            ),
+            Err(None) => panic!("step-up failed on the client side"),
         }
     }
 
@@ -587,6 +699,9 @@ impl Client {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(token) = &self.token {
             req = req.bearer_auth(token);
+        }
+        if let Some(step_up) = &self.step_up {
+            req = req.header(STEP_UP_HEADER, step_up);
         }
         for (k, v) in headers {
             req = req.header(*k, *v);
@@ -750,8 +865,24 @@ impl Client {
         }
     }
 
-    /// Register and log in a new account with a random address.
+    /// Register and log in a new account with a random address (verifying it with the code
+    /// from the SMTP sink when the server sends e-mail to one).
     pub async fn new_account(&self, device: &str) -> (Client, Session, String) {
+        let (client, session, email) = self.new_unverified_account(device).await;
+        let info: AccountInfo = client.get(routes::ACCOUNT).await.ok();
+        if !info.email_verified && std::env::var_os("COFFER_TEST_MAILDIR").is_some() {
+            let code = verification_code(&email).await;
+            let verified = client
+                .post(routes::EMAIL_VERIFY, &EmailVerifyRequest { code })
+                .await;
+            assert_eq!(verified.status, StatusCode::NO_CONTENT, "{verified:?}");
+        }
+        (client, session, email)
+    }
+
+    /// Register and log in a new account with a random address, as it is before the address
+    /// is verified.
+    pub async fn new_unverified_account(&self, device: &str) -> (Client, Session, String) {
         let email = format!("user-{}@example.test", Uuid::new_v4().simple());
         let reg = self.register(&email, PASSWORD).await;
         assert_eq!(
@@ -875,6 +1006,38 @@ pub fn sealed_write(key: &VaultKey, fields: &serde_json::Value, blob: &BlobRef) 
         },
         envelope: Bytes(key.seal(&serde_json::to_vec(fields).unwrap())),
         blobs: vec![blob.clone()],
+    }
+}
+
+/// An item of `kind` that names `month` (the server counts it against its own month), with a
+/// fresh envelope.
+pub fn item_write(kind: KindClass, month: &str) -> ItemWrite {
+    ItemWrite {
+        meta: ItemMeta {
+            kind_class: kind,
+            created_month: month.into(),
+            padded_size: 1024,
+        },
+        envelope: Bytes(VaultKey::random().seal(b"a document")),
+        blobs: vec![],
+    }
+}
+
+impl Client {
+    /// Pushes a new item; its id and the answer.
+    pub async fn push(&self, kind: KindClass, month: &str) -> (Uuid, Answer) {
+        let id = Uuid::new_v4();
+        let answer = self
+            .put_item(id, None, &item_write(kind, month), None)
+            .await;
+        (id, answer)
+    }
+
+    /// Pushes a new item that must be stored.
+    pub async fn push_ok(&self, kind: KindClass, month: &str) -> Uuid {
+        let (id, answer) = self.push(kind, month).await;
+        let _: Item = answer.ok();
+        id
     }
 }
 
