@@ -132,10 +132,10 @@ fn a_server_that_sends_mail_syncs_an_account_once_its_address_is_verified() {
     assert_eq!(b.documents().len(), 1);
 }
 
-/// Needs the client to push new documents oldest first (by import time), the lead's part of
-/// issue 13; the server already counts and locks by first commit.
+/// The client pushes new documents oldest first (by import time) and the server counts and
+/// locks by first commit, so the newest is the one that waits, and after a downgrade the one
+/// that is locked, on every device.
 #[test]
-#[ignore = "the client pushes in document-id order until it pushes oldest first (issue 13, item 3)"]
 fn on_start_the_sixth_receipt_waits_and_after_a_downgrade_the_newest_is_locked() {
     let server = Server::with_default_plans();
     let email = unique_email();

@@ -438,9 +438,11 @@ impl Probe {
 /// The verification code the SMTP sink received for `email` (waits up to 20 s).
 pub fn verification_code(email: &str) -> String {
     for _ in 0..200 {
+        // The newest message: a code sent again replaces the one before.
         let code = maildir_messages()
             .expect("the server verifies addresses, so it has an SMTP sink")
             .iter()
+            .rev()
             .filter(|m| m.contains(&format!("To: {email}")))
             .find_map(|m| {
                 let at = m.find("verification code is ")? + "verification code is ".len();
@@ -454,13 +456,22 @@ pub fn verification_code(email: &str) -> String {
     panic!("no verification e-mail for {email} reached the SMTP sink")
 }
 
-/// The messages the SMTP sink received, when `scripts/with-test-services.sh` runs one.
+/// The messages the SMTP sink received, oldest first, when `scripts/with-test-services.sh`
+/// runs one.
 pub fn maildir_messages() -> Option<Vec<String>> {
     let dir = std::env::var("COFFER_TEST_MAILDIR").ok()?;
-    let entries = std::fs::read_dir(Path::new(&dir).join("new")).ok()?;
+    let mut entries: Vec<_> = std::fs::read_dir(Path::new(&dir).join("new"))
+        .ok()?
+        .filter_map(|e| {
+            let path = e.ok()?.path();
+            Some((std::fs::metadata(&path).ok()?.modified().ok()?, path))
+        })
+        .collect();
+    entries.sort();
     Some(
         entries
-            .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+            .into_iter()
+            .filter_map(|(_, path)| std::fs::read_to_string(path).ok())
             .collect(),
     )
 }
