@@ -10,7 +10,7 @@ use coffer_core::{
     TrashFilter,
 };
 use coffer_ocr::ExtractOptions;
-use coffer_ocr::vault::{Recognizer, recognize_document};
+use coffer_ocr::vault::recognize_many;
 use time::Date;
 
 use crate::render;
@@ -45,35 +45,53 @@ pub fn import(dir: &Path, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         title: args.title.clone(),
         tags: args.tags.clone(),
     };
-    let ocr_options = ExtractOptions {
-        languages: args.languages.clone(),
-        ..ExtractOptions::default()
-    };
     let total = args.files.len();
     let mut failures = 0;
+    // One line per file, in the order given, once its text is read.
+    let mut lines: Vec<Option<String>> = vec![None; total];
+    let mut imported = Vec::new();
     for (index, file) in args.files.iter().enumerate() {
         let shown = render::printable(&file.display().to_string());
         eprintln!("[{}/{total}] {shown}", index + 1);
         match vault.import(file, &options) {
             Ok(ImportOutcome::Imported(doc)) => {
-                let mut title = doc.title;
-                if !args.no_ocr {
-                    // The document is stored either way; unreadable text is only a note.
-                    match recognize_document(&mut vault, doc.id, Recognizer::Local(&ocr_options)) {
-                        Ok(read) => title = read.fields.title,
-                        Err(error) => eprintln!("note: {shown}: no text read ({error})"),
-                    }
-                }
-                println!("{}  {}", doc.id, render::printable(&title));
+                lines[index] = Some(format!("{}  {}", doc.id, render::printable(&doc.title)));
+                imported.push((index, doc.id, shown));
             }
             Ok(ImportOutcome::Duplicate(id)) => {
-                println!("duplicate of {id}  {shown}");
+                lines[index] = Some(format!("duplicate of {id}  {shown}"));
             }
             Err(error) => {
                 failures += 1;
                 eprintln!("error: {shown}: {error}");
             }
         }
+    }
+    if !args.no_ocr && !imported.is_empty() {
+        let ocr_options = ExtractOptions {
+            languages: args.languages.clone(),
+            ..ExtractOptions::default()
+        };
+        let ids: Vec<_> = imported.iter().map(|(_, id, _)| *id).collect();
+        let vault = std::sync::Mutex::new(vault);
+        let results = recognize_many(&vault, &ids, &ocr_options, workers(), &|b| {
+            if b.total > 1 {
+                eprintln!("read {}/{}", b.done, b.total);
+            }
+        });
+        // The documents are stored either way; unreadable text is only a note.
+        for ((index, id, shown), result) in imported.iter().zip(results) {
+            match result {
+                Ok(read) => {
+                    lines[*index] =
+                        Some(format!("{id}  {}", render::printable(&read.fields.title)));
+                }
+                Err(error) => eprintln!("note: {shown}: no text read ({error})"),
+            }
+        }
+    }
+    for line in lines.into_iter().flatten() {
+        println!("{line}");
     }
     if failures > 0 {
         eprintln!(
@@ -82,6 +100,11 @@ pub fn import(dir: &Path, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One Tesseract engine per core.
+pub(crate) fn workers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 pub fn list(dir: &Path, json: bool, trash: bool) -> anyhow::Result<ExitCode> {

@@ -58,23 +58,7 @@ struct Failure {
     error: String,
 }
 
-/// Tesseract's OpenMP threads busy-wait: with one worker per core they fight each other and a
-/// batch runs several times slower. OpenMP reads its limit when the library loads, and changing
-/// the environment of a running process is unsafe, so `extract` re-runs itself once with it set.
-const OPENMP_LIMIT: &str = "OMP_THREAD_LIMIT";
-
 pub fn run(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
-    if std::env::var_os(OPENMP_LIMIT).is_none()
-        && let Ok(exe) = std::env::current_exe()
-    {
-        let status = std::process::Command::new(exe)
-            .args(std::env::args_os().skip(1))
-            .env(OPENMP_LIMIT, "1")
-            .status()?;
-        return Ok(ExitCode::from(
-            status.code().map_or(1, |c| c.clamp(0, 255) as u8),
-        ));
-    }
     // A bad language list is a usage error: say so once instead of failing every file.
     if let Err(e) = coffer_ocr::check_languages(&args.languages) {
         eprintln!("coffer extract: {e}");

@@ -195,7 +195,63 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// A usage error found after parsing (a combination of arguments that cannot work): exit 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Exit status 2 for what the person typed wrong (usage), 1 for everything else.
+fn exit_code(error: &anyhow::Error) -> ExitCode {
+    let usage = error.chain().any(|cause| {
+        cause.is::<UsageError>()
+            || matches!(
+                cause.downcast_ref::<coffer_core::Error>(),
+                Some(coffer_core::Error::InvalidInput(_) | coffer_core::Error::KdfInvalid(_))
+            )
+            || matches!(
+                cause.downcast_ref::<coffer_core::sync::SyncError>(),
+                Some(coffer_core::sync::SyncError::Vault(
+                    coffer_core::Error::InvalidInput(_)
+                ))
+            )
+    });
+    if usage {
+        ExitCode::from(2)
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Tesseract's OpenMP threads busy-wait: with one engine per core they fight each other and
+/// reading runs several times slower. OpenMP reads its limit when the library loads, and
+/// changing the environment of a running process is unsafe, so `coffer` replaces itself once
+/// with the limit set (`exec`: the same process id, so a caller's signals still reach it).
+#[cfg(unix)]
+fn limit_openmp_threads() {
+    use std::os::unix::process::CommandExt;
+    const LIMIT: &str = "OMP_THREAD_LIMIT";
+    if std::env::var_os(LIMIT).is_some() {
+        return;
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        let error = std::process::Command::new(exe)
+            .args(std::env::args_os().skip(1))
+            .env(LIMIT, "1")
+            .exec();
+        eprintln!("note: could not set {LIMIT} ({error}); OCR may be slower");
+    }
+}
+
 fn main() -> ExitCode {
+    #[cfg(unix)]
+    limit_openmp_threads();
     // A bug must still end in a readable message and exit status 1, never a raw panic dump.
     std::panic::set_hook(Box::new(|info| {
         // `coffer list --json | head -1`: whoever reads our output has what it wanted and
@@ -223,7 +279,7 @@ fn main() -> ExitCode {
         Ok(Ok(code)) => code,
         Ok(Err(error)) => {
             eprintln!("error: {error:#}");
-            ExitCode::FAILURE
+            exit_code(&error)
         }
         Err(_) => ExitCode::FAILURE,
     }

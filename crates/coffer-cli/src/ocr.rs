@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use coffer_core::Vault;
 use coffer_core::sync::{self, RemoteOcrCredit};
-use coffer_ocr::vault::{Recognizer, recognize_document};
+use coffer_ocr::vault::{Recognizer, recognize_document, recognize_many};
 use coffer_ocr::{DEFAULT_LANGUAGES, ExtractOptions, Provider, RemoteOcr};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -41,8 +41,10 @@ impl RemoteChoice {
 
 #[derive(Args, Debug)]
 pub struct OcrArgs {
-    /// The document id (or an unambiguous prefix of it).
-    id: String,
+    /// The document ids (or unambiguous prefixes); several are read at once, one per core.
+    /// Remote OCR takes one document at a time.
+    #[arg(required = true, value_name = "ID")]
+    ids: Vec<String>,
     /// Send the document to this remote provider instead of reading it locally.
     #[arg(long, value_enum)]
     remote: Option<RemoteChoice>,
@@ -61,7 +63,21 @@ pub struct OcrArgs {
 
 pub fn run(dir: &Path, args: &OcrArgs) -> anyhow::Result<ExitCode> {
     let mut vault = unlock(dir)?;
-    let id = vault.resolve(&args.id)?;
+    let ids = args
+        .ids
+        .iter()
+        .map(|id| vault.resolve(id))
+        .collect::<Result<Vec<_>, _>>()?;
+    if args.remote.is_none() && ids.len() > 1 {
+        return read_locally(vault, &ids, args);
+    }
+    if ids.len() > 1 {
+        return Err(crate::UsageError(
+            "remote OCR sends one document at a time, at your request: give one id".into(),
+        )
+        .into());
+    }
+    let id = ids[0];
     let doc = match args.remote {
         None => {
             eprintln!(
@@ -111,6 +127,42 @@ pub fn run(dir: &Path, args: &OcrArgs) -> anyhow::Result<ExitCode> {
         print!("{}", render::document(&doc));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Several documents, one Tesseract engine per core; one line per document.
+fn read_locally(
+    vault: Vault,
+    ids: &[coffer_core::DocumentId],
+    args: &OcrArgs,
+) -> anyhow::Result<ExitCode> {
+    let options = ExtractOptions {
+        languages: args.languages.clone(),
+        ..ExtractOptions::default()
+    };
+    let vault = std::sync::Mutex::new(vault);
+    let results = recognize_many(&vault, ids, &options, crate::documents::workers(), &|b| {
+        eprintln!("read {}/{}", b.done, b.total)
+    });
+    let mut failed = 0;
+    let mut read = Vec::new();
+    for (id, result) in ids.iter().zip(results) {
+        match result {
+            Ok(doc) if args.json => read.push(doc),
+            Ok(doc) => println!("{id}  {}", render::printable(&doc.fields.title)),
+            Err(error) => {
+                failed += 1;
+                eprintln!("error: {id}: {error}");
+            }
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&read)?);
+    }
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn api_key(vault: &Vault, choice: RemoteChoice) -> anyhow::Result<SecretString> {

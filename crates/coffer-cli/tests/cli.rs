@@ -499,7 +499,7 @@ fn edit_marks_fields_confirmed_and_tags_can_be_added_and_removed() {
     }
     s.ok(&["edit", &id, "--expiry", ""]);
     assert!(json(&s.ok(&["show", &id, "--json"]))["expiry"].is_null());
-    let err = s.fails(&["edit", &id, "--total", "12.30"], 1);
+    let err = s.fails(&["edit", &id, "--total", "12.30"], 2);
     assert!(err.contains("--currency"), "{err}");
 }
 

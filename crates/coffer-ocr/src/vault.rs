@@ -31,6 +31,62 @@ pub enum DocumentOcrError {
     Remote(#[from] RemoteError),
 }
 
+/// How far `recognize_many` has come: documents read so far, of how many.
+#[derive(Clone, Copy, Debug)]
+pub struct Batch {
+    pub done: usize,
+    pub total: usize,
+}
+
+/// Reads the documents `ids` locally with `workers` Tesseract engines at once (one thread
+/// each: OpenMP must be limited to one thread per engine, `OMP_THREAD_LIMIT=1`, or they fight
+/// over the cores). The vault is held only to read a document and to save what was found, so
+/// other work goes on meanwhile. Results come back in the order of `ids`.
+pub fn recognize_many(
+    vault: &std::sync::Mutex<Vault>,
+    ids: &[DocumentId],
+    options: &ExtractOptions,
+    workers: usize,
+    progress: &(dyn Fn(Batch) + Sync),
+) -> Vec<Result<Document, DocumentOcrError>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let lock = || vault.lock().unwrap_or_else(|p| p.into_inner());
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<Result<Document, DocumentOcrError>>>> =
+        ids.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers.clamp(1, ids.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&id) = ids.get(index) else { break };
+                    // The guard is dropped at the end of this statement, before OCR runs.
+                    let input = ocr_input(&lock(), id);
+                    let result = input.and_then(|(doc, content)| {
+                        let extraction =
+                            recognize_content(&doc, &content, Recognizer::Local(options))?;
+                        save_extraction(&mut lock(), id, &extraction)
+                    });
+                    *results[index].lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
+                    progress(Batch {
+                        done: done.fetch_add(1, Ordering::Relaxed) + 1,
+                        total: ids.len(),
+                    });
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .unwrap_or_else(|p| p.into_inner())
+                .expect("every document was read")
+        })
+        .collect()
+}
+
 /// Recognises document `id` and stores its text and fields; returns the updated document.
 pub fn recognize_document(
     vault: &mut Vault,
