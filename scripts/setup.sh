@@ -13,6 +13,7 @@ PACKAGES=(
   postgresql-15 redis-server
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   xvfb xauth x11-utils webkit2gtk-driver
+  chromium chromium-driver
 )
 
 missing=()

@@ -309,6 +309,45 @@ impl CompanyIds {
     }
 }
 
+/// How a document was (or is to be) paid. The field is stored as text a person may have typed;
+/// Coffer itself writes [`PaymentMethod::as_str`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    Cash,
+    Card,
+    BankTransfer,
+}
+
+impl PaymentMethod {
+    /// The words stored in [`DocumentFields::payment_method`].
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cash => "cash",
+            Self::Card => "card",
+            Self::BankTransfer => "bank transfer",
+        }
+    }
+
+    /// Reads the stored text: Coffer's own words, or the Czech and English ones a person types
+    /// (`hotově`, `kartou`, `převodem`, `wire`); `None` when it names none of them.
+    pub fn from_text(text: &str) -> Option<Self> {
+        let folded = text.trim().to_lowercase();
+        let has = |words: &[&str]| words.iter().any(|w| folded.contains(w));
+        if has(&["card", "kart", "karet"]) {
+            Some(Self::Card)
+        } else if has(&["cash", "hotov"]) {
+            Some(Self::Cash)
+        } else if has(&[
+            "transfer", "převod", "prevod", "příkaz", "prikaz", "wire", "bank",
+        ]) {
+            Some(Self::BankTransfer)
+        } else {
+            None
+        }
+    }
+}
+
 /// Checks a Czech variable symbol: one to ten digits.
 pub fn is_valid_variable_symbol(text: &str) -> bool {
     (1..=10).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit())
@@ -435,6 +474,13 @@ pub struct DocumentFields {
 }
 
 impl DocumentFields {
+    /// The payment method the stored text names, if any.
+    pub fn payment(&self) -> Option<PaymentMethod> {
+        self.payment_method
+            .as_deref()
+            .and_then(PaymentMethod::from_text)
+    }
+
     pub fn new(kind: DocumentKind, title: impl Into<String>) -> Self {
         Self {
             kind,
@@ -685,6 +731,30 @@ mod tests {
         for bad in ["", "12345678901", "12 34", "VS123"] {
             assert!(!is_valid_variable_symbol(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn payment_methods_are_read_from_coffers_words_and_typed_ones() {
+        for method in [
+            PaymentMethod::Cash,
+            PaymentMethod::Card,
+            PaymentMethod::BankTransfer,
+        ] {
+            assert_eq!(PaymentMethod::from_text(method.as_str()), Some(method));
+        }
+        assert_eq!(
+            PaymentMethod::from_text("Hotově"),
+            Some(PaymentMethod::Cash)
+        );
+        assert_eq!(
+            PaymentMethod::from_text("platební kartou"),
+            Some(PaymentMethod::Card)
+        );
+        assert_eq!(
+            PaymentMethod::from_text("převodem"),
+            Some(PaymentMethod::BankTransfer)
+        );
+        assert_eq!(PaymentMethod::from_text("voucher"), None);
     }
 
     #[test]

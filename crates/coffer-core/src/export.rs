@@ -2,10 +2,19 @@
 //! `YYYY-MM-DD_merchant_total.ext`), a CSV with one row per document in the preset the
 //! accountant's tools read (`cz`: semicolon, decimal comma, UTF-8 with BOM; `intl`: RFC 4180
 //! with a decimal point), and a printable PDF summary with totals per month, currency and VAT
-//! rate. A document without an issue date counts by its import date.
+//! rate. A document without an issue date counts by its import date. On request the ZIP
+//! also holds what Czech accounting software imports: `pohoda.xml` (POHODA's XML import) and
+//! `isdoc/*.isdoc` (ISDOC 6.0.2, one per document); `accounting` decides what each document
+//! is to the books and what an accountant will have to fill in. The ZIP is written as a
+//! stream, one document at a time, so the same bytes go to a file or into a share's
+//! encryption (`sync::share`) and memory stays bounded whatever the period holds.
 
+mod accounting;
+mod isdoc;
 mod pdf;
+mod pohoda;
 mod summary;
+mod xml;
 
 use std::collections::{BTreeSet, HashSet};
 use std::fs::File;
@@ -13,13 +22,18 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
 use crate::document::{Document, DocumentId, DocumentKind, Money};
 use crate::error::Error;
 use crate::search::SearchQuery;
+use crate::sync::locks::LockList;
 use crate::vault::Vault;
 
+pub use accounting::{AccountingField, DocumentReport, ExportReport};
+pub use isdoc::ISDOC_DIR;
+pub use pohoda::POHODA_NAME;
 pub use summary::{CurrencyTotals, MonthKey, Summary, VatTotals};
 
 /// Names of the files at the top of the ZIP.
@@ -130,6 +144,41 @@ impl FromStr for CsvPreset {
     }
 }
 
+/// A structured format for accounting software, added to the ZIP on request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// `pohoda.xml`: one POHODA XML import (`dataPack`) of the whole period.
+    Pohoda,
+    /// `isdoc/*.isdoc`: one ISDOC 6.0.2 file per document.
+    Isdoc,
+}
+
+impl ExportFormat {
+    pub const ALL: [Self; 2] = [Self::Pohoda, Self::Isdoc];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pohoda => "pohoda",
+            Self::Isdoc => "isdoc",
+        }
+    }
+}
+
+impl FromStr for ExportFormat {
+    type Err = Error;
+    fn from_str(s: &str) -> std::result::Result<Self, Error> {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "`{s}` is not an export format; use pohoda or isdoc"
+                ))
+            })
+    }
+}
+
 /// What to export.
 #[derive(Clone, Debug)]
 pub struct ExportRequest {
@@ -138,9 +187,48 @@ pub struct ExportRequest {
     /// Any of these kinds (none: every kind).
     pub kinds: Vec<DocumentKind>,
     pub preset: CsvPreset,
-    /// Documents locked by the account's entitlement (downgrade grace period); the export is
-    /// refused if the period holds any of them.
+    /// Documents locked by the account's entitlement (downgrade grace period) besides those
+    /// the vault's cached entitlement locks; the export is refused if the period holds any.
     pub locked: HashSet<DocumentId>,
+    /// The accounting formats to add (each once, in any order).
+    pub formats: Vec<ExportFormat>,
+    /// The POHODA cash register (`pokladna`, its abbreviation such as `HP`) that receipts
+    /// paid in cash go to as expense vouchers; without it they are other liabilities.
+    pub cash_register: Option<String>,
+}
+
+impl ExportRequest {
+    /// Every document of the period, the Czech CSV, no accounting formats.
+    pub fn period(from: Date, to: Date) -> Self {
+        Self {
+            from,
+            to,
+            kinds: Vec::new(),
+            preset: CsvPreset::default(),
+            locked: HashSet::new(),
+            formats: Vec::new(),
+            cash_register: None,
+        }
+    }
+
+    fn wants(&self, format: ExportFormat) -> bool {
+        self.formats.contains(&format)
+    }
+
+    /// The requested formats, each once, in a fixed order.
+    fn formats(&self) -> Vec<ExportFormat> {
+        ExportFormat::ALL
+            .into_iter()
+            .filter(|f| self.wants(*f))
+            .collect()
+    }
+}
+
+/// How far the export is, for a progress bar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExportProgress {
+    pub documents_done: usize,
+    pub documents: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -183,6 +271,13 @@ pub struct ExportSummary {
     pub by_import_date: usize,
     pub content_bytes: u64,
     pub summary: Summary,
+    /// Documents in `pohoda.xml` (0: it was not requested, or nothing in the period is booked
+    /// and the file was left out, as its schema needs one document at least).
+    pub pohoda_documents: usize,
+    /// ISDOC files written.
+    pub isdoc_files: usize,
+    /// What an accountant will have to fill in, and what the formats left out.
+    pub report: ExportReport,
 }
 
 /// Folds the Latin letters of Czech, Slovak, German, Polish and similar to ASCII, so file
@@ -303,10 +398,11 @@ pub fn select(vault: &Vault, request: &ExportRequest) -> Result<Vec<ExportRow>> 
         ..SearchQuery::default()
     };
     let summaries = vault.search(&query)?;
+    let cached = LockList::load(vault.store())?;
     let locked: Vec<DocumentId> = summaries
         .iter()
         .map(|s| s.id)
-        .filter(|id| request.locked.contains(id))
+        .filter(|id| request.locked.contains(id) || cached.documents.contains(id))
         .collect();
     if !locked.is_empty() {
         return Err(ExportError::Locked(locked));
@@ -411,8 +507,8 @@ pub fn write_csv(rows: &[ExportRow], preset: CsvPreset, out: impl Write) -> Resu
     }
     header.extend(
         match preset {
-            CsvPreset::Cz => ["Kategorie", "Název", "Soubor"],
-            CsvPreset::Intl => ["Category", "Title", "File"],
+            CsvPreset::Cz => ["Kategorie", "Název", "Soubor", "Doplnit"],
+            CsvPreset::Intl => ["Category", "Title", "File", "To fill in"],
         }
         .iter()
         .map(|s| s.to_string()),
@@ -472,6 +568,11 @@ pub fn write_csv(rows: &[ExportRow], preset: CsvPreset, out: impl Write) -> Resu
         record.push(text_cell(f.category.as_deref().unwrap_or("")));
         record.push(text_cell(&f.title));
         record.push(row.file.clone());
+        let missing = accounting::Role::of(f)
+            .map(|role| accounting::missing(f, role))
+            .unwrap_or_default();
+        let labels: Vec<&str> = missing.iter().map(|m| m.label(preset)).collect();
+        record.push(labels.join(", "));
         csv.write_record(&record).map_err(failed)?;
     }
     csv.flush().map_err(|e| Error::io("writing the CSV", e))?;
@@ -493,14 +594,6 @@ fn zip_time(t: OffsetDateTime) -> zip::DateTime {
 
 /// Writes the export ZIP to `out` (replacing it when it exists, only once it is complete).
 pub fn write_export(vault: &Vault, request: &ExportRequest, out: &Path) -> Result<ExportSummary> {
-    let rows = select(vault, request)?;
-    let summary = Summary::of(&rows);
-    let now = vault.clock().now();
-
-    let mut csv_bytes = Vec::new();
-    write_csv(&rows, request.preset, &mut csv_bytes)?;
-    let pdf_bytes = pdf::render(&summary, request, &rows, now);
-
     let parent: PathBuf = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -514,8 +607,41 @@ pub fn write_export(vault: &Vault, request: &ExportRequest, out: &Path) -> Resul
         .as_file()
         .try_clone()
         .map_err(|e| Error::io("writing the export", e))?;
-    let mut zip = zip::ZipWriter::new(io::BufWriter::with_capacity(1 << 20, file));
+    let summary = write_zip(
+        vault,
+        request,
+        io::BufWriter::with_capacity(1 << 20, file),
+        &mut |_| {},
+    )?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io("writing the export", e))?;
+    tmp.persist(out)
+        .map_err(|e| Error::io(format!("writing {}", out.display()), e.error))?;
+    Ok(summary)
+}
+
+/// Writes the export ZIP as a stream into `sink` (flushed at the end): the CSV, the PDF, the
+/// accounting formats requested, then the original files one by one.
+pub fn write_zip(
+    vault: &Vault,
+    request: &ExportRequest,
+    sink: impl Write,
+    progress: &mut dyn FnMut(ExportProgress),
+) -> Result<ExportSummary> {
+    let rows = select(vault, request)?;
+    let summary = Summary::of(&rows);
+    let now = vault.clock().now();
+    let formats = request.formats();
+    let report = accounting::report(&rows, &formats, |row| !isdoc::writes(row));
+
+    let mut csv_bytes = Vec::new();
+    write_csv(&rows, request.preset, &mut csv_bytes)?;
+    let pdf_bytes = pdf::render(&summary, request, &rows, now);
+
+    let mut zip = zip::ZipWriter::new_stream(sink);
     let zip_err = |e: zip::result::ZipError| ExportError::Zip(e.to_string());
+    let write_err = |e: io::Error| ExportError::from(Error::io("writing the export", e));
     let options = |size: u64, modified: OffsetDateTime| {
         zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Stored)
@@ -526,33 +652,49 @@ pub fn write_export(vault: &Vault, request: &ExportRequest, out: &Path) -> Resul
     for (name, bytes) in [(CSV_NAME, &csv_bytes), (PDF_NAME, &pdf_bytes)] {
         zip.start_file(name, options(bytes.len() as u64, now))
             .map_err(zip_err)?;
-        zip.write_all(bytes)
-            .map_err(|e| Error::io("writing the export", e))?;
+        zip.write_all(bytes).map_err(write_err)?;
+    }
+    let booked = rows.iter().filter(|r| pohoda::books(r)).count();
+    let pohoda_documents = if request.wants(ExportFormat::Pohoda) && booked > 0 {
+        zip.start_file(POHODA_NAME, options(0, now))
+            .map_err(zip_err)?;
+        pohoda::write(&rows, request, &mut zip).map_err(write_err)?;
+        booked
+    } else {
+        0
+    };
+    let mut isdoc_files = 0;
+    if request.wants(ExportFormat::Isdoc) {
+        for row in rows.iter().filter(|r| isdoc::writes(r)) {
+            zip.start_file(isdoc::file_name(row), options(0, now))
+                .map_err(zip_err)?;
+            isdoc::write(row, &mut zip).map_err(write_err)?;
+            isdoc_files += 1;
+        }
     }
     let mut content_bytes = 0;
-    for row in &rows {
+    for (done, row) in rows.iter().enumerate() {
         zip.start_file(
             row.file.as_str(),
             options(row.document.file.size, row.document.updated_at),
         )
         .map_err(zip_err)?;
         content_bytes += vault.read_content(row.document.id, &mut zip)?;
+        progress(ExportProgress {
+            documents_done: done + 1,
+            documents: rows.len(),
+        });
     }
-    let mut buffered = zip.finish().map_err(zip_err)?;
-    buffered
-        .flush()
-        .map_err(|e| Error::io("writing the export", e))?;
-    drop(buffered);
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| Error::io("writing the export", e))?;
-    tmp.persist(out)
-        .map_err(|e| Error::io(format!("writing {}", out.display()), e.error))?;
+    let mut sink = zip.finish().map_err(zip_err)?.into_inner();
+    sink.flush().map_err(write_err)?;
     Ok(ExportSummary {
         documents: rows.len(),
         by_import_date: rows.iter().filter(|r| r.by_import_date).count(),
         content_bytes,
         summary,
+        pohoda_documents,
+        isdoc_files,
+        report,
     })
 }
 

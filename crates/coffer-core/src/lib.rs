@@ -26,7 +26,7 @@ pub use crypto::kdf::{KdfParams, KdfRecord};
 pub use crypto::keys::RecoveryPhrase;
 pub use document::{
     CompanyIds, Currency, Document, DocumentFields, DocumentId, DocumentKind, DocumentSummary,
-    Field, FieldState, FileInfo, Money, VatLine,
+    Field, FieldState, FileInfo, Money, PaymentMethod, VatLine,
 };
 pub use error::{Error, Result};
 pub use reminders::{Deadline, DeadlineKind, DueReminder, ReminderPlan};

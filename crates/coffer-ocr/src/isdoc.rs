@@ -56,8 +56,14 @@ pub fn parse(bytes: &[u8]) -> Result<Fields, OcrError> {
             root.tag_name().name()
         )));
     }
+    // 7 is a simplified tax document (a receipt); the others are invoices, credit and
+    // debit notes and advance invoices.
+    let kind = match text_at(root, &["DocumentType"]).as_deref() {
+        Some("7") => DocumentKind::Receipt,
+        _ => DocumentKind::Invoice,
+    };
     let mut fields = Fields {
-        kind: DocumentKind::Invoice,
+        kind,
         ..Fields::default()
     };
     fields.confidence.kind = 1.0;
@@ -99,10 +105,13 @@ pub fn parse(bytes: &[u8]) -> Result<Fields, OcrError> {
     fields.total = amount;
     fields.currency = currency;
 
-    if let Some(tax_total) = child(root, "TaxTotal") {
+    // A document not subject to VAT states its amounts at 0 % without a VAT recap.
+    let not_subject = |node: Node| text_at(node, &["VATApplicable"]).as_deref() == Some("false");
+    if let Some(tax_total) = child(root, "TaxTotal").filter(|_| !not_subject(root)) {
         for sub in tax_total
             .children()
             .filter(|c| c.tag_name().name() == "TaxSubTotal")
+            .filter(|c| !child(*c, "TaxCategory").is_some_and(not_subject))
         {
             let rate =
                 text_at(sub, &["TaxCategory", "Percent"]).and_then(|p| Amount::parse_plain(&p));
@@ -202,6 +211,20 @@ mod tests {
         );
         assert!(f.vat[0].is_consistent());
         assert_eq!(f.payment, Some(PaymentMethod::BankTransfer));
+    }
+
+    #[test]
+    fn a_simplified_tax_document_is_a_receipt_and_amounts_outside_vat_are_no_recap() {
+        let receipt = SAMPLE
+            .replace("<DocumentType>1</DocumentType>", "<DocumentType>7</DocumentType>")
+            .replace(
+                "<TaxCategory><Percent>21</Percent></TaxCategory>",
+                "<TaxCategory><Percent>0</Percent><VATApplicable>false</VATApplicable></TaxCategory>",
+            );
+        let f = parse(receipt.as_bytes()).unwrap();
+        assert_eq!(f.kind, DocumentKind::Receipt);
+        assert!(f.vat.is_empty());
+        assert_eq!(f.total_money().unwrap().minor, 121_000);
     }
 
     #[test]

@@ -9,9 +9,7 @@ use coffer_core::{
     Document, DocumentFields, DocumentId, Field, FieldState, VatLine as VaultVatLine, Vault,
 };
 
-use crate::{
-    ExtractOptions, Extraction, MAX_FILE_BYTES, OcrError, PaymentMethod, RemoteError, RemoteOcr,
-};
+use crate::{ExtractOptions, Extraction, MAX_FILE_BYTES, OcrError, RemoteError, RemoteOcr};
 
 /// Who reads the document.
 pub enum Recognizer<'a> {
@@ -213,19 +211,11 @@ pub fn merge(
     }
     if let Some(payment) = found.payment {
         offer(Field::PaymentMethod, conf.payment, &mut |f| {
-            f.payment_method = Some(payment_words(payment).to_string())
+            f.payment_method = Some(payment.as_str().to_string())
         });
     }
     if let Some(expiry) = found.expiry {
         offer(Field::Expiry, conf.expiry, &mut |f| f.expiry = Some(expiry));
     }
     (fields, states)
-}
-
-fn payment_words(payment: PaymentMethod) -> &'static str {
-    match payment {
-        PaymentMethod::Cash => "cash",
-        PaymentMethod::Card => "card",
-        PaymentMethod::BankTransfer => "bank transfer",
-    }
 }

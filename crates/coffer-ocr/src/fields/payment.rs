@@ -2,18 +2,10 @@
 
 use std::sync::LazyLock;
 
-use serde::Serialize;
-
 use crate::text::{fold, has_word};
 use crate::words::{Words, all};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentMethod {
-    Cash,
-    Card,
-    BankTransfer,
-}
+pub use coffer_core::PaymentMethod;
 
 static CARD: Words = LazyLock::new(|| all(|l| l.card));
 static CASH: Words = LazyLock::new(|| all(|l| l.cash));
