@@ -1028,7 +1028,7 @@ fn reminders_list_what_is_due_and_export_an_icalendar_file() {
     let err = s.fails_in(
         &s.vault,
         &["reminders", "defaults", "--lead-days", "5000"],
-        1,
+        2,
     );
     assert!(err.contains("lead times"), "{err}");
 }

@@ -421,7 +421,8 @@ fn the_plan_limit_keeps_documents_local_and_locked_documents_stay_shut_even_offl
         "--out",
         books.to_str().unwrap(),
     ]);
-    assert!(err.contains("is locked"), "{err}");
+    assert!(err.contains("are locked"), "{err}");
+    assert!(err.contains(locked.as_str()), "{err}");
     assert!(!books.exists());
     assert!(!a.content(open).is_empty());
     let status = a.ok(&["account", "status"]);
