@@ -4,7 +4,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: setup build run demo test lint bench eval-receipts clean app
+.PHONY: setup build run demo check test test-long screenshots lint bench eval-receipts clean app
 
 setup:
 	@bash scripts/setup.sh
@@ -40,6 +40,26 @@ test: setup
 	$(TEST_ENV) bash scripts/with-test-services.sh $(CARGO) test --workspace --no-fail-fast
 	$(TEST_ENV) bash scripts/app-test.sh
 
+# The edit-test loop (under 3 minutes warm): formatting, clippy and the unit tests of every
+# crate but the app (whose build needs the front end; `make lint` and `make test` cover it).
+check:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy $(WORKSPACE) --all-targets -- -D warnings
+	$(CARGO) test $(WORKSPACE) --lib --bins
+
+# The long runs, run before work on what they cover is called done: every test of `make test`
+# and the ignored ones (`#[ignore = "long: ..."]`: 100-trial crash tests, long fuzzing, 1 GiB
+# exports), with COFFER_LONG=1 for the tests that have a short and a long form.
+test-long: setup
+	$(TEST_ENV) bash scripts/app-build.sh --e2e
+	$(TEST_ENV) COFFER_LONG=1 bash scripts/with-test-services.sh $(CARGO) test --workspace --no-fail-fast -- --include-ignored
+
+# `make test` writes the app's screenshots under target/screenshots/; this refreshes the ones
+# in docs/ from a new end-to-end run, on purpose.
+screenshots: setup
+	$(TEST_ENV) bash scripts/app-e2e.sh
+	cp target/screenshots/*.png docs/screenshots/
+
 # The app embeds the built front end, so it is built before clippy looks at the workspace.
 lint: setup
 	$(CARGO) fmt --all -- --check
@@ -52,7 +72,7 @@ bench: setup
 	OMP_THREAD_LIMIT=1 ./target/release/coffer-bench $(BENCH_ARGS)
 
 eval-receipts: setup
-	bash scripts/eval-receipts.sh
+	bash scripts/eval-receipts.sh $(DATA)
 
 clean:
 	$(CARGO) clean

@@ -2,7 +2,9 @@
 # Drives the real app under Xvfb: tauri-driver (project-local) in front of Debian's
 # WebKitWebDriver, with a throw-away home so the person's own vault is never touched, and a
 # throw-away local coffer-server to sign up and sync to.
-# Screenshots land in docs/screenshots/.
+# Screenshots land in target/screenshots/ (`make screenshots` copies them to docs/screenshots/).
+# The sample documents are made here by coffer-samples (crates/coffer-testkit), unless
+# COFFER_SAMPLES names a folder of receipts.
 #   scripts/app-e2e.sh [SCRIPT]   another WebDriver script (default tests/e2e/app.e2e.mjs)
 #   E2E_VAULT=DIR                 open this vault instead of a new one (scripts/app-bench.sh)
 set -euo pipefail
@@ -21,8 +23,12 @@ export XDG_DATA_HOME="$SCRATCH/data" XDG_CONFIG_HOME="$SCRATCH/config" XDG_CACHE
 export LANG=en_US.UTF-8 LANGUAGE=en
 if [ -n "${E2E_VAULT:-}" ]; then export COFFER_VAULT="$E2E_VAULT"; else unset COFFER_VAULT; fi
 export COFFER_APP="$CARGO_TARGET_DIR/debug/coffer-app"
-export COFFER_SAMPLES="${COFFER_SAMPLES:-$PWD/../shared/data/receipts/sroie-dev/images}"
-export SCREENSHOT_DIR="$PWD/docs/screenshots"
+if [ -z "${COFFER_SAMPLES:-}" ]; then
+  COFFER_SAMPLES="$SCRATCH/samples"
+  "$CARGO_TARGET_DIR/debug/coffer-samples" "$COFFER_SAMPLES" > /dev/null
+fi
+export COFFER_SAMPLES
+export SCREENSHOT_DIR="${SCREENSHOT_DIR:-$PWD/target/screenshots}"
 PORT="${E2E_WEBDRIVER_PORT:-4444}"
 export WEBDRIVER_URL="http://127.0.0.1:$PORT"
 

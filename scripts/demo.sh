@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# `make run` until the desktop app lands: a guided walk through the CLI on a demo vault.
+# `make demo`: a guided walk through the CLI on a throwaway demo vault.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 coffer="$root/target/debug/coffer"
 demo="$root/.demo-vault"
-samples="$root/../shared/data/receipts/sroie-dev/images"
+samples="$demo/samples"
 export COFFER_VAULT="$demo/vault"
 export COFFER_PASSWORD="${COFFER_PASSWORD:-demo password, not for real use}"
 
@@ -14,15 +14,13 @@ rm -rf "$demo"
 mkdir -p "$demo"
 printf 'Coffer demo: a throwaway vault in %s (password in $COFFER_PASSWORD).\n' "$demo"
 step "$coffer" init --recovery-file "$demo/recovery-phrase.txt"
-files=()
-if [ -d "$samples" ]; then
-  mapfile -t files < <(find "$samples" -name '*.jpg' | sort | head -3)
-fi
-if [ ${#files[@]} -eq 0 ]; then
-  printf 'Kettle KX-200 warranty card, 24 months\n' > "$demo/kettle-warranty.txt"
-  files=("$demo/kettle-warranty.txt")
-fi
-step "$coffer" import --kind receipt --tag demo "${files[@]}"
+# Sample documents made by the project itself (crates/coffer-testkit): a photographed receipt,
+# a scanned and a text PDF invoice, an ISDOC e-invoice and a warranty card.
+"$root/target/debug/coffer-samples" "$samples" > /dev/null
+files=("$samples/table-photo.jpg" "$samples/scanned-invoice.pdf" "$samples/text-invoice.pdf" \
+  "$samples/e-invoice.isdoc" "$samples/warranty-card.png")
+step "$coffer" import --tag demo "${files[@]}"
+step "$coffer" list
 first=$("$coffer" list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
 step "$coffer" edit "$first" --title "Kettle from the corner shop" --merchant "Corner Shop" \
   --date 2026-03-14 --total 31.80 --currency EUR --kind warranty --expiry 2028-03-14

@@ -396,7 +396,7 @@ pub async fn trash_document(session: State<'_, Arc<Session>>, id: String) -> Res
 }
 
 #[tauri::command]
-pub async fn restore_document(session: State<'_, Arc<Session>>, id: String) -> Result<()> {
+pub async fn untrash_document(session: State<'_, Arc<Session>>, id: String) -> Result<()> {
     session.with_vault(|vault| vault.untrash(document_id(vault, &id)?))
 }
 

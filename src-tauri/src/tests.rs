@@ -344,7 +344,7 @@ fn trash_document_hides_it_and_restore_document_brings_it_back() {
         h.error_code("edit_document", json!({"id": id, "edit": {"title": "x"}})),
         "trashed"
     );
-    h.ok("restore_document", json!({"id": id}));
+    h.ok("untrash_document", json!({"id": id}));
     assert_eq!(
         h.ok("search_documents", json!({"query": {}}))
             .as_array()

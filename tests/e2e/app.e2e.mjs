@@ -5,7 +5,7 @@
 // free plan's limits, then a paid plan that runs out: the grace-period banner and a locked
 // document that refuses to open), imports from a watched folder, looks at every screen, locks
 // and unlocks, and restarts the app to time the cold start to the unlock screen.
-// Screenshots of each main screen go to docs/screenshots/.
+// Screenshots of each main screen go to $SCREENSHOT_DIR (scripts/app-e2e.sh: target/screenshots/).
 
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
@@ -15,8 +15,8 @@ import assert from "node:assert/strict";
 import { Session, keys } from "./webdriver.mjs";
 
 const app = process.env.COFFER_APP;
-const samples = resolve(process.env.COFFER_SAMPLES ?? "../shared/data/receipts/sroie-dev/images");
-const shots = resolve(process.env.SCREENSHOT_DIR ?? "docs/screenshots");
+const samples = resolve(process.env.COFFER_SAMPLES ?? "target/samples");
+const shots = resolve(process.env.SCREENSHOT_DIR ?? "target/screenshots");
 const driver = process.env.WEBDRIVER_URL ?? "http://127.0.0.1:4444";
 const PASSWORD = "Kočka leze dírou, pes oknem 42";
 const PDF_SAMPLE = resolve("tests/fixtures/two-pages.pdf");

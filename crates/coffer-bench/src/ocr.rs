@@ -16,9 +16,7 @@ use coffer_ocr::{ExtractOptions, extract_many, extract_path, preprocess};
 const SINGLE: usize = 8;
 const BATCH: usize = 24;
 
-#[allow(dead_code)]
-#[path = "../../coffer-ocr/tests/support/synth.rs"]
-mod synth;
+use coffer_testkit::samples::synth;
 
 /// Renders `BATCH` receipts and invoices as PNG files in `dir`.
 fn receipts(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {

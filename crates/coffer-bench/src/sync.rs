@@ -4,14 +4,12 @@
 //! is importing the same files locally on the first device, in the same run.
 
 use std::fs;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::Context;
 use coffer_core::sync::{self, Credentials};
 use coffer_core::{ImportOptions, KdfParams, SystemClock};
+use coffer_testkit::server::ServerProcess;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
 use crate::reference::row;
@@ -25,33 +23,14 @@ const ROOMY_PLANS: &str = concat!(
     "/../coffer-server/plans.roomy.toml"
 );
 
-/// The server process, killed when dropped.
-struct ServerProcess(Child);
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 pub fn pull_time() -> anyhow::Result<()> {
     let dir = tempfile::tempdir_in(".")?;
-    let mut child = Command::new(sibling_binary("coffer-server")?)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(dir.path().join("server"))
-        .env("COFFER_LOG", "warn")
-        .env("COFFER_PLANS_FILE", ROOMY_PLANS)
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().context("server stdout")?).read_line(&mut line)?;
-    let _server = ServerProcess(child);
-    let url = line
-        .trim()
-        .strip_prefix("coffer-server listening on ")
-        .context("the server's first line names its address")?
-        .to_string();
+    let server = ServerProcess::start(
+        &sibling_binary("coffer-server")?,
+        &dir.path().join("server"),
+        &[("COFFER_PLANS_FILE", ROOMY_PLANS)],
+    );
+    let url = server.url.clone();
 
     let sources = dir.path().join("sources");
     fs::create_dir(&sources)?;

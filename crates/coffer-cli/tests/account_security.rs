@@ -6,7 +6,7 @@
 
 mod sync_support;
 
-use sync_support::{Device, Server, maildir_messages, totp_code, unique_email};
+use sync_support::{Device, Server, totp_code, unique_email};
 
 /// `account totp setup` then `enable`: the recovery codes.
 fn turn_totp_on(device: &Device) -> Vec<String> {
@@ -105,7 +105,7 @@ fn registering_an_address_that_has_an_account_tells_only_to_log_in_with_its_pass
 
 #[test]
 fn a_server_that_sends_mail_syncs_an_account_once_its_address_is_verified() {
-    if maildir_messages().is_none() {
+    if coffer_testkit::maildir::messages().is_none() {
         eprintln!("note: skipped: no SMTP sink (run through scripts/with-test-services.sh)");
         return;
     }

@@ -9,9 +9,7 @@ use std::process::Stdio;
 
 use rand::RngCore;
 use reqwest::Method;
-use sync_support::{
-    Device, PASSWORD, Probe, RemoteOcrStandIn, Server, maildir_messages, unique_email,
-};
+use sync_support::{Device, PASSWORD, Probe, RemoteOcrStandIn, Server, unique_email};
 
 fn show(device: &Device, id: &str) -> serde_json::Value {
     serde_json::from_str(&device.ok(&["show", id, "--json"])).unwrap()
@@ -632,7 +630,7 @@ fn a_downgrade_locks_on_every_device_and_the_purge_after_the_grace_period_remove
     for days in [14, 3] {
         server.operate(&["jobs", "run", "--now", &rfc3339(purge_at - days * 86_400)]);
     }
-    if let Some(messages) = maildir_messages() {
+    if let Some(messages) = coffer_testkit::maildir::messages() {
         let warnings = messages
             .iter()
             .filter(|m| m.contains(&email) && m.contains("locked documents will be deleted on"))

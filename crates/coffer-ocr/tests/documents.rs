@@ -1,8 +1,7 @@
 //! Whole documents through the public API: text PDFs from several countries, ISDOC (alone and
 //! attached to a PDF), and the bad inputs a batch must survive with a clear per-file error.
 
-#[path = "support/pdf.rs"]
-mod pdf;
+use coffer_testkit::samples::pdf;
 
 use std::path::PathBuf;
 use std::sync::Mutex;

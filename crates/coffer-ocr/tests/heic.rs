@@ -2,11 +2,7 @@
 //! the same entry points as JPEG and PNG — OCR, thumbnails — upright, bounded and with clear
 //! errors for broken files.
 
-#[path = "support/heic.rs"]
-mod heic;
-#[allow(dead_code)] // only the generator and the renderer are used here
-#[path = "support/synth.rs"]
-mod synth;
+use coffer_testkit::samples::{heic, synth};
 
 use coffer_ocr::{ExtractOptions, OcrError, Source, extract_bytes, preprocess, render};
 use image::{DynamicImage, Rgb, RgbImage};

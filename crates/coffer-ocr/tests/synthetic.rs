@@ -1,8 +1,7 @@
 //! Synthetic Czech receipts and invoices, rendered, OCRed with the real Tesseract and
 //! extracted: the fields must come back as the generator put them in.
 
-#[path = "support/synth.rs"]
-mod synth;
+use coffer_testkit::samples::synth;
 
 use coffer_core::DocumentKind;
 use coffer_ocr::text::fold;

@@ -611,7 +611,7 @@ async fn an_account_syncs_only_once_its_address_is_verified(
     let _ = anon.register(&email, "someone else").await;
     let notice = (0..100).find_map(|_| {
         std::thread::sleep(std::time::Duration::from_millis(100));
-        maildir_messages()?
+        coffer_testkit::maildir::messages()?
             .into_iter()
             .find(|m| m.contains(&format!("To: {email}")) && m.contains("tried to"))
     });

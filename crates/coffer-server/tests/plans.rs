@@ -842,7 +842,7 @@ async fn warnings_go_out_at_least_14_and_3_days_before_the_purge(
     // In the app: the entitlement names the purge date all along.
     assert_eq!(entitlement(&client).await.purge_at, Some(purge_at));
 
-    if let Some(messages) = maildir_messages() {
+    if let Some(messages) = coffer_testkit::maildir::messages() {
         let mine: Vec<_> = messages.iter().filter(|m| m.contains(&email)).collect();
         let warnings = mine
             .iter()

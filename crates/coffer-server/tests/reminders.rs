@@ -179,7 +179,7 @@ where
 /// The mail the sink received for `email`, bodies decoded from quoted-printable.
 fn mail_for(email: &str) -> Option<Vec<String>> {
     Some(
-        maildir_messages()?
+        coffer_testkit::maildir::messages()?
             .into_iter()
             .filter(|m| m.contains(email))
             .map(|m| decode_quoted_printable(&m))

@@ -93,7 +93,7 @@ fn connect(session: &Session, form: SignIn, register: bool) -> Result<AccountVie
 
 /// Creates an account for this vault on the server and connects the vault to it.
 #[tauri::command]
-pub async fn account_sign_up(
+pub async fn account_register(
     session: State<'_, Arc<Session>>,
     form: SignIn,
 ) -> Result<AccountView> {
@@ -102,16 +102,13 @@ pub async fn account_sign_up(
 
 /// Signs this device in to the account that holds this vault.
 #[tauri::command]
-pub async fn account_sign_in(
-    session: State<'_, Arc<Session>>,
-    form: SignIn,
-) -> Result<AccountView> {
+pub async fn account_login(session: State<'_, Arc<Session>>, form: SignIn) -> Result<AccountView> {
     blocking(&session, move |session| connect(session, form, false)).await
 }
 
 /// Ends this device's session; the vault and its documents stay.
 #[tauri::command]
-pub async fn account_sign_out(session: State<'_, Arc<Session>>) -> Result<()> {
+pub async fn account_logout(session: State<'_, Arc<Session>>) -> Result<()> {
     blocking(&session, |session| {
         session.with_open_vault(|vault| Ok(sync::logout(vault)?))
     })

@@ -1,7 +1,6 @@
 //! The account and sync commands against a real `coffer-server serve` on a loopback port,
 //! with the server's default plans (START: 5 receipts and 3 other documents a month).
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
@@ -40,41 +39,14 @@ impl Server {
 
     fn start_with(env: &[(&str, &str)]) -> Self {
         let data = tempfile::tempdir().unwrap();
-        let mut child = Self::command(&data, &["serve", "--listen", "127.0.0.1:0"])
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start coffer-server");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("coffer-server listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line from coffer-server: {line:?}"))
-            .to_string();
+        let mut cmd = Self::command(&data, &["serve", "--listen", "127.0.0.1:0"]);
+        cmd.envs(env.iter().copied()).stderr(Stdio::null());
+        let (child, url) = coffer_testkit::server::spawn(&mut cmd);
         Self { child, url, data }
     }
 
     fn command(data: &tempfile::TempDir, args: &[&str]) -> Command {
-        let mut cmd = Command::new(server_binary());
-        cmd.args(args)
-            .arg("--data")
-            .arg(data.path())
-            .env("COFFER_LOG", "warn");
-        for var in [
-            "COFFER_PLANS_FILE",
-            "COFFER_DATABASE_URL",
-            "COFFER_BLOB_STORE",
-            "COFFER_CONFIG",
-            "COFFER_STRIPE_SECRET_KEY",
-            "COFFER_COMGATE_MERCHANT",
-        ] {
-            cmd.env_remove(var);
-        }
-        cmd
+        coffer_testkit::server::command(&server_binary(), args, data.path())
     }
 
     /// `coffer-server admin ARGS`, as support would run it beside the server.
@@ -107,7 +79,7 @@ fn form(server: &Server, password: &str) -> Value {
 fn signed_up(server: &Server) -> Harness {
     let h = Harness::new();
     h.create_vault();
-    h.ok("account_sign_up", form(server, PASSWORD));
+    h.ok("account_register", form(server, PASSWORD));
     h
 }
 
@@ -134,11 +106,11 @@ fn sign_up_shows_the_free_plan_and_sign_out_and_in_again_work() {
     assert_eq!(h.ok("account_status", json!({})), Value::Null);
     // The account password is the vault password.
     assert_eq!(
-        h.error_code("account_sign_up", form(&server, "not the vault password")),
+        h.error_code("account_register", form(&server, "not the vault password")),
         "wrong_password"
     );
 
-    let view = h.ok("account_sign_up", form(&server, PASSWORD));
+    let view = h.ok("account_register", form(&server, PASSWORD));
     assert_eq!(view["connection"]["email"], EMAIL);
     assert_eq!(view["connection"]["signed_in"], true);
     let entitlement = &view["entitlement"];
@@ -151,21 +123,21 @@ fn sign_up_shows_the_free_plan_and_sign_out_and_in_again_work() {
     assert_eq!(view["sync"]["last_sync"], Value::Null);
     assert_eq!(view["emailReminders"], false);
 
-    h.ok("account_sign_out", json!({}));
+    h.ok("account_logout", json!({}));
     let view = h.ok("account_status", json!({}));
     assert_eq!(view["connection"]["signed_in"], false);
     // Signed out, the plan is the cached one.
     assert_eq!(view["fresh"], false);
     assert_eq!(view["entitlement"]["plan"], "start");
     assert_eq!(
-        h.error_code("account_sign_in", form(&server, "a wrong password")),
+        h.error_code("account_login", form(&server, "a wrong password")),
         "invalid_credentials"
     );
-    let view = h.ok("account_sign_in", form(&server, PASSWORD));
+    let view = h.ok("account_login", form(&server, PASSWORD));
     assert_eq!(view["connection"]["signed_in"], true);
     // Signing up again with the address and its password opens the same account: the server
     // never says whether an address has an account.
-    let again = h.ok("account_sign_up", form(&server, PASSWORD));
+    let again = h.ok("account_register", form(&server, PASSWORD));
     assert_eq!(
         again["connection"]["account_id"],
         view["connection"]["account_id"]
@@ -180,7 +152,7 @@ fn sign_in_to_an_address_nobody_answers_says_so() {
     let url = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
     let args = json!({"form": {"serverUrl": url, "email": EMAIL, "password": PASSWORD}});
-    assert_eq!(h.error_code("account_sign_in", args), "server_unreachable");
+    assert_eq!(h.error_code("account_login", args), "server_unreachable");
     assert_eq!(h.error_code("sync_now", json!({})), "not_connected");
 }
 
@@ -378,7 +350,7 @@ fn email_reminders_need_a_plan_with_them_and_can_be_switched_off() {
         h.error_code("set_email_reminders", on.clone()),
         "needs_account"
     );
-    h.ok("account_sign_up", form(&server, PASSWORD));
+    h.ok("account_register", form(&server, PASSWORD));
     // A warranty that ends in 60 days: something to be reminded of.
     let id = import_receipts(&h, 1).remove(0);
     let ends = (time::OffsetDateTime::now_utc().date() + time::Duration::days(60)).to_string();

@@ -88,15 +88,7 @@ impl Server {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(server_binary());
-        cmd.args(args)
-            .arg("--data")
-            .arg(&self.data)
-            .env("COFFER_LOG", "warn")
-            .env_remove("COFFER_PLANS_FILE")
-            .env_remove("COFFER_DATABASE_URL")
-            .env_remove("COFFER_BLOB_STORE")
-            .env_remove("COFFER_CONFIG");
+        let mut cmd = coffer_testkit::server::command(&server_binary(), args, &self.data);
         if let Some(plans) = &self.plans {
             cmd.env("COFFER_PLANS_FILE", plans);
         }
@@ -128,21 +120,9 @@ impl Server {
     }
 
     fn spawn(&mut self) {
-        let mut child = self
-            .command(&["serve", "--listen", &self.listen])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start coffer-server");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        self.url = line
-            .trim()
-            .strip_prefix("coffer-server listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line from coffer-server: {line:?}"))
-            .to_string();
+        let mut cmd = self.command(&["serve", "--listen", &self.listen]);
+        let (child, url) = coffer_testkit::server::spawn(cmd.stderr(Stdio::null()));
+        self.url = url;
         // A restart comes back on the same port, where the vaults expect it.
         self.listen = self.url.trim_start_matches("http://").to_string();
         self.child = Some(child);
@@ -435,46 +415,7 @@ impl Probe {
     }
 }
 
-/// The verification code the SMTP sink received for `email` (waits up to 20 s).
-pub fn verification_code(email: &str) -> String {
-    for _ in 0..200 {
-        // The newest message: a code sent again replaces the one before.
-        let code = maildir_messages()
-            .expect("the server verifies addresses, so it has an SMTP sink")
-            .iter()
-            .rev()
-            .filter(|m| m.contains(&format!("To: {email}")))
-            .find_map(|m| {
-                let at = m.find("verification code is ")? + "verification code is ".len();
-                Some(m.get(at..at + 8)?.to_owned())
-            });
-        if let Some(code) = code {
-            return code;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    panic!("no verification e-mail for {email} reached the SMTP sink")
-}
-
-/// The messages the SMTP sink received, oldest first, when `scripts/with-test-services.sh`
-/// runs one.
-pub fn maildir_messages() -> Option<Vec<String>> {
-    let dir = std::env::var("COFFER_TEST_MAILDIR").ok()?;
-    let mut entries: Vec<_> = std::fs::read_dir(Path::new(&dir).join("new"))
-        .ok()?
-        .filter_map(|e| {
-            let path = e.ok()?.path();
-            Some((std::fs::metadata(&path).ok()?.modified().ok()?, path))
-        })
-        .collect();
-    entries.sort();
-    Some(
-        entries
-            .into_iter()
-            .filter_map(|(_, path)| std::fs::read_to_string(path).ok())
-            .collect(),
-    )
-}
+pub use coffer_testkit::maildir::verification_code;
 
 /// An OpenAI-compatible vision endpoint on 127.0.0.1 (for `coffer ocr --remote openai
 /// --endpoint URL`): every `POST /chat/completions` answers one receipt's text and fields.

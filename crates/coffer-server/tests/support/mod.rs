@@ -18,7 +18,6 @@ use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -214,6 +213,8 @@ macro_rules! on_both_databases {
     )*};
 }
 
+pub use coffer_testkit::maildir::verification_codes;
+
 /// The latest verification code the SMTP sink received for `email` (waits up to 20 s for
 /// the server's immediate delivery).
 pub async fn verification_code(email: &str) -> String {
@@ -224,29 +225,6 @@ pub async fn verification_code(email: &str) -> String {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("no verification e-mail for {email} reached the SMTP sink")
-}
-
-/// Every verification code the SMTP sink holds for `email`, in no particular order.
-pub fn verification_codes(email: &str) -> Vec<String> {
-    maildir_messages()
-        .expect("the server verifies addresses, so it has an SMTP sink")
-        .iter()
-        .filter(|m| m.contains(&format!("To: {email}")))
-        .filter_map(|m| {
-            let at = m.find("verification code is ")? + "verification code is ".len();
-            Some(m.get(at..at + 8)?.to_owned())
-        })
-        .collect()
-}
-
-/// The messages the SMTP sink received, when `scripts/with-test-services.sh` runs one.
-pub fn maildir_messages() -> Option<Vec<String>> {
-    let dir = std::env::var("COFFER_TEST_MAILDIR").ok()?;
-    let mut out = vec![];
-    for entry in std::fs::read_dir(Path::new(&dir).join("new")).ok()? {
-        out.push(std::fs::read_to_string(entry.ok()?.path()).ok()?);
-    }
-    Some(out)
 }
 
 /// `coffer-server admin plan grant EMAIL plus --until 2099-12-31`: an operator's grant.
@@ -313,20 +291,12 @@ impl ServerProcess {
     }
 
     fn spawn(&mut self) {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_coffer-server"));
-        cmd.args(["serve", "--listen", "127.0.0.1:0", "--data"])
-            .arg(&self.data_dir)
-            .env("COFFER_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        for var in [
-            "COFFER_DATABASE_URL",
-            "COFFER_BLOB_STORE",
-            "COFFER_REDIS_URL",
-            "COFFER_CONFIG",
-        ] {
-            cmd.env_remove(var);
-        }
+        let mut cmd = coffer_testkit::server::command(
+            Path::new(env!("CARGO_BIN_EXE_coffer-server")),
+            &["serve", "--listen", "127.0.0.1:0"],
+            &self.data_dir,
+        );
+        cmd.stderr(Stdio::inherit());
         // The sync suite stores more than START allows; plans.rs passes
         // COFFER_PLANS_FILE="" for the default catalog.
         cmd.env(
@@ -339,17 +309,7 @@ impl ServerProcess {
         for (k, v) in &self.extra_env {
             cmd.env(k, v);
         }
-        let mut child = cmd.spawn().expect("start coffer-server");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read the listening line");
-        let url = line
-            .trim()
-            .strip_prefix("coffer-server listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line from coffer-server: {line:?}"))
-            .to_owned();
+        let (child, url) = coffer_testkit::server::spawn(&mut cmd);
         self.url = url;
         self.child = Some(child);
     }

@@ -1,5 +1,6 @@
 //! A minimal PDF writer for tests: one page of Helvetica text, optionally an embedded file
-//! (how ISDOC invoices travel inside PDFs) or a deflate stream of a chosen inflated size.
+//! (how ISDOC invoices travel inside PDFs), a scanned page (one JPEG filling an A4 page), or a
+//! deflate stream of a chosen inflated size.
 
 /// One object body per entry; object numbers are positions + 1.
 fn assemble(objects: &[Vec<u8>]) -> Vec<u8> {
@@ -137,5 +138,32 @@ pub fn deflate_bomb(inflated: usize) -> Vec<u8> {
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>".to_vec(),
         stream("/Filter /FlateDecode", &compressed),
+    ])
+}
+
+/// A scanned document: one A4 page showing a grayscale JPEG of `width`×`height` pixels, with
+/// no text layer, as a scanner's "scan to PDF" writes it.
+pub fn scanned_pdf(jpeg: &[u8], width: u32, height: u32) -> Vec<u8> {
+    // The page keeps the picture's proportions at A4 width.
+    let page_height = (595.0 * f64::from(height) / f64::from(width)).round();
+    assemble(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 {page_height}] /Contents 4 0 R \
+             /Resources << /XObject << /Im1 5 0 R >> >> >>"
+        )
+        .into_bytes(),
+        stream(
+            "",
+            format!("q 595 0 0 {page_height} 0 0 cm /Im1 Do Q").as_bytes(),
+        ),
+        stream(
+            &format!(
+                "/Type /XObject /Subtype /Image /Width {width} /Height {height} \
+                 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode"
+            ),
+            jpeg,
+        ),
     ])
 }
