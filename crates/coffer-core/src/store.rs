@@ -1172,6 +1172,7 @@ impl Store {
 
     /// Documents in the trash whose time there is over (deleted on another device, then kept
     /// here for the grace period).
+    #[cfg(feature = "sync")]
     pub(crate) fn expired_trash(&self, now: OffsetDateTime) -> Result<Vec<DocumentId>> {
         let mut stmt = self.conn.prepare(
             "SELECT id FROM documents WHERE purge_after IS NOT NULL AND trashed_at IS NOT NULL

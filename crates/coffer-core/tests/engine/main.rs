@@ -4,6 +4,7 @@
 
 mod backup;
 mod content;
+mod crash;
 mod document_cache;
 mod faults;
 mod search_plans;

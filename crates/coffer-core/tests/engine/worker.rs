@@ -5,7 +5,9 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use coffer_core::ImportOptions;
+use std::io::Write;
+
+use coffer_core::{DocumentEdit, ImportOptions, ImportOutcome};
 
 const WORKER: &str = "COFFER_ENGINE_WORKER";
 
@@ -42,6 +44,13 @@ pub fn run(what: &str, dir: &Path, arg: &Path, limit_kib: Option<u64>) -> Output
     spawn(what, dir, arg, limit_kib).wait_with_output().unwrap()
 }
 
+/// Says, on a line of its own and at once, that a change was committed.
+fn committed(what: std::fmt::Arguments) {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{what}").unwrap();
+    out.flush().unwrap();
+}
+
 /// Not a test of its own: the body of the worker process (it does nothing otherwise).
 #[test]
 fn worker() {
@@ -57,6 +66,51 @@ fn worker() {
             "import" => vault
                 .import(Path::new(&arg), &ImportOptions::default())
                 .map(drop),
+            // The crash test's tasks (crash.rs): each prints a line once a change is
+            // committed, and is killed at a random moment.
+            "import-all" => {
+                let mut files: Vec<_> = std::fs::read_dir(&arg)
+                    .unwrap()
+                    .map(|e| e.unwrap().path())
+                    .collect();
+                files.sort();
+                for file in files {
+                    if let ImportOutcome::Imported(doc) =
+                        vault.import(&file, &ImportOptions::default())?
+                    {
+                        committed(format_args!("IMPORTED {}", doc.id));
+                    }
+                }
+                Ok(())
+            }
+            "edit-all" => {
+                for round in 0.. {
+                    for id in crate::support::ids(&vault) {
+                        let title = format!("title {round}");
+                        let edit = DocumentEdit {
+                            title: Some(title.clone()),
+                            ..Default::default()
+                        };
+                        vault.edit(id, &edit)?;
+                        committed(format_args!("EDITED {id} {title}"));
+                    }
+                }
+                Ok(())
+            }
+            "purge-all" => {
+                for id in crate::support::ids(&vault) {
+                    vault.trash(id)?;
+                    vault.purge(id)?;
+                    committed(format_args!("PURGED {id}"));
+                }
+                Ok(())
+            }
+            "repair" => {
+                drop(vault);
+                coffer_core::LockedVault::open(Path::new(&dir))?
+                    .repair(&crate::support::password())
+                    .map(drop)
+            }
             other => panic!("unknown worker task {other}"),
         }
     })();
