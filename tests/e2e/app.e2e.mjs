@@ -346,9 +346,9 @@ async function main() {
     await s.waitFor('[data-testid="grace-banner"]');
     assert.match(await s.text('[data-testid="grace-banner"]'), /locked[\s\S]*deleted for good in (59|60) days/);
     await shot(s, "17-account-grace-period");
-    // A locked sample receipt (their titles are unique numbers, so the search finds only it).
+    // A locked sample receipt (their titles are distinct single words, so the search finds only it).
     const locked = await s.execute(
-      `return [...document.querySelectorAll('.locked-list .locked-title')].map((e) => e.innerText).find((t) => /^\\d+$/.test(t));`,
+      `return [...document.querySelectorAll('.locked-list .locked-title')].map((e) => e.innerText).find((t) => /^[a-z]+$/.test(t));`,
     );
     assert.ok(locked, "a locked sample receipt");
     await s.click('[data-testid="nav-documents"]');
