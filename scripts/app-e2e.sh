@@ -15,7 +15,7 @@ bash scripts/app-build.sh --e2e
 
 SCRATCH="$(mktemp -d)"
 source scripts/app-server.sh
-trap 'stop_local_server; rm -rf "$SCRATCH"' EXIT
+trap 'stop_local_server; rm -rf "$SCRATCH" 2>/dev/null || true' EXIT
 # A real local server for the account and sync steps; the app offers it in the sign-in form.
 start_local_server "$SCRATCH/server"
 

@@ -9,4 +9,5 @@ mod document_cache;
 mod faults;
 mod search_plans;
 mod support;
+mod untrusted;
 mod worker;
