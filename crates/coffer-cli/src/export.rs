@@ -144,6 +144,17 @@ pub fn describe(request: &ExportRequest, summary: &ExportSummary) {
                 rates.join(", ")
             ));
         }
+        if !doc.too_long_for_pohoda.is_empty() {
+            let fields: Vec<String> = doc
+                .too_long_for_pohoda
+                .iter()
+                .map(|m| m.to_string())
+                .collect();
+            parts.push(format!(
+                "{} too long for {POHODA_NAME} (left out there)",
+                fields.join(", ")
+            ));
+        }
         if !doc.left_out_of.is_empty() {
             let formats: Vec<&str> = doc.left_out_of.iter().map(|f| f.as_str()).collect();
             parts.push(format!("not in {}", formats.join(", ")));

@@ -1333,6 +1333,21 @@ fn ledger() -> Vec<Doc> {
             fields: json!({"document_number": "1/2024 & <2>", "payment_method": "card",
                            "company_ids": ids(Some("25596641"), None)}),
         },
+        Doc {
+            // A number and a VS longer than POHODA's schema takes (ISDOC takes them whole).
+            id: "22222222-0000-4000-8000-000000000009",
+            kind: "invoice",
+            merchant: Some("Dlouhé číslo s.r.o."),
+            date: Some("2024-03-22"),
+            total: Some((24_200, "CZK")),
+            vat: vec![(2100, 20_000, 4_200)],
+            file: "long.pdf",
+            content: b"%PDF long",
+            fields: json!({"document_number": "2024/ZAKAZKA/0001234567/OBJEDNAVKA-99",
+                           "variable_symbol": "123456789012345678901234",
+                           "payment_method": "bank transfer",
+                           "company_ids": ids(Some("25596641"), Some("CZ25596641"))}),
+        },
     ]
 }
 
@@ -1358,9 +1373,9 @@ fn pohoda_xml_books_invoices_and_receipts_with_the_vat_recap_per_rate() {
     assert_eq!(pohoda["attrs"]["version"], "2.0");
     assert_eq!(pohoda["attrs"]["application"], "Coffer");
     assert_eq!(pohoda["attrs"]["id"], "coffer-2024-02-01-2024-03-31");
-    // Seven booked documents; the contract is not one of them.
+    // Eight booked documents; the contract is not one of them.
     let items = pohoda["items"].as_array().unwrap();
-    assert_eq!(items.len(), 7, "{pohoda}");
+    assert_eq!(items.len(), 8, "{pohoda}");
     assert!(items.iter().all(|i| i["version"] == "2.0"));
     assert!(
         items
@@ -1472,6 +1487,15 @@ fn pohoda_xml_books_invoices_and_receipts_with_the_vat_recap_per_rate() {
     assert_eq!(kocour["invoiceHeader/originalDocument"], "1/2024 & <2>");
     assert_eq!(kocour["invoiceSummary/homeCurrency/priceNone"], "24.00");
 
+    // A value longer than the schema takes is left out, not cut (the report names it).
+    let long = &item(&pohoda, "22222222-0000-4000-8000-000000000009")["fields"];
+    assert_eq!(long["invoiceHeader/originalDocument"], Value::Null);
+    assert_eq!(long["invoiceHeader/symVar"], Value::Null);
+    assert_eq!(
+        long["invoiceHeader/partnerIdentity/address/dic"],
+        "CZ25596641"
+    );
+
     // With the cash register named, the cash receipt goes to the cash book.
     let mut args = period.to_vec();
     args.extend(["--with", "pohoda", "--cash-register", "HP"]);
@@ -1529,7 +1553,7 @@ fn isdoc_files_carry_the_recap_leave_out_incomplete_documents_and_import_back() 
         .collect();
     names.sort();
     // The undated invoice without a number is left out; the contract is not booked.
-    assert_eq!(names.len(), 6, "{names:?}");
+    assert_eq!(names.len(), 7, "{names:?}");
     let by_uuid = |uuid: &str| -> Value {
         names
             .iter()
@@ -1616,6 +1640,11 @@ fn isdoc_files_carry_the_recap_leave_out_incomplete_documents_and_import_back() 
         stderr
             .lines()
             .any(|l| l.contains("Landlord") && l.contains("not in pohoda, isdoc")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.lines().any(|l| l.contains("Dlouhe-cislo")
+            && l.contains("document number, variable symbol too long for pohoda.xml")),
         "{stderr}"
     );
     let rows = csv_rows(&dir.join("documents.csv"), ";");

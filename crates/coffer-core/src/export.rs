@@ -633,7 +633,7 @@ pub fn write_zip(
     let summary = Summary::of(&rows);
     let now = vault.clock().now();
     let formats = request.formats();
-    let report = accounting::report(&rows, &formats, |row| !isdoc::writes(row));
+    let report = accounting::report(&rows, &formats);
 
     let mut csv_bytes = Vec::new();
     write_csv(&rows, request.preset, &mut csv_bytes)?;

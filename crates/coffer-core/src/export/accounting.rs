@@ -10,7 +10,7 @@ use serde::Serialize;
 use time::Date;
 use time::macros::date;
 
-use super::{CsvPreset, ExportFormat, ExportRow};
+use super::{CsvPreset, ExportFormat, ExportRow, isdoc, pohoda};
 use crate::document::{DocumentFields, DocumentId, DocumentKind, Money, PaymentMethod};
 
 /// What a document is to the books.
@@ -188,11 +188,17 @@ pub struct DocumentReport {
     /// VAT rates the document states that are not Czech rates on its date (POHODA books
     /// those parts without Czech VAT).
     pub foreign_vat_rates: Vec<u32>,
+    /// Values longer than `pohoda.xml` takes: left out there (the CSV has them whole), so
+    /// the accountant types them in.
+    pub too_long_for_pohoda: Vec<AccountingField>,
 }
 
 impl DocumentReport {
     pub fn is_empty(&self) -> bool {
-        self.missing.is_empty() && self.left_out_of.is_empty() && self.foreign_vat_rates.is_empty()
+        self.missing.is_empty()
+            && self.left_out_of.is_empty()
+            && self.foreign_vat_rates.is_empty()
+            && self.too_long_for_pohoda.is_empty()
     }
 }
 
@@ -259,11 +265,8 @@ pub(crate) fn missing(fields: &DocumentFields, role: Role) -> Vec<AccountingFiel
 }
 
 /// Builds the report of `rows` for the requested `formats`.
-pub(crate) fn report(
-    rows: &[ExportRow],
-    formats: &[ExportFormat],
-    isdoc_left_out: impl Fn(&ExportRow) -> bool,
-) -> ExportReport {
+pub(crate) fn report(rows: &[ExportRow], formats: &[ExportFormat]) -> ExportReport {
+    let pohoda = formats.contains(&ExportFormat::Pohoda);
     let mut documents = Vec::new();
     for row in rows {
         let f = &row.document.fields;
@@ -274,12 +277,12 @@ pub(crate) fn report(
             .filter(|format| match (role, format) {
                 (None, _) => true,
                 (Some(_), ExportFormat::Pohoda) => false,
-                (Some(_), ExportFormat::Isdoc) => isdoc_left_out(row),
+                (Some(_), ExportFormat::Isdoc) => !isdoc::writes(row),
             })
             .collect();
         let missing = role.map(|r| missing(f, r)).unwrap_or_default();
         let mut foreign_vat_rates: Vec<u32> = match role {
-            Some(_) if formats.contains(&ExportFormat::Pohoda) => f
+            Some(_) if pohoda => f
                 .vat
                 .iter()
                 .map(|v| v.rate_basis_points)
@@ -296,6 +299,10 @@ pub(crate) fn report(
             missing,
             left_out_of,
             foreign_vat_rates,
+            too_long_for_pohoda: match role {
+                Some(_) if pohoda => pohoda::too_long(f),
+                _ => Vec::new(),
+            },
         };
         if !entry.is_empty() {
             documents.push(entry);

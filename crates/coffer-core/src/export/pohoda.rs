@@ -6,7 +6,7 @@
 
 use std::io::{self, Write};
 
-use super::accounting::{CzechRate, Recap, Role};
+use super::accounting::{AccountingField, CzechRate, Recap, Role};
 use super::xml::{Xml, at_most, ymd};
 use super::{ExportRequest, ExportRow};
 use crate::document::{DocumentFields, Money, PaymentMethod};
@@ -145,10 +145,13 @@ fn header<W: Write>(
         }
     }
     if let Agenda::Invoice(_) = agenda {
-        xml.optional("inv:symVar", fits(&f.variable_symbol, 20))?;
+        xml.optional("inv:symVar", fits(f, AccountingField::VariableSymbol))?;
     }
     // The supplier's own number of the document (`původní číslo dokladu`).
-    xml.optional(&name("originalDocument"), fits(&f.document_number, 32))?;
+    xml.optional(
+        &name("originalDocument"),
+        fits(f, AccountingField::DocumentNumber),
+    )?;
     if let Some(date) = f.issue_date {
         // A document that states one date was supplied and taxed on it (§ 29 ZDPH names a
         // separate date only when it differs); POHODA itself takes `date` for the others.
@@ -165,8 +168,8 @@ fn header<W: Write>(
             xml.element("typ:address", &[], |xml| {
                 let company = f.merchant.as_deref().map(|m| at_most(m, 255));
                 xml.optional("typ:company", company.as_deref())?;
-                xml.optional("typ:ico", fits(&ids.ico, 15))?;
-                xml.optional("typ:dic", fits(&ids.vat_id, 18))
+                xml.optional("typ:ico", fits(f, AccountingField::Ico))?;
+                xml.optional("typ:dic", fits(f, AccountingField::VatId))
             })
         })?;
     }
@@ -187,9 +190,44 @@ fn header<W: Write>(
     xml.text(&name("intNote"), &format!("Originál: {}", row.file))
 }
 
-/// A value that fits the schema's `maxLength`; a longer one is left for the accountant.
-fn fits(value: &Option<String>, max: usize) -> Option<&str> {
-    value.as_deref().filter(|v| v.chars().count() <= max)
+/// The schemas' `maxLength` of the document's own values that POHODA takes as they are (a
+/// name or a title is cut instead: its start still says what it is).
+/// In the order of `AccountingField`, as the report lists them.
+const MAX_LEN: [(AccountingField, usize); 4] = [
+    (AccountingField::Ico, 15),
+    (AccountingField::VatId, 18),
+    (AccountingField::DocumentNumber, 32),
+    (AccountingField::VariableSymbol, 20),
+];
+
+fn value(f: &DocumentFields, field: AccountingField) -> Option<&str> {
+    match field {
+        AccountingField::VariableSymbol => f.variable_symbol.as_deref(),
+        AccountingField::DocumentNumber => f.document_number.as_deref(),
+        AccountingField::Ico => f.company_ids.ico.as_deref(),
+        AccountingField::VatId => f.company_ids.vat_id.as_deref(),
+        _ => None,
+    }
+}
+
+fn too_long_at(f: &DocumentFields, field: AccountingField, max: usize) -> bool {
+    value(f, field).is_some_and(|v| v.chars().count() > max)
+}
+
+/// A value that fits the schema's `maxLength`; a longer one is left for the accountant (and
+/// the export's report says so: [`too_long`]).
+fn fits(f: &DocumentFields, field: AccountingField) -> Option<&str> {
+    let (_, max) = MAX_LEN.iter().find(|(f, _)| *f == field)?;
+    value(f, field).filter(|_| !too_long_at(f, field, *max))
+}
+
+/// The document's values that are longer than `pohoda.xml` takes.
+pub(super) fn too_long(f: &DocumentFields) -> Vec<AccountingField> {
+    MAX_LEN
+        .iter()
+        .filter(|(field, max)| too_long_at(f, *field, *max))
+        .map(|(field, _)| *field)
+        .collect()
 }
 
 /// The recap's lines by where POHODA books them: a Czech rate, or none (a foreign rate's
