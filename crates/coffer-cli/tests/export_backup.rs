@@ -483,14 +483,14 @@ fn wrong_keys_and_occupied_targets_get_clear_errors() {
 
 #[derive(Default)]
 struct Doc {
-    id: &'static str,
+    id: String,
     kind: &'static str,
     merchant: Option<&'static str>,
     date: Option<&'static str>,
     total: Option<(i64, &'static str)>,
     vat: Vec<(u32, i64, i64)>,
     file: &'static str,
-    content: &'static [u8],
+    content: Vec<u8>,
     /// Fields that replace the defaults below (`{"variable_symbol": "…"}`).
     fields: Value,
 }
@@ -532,7 +532,7 @@ fn vault_with(s: &Sandbox, docs: &[Doc]) -> PathBuf {
     for d in docs {
         s.write(
             &format!("made/coffer-backup/documents/{}/{}", d.id, d.file),
-            d.content,
+            &d.content,
         );
     }
     let manifest = json!({
@@ -573,69 +573,69 @@ fn vault_with(s: &Sandbox, docs: &[Doc]) -> PathBuf {
 fn books() -> Vec<Doc> {
     vec![
         Doc {
-            id: "11111111-0000-4000-8000-000000000001",
+            id: "11111111-0000-4000-8000-000000000001".into(),
             kind: "receipt",
             merchant: Some("Silvestr s.r.o."),
             date: Some("2023-12-31"),
             total: Some((12100, "CZK")),
             vat: vec![(2100, 10000, 2100)],
             file: "a.pdf",
-            content: b"%PDF a",
+            content: b"%PDF a".to_vec(),
             ..Doc::default()
         },
         Doc {
-            id: "11111111-0000-4000-8000-000000000002",
+            id: "11111111-0000-4000-8000-000000000002".into(),
             kind: "receipt",
             merchant: Some("Pekárna U Nováků; s.r.o."),
             date: Some("2024-01-01"),
             total: Some((123_456, "CZK")),
             vat: vec![(2100, 80000, 16800), (1200, 23800, 2856)],
             file: "b.pdf",
-            content: b"%PDF b",
+            content: b"%PDF b".to_vec(),
             ..Doc::default()
         },
         Doc {
-            id: "11111111-0000-4000-8000-000000000003",
+            id: "11111111-0000-4000-8000-000000000003".into(),
             kind: "invoice",
             merchant: Some("Berlin GmbH, \"Büro\""),
             date: Some("2024-01-31"),
             total: Some((5000, "EUR")),
             vat: vec![],
             file: "c.pdf",
-            content: b"%PDF c",
+            content: b"%PDF c".to_vec(),
             ..Doc::default()
         },
         Doc {
-            id: "11111111-0000-4000-8000-000000000004",
+            id: "11111111-0000-4000-8000-000000000004".into(),
             kind: "invoice",
             merchant: None,
             date: None,
             total: Some((-2050, "CZK")),
             vat: vec![],
             file: "d.pdf",
-            content: b"%PDF d",
+            content: b"%PDF d".to_vec(),
             ..Doc::default()
         },
         Doc {
-            id: "11111111-0000-4000-8000-000000000005",
+            id: "11111111-0000-4000-8000-000000000005".into(),
             kind: "contract",
             merchant: Some("Landlord"),
             date: Some("2024-02-01"),
             total: Some((1_500_000, "CZK")),
             vat: vec![],
             file: "e.pdf",
-            content: b"%PDF e",
+            content: b"%PDF e".to_vec(),
             ..Doc::default()
         },
         Doc {
-            id: "11111111-0000-4000-8000-000000000006",
+            id: "11111111-0000-4000-8000-000000000006".into(),
             kind: "receipt",
             merchant: Some("Tokyo"),
             date: Some("2024-02-29"),
             total: Some((1500, "JPY")),
             vat: vec![(1000, 1364, 136)],
             file: "f.pdf",
-            content: b"%PDF f",
+            content: b"%PDF f".to_vec(),
             ..Doc::default()
         },
     ]
@@ -966,6 +966,134 @@ fn an_export_with_the_period_reversed_is_refused() {
     assert!(!s.path("x.zip").exists());
 }
 
+/// A busy month: `count` receipts and invoices in CZK and EUR at every Czech rate, some
+/// without a number or a payment method, each file `size` bytes of its own.
+fn busy_month(count: usize, size: usize) -> Vec<Doc> {
+    const MERCHANTS: [&str; 5] = [
+        "Pekárna U Nováků",
+        "Novák Trade s.r.o.",
+        "Büro Berlin GmbH",
+        "Kavárna U Lva",
+        "Tom & Jerry <s.r.o.>",
+    ];
+    const PAYMENTS: [Option<&str>; 4] = [Some("cash"), Some("card"), Some("bank transfer"), None];
+    (0..count)
+        .map(|i| {
+            let vat = match i % 4 {
+                0 => vec![(2100, 10_000 + i as i64, 2_100)],
+                1 => vec![(1200, 5_000, 600), (2100, 2_000 + i as i64, 420)],
+                2 => vec![(0, 3_000 + i as i64, 0)],
+                _ => vec![],
+            };
+            let gross: i64 = vat.iter().map(|(_, base, tax)| base + tax).sum();
+            let mut content = format!("%PDF-1.4 document {i}\n").into_bytes();
+            let mut x = i as u64 + 1;
+            while content.len() < size {
+                // xorshift: bytes that differ from file to file (duplicates are refused).
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                content.push(x as u8);
+            }
+            Doc {
+                id: format!("44444444-0000-4000-8000-{i:012}"),
+                kind: if i % 5 == 0 { "invoice" } else { "receipt" },
+                merchant: Some(MERCHANTS[i % MERCHANTS.len()]),
+                date: Some(Box::leak(
+                    format!("2024-05-{:02}", 1 + i % 31).into_boxed_str(),
+                )),
+                total: Some((gross.max(100), if i % 7 == 0 { "EUR" } else { "CZK" })),
+                vat,
+                file: "doc.pdf",
+                content,
+                fields: json!({
+                    "payment_method": PAYMENTS[i % PAYMENTS.len()],
+                    "document_number": (i % 11 != 0).then(|| format!("D-{i}")),
+                    "variable_symbol": (i % 5 == 0).then(|| format!("2024{i:04}")),
+                }),
+            }
+        })
+        .collect()
+}
+
+/// `/usr/bin/time` around a command (the `time` package; `make test` installs it): wall
+/// seconds and the peak resident memory of the process, in bytes.
+fn measured(mut cmd: Command) -> (f64, u64) {
+    let report = tempfile::NamedTempFile::new().unwrap();
+    let mut timed = Command::new("/usr/bin/time");
+    timed
+        .arg("-f")
+        .arg("%e %M")
+        .arg("-o")
+        .arg(report.path())
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => timed.env(key, value),
+            None => timed.env_remove(key),
+        };
+    }
+    let out = timed.stdin(Stdio::null()).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = fs::read_to_string(report.path()).unwrap();
+    let mut figures = text.lines().last().unwrap().split_whitespace();
+    let seconds: f64 = figures.next().unwrap().parse().unwrap();
+    let kib: u64 = figures.next().unwrap().parse().unwrap();
+    (seconds, kib * 1024)
+}
+
+#[test]
+fn a_month_of_500_documents_exports_in_under_10_s_and_streams_its_files() {
+    const DOCUMENTS: usize = 500;
+    const FILE_BYTES: usize = 160 << 10;
+    let s = Sandbox::empty();
+    let vault = vault_with(&s, &busy_month(DOCUMENTS, FILE_BYTES));
+    let out = s.path("may.zip");
+    let cmd = s.command_for(
+        &vault,
+        &[
+            "export",
+            "--from",
+            "2024-05-01",
+            "--to",
+            "2024-05-31",
+            "--with",
+            "pohoda",
+            "--with",
+            "isdoc",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let (seconds, peak) = measured(cmd);
+    eprintln!(
+        "export of {DOCUMENTS} documents ({} MiB): {seconds:.2} s, peak {} MiB",
+        (DOCUMENTS * FILE_BYTES) >> 20,
+        peak >> 20
+    );
+    assert!(seconds < 10.0, "the export took {seconds} s");
+    // The files alone are 78 MiB: an export that held them would need more than that.
+    assert!(peak < 64 << 20, "peak resident memory {} MiB", peak >> 20);
+    let listing = python(
+        "import zipfile, sys, json; z = zipfile.ZipFile(sys.argv[1]); \
+         print(json.dumps([i.filename for i in z.infolist()]))",
+        &[out.to_str().unwrap()],
+    );
+    let names: Vec<String> = serde_json::from_str(&listing).unwrap();
+    let count = |prefix: &str| names.iter().filter(|n| n.starts_with(prefix)).count();
+    assert_eq!(count("documents/"), DOCUMENTS);
+    assert!(names.contains(&"pohoda.xml".to_string()));
+    // ISDOC leaves out the documents without a number (one in eleven) and those of a VAT
+    // payer without a VAT recap (one in four).
+    let complete = (0..DOCUMENTS).filter(|i| i % 11 != 0 && i % 4 != 3).count();
+    assert_eq!(count("isdoc/"), complete);
+}
+
 // ---------------------------------------------------------------------------------------
 // Reminders
 
@@ -1236,113 +1364,113 @@ fn ledger() -> Vec<Doc> {
     let ids = |ico: Option<&str>, dic: Option<&str>| json!({"ico": ico, "vat_id": dic});
     vec![
         Doc {
-            id: "22222222-0000-4000-8000-000000000001",
+            id: "22222222-0000-4000-8000-000000000001".into(),
             kind: "invoice",
             merchant: Some("Novák Trade s.r.o."),
             date: Some("2024-03-05"),
             total: Some((123_456, "CZK")),
             vat: vec![(2100, 80_000, 16_800), (1200, 23_800, 2_856)],
             file: "invoice.pdf",
-            content: b"%PDF invoice",
+            content: b"%PDF invoice".to_vec(),
             fields: json!({"document_number": "FV2024-0042", "variable_symbol": "20240042",
                            "payment_method": "bank transfer",
                            "company_ids": ids(Some("25596641"), Some("CZ25596641"))}),
         },
         Doc {
-            id: "22222222-0000-4000-8000-000000000002",
+            id: "22222222-0000-4000-8000-000000000002".into(),
             kind: "receipt",
             merchant: Some("Pekárna U Nováků"),
             date: Some("2024-03-06"),
             total: Some((12_100, "CZK")),
             vat: vec![(2100, 10_000, 2_100)],
             file: "bakery.jpg",
-            content: b"JPEG bakery",
+            content: b"JPEG bakery".to_vec(),
             fields: json!({"document_number": "P-77", "payment_method": "cash",
                            "company_ids": ids(Some("27082440"), Some("CZ27082440"))}),
         },
         Doc {
-            id: "22222222-0000-4000-8000-000000000003",
+            id: "22222222-0000-4000-8000-000000000003".into(),
             kind: "receipt",
             merchant: Some("Büro Berlin GmbH"),
             date: Some("2024-03-07"),
             total: Some((5_000, "EUR")),
             vat: vec![(1900, 4_202, 798)],
             file: "berlin.pdf",
-            content: b"%PDF berlin",
+            content: b"%PDF berlin".to_vec(),
             fields: json!({"document_number": "B-9", "payment_method": "card",
                            "company_ids": ids(None, Some("DE123456789"))}),
         },
         Doc {
-            id: "22222222-0000-4000-8000-000000000004",
+            id: "22222222-0000-4000-8000-000000000004".into(),
             kind: "invoice",
             merchant: Some("Kuwait Supplies"),
             date: Some("2024-03-08"),
             total: Some((12_345, "KWD")),
             vat: vec![],
             file: "kuwait.pdf",
-            content: b"%PDF kuwait",
+            content: b"%PDF kuwait".to_vec(),
             fields: json!({"document_number": "KW-1", "payment_method": "bank transfer",
                            "variable_symbol": "777",
                            "company_ids": ids(None, None)}),
         },
         Doc {
             // No issue date (it counts by its import date, 2024-02-15), no number, no VS.
-            id: "22222222-0000-4000-8000-000000000005",
+            id: "22222222-0000-4000-8000-000000000005".into(),
             kind: "invoice",
             merchant: Some("Bez čísla a.s."),
             date: None,
             total: Some((60_500, "CZK")),
             vat: vec![(2100, 50_000, 10_500)],
             file: "undated.pdf",
-            content: b"%PDF undated",
+            content: b"%PDF undated".to_vec(),
             fields: json!({"document_number": null,
                            "company_ids": ids(Some("00006947"), Some("CZ00006947"))}),
         },
         Doc {
-            id: "22222222-0000-4000-8000-000000000006",
+            id: "22222222-0000-4000-8000-000000000006".into(),
             kind: "contract",
             merchant: Some("Landlord"),
             date: Some("2024-03-01"),
             total: Some((1_500_000, "CZK")),
             vat: vec![],
             file: "lease.pdf",
-            content: b"%PDF lease",
+            content: b"%PDF lease".to_vec(),
             ..Doc::default()
         },
         Doc {
-            id: "22222222-0000-4000-8000-000000000007",
+            id: "22222222-0000-4000-8000-000000000007".into(),
             kind: "invoice",
             merchant: Some("Novák Trade s.r.o."),
             date: Some("2024-03-20"),
             total: Some((-12_100, "CZK")),
             vat: vec![(2100, -10_000, -2_100)],
             file: "credit.pdf",
-            content: b"%PDF credit",
+            content: b"%PDF credit".to_vec(),
             fields: json!({"document_number": "DB2024-3", "variable_symbol": "20240003",
                            "company_ids": ids(Some("25596641"), Some("CZ25596641"))}),
         },
         Doc {
-            id: "22222222-0000-4000-8000-000000000008",
+            id: "22222222-0000-4000-8000-000000000008".into(),
             kind: "receipt",
             merchant: Some("Tom & Jerry <s.r.o.> \"U Kocoura\""),
             date: Some("2024-03-21"),
             total: Some((2_400, "CZK")),
             vat: vec![],
             file: "kocour.pdf",
-            content: b"%PDF kocour",
+            content: b"%PDF kocour".to_vec(),
             fields: json!({"document_number": "1/2024 & <2>", "payment_method": "card",
                            "company_ids": ids(Some("25596641"), None)}),
         },
         Doc {
             // A number and a VS longer than POHODA's schema takes (ISDOC takes them whole).
-            id: "22222222-0000-4000-8000-000000000009",
+            id: "22222222-0000-4000-8000-000000000009".into(),
             kind: "invoice",
             merchant: Some("Dlouhé číslo s.r.o."),
             date: Some("2024-03-22"),
             total: Some((24_200, "CZK")),
             vat: vec![(2100, 20_000, 4_200)],
             file: "long.pdf",
-            content: b"%PDF long",
+            content: b"%PDF long".to_vec(),
             fields: json!({"document_number": "2024/ZAKAZKA/0001234567/OBJEDNAVKA-99",
                            "variable_symbol": "123456789012345678901234",
                            "payment_method": "bank transfer",
