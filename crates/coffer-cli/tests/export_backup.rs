@@ -1018,7 +1018,7 @@ fn busy_month(count: usize, size: usize) -> Vec<Doc> {
 
 /// `/usr/bin/time` around a command (the `time` package; `make test` installs it): wall
 /// seconds and the peak resident memory of the process, in bytes.
-fn measured(mut cmd: Command) -> (f64, u64) {
+fn measured(cmd: Command) -> (f64, u64) {
     let report = tempfile::NamedTempFile::new().unwrap();
     let mut timed = Command::new("/usr/bin/time");
     timed
