@@ -229,29 +229,9 @@ fn exit_code(error: &anyhow::Error) -> ExitCode {
     }
 }
 
-/// Tesseract's OpenMP threads busy-wait: with one engine per core they fight each other and
-/// reading runs several times slower. OpenMP reads its limit when the library loads, and
-/// changing the environment of a running process is unsafe, so `coffer` replaces itself once
-/// with the limit set (`exec`: the same process id, so a caller's signals still reach it).
-#[cfg(unix)]
-fn limit_openmp_threads() {
-    use std::os::unix::process::CommandExt;
-    const LIMIT: &str = "OMP_THREAD_LIMIT";
-    if std::env::var_os(LIMIT).is_some() {
-        return;
-    }
-    if let Ok(exe) = std::env::current_exe() {
-        let error = std::process::Command::new(exe)
-            .args(std::env::args_os().skip(1))
-            .env(LIMIT, "1")
-            .exec();
-        eprintln!("note: could not set {LIMIT} ({error}); OCR may be slower");
-    }
-}
-
 fn main() -> ExitCode {
     #[cfg(unix)]
-    limit_openmp_threads();
+    coffer_ocr::limit_openmp_threads();
     // A bug must still end in a readable message and exit status 1, never a raw panic dump.
     std::panic::set_hook(Box::new(|info| {
         // `coffer list --json | head -1`: whoever reads our output has what it wanted and

@@ -773,6 +773,25 @@ fn import_reads_text_and_fields_as_unconfirmed_and_ocr_never_overwrites_a_confir
         "a confirmed value stays as the person set it"
     );
     assert_eq!(again["field_states"]["total"]["confirmed"], true);
+
+    // Several documents are read at once, one line each in the order given; remote OCR
+    // takes one document at a time.
+    let other = s.write(
+        "billa.txt",
+        "BILLA s.r.o.\nDatum: 07.03.2026\nCelkem 45,00 Kč\n".as_bytes(),
+    );
+    let other = s.import(&other, &["--no-ocr"]);
+    let out = s.ok(&["ocr", &other, &id]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines[0].starts_with(&other) && lines[0].contains("BILLA"), "{out}");
+    assert!(lines[1].starts_with(&id), "{out}");
+    assert_eq!(
+        json(&s.ok(&["show", &other, "--json"]))["total"],
+        "45.00"
+    );
+    let err = s.fails(&["ocr", &other, &id, "--remote", "gemini"], 2);
+    assert!(err.contains("one id"), "{err}");
 }
 
 /// A warranty card rendered by ImageMagick into `name`; the extension picks the format.

@@ -471,3 +471,25 @@ pub fn extract_many(
         }
     });
 }
+
+/// Tesseract's OpenMP threads busy-wait: with one engine per core they fight each other and
+/// reading runs several times slower. OpenMP reads `OMP_THREAD_LIMIT` when the library loads,
+/// and changing the environment of a running process is unsafe, so a program that runs OCR
+/// calls this first thing in `main`: it replaces itself once with the limit set (`exec`: the
+/// same process id, so a caller's signals, launchers and WebDriver keep track of it). It
+/// returns only when the limit is set already or the exec failed (said on stderr).
+#[cfg(unix)]
+pub fn limit_openmp_threads() {
+    use std::os::unix::process::CommandExt;
+    const LIMIT: &str = "OMP_THREAD_LIMIT";
+    if std::env::var_os(LIMIT).is_some() {
+        return;
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        let error = std::process::Command::new(exe)
+            .args(std::env::args_os().skip(1))
+            .env(LIMIT, "1")
+            .exec();
+        eprintln!("note: could not set {LIMIT} ({error}); OCR may be slower");
+    }
+}

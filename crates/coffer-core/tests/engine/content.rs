@@ -114,9 +114,7 @@ fn a_wrong_password_opens_nothing_and_points_to_recovery() {
 #[test]
 fn a_full_disk_during_import_saves_nothing_and_says_so() {
     let s = Scratch::new();
-    let mut vault = s.open().unwrap();
-    let kept = s.import(&mut vault, "kept.txt", b"already here");
-    drop(vault);
+    let kept = s.with_document("kept.txt", b"already here");
     let big = s.path("big.bin");
     fs::write(&big, vec![9u8; 3_000_000]).unwrap();
     let out = worker::run("import", &s.vault, &big, Some(1024));
@@ -158,9 +156,7 @@ fn a_full_disk_while_opening_is_a_full_disk_not_damage() {
 #[test]
 fn an_import_killed_midway_leaves_only_leftovers_the_next_unlock_removes() {
     let s = Scratch::new();
-    let mut vault = s.open().unwrap();
-    let kept = s.import(&mut vault, "kept.txt", b"already here");
-    drop(vault);
+    let kept = s.with_document("kept.txt", b"already here");
     let big = s.path("big.bin");
     fs::write(&big, vec![7u8; 300_000_000]).unwrap();
     let mut child = worker::spawn("import", &s.vault, &big, None);

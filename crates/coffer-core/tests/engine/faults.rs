@@ -284,9 +284,7 @@ fn a_blob_no_document_refers_to_is_kept_reported_and_brought_back_by_repair() {
 #[test]
 fn leftovers_of_unfinished_writes_go_and_committed_blobs_in_tmp_are_moved_into_place() {
     let s = Scratch::new();
-    let mut vault = s.open().unwrap();
-    let id = s.import(&mut vault, "kept.txt", b"committed");
-    drop(vault);
+    let id = s.with_document("kept.txt", b"committed");
     // A committed blob a crash left in tmp/ (killed between the commit and the move)...
     let placed = s.blob_files().pop().unwrap();
     let name = placed.file_name().unwrap().to_owned();

@@ -47,6 +47,12 @@ impl Scratch {
         open(&self.vault)
     }
 
+    /// A vault holding one document (`name` with `content`), closed again; returns its id.
+    pub fn with_document(&self, name: &str, content: &[u8]) -> DocumentId {
+        let mut vault = self.open().unwrap();
+        self.import(&mut vault, name, content)
+    }
+
     /// Imports a file holding `content` under `name`; returns its id.
     pub fn import(&self, vault: &mut Vault, name: &str, content: &[u8]) -> DocumentId {
         let file = self.path(name);

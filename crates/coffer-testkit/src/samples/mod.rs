@@ -93,11 +93,11 @@ pub fn write_set(dir: &Path) -> std::io::Result<SampleSet> {
 
     let doc = synth::generate(2_000, false, false);
     let photo = photographed(&synth::render(&doc, 2_000, 2.0), 2_000);
-    let photo = write("table-photo.jpg", &jpeg_rgb(&photo, 85), Some(doc))?;
+    let photo = write("table-photo.jpg", &jpeg(&photo, 85), Some(doc))?;
 
     let doc = synth::generate(2_001, true, true);
     let page = synth::render(&doc, 2_001, 0.3);
-    let scanned = pdf::scanned_pdf(&jpeg_gray(&page, 80), page.width(), page.height());
+    let scanned = pdf::scanned_pdf(&jpeg(&page, 80), page.width(), page.height());
     let scanned_pdf = write("scanned-invoice.pdf", &scanned, Some(doc))?;
 
     let doc = synth::generate(2_002, true, false);
@@ -177,15 +177,11 @@ pub fn photographed(scan: &GrayImage, seed: u64) -> RgbImage {
     })
 }
 
-fn jpeg_rgb(image: &RgbImage, quality: u8) -> Vec<u8> {
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
-        .encode_image(image)
-        .expect("JPEG encodes in memory");
-    out
-}
-
-fn jpeg_gray(image: &GrayImage, quality: u8) -> Vec<u8> {
+fn jpeg<I>(image: &I, quality: u8) -> Vec<u8>
+where
+    I: image::GenericImageView,
+    I::Pixel: image::PixelWithColorType,
+{
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
         .encode_image(image)
