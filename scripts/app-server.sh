@@ -11,25 +11,16 @@ start_local_server() {
     echo "coffer: $bin is missing; build it with scripts/app-build.sh" >&2
     return 1
   fi
-  mkdir -p "$data"
-  local out="$data/serve.out"
-  : > "$out"
-  COFFER_LOG="${COFFER_LOG:-warn}" "$bin" \
-    serve --listen 127.0.0.1:0 --data "$data" > "$out" 2>> "$data/serve.log" &
-  COFFER_LOCAL_SERVER_PID=$!
-  export COFFER_LOCAL_SERVER_PID
-  local url=""
-  for _ in $(seq 1 100); do
-    url="$(sed -n 's/^coffer-server listening on //p' "$out" | head -n 1)"
-    [ -n "$url" ] && break
-    kill -0 "$COFFER_LOCAL_SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  if [ -z "$url" ]; then
+  # coffer-testkit's launcher reads the server's ready line (ARCHITECTURE.md) and prints
+  # "URL PID"; the server keeps running after it exits.
+  local started
+  if ! started="$("${CARGO_TARGET_DIR:?}/debug/coffer-local-server" "$bin" "$data")"; then
     echo "coffer: the local server did not start; see $data/serve.log" >&2
-    stop_local_server
     return 1
   fi
+  local url="${started% *}"
+  COFFER_LOCAL_SERVER_PID="${started##* }"
+  export COFFER_LOCAL_SERVER_PID
   export COFFER_SERVER_URL="$url"
   # For support commands on it (`coffer-server admin ... --data DIR`), as the e2e suite runs.
   export COFFER_SERVER_BIN="$bin" COFFER_SERVER_DATA="$data"
@@ -39,7 +30,11 @@ start_local_server() {
 stop_local_server() {
   if [ -n "${COFFER_LOCAL_SERVER_PID:-}" ]; then
     kill "$COFFER_LOCAL_SERVER_PID" 2>/dev/null || true
-    wait "$COFFER_LOCAL_SERVER_PID" 2>/dev/null || true
+    # Not this shell's child (the launcher started it), so wait by polling, for at most 5 s.
+    for _ in $(seq 1 50); do
+      kill -0 "$COFFER_LOCAL_SERVER_PID" 2>/dev/null || break
+      sleep 0.1
+    done
     COFFER_LOCAL_SERVER_PID=""
   fi
 }

@@ -9,9 +9,9 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use coffer_core::Vault;
 use coffer_core::sync::{self, RemoteOcrCredit};
+use coffer_ocr::settings::{RemoteChange, RemoteSettings, SettingsError};
 use coffer_ocr::vault::{Recognizer, recognize_document, recognize_many};
-use coffer_ocr::{DEFAULT_LANGUAGES, ExtractOptions, Provider, RemoteOcr};
-use secrecy::{ExposeSecret, SecretString};
+use coffer_ocr::{DEFAULT_LANGUAGES, ExtractOptions, Provider};
 
 use crate::vault_commands::unlock;
 use crate::{render, secrets};
@@ -32,10 +32,6 @@ impl RemoteChoice {
             Self::Gemini => Provider::Gemini,
             Self::Openai => Provider::OpenAi,
         }
-    }
-
-    fn setting_key(self) -> &'static str {
-        self.provider().api_key_setting()
     }
 }
 
@@ -91,15 +87,20 @@ pub fn run(dir: &Path, args: &OcrArgs) -> anyhow::Result<ExitCode> {
             recognize_document(&mut vault, id, Recognizer::Local(&options))?
         }
         Some(choice) => {
-            let key = api_key(&vault, choice)?;
-            let mut remote = RemoteOcr::new(
-                choice.provider(),
-                args.endpoint.as_deref(),
-                key.expose_secret(),
-            )?;
-            if let Some(model) = &args.model {
-                remote = remote.with_model(model.clone());
+            // The endpoint and model stored in the vault (the app's settings), unless given.
+            let mut settings = RemoteSettings::load(&vault, choice.provider())?;
+            if let Some(endpoint) = &args.endpoint {
+                settings.endpoint = endpoint.clone();
             }
+            if let Some(model) = &args.model {
+                settings.model = model.clone();
+            }
+            let remote = settings.client()?.with_context(|| {
+                format!(
+                    "no API key for {choice:?} in this vault; store one with `coffer ocr-key {}`",
+                    choice.provider().name()
+                )
+            })?;
             // On a vault connected to an account, the plan's remote OCR credits govern this.
             if let RemoteOcrCredit::Used(credits) = sync::use_remote_ocr_credit(&mut vault)? {
                 eprintln!(
@@ -114,9 +115,7 @@ pub fn run(dir: &Path, args: &OcrArgs) -> anyhow::Result<ExitCode> {
                 file.media_type,
                 file.size,
                 choice.provider(),
-                args.endpoint
-                    .as_deref()
-                    .unwrap_or(choice.provider().default_endpoint())
+                settings.endpoint
             );
             recognize_document(&mut vault, id, Recognizer::Remote(&remote))?
         }
@@ -165,18 +164,6 @@ fn read_locally(
     })
 }
 
-fn api_key(vault: &Vault, choice: RemoteChoice) -> anyhow::Result<SecretString> {
-    vault
-        .setting(choice.setting_key())?
-        .map(SecretString::from)
-        .with_context(|| {
-            format!(
-                "no API key for {choice:?} in this vault; store one with `coffer ocr-key {}`",
-                format!("{choice:?}").to_lowercase()
-            )
-        })
-}
-
 #[derive(Args, Debug)]
 pub struct OcrKeyArgs {
     /// The provider whose key to store.
@@ -190,8 +177,13 @@ pub struct OcrKeyArgs {
 /// Stores a provider's API key inside the vault (from $COFFER_OCR_API_KEY or a prompt).
 pub fn set_key(dir: &Path, args: &OcrKeyArgs) -> anyhow::Result<ExitCode> {
     let mut vault = unlock(dir)?;
+    let provider = args.provider.provider();
     if args.remove {
-        vault.set_setting(args.provider.setting_key(), None)?;
+        let change = RemoteChange {
+            remove_key: true,
+            ..RemoteChange::default()
+        };
+        RemoteSettings::save(&mut vault, provider, &change)?;
         eprintln!("removed the {:?} API key from the vault", args.provider);
         return Ok(ExitCode::SUCCESS);
     }
@@ -199,10 +191,16 @@ pub fn set_key(dir: &Path, args: &OcrKeyArgs) -> anyhow::Result<ExitCode> {
         Some(key) => key,
         None => secrets::prompt(&format!("{:?} API key: ", args.provider), API_KEY_ENV)?,
     };
-    vault.set_setting(
-        args.provider.setting_key(),
-        Some(key.expose_secret().trim()),
-    )?;
+    let change = RemoteChange {
+        api_key: Some(key),
+        ..RemoteChange::default()
+    };
+    match RemoteSettings::save(&mut vault, provider, &change) {
+        Err(SettingsError::EmptyKey) => {
+            return Err(crate::UsageError("the API key is empty".into()).into());
+        }
+        saved => saved?,
+    };
     eprintln!(
         "stored the {:?} API key inside the encrypted vault",
         args.provider

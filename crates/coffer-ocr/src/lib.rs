@@ -16,6 +16,7 @@ mod readings;
 pub mod remote;
 pub mod render;
 mod reread;
+pub mod settings;
 pub mod text;
 pub mod vault;
 pub mod words;

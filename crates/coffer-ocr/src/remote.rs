@@ -34,11 +34,14 @@ impl Provider {
         }
     }
 
-    /// The vault setting (inside the encrypted store) that holds this provider's API key.
-    pub fn api_key_setting(self) -> &'static str {
+    /// Every provider, in the order settings screens list them.
+    pub const ALL: [Provider; 2] = [Provider::Gemini, Provider::OpenAi];
+
+    /// The provider's name in settings, command lines and the app (`gemini`, `openai`).
+    pub fn name(self) -> &'static str {
         match self {
-            Provider::Gemini => "ocr.remote.gemini.api_key",
-            Provider::OpenAi => "ocr.remote.openai.api_key",
+            Provider::Gemini => "gemini",
+            Provider::OpenAi => "openai",
         }
     }
 
@@ -66,8 +69,13 @@ impl std::str::FromStr for Provider {
 pub enum RemoteError {
     #[error("unknown remote OCR provider \"{0}\"; use gemini or openai")]
     UnknownProvider(String),
-    #[error("the endpoint URL \"{0}\" is not valid; give a full http(s):// URL")]
+    #[error("the endpoint URL \"{0}\" is not valid; give a full https:// URL")]
     BadEndpoint(String),
+    #[error(
+        "the endpoint \"{0}\" is plain http on another machine, which would send the document \
+         and the API key unencrypted; use https:// (plain http is only for a model on this computer)"
+    )]
+    InsecureEndpoint(String),
     #[error(
         "the provider rejected the API key (HTTP {status}); check or replace the key stored in the vault"
     )]
@@ -90,6 +98,24 @@ pub enum RemoteError {
     BadResponse { reason: String },
     #[error("the image is not a supported type ({0}); send JPEG, PNG or WebP")]
     UnsupportedImage(String),
+}
+
+/// An endpoint is an https URL, or plain http to this computer only (a model run locally):
+/// anything else would carry the document and the key in the clear.
+fn check_endpoint(endpoint: &str) -> Result<(), RemoteError> {
+    let bad = || RemoteError::BadEndpoint(endpoint.to_owned());
+    let url = reqwest::Url::parse(endpoint).map_err(|_| bad())?;
+    match url.scheme() {
+        "https" if url.host().is_some() => Ok(()),
+        "http" => match url.host() {
+            Some(url::Host::Domain("localhost")) => Ok(()),
+            Some(url::Host::Ipv4(ip)) if ip.is_loopback() => Ok(()),
+            Some(url::Host::Ipv6(ip)) if ip.is_loopback() => Ok(()),
+            Some(_) => Err(RemoteError::InsecureEndpoint(endpoint.to_owned())),
+            None => Err(bad()),
+        },
+        _ => Err(bad()),
+    }
 }
 
 /// A configured remote OCR provider.
@@ -155,9 +181,7 @@ impl RemoteOcr {
             .unwrap_or(provider.default_endpoint())
             .trim_end_matches('/')
             .to_string();
-        if !(endpoint.starts_with("https://") || endpoint.starts_with("http://")) {
-            return Err(RemoteError::BadEndpoint(endpoint));
-        }
+        check_endpoint(&endpoint)?;
         // reqwest is built without a bundled crypto provider; ring is ours. A second install
         // (another crate got there first) is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -468,6 +492,44 @@ mod tests {
         let ocr =
             RemoteOcr::new(Provider::OpenAi, Some("http://127.0.0.1:9"), "sk-secret").unwrap();
         assert!(!format!("{ocr:?}").contains("sk-secret"));
+    }
+
+    #[test]
+    fn plain_http_goes_only_to_this_computer() {
+        for ok in [
+            "https://api.openai.com/v1",
+            "https://10.0.0.5:8443/v1",
+            "http://127.0.0.1:11434/v1",
+            "http://localhost:8080",
+            "http://[::1]:8080/v1",
+        ] {
+            assert!(check_endpoint(ok).is_ok(), "{ok}");
+        }
+        for insecure in [
+            "http://api.openai.com/v1",
+            "http://192.168.1.20:11434/v1",
+            "http://localhost.example.com",
+            "http://127.0.0.1.nip.io",
+        ] {
+            assert!(
+                matches!(
+                    check_endpoint(insecure),
+                    Err(RemoteError::InsecureEndpoint(_))
+                ),
+                "{insecure}"
+            );
+        }
+        for bad in [
+            "ftp://example.com",
+            "api.openai.com",
+            "https://",
+            "file:///etc",
+        ] {
+            assert!(
+                matches!(check_endpoint(bad), Err(RemoteError::BadEndpoint(_))),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

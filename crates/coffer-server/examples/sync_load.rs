@@ -9,11 +9,10 @@
 //! the same router and storage as `coffer-server serve`; the load generator shares the machine.
 //! Every request loop is bounded in count.
 
-use coffer_api::opaque::{CONTEXT, CofferCipherSuite, ksf};
 use coffer_api::*;
 use coffer_server::app::{App, AppParts};
 use coffer_server::clock::SystemClock;
-use opaque_ke::*;
+use coffer_testkit::api::PASSWORD;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -78,7 +77,17 @@ async fn main() -> anyhow::Result<()> {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(clients * 2)
         .build()?;
-    let token = register_and_login(&http, &base, "bench@example.test").await?;
+    // Accounts are made and logged in with the test kit's API client (OPAQUE); the load
+    // itself goes through plain requests.
+    let account = coffer_testkit::api::Client::new(&base);
+    let email = "bench@example.test";
+    let registered = account.register(email, PASSWORD).await;
+    anyhow::ensure!(
+        registered.status.is_success(),
+        "register: {}",
+        registered.status
+    );
+    let token = account.login(email, PASSWORD, "bench").await.1.access_token;
 
     // 1. Small-item commits, `clients` concurrent writers.
     let started = Instant::now();
@@ -146,7 +155,11 @@ async fn main() -> anyhow::Result<()> {
     for t in tasks {
         t.await??;
     }
-    let new_device = login(&http, &base, "bench@example.test", "new device").await?;
+    let new_device = account
+        .login(email, PASSWORD, "new device")
+        .await
+        .1
+        .access_token;
     let started = Instant::now();
     let (mut since, mut pulled, mut pages) = (0u64, 0usize, 0usize);
     loop {
@@ -225,89 +238,4 @@ async fn commit(http: &reqwest::Client, base: &str, token: &str) -> anyhow::Resu
     anyhow::ensure!(r.status().is_success(), "commit: {}", r.status());
     let _ = r.bytes().await?;
     Ok(())
-}
-
-async fn register_and_login(
-    http: &reqwest::Client,
-    base: &str,
-    email: &str,
-) -> anyhow::Result<String> {
-    let password = b"benchmark password";
-    let mut rng = rand::rngs::OsRng;
-    let start = ClientRegistration::<CofferCipherSuite>::start(&mut rng, password)?;
-    let response: RegisterStartResponse = http
-        .post(format!("{base}{}", routes::REGISTER_START))
-        .json(&RegisterStartRequest {
-            email: email.into(),
-            registration_request: Bytes(start.message.serialize().to_vec()),
-        })
-        .send()
-        .await?
-        .json()
-        .await?;
-    let ksf = ksf();
-    let finish = start.state.finish(
-        &mut rng,
-        password,
-        RegistrationResponse::deserialize(response.registration_response.as_slice())?,
-        ClientRegistrationFinishParameters::new(Identifiers::default(), Some(&ksf)),
-    )?;
-    let r = http
-        .post(format!("{base}{}", routes::REGISTER_FINISH))
-        .json(&RegisterFinishRequest {
-            email: email.into(),
-            registration_upload: Bytes(finish.message.serialize().to_vec()),
-            wrapped_keys: WrappedKeys {
-                by_export_key: Bytes(vec![1; 60]),
-                by_recovery_key: Bytes(vec![2; 60]),
-                kdf_record: Bytes(vec![3; 20]),
-            },
-        })
-        .send()
-        .await?;
-    anyhow::ensure!(r.status().is_success(), "register: {}", r.status());
-    login(http, base, email, "bench").await
-}
-
-async fn login(
-    http: &reqwest::Client,
-    base: &str,
-    email: &str,
-    device: &str,
-) -> anyhow::Result<String> {
-    let password = b"benchmark password";
-    let mut rng = rand::rngs::OsRng;
-    let start = ClientLogin::<CofferCipherSuite>::start(&mut rng, password)?;
-    let started: LoginStartResponse = http
-        .post(format!("{base}{}", routes::LOGIN_START))
-        .json(&LoginStartRequest {
-            email: email.into(),
-            credential_request: Bytes(start.message.serialize().to_vec()),
-        })
-        .send()
-        .await?
-        .json()
-        .await?;
-    let ksf = ksf();
-    let finish = start.state.finish(
-        &mut rng,
-        password,
-        CredentialResponse::deserialize(started.credential_response.as_slice())?,
-        ClientLoginFinishParameters::new(Some(CONTEXT), Identifiers::default(), Some(&ksf)),
-    )?;
-    let done: LoginFinishResponse = http
-        .post(format!("{base}{}", routes::LOGIN_FINISH))
-        .json(&LoginFinishRequest {
-            login_id: started.login_id,
-            credential_finalization: Bytes(finish.message.serialize().to_vec()),
-            device_name: device.into(),
-        })
-        .send()
-        .await?
-        .json()
-        .await?;
-    match done {
-        LoginFinishResponse::Ok(session) => Ok(session.access_token),
-        LoginFinishResponse::TotpRequired { .. } => anyhow::bail!("unexpected TOTP"),
-    }
 }

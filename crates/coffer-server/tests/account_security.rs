@@ -9,6 +9,7 @@ mod support;
 
 use coffer_api::opaque::CofferCipherSuite;
 use coffer_api::*;
+use coffer_testkit::maildir::verification_codes;
 use reqwest::{Method, StatusCode};
 use support::*;
 use uuid::Uuid;

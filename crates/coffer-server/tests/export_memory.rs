@@ -1,6 +1,6 @@
 //! The account export streams: a 1 GiB account is exported by a real `coffer-server` whose
 //! resident memory stays under 64 MiB. Long (it moves 2 GiB through loopback): it runs with
-//! `COFFER_TEST_LONG=1` (`make test-long`).
+//! `COFFER_LONG=1` (`make test-long`).
 
 mod support;
 
@@ -29,8 +29,8 @@ fn chunk_of(n: u64, index: usize) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_1_gib_account_export_streams_in_under_64_mib_of_server_memory() {
-    if std::env::var("COFFER_TEST_LONG").ok().as_deref() != Some("1") {
-        eprintln!("note: skipped: set COFFER_TEST_LONG=1 (make test-long) for the 1 GiB export");
+    if !coffer_testkit::long_run() {
+        eprintln!("note: skipped: set COFFER_LONG=1 (make test-long) for the 1 GiB export");
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -3,7 +3,7 @@
 //! live, unlocked items in a month than the plan allows, a locked item readable, a locked item
 //! deleted and back, or a new item refused while the month had room.
 //!
-//! The short run (a dozen sequences) is part of `cargo test`; `COFFER_TEST_LONG=1` runs 256
+//! The short run (a dozen sequences) is part of `cargo test`; `COFFER_LONG=1` (`make test-long`) runs 256
 //! longer ones (`make test-long`).
 
 mod support;
@@ -323,7 +323,7 @@ async fn run(server: &InProcessServer, ops: Vec<Op>) {
 
 #[test]
 fn no_sequence_of_calls_breaks_the_limits_or_opens_a_locked_item() {
-    let long = std::env::var("COFFER_TEST_LONG").is_ok_and(|v| v == "1");
+    let long = coffer_testkit::long_run();
     let (cases, steps) = if long { (256, 60) } else { (12, 24) };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -1,4 +1,6 @@
 //! What the tests of several crates share, so no harness is copied between them:
+//! - `api`: a client that speaks the HTTP API directly (OPAQUE, step-up, uploads, items), and
+//!   the items it sends, sealed under a test key;
 //! - `samples`: documents made here (receipts, invoices, a warranty card; PNG, photo-like JPEG,
 //!   scanned and text PDF, ISDOC, HEIC), for tests, `make demo`, `make bench` and the app's
 //!   end-to-end suite (`coffer-samples DIR`);
@@ -6,6 +8,14 @@
 //!   documented ready line;
 //! - `maildir`: what the SMTP sink of `scripts/with-test-services.sh` received.
 
+pub mod api;
 pub mod maildir;
 pub mod samples;
 pub mod server;
+
+/// Whether this is a long run (`make test-long` sets `COFFER_LONG=1`): the tests with a short
+/// and a long form (crash trials, mutation runs, property cases, the 1 GiB export) take the
+/// long one.
+pub fn long_run() -> bool {
+    std::env::var_os("COFFER_LONG").is_some_and(|v| v == "1")
+}

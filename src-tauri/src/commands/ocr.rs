@@ -6,9 +6,10 @@
 use std::sync::Arc;
 
 use coffer_core::{Document, Vault};
+use coffer_ocr::settings::{RemoteChange, RemoteSettings, SettingsError};
 use coffer_ocr::vault::{Recognizer, ocr_input, recognize_content, save_extraction};
 use coffer_ocr::{ExtractOptions, Provider, RemoteOcr};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use tauri::State;
 
@@ -34,47 +35,18 @@ impl RemoteProvider {
         }
     }
 
-    /// A vault setting of this provider besides its key (`endpoint`, `model`).
-    fn setting(self, what: &str) -> String {
-        let name = match self {
-            Self::Gemini => "gemini",
-            Self::Openai => "openai",
-        };
-        format!("ocr.remote.{name}.{what}")
-    }
-
-    fn endpoint(self, vault: &Vault) -> coffer_core::Result<String> {
-        Ok(vault
-            .setting(&self.setting("endpoint"))?
-            .unwrap_or_else(|| self.engine().default_endpoint().to_string()))
-    }
-
-    fn model(self, vault: &Vault) -> coffer_core::Result<String> {
-        Ok(vault
-            .setting(&self.setting("model"))?
-            .unwrap_or_else(|| self.engine().default_model().to_string()))
-    }
-
-    fn api_key(self, vault: &Vault) -> coffer_core::Result<Option<SecretString>> {
-        Ok(vault
-            .setting(self.engine().api_key_setting())?
-            .map(SecretString::from))
+    fn settings(self, vault: &Vault) -> coffer_core::Result<RemoteSettings> {
+        RemoteSettings::load(vault, self.engine())
     }
 
     /// The configured client, or "no key" when the person has not stored one yet.
     fn client(self, vault: &Vault) -> Result<RemoteOcr> {
-        let key = self.api_key(vault)?.ok_or_else(|| {
+        self.settings(vault)?.client()?.ok_or_else(|| {
             CommandError::new(
                 "remote_ocr_no_key",
                 "no API key for this provider is stored in the vault; add one in Settings",
             )
-        })?;
-        let remote = RemoteOcr::new(
-            self.engine(),
-            Some(&self.endpoint(vault)?),
-            key.expose_secret(),
-        )?;
-        Ok(remote.with_model(self.model(vault)?))
+        })
     }
 }
 
@@ -155,11 +127,12 @@ pub async fn remote_ocr_consent(
 ) -> Result<RemoteOcrConsent> {
     session.with_vault(|vault| {
         let file = vault.document(document_id(vault, &id)?)?.file;
+        let settings = provider.settings(vault)?;
         Ok(RemoteOcrConsent {
             provider,
-            endpoint: provider.endpoint(vault)?,
-            model: provider.model(vault)?,
-            has_key: provider.api_key(vault)?.is_some(),
+            has_key: settings.has_key(),
+            endpoint: settings.endpoint,
+            model: settings.model,
             file_name: file.name,
             media_type: file.media_type,
             size: file.size,
@@ -194,15 +167,15 @@ pub struct RemoteProviderInfo {
     pub default_model: &'static str,
 }
 
-fn provider_info(vault: &Vault, provider: RemoteProvider) -> Result<RemoteProviderInfo> {
-    Ok(RemoteProviderInfo {
+fn provider_info(provider: RemoteProvider, settings: RemoteSettings) -> RemoteProviderInfo {
+    RemoteProviderInfo {
         provider,
-        has_key: provider.api_key(vault)?.is_some(),
-        endpoint: provider.endpoint(vault)?,
-        model: provider.model(vault)?,
+        has_key: settings.has_key(),
+        endpoint: settings.endpoint,
+        model: settings.model,
         default_endpoint: provider.engine().default_endpoint(),
         default_model: provider.engine().default_model(),
-    })
+    }
 }
 
 #[tauri::command]
@@ -212,7 +185,7 @@ pub async fn remote_ocr_providers(
     session.with_open_vault(|vault| {
         RemoteProvider::ALL
             .into_iter()
-            .map(|provider| provider_info(vault, provider))
+            .map(|provider| Ok(provider_info(provider, provider.settings(vault)?)))
             .collect()
     })
 }
@@ -234,36 +207,24 @@ pub async fn save_remote_ocr_provider(
     provider: RemoteProvider,
     change: ProviderChange,
 ) -> Result<RemoteProviderInfo> {
-    let key = change.api_key.map(SecretString::from);
+    let change = RemoteChange {
+        api_key: change.api_key.map(SecretString::from),
+        remove_key: change.remove_key,
+        endpoint: change.endpoint,
+        model: change.model,
+    };
     // Checking the endpoint builds a blocking HTTP client, which must not live on the async
     // runtime's threads.
     blocking(&session, move |session| {
         session.with_open_vault(|vault| {
-            if let Some(endpoint) = change.endpoint.as_deref().map(str::trim) {
-                if !endpoint.is_empty() {
-                    // The same check the client does before sending, but now, where it can be fixed.
-                    RemoteOcr::new(provider.engine(), Some(endpoint), "")?;
+            match RemoteSettings::save(vault, provider.engine(), &change) {
+                Ok(settings) => Ok(provider_info(provider, settings)),
+                Err(SettingsError::Vault(e)) => Err(e.into()),
+                Err(SettingsError::Remote(e)) => Err(e.into()),
+                Err(SettingsError::EmptyKey) => {
+                    Err(CommandError::new("invalid_input", "the API key is empty"))
                 }
-                let stored = (!endpoint.is_empty()).then_some(endpoint);
-                vault.set_setting(&provider.setting("endpoint"), stored)?;
             }
-            if let Some(model) = change.model.as_deref().map(str::trim) {
-                vault.set_setting(
-                    &provider.setting("model"),
-                    (!model.is_empty()).then_some(model),
-                )?;
-            }
-            let key_setting = provider.engine().api_key_setting();
-            if change.remove_key {
-                vault.set_setting(key_setting, None)?;
-            } else if let Some(key) = &key {
-                let key = key.expose_secret().trim();
-                if key.is_empty() {
-                    return Err(CommandError::new("invalid_input", "the API key is empty"));
-                }
-                vault.set_setting(key_setting, Some(key))?;
-            }
-            provider_info(vault, provider)
         })
     })
     .await

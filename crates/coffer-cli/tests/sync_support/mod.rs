@@ -9,9 +9,6 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-use coffer_api::opaque::{CONTEXT, CofferCipherSuite, ksf};
-use coffer_api::{Bytes, LoginFinishRequest, LoginFinishResponse, LoginStartRequest, routes};
-use opaque_ke::{ClientLogin, ClientLoginFinishParameters, CredentialResponse, Identifiers};
 use tempfile::TempDir;
 
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -334,62 +331,26 @@ impl Device {
     }
 }
 
-/// A bare HTTP client logged in to an account with OPAQUE, for requests the `coffer` command
+/// The test kit's HTTP API client logged in to an account, for requests the `coffer` command
 /// would never make (another account's ids).
 pub struct Probe {
-    http: reqwest::blocking::Client,
-    base: String,
-    token: String,
+    runtime: tokio::runtime::Runtime,
+    client: coffer_testkit::api::Client,
 }
 
 impl Probe {
     pub fn login(server: &Server, email: &str) -> Self {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::blocking::Client::new();
-        let mut rng = rand::rngs::OsRng;
-        let start = ClientLogin::<CofferCipherSuite>::start(&mut rng, PASSWORD.as_bytes()).unwrap();
-        let started: coffer_api::LoginStartResponse = http
-            .post(format!("{}{}", server.url, routes::LOGIN_START))
-            .json(&LoginStartRequest {
-                email: email.into(),
-                credential_request: Bytes(start.message.serialize().to_vec()),
-            })
-            .send()
-            .unwrap()
-            .json()
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
             .unwrap();
-        let ksf = ksf();
-        let finish = start
-            .state
-            .finish(
-                &mut rng,
-                PASSWORD.as_bytes(),
-                CredentialResponse::deserialize(started.credential_response.as_slice()).unwrap(),
-                ClientLoginFinishParameters::new(Some(CONTEXT), Identifiers::default(), Some(&ksf)),
-            )
-            .unwrap();
-        let answer: LoginFinishResponse = http
-            .post(format!("{}{}", server.url, routes::LOGIN_FINISH))
-            .json(&LoginFinishRequest {
-                login_id: started.login_id,
-                credential_finalization: Bytes(finish.message.serialize().to_vec()),
-                device_name: "probe".into(),
-            })
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        let LoginFinishResponse::Ok(session) = answer else {
-            panic!("the probe account has no second factor")
-        };
-        Self {
-            http,
-            base: server.url.clone(),
-            token: session.access_token.clone(),
-        }
+        let (client, _) = runtime.block_on(
+            coffer_testkit::api::Client::new(&server.url).login(email, PASSWORD, "probe"),
+        );
+        Self { runtime, client }
     }
 
-    /// Sends a request; returns the status and the body.
+    /// Sends a request with a JSON body; returns the status and the body.
     pub fn send(
         &self,
         method: reqwest::Method,
@@ -397,21 +358,15 @@ impl Probe {
         headers: &[(&str, &str)],
         body: Option<&serde_json::Value>,
     ) -> (u16, Vec<u8>) {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.token);
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request.send().unwrap();
-        (
-            response.status().as_u16(),
-            response.bytes().unwrap().to_vec(),
-        )
+        let body = body.map(|b| serde_json::to_vec(b).unwrap());
+        let answer = self.runtime.block_on(self.client.request(
+            method,
+            path,
+            headers,
+            body,
+            "application/json",
+        ));
+        (answer.status.as_u16(), answer.body)
     }
 }
 

@@ -5,7 +5,7 @@
 use std::fs;
 use std::time::{Duration, Instant};
 
-use coffer_core::{Error, ImportOptions, LockedVault, Problem};
+use coffer_core::{DocumentId, Error, ImportOptions, LockedVault, Problem};
 use secrecy::SecretString;
 
 use crate::support::{Scratch, all_files, content, ids};
@@ -80,6 +80,49 @@ fn a_flipped_byte_anywhere_in_a_blob_is_named_and_nothing_is_written_out() {
     }
     fs::write(&blob, &original).unwrap();
     assert_eq!(content(&vault, id), vec![5u8; 150_000]);
+}
+
+/// `save_content` fails with `want` in its message and leaves neither the target nor a
+/// temporary file beside it.
+fn assert_save_fails(s: &Scratch, vault: &coffer_core::Vault, id: DocumentId, want: &str) {
+    let out = s.path("out");
+    let err = vault.save_content(id, &out).unwrap_err();
+    assert!(
+        matches!(err, Error::DocumentDamaged { .. }) && err.to_string().contains(want),
+        "{id}: {err}"
+    );
+    assert!(!out.exists());
+    let leftovers: Vec<_> = fs::read_dir(s.root.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".coffer-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_blob_truncated_at_a_chunk_boundary_swapped_or_missing_is_named_when_read() {
+    let s = Scratch::new();
+    let mut vault = s.open().unwrap();
+    // 200,000 bytes: three full 64 KiB chunks and a last one of 3,392.
+    let (cut, cut_blob) = s.import_with_blob(&mut vault, "cut.bin", &vec![2u8; 200_000]);
+    let (a, fa) = s.import_with_blob(&mut vault, "a.bin", &vec![3u8; 5000]);
+    let (b, fb) = s.import_with_blob(&mut vault, "b.bin", &vec![4u8; 5000]);
+    let (gone, fgone) = s.import_with_blob(&mut vault, "gone.bin", b"its file goes");
+
+    let bytes = fs::read(&cut_blob).unwrap();
+    let last_chunk = 200_000 - 3 * 65_536 + 12 + 16;
+    fs::write(&cut_blob, &bytes[..bytes.len() - last_chunk]).unwrap();
+    assert_save_fails(&s, &vault, cut, "truncated");
+
+    let (x, y) = (fs::read(&fa).unwrap(), fs::read(&fb).unwrap());
+    fs::write(&fa, y).unwrap();
+    fs::write(&fb, x).unwrap();
+    assert_save_fails(&s, &vault, a, "damaged");
+    assert_save_fails(&s, &vault, b, "damaged");
+
+    fs::remove_file(&fgone).unwrap();
+    assert_save_fails(&s, &vault, gone, "missing");
 }
 
 #[test]

@@ -26,11 +26,7 @@ struct Expected {
 }
 
 fn trials() -> usize {
-    if std::env::var_os("COFFER_LONG").is_some() {
-        100
-    } else {
-        12
-    }
+    if coffer_testkit::long_run() { 100 } else { 12 }
 }
 
 #[test]

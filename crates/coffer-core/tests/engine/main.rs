@@ -9,5 +9,6 @@ mod document_cache;
 mod faults;
 mod search_plans;
 mod support;
+mod sync;
 mod untrusted;
 mod worker;

@@ -63,6 +63,24 @@ impl Scratch {
         }
     }
 
+    /// Like [`Scratch::import`], also returning the blob file the import added.
+    pub fn import_with_blob(
+        &self,
+        vault: &mut Vault,
+        name: &str,
+        content: &[u8],
+    ) -> (DocumentId, PathBuf) {
+        let before = self.blob_files();
+        let id = self.import(vault, name, content);
+        let mut added: Vec<_> = self
+            .blob_files()
+            .into_iter()
+            .filter(|f| !before.contains(f))
+            .collect();
+        assert_eq!(added.len(), 1, "{name}: {added:?}");
+        (id, added.remove(0))
+    }
+
     /// Every blob file in place.
     pub fn blob_files(&self) -> Vec<PathBuf> {
         blob_files(&self.vault)

@@ -16,11 +16,7 @@ use crate::support::{Scratch, blob_files, ids, password};
 const SEEDS: &[u64] = &[1, 2, 3, 0x5eed, 0xc0ffee, 20261203];
 
 fn runs() -> usize {
-    if std::env::var_os("COFFER_LONG").is_some() {
-        500
-    } else {
-        10
-    }
+    if coffer_testkit::long_run() { 500 } else { 10 }
 }
 
 /// `original` with a few bytes flipped, cut short, grown or replaced by random bytes.

@@ -1,0 +1,196 @@
+//! The server cannot delete a device's documents: what another device purged moves to the
+//! trash here, whole, and a sync that would remove most of the vault stops and asks first.
+//! Against a real `coffer-server`, served from this process on 127.0.0.1.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use coffer_core::sync::{self, Credentials, SyncError, SyncOptions, SyncReport};
+use coffer_core::{DocumentId, SystemClock, Vault};
+use coffer_server::config::{Config, Overrides};
+use tempfile::TempDir;
+
+use crate::support::{Scratch, content, ids, password};
+
+/// A server on its own runtime thread, stopped when dropped.
+struct LocalServer {
+    url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    password: secrecy::SecretString,
+    _data: TempDir,
+}
+
+impl LocalServer {
+    /// A server with the catalog of the server's sync tests (START's limits out of the way)
+    /// and no SMTP, so addresses need no verification.
+    fn start() -> Self {
+        let data = TempDir::new().unwrap();
+        let mut config = Config::load(&Overrides {
+            config_file: None,
+            listen: None,
+            data_dir: Some(data.path().to_owned()),
+        })
+        .unwrap();
+        config.plans_file = Some(PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../coffer-server/plans.roomy.toml"
+        )));
+        config.smtp_url = None;
+        config.redis_url = None;
+        let (ready, url) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                coffer_server::install_crypto_provider();
+                let clock = Arc::new(coffer_server::clock::SystemClock);
+                let app = coffer_server::app::App::from_config(&config, clock)
+                    .await
+                    .unwrap();
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                ready
+                    .send(format!("http://{}", listener.local_addr().unwrap()))
+                    .unwrap();
+                coffer_server::serve(app, listener, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+            });
+        });
+        Self {
+            url: url.recv().unwrap(),
+            stop: Some(stop),
+            thread: Some(thread),
+            password: password(),
+            _data: data,
+        }
+    }
+
+    fn credentials<'a>(&'a self, email: &'a str) -> Credentials<'a> {
+        Credentials {
+            server_url: &self.url,
+            email,
+            password: &self.password,
+            totp: None,
+            device_name: "engine test",
+        }
+    }
+}
+
+impl Drop for LocalServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn run(vault: &mut Vault, allow_mass_delete: bool) -> Result<SyncReport, SyncError> {
+    let options = SyncOptions { allow_mass_delete };
+    sync::sync_with(vault, None, options, &mut |_| {})
+}
+
+/// Two devices of one account: `docs` documents imported and synced on the first, the
+/// second made from the server and synced.
+fn two_devices(server: &LocalServer, s: &Scratch, docs: usize) -> (Vault, Vault, Vec<DocumentId>) {
+    let email = format!("engine-{}@example.test", uuid::Uuid::new_v4().simple());
+    let mut a = s.open().unwrap();
+    sync::register(&mut a, &server.credentials(&email)).unwrap();
+    let imported: Vec<_> = (0..docs)
+        .map(|i| {
+            s.import(
+                &mut a,
+                &format!("d{i}.txt"),
+                format!("document {i}").as_bytes(),
+            )
+        })
+        .collect();
+    run(&mut a, false).unwrap();
+    let mut b = sync::init_from_server(
+        s.path("second device"),
+        &server.credentials(&email),
+        Arc::new(SystemClock),
+    )
+    .unwrap();
+    run(&mut b, false).unwrap();
+    assert_eq!(ids(&b).len(), docs);
+    (a, b, imported)
+}
+
+fn trashed(vault: &Vault) -> Vec<DocumentId> {
+    let mut trashed: Vec<_> = vault
+        .search(&coffer_core::SearchQuery {
+            trash: coffer_core::TrashFilter::Only,
+            ..Default::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    trashed.sort();
+    trashed
+}
+
+#[test]
+fn a_purge_on_another_device_moves_the_document_to_the_trash_here_whole() {
+    let server = LocalServer::start();
+    let s = Scratch::new();
+    let (mut a, mut b, docs) = two_devices(&server, &s, 2);
+    purge_now(&mut b, docs[1]);
+    run(&mut b, false).unwrap();
+
+    let report = run(&mut a, false).unwrap();
+    assert_eq!(report.trashed, [docs[1]]);
+    assert_eq!(trashed(&a), [docs[1]]);
+    assert_eq!(
+        content(&a, docs[1]),
+        b"document 1",
+        "still whole in the trash"
+    );
+    assert_eq!(ids(&a).len(), 2);
+}
+
+#[test]
+fn a_sync_that_would_remove_most_of_the_vault_removes_nothing_until_confirmed() {
+    let server = LocalServer::start();
+    let s = Scratch::new();
+    let (mut a, mut b, docs) = two_devices(&server, &s, 8);
+    for id in &docs[..6] {
+        purge_now(&mut b, *id);
+    }
+    run(&mut b, false).unwrap();
+
+    for _ in 0..2 {
+        match run(&mut a, false) {
+            Err(SyncError::MassDeletion { count: 6, total: 8 }) => {}
+            other => panic!("{other:?}"),
+        }
+        assert!(trashed(&a).is_empty(), "nothing removed while unconfirmed");
+        assert_eq!(ids(&a).len(), 8);
+    }
+    let report = run(&mut a, true).unwrap();
+    let mut gone = docs[..6].to_vec();
+    gone.sort();
+    let mut reported = report.trashed.clone();
+    reported.sort();
+    assert_eq!(reported, gone);
+    assert_eq!(trashed(&a), gone);
+    for id in &docs[..6] {
+        assert!(!content(&a, *id).is_empty());
+    }
+}
+
+/// Trash and purge at once, as `coffer rm --purge` does.
+fn purge_now(vault: &mut Vault, id: DocumentId) {
+    vault.trash(id).unwrap();
+    vault.purge(id).unwrap();
+}
