@@ -158,6 +158,39 @@ impl Client {
         }
     }
 
+    /// The client's side of an OPAQUE login to `path` (a login or a step-up): sends the
+    /// credential request in the body `request` makes, and finishes with the server's answer.
+    /// The server's answer and the finalization message to send; `Err` carries the server's
+    /// refusal, or `None` when the client rejected its KE2 (a wrong password).
+    async fn opaque_login<B: Serialize>(
+        &self,
+        path: &str,
+        password: &str,
+        request: impl FnOnce(Bytes) -> B,
+    ) -> Result<(LoginStartResponse, Bytes), Option<Answer>> {
+        let mut rng = rand::rngs::OsRng;
+        let start = ClientLogin::<CofferCipherSuite>::start(&mut rng, password.as_bytes()).unwrap();
+        let answer = self
+            .post(path, &request(Bytes(start.message.serialize().to_vec())))
+            .await;
+        if !answer.status.is_success() {
+            return Err(Some(answer));
+        }
+        let started: LoginStartResponse = answer.json();
+        let ksf = ksf();
+        let finish = start
+            .state
+            .finish(
+                &mut rng,
+                password.as_bytes(),
+                CredentialResponse::deserialize(started.credential_response.as_slice()).unwrap(),
+                ClientLoginFinishParameters::new(Some(CONTEXT), Identifiers::default(), Some(&ksf)),
+            )
+            .map_err(|_| None)?;
+        let finalization = Bytes(finish.message.serialize().to_vec());
+        Ok((started, finalization))
+    }
+
     /// The OPAQUE step-up of this session: the answer of the finish, or `Err` (`None` when
     /// the client rejected the server's KE2, as for a wrong password).
     pub async fn step_up_attempt(
@@ -165,35 +198,17 @@ impl Client {
         password: &str,
         second_factor: Option<&str>,
     ) -> Result<StepUpToken, Option<Answer>> {
-        let mut rng = rand::rngs::OsRng;
-        let start = ClientLogin::<CofferCipherSuite>::start(&mut rng, password.as_bytes()).unwrap();
-        let answer = self
-            .post(
-                routes::STEP_UP_START,
-                &StepUpStartRequest {
-                    credential_request: Bytes(start.message.serialize().to_vec()),
-                },
-            )
-            .await;
-        if !answer.status.is_success() {
-            return Err(Some(answer));
-        }
-        let started: LoginStartResponse = answer.json();
-        let ksf = ksf();
-        let Ok(finish) = start.state.finish(
-            &mut rng,
-            password.as_bytes(),
-            CredentialResponse::deserialize(started.credential_response.as_slice()).unwrap(),
-            ClientLoginFinishParameters::new(Some(CONTEXT), Identifiers::default(), Some(&ksf)),
-        ) else {
-            return Err(None);
-        };
+        let (started, finalization) = self
+            .opaque_login(routes::STEP_UP_START, password, |credential_request| {
+                StepUpStartRequest { credential_request }
+            })
+            .await?;
         let answer = self
             .post(
                 routes::STEP_UP_FINISH,
                 &StepUpFinishRequest {
                     login_id: started.login_id,
-                    credential_finalization: Bytes(finish.message.serialize().to_vec()),
+                    credential_finalization: finalization,
                     second_factor: second_factor.map(str::to_owned),
                 },
             )
@@ -342,35 +357,20 @@ impl Client {
         password: &str,
         device: &str,
     ) -> Result<LoginFinishResponse, Option<Answer>> {
-        let mut rng = rand::rngs::OsRng;
-        let start = ClientLogin::<CofferCipherSuite>::start(&mut rng, password.as_bytes()).unwrap();
-        let answer = self
-            .post(
-                routes::LOGIN_START,
-                &LoginStartRequest {
+        let (started, finalization) = self
+            .opaque_login(routes::LOGIN_START, password, |credential_request| {
+                LoginStartRequest {
                     email: email.into(),
-                    credential_request: Bytes(start.message.serialize().to_vec()),
-                },
-            )
-            .await;
-        if !answer.status.is_success() {
-            return Err(Some(answer));
-        }
-        let started: LoginStartResponse = answer.json();
-        let ksf = ksf();
-        let finish = start.state.finish(
-            &mut rng,
-            password.as_bytes(),
-            CredentialResponse::deserialize(started.credential_response.as_slice()).unwrap(),
-            ClientLoginFinishParameters::new(Some(CONTEXT), Identifiers::default(), Some(&ksf)),
-        );
-        let Ok(finish) = finish else { return Err(None) };
+                    credential_request,
+                }
+            })
+            .await?;
         let answer = finisher
             .post(
                 routes::LOGIN_FINISH,
                 &LoginFinishRequest {
                     login_id: started.login_id,
-                    credential_finalization: Bytes(finish.message.serialize().to_vec()),
+                    credential_finalization: finalization,
                     device_name: device.into(),
                 },
             )

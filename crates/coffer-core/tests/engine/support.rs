@@ -162,9 +162,14 @@ pub fn all_files(dir: &Path) -> Vec<PathBuf> {
 
 /// The ids of all documents, trash included, sorted.
 pub fn ids(vault: &Vault) -> Vec<DocumentId> {
+    ids_in(vault, coffer_core::TrashFilter::Include)
+}
+
+/// The ids of the documents `trash` selects, sorted.
+pub fn ids_in(vault: &Vault, trash: coffer_core::TrashFilter) -> Vec<DocumentId> {
     let mut ids: Vec<DocumentId> = vault
         .search(&coffer_core::SearchQuery {
-            trash: coffer_core::TrashFilter::Include,
+            trash,
             ..Default::default()
         })
         .unwrap()

@@ -10,7 +10,7 @@ use coffer_core::{DocumentId, SystemClock, Vault};
 use coffer_server::config::{Config, Overrides};
 use tempfile::TempDir;
 
-use crate::support::{Scratch, content, ids, password};
+use crate::support::{Scratch, content, ids, ids_in, password};
 
 /// A server on its own runtime thread, stopped when dropped.
 struct LocalServer {
@@ -127,17 +127,7 @@ fn two_devices(server: &LocalServer, s: &Scratch, docs: usize) -> (Vault, Vault,
 }
 
 fn trashed(vault: &Vault) -> Vec<DocumentId> {
-    let mut trashed: Vec<_> = vault
-        .search(&coffer_core::SearchQuery {
-            trash: coffer_core::TrashFilter::Only,
-            ..Default::default()
-        })
-        .unwrap()
-        .into_iter()
-        .map(|d| d.id)
-        .collect();
-    trashed.sort();
-    trashed
+    ids_in(vault, coffer_core::TrashFilter::Only)
 }
 
 #[test]
