@@ -267,3 +267,72 @@ fn titles_and_file_names_are_stored_without_control_characters() {
             .any(|p| matches!(p, Problem::Damaged { .. }))
     );
 }
+
+#[test]
+fn a_new_password_rewraps_the_vault_key_and_leaves_every_blob_as_it_was() {
+    let s = Scratch::new();
+    let mut vault = s.open().unwrap();
+    let id = s.import(&mut vault, "r.bin", &vec![6u8; 100_000]);
+    let blobs_before: Vec<_> = s
+        .blob_files()
+        .iter()
+        .map(|f| fs::read(f).unwrap())
+        .collect();
+    let new = SecretString::from("a brand new passphrase");
+    vault
+        .change_password(&new, coffer_core::KdfParams::default_pbkdf2())
+        .unwrap();
+    drop(vault);
+    let blobs_after: Vec<_> = s
+        .blob_files()
+        .iter()
+        .map(|f| fs::read(f).unwrap())
+        .collect();
+    assert_eq!(blobs_before, blobs_after, "no document is re-encrypted");
+
+    let locked = LockedVault::open(&s.vault).unwrap();
+    assert!(matches!(
+        locked.unlock(&crate::support::password()).err().unwrap(),
+        Error::WrongPassword
+    ));
+    let vault = LockedVault::open(&s.vault)
+        .unwrap()
+        .unlock(&new)
+        .unwrap()
+        .vault;
+    assert_eq!(content(&vault, id), vec![6u8; 100_000]);
+}
+
+#[test]
+fn a_duplicate_is_found_by_a_keyed_hash_and_no_plain_hash_of_the_file_is_stored() {
+    use sha2::Digest as _;
+    let s = Scratch::new();
+    let mut vault = s.open().unwrap();
+    let bytes = b"the same receipt, twice".to_vec();
+    let first = s.import(&mut vault, "first.txt", &bytes);
+    let again = s.path("again.txt");
+    fs::write(&again, &bytes).unwrap();
+    match vault.import(&again, &ImportOptions::default()).unwrap() {
+        coffer_core::ImportOutcome::Duplicate(id) => assert_eq!(id, first),
+        other => panic!("{other:?}"),
+    }
+    drop(vault);
+    // The database is encrypted as a whole; a plain hash must not appear even so, nor in
+    // any other file of the vault.
+    let plain: [Vec<u8>; 2] = [
+        sha2::Sha256::digest(&bytes).to_vec(),
+        blake3::hash(&bytes).as_bytes().to_vec(),
+    ];
+    for file in all_files(&s.vault) {
+        let data = fs::read(&file).unwrap();
+        for hash in &plain {
+            for form in [hash.clone(), hex::encode(hash).into_bytes()] {
+                assert!(
+                    !data.windows(form.len()).any(|w| w == form.as_slice()),
+                    "a plain hash in {}",
+                    file.display()
+                );
+            }
+        }
+    }
+}
