@@ -3,6 +3,7 @@
 //! encryption, OCR, rendering) runs on a blocking thread so the window never freezes.
 
 pub mod account;
+pub mod export;
 pub mod ocr;
 pub mod reminders;
 pub mod restore;

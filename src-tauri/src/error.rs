@@ -96,6 +96,7 @@ impl From<coffer_core::backup::BackupError> for CommandError {
                 "not_a_backup"
             }
             E::Damaged(_) => "damaged",
+            E::OutputExists(_) => "file_exists",
             _ => "invalid_input",
         };
         match error {

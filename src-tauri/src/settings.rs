@@ -26,6 +26,8 @@ pub enum Theme {
 
 pub const MIN_AUTO_LOCK_MINUTES: u32 = 1;
 pub const MAX_AUTO_LOCK_MINUTES: u32 = 240;
+/// A year: a reminder less often than that is no reminder.
+pub const MAX_BACKUP_REMINDER_DAYS: u32 = 365;
 
 /// Which kinds of reminder become a desktop notification (each can be switched off).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +66,8 @@ pub struct Settings {
     /// New files appearing here are imported while the vault is unlocked.
     pub watched_folder: Option<PathBuf>,
     pub notifications: NotificationSettings,
+    /// Remind to make a backup when the last one is older than this many days (0: never).
+    pub backup_reminder_days: u32,
 }
 
 impl Default for Settings {
@@ -77,6 +81,7 @@ impl Default for Settings {
             ocr_languages: coffer_ocr::DEFAULT_LANGUAGES.to_string(),
             watched_folder: None,
             notifications: NotificationSettings::default(),
+            backup_reminder_days: 30,
         }
     }
 }
@@ -112,6 +117,7 @@ impl Settings {
         self.watched_folder = self
             .watched_folder
             .filter(|folder| !folder.as_os_str().is_empty());
+        self.backup_reminder_days = self.backup_reminder_days.min(MAX_BACKUP_REMINDER_DAYS);
         self
     }
 }

@@ -13,6 +13,7 @@ use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
 use crate::{AppPaths, Session};
 
 mod account;
+mod export;
 
 struct Harness {
     app: App<MockRuntime>,

@@ -116,13 +116,14 @@ pub fn backup(dir: &Path, args: &BackupArgs) -> anyhow::Result<ExitCode> {
     } else {
         BackupEncryption::recipients(&args.recipients)?
     };
-    let vault = unlock(dir)?;
+    let mut vault = unlock(dir)?;
     let summary = backup::write_backup(
         &vault,
         &encryption,
         &args.out,
         &mut progress_printer("backing up"),
     )?;
+    backup::record_backup(&mut vault)?;
     println!("{}", args.out.display());
     eprintln!(
         "Backed up {} documents ({}) to {}. Decrypt it with `age -d` and open it with `tar`, \

@@ -93,7 +93,7 @@ fn parse_day(text: &str) -> Result<Date, String> {
 pub fn run(dir: &Path, args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let vault = unlock(dir)?;
     let request = args.selection.request();
-    let summary = export::write_export(&vault, &request, &args.out)?;
+    let summary = export::write_export(&vault, &request, &args.out, &mut |_| {})?;
     println!("{}", args.out.display());
     eprintln!(
         "Exported {} documents ({} counted by their import date, having no issue date) to {}.",

@@ -414,6 +414,27 @@ fn manifest_without(
     })
 }
 
+/// The vault setting holding when the last backup was written (RFC 3339).
+const LAST_BACKUP_SETTING: &str = "backup.last";
+
+/// Remembers that a backup of this vault was written now, for "last backup" in the app and
+/// its reminder when the last one is old.
+pub fn record_backup(vault: &mut Vault) -> Result<()> {
+    let now = vault
+        .clock()
+        .now()
+        .format(&time::format_description::well_known::Rfc3339)
+        .map_err(|e| Error::InvalidInput(format!("the clock's time: {e}")))?;
+    Ok(vault.set_setting(LAST_BACKUP_SETTING, Some(&now))?)
+}
+
+/// When the last backup of this vault was written (by the CLI or the app), if ever.
+pub fn last_backup(vault: &Vault) -> Result<Option<OffsetDateTime>> {
+    Ok(vault.setting(LAST_BACKUP_SETTING)?.and_then(|text| {
+        OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339).ok()
+    }))
+}
+
 /// Writes the whole vault to `out` (which must not exist yet) as an age-encrypted tar. The
 /// file appears only when complete; on any error nothing is left behind.
 pub fn write_backup(

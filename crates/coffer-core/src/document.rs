@@ -191,6 +191,15 @@ impl<'de> Deserialize<'de> for Currency {
     }
 }
 
+/// `whole` without the spaces (also no-break and narrow no-break) that group its thousands:
+/// `1 120` is `1120`; `None` when spaces are there but do not group by three (`11 20`).
+fn ungrouped(whole: &str) -> Option<String> {
+    let groups: Vec<&str> = whole.split([' ', '\u{a0}', '\u{202f}']).collect();
+    let grouped = groups.len() == 1
+        || (matches!(groups[0].len(), 1..=3) && groups[1..].iter().all(|g| g.len() == 3));
+    grouped.then(|| groups.concat())
+}
+
 /// An amount in minor units (haléře, cents) of a currency. Never a float.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Money {
@@ -199,7 +208,8 @@ pub struct Money {
 }
 
 impl Money {
-    /// Reads a decimal amount written with `.` or `,` as the decimal mark (`1234.5`, `-3,20`).
+    /// Reads a decimal amount written with `.` or `,` as the decimal mark (`1234.5`, `-3,20`),
+    /// its thousands grouped by spaces or not (`1 120,00`, as Czech is written).
     pub fn parse(amount: &str, currency: Currency) -> Result<Self> {
         let invalid = || {
             Error::InvalidInput(format!(
@@ -212,6 +222,7 @@ impl Money {
             None => (false, text.as_str()),
         };
         let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        let whole = ungrouped(whole).ok_or_else(invalid)?;
         let scale = currency.minor_digits() as usize;
         if whole.is_empty()
             || fraction.len() > scale
@@ -667,7 +678,14 @@ mod tests {
         assert_eq!(Money::parse("-3", czk()).unwrap().minor, -300);
         let jpy: Currency = "JPY".parse().unwrap();
         assert_eq!(Money::parse("500", jpy).unwrap().decimal(), "500");
-        for bad in ["", "1.234", "12a", "1,2,3", "-"] {
+        assert_eq!(Money::parse("1 120,00", czk()).unwrap().minor, 112_000);
+        assert_eq!(
+            Money::parse("-12\u{a0}345 678.9", czk()).unwrap().minor,
+            -1_234_567_890
+        );
+        for bad in [
+            "", "1.234", "12a", "1,2,3", "-", "11 20", "1  200", " 120 0", "1 2345",
+        ] {
             assert!(Money::parse(bad, czk()).is_err(), "{bad}");
         }
     }

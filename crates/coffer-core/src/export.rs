@@ -22,7 +22,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
 use crate::document::{Document, DocumentId, DocumentKind, Money};
@@ -43,7 +43,8 @@ pub const PDF_NAME: &str = "summary.pdf";
 pub const FILES_DIR: &str = "documents";
 
 /// The CSV dialect.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum CsvPreset {
     /// What Czech accounting tools import: `;`, decimal comma, `DD.MM.YYYY`, UTF-8 with BOM,
     /// Czech column names.
@@ -145,7 +146,7 @@ impl FromStr for CsvPreset {
 }
 
 /// A structured format for accounting software, added to the ZIP on request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
     /// `pohoda.xml`: one POHODA XML import (`dataPack`) of the whole period.
@@ -593,7 +594,12 @@ fn zip_time(t: OffsetDateTime) -> zip::DateTime {
 }
 
 /// Writes the export ZIP to `out` (replacing it when it exists, only once it is complete).
-pub fn write_export(vault: &Vault, request: &ExportRequest, out: &Path) -> Result<ExportSummary> {
+pub fn write_export(
+    vault: &Vault,
+    request: &ExportRequest,
+    out: &Path,
+    progress: &mut dyn FnMut(ExportProgress),
+) -> Result<ExportSummary> {
     let parent: PathBuf = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -611,7 +617,7 @@ pub fn write_export(vault: &Vault, request: &ExportRequest, out: &Path) -> Resul
         vault,
         request,
         io::BufWriter::with_capacity(1 << 20, file),
-        &mut |_| {},
+        progress,
     )?;
     tmp.as_file()
         .sync_all()
