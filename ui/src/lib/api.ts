@@ -4,7 +4,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
-import { open } from "@tauri-apps/plugin-dialog";
+import { open, save } from "@tauri-apps/plugin-dialog";
 import type {
   AccountView,
   AppStatus,
@@ -20,12 +20,16 @@ import type {
   SyncDone,
   SyncStep,
   BackupKey,
+  BackupOutcome,
+  BackupTo,
   CommandError,
   DocumentDetail,
   DocumentKind,
   DocumentReminders,
   DocumentSummary,
   EditArgs,
+  ExportForm,
+  ExportOutcome,
   ImportResult,
   KdfStrength,
   ProviderChange,
@@ -116,6 +120,11 @@ export const api = {
     call<Checkout>("account_checkout", { plan, interval, currency, language }),
   cancelPlan: () => call<AccountView>("account_cancel"),
   billingHistory: () => call<BillingHistory>("account_billing_history"),
+  defaultOutputFolder: () => call<string>("default_output_folder"),
+  exportDocuments: (form: ExportForm) => call<ExportOutcome>("export_documents", { form }),
+  backupVault: (out: string, to: BackupTo) => call<BackupOutcome>("backup_vault", { out, to }),
+  lastBackup: () => call<string | null>("last_backup"),
+  showInFolder: (path: string) => call<void>("show_in_folder", { path }),
   setEmailReminders: (enabled: boolean, language: Language) =>
     call<EmailRemindersOutcome>("set_email_reminders", { enabled, language }),
 };
@@ -140,6 +149,21 @@ export function onRestoreProgress(handler: (done: number, total: number) => void
   return listen<{ doneBytes: number; totalBytes: number }>("restore-progress", (event) =>
     handler(event.payload.doneBytes, event.payload.totalBytes),
   );
+}
+
+/** Progress of an export (documents) or a backup (bytes). */
+export function onWriteProgress(
+  kind: "export" | "backup",
+  handler: (done: number, total: number) => void,
+): Promise<UnlistenFn> {
+  return listen<{ done: number; total: number }>(`${kind}-progress`, (event) =>
+    handler(event.payload.done, event.payload.total),
+  );
+}
+
+/** Asks where to save a file, starting at `defaultPath`; null when the person cancels. */
+export async function pickSaveFile(title: string, defaultPath: string, extension: string): Promise<string | null> {
+  return await save({ title, defaultPath, filters: [{ name: extension.toUpperCase(), extensions: [extension] }] });
 }
 
 /** Asks for one file (a backup, a key file); null when the person cancels. */

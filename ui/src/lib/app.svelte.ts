@@ -24,12 +24,17 @@ export const app = $state({
     ocrLanguages: "ces+eng+deu",
     watchedFolder: null,
     notifications: { warrantyEnds: true, contractEnds: true, noticeDeadline: true, documentExpires: true },
+    backupReminderDays: 30,
   } as Settings,
   startupError: null as string | null,
   /** The server the sign-in form offers first. */
   defaultServerUrl: null as string | null,
   /** Locked documents and their purge date, for the banner across the main window. */
   grace: null as Grace | null,
+  /** The backup dialog is open (from Settings or the reminder). */
+  backupDialog: false,
+  /** When the last backup was made (RFC 3339), once the main window has asked. */
+  lastBackup: undefined as string | null | undefined,
 });
 
 /** Takes what the main window shows from the account's status (null: no account). */

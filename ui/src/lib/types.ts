@@ -90,6 +90,8 @@ export interface Settings {
   ocrLanguages: string;
   watchedFolder: string | null;
   notifications: NotificationSettings;
+  /** Remind of a backup when the last one is older than this many days (0: never). */
+  backupReminderDays: number;
 }
 
 export interface AppStatus {
@@ -183,6 +185,48 @@ export interface RemoteOcrConsent {
 export type KdfStrength = "standard" | "strong" | "maximum" | "compatible";
 
 export type BackupKey = { passphrase: string } | { identityFile: string };
+
+export type CsvPreset = "cz" | "intl";
+export type ExportFormat = "pohoda" | "isdoc";
+export const EXPORT_FORMATS: ExportFormat[] = ["pohoda", "isdoc"];
+
+export interface ExportForm {
+  from: string;
+  to: string;
+  kinds: DocumentKind[];
+  preset: CsvPreset;
+  formats: ExportFormat[];
+  cashRegister: string | null;
+  out: string;
+  language: Language;
+}
+
+export interface ExportNote {
+  id: string;
+  file: string;
+  /** Field names in the requested language. */
+  missing: string[];
+  leftOutOf: ExportFormat[];
+}
+
+export interface ExportOutcome {
+  path: string;
+  documents: number;
+  byImportDate: number;
+  contentBytes: number;
+  pohodaDocuments: number;
+  isdocFiles: number;
+  notes: ExportNote[];
+}
+
+export type BackupTo = { passphrase: string } | { recipients: string[] };
+
+export interface BackupOutcome {
+  path: string;
+  documents: number;
+  contentBytes: number;
+  leftOut: { id: string; title: string; reason: string }[];
+}
 
 export interface RestoreResult {
   documents: number;
