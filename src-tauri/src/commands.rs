@@ -287,8 +287,9 @@ pub async fn import_file(
     kind: Option<DocumentKind>,
 ) -> Result<ImportResult> {
     blocking(&session, move |session| {
+        // "Import as" is chosen for a whole batch: a starting point, not a confirmation.
         let options = ImportOptions {
-            kind,
+            kind_hint: kind,
             ..ImportOptions::default()
         };
         let outcome = session.with_vault(|vault| vault.import(&path, &options))?;

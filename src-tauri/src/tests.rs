@@ -231,6 +231,9 @@ fn import_file_stores_once_and_reports_duplicates_and_unreadable_files() {
     assert_eq!(first["outcome"], "imported");
     assert_eq!(first["document"]["title"], "kettle-receipt");
     assert_eq!(first["document"]["kind"], "receipt");
+    // "Import as" chose it for the batch; nobody has confirmed it for this file yet.
+    let doc = h.ok("get_document", json!({"id": first["document"]["id"]}));
+    assert_ne!(doc["field_states"]["kind"]["confirmed"], true, "{doc}");
     let again = h.import(&path);
     assert_eq!(again["outcome"], "duplicate");
     assert_eq!(again["existingId"], first["document"]["id"]);

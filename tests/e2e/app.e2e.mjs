@@ -10,7 +10,7 @@
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import assert from "node:assert/strict";
 import { Session, keys } from "./webdriver.mjs";
 
@@ -56,6 +56,12 @@ async function shot(s, name) {
   // Let transitions and images settle before the picture.
   await new Promise((r) => setTimeout(r, 400));
   writeFileSync(join(shots, `${name}.png`), await s.screenshot());
+}
+
+/** The names inside a ZIP (python3's zipfile, which every Debian has). */
+function zipEntries(path) {
+  const list = "import sys, zipfile; print(chr(10).join(zipfile.ZipFile(sys.argv[1]).namelist()))";
+  return execFileSync("python3", ["-c", list, path]).toString().trim().split("\n");
 }
 
 /** `coffer-server admin ARGS` on the local server's data, as support would run it. */
@@ -345,6 +351,7 @@ async function main() {
     await s.waitFor('[data-testid="locked-section"]', 30_000);
     await s.waitFor('[data-testid="grace-banner"]');
     assert.match(await s.text('[data-testid="grace-banner"]'), /locked[\s\S]*deleted for good in (59|60) days/);
+    assert.equal(await s.execute(`return !!document.querySelector('[data-testid="grace-open-account"]');`), false, "no Open Account on the Account screen");
     await shot(s, "17-account-grace-period");
     // A locked sample receipt (their titles are distinct single words, so the search finds only it).
     const locked = await s.execute(
@@ -364,6 +371,39 @@ async function main() {
     await s.waitFor('[data-testid="sync-now"]');
     await s.click('[data-testid="sync-now"]');
     await s.waitUntil(`return !document.querySelector('[data-testid="grace-banner"]') && !document.querySelector('[data-testid="locked-section"]');`, [], "unlocked again", 120_000);
+
+    log("export for the accountant: every date, POHODA XML and ISDOC; the ZIP holds them and the originals");
+    await s.click('[data-testid="nav-documents"]');
+    await s.click('[data-testid="export-open"]');
+    await s.waitFor('[data-testid="export-out"]');
+    // The samples' issue dates are spread over the years: a custom period that holds them all.
+    await s.execute(
+      `const set = (css, value, event) => { const el = document.querySelector(css); el.value = value;
+         el.dispatchEvent(new Event(event, { bubbles: true })); };
+       set('[data-testid="export-period"]', "custom", "change");`,
+    );
+    await s.waitFor('[data-testid="export-from"]');
+    await s.execute(
+      `const set = (css, value) => { const el = document.querySelector(css); el.value = value;
+         el.dispatchEvent(new Event("input", { bubbles: true })); };
+       set('[data-testid="export-from"]', "2000-01-01"); set('[data-testid="export-to"]', "2099-12-31");`,
+    );
+    await s.click('[data-testid="export-format-pohoda"]');
+    await s.click('[data-testid="export-format-isdoc"]');
+    const written = mkdtempSync(join(tmpdir(), "coffer-e2e-out-"));
+    const zipPath = join(written, "coffer-export.zip");
+    await fill(s, '[data-testid="export-out"]', zipPath);
+    await shot(s, "21-export-dialog");
+    await s.click('[data-testid="export-run"]');
+    await s.waitFor('[data-testid="export-outcome"]', 120_000);
+    const exported = Number((await s.text('[data-testid="export-outcome"]')).match(/Exported (\d+) document/)[1]);
+    assert.ok(exported > 10, `exported ${exported} documents`);
+    const names = zipEntries(zipPath);
+    for (const name of ["documents.csv", "summary.pdf", "pohoda.xml"]) assert.ok(names.includes(name), `${name} in ${names}`);
+    assert.equal(names.filter((n) => n.startsWith("documents/")).length, exported, "every original");
+    await shot(s, "22-export-done");
+    await s.click('[data-testid="export-close"]');
+    await s.waitUntil(`return !document.querySelector('[data-testid="export-dialog"]');`, [], "export dialog closed");
 
     log("settings: Czech, dark theme");
     await s.click('[data-testid="nav-settings"]');
@@ -411,6 +451,32 @@ async function main() {
     await s.waitFor('[data-testid="plan-section"]', 30_000);
     await s.waitUntil(`return document.querySelectorAll('.device').length === 1;`, [], "the account in Czech");
     await shot(s, "18-account-dark-czech");
+
+    log("zálohovat: a backup from Settings in Czech; the coffer command restores every document from it");
+    await s.click('[data-testid="nav-settings"]');
+    await s.waitFor('[data-testid="backup-open"]');
+    await s.click('[data-testid="backup-open"]');
+    await s.waitFor('[data-testid="backup-passphrase"]');
+    const backupPassphrase = "záloha na jiném disku 2026";
+    await typeExactly(s, '[data-testid="backup-passphrase"]', backupPassphrase);
+    await typeExactly(s, '[data-testid="backup-repeat"]', backupPassphrase);
+    const backupPath = join(written, "coffer.age");
+    await fill(s, '[data-testid="backup-out"]', backupPath);
+    await shot(s, "23-backup-dialog-dark-czech");
+    await s.click('[data-testid="backup-run"]');
+    await s.waitFor('[data-testid="backup-outcome"]', 180_000);
+    await shot(s, "24-backup-done-dark-czech");
+    await s.click('[data-testid="backup-close"]');
+    await s.waitUntil(`return /Poslední záloha/.test(document.querySelector('[data-testid="last-backup"]')?.innerText ?? "");`, [], "last backup shown");
+    const restored = join(written, "restored");
+    const cli = (args, extra = {}) =>
+      execFileSync(join(dirname(app), "coffer"), ["--vault", restored, ...args], {
+        env: { ...process.env, COFFER_PASSWORD: PASSWORD, COFFER_BACKUP_PASSPHRASE: backupPassphrase, ...extra },
+        stdio: ["ignore", "pipe", "pipe"],
+      }).toString();
+    cli(["restore", backupPath, "--kdf", "pbkdf2", "--recovery-file", join(written, "phrase.txt")]);
+    const inBackup = JSON.parse(cli(["list", "--json"])).length;
+    assert.ok(inBackup >= exported, `the backup holds ${inBackup} documents, the export ${exported}`);
 
     log("lock: nothing decrypted stays in the window");
     await s.click('[data-testid="lock"]');

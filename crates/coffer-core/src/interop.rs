@@ -150,7 +150,7 @@ fn import_one(vault: &mut Vault, root: &Path, doc: &ForeignDocument) -> InteropE
     let options = ImportOptions {
         kind: doc.kind,
         title: doc.title.clone(),
-        tags: Vec::new(),
+        ..ImportOptions::default()
     };
     let id = match vault.import(&path, &options) {
         Ok(ImportOutcome::Imported(summary)) => summary.id,

@@ -245,7 +245,11 @@ pub struct Vault {
 /// How a file enters the vault.
 #[derive(Clone, Debug, Default)]
 pub struct ImportOptions {
+    /// The kind, confirmed (a person said so for this file: `coffer import --kind`).
     pub kind: Option<DocumentKind>,
+    /// A kind to start with, unconfirmed (chosen for a whole batch, as the app's "Import as"):
+    /// OCR may correct it and the person still confirms it. `kind` wins when both are set.
+    pub kind_hint: Option<DocumentKind>,
     pub title: Option<String>,
     pub tags: Vec<String>,
 }
@@ -716,7 +720,10 @@ impl Vault {
             .map(|n| crate::document::without_controls(&n.to_string_lossy(), false))
             .unwrap_or_else(|| "document".into());
         let mut fields = DocumentFields::new(
-            options.kind.unwrap_or(DocumentKind::Other),
+            options
+                .kind
+                .or(options.kind_hint)
+                .unwrap_or(DocumentKind::Other),
             options
                 .title
                 .as_deref()

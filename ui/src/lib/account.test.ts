@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
-  currencyFor, daysLeft, formatPrice, graceOf, planName, syncFraction, upgradeOptions, usageBars,
+  collapsePayments, currencyFor, daysLeft, formatPrice, formatUnixDate, graceOf, planName, syncFraction, upgradeOptions, usageBars,
 } from "./account";
-import type { Entitlement, Plan, PlanCatalog } from "./types";
+import type { Entitlement, Payment, Plan, PlanCatalog } from "./types";
 
 const limits = (receipts: number, documents: number) => ({
   receipts_per_month: receipts, documents_per_month: documents, remote_ocr_credits_per_month: 0, email_reminders: false,
@@ -90,5 +90,30 @@ describe("account", () => {
     expect(syncFraction({ phase: "pushed", done: 1, total: 4 })).toBe(0.25);
     expect(syncFraction({ phase: "uploading", sent: 5, total: 10 })).toBe(0.5);
     expect(syncFraction({ phase: "pulled", items: 20 })).toBeNull();
+  });
+});
+
+describe("plan dates", () => {
+  it("fall on the day of the plans' calendar, not of the computer's zone", () => {
+    // Midnight of 1 January 2027 in Prague is still 31 December in UTC.
+    const newYear = Date.UTC(2026, 11, 31, 23, 0) / 1000;
+    expect(formatUnixDate(newYear, "en", "Europe/Prague")).toBe("1 Jan 2027");
+    expect(formatUnixDate(newYear, "cs")).toBe("1. 1. 2027");
+    expect(formatUnixDate(newYear, "en", "UTC")).toBe("31 Dec 2026");
+  });
+});
+
+describe("the payment list", () => {
+  const pending = (id: string, created_at: number, status: Payment["status"] = "pending"): Payment => ({
+    id, kind: "new_period", plan: "plus", interval: "month", amount: { amount_minor: 9900, currency: "CZK" },
+    provider: "comgate", status, created_at,
+  });
+  it("shows checkouts that look the same as one row with their count, and keeps the rest apart", () => {
+    const day = Date.UTC(2026, 11, 3, 9) / 1000;
+    const rows = collapsePayments([
+      pending("c", day + 600), pending("b", day + 300), pending("a", day),
+      pending("z", day - 86_400, "paid"), pending("y", day - 2 * 86_400),
+    ]);
+    expect(rows.map((r) => [r.payment.id, r.count])).toEqual([["c", 3], ["z", 1], ["y", 1]]);
   });
 });

@@ -3,7 +3,7 @@
 // and how far a running sync has come. Times from the server are Unix seconds.
 
 import { formatDate, formatMoney } from "./format";
-import type { BillingInterval, Currency, Entitlement, Language, Plan, PlanCatalog, SyncStep } from "./types";
+import type { BillingInterval, Currency, Entitlement, Language, Payment, Plan, PlanCatalog, SyncStep } from "./types";
 
 const DAY_MS = 86_400_000;
 
@@ -54,9 +54,17 @@ export function graceOf(entitlement: Entitlement | null | undefined): Grace | nu
 }
 
 /** A Unix time as a local calendar date in the person's language. */
-export function formatUnixDate(unixSeconds: number, language: Language): string {
-  const d = new Date(unixSeconds * 1000);
-  const ymd = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+/** The plans' calendar when the catalog has not been read yet (the server's default). */
+export const PLAN_TIME_ZONE = "Europe/Prague";
+
+/**
+ * The day an instant of the plan (a reset, a period's end, a purge) falls on in the plans'
+ * calendar, `timeZone`, whatever the computer's own zone is.
+ */
+export function formatUnixDate(unixSeconds: number, language: Language, timeZone: string = PLAN_TIME_ZONE): string {
+  const ymd = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(
+    new Date(unixSeconds * 1000),
+  );
   return formatDate(ymd, language);
 }
 
@@ -120,4 +128,22 @@ export function syncFraction(step: SyncStep | null): number | null {
   if (step.phase === "uploading") return step.total > 0 ? step.sent / step.total : null;
   if (step.phase === "pushed") return step.total > 0 ? step.done / step.total : null;
   return null;
+}
+
+/**
+ * Payments as the list shows them: rows a person could not tell apart (the same kind, plan,
+ * amount, provider and status on the same day, such as checkouts started again and left
+ * pending) become one row with their count. Newest first, as the server sends them.
+ */
+export function collapsePayments(payments: Payment[], timeZone: string = PLAN_TIME_ZONE): { payment: Payment; count: number }[] {
+  const day = (p: Payment) => formatUnixDate(p.created_at, "en", timeZone);
+  const key = (p: Payment) =>
+    [p.kind, p.plan, p.interval, p.amount.amount_minor, p.amount.currency, p.provider, p.status, day(p)].join("|");
+  const rows: { payment: Payment; count: number }[] = [];
+  for (const payment of payments) {
+    const last = rows[rows.length - 1];
+    if (last && key(last.payment) === key(payment)) last.count += 1;
+    else rows.push({ payment, count: 1 });
+  }
+  return rows;
 }

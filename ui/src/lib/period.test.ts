@@ -44,12 +44,14 @@ describe("export periods", () => {
 });
 
 describe("the backup reminder", () => {
-  it("asks for a first backup and for one older than the chosen days", () => {
-    expect(backupDue(null, 30, today)).toBe(true);
-    expect(backupDue("2026-11-20T10:00:00Z", 30, today)).toBe(false);
-    expect(backupDue("2026-11-03T08:00:00Z", 30, today)).toBe(true);
-    expect(backupDue(null, 0, today)).toBe(false);
-    expect(backupDue("2020-01-01T00:00:00Z", 0, today)).toBe(false);
+  it("asks for one older than the chosen days, and for a first one once the vault is that old", () => {
+    const created = "2026-01-10T12:00:00Z";
+    expect(backupDue(null, created, 30, today)).toBe(true);
+    expect(backupDue(null, "2026-11-30T12:00:00Z", 30, today)).toBe(false);
+    expect(backupDue("2026-11-20T10:00:00Z", created, 30, today)).toBe(false);
+    expect(backupDue("2026-11-03T08:00:00Z", created, 30, today)).toBe(true);
+    expect(backupDue(null, created, 0, today)).toBe(false);
+    expect(backupDue("2020-01-01T00:00:00Z", created, 0, today)).toBe(false);
   });
 
   it("counts whole days", () => {

@@ -59,8 +59,11 @@ export function daysSince(since: string, now: Date = new Date()): number {
   return Math.floor((now.getTime() - new Date(since).getTime()) / 86_400_000);
 }
 
-/** Whether to remind of a backup: never made, or older than `days` (0: never remind). */
-export function backupDue(lastBackup: string | null, days: number, now: Date = new Date()): boolean {
+/**
+ * Whether to remind of a backup: the last one (or, with none yet, the vault's creation: a new
+ * vault is not nagged on its first day) is `days` old or more. 0 days: never remind.
+ */
+export function backupDue(lastBackup: string | null, vaultCreated: string, days: number, now: Date = new Date()): boolean {
   if (days <= 0) return false;
-  return lastBackup === null || daysSince(lastBackup, now) >= days;
+  return daysSince(lastBackup ?? vaultCreated, now) >= days;
 }
