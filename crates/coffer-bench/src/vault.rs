@@ -382,6 +382,7 @@ fn generated_vault(options: &Options) -> anyhow::Result<PathBuf> {
                 kind: Some(kind),
                 title: Some(format!("{merchant} {item} #{i}")),
                 tags: vec![["home", "work", "car", "garden"][i % 4].to_string()],
+                kind_hint: None,
             },
         )?
         else {

@@ -44,6 +44,7 @@ pub fn import(dir: &Path, args: &ImportArgs) -> anyhow::Result<ExitCode> {
         kind: args.kind,
         title: args.title.clone(),
         tags: args.tags.clone(),
+        kind_hint: None,
     };
     let total = args.files.len();
     let mut failures = 0;

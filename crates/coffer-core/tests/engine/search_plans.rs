@@ -39,6 +39,7 @@ fn vault_with_documents(dir: &std::path::Path) -> Vault {
                         format!("kettle {i}")
                     }),
                     tags: vec![["home", "car", "work"][i % 3].to_string()],
+                    kind_hint: None,
                 },
             )
             .unwrap()
