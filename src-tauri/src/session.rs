@@ -12,12 +12,34 @@ use serde::Serialize;
 use crate::error::CommandError;
 use crate::settings::Settings;
 
-/// Where the app keeps things, and how strongly a new vault's password is stretched.
+/// Where the app keeps things, how strongly a new vault's password is stretched, and which
+/// payment pages it opens.
 #[derive(Clone, Debug)]
 pub struct AppPaths {
     pub vault_dir: PathBuf,
     pub settings_file: PathBuf,
     pub kdf: KdfParams,
+    /// Hosts whose https checkout pages the app opens: the payment providers' own, plus a
+    /// test stand-in's from `$COFFER_CHECKOUT_HOSTS` (comma-separated).
+    pub checkout_hosts: Vec<String>,
+}
+
+/// The hosts of the payment providers' checkout pages (Stripe Checkout, Comgate).
+pub const PROVIDER_CHECKOUT_HOSTS: [&str; 2] = ["checkout.stripe.com", "payments.comgate.cz"];
+
+/// [`PROVIDER_CHECKOUT_HOSTS`] and the ones `extra` names (comma-separated).
+pub fn checkout_hosts(extra: Option<&str>) -> Vec<String> {
+    PROVIDER_CHECKOUT_HOSTS
+        .iter()
+        .map(|h| h.to_string())
+        .chain(
+            extra
+                .unwrap_or("")
+                .split(',')
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty()),
+        )
+        .collect()
 }
 
 impl AppPaths {
@@ -33,6 +55,7 @@ impl AppPaths {
             vault_dir,
             settings_file: dirs.config_dir().join("app.json"),
             kdf: KdfParams::default_argon2id(),
+            checkout_hosts: checkout_hosts(std::env::var("COFFER_CHECKOUT_HOSTS").ok().as_deref()),
         })
     }
 }
@@ -52,12 +75,29 @@ struct Inner {
     last_activity: Instant,
 }
 
+/// What the person agreed to send, and to whom, as the consent dialog showed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteConsent {
+    pub documents: Vec<coffer_core::DocumentId>,
+    pub provider: coffer_ocr::Provider,
+    pub endpoint: String,
+    pub model: String,
+    pub until: Instant,
+}
+
+/// How long a consent stays good, and how many wait at most (older ones are dropped).
+const CONSENT_LIFETIME: Duration = Duration::from_secs(15 * 60);
+const MAX_CONSENTS: usize = 16;
+
 pub struct Session {
     paths: AppPaths,
     inner: Mutex<Inner>,
     settings: Mutex<Settings>,
     ocr: Mutex<()>,
     watched: Mutex<Vec<PathBuf>>,
+    /// Remote OCR the person agreed to in the consent dialog, by one-time token. Its own lock:
+    /// commands ask for it while they hold the vault's.
+    consents: Mutex<Vec<(String, RemoteConsent)>>,
 }
 
 /// Files from the watched folder waiting to be imported, at most: a runaway copy into the
@@ -81,6 +121,7 @@ impl Session {
                 pending_phrase: None,
                 last_activity: Instant::now(),
             }),
+            consents: Mutex::new(Vec::new()),
             settings: Mutex::new(settings),
             ocr: Mutex::new(()),
             watched: Mutex::new(Vec::new()),
@@ -171,7 +212,36 @@ impl Session {
     pub fn lock(&self) -> bool {
         let mut inner = guard(&self.inner);
         inner.pending_phrase = None;
+        guard(&self.consents).clear();
         inner.vault.take().is_some()
+    }
+
+    /// Records a consent to remote OCR; the one-time token that redeems it.
+    pub fn grant_consent(&self, consent: RemoteConsent) -> String {
+        let mut bytes = [0u8; 16];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+        let token = hex::encode(bytes);
+        let mut consents = guard(&self.consents);
+        let now = Instant::now();
+        consents.retain(|(_, c)| c.until > now);
+        if consents.len() >= MAX_CONSENTS {
+            consents.remove(0);
+        }
+        consents.push((token.clone(), consent));
+        token
+    }
+
+    /// Takes the consent `token` stands for (once), if it is still good.
+    pub fn take_consent(&self, token: &str) -> Option<RemoteConsent> {
+        let mut consents = guard(&self.consents);
+        let at = consents.iter().position(|(t, _)| t == token)?;
+        let (_, consent) = consents.remove(at);
+        (consent.until > Instant::now()).then_some(consent)
+    }
+
+    /// A new consent's expiry.
+    pub fn consent_until() -> Instant {
+        Instant::now() + CONSENT_LIFETIME
     }
 
     /// Locks when the vault has been idle for the configured time.
@@ -183,6 +253,7 @@ impl Session {
         }
         inner.vault = None;
         inner.pending_phrase = None;
+        guard(&self.consents).clear();
         true
     }
 

@@ -37,6 +37,9 @@ pub struct NotificationSettings {
     pub contract_ends: bool,
     pub notice_deadline: bool,
     pub document_expires: bool,
+    /// Name the document in the notification; off unless the person chooses it (anyone who
+    /// sees the screen, even locked, reads a notification).
+    pub show_titles: bool,
 }
 
 impl Default for NotificationSettings {
@@ -46,6 +49,7 @@ impl Default for NotificationSettings {
             contract_ends: true,
             notice_deadline: true,
             document_expires: true,
+            show_titles: false,
         }
     }
 }

@@ -31,6 +31,8 @@ impl Harness {
             settings_file: dir.path().join("config/app.json"),
             // The compatibility KDF at its floor keeps the tests quick.
             kdf: KdfParams::default_pbkdf2(),
+            // The Stripe stand-in of the account tests.
+            checkout_hosts: crate::session::checkout_hosts(Some("checkout.stripe.test")),
         };
         let app = crate::setup(mock_builder(), paths)
             .build(mock_context(noop_assets()))
@@ -64,6 +66,19 @@ impl Harness {
     fn ok(&self, cmd: &str, args: Value) -> Value {
         self.call(cmd, args)
             .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    /// Remote OCR as the window does it: the consent dialog first, then the send with its
+    /// token.
+    fn remote_ocr(&self, id: &Value, provider: &str) -> Result<Value, Value> {
+        let consent = self.ok(
+            "remote_ocr_consent",
+            json!({"id": id, "provider": provider}),
+        );
+        self.call(
+            "remote_ocr_document",
+            json!({"id": id, "provider": provider, "consent": consent["token"]}),
+        )
     }
 
     fn error_code(&self, cmd: &str, args: Value) -> String {
@@ -510,12 +525,15 @@ fn remote_ocr_shows_what_it_would_send_and_sends_only_that_after_consent() {
     assert_eq!(consent["endpoint"], "https://api.openai.com/v1");
     assert_eq!(consent["hasKey"], false);
     assert_eq!(consent["instruction"], coffer_ocr::remote::PROMPT);
+    let send = |token: &Value| json!({"id": id, "provider": "openai", "consent": token});
     assert_eq!(
-        h.error_code(
-            "remote_ocr_document",
-            json!({"id": id, "provider": "openai"})
-        ),
+        h.error_code("remote_ocr_document", send(&consent["token"])),
         "remote_ocr_no_key"
+    );
+    // The consent a dialog showed before the endpoint changed no longer holds.
+    let before_change = h.ok(
+        "remote_ocr_consent",
+        json!({"id": id, "provider": "openai"}),
     );
 
     let (endpoint, server) = fake_openai(json!({
@@ -540,9 +558,35 @@ fn remote_ocr_shows_what_it_would_send_and_sends_only_that_after_consent() {
         (json!(true), json!(endpoint))
     );
 
-    let doc = h.ok(
-        "remote_ocr_document",
-        json!({"id": id, "provider": "openai"}),
+    let other = h.import(&h.sample("other.png", &[png(), b"other".to_vec()].concat()))["document"]
+        ["id"]
+        .clone();
+    let for_other = h.ok(
+        "remote_ocr_consent",
+        json!({"id": other, "provider": "openai"}),
+    );
+    for token in [
+        before_change["token"].clone(),
+        for_other["token"].clone(),
+        json!("0123456789abcdef0123456789abcdef"),
+        consent["token"]
+            .clone()
+            .as_str()
+            .unwrap()
+            .to_uppercase()
+            .into(),
+    ] {
+        assert_eq!(
+            h.error_code("remote_ocr_document", send(&token)),
+            "consent_required",
+            "{token}"
+        );
+    }
+    let doc = h.ok("remote_ocr_document", send(&consent["token"]));
+    assert_eq!(
+        h.error_code("remote_ocr_document", send(&consent["token"])),
+        "consent_required",
+        "a consent is used once"
     );
     assert_eq!(doc["merchant"], "Kavárna U Zlatého klasu");
     assert_eq!(doc["field_states"]["merchant"]["confirmed"], false);

@@ -213,18 +213,24 @@ fn reminders_view(outcome: EmailReminders) -> Option<EmailRemindersView> {
 }
 
 /// Pushes this vault's changes, pulls the other devices', then brings the e-mail reminders
-/// in step (when opted in). Progress goes out as `sync-progress` events.
+/// in step (when opted in). Progress goes out as `sync-progress` events. A sync that would
+/// remove more than a quarter of the vault stops with `mass_deletion` until the person
+/// confirms it (`allow_mass_delete`), as `coffer sync --allow-mass-delete` does.
 #[tauri::command]
 pub async fn sync_now<R: Runtime>(
     app: AppHandle<R>,
     session: State<'_, Arc<Session>>,
+    allow_mass_delete: Option<bool>,
 ) -> Result<SyncDone> {
+    let options = sync::SyncOptions {
+        allow_mass_delete: allow_mass_delete.unwrap_or(false),
+    };
     blocking(&session, move |session| {
         session.with_open_vault(|vault| {
             let mut progress = |step: Progress| {
                 let _ = app.emit(SYNC_PROGRESS_EVENT, SyncStep::from(step));
             };
-            let report = sync::sync(vault, None, &mut progress)?;
+            let report = sync::sync_with(vault, None, options, &mut progress)?;
             let email_reminders = reminders_view(sync::push_email_reminders(vault)?);
             Ok(SyncDone {
                 pushed: report.pushed,
@@ -266,10 +272,23 @@ pub async fn account_checkout<R: Runtime>(
         provider: None,
         language: Some(language),
     };
+    let hosts = session.paths().checkout_hosts.clone();
     let checkout = blocking(&session, move |session| {
         session.with_open_vault(|vault| Ok(sync::checkout(vault, &request)?))
     })
     .await?;
+    // A server (or someone on the way) must not send the person to a page of its choosing to
+    // type card details into.
+    if !trusted_checkout(&checkout.redirect_url, &hosts) {
+        return Err(CommandError::new(
+            "untrusted_checkout",
+            format!(
+                "the server sent a payment page that is not a payment provider's ({}); it was \
+                 not opened",
+                checkout.redirect_url
+            ),
+        ));
+    }
     // Without the opener plugin (the test runtime) the window shows the address instead.
     if app.try_state::<tauri_plugin_opener::Opener<R>>().is_some() {
         app.opener()
@@ -282,6 +301,18 @@ pub async fn account_checkout<R: Runtime>(
             })?;
     }
     Ok(checkout)
+}
+
+/// Whether `url` is an https page on one of `hosts`.
+fn trusted_checkout(url: &str, hosts: &[String]) -> bool {
+    tauri::Url::parse(url).is_ok_and(|url| {
+        url.scheme() == "https"
+            && url.username().is_empty()
+            && url.password().is_none()
+            && url
+                .host_str()
+                .is_some_and(|host| hosts.iter().any(|h| h.eq_ignore_ascii_case(host)))
+    })
 }
 
 /// The account's payments and invoices, newest first.
@@ -326,4 +357,35 @@ pub async fn set_email_reminders(
         })
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trusted_checkout;
+    use crate::session::checkout_hosts;
+
+    #[test]
+    fn only_https_pages_of_the_payment_providers_are_opened() {
+        let hosts = checkout_hosts(Some(" Pay.Example.TEST ,"));
+        for ok in [
+            "https://checkout.stripe.com/c/pay/cs_live_1#fid",
+            "https://payments.comgate.cz/client/instructions/index?id=AB12",
+            "https://pay.example.test/session/1",
+        ] {
+            assert!(trusted_checkout(ok, &hosts), "{ok}");
+        }
+        for bad in [
+            "http://checkout.stripe.com/c/pay/cs_live_1",
+            "https://checkout.stripe.com.evil.example/pay",
+            "https://evil.example/checkout.stripe.com",
+            "https://checkout.stripe.com@evil.example/",
+            "https://user@checkout.stripe.com/",
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "not a url",
+        ] {
+            assert!(!trusted_checkout(bad, &hosts), "{bad}");
+        }
+        assert_eq!(checkout_hosts(None).len(), 2);
+    }
 }

@@ -15,7 +15,7 @@ use tauri::State;
 
 use super::{Result, blocking, document_id};
 use crate::error::CommandError;
-use crate::session::Session;
+use crate::session::{RemoteConsent, Session};
 
 /// The remote providers the app offers, as the web view names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,7 +53,8 @@ impl RemoteProvider {
 /// Who reads the document in `recognize`.
 enum Reader {
     Local(ExtractOptions),
-    Remote(RemoteProvider),
+    /// A remote provider, with the token of the consent the person gave in the dialog.
+    Remote(RemoteProvider, String),
 }
 
 /// A reader ready to go: a remote one has its key and endpoint from the vault.
@@ -70,7 +71,8 @@ fn recognize(session: &Session, id: &str, reader: Reader) -> Result<Document> {
         let (doc, content) = ocr_input(vault, id)?;
         let ready = match reader {
             Reader::Local(options) => Ready::Local(options),
-            Reader::Remote(provider) => {
+            Reader::Remote(provider, token) => {
+                check_consent(session, &token, id, provider, &provider.settings(vault)?)?;
                 let client = provider.client(vault)?;
                 // On a vault connected to an account, the plan's remote OCR credits govern this.
                 coffer_core::sync::use_remote_ocr_credit(vault)?;
@@ -89,6 +91,31 @@ fn recognize(session: &Session, id: &str, reader: Reader) -> Result<Document> {
     };
     drop(content);
     session.with_open_vault(|vault| Ok(save_extraction(vault, id, &extraction)?))
+}
+
+/// The backend's own check that the person agreed to exactly this: the document, the provider,
+/// and the endpoint and model the dialog showed (settings changed since need a new consent).
+/// The token is used up either way.
+fn check_consent(
+    session: &Session,
+    token: &str,
+    id: coffer_core::DocumentId,
+    provider: RemoteProvider,
+    settings: &RemoteSettings,
+) -> Result<()> {
+    let refused = || {
+        CommandError::new(
+            "consent_required",
+            "nothing was sent: remote OCR needs the person's consent for this document, \
+             provider, endpoint and model, given in the dialog just before",
+        )
+    };
+    let consent = session.take_consent(token).ok_or_else(refused)?;
+    let agreed = consent.documents.contains(&id)
+        && consent.provider == provider.engine()
+        && consent.endpoint == settings.endpoint
+        && consent.model == settings.model;
+    if agreed { Ok(()) } else { Err(refused()) }
 }
 
 /// "Run OCR locally": Tesseract with the languages chosen in the settings.
@@ -117,6 +144,8 @@ pub struct RemoteOcrConsent {
     pub media_type: String,
     pub size: u64,
     pub instruction: &'static str,
+    /// Redeems this consent once, for this document, provider, endpoint and model.
+    pub token: String,
 }
 
 #[tauri::command]
@@ -126,8 +155,16 @@ pub async fn remote_ocr_consent(
     provider: RemoteProvider,
 ) -> Result<RemoteOcrConsent> {
     session.with_vault(|vault| {
-        let file = vault.document(document_id(vault, &id)?)?.file;
+        let id = document_id(vault, &id)?;
+        let file = vault.document(id)?.file;
         let settings = provider.settings(vault)?;
+        let token = session.grant_consent(RemoteConsent {
+            documents: vec![id],
+            provider: provider.engine(),
+            endpoint: settings.endpoint.clone(),
+            model: settings.model.clone(),
+            until: Session::consent_until(),
+        });
         Ok(RemoteOcrConsent {
             provider,
             has_key: settings.has_key(),
@@ -137,19 +174,21 @@ pub async fn remote_ocr_consent(
             media_type: file.media_type,
             size: file.size,
             instruction: coffer_ocr::remote::PROMPT,
+            token,
         })
     })
 }
 
-/// "Send to remote OCR…", after the person agreed in the consent dialog.
+/// "Send to remote OCR…", after the person agreed in the consent dialog (its token).
 #[tauri::command]
 pub async fn remote_ocr_document(
     session: State<'_, Arc<Session>>,
     id: String,
     provider: RemoteProvider,
+    consent: String,
 ) -> Result<Document> {
     blocking(&session, move |session| {
-        recognize(session, &id, Reader::Remote(provider))
+        recognize(session, &id, Reader::Remote(provider, consent))
     })
     .await
 }

@@ -240,8 +240,7 @@ fn sync_now_keeps_what_the_plan_does_not_take_local_and_locks_after_a_downgrade(
 fn remote_ocr_on_a_connected_vault_needs_a_plan_with_credits_and_uses_one() {
     let server = Server::start();
     let h = signed_up(&server);
-    let id = import_receipts(&h, 1).remove(0);
-    let ocr = json!({"id": id, "provider": "openai"});
+    let id = json!(import_receipts(&h, 1).remove(0));
     // Nothing listens on the discard port: had anything been sent, the error would say so.
     let change = json!({"apiKey": "sk-test", "endpoint": "http://127.0.0.1:9/v1"});
     h.ok(
@@ -249,7 +248,7 @@ fn remote_ocr_on_a_connected_vault_needs_a_plan_with_credits_and_uses_one() {
         json!({"provider": "openai", "change": change}),
     );
     assert_eq!(
-        h.error_code("remote_ocr_document", ocr.clone()),
+        h.remote_ocr(&id, "openai").unwrap_err()["code"],
         "remote_ocr_not_on_plan"
     );
 
@@ -262,7 +261,7 @@ fn remote_ocr_on_a_connected_vault_needs_a_plan_with_credits_and_uses_one() {
         "save_remote_ocr_provider",
         json!({"provider": "openai", "change": change}),
     );
-    assert_eq!(h.ok("remote_ocr_document", ocr)["total"], "196.00");
+    assert_eq!(h.remote_ocr(&id, "openai").unwrap()["total"], "196.00");
     provider.join().unwrap();
     let usage = &h.ok("account_status", json!({}))["entitlement"]["usage"];
     assert_eq!(usage["remote_ocr"], 1, "{usage}");
@@ -330,6 +329,22 @@ fn plans_checkout_opens_the_providers_page_and_cancel_keeps_the_plan_to_the_peri
 }
 
 #[test]
+fn a_checkout_page_off_the_payment_providers_hosts_is_not_opened() {
+    let session =
+        json!({"id": "cs_test_2", "url": "https://checkout.stripe.test.evil.example/pay"});
+    let (stripe, request) = fake_http(session);
+    let server = Server::start_with(&[
+        ("COFFER_STRIPE_SECRET_KEY", "sk_test_app"),
+        ("COFFER_STRIPE_WEBHOOK_SECRET", "whsec_app"),
+        ("COFFER_STRIPE_API_BASE", &stripe),
+    ]);
+    let h = signed_up(&server);
+    let args = json!({"plan": "plus", "interval": "month", "currency": "EUR", "language": "en"});
+    assert_eq!(h.error_code("account_checkout", args), "untrusted_checkout");
+    request.join().unwrap();
+}
+
+#[test]
 fn checkout_without_a_payment_provider_says_payments_are_unavailable() {
     let server = Server::start();
     let h = signed_up(&server);
@@ -373,4 +388,54 @@ fn email_reminders_need_a_plan_with_them_and_can_be_switched_off() {
     );
     assert_eq!(off, Value::Null);
     assert_eq!(h.ok("account_status", json!({}))["emailReminders"], false);
+}
+
+#[test]
+fn a_sync_that_would_remove_most_of_the_vault_waits_for_the_persons_confirmation() {
+    let plans = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../crates/coffer-server/plans.roomy.toml"
+    );
+    let server = Server::start_with(&[("COFFER_PLANS_FILE", plans)]);
+    let h = signed_up(&server);
+    let ids = import_receipts(&h, 8);
+    assert_eq!(h.ok("sync_now", json!({}))["pushed"], 8);
+
+    // Another device of the account deletes six of the eight for good.
+    let password = secrecy::SecretString::from(PASSWORD);
+    let creds = coffer_core::sync::Credentials {
+        server_url: &server.url,
+        email: EMAIL,
+        password: &password,
+        totp: None,
+        device_name: "the other laptop",
+    };
+    let mut other = coffer_core::sync::init_from_server(
+        h.dir.path().join("other device"),
+        &creds,
+        std::sync::Arc::new(coffer_core::SystemClock),
+    )
+    .unwrap();
+    coffer_core::sync::sync(&mut other, None, &mut |_| {}).unwrap();
+    for id in &ids[..6] {
+        let id = other.resolve(id).unwrap();
+        other.trash(id).unwrap();
+        other.purge(id).unwrap();
+    }
+    coffer_core::sync::sync(&mut other, None, &mut |_| {}).unwrap();
+
+    for _ in 0..2 {
+        assert_eq!(h.error_code("sync_now", json!({})), "mass_deletion");
+        let listed = h.ok("search_documents", json!({"query": {}}));
+        assert_eq!(listed.as_array().unwrap().len(), 8, "nothing removed");
+    }
+    h.ok("sync_now", json!({"allowMassDelete": true}));
+    let listed = h.ok("search_documents", json!({"query": {}}));
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    let trashed = h.ok("search_documents", json!({"query": {"trash": true}}));
+    assert_eq!(
+        trashed.as_array().unwrap().len(),
+        6,
+        "in the trash, not gone"
+    );
 }

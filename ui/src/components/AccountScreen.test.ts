@@ -97,6 +97,36 @@ describe("AccountScreen", () => {
     unmount(screen);
   });
 
+  it("asks before a sync that would remove most of the vault, and syncs with the confirmation", async () => {
+    setLanguage("en");
+    const syncs: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "account_status") return account({ lockedDocuments: [], entitlement: { ...account().entitlement!, locked: [], purge_at: null } });
+      if (cmd === "account_devices") return [];
+      if (cmd === "account_plans") return { free_plan: "start", time_zone: "Europe/Prague", grace_days: 60, plans: [] };
+      if (cmd === "account_billing_history") return { payments: [], invoices: [] };
+      if (cmd === "sync_now") {
+        const allow = (args as { allowMassDelete: boolean }).allowMassDelete;
+        syncs.push(allow);
+        if (!allow) throw { code: "mass_deletion", message: "6 of the 8 documents" };
+        return { pushed: 0, pulled: 6, conflicts: 0, notSynced: [], emailReminders: null, account: account({ lockedDocuments: [] }) };
+      }
+      return 1;
+    });
+    const { target, screen } = render();
+    await settle();
+    (target.querySelector('[data-testid="sync-now"]') as HTMLButtonElement).click();
+    await settle();
+    expect(syncs).toEqual([false]);
+    expect(target.querySelector('[data-testid="mass-deletion"]')?.textContent).toContain("30 days");
+    (target.querySelector('[data-testid="mass-deletion-confirm"]') as HTMLButtonElement).click();
+    await settle();
+    expect(syncs).toEqual([false, true]);
+    expect(target.querySelector('[data-testid="mass-deletion"]')).toBeNull();
+    expect(target.querySelector('[data-testid="account-notice"]')?.textContent).toContain("Synced");
+    unmount(screen);
+  });
+
   it("offers the sign-in form with the local server filled in when no account is connected", async () => {
     setLanguage("en");
     app.defaultServerUrl = "http://127.0.0.1:40123";

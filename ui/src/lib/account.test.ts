@@ -100,6 +100,8 @@ describe("plan dates", () => {
     expect(formatUnixDate(newYear, "en", "Europe/Prague")).toBe("1 Jan 2027");
     expect(formatUnixDate(newYear, "cs")).toBe("1. 1. 2027");
     expect(formatUnixDate(newYear, "en", "UTC")).toBe("31 Dec 2026");
+    expect(formatUnixDate(newYear, "en", "Mars/Olympus_Mons")).toMatch(/^(31 Dec 2026|1 Jan 2027)$/);
+    expect(formatUnixDate(Number.NaN, "en")).toBe("");
   });
 });
 

@@ -62,9 +62,18 @@ export const PLAN_TIME_ZONE = "Europe/Prague";
  * calendar, `timeZone`, whatever the computer's own zone is.
  */
 export function formatUnixDate(unixSeconds: number, language: Language, timeZone: string = PLAN_TIME_ZONE): string {
-  const ymd = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(
-    new Date(unixSeconds * 1000),
-  );
+  const instant = new Date(unixSeconds * 1000);
+  if (Number.isNaN(instant.getTime())) return "";
+  let ymd: string;
+  try {
+    // Parts, not a formatted string: locales disagree on how a date is written.
+    const parts = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(instant);
+    const part = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+    ymd = `${part("year")}-${part("month")}-${part("day")}`;
+  } catch {
+    // A zone this system's time-zone data does not know: the computer's own calendar.
+    ymd = `${instant.getFullYear()}-${String(instant.getMonth() + 1).padStart(2, "0")}-${String(instant.getDate()).padStart(2, "0")}`;
+  }
   return formatDate(ymd, language);
 }
 

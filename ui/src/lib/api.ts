@@ -87,8 +87,8 @@ export const api = {
   ocr: (id: string) => call<DocumentDetail>("ocr_document", { id }),
   remoteOcrConsent: (id: string, provider: RemoteProvider) =>
     call<RemoteOcrConsent>("remote_ocr_consent", { id, provider }),
-  remoteOcr: (id: string, provider: RemoteProvider) =>
-    call<DocumentDetail>("remote_ocr_document", { id, provider }),
+  remoteOcr: (id: string, provider: RemoteProvider, consent: string) =>
+    call<DocumentDetail>("remote_ocr_document", { id, provider, consent }),
   remoteProviders: () => call<RemoteProviderInfo[]>("remote_ocr_providers"),
   saveRemoteProvider: (provider: RemoteProvider, change: ProviderChange) =>
     call<RemoteProviderInfo>("save_remote_ocr_provider", { provider, change }),
@@ -114,7 +114,7 @@ export const api = {
   account: () => call<AccountView | null>("account_status"),
   devices: () => call<Device[]>("account_devices"),
   revokeDevice: (deviceId: string) => call<Device[]>("account_revoke_device", { deviceId }),
-  syncNow: () => call<SyncDone>("sync_now"),
+  syncNow: (allowMassDelete = false) => call<SyncDone>("sync_now", { allowMassDelete }),
   plans: () => call<PlanCatalog>("account_plans"),
   checkout: (plan: string, interval: BillingInterval, currency: Currency, language: Language) =>
     call<Checkout>("account_checkout", { plan, interval, currency, language }),

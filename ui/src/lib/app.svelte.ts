@@ -23,7 +23,7 @@ export const app = $state({
     ocrOnImport: true,
     ocrLanguages: "ces+eng+deu",
     watchedFolder: null,
-    notifications: { warrantyEnds: true, contractEnds: true, noticeDeadline: true, documentExpires: true },
+    notifications: { warrantyEnds: true, contractEnds: true, noticeDeadline: true, documentExpires: true, showTitles: false },
     backupReminderDays: 30,
   } as Settings,
   startupError: null as string | null,

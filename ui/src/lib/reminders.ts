@@ -2,9 +2,10 @@
 // kind the person has not switched off, and not shown before. Each is shown once per stage, so
 // a warranty can remind at 30 days and again at 7.
 
+import { t, tn } from "./i18n.svelte";
 import type { DeadlineKind, DueReminder, NotificationSettings } from "./types";
 
-const SETTING_FOR: Record<DeadlineKind, keyof NotificationSettings> = {
+const SETTING_FOR: Record<DeadlineKind, "warrantyEnds" | "contractEnds" | "noticeDeadline" | "documentExpires"> = {
   warranty_ends: "warrantyEnds",
   contract_ends: "contractEnds",
   notice_deadline: "noticeDeadline",
@@ -33,4 +34,16 @@ export function planNotifications(
   );
   const keep = shown.filter((key) => stillDue.has(key));
   return { toShow, shown: [...keep, ...toShow.map(reminderKey)] };
+}
+
+/**
+ * What a notification says: the kind of deadline and when; the document's title only when the
+ * person chose to see titles there (a notification can show on a locked or shared screen).
+ */
+export function noticeText(r: DueReminder, showTitles: boolean): { title: string; body: string } {
+  const key = showTitles ? "reminder" : "reminder.hidden";
+  return {
+    title: t(`reminder.${r.kind}`),
+    body: r.days_left === 0 ? t(`${key}.today`, { title: r.title }) : tn(`${key}.inDays`, r.days_left, { title: r.title }),
+  };
 }

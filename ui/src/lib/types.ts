@@ -79,6 +79,8 @@ export interface NotificationSettings {
   contractEnds: boolean;
   noticeDeadline: boolean;
   documentExpires: boolean;
+  /** Name the document in the notification (others may see the screen); off unless chosen. */
+  showTitles: boolean;
 }
 
 export interface Settings {
@@ -180,6 +182,8 @@ export interface RemoteOcrConsent {
   mediaType: string;
   size: number;
   instruction: string;
+  /** Redeems this consent once, for this document, provider, endpoint and model. */
+  token: string;
 }
 
 export type KdfStrength = "standard" | "strong" | "maximum" | "compatible";
