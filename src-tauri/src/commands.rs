@@ -407,6 +407,48 @@ pub async fn vault_info(session: State<'_, Arc<Session>>) -> Result<VaultInfo> {
     session.with_vault(|vault| vault.info())
 }
 
+/// One problem `verify` found, as the window lists it (the engine's words and advice).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VaultProblem {
+    /// The document it concerns, when there is one.
+    pub id: Option<String>,
+    pub text: String,
+    pub advice: &'static str,
+}
+
+/// The vault's health: `quick` checks the database, headers, sizes and references (run in the
+/// background after every unlock), otherwise every chunk of every document too.
+#[tauri::command]
+pub async fn verify_vault(
+    session: State<'_, Arc<Session>>,
+    quick: bool,
+) -> Result<Vec<VaultProblem>> {
+    blocking(&session, move |session| {
+        let report = session.with_vault(|vault| vault.verify(quick, &mut |_| {}))?;
+        Ok(report
+            .problems
+            .iter()
+            .map(|problem| {
+                use coffer_core::Problem as P;
+                let id = match problem {
+                    P::Damaged { id, .. } | P::Missing { id, .. } | P::Undescribed { id, .. } => {
+                        Some(id.to_string())
+                    }
+                    P::Unreferenced { document, .. } => document.map(|id| id.to_string()),
+                    P::Database { .. } | P::Journal { .. } => None,
+                };
+                VaultProblem {
+                    id,
+                    text: problem.to_string(),
+                    advice: problem.advice(),
+                }
+            })
+            .collect())
+    })
+    .await
+}
+
 #[tauri::command]
 pub async fn get_settings(session: State<'_, Arc<Session>>) -> Result<Settings> {
     Ok(session.settings())

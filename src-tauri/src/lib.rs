@@ -69,6 +69,7 @@ pub fn setup<R: Runtime>(builder: Builder<R>, paths: AppPaths) -> Builder<R> {
             commands::trash_document,
             commands::untrash_document,
             commands::vault_info,
+            commands::verify_vault,
             commands::get_settings,
             commands::save_settings,
             commands::account::account_register,

@@ -971,3 +971,28 @@ fn reminder_lead_days_default_to_30_and_7_and_can_be_changed() {
         "invalid_input"
     );
 }
+
+#[test]
+fn a_quick_verify_after_unlock_names_a_missing_file_and_says_what_to_do() {
+    let h = Harness::new();
+    h.create_vault();
+    let id = h.import(&h.sample("kettle.png", &png()))["document"]["id"].clone();
+    assert_eq!(h.ok("verify_vault", json!({"quick": true})), json!([]));
+    let blobs = h.dir.path().join("vault/blobs");
+    let file = std::fs::read_dir(&blobs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir() && !p.ends_with("tmp"))
+        .flat_map(|shard| std::fs::read_dir(shard).unwrap().map(|e| e.unwrap().path()))
+        .next()
+        .unwrap();
+    std::fs::remove_file(file).unwrap();
+    for quick in [true, false] {
+        let problems = h.ok("verify_vault", json!({"quick": quick}));
+        let problems = problems.as_array().unwrap();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0]["id"], id);
+        assert!(problems[0]["text"].as_str().unwrap().contains("missing"));
+        assert!(problems[0]["advice"].as_str().unwrap().contains("backup"));
+    }
+}

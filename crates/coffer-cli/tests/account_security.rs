@@ -6,7 +6,7 @@
 
 mod sync_support;
 
-use sync_support::{Device, Server, totp_code, unique_email};
+use sync_support::{Device, server_with_default_plans, start_server, totp_code, unique_email};
 
 /// `account totp setup` then `enable`: the recovery codes.
 fn turn_totp_on(device: &Device) -> Vec<String> {
@@ -34,7 +34,7 @@ fn turn_totp_on(device: &Device) -> Vec<String> {
 
 #[test]
 fn account_changes_prove_the_password_and_the_totp_code_again() {
-    let server = Server::start();
+    let server = start_server();
     let email = unique_email();
     let a = Device::registered(&server, &email);
     let recovery = turn_totp_on(&a);
@@ -93,7 +93,7 @@ fn account_changes_prove_the_password_and_the_totp_code_again() {
 
 #[test]
 fn registering_an_address_that_has_an_account_tells_only_to_log_in_with_its_password() {
-    let server = Server::start();
+    let server = start_server();
     let email = unique_email();
     Device::registered(&server, &email);
     let other = Device::new(&server).with_password("someone else's password");
@@ -109,7 +109,7 @@ fn a_server_that_sends_mail_syncs_an_account_once_its_address_is_verified() {
         eprintln!("note: skipped: no SMTP sink (run through scripts/with-test-services.sh)");
         return;
     }
-    let server = Server::start();
+    let server = start_server();
     let email = unique_email();
     let a = Device::new(&server);
     a.init();
@@ -137,7 +137,7 @@ fn a_server_that_sends_mail_syncs_an_account_once_its_address_is_verified() {
 /// that is locked, on every device.
 #[test]
 fn on_start_the_sixth_receipt_waits_and_after_a_downgrade_the_newest_is_locked() {
-    let server = Server::with_default_plans();
+    let server = server_with_default_plans();
     let email = unique_email();
     let a = Device::registered(&server, &email);
     let mut ids = vec![];

@@ -7,7 +7,7 @@ mod sync_support;
 
 use std::process::Command;
 
-use sync_support::{Device, Server};
+use sync_support::{Device, Server, start_server, stored_files};
 use time::{Duration, OffsetDateTime};
 
 const EMAIL: &str = "jana@example.test";
@@ -85,7 +85,7 @@ fn import_warranty(device: &Device) -> String {
 
 #[test]
 fn email_reminders_cannot_be_switched_on_without_an_account() {
-    let server = Server::start();
+    let server = start_server();
     let lone = Device::new(&server);
     lone.init();
     import_warranty(&lone);
@@ -100,7 +100,7 @@ fn email_reminders_cannot_be_switched_on_without_an_account() {
 
 #[test]
 fn a_paid_plan_registers_ids_and_dates_only_the_same_on_every_device_and_off_deletes_them() {
-    let server = Server::start();
+    let server = start_server();
     let a = Device::registered(&server, EMAIL);
     import_warranty(&a);
     a.ok(&["sync"]);
@@ -126,7 +126,7 @@ fn a_paid_plan_registers_ids_and_dates_only_the_same_on_every_device_and_off_del
     assert_eq!(dates, vec![(deadline.as_str(), 7), (deadline.as_str(), 30)]);
     assert_eq!(status(&a)["server"]["active"], true);
     assert_eq!(status(&a)["language"], "en");
-    for (path, bytes) in server.stored_files() {
+    for (path, bytes) in stored_files(&server) {
         assert!(
             !bytes.windows(TITLE.len()).any(|w| w == TITLE.as_bytes()),
             "the title is in the clear in {}",

@@ -9,7 +9,10 @@ use std::process::Stdio;
 
 use rand::RngCore;
 use reqwest::Method;
-use sync_support::{Device, PASSWORD, Probe, RemoteOcrStandIn, Server, unique_email};
+use sync_support::{
+    Device, PASSWORD, Probe, RemoteOcrStandIn, server_with_default_plans, start_server,
+    stored_files, unique_email,
+};
 
 fn show(device: &Device, id: &str) -> serde_json::Value {
     serde_json::from_str(&device.ok(&["show", id, "--json"])).unwrap()
@@ -26,7 +29,7 @@ fn copy_of<'a>(docs: &'a [(String, String, bool)], title: &str) -> &'a str {
 
 #[test]
 fn two_devices_sync_imports_edits_deletes_and_conflicts_both_ways() {
-    let server = Server::start();
+    let server = start_server();
     let email = unique_email();
     let a = Device::registered(&server, &email);
     let kettle = a.import("kettle.txt", b"kettle receipt", &["--title", "Kettle"]);
@@ -123,7 +126,7 @@ fn two_devices_sync_imports_edits_deletes_and_conflicts_both_ways() {
 
 #[test]
 fn another_account_cannot_list_read_overwrite_or_delete_the_first_accounts_items() {
-    let server = Server::start();
+    let server = start_server();
     let first = unique_email();
     let a = Device::registered(&server, &first);
     let secret = a.import("lease.txt", b"the lease", &["--title", "Lease"]);
@@ -169,7 +172,7 @@ fn another_account_cannot_list_read_overwrite_or_delete_the_first_accounts_items
 
 #[test]
 fn a_server_killed_mid_upload_loses_nothing_and_the_next_sync_resumes() {
-    let mut server = Server::start();
+    let mut server = start_server();
     let email = unique_email();
     let a = Device::registered(&server, &email);
     let mut big = vec![0u8; 96 * 1024 * 1024];
@@ -210,7 +213,7 @@ fn a_server_killed_mid_upload_loses_nothing_and_the_next_sync_resumes() {
 
 #[test]
 fn the_server_never_stores_content_titles_tags_or_fields_in_the_clear() {
-    let server = Server::start();
+    let server = start_server();
     let email = unique_email();
     let a = Device::registered(&server, &email);
     let markers = [
@@ -253,7 +256,7 @@ fn the_server_never_stores_content_titles_tags_or_fields_in_the_clear() {
             .contains(markers[0])
     );
 
-    let files = server.stored_files();
+    let files = stored_files(&server);
     assert!(
         files.iter().any(|(_, bytes)| bytes.len() > 1000),
         "the server stored nothing?"
@@ -270,7 +273,7 @@ fn the_server_never_stores_content_titles_tags_or_fields_in_the_clear() {
 
 #[test]
 fn wrong_password_revoked_device_and_server_down_give_clear_errors() {
-    let mut server = Server::start();
+    let mut server = start_server();
     let email = unique_email();
     let a = Device::registered(&server, &email);
 
@@ -317,7 +320,7 @@ fn wrong_password_revoked_device_and_server_down_give_clear_errors() {
 
 #[test]
 fn account_export_writes_the_archive_and_delete_disconnects_the_vault() {
-    let server = Server::start();
+    let server = start_server();
     let email = unique_email();
     let a = Device::registered(&server, &email);
     let id = a.import("bill.txt", b"a bill", &["--title", "Bill"]);
@@ -350,7 +353,7 @@ fn account_export_writes_the_archive_and_delete_disconnects_the_vault() {
 
 #[test]
 fn the_plan_limit_keeps_documents_local_and_locked_documents_stay_shut_even_offline() {
-    let mut server = Server::with_default_plans();
+    let mut server = server_with_default_plans();
     let email = unique_email();
     let a = Device::registered(&server, &email);
     let ids: Vec<String> = (0..4)
@@ -443,7 +446,7 @@ fn remote_ocr<'a>(id: &'a str, endpoint: &'a str) -> [&'a str; 6] {
 
 #[test]
 fn remote_ocr_on_a_connected_vault_uses_the_plans_credits_and_start_refuses_it_even_offline() {
-    let mut server = Server::start();
+    let mut server = start_server();
     let provider = RemoteOcrStandIn::start();
     let png = b"\x89PNG\r\n\x1a\n a photographed receipt";
     let remote = |device: &Device, id: &str| {
@@ -514,7 +517,7 @@ fn remote_ocr_on_a_connected_vault_uses_the_plans_credits_and_start_refuses_it_e
 #[test]
 fn a_password_change_or_recovery_reaches_the_account_and_signs_the_other_devices_out() {
     const NEW: &str = "a brand new password for both";
-    let server = Server::start();
+    let server = start_server();
     let email = unique_email();
     let a = Device::registered(&server, &email);
     let note = a.import("note.txt", b"a note", &[]);
@@ -591,7 +594,7 @@ fn locked_and_purge_at(device: &Device) -> (Vec<String>, i64) {
 
 #[test]
 fn a_downgrade_locks_on_every_device_and_the_purge_after_the_grace_period_removes_it_everywhere() {
-    let server = Server::with_default_plans();
+    let server = server_with_default_plans();
     let email = unique_email();
     let a = Device::registered(&server, &email);
     server.admin(&["plan", "grant", &email, "plus", "--until", "2099-12-31"]);
@@ -656,7 +659,7 @@ fn a_downgrade_locks_on_every_device_and_the_purge_after_the_grace_period_remove
 #[test]
 fn a_password_change_with_the_server_down_says_how_to_finish_it_later() {
     const NEW: &str = "a new password while offline";
-    let mut server = Server::start();
+    let mut server = start_server();
     let email = unique_email();
     let a = Device::registered(&server, &email);
     server.kill();
@@ -691,7 +694,7 @@ fn a_password_change_with_the_server_down_says_how_to_finish_it_later() {
 
 #[test]
 fn a_deletion_on_another_device_moves_to_the_trash_here_and_can_be_restored() {
-    let server = Server::start();
+    let server = start_server();
     let email = unique_email();
     let a = Device::registered(&server, &email);
     let kept = a.import("kept.txt", b"kept receipt", &[]);
@@ -725,7 +728,7 @@ fn a_deletion_on_another_device_moves_to_the_trash_here_and_can_be_restored() {
 
 #[test]
 fn a_sync_that_would_remove_most_of_the_vault_stops_and_asks_first() {
-    let server = Server::start();
+    let server = start_server();
     let email = unique_email();
     let a = Device::registered(&server, &email);
     let ids: Vec<String> = (0..8)
@@ -765,7 +768,7 @@ fn a_sync_that_would_remove_most_of_the_vault_stops_and_asks_first() {
 
 #[test]
 fn a_document_larger_than_the_server_takes_syncs_in_parts() {
-    let server = Server::start();
+    let server = start_server();
     let email = unique_email();
     let a = Device::registered(&server, &email);
     let mut big = vec![0u8; 3_500_000];
@@ -783,7 +786,7 @@ fn a_document_larger_than_the_server_takes_syncs_in_parts() {
         String::from_utf8_lossy(&out.stderr)
     );
     // The server holds it as parts, none above the limit.
-    let sizes: Vec<usize> = server.stored_files().iter().map(|(_, b)| b.len()).collect();
+    let sizes: Vec<usize> = stored_files(&server).iter().map(|(_, b)| b.len()).collect();
     assert!(
         sizes.iter().all(|&s| s <= 1_048_576 + 64 * 1024),
         "{sizes:?}"
@@ -799,7 +802,7 @@ fn a_document_larger_than_the_server_takes_syncs_in_parts() {
 
 #[test]
 fn a_document_that_cannot_go_waits_while_the_others_sync() {
-    let server = Server::start();
+    let server = start_server();
     let email = unique_email();
     let a = Device::registered(&server, &email);
     let broken = a.import("broken.txt", b"its file is lost", &[]);

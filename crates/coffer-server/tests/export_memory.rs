@@ -34,7 +34,7 @@ async fn a_1_gib_account_export_streams_in_under_64_mib_of_server_memory() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut server = ServerProcess::start(&Backend::Local, dir.path());
+    let mut server = serve(&Backend::Local, dir.path());
     let anon = Client::new(&server.url);
     let (client, _, email) = anon.new_account("laptop").await;
     let per_blob = GIB / BLOBS;

@@ -1258,8 +1258,7 @@ fn prague_month(unix: i64) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operators_grant_show_and_expire_plans_and_run_jobs_while_serve_runs() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server =
-        ServerProcess::start_with(&Backend::Local, dir.path(), &[("COFFER_PLANS_FILE", "")]);
+    let mut server = serve_with(&Backend::Local, dir.path(), &[("COFFER_PLANS_FILE", "")]);
     let anon = Client::new(&server.url);
     let key: EntitlementKey = anon.get(routes::ENTITLEMENT_KEY).await.ok();
     let (client, _, email) = anon.new_account("laptop").await;
@@ -1451,7 +1450,7 @@ fn stripe_server(
     if let Some(point) = crash_at {
         env.push(("COFFER_CRASH_AT", point));
     }
-    ServerProcess::start_with(backend, dir, &env)
+    serve_with(backend, dir, &env)
 }
 
 /// Kills the server in the unit of work of a webhook, after its effect and the event's

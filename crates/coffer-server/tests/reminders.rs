@@ -631,8 +631,7 @@ async fn a_reminder_still_in_the_outbox_when_the_plan_ends_is_dropped_not_sent()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jobs_run_now_mails_a_due_reminder_once_while_serve_runs() {
     let dir = tempfile::tempdir().unwrap();
-    let server =
-        ServerProcess::start_with(&Backend::Local, dir.path(), &[("COFFER_PLANS_FILE", "")]);
+    let server = serve_with(&Backend::Local, dir.path(), &[("COFFER_PLANS_FILE", "")]);
     let anon = Client::new(&server.url);
     let (client, _, email) = anon.new_account("laptop").await;
     let smtp = std::env::var("COFFER_TEST_SMTP_URL").ok();

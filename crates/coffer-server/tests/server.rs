@@ -54,7 +54,7 @@ async fn registered_account_logs_in_and_gets_its_wrapped_keys_back(
     backend: Backend,
     dir: &std::path::Path,
 ) {
-    let server = ServerProcess::start(&backend, dir);
+    let server = serve(&backend, dir);
     let anon = Client::new(&server.url);
     let health: Health = anon.get(routes::HEALTHZ).await.ok();
     assert_eq!(health.api_version, API_VERSION);
@@ -133,7 +133,7 @@ async fn wrong_password_and_unknown_account_are_indistinguishable(
     backend: Backend,
     dir: &std::path::Path,
 ) {
-    let server = ServerProcess::start(&backend, dir);
+    let server = serve(&backend, dir);
     let anon = Client::new(&server.url);
     let (_, _, email) = anon.new_account("laptop").await;
 
@@ -206,7 +206,7 @@ async fn wrong_password_and_unknown_account_are_indistinguishable(
 async fn replayed_login_finish_is_rejected(backend: Backend, dir: &std::path::Path) {
     use coffer_api::opaque::{CONTEXT, CofferCipherSuite, ksf};
     use opaque_ke::*;
-    let server = ServerProcess::start(&backend, dir);
+    let server = serve(&backend, dir);
     let anon = Client::new(&server.url);
     let (_, _, email) = anon.new_account("laptop").await;
 
@@ -247,7 +247,7 @@ async fn items_round_trip_through_blobs_commit_and_change_feed(
     backend: Backend,
     dir: &std::path::Path,
 ) {
-    let server = ServerProcess::start(&backend, dir);
+    let server = serve(&backend, dir);
     let anon = Client::new(&server.url);
     let (laptop, _, email) = anon.new_account("laptop").await;
     let (desktop, _) = anon.login(&email, PASSWORD, "desktop").await;
@@ -327,7 +327,7 @@ async fn items_round_trip_through_blobs_commit_and_change_feed(
 }
 
 async fn stale_revision_gets_409_and_the_current_revision(backend: Backend, dir: &std::path::Path) {
-    let server = ServerProcess::start(&backend, dir);
+    let server = serve(&backend, dir);
     let anon = Client::new(&server.url);
     let (a, _, email) = anon.new_account("a").await;
     let (b, _) = anon.login(&email, PASSWORD, "b").await;
@@ -372,7 +372,7 @@ async fn retried_write_with_same_idempotency_key_is_applied_once(
     backend: Backend,
     dir: &std::path::Path,
 ) {
-    let server = ServerProcess::start(&backend, dir);
+    let server = serve(&backend, dir);
     let anon = Client::new(&server.url);
     let (client, _, _) = anon.new_account("a").await;
     let key = VaultKey::random();
@@ -405,7 +405,7 @@ async fn another_account_cannot_reach_items_or_blobs_by_id(
     backend: Backend,
     dir: &std::path::Path,
 ) {
-    let server = ServerProcess::start(&backend, dir);
+    let server = serve(&backend, dir);
     let anon = Client::new(&server.url);
     let (owner, owner_session, _) = anon.new_account("owner").await;
     let (intruder, _, _) = anon.new_account("intruder").await;
@@ -518,7 +518,7 @@ async fn bad_input_gets_a_structured_4xx_and_stores_nothing(
     backend: Backend,
     dir: &std::path::Path,
 ) {
-    let server = ServerProcess::start(&backend, dir);
+    let server = serve(&backend, dir);
     let anon = Client::new(&server.url);
     let (client, _, _) = anon.new_account("a").await;
     let key = VaultKey::random();
@@ -751,7 +751,7 @@ async fn raw_http(addr: &str, request: &[u8], half_close: bool) -> String {
 }
 
 async fn bad_tokens_are_refused_with_structured_401(backend: Backend, dir: &std::path::Path) {
-    let server = ServerProcess::start(&backend, dir);
+    let server = serve(&backend, dir);
     let anon = Client::new(&server.url);
     let (client, session, email) = anon.new_account("a").await;
 
@@ -816,7 +816,7 @@ async fn devices_are_listed_and_revocable_and_password_change_logs_out_others(
 ) {
     use coffer_api::opaque::{CofferCipherSuite, ksf};
     use opaque_ke::*;
-    let server = ServerProcess::start(&backend, dir);
+    let server = serve(&backend, dir);
     let anon = Client::new(&server.url);
     let (laptop, laptop_session, email) = anon.new_account("laptop").await;
     let (phone, phone_session) = anon.login(&email, PASSWORD, "phone").await;
@@ -909,7 +909,7 @@ async fn devices_are_listed_and_revocable_and_password_change_logs_out_others(
 }
 
 async fn server_never_stores_plaintext_markers(backend: Backend, dir: &std::path::Path) {
-    let server = ServerProcess::start(&backend, dir);
+    let server = serve(&backend, dir);
     let anon = Client::new(&server.url);
     let (client, _, _) = anon.new_account("laptop").await;
     let key = VaultKey::random();
@@ -941,7 +941,7 @@ async fn server_never_stores_plaintext_markers(backend: Backend, dir: &std::path
     let opened = key.open(items[0].envelope.as_ref().unwrap().as_slice());
     assert!(String::from_utf8_lossy(&opened).contains("MARKER-TITLE-0"));
 
-    let stored = backend.stored_bytes(&server.data_dir).await;
+    let stored = backend.stored_bytes(&server.data).await;
     assert!(!stored.is_empty());
     let haystack: Vec<u8> = stored.iter().flat_map(|(_, b)| b.iter().copied()).collect();
     // The scan sees what the server stored: the ciphertext is there...
@@ -970,7 +970,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 async fn account_deletion_removes_rows_blobs_and_sessions(backend: Backend, dir: &std::path::Path) {
-    let server = ServerProcess::start(&backend, dir);
+    let server = serve(&backend, dir);
     let anon = Client::new(&server.url);
     let (client, _, email) = anon.new_account("laptop").await;
     let (keeper, _, _) = anon.new_account("keeper").await;
@@ -1003,7 +1003,7 @@ async fn account_deletion_removes_rows_blobs_and_sessions(backend: Backend, dir:
         Err(None)
     ));
     // No byte of the deleted account's blob is left in the store; the other account's is.
-    let stored = backend.stored_bytes(&server.data_dir).await;
+    let stored = backend.stored_bytes(&server.data).await;
     assert!(!stored.iter().any(|(_, b)| contains(b, &sealed)));
     let fetched = keeper.get(&routes::blob(&kept.sha256)).await;
     assert_eq!(fetched.status, StatusCode::OK);
@@ -1018,7 +1018,7 @@ async fn account_export_holds_ciphertext_and_technical_metadata(
     backend: Backend,
     dir: &std::path::Path,
 ) {
-    let server = ServerProcess::start(&backend, dir);
+    let server = serve(&backend, dir);
     let anon = Client::new(&server.url);
     let (client, _, email) = anon.new_account("laptop").await;
     let key = VaultKey::random();
@@ -1063,7 +1063,7 @@ async fn account_export_holds_ciphertext_and_technical_metadata(
 }
 
 async fn totp_second_factor_is_required_once_enabled(backend: Backend, dir: &std::path::Path) {
-    let server = ServerProcess::start(&backend, dir);
+    let server = serve(&backend, dir);
     let anon = Client::new(&server.url);
     let (client, _, email) = anon.new_account("laptop").await;
     let client = client.stepped_up(PASSWORD, None).await;

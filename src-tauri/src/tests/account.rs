@@ -1,73 +1,10 @@
 //! The account and sync commands against a real `coffer-server serve` on a loopback port,
 //! with the server's default plans (START: 5 receipts and 3 other documents a month).
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-
+use coffer_testkit::server::ServerProcess as Server;
 use serde_json::{Value, json};
 
 use super::{Harness, PASSWORD, fake_http, fake_openai, png};
-
-/// `$COFFER_SERVER_BIN`, else `coffer-server` built into the same target directory as this
-/// test (`make test` builds the whole workspace first, through `scripts/app-build.sh`).
-fn server_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("COFFER_SERVER_BIN") {
-        return PathBuf::from(path);
-    }
-    let test = std::env::current_exe().unwrap();
-    // target/debug/deps/coffer_app-HASH → target/debug/coffer-server
-    let server = test.parent().unwrap().with_file_name("coffer-server");
-    assert!(
-        server.is_file(),
-        "{} is missing; build it first: cargo build -p coffer-server",
-        server.display()
-    );
-    server
-}
-
-/// A running server on its own data directory; killed on drop.
-struct Server {
-    child: Child,
-    url: String,
-    data: tempfile::TempDir,
-}
-
-impl Server {
-    fn start() -> Self {
-        Self::start_with(&[])
-    }
-
-    fn start_with(env: &[(&str, &str)]) -> Self {
-        let data = tempfile::tempdir().unwrap();
-        let mut cmd = Self::command(&data, &["serve", "--listen", "127.0.0.1:0"]);
-        cmd.envs(env.iter().copied()).stderr(Stdio::null());
-        let (child, url) = coffer_testkit::server::spawn(&mut cmd);
-        Self { child, url, data }
-    }
-
-    fn command(data: &tempfile::TempDir, args: &[&str]) -> Command {
-        coffer_testkit::server::command(&server_binary(), args, data.path())
-    }
-
-    /// `coffer-server admin ARGS`, as support would run it beside the server.
-    fn admin(&self, args: &[&str]) {
-        let mut full = vec!["admin"];
-        full.extend_from_slice(args);
-        let out = Self::command(&self.data, &full).output().unwrap();
-        assert!(
-            out.status.success(),
-            "coffer-server {full:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 const EMAIL: &str = "jana@example.test";
 
@@ -100,7 +37,7 @@ fn import_receipts(h: &Harness, n: usize) -> Vec<String> {
 
 #[test]
 fn sign_up_shows_the_free_plan_and_sign_out_and_in_again_work() {
-    let server = Server::start();
+    let server = Server::in_scratch_dir(&[]);
     let h = Harness::new();
     h.create_vault();
     assert_eq!(h.ok("account_status", json!({})), Value::Null);
@@ -158,7 +95,7 @@ fn sign_in_to_an_address_nobody_answers_says_so() {
 
 #[test]
 fn devices_lists_this_device_and_revoking_it_signs_it_out() {
-    let server = Server::start();
+    let server = Server::in_scratch_dir(&[]);
     let h = signed_up(&server);
     let devices = h.ok("account_devices", json!({}));
     let devices = devices.as_array().unwrap();
@@ -183,7 +120,7 @@ fn devices_lists_this_device_and_revoking_it_signs_it_out() {
 
 #[test]
 fn sync_now_keeps_what_the_plan_does_not_take_local_and_locks_after_a_downgrade() {
-    let server = Server::start();
+    let server = Server::in_scratch_dir(&[]);
     let h = signed_up(&server);
     let ids = import_receipts(&h, 6);
 
@@ -238,7 +175,7 @@ fn sync_now_keeps_what_the_plan_does_not_take_local_and_locks_after_a_downgrade(
 
 #[test]
 fn remote_ocr_on_a_connected_vault_needs_a_plan_with_credits_and_uses_one() {
-    let server = Server::start();
+    let server = Server::in_scratch_dir(&[]);
     let h = signed_up(&server);
     let id = json!(import_receipts(&h, 1).remove(0));
     // Nothing listens on the discard port: had anything been sent, the error would say so.
@@ -271,7 +208,7 @@ fn remote_ocr_on_a_connected_vault_needs_a_plan_with_credits_and_uses_one() {
 fn plans_checkout_opens_the_providers_page_and_cancel_keeps_the_plan_to_the_period_end() {
     let session = json!({"id": "cs_test_1", "url": "https://checkout.stripe.test/pay/cs_test_1"});
     let (stripe, request) = fake_http(session);
-    let server = Server::start_with(&[
+    let server = Server::in_scratch_dir(&[
         ("COFFER_STRIPE_SECRET_KEY", "sk_test_app"),
         ("COFFER_STRIPE_WEBHOOK_SECRET", "whsec_app"),
         ("COFFER_STRIPE_API_BASE", &stripe),
@@ -333,7 +270,7 @@ fn a_checkout_page_off_the_payment_providers_hosts_is_not_opened() {
     let session =
         json!({"id": "cs_test_2", "url": "https://checkout.stripe.test.evil.example/pay"});
     let (stripe, request) = fake_http(session);
-    let server = Server::start_with(&[
+    let server = Server::in_scratch_dir(&[
         ("COFFER_STRIPE_SECRET_KEY", "sk_test_app"),
         ("COFFER_STRIPE_WEBHOOK_SECRET", "whsec_app"),
         ("COFFER_STRIPE_API_BASE", &stripe),
@@ -346,7 +283,7 @@ fn a_checkout_page_off_the_payment_providers_hosts_is_not_opened() {
 
 #[test]
 fn checkout_without_a_payment_provider_says_payments_are_unavailable() {
-    let server = Server::start();
+    let server = Server::in_scratch_dir(&[]);
     let h = signed_up(&server);
     let args = json!({"plan": "plus", "interval": "month", "currency": "EUR", "language": "en"});
     assert_eq!(
@@ -357,7 +294,7 @@ fn checkout_without_a_payment_provider_says_payments_are_unavailable() {
 
 #[test]
 fn email_reminders_need_a_plan_with_them_and_can_be_switched_off() {
-    let server = Server::start();
+    let server = Server::in_scratch_dir(&[]);
     let h = Harness::new();
     h.create_vault();
     let on = json!({"enabled": true, "language": "cs"});
@@ -396,7 +333,7 @@ fn a_sync_that_would_remove_most_of_the_vault_waits_for_the_persons_confirmation
         env!("CARGO_MANIFEST_DIR"),
         "/../crates/coffer-server/plans.roomy.toml"
     );
-    let server = Server::start_with(&[("COFFER_PLANS_FILE", plans)]);
+    let server = Server::in_scratch_dir(&[("COFFER_PLANS_FILE", plans)]);
     let h = signed_up(&server);
     let ids = import_receipts(&h, 8);
     assert_eq!(h.ok("sync_now", json!({}))["pushed"], 8);

@@ -41,6 +41,7 @@ import type {
   SearchArgs,
   Settings,
   VaultInfo,
+  VaultProblem,
 } from "./types";
 
 /** Turns whatever a command rejected with into a `CommandError`. */
@@ -96,6 +97,7 @@ export const api = {
   trash: (id: string) => call<void>("trash_document", { id }),
   restore: (id: string) => call<void>("untrash_document", { id }),
   vaultInfo: () => call<VaultInfo>("vault_info"),
+  verifyVault: (quick: boolean) => call<VaultProblem[]>("verify_vault", { quick }),
   settings: () => call<Settings>("get_settings"),
   saveSettings: (settings: Settings) => call<Settings>("save_settings", { settings }),
   changeKdf: (password: string, strength: KdfStrength) => call<void>("change_kdf", { password, strength }),

@@ -404,3 +404,10 @@ export interface SyncDone {
   emailReminders: EmailRemindersOutcome;
   account: AccountView;
 }
+
+/** A problem `verify` found: the engine's words and what to do. */
+export interface VaultProblem {
+  id: string | null;
+  text: string;
+  advice: string;
+}

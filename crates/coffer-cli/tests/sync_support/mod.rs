@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use tempfile::TempDir;
 
@@ -28,28 +28,9 @@ pub fn unique_email() -> String {
     )
 }
 
-/// The server binary, built beside `coffer` (`make test` builds every binary first).
-fn server_binary() -> PathBuf {
-    let coffer = PathBuf::from(env!("CARGO_BIN_EXE_coffer"));
-    let server = coffer.with_file_name("coffer-server");
-    assert!(
-        server.is_file(),
-        "{} is missing; build it first: cargo build -p coffer-server",
-        server.display()
-    );
-    server
-}
-
-/// A running `coffer-server serve`; killed on drop.
-pub struct Server {
-    child: Option<Child>,
-    /// `None`: the server's built-in catalog (START: 5 receipts, 3 documents a month).
-    plans: Option<PathBuf>,
-    pub url: String,
-    listen: String,
-    pub data: PathBuf,
-    _root: TempDir,
-}
+/// A running `coffer-server serve` (coffer-testkit's), killed on drop; it restarts on the same
+/// port and data.
+pub use coffer_testkit::server::ServerProcess as Server;
 
 /// A plan catalog whose free plan does not get in the way of tests about syncing, and a paid
 /// plan for the features only paid plans have (the server's own test catalog).
@@ -58,108 +39,46 @@ const ROOMY_PLANS: &str = concat!(
     "/../coffer-server/plans.roomy.toml"
 );
 
-impl Server {
-    /// A server whose free plan has room for everything the tests store.
-    pub fn start() -> Self {
-        Self::start_with(true)
+/// The server of these tests: the built-in catalog (START: 5 receipts, 3 documents a month)
+/// or, with `roomy`, [`ROOMY_PLANS`]; the SMTP sink of `scripts/with-test-services.sh` when it
+/// runs one.
+fn server(roomy: bool) -> Server {
+    let smtp = std::env::var("COFFER_TEST_SMTP_URL").ok();
+    let mut env = Vec::new();
+    if roomy {
+        env.push(("COFFER_PLANS_FILE", ROOMY_PLANS));
     }
-
-    /// A server with the default plans, whose limits apply.
-    pub fn with_default_plans() -> Self {
-        Self::start_with(false)
+    if let Some(url) = &smtp {
+        env.push(("COFFER_SMTP_URL", url.as_str()));
     }
-
-    fn start_with(roomy: bool) -> Self {
-        let root = TempDir::new().unwrap();
-        let plans = roomy.then(|| PathBuf::from(ROOMY_PLANS));
-        let mut server = Self {
-            plans,
-            child: None,
-            url: String::new(),
-            listen: "127.0.0.1:0".into(),
-            data: root.path().join("server-data"),
-            _root: root,
-        };
-        server.spawn();
-        server
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = coffer_testkit::server::command(&server_binary(), args, &self.data);
-        if let Some(plans) = &self.plans {
-            cmd.env("COFFER_PLANS_FILE", plans);
-        }
-        // The SMTP sink of `scripts/with-test-services.sh`, when it runs one.
-        match std::env::var("COFFER_TEST_SMTP_URL") {
-            Ok(url) => cmd.env("COFFER_SMTP_URL", url),
-            Err(_) => cmd.env_remove("COFFER_SMTP_URL"),
-        };
-        cmd
-    }
-
-    /// `coffer-server ARGS` on this server's data, as an operator runs it beside `serve`;
-    /// insists on success and returns stdout.
-    pub fn operate(&self, args: &[&str]) -> String {
-        let out = self.command(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "coffer-server {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// `coffer-server admin ARGS` on this server's data (plans granted or expired by support).
-    pub fn admin(&self, args: &[&str]) {
-        let mut full = vec!["admin"];
-        full.extend_from_slice(args);
-        self.operate(&full);
-    }
-
-    fn spawn(&mut self) {
-        let mut cmd = self.command(&["serve", "--listen", &self.listen]);
-        let (child, url) = coffer_testkit::server::spawn(cmd.stderr(Stdio::null()));
-        self.url = url;
-        // A restart comes back on the same port, where the vaults expect it.
-        self.listen = self.url.trim_start_matches("http://").to_string();
-        self.child = Some(child);
-    }
-
-    /// SIGKILL, as a crash would.
-    pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            child.kill().unwrap();
-            child.wait().unwrap();
-        }
-    }
-
-    pub fn restart(&mut self) {
-        self.kill();
-        self.spawn();
-    }
-
-    /// Every file the server stored: (path, bytes).
-    pub fn stored_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
-        fn walk(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    walk(&path, out);
-                } else {
-                    out.push((path.clone(), std::fs::read(&path).unwrap()));
-                }
-            }
-        }
-        let mut out = Vec::new();
-        walk(&self.data, &mut out);
-        out
-    }
+    Server::in_scratch_dir(&env)
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
+/// A server whose free plan has room for everything the tests store.
+pub fn start_server() -> Server {
+    server(true)
+}
+
+/// A server with the default plans, whose limits apply.
+pub fn server_with_default_plans() -> Server {
+    server(false)
+}
+
+/// Every file the server stored: (path, bytes).
+pub fn stored_files(server: &Server) -> Vec<(PathBuf, Vec<u8>)> {
+    fn walk(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else {
+                out.push((path.clone(), std::fs::read(&path).unwrap()));
+            }
+        }
     }
+    let mut out = Vec::new();
+    walk(&server.data, &mut out);
+    out
 }
 
 /// One device: a vault directory driven through the `coffer` binary.

@@ -92,7 +92,7 @@ async fn access_token_expires_after_15_minutes_and_refresh_renews_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_attempts_are_rate_limited_per_account_with_retry_after() {
     let dir = tempfile::tempdir().unwrap();
-    let server = ServerProcess::start_with(
+    let server = serve_with(
         &Backend::Local,
         dir.path(),
         &[("COFFER_LOGIN_PER_ACCOUNT_PER_MINUTE", "3")],
@@ -130,7 +130,7 @@ async fn server_killed_mid_upload_loses_nothing_and_the_upload_resumes(
     backend: Backend,
     dir: &std::path::Path,
 ) {
-    let mut server = ServerProcess::start(&backend, dir);
+    let mut server = serve(&backend, dir);
     let anon = Client::new(&server.url);
     let (client, _, email) = anon.new_account("laptop").await;
     let key = VaultKey::random();
@@ -286,7 +286,7 @@ async fn wait_for_nudge(client: &Client, seq: u64, within: Duration) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn event_stream_nudges_another_device_within_seconds() {
     let dir = tempfile::tempdir().unwrap();
-    let server = ServerProcess::start(&Backend::Local, dir.path());
+    let server = serve(&Backend::Local, dir.path());
     let anon = Client::new(&server.url);
     let (laptop, _, email) = anon.new_account("laptop").await;
     let (desktop, _) = anon.login(&email, PASSWORD, "desktop").await;
@@ -312,8 +312,8 @@ async fn two_instances_on_one_postgres_and_s3_serve_the_same_account() {
         env.push(("COFFER_REDIS_URL", url.as_str()));
     }
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = ServerProcess::start_with(&backend, dir_a.path(), &env);
-    let b = ServerProcess::start_with(&backend, dir_b.path(), &env);
+    let a = serve_with(&backend, dir_a.path(), &env);
+    let b = serve_with(&backend, dir_b.path(), &env);
     let anon_a = Client::new(&a.url);
     let anon_b = Client::new(&b.url);
 
@@ -453,7 +453,7 @@ async fn serve_without_a_data_dir_keeps_everything_in_the_default_data_directory
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_attempts_are_rate_limited_per_client_address() {
     let dir = tempfile::tempdir().unwrap();
-    let server = ServerProcess::start_with(
+    let server = serve_with(
         &Backend::Local,
         dir.path(),
         &[("COFFER_LOGIN_PER_IP_PER_MINUTE", "3")],

@@ -5,8 +5,7 @@
 
 #![allow(dead_code, unused_macros)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::path::Path;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -224,88 +223,26 @@ pub fn cli(data: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
 // Server processes
 // ---------------------------------------------------------------------------------------
 
-/// A running `coffer-server serve` process; killed on drop.
-pub struct ServerProcess {
-    child: Option<Child>,
-    pub url: String,
-    pub data_dir: PathBuf,
-    pub backend: Backend,
-    extra_env: Vec<(String, String)>,
+pub use coffer_testkit::server::ServerProcess;
+
+/// `coffer-server serve` (this crate's binary) on `backend`, its data in `data_dir`, with the
+/// sync suite's roomy catalog (plans.rs passes `COFFER_PLANS_FILE=""` for the default one).
+pub fn serve(backend: &Backend, data_dir: &Path) -> ServerProcess {
+    serve_with(backend, data_dir, &[])
 }
 
-impl ServerProcess {
-    pub fn start(backend: &Backend, data_dir: &Path) -> Self {
-        Self::start_with(backend, data_dir, &[])
-    }
-
-    pub fn start_with(backend: &Backend, data_dir: &Path, extra_env: &[(&str, &str)]) -> Self {
-        let mut server = ServerProcess {
-            child: None,
-            url: String::new(),
-            data_dir: data_dir.to_owned(),
-            backend: backend.clone(),
-            extra_env: extra_env
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        };
-        server.spawn();
-        server
-    }
-
-    fn spawn(&mut self) {
-        let mut cmd = coffer_testkit::server::command(
-            Path::new(env!("CARGO_BIN_EXE_coffer-server")),
-            &["serve", "--listen", "127.0.0.1:0"],
-            &self.data_dir,
-        );
-        cmd.stderr(Stdio::inherit());
-        // The sync suite stores more than START allows; plans.rs passes
-        // COFFER_PLANS_FILE="" for the default catalog.
-        cmd.env(
-            "COFFER_PLANS_FILE",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/plans.roomy.toml"),
-        );
-        for (k, v) in self.backend.env() {
-            cmd.env(k, v);
-        }
-        for (k, v) in &self.extra_env {
-            cmd.env(k, v);
-        }
-        let (child, url) = coffer_testkit::server::spawn(&mut cmd);
-        self.url = url;
-        self.child = Some(child);
-    }
-
-    /// SIGKILL, as a crash would.
-    pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    /// The process id of the running server.
-    pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
-    }
-
-    /// Leaves `name` out of the environment from the next (re)start on.
-    pub fn without_env(&mut self, name: &str) {
-        self.extra_env.retain(|(k, _)| k != name);
-    }
-
-    /// Kill and start again on the same data (a new port).
-    pub fn restart(&mut self) {
-        self.kill();
-        self.spawn();
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        self.kill();
-    }
+/// [`serve`] with `extra_env` too.
+pub fn serve_with(backend: &Backend, data_dir: &Path, extra_env: &[(&str, &str)]) -> ServerProcess {
+    let roomy = concat!(env!("CARGO_MANIFEST_DIR"), "/plans.roomy.toml");
+    let backend_env = backend.env();
+    let mut env: Vec<(&str, &str)> = vec![("COFFER_PLANS_FILE", roomy)];
+    env.extend(backend_env.iter().map(|(k, v)| (*k, v.as_str())));
+    env.extend_from_slice(extra_env);
+    ServerProcess::start(
+        Path::new(env!("CARGO_BIN_EXE_coffer-server")),
+        data_dir,
+        &env,
+    )
 }
 
 /// The library served in-process, with a manual clock (for tests that move time).
