@@ -1,6 +1,8 @@
-//! The crash test: an import, an edit, a purge or a repair is killed (SIGKILL) at a random
-//! moment, again and again; after each kill the vault opens, `verify` finds nothing wrong,
-//! every change the killed process reported as committed is there, and nothing else was lost.
+//! The crash test: an import, an edit, a purge, a sync or a repair is killed (SIGKILL) at a
+//! random moment, again and again; after each kill the vault opens, `verify` finds nothing
+//! wrong, every change the killed process reported as committed is there, and nothing else was
+//! lost. A killed sync is finished by the next one, and a second device then gets every
+//! document whole.
 //! 12 trials in `make test`; 100 with `COFFER_LONG=1` (`make test-long`). The seed of each
 //! run is printed, and `COFFER_CRASH_SEED` replays one.
 
@@ -12,10 +14,13 @@ use coffer_core::{DocumentId, LockedVault};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use coffer_core::sync;
+
 use crate::support::{Scratch, content, ids, password};
+use crate::sync::{LocalServer, new_email};
 use crate::worker;
 
-const TASKS: [&str; 4] = ["import-all", "edit-all", "purge-all", "repair"];
+const TASKS: [&str; 5] = ["import-all", "edit-all", "purge-all", "sync", "repair"];
 
 /// What the vault must hold after a trial: every document with its content, and for those
 /// being edited, the titles the edit may have left (the last one reported committed, or a
@@ -30,20 +35,21 @@ fn trials() -> usize {
 }
 
 #[test]
-fn a_kill_at_any_moment_of_import_edit_purge_or_repair_loses_nothing_committed() {
+fn a_kill_at_any_moment_of_import_edit_purge_sync_or_repair_loses_nothing_committed() {
     let seed = std::env::var("COFFER_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| rand::thread_rng().r#gen::<u64>());
     eprintln!("crash test seed {seed} (COFFER_CRASH_SEED={seed} replays it)");
     let mut rng = StdRng::seed_from_u64(seed);
+    let server = LocalServer::start();
     for trial in 0..trials() {
         let task = TASKS[trial % TASKS.len()];
-        run_trial(task, &mut rng, trial);
+        run_trial(task, &mut rng, trial, &server);
     }
 }
 
-fn run_trial(task: &str, rng: &mut StdRng, trial: usize) {
+fn run_trial(task: &str, rng: &mut StdRng, trial: usize, server: &LocalServer) {
     let s = Scratch::new();
     let mut vault = s.open().unwrap();
     let mut expected = Expected {
@@ -66,6 +72,16 @@ fn run_trial(task: &str, rng: &mut StdRng, trial: usize) {
         rng.fill(&mut body[..]);
         fs::write(incoming.join(format!("new-{i:02}.bin")), &body).unwrap();
         incoming_bodies.insert(body);
+    }
+    // A sync has all of them to push, to an account of its own.
+    let email = new_email();
+    if task == "sync" {
+        let mut vault = s.open().unwrap();
+        sync::register(&mut vault, &server.credentials(&email)).unwrap();
+        for body in &incoming_bodies {
+            let id = s.import(&mut vault, "to-push.bin", body);
+            expected.content.insert(id, body.clone());
+        }
     }
 
     let mut child = worker::spawn(task, &s.vault, &incoming, None);
@@ -174,4 +190,35 @@ fn run_trial(task: &str, rng: &mut StdRng, trial: usize) {
         s.tmp_files().is_empty(),
         "{context}: the unlock swept the leftovers"
     );
+    if task == "sync" {
+        finish_sync(vault, &s, server, &email, &expected, &context);
+    }
+}
+
+/// After a killed sync: the next one completes, and a new device gets every document whole.
+fn finish_sync(
+    mut vault: coffer_core::Vault,
+    s: &Scratch,
+    server: &LocalServer,
+    email: &str,
+    expected: &Expected,
+    context: &str,
+) {
+    sync::sync(&mut vault, None, &mut |_| {})
+        .unwrap_or_else(|e| panic!("{context}: the sync after the kill: {e}"));
+    let mut other = sync::init_from_server(
+        s.path("other device"),
+        &server.credentials(email),
+        std::sync::Arc::new(coffer_core::SystemClock),
+    )
+    .unwrap();
+    sync::sync(&mut other, None, &mut |_| {}).unwrap();
+    assert_eq!(
+        ids(&other),
+        expected.content.keys().copied().collect::<Vec<_>>(),
+        "{context}: the other device has every document"
+    );
+    for (id, body) in &expected.content {
+        assert_eq!(&content(&other, *id), body, "{context}: {id} on the other device");
+    }
 }

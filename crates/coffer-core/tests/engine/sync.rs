@@ -13,7 +13,7 @@ use tempfile::TempDir;
 use crate::support::{Scratch, content, ids, ids_in, password};
 
 /// A server on its own runtime thread, stopped when dropped.
-struct LocalServer {
+pub(crate) struct LocalServer {
     url: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -24,7 +24,7 @@ struct LocalServer {
 impl LocalServer {
     /// A server with the catalog of the server's sync tests (START's limits out of the way)
     /// and no SMTP, so addresses need no verification.
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let data = TempDir::new().unwrap();
         let mut config = Config::load(&Overrides {
             config_file: None,
@@ -72,7 +72,7 @@ impl LocalServer {
         }
     }
 
-    fn credentials<'a>(&'a self, email: &'a str) -> Credentials<'a> {
+    pub(crate) fn credentials<'a>(&'a self, email: &'a str) -> Credentials<'a> {
         Credentials {
             server_url: &self.url,
             email,
@@ -101,8 +101,13 @@ fn run(vault: &mut Vault, allow_mass_delete: bool) -> Result<SyncReport, SyncErr
 
 /// Two devices of one account: `docs` documents imported and synced on the first, the
 /// second made from the server and synced.
+/// A new address for an account on the server.
+pub(crate) fn new_email() -> String {
+    format!("engine-{}@example.test", uuid::Uuid::new_v4().simple())
+}
+
 fn two_devices(server: &LocalServer, s: &Scratch, docs: usize) -> (Vault, Vault, Vec<DocumentId>) {
-    let email = format!("engine-{}@example.test", uuid::Uuid::new_v4().simple());
+    let email = new_email();
     let mut a = s.open().unwrap();
     sync::register(&mut a, &server.credentials(&email)).unwrap();
     let imported: Vec<_> = (0..docs)

@@ -105,6 +105,12 @@ fn worker() {
                 }
                 Ok(())
             }
+            "sync" => {
+                coffer_core::sync::sync(&mut vault, None, &mut |_| {})
+                    .map_err(|e| coffer_core::Error::InvalidInput(e.to_string()))?;
+                committed(format_args!("SYNCED"));
+                Ok(())
+            }
             "repair" => {
                 drop(vault);
                 coffer_core::LockedVault::open(Path::new(&dir))?
