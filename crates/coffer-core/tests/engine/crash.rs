@@ -219,6 +219,10 @@ fn finish_sync(
         "{context}: the other device has every document"
     );
     for (id, body) in &expected.content {
-        assert_eq!(&content(&other, *id), body, "{context}: {id} on the other device");
+        assert_eq!(
+            &content(&other, *id),
+            body,
+            "{context}: {id} on the other device"
+        );
     }
 }

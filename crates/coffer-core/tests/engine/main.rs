@@ -4,6 +4,7 @@
 
 mod backup;
 mod content;
+mod copy;
 mod crash;
 mod document_cache;
 mod faults;
