@@ -6,9 +6,11 @@
 //!   end-to-end suite (`coffer-samples DIR`);
 //! - `server`: a real `coffer-server` process on a free loopback port, found by its
 //!   documented ready line;
+//! - `fuzz`: seeded mutations of untrusted input (ten minutes per reader in `make test-long`);
 //! - `maildir`: what the SMTP sink of `scripts/with-test-services.sh` received.
 
 pub mod api;
+pub mod fuzz;
 pub mod maildir;
 pub mod samples;
 pub mod server;

@@ -1,58 +1,17 @@
 //! The readers of untrusted bytes, fed damaged and arbitrary input: `vault.json`, content
-//! blobs (the stream header and its sealed description), the field journal, and the
-//! Paperless-ngx and CSV importers. Each must give an error or a result, never a panic, and
-//! never wrong plaintext. Seeded mutations: the seeds below in `make test`, and 50 times as
-//! many with `COFFER_LONG=1` (`make test-long`); a failure prints the seed that replays it.
+//! blobs (the stream header and its sealed description), the field journal, a backup's
+//! manifest, and the Paperless-ngx and CSV importers (ISDOC: coffer-ocr's tests). Each must give an error or a result, never a panic, and
+//! never wrong plaintext. Seeded mutations (`coffer_testkit::fuzz`): the committed seeds in
+//! `make test`, ten minutes per reader with `COFFER_LONG=1` (`make test-long`); a failure
+//! prints the seed that replays it.
 
 use std::fs;
 
 use coffer_core::{Currency, LockedVault};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 
 use crate::support::{Scratch, blob_files, ids, password};
 
-/// The committed seeds: each starts its own run of mutations.
-const SEEDS: &[u64] = &[1, 2, 3, 0x5eed, 0xc0ffee, 20261203];
-
-fn runs() -> usize {
-    if coffer_testkit::long_run() { 500 } else { 10 }
-}
-
-/// `original` with a few bytes flipped, cut short, grown or replaced by random bytes.
-fn mutate(original: &[u8], rng: &mut StdRng) -> Vec<u8> {
-    let mut bytes = original.to_vec();
-    match rng.gen_range(0..5) {
-        0 if !bytes.is_empty() => {
-            for _ in 0..rng.gen_range(1..4) {
-                let at = rng.gen_range(0..bytes.len());
-                bytes[at] ^= 1 << rng.gen_range(0..8);
-            }
-        }
-        1 => bytes.truncate(rng.gen_range(0..=bytes.len())),
-        2 => {
-            let at = rng.gen_range(0..=bytes.len());
-            let extra: Vec<u8> = (0..rng.gen_range(1..64)).map(|_| rng.r#gen()).collect();
-            bytes.splice(at..at, extra);
-        }
-        3 => bytes = (0..rng.gen_range(0..512)).map(|_| rng.r#gen()).collect(),
-        _ if !bytes.is_empty() => {
-            let at = rng.gen_range(0..bytes.len());
-            bytes[at] = rng.r#gen();
-        }
-        _ => {}
-    }
-    bytes
-}
-
-fn each_mutation(original: &[u8], mut check: impl FnMut(&[u8], u64)) {
-    for &seed in SEEDS {
-        let mut rng = StdRng::seed_from_u64(seed);
-        for _ in 0..runs() {
-            check(&mutate(original, &mut rng), seed);
-        }
-    }
-}
+use coffer_testkit::fuzz::each_mutation;
 
 #[test]
 fn a_damaged_vault_json_is_an_error_or_opens_the_same_vault() {
@@ -168,4 +127,125 @@ fn arbitrary_csv_and_paperless_manifests_are_read_or_refused() {
 
 fn czk() -> Currency {
     "CZK".parse().unwrap()
+}
+
+/// A backup's tar rebuilt with `manifest` in place of its manifest and encrypted to `to`.
+fn backup_with_manifest(
+    entries: &[(String, Vec<u8>)],
+    manifest: &[u8],
+    to: &age::x25519::Recipient,
+) -> Vec<u8> {
+    let mut tar = tar::Builder::new(Vec::new());
+    for (path, bytes) in entries {
+        let bytes = if path.ends_with("/manifest.json") {
+            manifest
+        } else {
+            bytes
+        };
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o600);
+        header.set_cksum();
+        tar.append_data(&mut header, path, bytes).unwrap();
+    }
+    let plain = tar.into_inner().unwrap();
+    let mut sealed = Vec::new();
+    let encryptor =
+        age::Encryptor::with_recipients(std::iter::once(to as &dyn age::Recipient)).unwrap();
+    let mut writer = encryptor.wrap_output(&mut sealed).unwrap();
+    std::io::Write::write_all(&mut writer, &plain).unwrap();
+    writer.finish().unwrap();
+    sealed
+}
+
+#[test]
+fn a_backup_with_a_damaged_manifest_restores_right_or_is_refused() {
+    use secrecy::ExposeSecret;
+    let s = Scratch::new();
+    let bodies = [b"first receipt".to_vec(), vec![7u8; 100_000]];
+    {
+        let mut vault = s.open().unwrap();
+        for (i, body) in bodies.iter().enumerate() {
+            s.import(&mut vault, &format!("{i}.bin"), body);
+        }
+    }
+    let identity = age::x25519::Identity::generate();
+    let recipient = identity.to_public();
+    let key_file = s.path("key.txt");
+    fs::write(&key_file, identity.to_string().expose_secret()).unwrap();
+    let backup = s.path("backup.age");
+    let vault = s.open().unwrap();
+    coffer_core::backup::write_backup(
+        &vault,
+        &coffer_core::backup::BackupEncryption::recipients(&[recipient.to_string()]).unwrap(),
+        &backup,
+        &mut |_| {},
+    )
+    .unwrap();
+    drop(vault);
+    // Its plaintext, entry by entry.
+    let sealed = fs::read(&backup).unwrap();
+    let decryptor = age::Decryptor::new(&sealed[..]).unwrap();
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(
+        &mut decryptor
+            .decrypt(std::iter::once(&identity as &dyn age::Identity))
+            .unwrap(),
+        &mut plain,
+    )
+    .unwrap();
+    let mut entries = Vec::new();
+    let mut archive = tar::Archive::new(&plain[..]);
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let path = entry.path().unwrap().to_string_lossy().into_owned();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
+        entries.push((path, bytes));
+    }
+    let manifest = entries
+        .iter()
+        .find(|(p, _)| p.ends_with("/manifest.json"))
+        .expect("a manifest")
+        .1
+        .clone();
+
+    let restore = |file: &std::path::Path, target: &std::path::Path| {
+        let phrase = coffer_core::RecoveryPhrase::generate(&mut rand::rngs::OsRng);
+        coffer_core::backup::restore_backup(
+            file,
+            &coffer_core::backup::RestoreKey::IdentityFile(key_file.clone()),
+            target,
+            coffer_core::backup::NewVault {
+                password: &password(),
+                params: coffer_core::KdfParams::default_pbkdf2(),
+                phrase: Some(&phrase),
+                clock: std::sync::Arc::new(coffer_core::SystemClock),
+            },
+            &mut |_| {},
+        )
+    };
+    // The rebuilt backup itself restores whole: the harness changes nothing but the manifest.
+    let same = s.path("same.age");
+    fs::write(&same, backup_with_manifest(&entries, &manifest, &recipient)).unwrap();
+    assert_eq!(restore(&same, &s.path("same")).unwrap().documents, 2);
+
+    let mut trial = 0;
+    each_mutation(&manifest, |bytes, seed| {
+        trial += 1;
+        let file = s.path(&format!("mutated-{trial}.age"));
+        fs::write(&file, backup_with_manifest(&entries, bytes, &recipient)).unwrap();
+        let target = s.path(&format!("restored-{trial}"));
+        if restore(&file, &target).is_ok() {
+            let vault = crate::support::open(&target).unwrap();
+            for id in ids(&vault) {
+                let mut bytes = Vec::new();
+                if vault.read_content(id, &mut bytes).is_ok() {
+                    assert!(bodies.contains(&bytes), "seed {seed}: {id}");
+                }
+            }
+        }
+        let _ = fs::remove_dir_all(&target);
+        fs::remove_file(&file).unwrap();
+    });
 }
