@@ -76,6 +76,8 @@ pub fn setup<R: Runtime>(builder: Builder<R>, paths: AppPaths) -> Builder<R> {
             commands::account::account_login,
             commands::account::account_logout,
             commands::account::account_status,
+            commands::account::account_verify_email,
+            commands::account::account_resend_verification,
             commands::account::account_devices,
             commands::account::account_revoke_device,
             commands::account::sync_now,

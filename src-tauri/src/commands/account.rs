@@ -45,15 +45,53 @@ pub struct AccountView {
     /// The documents the plan locks, with the fields the list shows.
     pub locked_documents: Vec<DocumentSummary>,
     pub email_reminders: bool,
+    /// Whether the account's address is verified; `None` when the server could not be asked.
+    /// A server that sends e-mail syncs an account only once it is.
+    pub email_verified: Option<bool>,
 }
 
 fn view(vault: &mut Vault) -> sync::SyncResult<AccountView> {
+    let status = sync::status(vault)?;
+    // Only asked of a server that just answered: offline, the screen shows the cached status.
+    let email_verified = status
+        .fresh
+        .then(|| {
+            sync::account_info(vault)
+                .ok()
+                .map(|info| info.email_verified)
+        })
+        .flatten();
     Ok(AccountView {
-        status: sync::status(vault)?,
+        status,
         sync: sync::overview(vault)?,
         locked_documents: sync::locked_documents(vault)?,
         email_reminders: sync::email_reminders_enabled(vault)?,
+        email_verified,
     })
+}
+
+/// Confirms the account's address with the code the server e-mailed to it.
+#[tauri::command]
+pub async fn account_verify_email(
+    session: State<'_, Arc<Session>>,
+    code: String,
+) -> Result<AccountView> {
+    blocking(&session, move |session| {
+        session.with_open_vault(|vault| {
+            sync::verify_email(vault, &code)?;
+            Ok(view(vault)?)
+        })
+    })
+    .await
+}
+
+/// Asks the server to e-mail a new verification code (the old one stops working).
+#[tauri::command]
+pub async fn account_resend_verification(session: State<'_, Arc<Session>>) -> Result<()> {
+    blocking(&session, |session| {
+        session.with_open_vault(|vault| Ok(sync::resend_verification(vault)?))
+    })
+    .await
 }
 
 /// How this device appears in the account's device list.

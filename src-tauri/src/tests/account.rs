@@ -376,3 +376,40 @@ fn a_sync_that_would_remove_most_of_the_vault_waits_for_the_persons_confirmation
         "in the trash, not gone"
     );
 }
+
+#[test]
+fn on_a_server_that_sends_e_mail_sign_up_asks_for_the_code_it_sent() {
+    let Ok(smtp) = std::env::var("COFFER_TEST_SMTP_URL") else {
+        assert!(
+            std::env::var("COFFER_TEST_REQUIRE_SERVICES").is_err(),
+            "make test runs an SMTP sink"
+        );
+        eprintln!("note: skipped, no SMTP sink (scripts/with-test-services.sh runs one)");
+        return;
+    };
+    let server = Server::in_scratch_dir(&[("COFFER_SMTP_URL", &smtp)]);
+    let h = Harness::new();
+    h.create_vault();
+    let email = format!("verify-{}@example.test", std::process::id());
+    let form = json!({"form": {"serverUrl": server.url, "email": email, "password": PASSWORD, "totp": null}});
+    let view = h.ok("account_register", form);
+    assert_eq!(view["emailVerified"], false, "{view}");
+    assert_eq!(
+        h.error_code("account_verify_email", json!({"code": "00000000"})),
+        "server_refused"
+    );
+    // Sent again, the new code replaces the first: wait for the second e-mail.
+    h.ok("account_resend_verification", json!({}));
+    let mut codes = Vec::new();
+    for _ in 0..200 {
+        codes = coffer_testkit::maildir::verification_codes(&email);
+        if codes.len() >= 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let code = codes.pop().expect("the verification e-mails reached the SMTP sink");
+    let view = h.ok("account_verify_email", json!({"code": code}));
+    assert_eq!(view["emailVerified"], true, "{view}");
+    assert_eq!(h.ok("account_status", json!({}))["emailVerified"], true);
+}

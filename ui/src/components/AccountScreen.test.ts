@@ -36,6 +36,7 @@ const account = (over: Partial<AccountView> = {}): AccountView => ({
   sync: { last_sync: now - 120, pending: 2, not_synced: ["d9"] },
   lockedDocuments: [lockedDoc],
   emailReminders: false,
+  emailVerified: true,
   ...over,
 });
 
@@ -124,6 +125,35 @@ describe("AccountScreen", () => {
     expect(syncs).toEqual([false, true]);
     expect(target.querySelector('[data-testid="mass-deletion"]')).toBeNull();
     expect(target.querySelector('[data-testid="account-notice"]')?.textContent).toContain("Synced");
+    unmount(screen);
+  });
+
+  it("asks for the e-mailed code while the address is not verified", async () => {
+    setLanguage("en");
+    const codes: string[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "account_status") return account({ emailVerified: false, lockedDocuments: [] });
+      if (cmd === "account_verify_email") {
+        codes.push((args as { code: string }).code);
+        return account({ emailVerified: true, lockedDocuments: [] });
+      }
+      if (cmd === "account_devices") return [];
+      if (cmd === "account_plans") return { free_plan: "start", time_zone: "Europe/Prague", grace_days: 60, plans: [] };
+      if (cmd === "account_billing_history") return { payments: [], invoices: [] };
+      return 1;
+    });
+    const { target, screen } = render();
+    await settle();
+    expect(target.querySelector('[data-testid="verify-email"]')?.textContent).toContain("jana@example.test");
+    const input = target.querySelector('[data-testid="verify-code"]') as HTMLInputElement;
+    input.value = " 12345678 ";
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    flushSync();
+    (target.querySelector('[data-testid="verify-email"] button[type=submit]') as HTMLButtonElement).click();
+    await settle();
+    expect(codes).toEqual([" 12345678 "]);
+    expect(target.querySelector('[data-testid="verify-email"]')).toBeNull();
+    expect(target.querySelector('[data-testid="account-notice"]')?.textContent).toContain("confirmed");
     unmount(screen);
   });
 

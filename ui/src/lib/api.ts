@@ -114,6 +114,8 @@ export const api = {
   signIn: (form: SignInForm) => call<AccountView>("account_login", { form }),
   signOut: () => call<void>("account_logout"),
   account: () => call<AccountView | null>("account_status"),
+  verifyEmail: (code: string) => call<AccountView>("account_verify_email", { code }),
+  resendVerification: () => call<void>("account_resend_verification"),
   devices: () => call<Device[]>("account_devices"),
   revokeDevice: (deviceId: string) => call<Device[]>("account_revoke_device", { deviceId }),
   syncNow: (allowMassDelete = false) => call<SyncDone>("sync_now", { allowMassDelete }),

@@ -318,6 +318,8 @@ export interface AccountView {
   sync: SyncOverview;
   lockedDocuments: DocumentSummary[];
   emailReminders: boolean;
+  /** Null when the server could not be asked. A server that sends e-mail syncs only once true. */
+  emailVerified: boolean | null;
 }
 
 export interface Device {
