@@ -408,7 +408,9 @@ fn on_a_server_that_sends_e_mail_sign_up_asks_for_the_code_it_sent() {
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    let code = codes.pop().expect("the verification e-mails reached the SMTP sink");
+    let code = codes
+        .pop()
+        .expect("the verification e-mails reached the SMTP sink");
     let view = h.ok("account_verify_email", json!({"code": code}));
     assert_eq!(view["emailVerified"], true, "{view}");
     assert_eq!(h.ok("account_status", json!({}))["emailVerified"], true);

@@ -8,6 +8,7 @@ mod copy;
 mod crash;
 mod document_cache;
 mod faults;
+mod legacy;
 mod search_plans;
 mod support;
 mod sync;
