@@ -3,7 +3,7 @@
 //! Dropping the `Vault` forgets every key, so "lock" is simply taking it out of here.
 
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use coffer_core::{KdfParams, LockedVault, RecoveryPhrase, Vault};
@@ -93,11 +93,30 @@ pub struct Session {
     paths: AppPaths,
     inner: Mutex<Inner>,
     settings: Mutex<Settings>,
-    ocr: Mutex<()>,
+    /// OCR runs in progress, at most one per core (each Tesseract single-threaded).
+    ocr: (Mutex<usize>, Condvar),
     watched: Mutex<Vec<PathBuf>>,
     /// Remote OCR the person agreed to in the consent dialog, by one-time token. Its own lock:
     /// commands ask for it while they hold the vault's.
     consents: Mutex<Vec<(String, RemoteConsent)>>,
+}
+
+/// How many recognitions run at once: the cores, at most four.
+fn ocr_slots() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
+
+/// A core held for one recognition; given back when dropped.
+pub struct OcrTurn<'a> {
+    session: &'a Session,
+}
+
+impl Drop for OcrTurn<'_> {
+    fn drop(&mut self) {
+        let (running, free) = &self.session.ocr;
+        *guard(running) -= 1;
+        free.notify_one();
+    }
 }
 
 /// Files from the watched folder waiting to be imported, at most: a runaway copy into the
@@ -123,7 +142,7 @@ impl Session {
             }),
             consents: Mutex::new(Vec::new()),
             settings: Mutex::new(settings),
-            ocr: Mutex::new(()),
+            ocr: (Mutex::new(0), Condvar::new()),
             watched: Mutex::new(Vec::new()),
         }
     }
@@ -178,10 +197,19 @@ impl Session {
         Ok(f(vault)?)
     }
 
-    /// Waits for the previous OCR to finish: one Tesseract at a time (its OpenMP threads
-    /// busy-wait and slow each other down when several run at once).
-    pub fn ocr_turn(&self) -> MutexGuard<'_, ()> {
-        guard(&self.ocr)
+    /// Waits for a free core: one Tesseract per core at a time, each single-threaded (the app
+    /// runs with `OMP_THREAD_LIMIT=1`), so a folder of receipts is read on every core without
+    /// the engines slowing each other down.
+    pub fn ocr_turn(&self) -> OcrTurn<'_> {
+        let (running, free) = &self.ocr;
+        let mut count = guard(running);
+        while *count >= ocr_slots() {
+            count = free
+                .wait(count)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+        *count += 1;
+        OcrTurn { session: self }
     }
 
     /// Files the watched folder reported, handed over once to the web view that imports them.
@@ -306,5 +334,36 @@ impl Session {
         })?;
         *guard(&self.settings) = settings.clone();
         Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ocr_runs_one_per_core_and_the_next_waits_for_a_free_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let session = std::sync::Arc::new(Session::new(AppPaths {
+            vault_dir: dir.path().join("vault"),
+            settings_file: dir.path().join("app.json"),
+            kdf: KdfParams::default_pbkdf2(),
+            checkout_hosts: checkout_hosts(None),
+        }));
+        let held: Vec<_> = (0..ocr_slots()).map(|_| session.ocr_turn()).collect();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let waiting = std::sync::Arc::clone(&session);
+        let thread = std::thread::spawn(move || {
+            let _turn = waiting.ocr_turn();
+            tx.send(()).unwrap();
+        });
+        assert!(
+            rx.recv_timeout(Duration::from_millis(200)).is_err(),
+            "every core is busy"
+        );
+        drop(held);
+        rx.recv_timeout(Duration::from_secs(5))
+            .expect("a core came free");
+        thread.join().unwrap();
     }
 }

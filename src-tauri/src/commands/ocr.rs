@@ -1,7 +1,7 @@
 //! OCR from the app: local Tesseract on request or right after an import, and a remote vision
 //! model only after the person has seen exactly what would be sent, and to whom. The vault is
 //! held only to read the document and to save the result, never while OCR runs, and one
-//! recognition runs at a time (Tesseract's OpenMP threads fight each other otherwise).
+//! single-threaded recognition runs per core (`Session::ocr_turn`).
 
 use std::sync::Arc;
 
@@ -63,7 +63,7 @@ enum Ready {
     Remote(RemoteOcr),
 }
 
-/// Reads the document under the vault lock, recognises it without the lock (one at a time),
+/// Reads the document under the vault lock, recognises it without the lock (one per core),
 /// then saves the result under the lock again.
 fn recognize(session: &Session, id: &str, reader: Reader) -> Result<Document> {
     let (id, doc, content, ready) = session.with_open_vault(|vault| {
@@ -82,7 +82,7 @@ fn recognize(session: &Session, id: &str, reader: Reader) -> Result<Document> {
         Ok((id, doc, content, ready))
     })?;
     let extraction = {
-        let _one_at_a_time = session.ocr_turn();
+        let _core = session.ocr_turn();
         let recognizer = match &ready {
             Ready::Local(options) => Recognizer::Local(options),
             Ready::Remote(remote) => Recognizer::Remote(remote),

@@ -56,8 +56,23 @@ describe("import", () => {
     const lines = importLines(["/a.jpg", "/b.jpg"]);
     for (const [i, l] of lines.entries()) { l.state = "imported"; l.documentId = `D${i}`; }
     let calls = 0;
-    await runOcr(lines, async () => { calls++; throw { code: "locked", message: "locked" }; }, (e) => e.code, () => {});
+    await runOcr(lines, async () => { calls++; throw { code: "locked", message: "locked" }; }, (e) => e.code, () => {}, 1);
     expect(calls).toBe(1);
     expect(lines.every((l) => l.ocr === "unreadable")).toBe(true);
+  });
+
+  it("reads several documents at once, no more than it is told", async () => {
+    const lines = importLines(["/1.jpg", "/2.jpg", "/3.jpg", "/4.jpg", "/5.jpg"]);
+    for (const [i, l] of lines.entries()) { l.state = "imported"; l.documentId = `D${i}`; }
+    let running = 0;
+    let most = 0;
+    await runOcr(lines, async () => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+    }, (e) => e.code, () => {}, 2);
+    expect(most).toBe(2);
+    expect(lines.every((l) => l.ocr === "read")).toBe(true);
   });
 });

@@ -35,22 +35,32 @@ async function runEach<T>(
   fail: (item: T, message: string) => void,
   describeError: (error: { code: string; message: string }) => string,
   onProgress: () => void,
+  concurrency = 1,
 ): Promise<void> {
-  for (const item of items) {
-    if (!isWaiting(item)) continue;
-    try {
-      await work(item);
-    } catch (error) {
-      const e = asCommandError(error);
-      const message = describeError(e);
-      fail(item, message);
-      if (e.code === "locked") {
-        for (const rest of items) if (isWaiting(rest)) fail(rest, message);
+  let next = 0;
+  async function worker() {
+    while (next < items.length) {
+      const item = items[next++];
+      if (!isWaiting(item)) continue;
+      try {
+        await work(item);
+      } catch (error) {
+        const e = asCommandError(error);
+        const message = describeError(e);
+        fail(item, message);
+        if (e.code === "locked") {
+          for (const rest of items) if (isWaiting(rest)) fail(rest, message);
+        }
       }
+      onProgress();
     }
-    onProgress();
   }
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
 }
+
+/** Documents read at once after an import: one per core (the back end runs one Tesseract per
+ * core, each single-threaded), at most four. */
+export const OCR_WORKERS = Math.min(4, Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 2));
 
 export async function runImport(
   lines: ImportLine[],
@@ -87,6 +97,7 @@ export async function runOcr(
   ocr: (id: string) => Promise<unknown>,
   describeError: (error: { code: string; message: string }) => string,
   onProgress: () => void,
+  concurrency = OCR_WORKERS,
 ): Promise<void> {
   const imported = lines.filter((line) => line.state === "imported" && line.documentId);
   for (const line of imported) line.ocr = "waiting";
@@ -104,5 +115,6 @@ export async function runOcr(
     },
     describeError,
     onProgress,
+    concurrency,
   );
 }
