@@ -204,15 +204,21 @@ fn remote_ocr_on_a_connected_vault_needs_a_plan_with_credits_and_uses_one() {
     assert_eq!(usage["remote_ocr"], 1, "{usage}");
 }
 
-#[test]
-fn plans_checkout_opens_the_providers_page_and_cancel_keeps_the_plan_to_the_period_end() {
-    let session = json!({"id": "cs_test_1", "url": "https://checkout.stripe.test/pay/cs_test_1"});
-    let (stripe, request) = fake_http(session);
+/// A server whose Stripe is a stand-in answering one checkout with `url`; the stand-in's
+/// thread returns the request it got.
+fn stripe_server(url: &str) -> (Server, std::thread::JoinHandle<String>) {
+    let (stripe, request) = fake_http(json!({"id": "cs_test_1", "url": url}));
     let server = Server::in_scratch_dir(&[
         ("COFFER_STRIPE_SECRET_KEY", "sk_test_app"),
         ("COFFER_STRIPE_WEBHOOK_SECRET", "whsec_app"),
         ("COFFER_STRIPE_API_BASE", &stripe),
     ]);
+    (server, request)
+}
+
+#[test]
+fn plans_checkout_opens_the_providers_page_and_cancel_keeps_the_plan_to_the_period_end() {
+    let (server, request) = stripe_server("https://checkout.stripe.test/pay/cs_test_1");
     let h = signed_up(&server);
 
     let catalog = h.ok("account_plans", json!({}));
@@ -267,14 +273,7 @@ fn plans_checkout_opens_the_providers_page_and_cancel_keeps_the_plan_to_the_peri
 
 #[test]
 fn a_checkout_page_off_the_payment_providers_hosts_is_not_opened() {
-    let session =
-        json!({"id": "cs_test_2", "url": "https://checkout.stripe.test.evil.example/pay"});
-    let (stripe, request) = fake_http(session);
-    let server = Server::in_scratch_dir(&[
-        ("COFFER_STRIPE_SECRET_KEY", "sk_test_app"),
-        ("COFFER_STRIPE_WEBHOOK_SECRET", "whsec_app"),
-        ("COFFER_STRIPE_API_BASE", &stripe),
-    ]);
+    let (server, request) = stripe_server("https://checkout.stripe.test.evil.example/pay");
     let h = signed_up(&server);
     let args = json!({"plan": "plus", "interval": "month", "currency": "EUR", "language": "en"});
     assert_eq!(h.error_code("account_checkout", args), "untrusted_checkout");

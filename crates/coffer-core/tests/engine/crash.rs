@@ -96,6 +96,11 @@ fn run_trial(task: &str, rng: &mut StdRng, trial: usize, server: &LocalServer) {
     let mut purged = BTreeSet::new();
     let mut imported = BTreeSet::new();
     for line in log.lines() {
+        // The first report shares its line with libtest's "test worker::worker ... ".
+        let line = ["IMPORTED ", "EDITED ", "PURGED "]
+            .iter()
+            .find_map(|marker| line.find(marker).map(|at| &line[at..]))
+            .unwrap_or(line);
         let mut words = line.splitn(3, ' ');
         let (Some(what), Some(id)) = (words.next(), words.next()) else {
             continue;
@@ -149,7 +154,7 @@ fn run_trial(task: &str, rng: &mut StdRng, trial: usize, server: &LocalServer) {
         .collect();
     assert!(
         missing.len() <= unreported_purge,
-        "{context}: lost {missing:?}"
+        "{context}: lost {missing:?}; the killed process said:\n{log}"
     );
     for (id, body) in expected
         .content

@@ -22,8 +22,8 @@ pub(crate) struct LocalServer {
 }
 
 impl LocalServer {
-    /// A server with the catalog of the server's sync tests (START's limits out of the way)
-    /// and no SMTP, so addresses need no verification.
+    /// A server with the catalog of the server's sync tests (START's limits out of the way),
+    /// no SMTP (so addresses need no verification) and room for many sign-ups from one address.
     pub(crate) fn start() -> Self {
         let data = TempDir::new().unwrap();
         let mut config = Config::load(&Overrides {
@@ -38,6 +38,10 @@ impl LocalServer {
         )));
         config.smtp_url = None;
         config.redis_url = None;
+        // Every account of these tests registers and logs in from 127.0.0.1, many a minute in
+        // the long crash test; the limits themselves are the server's tests'.
+        config.rate_limits.register_per_ip_per_hour = 100_000;
+        config.rate_limits.login_per_ip_per_minute = 100_000;
         let (ready, url) = std::sync::mpsc::channel();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
