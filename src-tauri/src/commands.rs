@@ -43,6 +43,26 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(|e| CommandError::new("internal", format!("the command stopped: {e}")))?
 }
 
+/// How far a long write has come, as the window's progress bars read it: documents for an
+/// export, bytes for a backup or a restore.
+#[derive(Clone, Serialize)]
+struct WriteProgress {
+    done: u64,
+    total: u64,
+}
+
+/// Sends `{done, total}` as `event` (`export-progress`, `backup-progress`, `restore-progress`);
+/// a window that has gone away just misses it.
+pub(crate) fn emit_progress<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    event: &str,
+    done: u64,
+    total: u64,
+) {
+    use tauri::Emitter;
+    let _ = app.emit(event, WriteProgress { done, total });
+}
+
 pub(crate) fn document_id(vault: &Vault, id: &str) -> coffer_core::Result<coffer_core::DocumentId> {
     vault.resolve(id)
 }

@@ -82,7 +82,6 @@ pub struct RemoteConsent {
     pub provider: coffer_ocr::Provider,
     pub endpoint: String,
     pub model: String,
-    pub until: Instant,
 }
 
 /// How long a consent stays good, and how many wait at most (older ones are dropped).
@@ -98,7 +97,7 @@ pub struct Session {
     watched: Mutex<Vec<PathBuf>>,
     /// Remote OCR the person agreed to in the consent dialog, by one-time token. Its own lock:
     /// commands ask for it while they hold the vault's.
-    consents: Mutex<Vec<(String, RemoteConsent)>>,
+    consents: Mutex<Vec<(String, RemoteConsent, Instant)>>,
 }
 
 /// How many recognitions run at once: the cores, at most four.
@@ -251,25 +250,20 @@ impl Session {
         let token = hex::encode(bytes);
         let mut consents = guard(&self.consents);
         let now = Instant::now();
-        consents.retain(|(_, c)| c.until > now);
+        consents.retain(|(_, _, until)| *until > now);
         if consents.len() >= MAX_CONSENTS {
             consents.remove(0);
         }
-        consents.push((token.clone(), consent));
+        consents.push((token.clone(), consent, now + CONSENT_LIFETIME));
         token
     }
 
     /// Takes the consent `token` stands for (once), if it is still good.
     pub fn take_consent(&self, token: &str) -> Option<RemoteConsent> {
         let mut consents = guard(&self.consents);
-        let at = consents.iter().position(|(t, _)| t == token)?;
-        let (_, consent) = consents.remove(at);
-        (consent.until > Instant::now()).then_some(consent)
-    }
-
-    /// A new consent's expiry.
-    pub fn consent_until() -> Instant {
-        Instant::now() + CONSENT_LIFETIME
+        let at = consents.iter().position(|(t, _, _)| t == token)?;
+        let (_, consent, until) = consents.remove(at);
+        (until > Instant::now()).then_some(consent)
     }
 
     /// Locks when the vault has been idle for the configured time.

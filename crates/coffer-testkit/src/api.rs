@@ -116,6 +116,16 @@ impl Answer {
         self.json::<ErrorBody>().error
     }
 
+    /// The JSON of a success, else the answer itself as the refusal (`Err(Some)`, as the
+    /// login and step-up attempts return it).
+    fn json_or_refusal<T: DeserializeOwned>(self) -> Result<T, Option<Answer>> {
+        if self.status.is_success() {
+            Ok(self.json())
+        } else {
+            Err(Some(self))
+        }
+    }
+
     pub fn ok<T: DeserializeOwned>(&self) -> T {
         assert!(
             self.status.is_success(),
@@ -173,10 +183,7 @@ impl Client {
         let answer = self
             .post(path, &request(Bytes(start.message.serialize().to_vec())))
             .await;
-        if !answer.status.is_success() {
-            return Err(Some(answer));
-        }
-        let started: LoginStartResponse = answer.json();
+        let started: LoginStartResponse = answer.json_or_refusal()?;
         let ksf = ksf();
         let finish = start
             .state
@@ -213,11 +220,7 @@ impl Client {
                 },
             )
             .await;
-        if answer.status.is_success() {
-            Ok(answer.json())
-        } else {
-            Err(Some(answer))
-        }
+        answer.json_or_refusal()
     }
 
     /// This client with a fresh step-up (the password, and `second_factor` if TOTP is on).
@@ -375,11 +378,7 @@ impl Client {
                 },
             )
             .await;
-        if answer.status.is_success() {
-            Ok(answer.json())
-        } else {
-            Err(Some(answer))
-        }
+        answer.json_or_refusal()
     }
 
     /// Log in and return a client holding the session's access token.

@@ -11,9 +11,9 @@ use coffer_core::export::{self, CsvPreset, ExportFormat, ExportProgress, ExportR
 use coffer_core::{DocumentKind, document::parse_date};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Emitter, Manager, Runtime, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 
-use super::{Result, blocking};
+use super::{Result, blocking, emit_progress};
 use crate::error::CommandError;
 use crate::session::Session;
 use crate::settings::Language;
@@ -22,12 +22,6 @@ use crate::settings::Language;
 pub const EXPORT_PROGRESS_EVENT: &str = "export-progress";
 /// The event carrying `{done, total}` (bytes) while a backup runs.
 pub const BACKUP_PROGRESS_EVENT: &str = "backup-progress";
-
-#[derive(Clone, Serialize)]
-struct Done {
-    done: u64,
-    total: u64,
-}
 
 /// Where the dialogs suggest saving: the Downloads folder, else Documents, else home.
 #[tauri::command]
@@ -109,13 +103,12 @@ pub async fn export_documents<R: Runtime>(
     let out = form.out;
     blocking(&session, move |session| {
         let mut report = |p: ExportProgress| {
-            let _ = app.emit(
+            emit_progress(
+                &app,
                 EXPORT_PROGRESS_EVENT,
-                Done {
-                    done: p.documents_done as u64,
-                    total: p.documents as u64,
-                },
-            );
+                p.documents_done as u64,
+                p.documents as u64,
+            )
         };
         let summary = session.with_open_vault(|vault| {
             export::write_export(vault, &request, &out, &mut report).map_err(export_error)
@@ -204,15 +197,8 @@ pub async fn backup_vault<R: Runtime>(
         BackupTo::Recipients(keys) => BackupEncryption::recipients(&keys)?,
     };
     blocking(&session, move |session| {
-        let mut report = |p: Progress| {
-            let _ = app.emit(
-                BACKUP_PROGRESS_EVENT,
-                Done {
-                    done: p.done_bytes,
-                    total: p.total_bytes,
-                },
-            );
-        };
+        let mut report =
+            |p: Progress| emit_progress(&app, BACKUP_PROGRESS_EVENT, p.done_bytes, p.total_bytes);
         let summary = session.with_open_vault(|vault| {
             let summary = backup::write_backup(vault, &encryption, &out, &mut report)?;
             backup::record_backup(vault)?;
@@ -257,7 +243,13 @@ pub async fn show_in_folder<R: Runtime>(app: AppHandle<R>, path: PathBuf) -> Res
             "no file manager to show the folder in",
         ));
     }
-    app.opener()
-        .reveal_item_in_dir(&path)
-        .map_err(|e| CommandError::new("io", format!("cannot open the folder: {e}")))
+    app.opener().reveal_item_in_dir(&path).map_err(|e| {
+        CommandError::new(
+            "io",
+            format!(
+                "cannot open the folder ({e}); the file is {}",
+                path.display()
+            ),
+        )
+    })
 }

@@ -163,7 +163,6 @@ pub async fn remote_ocr_consent(
             provider: provider.engine(),
             endpoint: settings.endpoint.clone(),
             model: settings.model.clone(),
-            until: Session::consent_until(),
         });
         Ok(RemoteOcrConsent {
             provider,

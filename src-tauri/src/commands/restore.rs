@@ -10,12 +10,14 @@ use coffer_core::backup::{
 };
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Emitter, Runtime, State};
+use tauri::{AppHandle, Runtime, State};
 
-use super::{Result, WordCheck, blocking, check_confirmed_words, with_confirmed_phrase};
+use super::{
+    Result, WordCheck, blocking, check_confirmed_words, emit_progress, with_confirmed_phrase,
+};
 use crate::session::Session;
 
-/// The event carrying `{doneBytes, totalBytes}` while a restore runs.
+/// The event carrying `{done, total}` (bytes) while a restore runs.
 pub const RESTORE_PROGRESS_EVENT: &str = "restore-progress";
 
 /// How the chosen backup is protected, so the screen asks for the right thing.
@@ -55,13 +57,6 @@ pub struct RestoreResult {
     pub notes: Vec<String>,
 }
 
-#[derive(Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RestoreProgress {
-    done_bytes: u64,
-    total_bytes: u64,
-}
-
 /// Restores `path` into this device's vault location and opens it.
 #[tauri::command]
 pub async fn restore_vault<R: Runtime>(
@@ -80,15 +75,8 @@ pub async fn restore_vault<R: Runtime>(
     check_confirmed_words(&session, &confirmed)?;
     blocking(&session, move |session| {
         let paths = session.paths();
-        let mut report = |p: Progress| {
-            let _ = app.emit(
-                RESTORE_PROGRESS_EVENT,
-                RestoreProgress {
-                    done_bytes: p.done_bytes,
-                    total_bytes: p.total_bytes,
-                },
-            );
-        };
+        let mut report =
+            |p: Progress| emit_progress(&app, RESTORE_PROGRESS_EVENT, p.done_bytes, p.total_bytes);
         let summary = with_confirmed_phrase(session, |phrase| {
             let new_vault = NewVault {
                 password: &password,

@@ -176,3 +176,24 @@ fn a_backup_restores_every_document_and_is_remembered_as_the_last_one() {
     .unwrap();
     assert_eq!(summary.documents, ids.len());
 }
+
+#[test]
+fn an_export_or_backup_into_a_folder_that_is_not_there_says_so_and_writes_nothing() {
+    let h = Harness::new();
+    vault_with_receipts(&h);
+    let gone = h.dir.path().join("no such folder");
+    let export = json!({"form": {
+        "from": "2024-11-01", "to": "2024-11-30", "preset": "cz",
+        "out": gone.join("a.zip"), "language": "en"
+    }});
+    assert_eq!(h.error_code("export_documents", export), "io");
+    let backup =
+        json!({"out": gone.join("b.age"), "to": {"passphrase": "a long backup passphrase"}});
+    assert_eq!(h.error_code("backup_vault", backup), "io");
+    assert!(!gone.exists());
+    assert_eq!(
+        h.ok("last_backup", json!({})),
+        Value::Null,
+        "a failed backup is not one"
+    );
+}

@@ -148,16 +148,9 @@ export function onWatchedFiles(handler: () => void): Promise<UnlistenFn> {
   return listen("watched-files", handler);
 }
 
-/** Progress of a restore from a backup. */
-export function onRestoreProgress(handler: (done: number, total: number) => void): Promise<UnlistenFn> {
-  return listen<{ doneBytes: number; totalBytes: number }>("restore-progress", (event) =>
-    handler(event.payload.doneBytes, event.payload.totalBytes),
-  );
-}
-
-/** Progress of an export (documents) or a backup (bytes). */
+/** Progress of an export (documents), a backup or a restore (bytes). */
 export function onWriteProgress(
-  kind: "export" | "backup",
+  kind: "export" | "backup" | "restore",
   handler: (done: number, total: number) => void,
 ): Promise<UnlistenFn> {
   return listen<{ done: number; total: number }>(`${kind}-progress`, (event) =>
