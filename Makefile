@@ -17,7 +17,9 @@ APP_ENV = CARGO_TARGET_DIR=$(CURDIR)/target
 # Every step of `make test` builds (or reuses) the same selection: the whole workspace with its
 # tests. A narrower one (`-p coffer-app`, `--exclude coffer-app`, no --tests) would enable other
 # features of the shared dependencies and compile hundreds of crates again (scripts/app-build.sh).
-TEST_ENV = $(APP_ENV) APP_BUILD_TESTS=1
+# No incremental caches either: they were a third of a cold test build's disk and a fresh
+# checkout (CI) never reuses them.
+TEST_ENV = $(APP_ENV) APP_BUILD_TESTS=1 CARGO_INCREMENTAL=0
 
 build: setup
 	$(CARGO) build $(WORKSPACE) --bins
