@@ -17,7 +17,7 @@ use std::sync::Arc;
 use coffer_core::document::parse_date;
 use coffer_core::{
     Currency, Document, DocumentEdit, DocumentKind, DocumentSummary, Field, ImportOptions,
-    ImportOutcome, LockedVault, RecoveryPhrase, SearchQuery, TrashFilter, Vault, VaultInfo,
+    ImportOutcome, LockedVault, RecoveryPhrase, SearchQuery, Sort, TrashFilter, Vault, VaultInfo,
 };
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -245,6 +245,8 @@ pub struct SearchArgs {
     pub expiring_within_days: Option<u32>,
     pub unconfirmed_only: bool,
     pub trash: bool,
+    pub sort: Sort,
+    pub offset: u32,
     pub limit: Option<u32>,
 }
 
@@ -271,6 +273,8 @@ impl SearchArgs {
             } else {
                 TrashFilter::Exclude
             },
+            sort: self.sort,
+            offset: self.offset,
             limit: self.limit,
         })
     }
@@ -283,6 +287,32 @@ pub async fn search_documents(
 ) -> Result<Vec<DocumentSummary>> {
     blocking(&session, move |session| {
         session.with_vault(|vault| vault.search(&query.into_query()?))
+    })
+    .await
+}
+
+/// One window of the document list and the length of the whole list.
+#[derive(Debug, Serialize)]
+pub struct DocumentPage {
+    pub total: u64,
+    pub documents: Vec<DocumentSummary>,
+}
+
+/// The list's rows from `query.offset`, at most `query.limit` of them, and how many match in
+/// all: the window asks for what is on screen, never for every summary.
+#[tauri::command]
+pub async fn list_documents(
+    session: State<'_, Arc<Session>>,
+    query: SearchArgs,
+) -> Result<DocumentPage> {
+    blocking(&session, move |session| {
+        session.with_vault(|vault| {
+            let query = query.into_query()?;
+            Ok(DocumentPage {
+                total: vault.count(&query)?,
+                documents: vault.search(&query)?,
+            })
+        })
     })
     .await
 }

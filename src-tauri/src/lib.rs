@@ -62,6 +62,7 @@ pub fn setup<R: Runtime>(builder: Builder<R>, paths: AppPaths) -> Builder<R> {
             commands::lock,
             commands::touch,
             commands::search_documents,
+            commands::list_documents,
             commands::import_file,
             commands::get_document,
             commands::document_content,

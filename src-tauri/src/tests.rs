@@ -285,6 +285,64 @@ fn search_documents_finds_by_text_and_filters() {
 }
 
 #[test]
+fn list_documents_returns_the_window_in_the_chosen_order_and_the_whole_count() {
+    let h = Harness::new();
+    h.create_vault();
+    for (name, total) in [
+        ("alza", "1299"),
+        ("čedok", "15"),
+        ("billa", "420"),
+        ("dm", ""),
+    ] {
+        let id =
+            h.import(&h.sample(&format!("{name}.txt"), name.as_bytes()))["document"]["id"].clone();
+        let mut edit = json!({"merchant": name});
+        if !total.is_empty() {
+            edit = json!({"merchant": name, "total": total, "currency": "CZK"});
+        }
+        h.ok("edit_document", json!({"id": id, "edit": edit}));
+    }
+    let page = |sort: Value, offset: u32, limit: u32| {
+        let page = h.ok(
+            "list_documents",
+            json!({"query": {"sort": sort, "offset": offset, "limit": limit}}),
+        );
+        let merchants: Vec<String> = page["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["merchant"].as_str().unwrap().to_owned())
+            .collect();
+        (page["total"].as_u64().unwrap(), merchants)
+    };
+    let by_name = json!({"key": "name", "ascending": true});
+    assert_eq!(
+        page(by_name.clone(), 0, 2),
+        (4, vec!["alza".into(), "billa".into()])
+    );
+    // Č sorts with C, between b and d, not after z.
+    assert_eq!(page(by_name, 2, 2), (4, vec!["čedok".into(), "dm".into()]));
+    let by_total = json!({"key": "total", "ascending": false});
+    assert_eq!(
+        page(by_total, 0, 10).1,
+        ["alza", "billa", "čedok", "dm"],
+        "largest first, no total last"
+    );
+    let (total, rows) = page(json!({"key": "date", "ascending": false}), 3, 10);
+    assert_eq!(
+        (total, rows.len()),
+        (4, 1),
+        "the count is the whole result's"
+    );
+    let filtered = h.ok(
+        "list_documents",
+        json!({"query": {"text": "billa", "offset": 0, "limit": 1}}),
+    );
+    assert_eq!(filtered["total"], 1);
+    let unknown_key = json!({"query": {"sort": {"key": "colour", "ascending": true}}});
+    assert!(h.call("list_documents", unknown_key).is_err());
+}
+#[test]
 fn get_document_and_document_content_return_the_fields_and_the_decrypted_bytes() {
     let h = Harness::new();
     h.create_vault();

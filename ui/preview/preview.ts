@@ -22,7 +22,14 @@ const documents: DocumentSummary[] = Array.from({ length: count }, (_, i) => ({
   expiry: null,
   unconfirmed: i % 3 === 0,
   trashed: false,
+  imported_at: "2024-11-03T10:00:00Z",
+  untitled: i % 11 === 0,
 }));
+
+function matching(query: { text?: string }): DocumentSummary[] {
+  const text = (query.text ?? "").toLowerCase();
+  return text ? documents.filter((d) => d.title.toLowerCase().includes(text) || d.merchant?.toLowerCase().includes(text)) : documents;
+}
 
 let vault = params.get("state") ?? "unlocked";
 mockIPC((cmd, args) => {
@@ -30,12 +37,13 @@ mockIPC((cmd, args) => {
   switch (cmd) {
     case "app_status":
       return { vault, vaultPath: "/home/jana/.local/share/coffer/vault", settings: { language: params.get("lang"), theme: params.get("theme") ?? "system", autoLockMinutes: 10 } };
-    case "search_documents": {
-      const started = performance.now();
-      const text = ((a.query as { text?: string }).text ?? "").toLowerCase();
-      const found = text ? documents.filter((d) => d.title.toLowerCase().includes(text) || d.merchant?.toLowerCase().includes(text)) : documents;
-      (window as unknown as { lastSearchMs: number }).lastSearchMs = performance.now() - started;
-      return found;
+    case "search_documents":
+      return matching(a.query as { text?: string });
+    case "list_documents": {
+      const query = a.query as { text?: string; offset?: number; limit?: number };
+      const found = matching(query);
+      const offset = query.offset ?? 0;
+      return { total: found.length, documents: found.slice(offset, offset + (query.limit ?? found.length)) };
     }
     case "unlock":
     case "create_vault":

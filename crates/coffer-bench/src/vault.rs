@@ -498,5 +498,47 @@ pub fn search_latency(options: &Options) -> anyhow::Result<()> {
             "-".into(),
         );
     }
+    list_paging(&vault, options.docs, &mut rng, latency)
+}
+
+/// The app's list: the count and a window of 50 rows at a random position (a jump of the
+/// scroll bar), in each order the list offers, over the whole vault.
+fn list_paging(
+    vault: &coffer_core::Vault,
+    docs: usize,
+    rng: &mut StdRng,
+    latency: impl Fn(Vec<Duration>) -> String,
+) -> anyhow::Result<()> {
+    use coffer_core::{Sort, SortKey};
+    for (name, key, ascending) in [
+        ("newest first", SortKey::Date, false),
+        ("largest total first", SortKey::Total, false),
+        ("merchant A to Z", SortKey::Name, true),
+    ] {
+        let mut samples = Vec::new();
+        for n in 0..40 {
+            let query = SearchQuery {
+                sort: Sort { key, ascending },
+                offset: if n == 0 {
+                    0
+                } else {
+                    rng.gen_range(0..docs as u32)
+                },
+                limit: Some(50),
+                ..SearchQuery::default()
+            };
+            let start = Instant::now();
+            let count = vault.count(&query)?;
+            let page = vault.search(&query)?;
+            samples.push(start.elapsed());
+            std::hint::black_box((count, page));
+        }
+        row(
+            &format!("list, count + 50 rows at any position, {name}, {docs} documents"),
+            latency(samples),
+            "target < 100 ms".into(),
+            "-".into(),
+        );
+    }
     Ok(())
 }

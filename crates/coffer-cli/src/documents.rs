@@ -244,6 +244,7 @@ pub fn search(dir: &Path, args: &SearchArgs) -> anyhow::Result<ExitCode> {
         unconfirmed_only: args.unconfirmed,
         trash: TrashFilter::Exclude,
         limit: args.limit,
+        ..SearchQuery::default()
     };
     render::summaries(&vault.search(&query)?, args.json)?;
     Ok(ExitCode::SUCCESS)

@@ -651,6 +651,12 @@ pub struct DocumentSummary {
     pub expiry: Option<Date>,
     pub unconfirmed: bool,
     pub trashed: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub imported_at: OffsetDateTime,
+    /// Nothing names the document yet: no text was read, no merchant is known and its title
+    /// is still the file's name, which (a scanner's `600.jpg`) says nothing. A listing shows
+    /// its kind and import date instead.
+    pub untitled: bool,
 }
 
 fn serialize_amount<S: serde::Serializer>(

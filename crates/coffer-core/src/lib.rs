@@ -31,7 +31,7 @@ pub use document::{
 pub use error::{Error, Result};
 pub use reminders::{Deadline, DeadlineKind, DueReminder, ReminderPlan};
 pub use repair::RepairReport;
-pub use search::{SearchQuery, TrashFilter};
+pub use search::{SearchQuery, Sort, SortKey, TrashFilter};
 pub use vault::{
     Describe, DocumentEdit, ImportOptions, ImportOutcome, LockedVault, StagedContent,
     UnlockOutcome, Vault, VaultInfo,

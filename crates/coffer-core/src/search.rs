@@ -2,6 +2,7 @@
 //! folded so `uctenka` finds `účtenka`), combined with structured filters.
 
 use rusqlite::types::Value;
+use serde::{Deserialize, Serialize};
 use time::{Date, Duration};
 
 use crate::document::DocumentKind;
@@ -13,6 +14,94 @@ pub enum TrashFilter {
     Exclude,
     Only,
     Include,
+}
+
+/// What a listing is ordered by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    /// The issue date, or the import date when it is unknown.
+    #[default]
+    Date,
+    /// The total, in minor units of the document's own currency; documents without one last.
+    Total,
+    /// The merchant, or the title when there is none; case and diacritics folded, so that
+    /// `Čedok` sorts beside `Cedok` and not after `Zara`.
+    Name,
+}
+
+/// A listing's order: a key and its direction. Ties go newest first, then by insertion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sort {
+    pub key: SortKey,
+    pub ascending: bool,
+}
+
+impl Default for Sort {
+    /// Newest first.
+    fn default() -> Self {
+        Self {
+            key: SortKey::Date,
+            ascending: false,
+        }
+    }
+}
+
+impl Sort {
+    /// The ORDER BY terms over `documents d`.
+    fn order_by(self) -> String {
+        let dir = if self.ascending { "ASC" } else { "DESC" };
+        match self.key {
+            SortKey::Date => format!("d.sort_date {dir}, d.rowid {dir}"),
+            SortKey::Total => {
+                format!("d.total_minor {dir} NULLS LAST, d.sort_date DESC, d.rowid DESC")
+            }
+            // A document not read yet is shown as "Kind · import day", not by its file
+            // name: it has no name to sort by and goes last.
+            SortKey::Name => format!(
+                "CASE WHEN {} THEN NULL ELSE coalesce(d.merchant, d.title) END \
+                 COLLATE {NAME_COLLATION} {dir} NULLS LAST, d.sort_date DESC, d.rowid DESC",
+                untitled_sql!()
+            ),
+        }
+    }
+}
+
+/// Whether the document in `d` has nothing to be called by yet: not read, no merchant, no
+/// title a person gave it (its title is still the file name).
+macro_rules! untitled_sql {
+    () => {
+        "(d.ocr_text IS NULL AND d.merchant IS NULL \
+          AND json_extract(d.field_states, '$.title') IS NULL)"
+    };
+}
+pub(crate) use untitled_sql;
+
+/// The collation [`SortKey::Name`] sorts with, registered on every connection of the store
+/// (see [`compare_names`]); no index or view refers to it, so the database stays readable
+/// without it.
+pub(crate) const NAME_COLLATION: &str = "coffer_name";
+
+/// Orders names as a person reads them: letters compared without case and diacritics first
+/// (`č` as `c`, `ß` as `ss`), then, between names equal so, the exact text.
+pub(crate) fn compare_names(a: &str, b: &str) -> std::cmp::Ordering {
+    folded(a).cmp(folded(b)).then_with(|| a.cmp(b))
+}
+
+/// The characters of a name with case and (Latin) diacritics folded.
+fn folded(text: &str) -> impl Iterator<Item = char> + '_ {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    text.nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .flat_map(|c| match c {
+            'ß' => ['s', 's'].into_iter().take(2),
+            'ł' => ['l', 'l'].into_iter().take(1),
+            'ø' => ['o', 'o'].into_iter().take(1),
+            'đ' => ['d', 'd'].into_iter().take(1),
+            other => [other, other].into_iter().take(1),
+        })
 }
 
 /// All filters are optional and combine with AND.
@@ -39,6 +128,9 @@ pub struct SearchQuery {
     /// Has at least one field awaiting confirmation.
     pub unconfirmed_only: bool,
     pub trash: TrashFilter,
+    pub sort: Sort,
+    /// Leaves out this many documents of the ordered result before the first one returned.
+    pub offset: u32,
     pub limit: Option<u32>,
 }
 
@@ -97,6 +189,7 @@ impl SearchQuery {
         common_text: impl FnOnce(&str) -> Result<bool, E>,
     ) -> Result<bool, E> {
         if self.limit.is_none()
+            || self.sort.key != SortKey::Date
             || self.expiring_within_days.is_some()
             || self.min_total_minor.is_some()
             || self.max_total_minor.is_some()
@@ -115,6 +208,40 @@ impl SearchQuery {
         today: Date,
         walk_dates: bool,
     ) -> (String, Vec<Value>) {
+        let (clauses, args) = self.clauses(today);
+        // Order and cut on rowids first, then build the result columns for those rows only:
+        // otherwise SQLite computes every column (tags, JSON) for every match before sorting.
+        let mut page = String::from("SELECT d.rowid FROM documents d");
+        if walk_dates {
+            // The live documents have a date index of their own, which also counts them.
+            page.push_str(match self.trash {
+                TrashFilter::Exclude => " INDEXED BY documents_live_by_date",
+                TrashFilter::Only | TrashFilter::Include => " INDEXED BY documents_by_date",
+            });
+        }
+        push_where(&mut page, &clauses);
+        let order = self.sort.order_by();
+        page.push_str(&format!(" ORDER BY {order}"));
+        match (self.limit, self.offset) {
+            (Some(limit), offset) => page.push_str(&format!(" LIMIT {limit} OFFSET {offset}")),
+            (None, 0) => {}
+            (None, offset) => page.push_str(&format!(" LIMIT -1 OFFSET {offset}")),
+        }
+        let sql =
+            format!("SELECT {columns} FROM documents d WHERE d.rowid IN ({page}) ORDER BY {order}");
+        (sql, args)
+    }
+
+    /// The SQL that counts every match (limit, offset and sort aside), and its arguments.
+    pub(crate) fn count_sql(&self, today: Date) -> (String, Vec<Value>) {
+        let (clauses, args) = self.clauses(today);
+        let mut sql = String::from("SELECT count(*) FROM documents d");
+        push_where(&mut sql, &clauses);
+        (sql, args)
+    }
+
+    /// The filters as SQL terms over `documents d`, and their arguments.
+    fn clauses(&self, today: Date) -> (Vec<String>, Vec<Value>) {
         let mut clauses: Vec<String> = Vec::new();
         let mut args: Vec<Value> = Vec::new();
         if let Some(expr) = self.text_match() {
@@ -177,25 +304,14 @@ impl SearchQuery {
             TrashFilter::Only => clauses.push("d.trashed_at IS NOT NULL".into()),
             TrashFilter::Include => {}
         }
-        // Order and cut on rowids first, then build the result columns for those rows only:
-        // otherwise SQLite computes every column (tags, JSON) for every match before sorting.
-        let mut page = String::from("SELECT d.rowid FROM documents d");
-        if walk_dates {
-            page.push_str(" INDEXED BY documents_by_date");
-        }
-        if !clauses.is_empty() {
-            page.push_str(" WHERE ");
-            page.push_str(&clauses.join(" AND "));
-        }
-        page.push_str(" ORDER BY d.sort_date DESC, d.rowid DESC");
-        if let Some(limit) = self.limit {
-            page.push_str(&format!(" LIMIT {limit}"));
-        }
-        let sql = format!(
-            "SELECT {columns} FROM documents d WHERE d.rowid IN ({page}) \
-             ORDER BY d.sort_date DESC, d.rowid DESC"
-        );
-        (sql, args)
+        (clauses, args)
+    }
+}
+
+fn push_where(sql: &mut String, clauses: &[String]) {
+    if !clauses.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&clauses.join(" AND "));
     }
 }
 
@@ -214,5 +330,19 @@ mod tests {
             Some("\"a\"* \"or\"* \"title\"* \"x\"*")
         );
         assert_eq!(fts_expression(" -*- "), None);
+    }
+
+    #[test]
+    fn names_sort_without_case_and_diacritics_then_by_their_exact_text() {
+        let mut names = vec![
+            "Zara", "čedok", "Cedok", "Ábel", "abel", "Straße", "Strasse", "Lidl",
+        ];
+        names.sort_by(|a, b| compare_names(a, b));
+        assert_eq!(
+            names,
+            [
+                "abel", "Ábel", "Cedok", "čedok", "Lidl", "Strasse", "Straße", "Zara"
+            ]
+        );
     }
 }

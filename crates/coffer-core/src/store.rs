@@ -19,7 +19,9 @@ use crate::document::{
 use crate::error::{Error, Result};
 use crate::journal::{Entry, Journal};
 use crate::reminders::ReminderPlan;
-use crate::search::{DATE_WALK_MIN_MATCHES, SearchQuery};
+use crate::search::{
+    DATE_WALK_MIN_MATCHES, NAME_COLLATION, SearchQuery, compare_names, untitled_sql,
+};
 
 /// Settings under this prefix are per-document caches (thumbnails and the like): derived data,
 /// deleted with their document and left out of backups.
@@ -169,6 +171,13 @@ CREATE TABLE sync_removals (
     revision INTEGER
 ) WITHOUT ROWID;
 "#,
+    // The list pages through the documents outside the trash in date or total order: these
+    // indexes hold just those, so a page at any offset, and their count, are read from the
+    // index alone.
+    r#"
+CREATE INDEX documents_live_by_date ON documents(sort_date) WHERE trashed_at IS NULL;
+CREATE INDEX documents_live_by_total ON documents(total_minor) WHERE trashed_at IS NULL;
+"#,
 ];
 
 /// The first schema version with `vault_meta`.
@@ -308,9 +317,13 @@ const DOCUMENT_COLUMNS: &str = "d.id, d.kind, d.title, d.merchant, d.issue_date,
     (SELECT json_group_array(tag) FROM (SELECT tag FROM tags WHERE document = d.rowid ORDER BY tag)), \
     d.variable_symbol";
 
-const SUMMARY_COLUMNS: &str = "d.id, d.kind, d.title, d.merchant, d.issue_date, d.total_minor, \
+const SUMMARY_COLUMNS: &str = concat!(
+    "d.id, d.kind, d.title, d.merchant, d.issue_date, d.total_minor, \
     d.currency, d.expiry, d.field_states, d.trashed_at, \
-    (SELECT json_group_array(tag) FROM (SELECT tag FROM tags WHERE document = d.rowid ORDER BY tag))";
+    (SELECT json_group_array(tag) FROM (SELECT tag FROM tags WHERE document = d.rowid ORDER BY tag)), \
+    d.imported_at, ",
+    untitled_sql!()
+);
 
 fn id_column(row: &Row, index: usize) -> rusqlite::Result<DocumentId> {
     row.get::<_, String>(index)?
@@ -368,6 +381,8 @@ fn summary_from_row(row: &Row) -> rusqlite::Result<DocumentSummary> {
         unconfirmed: states.values().any(|s| !s.confirmed),
         trashed: row.get::<_, Option<String>>(9)?.is_some(),
         tags: from_json(&row.get::<_, String>(10)?)?,
+        imported_at: read_timestamp(&row.get::<_, String>(11)?)?,
+        untitled: row.get::<_, bool>(12)?,
     })
 }
 
@@ -510,6 +525,8 @@ impl Store {
              PRAGMA cache_size = -65536;",
         )
         .map_err(open_error(dir))?;
+        conn.create_collation(NAME_COLLATION, compare_names)
+            .map_err(open_error(dir))?;
         Ok(Self {
             dir: dir.to_path_buf(),
             conn,
@@ -1200,7 +1217,26 @@ impl Store {
         Ok(())
     }
 
-    /// Documents matching every filter of the query, newest first.
+    /// One document's line of a listing.
+    pub(crate) fn summary(&self, id: DocumentId) -> Result<DocumentSummary> {
+        self.conn
+            .query_row(
+                &format!("SELECT {SUMMARY_COLUMNS} FROM documents d WHERE d.id = ?1"),
+                [id.to_string()],
+                summary_from_row,
+            )
+            .optional()?
+            .ok_or_else(|| Error::DocumentNotFound(id.to_string()))
+    }
+
+    /// How many documents match every filter of the query (its limit and offset aside).
+    pub fn count(&self, query: &SearchQuery, today: Date) -> Result<u64> {
+        let (sql, args) = query.count_sql(today);
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        Ok(stmt.query_row(params_from_iter(args), |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// Documents matching every filter of the query, in its order, from its offset on.
     pub fn search(&self, query: &SearchQuery, today: Date) -> Result<Vec<DocumentSummary>> {
         let walk_dates = query.walks_dates(|expr| {
             self.conn.query_row(

@@ -808,24 +808,17 @@ impl Vault {
     }
 
     fn summary(&self, id: DocumentId) -> Result<DocumentSummary> {
-        let doc = self.store.document(id)?;
-        Ok(DocumentSummary {
-            id: doc.id,
-            unconfirmed: doc.has_unconfirmed_fields(),
-            trashed: doc.trashed_at.is_some(),
-            kind: doc.fields.kind,
-            title: doc.fields.title,
-            merchant: doc.fields.merchant,
-            issue_date: doc.fields.issue_date,
-            currency: doc.fields.total.map(|m| m.currency),
-            total: doc.fields.total,
-            tags: doc.fields.tags,
-            expiry: doc.fields.expiry,
-        })
+        self.store.summary(id)
     }
 
     pub fn search(&self, query: &SearchQuery) -> Result<Vec<DocumentSummary>> {
         self.store.search(query, self.clock.today())
+    }
+
+    /// How many documents the query matches, its limit and offset aside: the length of the
+    /// list the person pages through.
+    pub fn count(&self, query: &SearchQuery) -> Result<u64> {
+        self.store.count(query, self.clock.today())
     }
 
     /// Decrypts a document's original bytes into `out`, verifying every chunk. On error the

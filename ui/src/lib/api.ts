@@ -26,6 +26,7 @@ import type {
   DocumentDetail,
   DocumentKind,
   DocumentReminders,
+  DocumentPage,
   DocumentSummary,
   EditArgs,
   ExportForm,
@@ -75,6 +76,7 @@ export const api = {
   lock: () => call<void>("lock"),
   touch: () => call<void>("touch"),
   search: (query: SearchArgs) => call<DocumentSummary[]>("search_documents", { query }),
+  list: (query: SearchArgs) => call<DocumentPage>("list_documents", { query }),
   importFile: (path: string, kind: DocumentKind | null) =>
     call<ImportResult>("import_file", { path, kind }),
   document: (id: string) => call<DocumentDetail>("get_document", { id }),

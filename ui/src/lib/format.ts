@@ -79,3 +79,10 @@ export function formatBytes(bytes: number, language: Language): string {
   const digits = unit === 0 || value >= 100 ? 0 : 1;
   return `${new Intl.NumberFormat(language, { maximumFractionDigits: digits }).format(value)} ${units[unit]}`;
 }
+
+/** The calendar day of an RFC 3339 time on this computer's clock, as `YYYY-MM-DD`. */
+export function localDay(rfc3339: string): string {
+  const t = new Date(rfc3339);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())}`;
+}

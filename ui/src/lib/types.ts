@@ -37,6 +37,23 @@ export interface DocumentSummary {
   expiry: string | null;
   unconfirmed: boolean;
   trashed: boolean;
+  /** RFC 3339. */
+  imported_at: string;
+  /** Nothing names it yet (no text read, no merchant, the file's name as title). */
+  untitled: boolean;
+}
+
+/** One window of the document list and the whole list's length. */
+export interface DocumentPage {
+  total: number;
+  documents: DocumentSummary[];
+}
+
+export type SortKey = "date" | "total" | "name";
+
+export interface Sort {
+  key: SortKey;
+  ascending: boolean;
 }
 
 export interface VatLine {
@@ -116,6 +133,8 @@ export interface SearchArgs {
   expiringWithinDays?: number;
   unconfirmedOnly?: boolean;
   trash?: boolean;
+  sort?: Sort;
+  offset?: number;
   limit?: number;
 }
 
