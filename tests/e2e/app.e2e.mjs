@@ -316,6 +316,69 @@ async function main() {
     await s.click('[data-testid="back"]');
     await fill(s, '[data-testid="search"]', "");
 
+    log("sort the list: by total (largest first, across currencies by amount), then back by date");
+    const rowsInOrder = `return [...document.querySelectorAll('[data-testid="document-row"]')]
+         .sort((a, b) => new DOMMatrix(getComputedStyle(a).transform).m42 - new DOMMatrix(getComputedStyle(b).transform).m42)
+         .map((row) => ({
+           name: row.querySelector(".doc-title").innerText,
+           untitled: row.querySelector(".doc-title").classList.contains("untitled"),
+           total: row.querySelector(".col-total").innerText,
+         }));`;
+    await s.click('[data-testid="sort-total"]');
+    await s.waitUntil(
+      `const rows = (() => { ${rowsInOrder} })();
+       return rows.length > 2 && rows[0].total.includes("138.00") && rows[1].total.includes("31.80") && rows[2].total === "";`,
+      [], "the two documents with a total first, largest first",
+    );
+    assert.equal(await s.execute(`return document.querySelector('[data-testid="sort-total"]').closest("[aria-sort]").getAttribute("aria-sort");`), "descending");
+    await s.click('[data-testid="sort-name"]');
+    await s.waitUntil(
+      `const rows = (() => { ${rowsInOrder} })();
+       const names = rows.filter((r) => !r.untitled).map((r) => r.name);
+       const firstUntitled = rows.findIndex((r) => r.untitled);
+       return names.length >= 3 && firstUntitled === names.length && rows.slice(firstUntitled).every((r) => r.untitled) &&
+              names.every((n, i) => i === 0 || names[i - 1].localeCompare(n, "en", { sensitivity: "base" }) <= 0);`,
+      [], "the named rows A to Z, then the documents not read yet",
+    );
+    await shot(s, "21-documents-sorted-by-name");
+    await s.click('[data-testid="sort-date"]');
+    await s.waitUntil(`return document.querySelector('[data-testid="sort-date"]').closest("[aria-sort]").getAttribute("aria-sort") === "descending";`, [], "newest first again");
+
+    log("review queue: Skip passes a document, Enter confirms one and goes to the next, Esc leaves");
+    // The two documents read by OCR above wait with their guesses; the rest were never read.
+    await s.waitUntil(`return document.querySelector('[data-testid="review-count"]')?.innerText === "2";`, [], "two to review");
+    await s.click('[data-testid="nav-review"]');
+    await s.waitFor('[data-testid="review-confirm-all"]');
+    await s.waitUntil(`return document.querySelector('[data-testid="review-position"]')?.innerText === "1 of 2 to review";`,
+      [], "the first of the queue");
+    await shot(s, "22-review-queue");
+    const reviewedTitle = () => s.text(".detail-header h1");
+    const skippedTitle = await reviewedTitle();
+    await s.click('[data-testid="review-skip"]');
+    await s.waitUntil(`return document.querySelector('[data-testid="review-position"]')?.innerText === "2 of 2 to review";`,
+      [], "past the skipped one");
+    assert.notEqual(await reviewedTitle(), skippedTitle);
+    // Enter in a field with nothing changed confirms the whole document; the skipped one is next.
+    await s.waitFor("#field-title");
+    await s.type("#field-title", keys.enter, { clear: false });
+    await s.waitUntil(`return document.querySelector('[data-testid="review-count"]')?.innerText === "1";`, [], "one left");
+    await s.waitUntil(`return document.querySelector('[data-testid="review-position"]')?.innerText === "1 of 1 to review";`,
+      [], "back to the skipped one");
+    assert.equal(await reviewedTitle(), skippedTitle);
+    // The focused Confirm all button takes Enter too.
+    await s.waitUntil(`return document.activeElement?.dataset.testid === "review-confirm-all";`, [], "Confirm all focused");
+    await s.type('[data-testid="review-confirm-all"]', keys.enter, { clear: false });
+    await s.waitFor('[data-testid="review-done"]');
+    assert.equal(await s.execute(`return document.querySelector('[data-testid="review-count"]');`), null);
+    await s.type('[data-testid="review-done"] button', keys.escape, { clear: false });
+    await s.waitFor('[data-testid="document-list"]');
+    await s.click('[data-testid="filters-toggle"]');
+    await s.click('[data-testid="filter-unconfirmed"]');
+    await s.waitFor('[data-testid="empty-state"]');
+    await s.click('[data-testid="filter-unconfirmed"]');
+    await s.click('[data-testid="filters-toggle"]');
+    await s.waitFor('[data-testid="document-list"]');
+
     log("expiry timeline");
     await s.click('[data-testid="nav-expiry"]');
     await s.waitFor('[data-testid="expiry-screen"]');

@@ -26,9 +26,13 @@ const documents: DocumentSummary[] = Array.from({ length: count }, (_, i) => ({
   untitled: i % 11 === 0,
 }));
 
-function matching(query: { text?: string }): DocumentSummary[] {
+function matching(query: { text?: string; unconfirmedOnly?: boolean }): DocumentSummary[] {
   const text = (query.text ?? "").toLowerCase();
-  return text ? documents.filter((d) => d.title.toLowerCase().includes(text) || d.merchant?.toLowerCase().includes(text)) : documents;
+  return documents.filter(
+    (d) =>
+      (!text || d.title.toLowerCase().includes(text) || d.merchant?.toLowerCase().includes(text)) &&
+      (!query.unconfirmedOnly || d.unconfirmed),
+  );
 }
 
 let vault = params.get("state") ?? "unlocked";
@@ -40,7 +44,7 @@ mockIPC((cmd, args) => {
     case "search_documents":
       return matching(a.query as { text?: string });
     case "list_documents": {
-      const query = a.query as { text?: string; offset?: number; limit?: number };
+      const query = a.query as { text?: string; unconfirmedOnly?: boolean; offset?: number; limit?: number };
       const found = matching(query);
       const offset = query.offset ?? 0;
       return { total: found.length, documents: found.slice(offset, offset + (query.limit ?? found.length)) };

@@ -13,6 +13,7 @@ pub mod error;
 pub mod export;
 pub mod interop;
 mod journal;
+pub mod overview;
 pub mod reminders;
 pub mod repair;
 pub mod search;

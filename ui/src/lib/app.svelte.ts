@@ -3,11 +3,12 @@
 // dropped with them when the vault locks.
 
 import { graceOf, type Grace } from "./account";
+import { api } from "./api";
 import { setLanguage } from "./i18n.svelte";
 import { clearThumbnails } from "./thumbnails";
 import type { AccountView, Settings, Theme, VaultState } from "./types";
 
-export type Screen = "documents" | "expiry" | "account" | "settings";
+export type Screen = "documents" | "review" | "expiry" | "account" | "settings";
 export type LockReason = "idle" | "sleep" | "user" | null;
 
 export const app = $state({
@@ -35,7 +36,18 @@ export const app = $state({
   backupDialog: false,
   /** When the last backup was made (RFC 3339), once the main window has asked. */
   lastBackup: undefined as string | null | undefined,
+  /** How many documents wait for a person's check (the navigation's "To review (n)"). */
+  reviewCount: null as number | null,
 });
+
+/** Asks the engine how many documents wait for review; called after anything that changes it. */
+export async function refreshReviewCount() {
+  try {
+    app.reviewCount = (await api.list({ unconfirmedOnly: true, limit: 0 })).total;
+  } catch {
+    // Locked meanwhile: counted again after the next unlock.
+  }
+}
 
 /** Takes what the main window shows from the account's status (null: no account). */
 export function applyAccount(view: AccountView | null) {
@@ -65,4 +77,5 @@ export function showLocked(reason: LockReason) {
   app.lockReason = reason;
   app.screen = "documents";
   app.grace = null;
+  app.reviewCount = null;
 }

@@ -9,6 +9,7 @@ mod crash;
 mod document_cache;
 mod faults;
 mod legacy;
+mod overview;
 mod search_plans;
 mod support;
 mod sync;
