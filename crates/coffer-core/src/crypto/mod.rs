@@ -1,10 +1,12 @@
 //! Client-side cryptography, split by concern as in age: `kdf` (password → key material),
 //! `keys` (vault key, data keys, recovery phrase, sub-keys), `envelope` (small sealed values
-//! with a version byte) and `stream` (chunked AES-256-GCM for file content).
+//! with a version byte), `stream` (chunked AES-256-GCM for file content) and `share` (the
+//! file behind a private share link, which a browser opens with WebCrypto).
 
 pub mod envelope;
 pub mod kdf;
 pub mod keys;
+pub mod share;
 pub mod stream;
 
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
