@@ -627,13 +627,6 @@ impl Serialize for Document {
     }
 }
 
-impl Document {
-    /// Whether any field holding a value still awaits a person's confirmation.
-    pub fn has_unconfirmed_fields(&self) -> bool {
-        self.field_states.values().any(|s| !s.confirmed)
-    }
-}
-
 /// One line of a listing or a search result.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DocumentSummary {

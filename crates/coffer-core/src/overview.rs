@@ -14,9 +14,10 @@ use serde::Serialize;
 use time::{Date, Duration, Month};
 
 use crate::document::{Currency, DocumentKind};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::reminders::Deadline;
 use crate::search::SearchQuery;
+use crate::store::kind_column;
 use crate::vault::Vault;
 
 /// How many months the chart shows, this one included.
@@ -106,12 +107,6 @@ fn next_month(first: Date) -> Date {
     Date::from_calendar_date(year, month, 1).expect("the first of a month is a date")
 }
 
-fn parse<T: std::str::FromStr<Err = Error>>(text: String) -> rusqlite::Result<T> {
-    text.parse().map_err(|e: Error| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
 /// The largest amount first; equal ones by currency, for a stable order.
 fn by_size<T>(items: &mut [T], key: impl Fn(&T) -> (i64, String)) {
     items.sort_by(|a, b| {
@@ -153,7 +148,7 @@ impl Vault {
         let rows = totals.query_map(params![from, to], |r| {
             Ok((
                 r.get::<_, String>(0)?,
-                parse::<DocumentKind>(r.get(1)?)?,
+                kind_column(r.get(1)?)?,
                 r.get::<_, Option<String>>(2)?,
                 r.get::<_, i64>(3)? as u64,
                 r.get::<_, i64>(4)? as u64,

@@ -306,7 +306,7 @@ fn money(minor: Option<i64>, currency: Option<String>) -> rusqlite::Result<Optio
     }
 }
 
-fn kind_column(text: String) -> rusqlite::Result<DocumentKind> {
+pub(crate) fn kind_column(text: String) -> rusqlite::Result<DocumentKind> {
     text.parse().map_err(|e: Error| corrupt(e.to_string()))
 }
 

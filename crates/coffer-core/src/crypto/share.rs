@@ -1,8 +1,8 @@
-//! The encrypted file behind a private share link (`coffer export --share`): one file (the
+//! The encrypted file behind a private share link (`coffer share create`, #17): one file (the
 //! export ZIP) and its name under a fresh random key that travels only in the link's fragment.
 //! A browser opens it with WebCrypto alone (the server's share page), so the format is plain
-//! AES-256-GCM with a counter nonce; it is written and parsed only here and in the page's
-//! `share.js` (docs/share-format.md, vector `tests/vectors/share-v1.hex`):
+//! AES-256-GCM with a counter nonce; it is written and parsed only here and in that page's
+//! script (not built yet; the vector `tests/vectors/share-v1.hex` pins the format):
 //!
 //! ```text
 //! share   = header || chunk+
@@ -24,6 +24,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::{CryptoRng, RngCore};
 use zeroize::Zeroizing;
 
+use super::stream::read_full;
 use super::{Aead, NONCE_LEN, TAG_LEN};
 use crate::error::{Error, Result};
 
@@ -97,7 +98,9 @@ pub fn check_name(name: &str) -> Result<()> {
         && name.len() <= MAX_NAME_LEN
         && name != "."
         && name != ".."
-        && !name.chars().any(|c| c == '/' || c == '\\' || c.is_control());
+        && !name
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c.is_control());
     if fine {
         Ok(())
     } else {
@@ -257,20 +260,6 @@ pub fn encrypt(
 
 fn damaged(reason: &str) -> Error {
     Error::Integrity(format!("the shared file {reason}"))
-}
-
-/// Reads until `buf` is full or the input ends; returns how much was read.
-fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 /// What [`decrypt`] found.
