@@ -3,8 +3,10 @@
 //! encryption, OCR, rendering) runs on a blocking thread so the window never freezes.
 
 pub mod account;
+pub mod bulk;
 pub mod export;
 pub mod ocr;
+pub mod overview;
 pub mod reminders;
 pub mod restore;
 pub mod security;

@@ -13,7 +13,9 @@ use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
 use crate::{AppPaths, Session};
 
 mod account;
+mod bulk;
 mod export;
+mod overview;
 
 struct Harness {
     app: App<MockRuntime>,

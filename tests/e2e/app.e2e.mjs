@@ -344,6 +344,36 @@ async function main() {
     await s.click('[data-testid="sort-date"]');
     await s.waitUntil(`return document.querySelector('[data-testid="sort-date"]').closest("[aria-sort]").getAttribute("aria-sort") === "descending";`, [], "newest first again");
 
+    log("overview: twelve bars that add up to the list's totals per month, and the review count");
+    await s.click('[data-testid="nav-overview"]');
+    await s.waitFor('[data-testid="overview-chart"] [data-testid="chart-bar"]');
+    // The list's own totals (exact decimals), added up per month and currency here.
+    const listSums = await s.executeAsync(
+      `const done = arguments[0];
+       window.__TAURI_INTERNALS__.invoke("list_documents", { query: { limit: 1000 } }).then((page) => {
+         const sums = {};
+         for (const d of page.documents) {
+           if (d.total === null) continue;
+           const key = (d.date ?? d.imported_at).slice(0, 7) + " " + d.currency;
+           sums[key] = (sums[key] ?? 0) + Number(d.total.replace(".", ""));
+         }
+         done(sums);
+       }, (e) => done(String(e)));`,
+    );
+    assert.equal(typeof listSums, "object", `the list could not be read: ${listSums}`);
+    const chart = await s.execute(
+      `const svg = document.querySelector('[data-testid="overview-chart"] svg');
+       return { currency: svg.dataset.currency,
+                bars: [...svg.querySelectorAll('[data-testid="chart-bar"]')].map((g) => [g.dataset.month, Number(g.dataset.minor)]) };`,
+    );
+    assert.equal(chart.bars.length, 12);
+    assert.ok(chart.bars.some(([, minor]) => minor > 0), "a month with an amount");
+    for (const [month, minor] of chart.bars) {
+      assert.equal(minor, listSums[`${month} ${chart.currency}`] ?? 0, `the bar of ${month} in ${chart.currency}`);
+    }
+    assert.equal(await s.text('[data-testid="overview-unconfirmed"]'), "2");
+    await shot(s, "25-overview");
+
     log("review queue: Skip passes a document, Enter confirms one and goes to the next, Esc leaves");
     // The two documents read by OCR above wait with their guesses; the rest were never read.
     await s.waitUntil(`return document.querySelector('[data-testid="review-count"]')?.innerText === "2";`, [], "two to review");
@@ -514,6 +544,9 @@ async function main() {
     await s.waitFor('[data-testid="plan-section"]', 30_000);
     await s.waitUntil(`return document.querySelectorAll('.device').length === 1;`, [], "the account in Czech");
     await shot(s, "18-account-dark-czech");
+    await s.click('[data-testid="nav-overview"]');
+    await s.waitFor('[data-testid="overview-chart"] [data-testid="chart-bar"]');
+    await shot(s, "26-overview-dark-czech");
 
     log("zálohovat: a backup from Settings in Czech; the coffer command restores every document from it");
     await s.click('[data-testid="nav-settings"]');

@@ -196,6 +196,9 @@ pub struct ExportRequest {
     /// The POHODA cash register (`pokladna`, its abbreviation such as `HP`) that receipts
     /// paid in cash go to as expense vouchers; without it they are other liabilities.
     pub cash_register: Option<String>,
+    /// Exactly these documents (the app's selection), whatever their dates and kinds: the
+    /// period and the kinds then choose nothing. Trashed ones are left out.
+    pub only: Option<Vec<DocumentId>>,
 }
 
 impl ExportRequest {
@@ -209,6 +212,7 @@ impl ExportRequest {
             locked: HashSet::new(),
             formats: Vec::new(),
             cash_register: None,
+            only: None,
         }
     }
 
@@ -384,33 +388,41 @@ fn export_file_name(doc: &Document, date: Date, taken: &mut HashSet<String>) -> 
     name
 }
 
-/// The documents of the period, oldest first, with their export file names.
+/// The documents of the period (or the selection), oldest first, with their export file names.
 pub fn select(vault: &Vault, request: &ExportRequest) -> Result<Vec<ExportRow>> {
-    if request.from > request.to {
-        return Err(ExportError::EmptyPeriod {
-            from: request.from,
-            to: request.to,
-        });
-    }
-    let query = SearchQuery {
-        from: Some(request.from),
-        to: Some(request.to),
-        kinds: request.kinds.clone(),
-        ..SearchQuery::default()
+    let ids: Vec<DocumentId> = match &request.only {
+        Some(ids) => ids.clone(),
+        None => {
+            if request.from > request.to {
+                return Err(ExportError::EmptyPeriod {
+                    from: request.from,
+                    to: request.to,
+                });
+            }
+            let query = SearchQuery {
+                from: Some(request.from),
+                to: Some(request.to),
+                kinds: request.kinds.clone(),
+                ..SearchQuery::default()
+            };
+            vault.search(&query)?.into_iter().map(|s| s.id).collect()
+        }
     };
-    let summaries = vault.search(&query)?;
     let cached = LockList::load(vault.store())?;
-    let locked: Vec<DocumentId> = summaries
+    let locked: Vec<DocumentId> = ids
         .iter()
-        .map(|s| s.id)
+        .copied()
         .filter(|id| request.locked.contains(id) || cached.documents.contains(id))
         .collect();
     if !locked.is_empty() {
         return Err(ExportError::Locked(locked));
     }
-    let mut rows = Vec::with_capacity(summaries.len());
-    for summary in summaries.into_iter().rev() {
-        let document = vault.document(summary.id)?;
+    let mut rows = Vec::with_capacity(ids.len());
+    for id in ids {
+        let document = vault.document(id)?;
+        if document.trashed_at.is_some() {
+            continue;
+        }
         let (date, by_import_date) = match document.fields.issue_date {
             Some(date) => (date, false),
             None => (document.imported_at.date(), true),

@@ -5,6 +5,7 @@
 
 pub mod backup;
 pub mod blobs;
+pub mod bulk;
 pub mod clock;
 pub mod crypto;
 mod description;

@@ -791,9 +791,8 @@ impl Store {
         read_identity(&self.conn)?.ok_or(Error::DatabaseForeign)
     }
 
-    #[cfg(feature = "sync")]
-    /// The connection, for the modules that keep their own tables in this store (sync state).
-    /// Writes that must commit together go inside a unit of work (`begin` … `commit`).
+    /// The connection, for the modules that keep their own tables in this store (sync state)
+    /// or read it with their own aggregates (the overview). Writes that must commit together go inside a unit of work (`begin` … `commit`).
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }

@@ -13,6 +13,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, Runtime, State};
 
+use super::bulk::Selection;
 use super::{Result, blocking, emit_progress};
 use crate::error::CommandError;
 use crate::session::Session;
@@ -54,6 +55,9 @@ pub struct ExportForm {
     pub out: PathBuf,
     /// The language of the report's field names.
     pub language: Language,
+    /// The list's selection: exactly its documents, the period and kinds aside.
+    #[serde(default)]
+    pub selection: Option<Selection>,
 }
 
 /// One document the accountant will have to complete, or that a format left out.
@@ -88,7 +92,7 @@ pub async fn export_documents<R: Runtime>(
     session: State<'_, Arc<Session>>,
     form: ExportForm,
 ) -> Result<ExportOutcome> {
-    let request = ExportRequest {
+    let mut request = ExportRequest {
         kinds: form.kinds,
         preset: form.preset,
         formats: form.formats,
@@ -101,6 +105,7 @@ pub async fn export_documents<R: Runtime>(
         Language::En => CsvPreset::Intl,
     };
     let out = form.out;
+    let selection = form.selection;
     blocking(&session, move |session| {
         let mut report = |p: ExportProgress| {
             emit_progress(
@@ -111,6 +116,9 @@ pub async fn export_documents<R: Runtime>(
             )
         };
         let summary = session.with_open_vault(|vault| {
+            if let Some(selection) = selection {
+                request.only = Some(selection.resolve(vault)?);
+            }
             export::write_export(vault, &request, &out, &mut report).map_err(export_error)
         })?;
         let notes = summary

@@ -51,6 +51,33 @@ fn zip_names(path: &std::path::Path) -> Vec<String> {
 }
 
 #[test]
+fn an_export_of_a_selection_holds_exactly_its_documents_whatever_the_period() {
+    let h = Harness::new();
+    let ids = vault_with_receipts(&h);
+    h.ok("trash_document", json!({"id": ids[1]}));
+    let out = h.dir.path().join("vyber.zip");
+    let outcome = h.ok(
+        "export_documents",
+        json!({"form": {
+            "from": "2030-01-01", "to": "2030-01-31", "preset": "cz", "out": out,
+            "language": "cs",
+            "selection": {"mode": "ids", "ids": [ids[0], ids[1], ids[2]]}
+        }}),
+    );
+    // The trashed one is left out; the other two are in, though no period holds them.
+    assert_eq!(outcome["documents"], 2, "{outcome}");
+    let mut csv = String::new();
+    zip::ZipArchive::new(std::fs::File::open(&out).unwrap())
+        .unwrap()
+        .by_name("documents.csv")
+        .unwrap()
+        .read_to_string(&mut csv)
+        .unwrap();
+    assert!(csv.contains("Albert") && csv.contains("Tesco"), "{csv}");
+    assert!(!csv.contains("Lidl"), "{csv}");
+}
+
+#[test]
 fn an_export_of_a_month_writes_the_zip_with_pohoda_and_isdoc_and_says_what_to_fill_in() {
     let h = Harness::new();
     let ids = vault_with_receipts(&h);

@@ -2,6 +2,7 @@ import { flushSync, mount, unmount } from "svelte";
 import { describe, expect, it } from "vitest";
 import DocumentList from "./DocumentList.svelte";
 import { PagedRows } from "../lib/paging";
+import { noSelection, toggle, type ListSelection } from "../lib/selection";
 import type { DocumentSummary, Sort } from "../lib/types";
 
 // jsdom has no layout: a ResizeObserver that never reports is enough for `bind:clientHeight`.
@@ -37,12 +38,30 @@ async function pagedRows(asked: number[]) {
   return rows;
 }
 
-function mountList(rows: PagedRows, sort: Sort, sorted: Sort[], opened: string[]) {
+type Pick = [number, string, "toggle" | "range"] | ["all", boolean];
+
+function mountList(
+  rows: PagedRows,
+  sort: Sort,
+  sorted: Sort[],
+  opened: string[],
+  picks: Pick[] = [],
+  selection: ListSelection = noSelection,
+) {
   const target = document.createElement("div");
   document.body.append(target);
   const list = mount(DocumentList, {
     target,
-    props: { rows, version: 0, sort, onsort: (s: Sort) => sorted.push(s), onopen: (id: string) => opened.push(id) },
+    props: {
+      rows,
+      version: 0,
+      sort,
+      onsort: (s: Sort) => sorted.push(s),
+      onopen: (id: string) => opened.push(id),
+      selection,
+      onpick: (index: number, id: string, how: "toggle" | "range") => picks.push([index, id, how]),
+      onpickall: (all: boolean) => picks.push(["all", all]),
+    },
   });
   flushSync();
   return { target, list };
@@ -89,6 +108,41 @@ describe("DocumentList", () => {
       { key: "name", ascending: true },
       { key: "total", ascending: false },
     ]);
+    unmount(list);
+  });
+
+  it("picks with Ctrl-click, Shift-click, the row's box, Space and Ctrl+A; a plain click opens", async () => {
+    const picks: Pick[] = [];
+    const opened: string[] = [];
+    const selection = toggle(noSelection, "id-1", 1);
+    const { target, list } = mountList(await pagedRows([]), { key: "date", ascending: false }, [], opened, picks, selection);
+    const rows = target.querySelectorAll('[data-testid="document-row"]');
+    const row = (i: number) => rows[i] as HTMLElement;
+    expect(row(1).classList.contains("picked")).toBe(true);
+    expect(row(1).getAttribute("aria-selected")).toBe("true");
+    expect(row(0).getAttribute("aria-selected")).toBe("false");
+    expect((row(1).querySelector('[data-testid="row-check"]') as HTMLInputElement).checked).toBe(true);
+
+    row(3).dispatchEvent(new MouseEvent("click", { bubbles: true, ctrlKey: true }));
+    row(5).dispatchEvent(new MouseEvent("click", { bubbles: true, shiftKey: true }));
+    (row(2).querySelector('[data-testid="row-check"]') as HTMLInputElement).click();
+    const listbox = target.querySelector('[role="listbox"]') as HTMLElement;
+    listbox.dispatchEvent(new KeyboardEvent("keydown", { key: " ", bubbles: true }));
+    listbox.dispatchEvent(new KeyboardEvent("keydown", { key: "a", ctrlKey: true, bubbles: true }));
+    (target.querySelector('[data-testid="select-all"]') as HTMLInputElement).click();
+    expect(picks).toEqual([
+      [3, "id-3", "toggle"],
+      [5, "id-5", "range"],
+      [2, "id-2", "toggle"],
+      // Space picks the row the last pick made active.
+      [2, "id-2", "toggle"],
+      ["all", true],
+      ["all", true],
+    ]);
+    // None of that opened a document; a plain click does.
+    expect(opened).toEqual([]);
+    row(4).click();
+    expect(opened).toEqual(["id-4"]);
     unmount(list);
   });
 });

@@ -80,6 +80,7 @@ describe("ExportDialog", () => {
         cashRegister: "HP",
         out: `/home/jana/Downloads/coffer-${month}.zip`,
         language: "en",
+        selection: null,
       },
     ]);
     const shown = q("export-outcome").textContent!;

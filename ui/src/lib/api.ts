@@ -22,6 +22,8 @@ import type {
   BackupKey,
   BackupOutcome,
   BackupTo,
+  BulkChange,
+  BulkOutcome,
   CommandError,
   DocumentDetail,
   DocumentKind,
@@ -32,6 +34,7 @@ import type {
   ExportForm,
   ExportOutcome,
   ImportResult,
+  Overview,
   KdfStrength,
   ProviderChange,
   ReminderNotifications,
@@ -44,6 +47,7 @@ import type {
   VaultInfo,
   VaultProblem,
 } from "./types";
+import type { SelectionRequest } from "./selection";
 
 /** Turns whatever a command rejected with into a `CommandError`. */
 export function asCommandError(error: unknown): CommandError {
@@ -99,6 +103,10 @@ export const api = {
   trash: (id: string) => call<void>("trash_document", { id }),
   restore: (id: string) => call<void>("untrash_document", { id }),
   vaultInfo: () => call<VaultInfo>("vault_info"),
+  overview: () => call<Overview>("vault_overview"),
+  changeDocuments: (selection: SelectionRequest, change: BulkChange) =>
+    call<BulkOutcome>("change_documents", { selection, change }),
+  selectionIds: (selection: SelectionRequest) => call<string[]>("selection_ids", { selection }),
   verifyVault: (quick: boolean) => call<VaultProblem[]>("verify_vault", { quick }),
   settings: () => call<Settings>("get_settings"),
   saveSettings: (settings: Settings) => call<Settings>("save_settings", { settings }),

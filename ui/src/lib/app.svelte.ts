@@ -8,7 +8,7 @@ import { setLanguage } from "./i18n.svelte";
 import { clearThumbnails } from "./thumbnails";
 import type { AccountView, Settings, Theme, VaultState } from "./types";
 
-export type Screen = "documents" | "review" | "expiry" | "account" | "settings";
+export type Screen = "documents" | "overview" | "review" | "expiry" | "account" | "settings";
 export type LockReason = "idle" | "sleep" | "user" | null;
 
 export const app = $state({

@@ -1,6 +1,8 @@
 // The shapes the Tauri commands send and receive (see src-tauri/src/commands.rs and the
 // engine's JSON in crates/coffer-core/src/document.rs).
 
+import type { SelectionRequest } from "./selection";
+
 export type DocumentKind = "receipt" | "invoice" | "contract" | "warranty" | "other";
 export const DOCUMENT_KINDS: DocumentKind[] = ["receipt", "invoice", "contract", "warranty", "other"];
 
@@ -222,6 +224,8 @@ export interface ExportForm {
   cashRegister: string | null;
   out: string;
   language: Language;
+  /** Exactly the list's selection; the period and kinds then choose nothing. */
+  selection?: SelectionRequest | null;
 }
 
 export interface ExportNote {
@@ -431,4 +435,72 @@ export interface VaultProblem {
   id: string | null;
   text: string;
   advice: string;
+}
+
+// The overview (the engine's `Overview`, amounts in minor units of their currency).
+export interface Amount {
+  currency: string;
+  minor: number;
+  documents: number;
+}
+
+export interface KindAmount extends Amount {
+  kind: DocumentKind;
+}
+
+export interface VatTotal {
+  currency: string;
+  rate_basis_points: number;
+  base_minor: number;
+  tax_minor: number;
+}
+
+export interface MonthSpending {
+  /** `YYYY-MM`. */
+  month: string;
+  documents: number;
+  without_total: number;
+  by_currency: Amount[];
+  by_kind: KindAmount[];
+  vat: VatTotal[];
+}
+
+export interface MonthTotals {
+  month: string;
+  totals: Amount[];
+}
+
+export interface Deadline {
+  document: string;
+  title: string;
+  document_kind: DocumentKind;
+  kind: DeadlineKind;
+  date: string;
+  lead_days: number[];
+}
+
+export interface Overview {
+  this_month: MonthSpending;
+  last_month: MonthSpending;
+  /** Twelve months, oldest first, this month last. */
+  months: MonthTotals[];
+  unconfirmed: number;
+  next_deadlines: Deadline[];
+  /** Minor digits per currency code. */
+  digits: Record<string, number>;
+}
+
+/** One change to every selected document (the engine's `BulkChange`). */
+export type BulkChange =
+  | { change: "set_kind"; kind: DocumentKind }
+  | { change: "add_tags"; tags: string[] }
+  | { change: "remove_tags"; tags: string[] }
+  | { change: "confirm_all" }
+  | { change: "trash" }
+  | { change: "restore" };
+
+export interface BulkOutcome {
+  changed: number;
+  unchanged: number;
+  skipped: { id: string; reason: string }[];
 }
