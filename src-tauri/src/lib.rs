@@ -93,7 +93,7 @@ pub fn setup<R: Runtime>(builder: Builder<R>, paths: AppPaths) -> Builder<R> {
             commands::ocr::remote_ocr_providers,
             commands::ocr::save_remote_ocr_provider,
             commands::overview::vault_overview,
-            commands::bulk::selection_ids,
+            commands::bulk::selected_documents,
             commands::bulk::change_documents,
             commands::viewer::document_thumbnail,
             commands::viewer::pdf_page_count,

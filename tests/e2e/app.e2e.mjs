@@ -374,6 +374,35 @@ async function main() {
     assert.equal(await s.text('[data-testid="overview-unconfirmed"]'), "2");
     await shot(s, "25-overview");
 
+    log("bulk: pick ten rows with the box and Shift-click, tag them; select all and take the tag off again");
+    await s.click('[data-testid="nav-documents"]');
+    await s.waitFor('[data-testid="document-row"]');
+    const rowsByPosition = `return [...document.querySelectorAll('[data-testid="document-row"]')]
+         .sort((a, b) => new DOMMatrix(getComputedStyle(a).transform).m42 - new DOMMatrix(getComputedStyle(b).transform).m42)`;
+    await s.execute(`${rowsByPosition}[0].querySelector('[data-testid="row-check"]').click();`);
+    await s.execute(`${rowsByPosition}[9].dispatchEvent(new MouseEvent("click", { bubbles: true, shiftKey: true }));`);
+    await s.waitUntil(`return document.querySelector('[data-testid="bulk-count"]')?.innerText === "10 selected";`, [], "ten selected");
+    await fill(s, '[data-testid="bulk-tag"]', "Q4-2026");
+    await s.click('[data-testid="bulk-add-tag"]');
+    await s.waitUntil(`return document.querySelector('[data-testid="bulk-status"]')?.innerText.startsWith("10 documents changed");`,
+      [], "ten tagged");
+    await shot(s, "27-bulk-selection");
+    const tagged = `const done = arguments[0];
+       window.__TAURI_INTERNALS__.invoke("list_documents", { query: { limit: 1000 } })
+         .then((page) => done(page.documents.filter((d) => d.tags.includes("Q4-2026")).length), (e) => done(String(e)));`;
+    assert.equal(await s.executeAsync(tagged), 10, "exactly the ten picked documents carry the tag");
+    await s.click('[data-testid="bulk-clear"]');
+    await s.waitUntil(`return !document.querySelector('[data-testid="bulk-bar"]');`, [], "selection cleared");
+    await s.click('[data-testid="select-all"]');
+    const everyCount = (await s.text('[data-testid="document-count"]')).match(/\d+/)[0];
+    await s.waitUntil(`return document.querySelector('[data-testid="bulk-count"]')?.innerText === arguments[0] + " selected";`,
+      [everyCount], "every document of the search selected");
+    await fill(s, '[data-testid="bulk-tag"]', "Q4-2026");
+    await s.click('[data-testid="bulk-remove-tag"]');
+    await s.waitUntil(`return document.querySelector('[data-testid="bulk-status"]')?.innerText.includes("changed");`, [], "tag removed");
+    assert.equal(await s.executeAsync(tagged), 0, "select all reached every document");
+    await s.click('[data-testid="bulk-clear"]');
+
     log("review queue: Skip passes a document, Enter confirms one and goes to the next, Esc leaves");
     // The two documents read by OCR above wait with their guesses; the rest were never read.
     await s.waitUntil(`return document.querySelector('[data-testid="review-count"]')?.innerText === "2";`, [], "two to review");

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use coffer_core::bulk::{BulkChange, BulkOutcome};
 use coffer_core::{DocumentId, Vault};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tauri::State;
 
 use super::{Result, SearchArgs, blocking};
@@ -45,16 +45,34 @@ impl Selection {
     }
 }
 
-/// The selection's documents, in the list's order (for OCR and export, one at a time).
+/// One selected document, named for the progress of work on it.
+#[derive(Debug, Serialize)]
+pub struct Selected {
+    pub id: String,
+    pub title: String,
+}
+
+/// The selection's documents, in the list's order (for OCR one at a time), less any that are
+/// gone meanwhile.
 #[tauri::command]
-pub async fn selection_ids(
+pub async fn selected_documents(
     session: State<'_, Arc<Session>>,
     selection: Selection,
-) -> Result<Vec<String>> {
+) -> Result<Vec<Selected>> {
     blocking(&session, move |session| {
         session.with_vault(|vault| {
-            let ids = selection.resolve(vault)?;
-            Ok(ids.iter().map(ToString::to_string).collect())
+            let mut selected = Vec::new();
+            for id in selection.resolve(vault)? {
+                match vault.document(id) {
+                    Ok(doc) => selected.push(Selected {
+                        id: id.to_string(),
+                        title: doc.fields.title,
+                    }),
+                    Err(coffer_core::Error::DocumentNotFound(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(selected)
         })
     })
     .await

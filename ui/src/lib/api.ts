@@ -106,7 +106,8 @@ export const api = {
   overview: () => call<Overview>("vault_overview"),
   changeDocuments: (selection: SelectionRequest, change: BulkChange) =>
     call<BulkOutcome>("change_documents", { selection, change }),
-  selectionIds: (selection: SelectionRequest) => call<string[]>("selection_ids", { selection }),
+  selectedDocuments: (selection: SelectionRequest) =>
+    call<{ id: string; title: string }[]>("selected_documents", { selection }),
   verifyVault: (quick: boolean) => call<VaultProblem[]>("verify_vault", { quick }),
   settings: () => call<Settings>("get_settings"),
   saveSettings: (settings: Settings) => call<Settings>("save_settings", { settings }),
