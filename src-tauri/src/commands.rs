@@ -269,6 +269,7 @@ impl SearchArgs {
             merchant: non_empty(self.merchant),
             tags: self.tags,
             expiring_within_days: self.expiring_within_days,
+            expired_within_days: None,
             unconfirmed_only: self.unconfirmed_only,
             trash: if self.trash {
                 TrashFilter::Only

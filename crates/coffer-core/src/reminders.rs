@@ -240,12 +240,22 @@ impl Vault {
 
     /// Every deadline from today on, of documents not in the trash, sorted by date.
     pub fn upcoming_deadlines(&self) -> Result<Vec<Deadline>> {
+        self.deadlines_since(0)
+    }
+
+    /// Every deadline from `days_back` days ago on (those before today are overdue, or ended),
+    /// of documents not in the trash, sorted by date.
+    pub fn deadlines_since(&self, days_back: u32) -> Result<Vec<Deadline>> {
         let today = self.clock().today();
+        let first = today.saturating_sub(Duration::days(i64::from(days_back)));
         let default_leads = self.default_lead_days()?;
         let plans: BTreeMap<DocumentId, ReminderPlan> = self.store().reminder_plans()?;
-        // Every expiry from today on: "expiring within" the largest window there is.
+        // Every expiry from `first` on ("expiring within" the largest window there is): a
+        // contract's notice deadline comes before its expiry, so expiries from `first` on
+        // hold every deadline from `first` on.
         let query = SearchQuery {
             expiring_within_days: Some(u32::MAX),
+            expired_within_days: Some(days_back),
             ..SearchQuery::default()
         };
         let mut out: Vec<Deadline> = self
@@ -262,7 +272,7 @@ impl Vault {
                     &default_leads,
                 )
             })
-            .filter(|d| d.date >= today)
+            .filter(|d| d.date >= first)
             .collect();
         out.sort_by(|a, b| (a.date, a.kind, &a.title).cmp(&(b.date, b.kind, &b.title)));
         Ok(out)

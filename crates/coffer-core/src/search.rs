@@ -125,6 +125,9 @@ pub struct SearchQuery {
     pub tags: Vec<String>,
     /// Expires between today and this many days from today.
     pub expiring_within_days: Option<u32>,
+    /// Expired at most this many days ago (before today); with `expiring_within_days`, the
+    /// window reaches this far back.
+    pub expired_within_days: Option<u32>,
     /// Has at least one field awaiting confirmation.
     pub unconfirmed_only: bool,
     pub trash: TrashFilter,
@@ -191,6 +194,7 @@ impl SearchQuery {
         if self.limit.is_none()
             || self.sort.key != SortKey::Date
             || self.expiring_within_days.is_some()
+            || self.expired_within_days.is_some()
             || self.min_total_minor.is_some()
             || self.max_total_minor.is_some()
         {
@@ -286,10 +290,18 @@ impl SearchQuery {
                 "EXISTS (SELECT 1 FROM tags t WHERE t.document = d.rowid AND t.tag = {p})"
             ));
         }
-        if let Some(days) = self.expiring_within_days {
-            let until = today.saturating_add(Duration::days(i64::from(days)));
-            let a = arg(ymd(today), &mut args);
-            let b = arg(ymd(until), &mut args);
+        let back = |days: u32| today.saturating_sub(Duration::days(i64::from(days)));
+        let window = match (self.expired_within_days, self.expiring_within_days) {
+            (None, None) => None,
+            (past, Some(ahead)) => Some((
+                back(past.unwrap_or(0)),
+                today.saturating_add(Duration::days(i64::from(ahead))),
+            )),
+            (Some(past), None) => Some((back(past), back(1))),
+        };
+        if let Some((first, last)) = window {
+            let a = arg(ymd(first), &mut args);
+            let b = arg(ymd(last), &mut args);
             clauses.push(format!("d.expiry BETWEEN {a} AND {b}"));
         }
         if self.unconfirmed_only {

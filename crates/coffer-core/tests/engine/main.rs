@@ -7,6 +7,7 @@ mod bulk;
 mod content;
 mod copy;
 mod crash;
+mod deadlines;
 mod document_cache;
 mod faults;
 mod legacy;
