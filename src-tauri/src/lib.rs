@@ -113,6 +113,9 @@ pub fn setup<R: Runtime>(builder: Builder<R>, paths: AppPaths) -> Builder<R> {
             commands::reminders::save_reminder_lead_days,
             commands::reminders::document_reminders,
             commands::reminders::save_document_reminders,
+            commands::reminders::deadlines,
+            commands::reminders::save_deadline_snoozes,
+            commands::reminders::export_deadlines_ics,
             commands::watch::take_watched_files,
         ])
 }

@@ -14,6 +14,7 @@ use crate::{AppPaths, Session};
 
 mod account;
 mod bulk;
+mod deadlines;
 mod export;
 mod overview;
 

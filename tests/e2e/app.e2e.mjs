@@ -8,7 +8,7 @@
 // Screenshots of each main screen go to $SCREENSHOT_DIR (scripts/app-e2e.sh: target/screenshots/).
 
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import assert from "node:assert/strict";
@@ -443,7 +443,52 @@ async function main() {
     await s.click('[data-testid="nav-expiry"]');
     await s.waitFor('[data-testid="expiry-screen"]');
     await s.waitUntil(`return document.querySelectorAll('.timeline-item').length === 2;`, [], "two expiring documents");
+    assert.deepEqual(
+      await s.execute(`return [...document.querySelectorAll('[data-testid="deadline-kind"]')].map((e) => e.innerText);`),
+      ["Document expires", "Document expires"],
+      "each deadline says what it is",
+    );
     await shot(s, "08-expiry");
+    log("snooze a deadline: it leaves the timeline for the snoozed list, and comes back when woken");
+    await s.click('[data-testid="deadline-snooze"]');
+    await s.waitUntil(`return document.querySelectorAll('.timeline .timeline-item').length === 1 &&
+       !!document.querySelector('[data-testid="deadlines-snoozed-toggle"]');`, [], "one snoozed");
+    await s.click('[data-testid="deadlines-snoozed-toggle"]');
+    await s.waitFor('[data-testid="deadline-wake"]');
+    await shot(s, "28-deadlines-snoozed");
+    await s.click('[data-testid="deadline-wake"]');
+    await s.waitUntil(`return document.querySelectorAll('.timeline .timeline-item').length === 2 &&
+       !document.querySelector('[data-testid="deadlines-snoozed-toggle"]');`, [], "woken again");
+    const icsDir = mkdtempSync(join(tmpdir(), "coffer-e2e-ics-"));
+    const icsPath = join(icsDir, "terminy.ics");
+    const icsCount = await s.executeAsync(
+      `const [path, done] = arguments;
+       window.__TAURI_INTERNALS__.invoke("export_deadlines_ics", { path }).then(done, (e) => done(JSON.stringify(e)));`,
+      icsPath,
+    );
+    assert.equal(icsCount, 2);
+    assert.match(readFileSync(icsPath, "utf8"), /BEGIN:VCALENDAR[\s\S]*BEGIN:VEVENT[\s\S]*BEGIN:VEVENT/);
+    rmSync(icsDir, { recursive: true });
+
+    log("a receipt's warranty in one click: 24 months from the purchase date");
+    await s.click('[data-testid="nav-documents"]');
+    await fill(s, '[data-testid="search"]', "Kavárna");
+    await s.waitUntil(`return document.querySelectorAll('[data-testid="document-row"]').length === 1;`, [], "the café receipt");
+    await s.click('[data-testid="document-row"]');
+    await s.waitFor("#field-kind");
+    await s.execute(
+      `const select = document.querySelector("#field-kind");
+       select.value = "receipt"; select.dispatchEvent(new Event("change", { bubbles: true }));`,
+    );
+    await s.waitFor('[data-testid="warranty-24"]');
+    const bought = await s.execute(`return document.querySelector("#field-date").value;`);
+    const [by, bm, bd] = bought.split("-").map(Number);
+    await s.click('[data-testid="warranty-24"]');
+    await s.waitUntil(`return document.querySelector("#field-expiry")?.value === arguments[0];`,
+      [`${by + 2}-${String(bm).padStart(2, "0")}-${String(bd).padStart(2, "0")}`], "the warranty ends two years after the purchase");
+    assert.equal(await s.execute(`return document.querySelector('[data-testid="warranty-24"]');`), null, "offered only while there is no expiry");
+    await s.click('[data-testid="back"]');
+    await fill(s, '[data-testid="search"]', "");
 
     log("account: sign up to the local server, sync, see the plan and this month's usage");
     await s.click('[data-testid="nav-account"]');

@@ -5,10 +5,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use coffer_core::ReminderPlan;
-use coffer_core::reminders::write_ics;
 use coffer_core::sync::{self, EmailReminders, Language};
 use coffer_core::vault::Vault;
 
@@ -216,23 +214,11 @@ pub fn run(dir: &Path, args: &RemindersArgs) -> anyhow::Result<ExitCode> {
         None => {}
     }
     if let Some(path) = &args.ics {
-        let deadlines = vault.upcoming_deadlines()?;
-        let parent = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".coffer-ics-")
-            .tempfile_in(parent)
-            .with_context(|| format!("writing to {}", parent.display()))?;
-        write_ics(&deadlines, vault.clock().now(), tmp.as_file_mut())?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(path)
-            .with_context(|| format!("writing {}", path.display()))?;
+        let written = vault.save_ics(path)?;
         println!("{}", path.display());
         eprintln!(
             "Wrote {} upcoming deadlines to {}; import it into your calendar app.",
-            deadlines.len(),
+            written,
             path.display()
         );
         return Ok(ExitCode::SUCCESS);

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime};
@@ -285,6 +286,30 @@ impl Vault {
             self.clock().today(),
             within,
         ))
+    }
+}
+
+impl Vault {
+    /// Writes the upcoming deadlines to `path` as an iCalendar file (replacing it whole, never
+    /// leaving half a file); returns how many there were.
+    pub fn save_ics(&self, path: &Path) -> Result<usize> {
+        let deadlines = self.upcoming_deadlines()?;
+        let parent = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let context = || format!("writing {}", path.display());
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".coffer-ics-")
+            .tempfile_in(parent)
+            .map_err(|e| Error::io(context(), e))?;
+        write_ics(&deadlines, self.clock().now(), tmp.as_file_mut())?;
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| Error::io(context(), e))?;
+        tmp.persist(path)
+            .map_err(|e| Error::io(context(), e.error))?;
+        Ok(deadlines.len())
     }
 }
 

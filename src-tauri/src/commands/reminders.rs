@@ -3,9 +3,12 @@
 //! words them in the person's language, and hands them back here to be shown. Which reminders
 //! were shown is kept inside the vault (it names documents and dates).
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use coffer_core::{DueReminder, ReminderPlan};
+use coffer_core::document::parse_date;
+use coffer_core::{Deadline, DueReminder, Error, ReminderPlan, Vault};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_notification::{Notification, NotificationExt};
@@ -15,12 +18,28 @@ use crate::session::Session;
 
 /// The vault setting listing the reminders already shown (the web view's keys, JSON).
 const SHOWN_SETTING: &str = "app.notifications.shown";
+/// The vault setting holding the snoozed deadlines: the web view's key of each, and the day
+/// it shows again (`9999-12-31`: marked done), JSON.
+const SNOOZE_SETTING: &str = "app.deadlines.snoozed";
+/// How far back the deadlines screen shows what was missed.
+const OVERDUE_DAYS: u32 = 60;
+/// More snoozes than anyone keeps by hand: a bound on what the setting can grow to.
+const MAX_SNOOZES: usize = 10_000;
+
+fn snoozes(vault: &Vault) -> coffer_core::Result<BTreeMap<String, String>> {
+    Ok(vault
+        .setting(SNOOZE_SETTING)?
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default())
+}
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReminderNotifications {
     pub due: Vec<DueReminder>,
     pub shown: Vec<String>,
+    /// Deadlines the person snoozed: not notified until their day.
+    pub snoozes: BTreeMap<String, String>,
 }
 
 #[tauri::command]
@@ -35,6 +54,7 @@ pub async fn reminder_notifications(
         Ok(ReminderNotifications {
             due: vault.due_reminders(None)?,
             shown,
+            snoozes: snoozes(vault)?,
         })
     })
 }
@@ -131,4 +151,47 @@ pub async fn save_document_reminders(
         vault.set_reminder_plan(id, Some(plan))?;
         Ok(vault.reminder_plan(id)?.into())
     })
+}
+
+/// The deadlines screen: every deadline from [`OVERDUE_DAYS`] ago on, and the snoozes.
+#[derive(Debug, Serialize)]
+pub struct Deadlines {
+    pub deadlines: Vec<Deadline>,
+    pub snoozes: BTreeMap<String, String>,
+}
+
+#[tauri::command]
+pub async fn deadlines(session: State<'_, Arc<Session>>) -> Result<Deadlines> {
+    session.with_vault(|vault| {
+        Ok(Deadlines {
+            deadlines: vault.deadlines_since(OVERDUE_DAYS)?,
+            snoozes: snoozes(vault)?,
+        })
+    })
+}
+
+/// Replaces the snoozes (the web view prunes old ones); each must end on a calendar day.
+#[tauri::command]
+pub async fn save_deadline_snoozes(
+    session: State<'_, Arc<Session>>,
+    snoozes: BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>> {
+    if snoozes.len() > MAX_SNOOZES {
+        return Err(Error::InvalidInput(format!("at most {MAX_SNOOZES} snoozed deadlines")).into());
+    }
+    for until in snoozes.values() {
+        parse_date(until)?;
+    }
+    let json = serde_json::to_string(&snoozes).expect("strings serialise");
+    session.with_vault(|vault| vault.set_setting(SNOOZE_SETTING, Some(&json)))?;
+    Ok(snoozes)
+}
+
+/// Saves the coming deadlines as an iCalendar file at `path`; returns how many.
+#[tauri::command]
+pub async fn export_deadlines_ics(
+    session: State<'_, Arc<Session>>,
+    path: PathBuf,
+) -> Result<usize> {
+    session.with_vault(|vault| vault.save_ics(&path))
 }

@@ -25,6 +25,7 @@ import type {
   BulkChange,
   BulkOutcome,
   CommandError,
+  Deadline,
   DocumentDetail,
   DocumentKind,
   DocumentReminders,
@@ -104,6 +105,10 @@ export const api = {
   restore: (id: string) => call<void>("untrash_document", { id }),
   vaultInfo: () => call<VaultInfo>("vault_info"),
   overview: () => call<Overview>("vault_overview"),
+  deadlines: () => call<{ deadlines: Deadline[]; snoozes: Record<string, string> }>("deadlines"),
+  saveDeadlineSnoozes: (snoozes: Record<string, string>) =>
+    call<Record<string, string>>("save_deadline_snoozes", { snoozes }),
+  exportDeadlines: (path: string) => call<number>("export_deadlines_ics", { path }),
   changeDocuments: (selection: SelectionRequest, change: BulkChange) =>
     call<BulkOutcome>("change_documents", { selection, change }),
   selectedDocuments: (selection: SelectionRequest) =>

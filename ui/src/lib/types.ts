@@ -283,6 +283,8 @@ export interface DocumentReminders {
 export interface ReminderNotifications {
   due: DueReminder[];
   shown: string[];
+  /** Snoozed deadlines (key → the day they show again): not notified until then. */
+  snoozes: Record<string, string>;
 }
 
 /** What a failed command carries: a code the UI translates, and the engine's message. */
