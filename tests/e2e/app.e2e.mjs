@@ -671,11 +671,52 @@ async function main() {
     log("restart: cold start to the unlock screen");
     const restarted = performance.now();
     const again = await Session.start(driver, app);
+    let vaultDir;
     try {
       await again.waitFor('[data-testid="unlock-password"]', 60_000);
       timings.coldStartToUnlockScreenMs = Math.round(performance.now() - restarted);
+      vaultDir = (await again.executeAsync(
+        `const done = arguments[0];
+         window.__TAURI_INTERNALS__.invoke("app_status").then(done, (e) => done({ error: JSON.stringify(e) }));`,
+      )).vaultPath;
     } finally {
       await again.quit();
+    }
+
+    log("a new computer: the first run restores the backup made in the app, every document comes back");
+    assert.ok(vaultDir, "the app says where its vault is");
+    rmSync(vaultDir, { recursive: true });
+    const fresh = await Session.start(driver, app);
+    try {
+      await fresh.waitFor('[data-testid="restore-instead"]', 60_000);
+      await fresh.click('[data-testid="restore-instead"]');
+      await fill(fresh, '[data-testid="backup-file"]', backupPath + keys.tab);
+      await fresh.waitFor('[data-testid="backup-passphrase"]');
+      await typeExactly(fresh, '[data-testid="backup-passphrase"]', backupPassphrase);
+      await fresh.click('[data-testid="backup-continue"]');
+      await typeExactly(fresh, '[data-testid="new-password"]', PASSWORD);
+      await typeExactly(fresh, '[data-testid="repeat-password"]', PASSWORD);
+      await fresh.click('[data-testid="understood"]');
+      await fresh.waitUntil(`const b = document.querySelector('[data-testid="to-phrase"]'); return !!b && !b.disabled;`, [], "Continue");
+      await fresh.click('[data-testid="to-phrase"]');
+      await fresh.waitFor('[data-testid="phrase-word"]', 60_000);
+      const newWords = await fresh.execute(
+        `return [...document.querySelectorAll('[data-testid="phrase-word"]')].map((e) => e.textContent);`,
+      );
+      await fresh.click('[data-testid="wrote-it-down"]');
+      await fresh.click('[data-testid="to-confirm"]');
+      const asked = await fresh.execute(
+        `return [...document.querySelectorAll('[data-testid="confirm-word"]')].map((e) => Number(e.dataset.position));`,
+      );
+      for (const p of asked) await fresh.type(`[data-testid="confirm-word"][data-position="${p}"]`, newWords[p - 1]);
+      await fresh.click('[data-testid="create-vault"]');
+      await fresh.waitFor('[data-testid="document-row"]', 180_000);
+      await fresh.waitUntil(`return /^\d+ /.test(document.querySelector('[data-testid="document-count"]')?.innerText ?? "");`, [], "the count");
+      const back = Number((await fresh.text('[data-testid="document-count"]')).match(/^(\d+) /)[1]);
+      assert.equal(back, inBackup, "the app restores what the backup holds");
+      await shot(fresh, "29-restored-on-first-run");
+    } finally {
+      await fresh.quit();
     }
     log(`timings (ms, including WebDriver round trips): ${JSON.stringify(timings)}`);
     log(`passed; screenshots in ${shots}`);
