@@ -9,8 +9,58 @@ pub struct CommandError {
     pub message: String,
 }
 
+/// The codes of the app's own failures, besides the engine's [`coffer_core::ErrorCode`]s. The
+/// web view has a Czech and an English sentence for each (`error.<code>`), checked by a test.
+pub const APP_CODES: &[&str] = &[
+    "account_exists",
+    "backup_key_kind",
+    "browser",
+    "consent_required",
+    "export_locked",
+    "file_exists",
+    "internal",
+    "invalid_credentials",
+    "invalid_totp",
+    "locked",
+    "mass_deletion",
+    "needs_account",
+    "no_pending_phrase",
+    "not_a_backup",
+    "not_connected",
+    "ocr_credits_used_up",
+    "ocr_failed",
+    "ocr_languages",
+    "other_vault",
+    "payments_unavailable",
+    "phrase_mismatch",
+    "phrase_not_confirmed",
+    "rate_limited",
+    "remote_ocr",
+    "remote_ocr_no_key",
+    "remote_ocr_not_on_plan",
+    "server_protocol",
+    "server_refused",
+    "server_unreachable",
+    "signed_out",
+    "totp_required",
+    "untrusted_checkout",
+    "watch_failed",
+    "weak_passphrase",
+    "wrong_backup_key",
+];
+
+/// Every code a command's error can carry.
+pub fn all_codes() -> impl Iterator<Item = &'static str> {
+    let engine = coffer_core::ErrorCode::ALL.iter().map(|c| c.as_str());
+    engine.chain(APP_CODES.iter().copied())
+}
+
 impl CommandError {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        debug_assert!(
+            all_codes().any(|c| c == code),
+            "`{code}` is not in APP_CODES: add it there and give it its words in both locales"
+        );
         Self {
             code,
             message: message.into(),
@@ -24,35 +74,7 @@ impl CommandError {
 
 impl From<coffer_core::Error> for CommandError {
     fn from(error: coffer_core::Error) -> Self {
-        use coffer_core::Error as E;
-        let code = match &error {
-            E::WrongPassword => "wrong_password",
-            E::WrongRecoveryPhrase => "wrong_recovery_phrase",
-            E::InvalidRecoveryPhrase(_) => "invalid_recovery_phrase",
-            E::NotAVault(_) => "not_a_vault",
-            E::VaultExists(_) => "vault_exists",
-            E::UnsupportedFormat { .. } => "unsupported_format",
-            E::DocumentNotFound(_) | E::AmbiguousId(_) => "not_found",
-            E::DocumentTrashed(_) => "trashed",
-            E::DocumentLocked { .. } => "document_locked",
-            E::SourceChanged => "source_changed",
-            E::InvalidInput(_) | E::KdfInvalid(_) => "invalid_input",
-            E::DiskFull { .. } => "disk_full",
-            E::DatabaseMissing
-            | E::DatabaseEmpty
-            | E::DatabaseUnreadable
-            | E::DatabaseForeign
-            | E::DatabaseOlder { .. } => "database_needs_repair",
-            E::VaultBusy => "vault_busy",
-            E::Io { .. } => "io",
-            E::KdfBelowFloor(_)
-            | E::Integrity(_)
-            | E::DocumentDamaged { .. }
-            | E::HeaderDamaged(_)
-            | E::DatabaseDamaged(_)
-            | E::Database(_) => "damaged",
-        };
-        Self::new(code, error.to_string())
+        Self::new(error.code().as_str(), error.to_string())
     }
 }
 
@@ -153,5 +175,35 @@ mod tests {
         );
         let e = CommandError::from(coffer_core::Error::InvalidInput("bad date".into()));
         assert_eq!((e.code, e.message.as_str()), ("invalid_input", "bad date"));
+    }
+
+    fn catalogue(language: &str) -> serde_json::Map<String, serde_json::Value> {
+        let path = format!(
+            "{}/../ui/src/locales/{language}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        serde_json::from_str(&text).unwrap()
+    }
+
+    #[test]
+    fn every_error_code_has_its_sentence_in_czech_and_english() {
+        for language in ["en", "cs"] {
+            let words = catalogue(language);
+            let missing: Vec<&str> = all_codes()
+                .filter(|code| !words.contains_key(&format!("error.{code}")))
+                .collect();
+            assert!(
+                missing.is_empty(),
+                "{language}.json lacks error.{missing:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_engine_codes_and_the_app_codes_do_not_overlap() {
+        for code in coffer_core::ErrorCode::ALL {
+            assert!(!APP_CODES.contains(&code.as_str()), "{code:?}");
+        }
     }
 }

@@ -711,7 +711,7 @@ async function main() {
       for (const p of asked) await fresh.type(`[data-testid="confirm-word"][data-position="${p}"]`, newWords[p - 1]);
       await fresh.click('[data-testid="create-vault"]');
       await fresh.waitFor('[data-testid="document-row"]', 180_000);
-      await fresh.waitUntil(`return /^\d+ /.test(document.querySelector('[data-testid="document-count"]')?.innerText ?? "");`, [], "the count");
+      await fresh.waitUntil(`return /^\\d+ /.test(document.querySelector('[data-testid="document-count"]')?.innerText ?? "");`, [], "the count");
       const back = Number((await fresh.text('[data-testid="document-count"]')).match(/^(\d+) /)[1]);
       assert.equal(back, inBackup, "the app restores what the backup holds");
       await shot(fresh, "29-restored-on-first-run");

@@ -4,6 +4,8 @@
 use std::io;
 use std::path::PathBuf;
 
+use serde::Serialize;
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
@@ -173,5 +175,131 @@ impl Error {
 
     pub(crate) fn write(source: io::Error) -> Self {
         Self::io("writing failed", source)
+    }
+}
+
+/// What kind of failure an [`Error`] is, stable across versions and wordings: the desktop app
+/// turns it into its translated sentence, scripts and the CLI can branch on it. New kinds may
+/// come; a reader treats one it does not know as [`Error`]'s message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    WrongPassword,
+    WrongRecoveryPhrase,
+    InvalidRecoveryPhrase,
+    NotAVault,
+    VaultExists,
+    UnsupportedFormat,
+    NotFound,
+    Trashed,
+    DocumentLocked,
+    SourceChanged,
+    InvalidInput,
+    DiskFull,
+    /// The database is missing, empty, foreign or older than the vault: `repair` rebuilds it.
+    DatabaseNeedsRepair,
+    VaultBusy,
+    Io,
+    /// Something failed its integrity check: restore it from a backup or another device.
+    Damaged,
+}
+
+impl ErrorCode {
+    /// Every code, for checks that each has its words (translations, documentation).
+    pub const ALL: &'static [ErrorCode] = &[
+        Self::WrongPassword,
+        Self::WrongRecoveryPhrase,
+        Self::InvalidRecoveryPhrase,
+        Self::NotAVault,
+        Self::VaultExists,
+        Self::UnsupportedFormat,
+        Self::NotFound,
+        Self::Trashed,
+        Self::DocumentLocked,
+        Self::SourceChanged,
+        Self::InvalidInput,
+        Self::DiskFull,
+        Self::DatabaseNeedsRepair,
+        Self::VaultBusy,
+        Self::Io,
+        Self::Damaged,
+    ];
+
+    /// The code as it is written in JSON: `wrong_password`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::WrongPassword => "wrong_password",
+            Self::WrongRecoveryPhrase => "wrong_recovery_phrase",
+            Self::InvalidRecoveryPhrase => "invalid_recovery_phrase",
+            Self::NotAVault => "not_a_vault",
+            Self::VaultExists => "vault_exists",
+            Self::UnsupportedFormat => "unsupported_format",
+            Self::NotFound => "not_found",
+            Self::Trashed => "trashed",
+            Self::DocumentLocked => "document_locked",
+            Self::SourceChanged => "source_changed",
+            Self::InvalidInput => "invalid_input",
+            Self::DiskFull => "disk_full",
+            Self::DatabaseNeedsRepair => "database_needs_repair",
+            Self::VaultBusy => "vault_busy",
+            Self::Io => "io",
+            Self::Damaged => "damaged",
+        }
+    }
+}
+
+impl Error {
+    pub fn code(&self) -> ErrorCode {
+        use ErrorCode as C;
+        match self {
+            Self::WrongPassword => C::WrongPassword,
+            Self::WrongRecoveryPhrase => C::WrongRecoveryPhrase,
+            Self::InvalidRecoveryPhrase(_) => C::InvalidRecoveryPhrase,
+            Self::NotAVault(_) => C::NotAVault,
+            Self::VaultExists(_) => C::VaultExists,
+            Self::UnsupportedFormat { .. } => C::UnsupportedFormat,
+            Self::DocumentNotFound(_) | Self::AmbiguousId(_) => C::NotFound,
+            Self::DocumentTrashed(_) => C::Trashed,
+            Self::DocumentLocked { .. } => C::DocumentLocked,
+            Self::SourceChanged => C::SourceChanged,
+            Self::InvalidInput(_) | Self::KdfInvalid(_) => C::InvalidInput,
+            Self::DiskFull { .. } => C::DiskFull,
+            Self::DatabaseMissing
+            | Self::DatabaseEmpty
+            | Self::DatabaseUnreadable
+            | Self::DatabaseForeign
+            | Self::DatabaseOlder { .. } => C::DatabaseNeedsRepair,
+            Self::VaultBusy => C::VaultBusy,
+            Self::Io { .. } => C::Io,
+            Self::KdfBelowFloor(_)
+            | Self::Integrity(_)
+            | Self::DocumentDamaged { .. }
+            | Self::HeaderDamaged(_)
+            | Self::DatabaseDamaged(_)
+            | Self::Database(_) => C::Damaged,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_listed_once_and_written_as_serde_writes_it() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            assert!(seen.insert(code.as_str()), "{code:?} twice");
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                serde_json::Value::String(code.as_str().into())
+            );
+        }
+        assert_eq!(Error::VaultBusy.code(), ErrorCode::VaultBusy);
+        assert_eq!(
+            Error::DatabaseEmpty.code().as_str(),
+            "database_needs_repair"
+        );
     }
 }

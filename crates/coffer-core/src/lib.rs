@@ -30,7 +30,7 @@ pub use document::{
     CompanyIds, Currency, Document, DocumentFields, DocumentId, DocumentKind, DocumentSummary,
     Field, FieldState, FileInfo, Money, PaymentMethod, VatLine,
 };
-pub use error::{Error, Result};
+pub use error::{Error, ErrorCode, Result};
 pub use reminders::{Deadline, DeadlineKind, DueReminder, ReminderPlan};
 pub use repair::RepairReport;
 pub use search::{SearchQuery, Sort, SortKey, TrashFilter};
