@@ -340,7 +340,7 @@ async function main() {
               names.every((n, i) => i === 0 || names[i - 1].localeCompare(n, "en", { sensitivity: "base" }) <= 0);`,
       [], "the named rows A to Z, then the documents not read yet",
     );
-    await shot(s, "21-documents-sorted-by-name");
+    await shot(s, "30-documents-sorted-by-name");
     await s.click('[data-testid="sort-date"]');
     await s.waitUntil(`return document.querySelector('[data-testid="sort-date"]').closest("[aria-sort]").getAttribute("aria-sort") === "descending";`, [], "newest first again");
 
@@ -410,7 +410,7 @@ async function main() {
     await s.waitFor('[data-testid="review-confirm-all"]');
     await s.waitUntil(`return document.querySelector('[data-testid="review-position"]')?.innerText === "1 of 2 to review";`,
       [], "the first of the queue");
-    await shot(s, "22-review-queue");
+    await shot(s, "31-review-queue");
     const skippedTitle = await s.text(".detail-header h1");
     assert.ok(skippedTitle, "the document's title is on screen beside the review controls");
     await s.click('[data-testid="review-skip"]');
