@@ -51,22 +51,33 @@ pub fn import(dir: &Path, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     // One line per file, in the order given, once its text is read.
     let mut lines: Vec<Option<String>> = vec![None; total];
     let mut imported = Vec::new();
-    for (index, file) in args.files.iter().enumerate() {
-        let shown = render::printable(&file.display().to_string());
-        eprintln!("[{}/{total}] {shown}", index + 1);
-        match vault.import(file, &options) {
-            Ok(ImportOutcome::Imported(doc)) => {
-                lines[index] = Some(format!("{}  {}", doc.id, render::printable(&doc.title)));
-                imported.push((index, doc.id, shown));
+    // In batches, each one commit (Vault::import_many); a file's line comes once its batch is
+    // committed.
+    let mut index = 0;
+    let stored = vault.import_many(&args.files, &options, |answers| {
+        for (file, answer) in answers {
+            let shown = render::printable(&file.display().to_string());
+            eprintln!("[{}/{total}] {shown}", index + 1);
+            match answer {
+                Ok(ImportOutcome::Imported(doc)) => {
+                    lines[index] = Some(format!("{}  {}", doc.id, render::printable(&doc.title)));
+                    imported.push((index, doc.id, shown));
+                }
+                Ok(ImportOutcome::Duplicate(id)) => {
+                    lines[index] = Some(format!("duplicate of {id}  {shown}"));
+                }
+                Err(error) => {
+                    failures += 1;
+                    eprintln!("error: {shown}: {error}");
+                }
             }
-            Ok(ImportOutcome::Duplicate(id)) => {
-                lines[index] = Some(format!("duplicate of {id}  {shown}"));
-            }
-            Err(error) => {
-                failures += 1;
-                eprintln!("error: {shown}: {error}");
-            }
+            index += 1;
         }
+    });
+    if let Err(error) = stored {
+        // The vault itself failed (a full disk): the batch in flight and the rest are not in.
+        failures += total - index;
+        eprintln!("error: {error}");
     }
     if !args.no_ocr && !imported.is_empty() {
         let ocr_options = ExtractOptions {

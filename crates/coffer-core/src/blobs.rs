@@ -16,6 +16,7 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use sha2::{Digest, Sha256};
 
@@ -45,6 +46,10 @@ pub struct BlobStore {
     dir: PathBuf,
     /// Blobs written to `tmp/` since the last `publish_written`.
     written: Mutex<Vec<BlobName>>,
+    /// A batch is being written: `tmp/` is synced once, by `sync_staged`, before its commit.
+    batch: AtomicBool,
+    /// A name was added to `tmp/` since it was last synced.
+    tmp_unsynced: AtomicBool,
 }
 
 struct HashingWriter<W> {
@@ -91,6 +96,8 @@ impl BlobStore {
         Ok(Self {
             dir,
             written: Mutex::new(Vec::new()),
+            batch: AtomicBool::new(false),
+            tmp_unsynced: AtomicBool::new(false),
         })
     }
 
@@ -132,13 +139,33 @@ impl BlobStore {
             .map_err(|e| Error::io("writing encrypted content", e))?;
         tmp.persist(self.staged_path(&name))
             .map_err(|e| Error::io("storing encrypted content", e.error))?;
-        // The name must survive a crash: a commit will refer to it.
-        fsync_dir(&tmp_dir)?;
+        // The name must survive a crash: a commit will refer to it. In a batch, once for all
+        // of them, before the batch's commit (`sync_staged`).
+        if self.batch.load(Ordering::Acquire) {
+            self.tmp_unsynced.store(true, Ordering::Release);
+        } else {
+            fsync_dir(&tmp_dir)?;
+        }
         self.written
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(name.clone());
         Ok(name)
+    }
+
+    /// Starts (or ends) a batch of writes: until it ends, `tmp/` is synced by `sync_staged`
+    /// rather than after each blob.
+    pub(crate) fn set_batch(&self, on: bool) {
+        self.batch.store(on, Ordering::Release);
+    }
+
+    /// Makes the names of the blobs written to `tmp/` durable; call before the commit that
+    /// refers to them.
+    pub(crate) fn sync_staged(&self) -> Result<()> {
+        if self.tmp_unsynced.swap(false, Ordering::AcqRel) {
+            fsync_dir(&self.dir.join(TMP_DIR))?;
+        }
+        Ok(())
     }
 
     /// Moves into place every blob written since the last call, once the commit that refers
@@ -161,8 +188,9 @@ impl BlobStore {
         let parent = target.parent().expect("blob paths have a parent");
         fs::create_dir_all(parent)
             .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
-        fs::rename(&staged, &target).map_err(|e| Error::io("storing encrypted content", e))?;
-        fsync_dir(parent)
+        // No sync of the folder: a committed blob is durable in `tmp/` already, reads find it
+        // in either place, and if a crash loses the rename the next sweep moves it again.
+        fs::rename(&staged, &target).map_err(|e| Error::io("storing encrypted content", e))
     }
 
     /// Opens a blob for reading (in place, or still in `tmp/` between its commit and its

@@ -262,6 +262,65 @@ pub enum ImportOutcome {
 }
 
 /// A set of changes a person makes; every field set here becomes confirmed. Text fields set
+/// Files a batch of [`Vault::import_many`] imports in one unit of work, at most.
+pub const IMPORT_BATCH: usize = 64;
+/// Bytes of files a batch holds, at most (one file larger than this is a batch of its own), so
+/// that a batch of photos is answered, and lost by a crash, in seconds rather than minutes.
+pub const IMPORT_BATCH_BYTES: u64 = 32 << 20;
+
+/// `paths` cut into batches of at most [`IMPORT_BATCH`] files and [`IMPORT_BATCH_BYTES`].
+fn import_batches(paths: &[PathBuf]) -> Vec<&[PathBuf]> {
+    let mut batches = Vec::new();
+    let (mut start, mut bytes) = (0, 0u64);
+    for (i, path) in paths.iter().enumerate() {
+        let size = fs::metadata(path).map_or(0, |m| m.len());
+        if i > start && (i - start == IMPORT_BATCH || bytes + size > IMPORT_BATCH_BYTES) {
+            batches.push(&paths[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < paths.len() {
+        batches.push(&paths[start..]);
+    }
+    batches
+}
+
+/// Why one file was not imported: its own trouble (the batch goes on), or the vault's (the
+/// batch stops).
+enum ImportFailure {
+    File(Error),
+    Vault(Error),
+}
+
+impl From<Error> for ImportFailure {
+    fn from(e: Error) -> Self {
+        Self::Vault(e)
+    }
+}
+
+impl From<ImportFailure> for Error {
+    fn from(failure: ImportFailure) -> Self {
+        match failure {
+            ImportFailure::File(e) | ImportFailure::Vault(e) => e,
+        }
+    }
+}
+
+/// A reader that remembers whether it failed (the source file, read while encrypting).
+struct WatchedReader<R> {
+    inner: R,
+    failed: bool,
+}
+
+impl<R: Read> Read for WatchedReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf);
+        self.failed |= read.is_err();
+        read
+    }
+}
+
 /// to an empty string are cleared.
 #[derive(Clone, Debug, Default)]
 pub struct DocumentEdit {
@@ -685,32 +744,80 @@ impl Vault {
     /// Encrypts a file into the vault. Nothing is visible until the final commit; a crash
     /// before it leaves only an unreferenced blob that the next unlock sweeps away.
     pub fn import(&mut self, path: &Path, options: &ImportOptions) -> Result<ImportOutcome> {
+        let outcome = self.import_one(path, options).map_err(Error::from)?;
+        self.publish_written()?;
+        Ok(outcome)
+    }
+
+    /// Imports many files, [`IMPORT_BATCH`] at a time: each batch is one unit of work (its
+    /// blobs synced, their folder once, then one commit), so a crash loses at most the batch
+    /// in flight and never leaves part of one visible. A file that cannot be imported (gone,
+    /// empty, a folder, changed while read) is answered with its error and the others go on;
+    /// an error of the vault itself (a full disk, a damaged database) stops the import, the
+    /// batch in flight rolled back, the earlier ones kept. `done` hears each batch's answers,
+    /// in order, once they are committed.
+    pub fn import_many(
+        &mut self,
+        paths: &[PathBuf],
+        options: &ImportOptions,
+        mut done: impl FnMut(&[(PathBuf, Result<ImportOutcome>)]),
+    ) -> Result<()> {
+        for batch in import_batches(paths) {
+            self.blobs.set_batch(true);
+            let answers = self.atomically(|vault| {
+                let mut answers = Vec::with_capacity(batch.len());
+                for path in batch {
+                    let answer = match vault.import_one(path, options) {
+                        Ok(outcome) => Ok(outcome),
+                        Err(ImportFailure::File(e)) => Err(e),
+                        Err(ImportFailure::Vault(e)) => return Err(e),
+                    };
+                    answers.push((path.clone(), answer));
+                }
+                vault.blobs.sync_staged()?;
+                Ok(answers)
+            });
+            self.blobs.set_batch(false);
+            done(&answers?);
+        }
+        Ok(())
+    }
+
+    /// [`Vault::import`] up to its commit: inside a batch's unit of work, the commit is the
+    /// batch's.
+    fn import_one(
+        &mut self,
+        path: &Path,
+        options: &ImportOptions,
+    ) -> Result<ImportOutcome, ImportFailure> {
+        use ImportFailure::File as Its;
         // Looked at before it is opened: opening a FIFO would wait for a writer for ever.
-        let meta =
-            fs::metadata(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        let meta = fs::metadata(path)
+            .map_err(|e| Its(Error::io(format!("reading {}", path.display()), e)))?;
         if meta.is_dir() {
-            return Err(Error::InvalidInput(format!(
+            return Err(Its(Error::InvalidInput(format!(
                 "{} is a folder; give the files inside it",
                 path.display()
-            )));
+            ))));
         }
         if !meta.is_file() {
-            return Err(Error::InvalidInput(format!(
+            return Err(Its(Error::InvalidInput(format!(
                 "{} is not a regular file (a pipe, socket or device); save it as a file first",
                 path.display()
-            )));
+            ))));
         }
         if meta.len() == 0 {
-            return Err(Error::InvalidInput(format!(
+            return Err(Its(Error::InvalidInput(format!(
                 "{} is empty (0 bytes): there is nothing to keep; check the file (an unfinished \
                  download?) and import it again",
                 path.display()
-            )));
+            ))));
         }
-        let open =
-            || File::open(path).map_err(|e| Error::io(format!("opening {}", path.display()), e));
+        let open = || {
+            File::open(path).map_err(|e| Its(Error::io(format!("opening {}", path.display()), e)))
+        };
         let file = open()?;
-        let (content_hash, size) = self.content_hash(file)?;
+        let (content_hash, size) = self.content_hash(file).map_err(Its)?;
         if let Some(existing) = self.store.find_by_content_hash(&content_hash)? {
             return Ok(ImportOutcome::Duplicate(existing));
         }
@@ -739,7 +846,8 @@ impl Vault {
             .tags
             .iter()
             .map(|t| clean_tag(t))
-            .collect::<Result<_>>()?;
+            .collect::<Result<_>>()
+            .map_err(Its)?;
         let mut states = BTreeMap::new();
         for (set, field) in [
             (options.kind.is_some(), Field::Kind),
@@ -758,21 +866,34 @@ impl Vault {
 
         let now = self.clock.now();
         let id = DocumentId::random();
-        let staged = self.stage_content(
-            id,
-            size,
-            open()?,
-            Describe {
-                file: &file_info,
-                fields: &fields,
-                field_states: &states,
-                imported_at: now,
-                content_hash: Some(&content_hash),
-            },
-        )?;
+        // A read of the file that fails is the file's trouble; any other failure the vault's.
+        let mut source = WatchedReader {
+            inner: open()?,
+            failed: false,
+        };
+        let staged = self
+            .stage_content(
+                id,
+                size,
+                &mut source,
+                Describe {
+                    file: &file_info,
+                    fields: &fields,
+                    field_states: &states,
+                    imported_at: now,
+                    content_hash: Some(&content_hash),
+                },
+            )
+            .map_err(|e| {
+                if source.failed {
+                    Its(e)
+                } else {
+                    ImportFailure::Vault(e)
+                }
+            })?;
         if staged.content_hash != content_hash {
             self.discard_staged(staged)?;
-            return Err(Error::SourceChanged);
+            return Err(Its(Error::SourceChanged));
         }
         let inserted = self.store.insert(&NewDocument {
             id,
@@ -792,9 +913,8 @@ impl Vault {
             if let Some(existing) = self.store.find_by_content_hash(&content_hash)? {
                 return Ok(ImportOutcome::Duplicate(existing));
             }
-            return Err(e);
+            return Err(ImportFailure::Vault(e));
         }
-        self.publish_written()?;
         Ok(ImportOutcome::Imported(self.summary(id)?))
     }
 
@@ -1399,4 +1519,37 @@ fn restrict_to_owner(dir: &Path) -> Result<()> {
 #[cfg(not(unix))]
 fn restrict_to_owner(_dir: &Path) -> Result<()> {
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_batches_end_at_the_file_count_or_the_bytes_whichever_comes_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str, size: u64| {
+            let path = dir.path().join(name);
+            File::create(&path).unwrap().set_len(size).unwrap();
+            path
+        };
+        let small: Vec<PathBuf> = (0..IMPORT_BATCH + 1)
+            .map(|i| file(&format!("s{i}"), 10))
+            .collect();
+        let sizes = |paths: &[PathBuf]| -> Vec<usize> {
+            import_batches(paths).iter().map(|b| b.len()).collect()
+        };
+        assert_eq!(sizes(&small), [IMPORT_BATCH, 1]);
+        let half = IMPORT_BATCH_BYTES / 2;
+        let big = [
+            file("b0", half),
+            file("b1", half),
+            file("b2", 1),
+            file("huge", IMPORT_BATCH_BYTES * 2),
+            dir.path().join("missing"),
+        ];
+        // A file over the cap is a batch of its own; one of unknown size counts as nothing.
+        assert_eq!(sizes(&big), [2, 1, 1, 1]);
+        assert!(import_batches(&[]).is_empty());
+    }
 }

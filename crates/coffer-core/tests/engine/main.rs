@@ -3,6 +3,7 @@
 //! full disk); they run this binary again in worker mode (`worker.rs`).
 
 mod backup;
+mod batches;
 mod bulk;
 mod content;
 mod copy;

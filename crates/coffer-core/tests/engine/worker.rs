@@ -51,6 +51,16 @@ fn committed(what: std::fmt::Arguments) {
     out.flush().unwrap();
 }
 
+/// The files of `dir`, by name.
+fn files_in(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+}
+
 /// Not a test of its own: the body of the worker process (it does nothing otherwise).
 #[test]
 fn worker() {
@@ -69,11 +79,7 @@ fn worker() {
             // The crash test's tasks (crash.rs): each prints a line once a change is
             // committed, and is killed at a random moment.
             "import-all" => {
-                let mut files: Vec<_> = std::fs::read_dir(&arg)
-                    .unwrap()
-                    .map(|e| e.unwrap().path())
-                    .collect();
-                files.sort();
+                let files = files_in(Path::new(&arg));
                 for file in files {
                     if let ImportOutcome::Imported(doc) =
                         vault.import(&file, &ImportOptions::default())?
@@ -82,6 +88,16 @@ fn worker() {
                     }
                 }
                 Ok(())
+            }
+            "import-batches" => {
+                let files = files_in(Path::new(&arg));
+                vault.import_many(&files, &ImportOptions::default(), |answers| {
+                    for (_, answer) in answers {
+                        if let Ok(ImportOutcome::Imported(doc)) = answer {
+                            committed(format_args!("IMPORTED {}", doc.id));
+                        }
+                    }
+                })
             }
             "edit-all" => {
                 for round in 0.. {
