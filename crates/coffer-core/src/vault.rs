@@ -4,11 +4,13 @@
 //! describing itself) and `journal/` (every committed change, sealed). `LockedVault` is what
 //! can be known without a password; `Vault` is open.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::thread;
 
 use rand::rngs::OsRng;
 use secrecy::{ExposeSecret, SecretString};
@@ -305,6 +307,133 @@ impl From<ImportFailure> for Error {
             ImportFailure::File(e) | ImportFailure::Vault(e) => e,
         }
     }
+}
+
+/// The keys and the blob store, to encrypt content on any thread.
+struct Sealer<'a> {
+    content_hash_key: &'a SubKey,
+    data_key_wrap: &'a SubKey,
+    description_key: &'a SubKey,
+    blobs: &'a BlobStore,
+}
+
+impl Sealer<'_> {
+    fn stage_content(
+        &self,
+        id: DocumentId,
+        size: u64,
+        reader: impl Read,
+        describe: Describe<'_>,
+    ) -> Result<StagedContent> {
+        let data_key = DataKey::generate(&mut OsRng);
+        let ctx = StreamContext {
+            document_id: *id.as_bytes(),
+            content_version: 1,
+        };
+        let wrapped_key = data_key.wrap(self.data_key_wrap, id.as_bytes(), &mut OsRng);
+        let description = BlobDescription::new(
+            id,
+            ctx.content_version,
+            wrapped_key.clone(),
+            describe.content_hash,
+            describe.file.clone(),
+            describe.fields.clone(),
+            describe.field_states.clone(),
+            describe.imported_at,
+        )
+        .seal(self.description_key);
+        let mut hashing = HashingReader {
+            inner: reader.take(size),
+            hasher: blake3::Hasher::new_keyed(self.content_hash_key.bytes()),
+        };
+        let blob = self.blobs.write(|out| {
+            stream::encrypt(
+                &data_key,
+                &ctx,
+                size,
+                &mut hashing,
+                out,
+                DEFAULT_CHUNK_LOG2,
+                &description,
+                &mut OsRng,
+            )?;
+            Ok(size)
+        })?;
+        Ok(StagedContent {
+            id,
+            blob,
+            wrapped_key,
+            content_hash: hashing.hasher.finalize().as_bytes().to_vec(),
+            content_version: ctx.content_version,
+            size,
+        })
+    }
+}
+
+impl Sealer<'_> {
+    /// Encrypts a prepared file into `tmp/`.
+    fn stage_import(&self, new: &NewImport) -> Result<StagedContent, ImportFailure> {
+        // A read of the file that fails is the file's trouble; any other failure the vault's.
+        let mut source = WatchedReader {
+            inner: open_source(&new.path)?,
+            failed: false,
+        };
+        let staged = self
+            .stage_content(
+                new.id,
+                new.file.size,
+                &mut source,
+                Describe {
+                    file: &new.file,
+                    fields: &new.fields,
+                    field_states: &new.states,
+                    imported_at: new.now,
+                    content_hash: Some(&new.content_hash),
+                },
+            )
+            .map_err(|e| {
+                if source.failed {
+                    ImportFailure::File(e)
+                } else {
+                    ImportFailure::Vault(e)
+                }
+            })?;
+        if staged.content_hash != new.content_hash {
+            self.blobs.remove(&staged.blob)?;
+            return Err(ImportFailure::File(Error::SourceChanged));
+        }
+        Ok(staged)
+    }
+}
+
+/// A file to import, checked and read once, not yet encrypted.
+struct NewImport {
+    id: DocumentId,
+    path: PathBuf,
+    file: FileInfo,
+    fields: DocumentFields,
+    states: BTreeMap<Field, FieldState>,
+    content_hash: Vec<u8>,
+    now: OffsetDateTime,
+}
+
+enum Prepared {
+    New(Box<NewImport>),
+    Duplicate(DocumentId),
+}
+
+/// A file's own trouble becomes its answer; the vault's stops the batch.
+fn settle(attempt: Result<ImportOutcome, ImportFailure>) -> Result<Result<ImportOutcome>> {
+    match attempt {
+        Ok(outcome) => Ok(Ok(outcome)),
+        Err(ImportFailure::File(e)) => Ok(Err(e)),
+        Err(ImportFailure::Vault(e)) => Err(e),
+    }
+}
+
+fn open_source(path: &Path) -> Result<File, ImportFailure> {
+    File::open(path)
+        .map_err(|e| ImportFailure::File(Error::io(format!("opening {}", path.display()), e)))
 }
 
 /// A reader that remembers whether it failed (the source file, read while encrypting).
@@ -764,23 +893,98 @@ impl Vault {
     ) -> Result<()> {
         for batch in import_batches(paths) {
             self.blobs.set_batch(true);
-            let answers = self.atomically(|vault| {
-                let mut answers = Vec::with_capacity(batch.len());
-                for path in batch {
-                    let answer = match vault.import_one(path, options) {
-                        Ok(outcome) => Ok(outcome),
-                        Err(ImportFailure::File(e)) => Err(e),
-                        Err(ImportFailure::Vault(e)) => return Err(e),
-                    };
-                    answers.push((path.clone(), answer));
-                }
-                vault.blobs.sync_staged()?;
-                Ok(answers)
-            });
+            let answers = self.atomically(|vault| vault.import_batch(batch, options));
             self.blobs.set_batch(false);
             done(&answers?);
         }
         Ok(())
+    }
+
+    /// One batch of `import_many`, inside its unit of work: the files are checked and read in
+    /// order, encrypted on every core, then inserted in order.
+    fn import_batch(
+        &mut self,
+        batch: &[PathBuf],
+        options: &ImportOptions,
+    ) -> Result<Vec<(PathBuf, Result<ImportOutcome>)>> {
+        enum Plan {
+            Answer(Result<ImportOutcome>),
+            Stage(Box<NewImport>),
+            /// The same content as an earlier file of the batch.
+            SameAs(usize),
+        }
+        let mut first_with: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut plans = Vec::with_capacity(batch.len());
+        for (i, path) in batch.iter().enumerate() {
+            plans.push(match self.prepare_import(path, options) {
+                Ok(Prepared::Duplicate(existing)) => {
+                    Plan::Answer(Ok(ImportOutcome::Duplicate(existing)))
+                }
+                Ok(Prepared::New(new)) => match first_with.get(&new.content_hash) {
+                    Some(&earlier) => Plan::SameAs(earlier),
+                    None => {
+                        first_with.insert(new.content_hash.clone(), i);
+                        Plan::Stage(new)
+                    }
+                },
+                Err(ImportFailure::File(e)) => Plan::Answer(Err(e)),
+                Err(ImportFailure::Vault(e)) => return Err(e),
+            });
+        }
+
+        let jobs: Vec<(usize, &NewImport)> = plans
+            .iter()
+            .enumerate()
+            .filter_map(|(i, plan)| match plan {
+                Plan::Stage(new) => Some((i, &**new)),
+                _ => None,
+            })
+            .collect();
+        let sealer = self.sealer();
+        let next = AtomicUsize::new(0);
+        let workers = thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 4);
+        let mut staged: HashMap<usize, Result<StagedContent, ImportFailure>> =
+            thread::scope(|scope| {
+                let handles: Vec<_> = (0..workers.min(jobs.len()))
+                    .map(|_| {
+                        scope.spawn(|| {
+                            let mut done = Vec::new();
+                            loop {
+                                let k = next.fetch_add(1, Ordering::Relaxed);
+                                let Some(&(i, new)) = jobs.get(k) else {
+                                    break done;
+                                };
+                                done.push((i, sealer.stage_import(new)));
+                            }
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().expect("an encryption thread panicked"))
+                    .collect()
+            });
+
+        let mut answers: Vec<(PathBuf, Result<ImportOutcome>)> = Vec::with_capacity(batch.len());
+        for (i, plan) in plans.into_iter().enumerate() {
+            let answer = match plan {
+                Plan::Answer(answer) => answer,
+                Plan::Stage(new) => {
+                    let staged = staged.remove(&i).expect("every new file was staged");
+                    settle(staged.and_then(|staged| self.insert_import(new, staged)))?
+                }
+                Plan::SameAs(earlier) => match &answers[earlier].1 {
+                    Ok(ImportOutcome::Imported(doc)) => Ok(ImportOutcome::Duplicate(doc.id)),
+                    // The earlier one did not make it: this one is tried on its own.
+                    _ => settle(self.import_one(&batch[i], options))?,
+                },
+            };
+            answers.push((batch[i].clone(), answer));
+        }
+        self.blobs.sync_staged()?;
+        Ok(answers)
     }
 
     /// [`Vault::import`] up to its commit: inside a batch's unit of work, the commit is the
@@ -790,6 +994,22 @@ impl Vault {
         path: &Path,
         options: &ImportOptions,
     ) -> Result<ImportOutcome, ImportFailure> {
+        match self.prepare_import(path, options)? {
+            Prepared::Duplicate(existing) => Ok(ImportOutcome::Duplicate(existing)),
+            Prepared::New(new) => {
+                let staged = self.sealer().stage_import(&new);
+                self.insert_import(new, staged?)
+            }
+        }
+    }
+
+    /// The checks and the reading of a file to import, up to the encryption: what it is, its
+    /// fields, whether the vault has it already.
+    fn prepare_import(
+        &self,
+        path: &Path,
+        options: &ImportOptions,
+    ) -> Result<Prepared, ImportFailure> {
         use ImportFailure::File as Its;
         // Looked at before it is opened: opening a FIFO would wait for a writer for ever.
         let meta = fs::metadata(path)
@@ -813,13 +1033,10 @@ impl Vault {
                 path.display()
             ))));
         }
-        let open = || {
-            File::open(path).map_err(|e| Its(Error::io(format!("opening {}", path.display()), e)))
-        };
-        let file = open()?;
+        let file = open_source(path)?;
         let (content_hash, size) = self.content_hash(file).map_err(Its)?;
         if let Some(existing) = self.store.find_by_content_hash(&content_hash)? {
-            return Ok(ImportOutcome::Duplicate(existing));
+            return Ok(Prepared::Duplicate(existing));
         }
 
         let name = path
@@ -858,64 +1075,48 @@ impl Vault {
                 states.insert(field, FieldState::CONFIRMED);
             }
         }
-        let file_info = FileInfo {
-            media_type: media_type(path),
-            name,
-            size,
-        };
-
-        let now = self.clock.now();
-        let id = DocumentId::random();
-        // A read of the file that fails is the file's trouble; any other failure the vault's.
-        let mut source = WatchedReader {
-            inner: open()?,
-            failed: false,
-        };
-        let staged = self
-            .stage_content(
-                id,
+        Ok(Prepared::New(Box::new(NewImport {
+            id: DocumentId::random(),
+            path: path.to_path_buf(),
+            file: FileInfo {
+                media_type: media_type(path),
+                name,
                 size,
-                &mut source,
-                Describe {
-                    file: &file_info,
-                    fields: &fields,
-                    field_states: &states,
-                    imported_at: now,
-                    content_hash: Some(&content_hash),
-                },
-            )
-            .map_err(|e| {
-                if source.failed {
-                    Its(e)
-                } else {
-                    ImportFailure::Vault(e)
-                }
-            })?;
-        if staged.content_hash != content_hash {
-            self.discard_staged(staged)?;
-            return Err(Its(Error::SourceChanged));
-        }
+            },
+            fields,
+            states,
+            content_hash,
+            now: self.clock.now(),
+        })))
+    }
+
+    /// Makes staged content the new document (visible at the commit of the unit it is in).
+    fn insert_import(
+        &mut self,
+        new: Box<NewImport>,
+        staged: StagedContent,
+    ) -> Result<ImportOutcome, ImportFailure> {
         let inserted = self.store.insert(&NewDocument {
-            id,
-            fields: &fields,
-            field_states: &states,
+            id: new.id,
+            fields: &new.fields,
+            field_states: &new.states,
             ocr_text: None,
-            file: &file_info,
+            file: &new.file,
             content_hash: &staged.content_hash,
             content_version: staged.content_version,
             blob: &staged.blob,
             wrapped_key: &staged.wrapped_key,
-            now,
+            now: new.now,
         });
         if let Err(e) = inserted {
             self.discard_staged(staged)?;
             // Another process may have stored the same file in the meantime.
-            if let Some(existing) = self.store.find_by_content_hash(&content_hash)? {
+            if let Some(existing) = self.store.find_by_content_hash(&new.content_hash)? {
                 return Ok(ImportOutcome::Duplicate(existing));
             }
             return Err(ImportFailure::Vault(e));
         }
-        Ok(ImportOutcome::Imported(self.summary(id)?))
+        Ok(ImportOutcome::Imported(self.summary(new.id)?))
     }
 
     /// Resolves an id as typed by a person: the full id or an unambiguous prefix.
@@ -1311,54 +1512,23 @@ impl Vault {
     /// Encrypts exactly `size` bytes from `reader` as the content of the future document `id`,
     /// its blob describing it as `describe` says.
     pub fn stage_content(
-        &mut self,
+        &self,
         id: DocumentId,
         size: u64,
         reader: impl Read,
         describe: Describe<'_>,
     ) -> Result<StagedContent> {
-        let data_key = DataKey::generate(&mut OsRng);
-        let ctx = StreamContext {
-            document_id: *id.as_bytes(),
-            content_version: 1,
-        };
-        let wrapped_key = data_key.wrap(&self.data_key_wrap, id.as_bytes(), &mut OsRng);
-        let description = BlobDescription::new(
-            id,
-            ctx.content_version,
-            wrapped_key.clone(),
-            describe.content_hash,
-            describe.file.clone(),
-            describe.fields.clone(),
-            describe.field_states.clone(),
-            describe.imported_at,
-        )
-        .seal(&self.description_key);
-        let mut hashing = HashingReader {
-            inner: reader.take(size),
-            hasher: blake3::Hasher::new_keyed(self.content_hash_key.bytes()),
-        };
-        let blob = self.blobs.write(|out| {
-            stream::encrypt(
-                &data_key,
-                &ctx,
-                size,
-                &mut hashing,
-                out,
-                DEFAULT_CHUNK_LOG2,
-                &description,
-                &mut OsRng,
-            )?;
-            Ok(size)
-        })?;
-        Ok(StagedContent {
-            id,
-            blob,
-            wrapped_key,
-            content_hash: hashing.hasher.finalize().as_bytes().to_vec(),
-            content_version: ctx.content_version,
-            size,
-        })
+        self.sealer().stage_content(id, size, reader, describe)
+    }
+
+    /// What encrypting content into `tmp/` needs, shareable between threads (the store is not).
+    fn sealer(&self) -> Sealer<'_> {
+        Sealer {
+            content_hash_key: &self.content_hash_key,
+            data_key_wrap: &self.data_key_wrap,
+            description_key: &self.description_key,
+            blobs: &self.blobs,
+        }
     }
 
     /// Removes staged content that will not become a document.
