@@ -327,30 +327,60 @@ pub async fn list_documents(
     tag = "outcome"
 )]
 pub enum ImportResult {
-    Imported { document: DocumentSummary },
-    Duplicate { existing_id: String },
+    Imported {
+        document: DocumentSummary,
+    },
+    Duplicate {
+        existing_id: String,
+    },
+    /// This file could not be imported (gone, empty, a folder, changed while read); the
+    /// others were.
+    Failed {
+        error: CommandError,
+    },
 }
 
-/// Encrypts one file into the vault. The web view calls this once per file, so it can show
-/// progress and each file's own error.
+/// What `import_files` did: an answer for each file up to where it stopped, and why it
+/// stopped when the vault itself failed (a full disk): the files without an answer are not in.
+#[derive(Debug, Serialize)]
+pub struct ImportedFiles {
+    pub answers: Vec<ImportResult>,
+    pub stopped: Option<CommandError>,
+}
+
+/// Encrypts files into the vault in batches (one commit each), answering each file. The web
+/// view sends a few dozen at a time, so it can show progress between calls.
 #[tauri::command]
-pub async fn import_file(
+pub async fn import_files(
     session: State<'_, Arc<Session>>,
-    path: PathBuf,
+    paths: Vec<PathBuf>,
     kind: Option<DocumentKind>,
-) -> Result<ImportResult> {
+) -> Result<ImportedFiles> {
     blocking(&session, move |session| {
         // "Import as" is chosen for a whole batch: a starting point, not a confirmation.
         let options = ImportOptions {
             kind_hint: kind,
             ..ImportOptions::default()
         };
-        let outcome = session.with_vault(|vault| vault.import(&path, &options))?;
-        Ok(match outcome {
-            ImportOutcome::Imported(document) => ImportResult::Imported { document },
-            ImportOutcome::Duplicate(id) => ImportResult::Duplicate {
-                existing_id: id.to_string(),
-            },
+        let mut results = Vec::with_capacity(paths.len());
+        let stored = session.with_vault(|vault| {
+            vault.import_many(&paths, &options, |answers| {
+                results.extend(answers.iter().map(|(_, answer)| match answer {
+                    Ok(ImportOutcome::Imported(document)) => ImportResult::Imported {
+                        document: document.clone(),
+                    },
+                    Ok(ImportOutcome::Duplicate(id)) => ImportResult::Duplicate {
+                        existing_id: id.to_string(),
+                    },
+                    Err(e) => ImportResult::Failed {
+                        error: CommandError::new(e.code().as_str(), e.to_string()),
+                    },
+                }));
+            })
+        });
+        Ok(ImportedFiles {
+            answers: results,
+            stopped: stored.err(),
         })
     })
     .await

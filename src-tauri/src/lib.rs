@@ -63,7 +63,7 @@ pub fn setup<R: Runtime>(builder: Builder<R>, paths: AppPaths) -> Builder<R> {
             commands::touch,
             commands::search_documents,
             commands::list_documents,
-            commands::import_file,
+            commands::import_files,
             commands::get_document,
             commands::document_content,
             commands::edit_document,

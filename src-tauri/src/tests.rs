@@ -114,7 +114,9 @@ impl Harness {
     }
 
     fn import(&self, path: &str) -> Value {
-        self.ok("import_file", json!({"path": path, "kind": "receipt"}))
+        let mut imported = self.ok("import_files", json!({"paths": [path], "kind": "receipt"}));
+        assert_eq!(imported["stopped"], Value::Null, "{imported}");
+        imported["answers"][0].take()
     }
 }
 
@@ -241,7 +243,7 @@ fn touch_postpones_the_idle_lock_which_then_drops_the_vault() {
 }
 
 #[test]
-fn import_file_stores_once_and_reports_duplicates_and_unreadable_files() {
+fn import_files_stores_once_and_answers_each_file_duplicates_and_missing_ones_too() {
     let h = Harness::new();
     h.create_vault();
     let path = h.sample("kettle-receipt.png", &png());
@@ -255,11 +257,19 @@ fn import_file_stores_once_and_reports_duplicates_and_unreadable_files() {
     let again = h.import(&path);
     assert_eq!(again["outcome"], "duplicate");
     assert_eq!(again["existingId"], first["document"]["id"]);
+    // Each file of a call is answered; a missing one does not stop the others.
     let missing = h.dir.path().join("missing.jpg");
-    assert_eq!(
-        h.error_code("import_file", json!({"path": missing, "kind": null})),
-        "io"
+    let other = h.sample("toaster.png", &[png(), b"toaster".to_vec()].concat());
+    let imported = h.ok(
+        "import_files",
+        json!({"paths": [missing, other, path], "kind": null}),
     );
+    let answers = &imported["answers"];
+    assert_eq!(answers[0]["outcome"], "failed");
+    assert_eq!(answers[0]["error"]["code"], "io");
+    assert_eq!(answers[1]["outcome"], "imported");
+    assert_eq!(answers[1]["document"]["kind"], "other");
+    assert_eq!(answers[2]["outcome"], "duplicate");
 }
 
 #[test]

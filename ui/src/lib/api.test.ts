@@ -10,16 +10,16 @@ describe("the command layer", () => {
     mockIPC((cmd, args) => {
       calls.push([cmd, args]);
       if (cmd === "search_documents") return [];
-      if (cmd === "import_file") return { outcome: "duplicate", existingId: "x" };
+      if (cmd === "import_files") return { answers: [{ outcome: "duplicate", existingId: "x" }], stopped: null };
       return null;
     });
     await api.search({ text: "kettle" });
-    await api.importFile("/tmp/a.jpg", "receipt");
+    await api.importFiles(["/tmp/a.jpg"], "receipt");
     await api.createVault("pw", [{ position: 3, word: "abandon" }]);
     await api.edit("id1", { merchant: "Tesco" });
     expect(calls).toEqual([
       ["search_documents", { query: { text: "kettle" } }],
-      ["import_file", { path: "/tmp/a.jpg", kind: "receipt" }],
+      ["import_files", { paths: ["/tmp/a.jpg"], kind: "receipt" }],
       ["create_vault", { password: "pw", confirmed: [{ position: 3, word: "abandon" }] }],
       ["edit_document", { id: "id1", edit: { merchant: "Tesco" } }],
     ]);

@@ -34,7 +34,7 @@ import type {
   EditArgs,
   ExportForm,
   ExportOutcome,
-  ImportResult,
+  ImportedFiles,
   Overview,
   KdfStrength,
   ProviderChange,
@@ -82,8 +82,8 @@ export const api = {
   touch: () => call<void>("touch"),
   search: (query: SearchArgs) => call<DocumentSummary[]>("search_documents", { query }),
   list: (query: SearchArgs) => call<DocumentPage>("list_documents", { query }),
-  importFile: (path: string, kind: DocumentKind | null) =>
-    call<ImportResult>("import_file", { path, kind }),
+  importFiles: (paths: string[], kind: DocumentKind | null) =>
+    call<ImportedFiles>("import_files", { paths, kind }),
   document: (id: string) => call<DocumentDetail>("get_document", { id }),
   content: async (id: string) => new Uint8Array(await call<ArrayBuffer>("document_content", { id })),
   thumbnail: async (id: string) => new Uint8Array(await call<ArrayBuffer>("document_thumbnail", { id })),

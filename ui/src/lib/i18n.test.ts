@@ -52,7 +52,8 @@ describe("translations", () => {
     i18n.language = "cs";
     expect(errorText({ code: "wrong_password", message: "wrong password" })).toMatch(/heslo/);
     expect(errorText({ code: "remote_ocr", message: "HTTP 429" })).toBe("Vzdálený poskytovatel dokument nepřečetl: HTTP 429");
-    expect(errorText({ code: "invalid_input", message: "`x` is not a date" })).toBe("`x` is not a date");
+    expect(errorText({ code: "invalid_input", message: "`x` is not a date" })).toBe("Tohle nelze přijmout: `x` is not a date");
+    expect(errorText({ code: "a_code_of_a_newer_engine", message: "what happened" })).toBe("what happened");
   });
 
   it("picks czech for czech or slovak systems and english otherwise", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fileName, importLines, runImport, runOcr } from "./importer";
+import { fileName, IMPORT_CHUNK, importLines, runImport, runOcr } from "./importer";
 import type { ImportResult } from "./types";
 
 const summary = (id: string) => ({
@@ -13,19 +13,47 @@ describe("import", () => {
     expect(fileName("C:\\scans\\a.pdf")).toBe("a.pdf");
   });
 
-  it("reports each file: imported, duplicate or failed, and keeps going after a failure", async () => {
+  it("answers each file: imported, duplicate or failed, and keeps going after a failure", async () => {
     const lines = importLines(["/a.jpg", "/b.jpg", "/c.jpg"]);
-    const results: Record<string, () => Promise<ImportResult>> = {
-      "/a.jpg": async () => ({ outcome: "imported", document: summary("A") }),
-      "/b.jpg": async () => { throw { code: "io", message: "cannot read" }; },
-      "/c.jpg": async () => ({ outcome: "duplicate", existingId: "A" }),
+    const answers: Record<string, ImportResult> = {
+      "/a.jpg": { outcome: "imported", document: { ...summary("A"), imported_at: "", untitled: false } },
+      "/b.jpg": { outcome: "failed", error: { code: "io", message: "cannot read" } },
+      "/c.jpg": { outcome: "duplicate", existingId: "A" },
     };
     let progress = 0;
-    await runImport(lines, null, (path) => results[path](), (e) => `!${e.code}`, () => progress++);
+    await runImport(lines, null, async (paths) => ({ answers: paths.map((p) => answers[p]), stopped: null }), (e) => `!${e.code}`, () => progress++);
     expect(lines.map((l) => l.state)).toEqual(["imported", "failed", "duplicate"]);
     expect(lines[1].message).toBe("!io");
     expect(lines[2].documentId).toBe("A");
+    expect(progress).toBe(1);
+  });
+
+  it("sends the files a chunk at a time, so progress shows between calls", async () => {
+    const lines = importLines(Array.from({ length: IMPORT_CHUNK * 2 + 1 }, (_, i) => `/r${i}.jpg`));
+    const sent: number[] = [];
+    let progress = 0;
+    await runImport(lines, "receipt", async (paths) => {
+      sent.push(paths.length);
+      return { answers: paths.map((p) => ({ outcome: "duplicate" as const, existingId: p })), stopped: null };
+    }, (e) => e.code, () => progress++);
+    expect(sent).toEqual([IMPORT_CHUNK, IMPORT_CHUNK, 1]);
     expect(progress).toBe(3);
+    expect(lines.every((l) => l.state === "duplicate")).toBe(true);
+  });
+
+  it("marks the files without an answer when the vault itself fails, and tries no more", async () => {
+    const lines = importLines(Array.from({ length: IMPORT_CHUNK + 3 }, (_, i) => `/r${i}.jpg`));
+    let calls = 0;
+    await runImport(lines, null, async (paths) => {
+      calls++;
+      return {
+        answers: paths.slice(0, 2).map((p) => ({ outcome: "duplicate" as const, existingId: p })),
+        stopped: { code: "disk_full", message: "the disk is full" },
+      };
+    }, (e) => `!${e.code}`, () => {});
+    expect(calls).toBe(1);
+    expect(lines.slice(0, 2).every((l) => l.state === "duplicate")).toBe(true);
+    expect(lines.slice(2).every((l) => l.state === "failed" && l.message === "!disk_full")).toBe(true);
   });
 
   it("stops trying once the vault locks", async () => {

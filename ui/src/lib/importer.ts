@@ -3,7 +3,7 @@
 // newly stored file; a file whose text cannot be read stays stored, with a note.
 
 import { asCommandError } from "./api";
-import type { DocumentKind, ImportResult } from "./types";
+import type { CommandError, DocumentKind, ImportedFiles, ImportResult } from "./types";
 
 export interface ImportLine {
   path: string;
@@ -62,33 +62,61 @@ async function runEach<T>(
  * core, each single-threaded), at most four. */
 export const OCR_WORKERS = Math.min(4, Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 2));
 
+/** Files sent to the back end in one call: it stores them in batches of one commit each. */
+export const IMPORT_CHUNK = 32;
+
+/**
+ * Imports the waiting lines a chunk at a time, marking each with its answer. When the vault
+ * itself fails (a full disk, or it locked), the lines without an answer are marked with why
+ * and nothing more is tried.
+ */
 export async function runImport(
   lines: ImportLine[],
   kind: DocumentKind | null,
-  importFile: (path: string, kind: DocumentKind | null) => Promise<ImportResult>,
+  importFiles: (paths: string[], kind: DocumentKind | null) => Promise<ImportedFiles>,
   describeError: (error: { code: string; message: string }) => string,
   onProgress: () => void,
 ): Promise<void> {
-  await runEach(
-    lines,
-    (line) => line.state === "waiting",
-    async (line) => {
-      const result = await importFile(line.path, kind);
-      if (result.outcome === "imported") {
-        line.state = "imported";
-        line.documentId = result.document.id;
-      } else {
-        line.state = "duplicate";
-        line.documentId = result.existingId;
+  const waiting = lines.filter((line) => line.state === "waiting");
+  for (let start = 0; start < waiting.length; start += IMPORT_CHUNK) {
+    const chunk = waiting.slice(start, start + IMPORT_CHUNK);
+    let stopped: CommandError | null;
+    try {
+      const { answers, stopped: why } = await importFiles(chunk.map((line) => line.path), kind);
+      answers.forEach((answer, i) => answerLine(chunk[i], answer, describeError));
+      stopped = why;
+    } catch (error) {
+      stopped = asCommandError(error);
+    }
+    if (stopped) {
+      const message = describeError(stopped);
+      for (const line of waiting.slice(start)) {
+        if (line.state !== "waiting") continue;
+        line.state = "failed";
+        line.message = message;
       }
-    },
-    (line, message) => {
-      line.state = "failed";
-      line.message = message;
-    },
-    describeError,
-    onProgress,
-  );
+      onProgress();
+      return;
+    }
+    onProgress();
+  }
+}
+
+function answerLine(
+  line: ImportLine,
+  answer: ImportResult,
+  describeError: (error: { code: string; message: string }) => string,
+) {
+  if (answer.outcome === "imported") {
+    line.state = "imported";
+    line.documentId = answer.document.id;
+  } else if (answer.outcome === "duplicate") {
+    line.state = "duplicate";
+    line.documentId = answer.existingId;
+  } else {
+    line.state = "failed";
+    line.message = describeError(answer.error);
+  }
 }
 
 /** Reads the text of every newly imported file, one after another. */

@@ -162,7 +162,14 @@ export interface EditArgs {
 
 export type ImportResult =
   | { outcome: "imported"; document: DocumentSummary }
-  | { outcome: "duplicate"; existingId: string };
+  | { outcome: "duplicate"; existingId: string }
+  | { outcome: "failed"; error: CommandError };
+
+/** One `import_files` call: each file's answer, up to where the vault itself failed, if it did. */
+export interface ImportedFiles {
+  answers: ImportResult[];
+  stopped: CommandError | null;
+}
 
 export interface VaultInfo {
   path: string;

@@ -65,7 +65,7 @@ export function queueImport(paths: string[], kind: DocumentKind | null) {
     work.job = "import";
     work.lines = importLines(paths);
     work.importing = true;
-    await runImport(work.lines, kind, api.importFile, errorText, progress);
+    await runImport(work.lines, kind, api.importFiles, errorText, progress);
     work.importing = false;
     changed();
     if (app.settings.ocrOnImport && work.lines.some((l) => l.state === "imported")) await readLines();

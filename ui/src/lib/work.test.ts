@@ -6,10 +6,14 @@ const calls: string[] = [];
 let release: (() => void) | null = null;
 vi.mock("./api", () => ({
   api: {
-    importFile: async (path: string) => {
-      calls.push(`import ${path}`);
-      if (path.includes("slow")) await new Promise<void>((r) => (release = r));
-      return { outcome: "imported", document: { id: `id:${path}` } };
+    importFiles: async (paths: string[]) => {
+      const answers = [];
+      for (const path of paths) {
+        calls.push(`import ${path}`);
+        if (path.includes("slow")) await new Promise<void>((r) => (release = r));
+        answers.push({ outcome: "imported", document: { id: `id:${path}` } });
+      }
+      return { answers, stopped: null };
     },
     ocr: async (id: string) => {
       calls.push(`ocr ${id}`);
