@@ -10,7 +10,9 @@ use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
+use std::thread;
 
 use age::secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -571,17 +573,17 @@ pub fn is_passphrase_protected(source: &Path) -> Result<bool> {
     Ok(open_age(source)?.is_scrypt())
 }
 
-/// Counts bytes read from the backup file, for progress.
+/// Counts bytes read from the backup file, for progress (read on the decrypting thread).
 struct CountingReader<R> {
     inner: R,
-    count: Rc<Cell<u64>>,
+    count: Arc<AtomicU64>,
 }
 
 impl<R> CountingReader<R> {
     fn new(inner: R) -> Self {
         Self {
             inner,
-            count: Rc::new(Cell::new(0)),
+            count: Arc::new(AtomicU64::new(0)),
         }
     }
 }
@@ -589,8 +591,87 @@ impl<R> CountingReader<R> {
 impl<R: Read> Read for CountingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.count.set(self.count.get() + n as u64);
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
+    }
+}
+
+/// How much decrypted backup the decrypting thread keeps ready, at most.
+const READ_AHEAD_CHUNKS: usize = 8;
+const READ_AHEAD_CHUNK: usize = 1 << 20;
+
+/// The backup's decrypted bytes, produced by a thread of their own: age's decryption runs
+/// beside the vault's encryption and writes instead of before them, in bounded memory.
+struct ReadAhead {
+    chunks: mpsc::Receiver<io::Result<Vec<u8>>>,
+    current: Vec<u8>,
+    at: usize,
+    /// The producer's error, answered again to every later read.
+    failed: Option<(io::ErrorKind, String)>,
+    done: bool,
+}
+
+impl ReadAhead {
+    fn spawn<'scope, R: Read + Send + 'scope>(
+        scope: &'scope thread::Scope<'scope, '_>,
+        mut source: R,
+    ) -> Self {
+        let (send, chunks) = mpsc::sync_channel(READ_AHEAD_CHUNKS);
+        scope.spawn(move || {
+            loop {
+                let mut chunk = vec![0u8; READ_AHEAD_CHUNK];
+                let read = match crate::crypto::stream::read_full(&mut source, &mut chunk) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        let _ = send.send(Err(e));
+                        return;
+                    }
+                };
+                chunk.truncate(read);
+                let last = read == 0;
+                // The restore stopped (it failed, or has what it needs): so do we.
+                if send.send(Ok(chunk)).is_err() || last {
+                    return;
+                }
+            }
+        });
+        Self {
+            chunks,
+            current: Vec::new(),
+            at: 0,
+            failed: None,
+            done: false,
+        }
+    }
+}
+
+impl Read for ReadAhead {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if let Some((kind, text)) = &self.failed {
+                return Err(io::Error::new(*kind, text.clone()));
+            }
+            if self.at < self.current.len() {
+                let n = buf.len().min(self.current.len() - self.at);
+                buf[..n].copy_from_slice(&self.current[self.at..self.at + n]);
+                self.at += n;
+                return Ok(n);
+            }
+            if self.done {
+                return Ok(0);
+            }
+            match self.chunks.recv() {
+                Ok(Ok(chunk)) if chunk.is_empty() => self.done = true,
+                Ok(Ok(chunk)) => (self.current, self.at) = (chunk, 0),
+                Ok(Err(e)) => self.failed = Some((e.kind(), e.to_string())),
+                Err(mpsc::RecvError) => {
+                    self.failed = Some((
+                        io::ErrorKind::UnexpectedEof,
+                        "the backup's decryption stopped".into(),
+                    ))
+                }
+            }
+        }
     }
 }
 
@@ -664,7 +745,7 @@ fn identities(path: &Path) -> Result<Vec<Box<dyn age::Identity + Send + Sync>>> 
 /// it is read).
 pub struct OpenedBackup {
     plain: age::stream::StreamReader<BufReader<CountingReader<File>>>,
-    read_so_far: Rc<Cell<u64>>,
+    read_so_far: Arc<AtomicU64>,
     total_bytes: u64,
 }
 
@@ -736,7 +817,10 @@ impl OpenedBackup {
             read_so_far,
             total_bytes,
         } = self;
-        restore_stream(plain, read_so_far, total_bytes, target, new_vault, progress)
+        thread::scope(|scope| {
+            let plain = ReadAhead::spawn(scope, plain);
+            restore_stream(plain, read_so_far, total_bytes, target, new_vault, progress)
+        })
     }
 }
 
@@ -754,7 +838,7 @@ pub fn restore_backup(
 
 fn restore_stream(
     plain: impl Read,
-    read_so_far: Rc<Cell<u64>>,
+    read_so_far: Arc<AtomicU64>,
     total_bytes: u64,
     target: &Path,
     new_vault: NewVault<'_>,
@@ -795,7 +879,7 @@ fn restore_stream(
 
     let summary = read_archive(&mut guarded, &mut vault, &mut |_| {
         progress(Progress {
-            done_bytes: read_so_far.get(),
+            done_bytes: read_so_far.load(Ordering::Relaxed),
             total_bytes,
         })
     })
@@ -1036,6 +1120,63 @@ fn parse_manifest(text: &[u8]) -> Result<Manifest> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Gives `good` bytes, then fails.
+    struct FailsAfter {
+        good: io::Cursor<Vec<u8>>,
+    }
+
+    impl Read for FailsAfter {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.good.read(buf)? {
+                0 => Err(io::Error::new(io::ErrorKind::InvalidData, "tag mismatch")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    #[test]
+    fn read_ahead_gives_every_byte_in_order_and_then_the_source_error_every_time() {
+        let bytes: Vec<u8> = (0..(5 * READ_AHEAD_CHUNK + 17))
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let read = thread::scope(|scope| {
+            let mut out = Vec::new();
+            ReadAhead::spawn(scope, io::Cursor::new(bytes.clone()))
+                .read_to_end(&mut out)
+                .unwrap();
+            out
+        });
+        assert_eq!(read, bytes);
+
+        thread::scope(|scope| {
+            let mut ahead = ReadAhead::spawn(
+                scope,
+                FailsAfter {
+                    good: io::Cursor::new(vec![1u8; 3000]),
+                },
+            );
+            let mut out = Vec::new();
+            let err = ahead.read_to_end(&mut out).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+            assert!(out.len() <= 3000);
+            assert_eq!(
+                ahead.read(&mut [0u8; 8]).unwrap_err().to_string(),
+                "tag mismatch"
+            );
+        });
+    }
+
+    #[test]
+    fn read_ahead_stops_its_thread_when_the_reader_is_dropped_early() {
+        // An endless source: the scope only ends if the thread notices nobody reads any more.
+        thread::scope(|scope| {
+            let mut ahead = ReadAhead::spawn(scope, io::repeat(7));
+            let mut first = [0u8; 10];
+            ahead.read_exact(&mut first).unwrap();
+            assert_eq!(first, [7u8; 10]);
+        });
+    }
 
     #[test]
     fn file_names_are_made_safe_to_extract() {

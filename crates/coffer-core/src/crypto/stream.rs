@@ -200,7 +200,7 @@ fn encrypt_chunks(
 }
 
 /// Reads until `buf` is full or the input ends; returns how much was read.
-pub(super) fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+pub(crate) fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match reader.read(&mut buf[filled..]) {
