@@ -43,6 +43,18 @@ fn vault_with_receipts(h: &Harness) -> Vec<Value> {
     .collect()
 }
 
+/// One file of the ZIP, as text.
+fn zip_text(path: &std::path::Path, name: &str) -> String {
+    let mut text = String::new();
+    zip::ZipArchive::new(std::fs::File::open(path).unwrap())
+        .unwrap()
+        .by_name(name)
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    text
+}
+
 fn zip_names(path: &std::path::Path) -> Vec<String> {
     let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
     (0..archive.len())
@@ -66,13 +78,7 @@ fn an_export_of_a_selection_holds_exactly_its_documents_whatever_the_period() {
     );
     // The trashed one is left out; the other two are in, though no period holds them.
     assert_eq!(outcome["documents"], 2, "{outcome}");
-    let mut csv = String::new();
-    zip::ZipArchive::new(std::fs::File::open(&out).unwrap())
-        .unwrap()
-        .by_name("documents.csv")
-        .unwrap()
-        .read_to_string(&mut csv)
-        .unwrap();
+    let csv = zip_text(&out, "documents.csv");
     assert!(csv.contains("Albert") && csv.contains("Tesco"), "{csv}");
     assert!(!csv.contains("Lidl"), "{csv}");
 }
@@ -114,13 +120,7 @@ fn an_export_of_a_month_writes_the_zip_with_pohoda_and_isdoc_and_says_what_to_fi
         "December is not in November"
     );
 
-    let mut csv = String::new();
-    zip::ZipArchive::new(std::fs::File::open(&out).unwrap())
-        .unwrap()
-        .by_name("documents.csv")
-        .unwrap()
-        .read_to_string(&mut csv)
-        .unwrap();
+    let csv = zip_text(&out, "documents.csv");
     assert!(
         csv.contains("Lidl Česká republika v.o.s.") && csv.contains("1120,00"),
         "{csv}"

@@ -270,13 +270,18 @@ export interface RestoreResult {
 
 export type DeadlineKind = "warranty_ends" | "contract_ends" | "notice_deadline" | "document_expires";
 
-export interface DueReminder {
+/** One dated event of one document, with the lead times at which it is announced. */
+export interface Deadline {
   document: string;
   title: string;
   document_kind: DocumentKind;
   kind: DeadlineKind;
   date: string;
   lead_days: number[];
+}
+
+/** A deadline close enough to be shown now. */
+export interface DueReminder extends Deadline {
   days_left: number;
   stage: number | null;
 }
@@ -479,14 +484,6 @@ export interface MonthTotals {
   totals: Amount[];
 }
 
-export interface Deadline {
-  document: string;
-  title: string;
-  document_kind: DocumentKind;
-  kind: DeadlineKind;
-  date: string;
-  lead_days: number[];
-}
 
 export interface Overview {
   this_month: MonthSpending;

@@ -6,9 +6,22 @@ use std::collections::BTreeMap;
 
 use coffer_core::bulk::BulkChange;
 use coffer_core::document::{DocumentFields, Field, FieldState};
-use coffer_core::{DocumentKind, SearchQuery, TrashFilter};
+use coffer_core::{DocumentId, DocumentKind, SearchQuery, TrashFilter, Vault};
 
 use crate::support::{Scratch, ids_in};
+
+/// `count` small documents, imported.
+fn receipts(scratch: &Scratch, vault: &mut Vault, count: usize) -> Vec<DocumentId> {
+    (0..count)
+        .map(|n| {
+            scratch.import(
+                vault,
+                &format!("r{n}.txt"),
+                format!("receipt {n}").as_bytes(),
+            )
+        })
+        .collect()
+}
 
 fn guessed() -> BTreeMap<Field, FieldState> {
     let guess = FieldState {
@@ -22,15 +35,7 @@ fn guessed() -> BTreeMap<Field, FieldState> {
 fn a_change_reaches_every_selected_document_and_names_the_ones_it_cannot() {
     let scratch = Scratch::new();
     let mut vault = scratch.open().unwrap();
-    let ids: Vec<_> = (0..5)
-        .map(|n| {
-            scratch.import(
-                &mut vault,
-                &format!("r{n}.txt"),
-                format!("receipt {n}").as_bytes(),
-            )
-        })
-        .collect();
+    let ids = receipts(&scratch, &mut vault, 5);
     vault.trash(ids[4]).unwrap();
 
     let outcome = vault
@@ -96,15 +101,7 @@ fn a_change_reaches_every_selected_document_and_names_the_ones_it_cannot() {
 fn an_invalid_change_changes_nothing() {
     let scratch = Scratch::new();
     let mut vault = scratch.open().unwrap();
-    let ids: Vec<_> = (0..3)
-        .map(|n| {
-            scratch.import(
-                &mut vault,
-                &format!("r{n}.txt"),
-                format!("receipt {n}").as_bytes(),
-            )
-        })
-        .collect();
+    let ids = receipts(&scratch, &mut vault, 3);
     let before: Vec<_> = ids.iter().map(|&id| vault.document(id).unwrap()).collect();
     let err = vault
         .change_many(
@@ -123,15 +120,7 @@ fn an_invalid_change_changes_nothing() {
 fn confirm_all_confirms_every_guess_and_leaves_confirmed_documents_alone() {
     let scratch = Scratch::new();
     let mut vault = scratch.open().unwrap();
-    let ids: Vec<_> = (0..4)
-        .map(|n| {
-            scratch.import(
-                &mut vault,
-                &format!("r{n}.txt"),
-                format!("receipt {n}").as_bytes(),
-            )
-        })
-        .collect();
+    let ids = receipts(&scratch, &mut vault, 4);
     for &id in &ids[..3] {
         let fields = DocumentFields::new(DocumentKind::Receipt, "guessed");
         vault.replace_fields(id, &fields, &guessed(), None).unwrap();
@@ -157,15 +146,7 @@ fn confirm_all_confirms_every_guess_and_leaves_confirmed_documents_alone() {
 fn a_selection_goes_to_the_trash_and_comes_back() {
     let scratch = Scratch::new();
     let mut vault = scratch.open().unwrap();
-    let ids: Vec<_> = (0..3)
-        .map(|n| {
-            scratch.import(
-                &mut vault,
-                &format!("r{n}.txt"),
-                format!("receipt {n}").as_bytes(),
-            )
-        })
-        .collect();
+    let ids = receipts(&scratch, &mut vault, 3);
     let outcome = vault.change_many(&ids[..2], &BulkChange::Trash).unwrap();
     assert_eq!(outcome.changed, 2);
     assert_eq!(ids_in(&vault, TrashFilter::Only).len(), 2);
