@@ -207,6 +207,35 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
+/// The command that helps, for an engine error whose message says what to do in words of no
+/// particular program.
+fn command_hint(error: &anyhow::Error) -> Option<String> {
+    use coffer_core::{Error as E, ErrorCode as C};
+    let engine = error.chain().find_map(|cause| {
+        cause.downcast_ref::<coffer_core::Error>().or_else(|| {
+            match cause.downcast_ref::<coffer_core::sync::SyncError>() {
+                Some(coffer_core::sync::SyncError::Vault(inner)) => Some(inner),
+                _ => None,
+            }
+        })
+    })?;
+    Some(match (engine.code(), engine) {
+        (C::WrongPassword, _) => {
+            "forgot it? `coffer recover` opens the vault with the recovery phrase".into()
+        }
+        (C::NotAVault, _) => {
+            "create a vault with `coffer init`, or point --vault at an existing one".into()
+        }
+        (C::DatabaseNeedsRepair, _) | (C::Damaged, E::DatabaseDamaged(_)) => {
+            "`coffer repair` rebuilds the database from the encrypted files".into()
+        }
+        (C::Damaged, E::Database(_)) => "`coffer verify` checks the whole vault".into(),
+        (C::NotFound, E::DocumentNotFound(_)) => "`coffer list` shows the ids".into(),
+        (C::Trashed, E::DocumentTrashed(id)) => format!("`coffer untrash {id}` restores it"),
+        _ => return None,
+    })
+}
+
 /// Exit status 2 for what the person typed wrong (usage), 1 for everything else.
 fn exit_code(error: &anyhow::Error) -> ExitCode {
     let usage = error.chain().any(|cause| {
@@ -259,6 +288,9 @@ fn main() -> ExitCode {
         Ok(Ok(code)) => code,
         Ok(Err(error)) => {
             eprintln!("error: {error:#}");
+            if let Some(hint) = command_hint(&error) {
+                eprintln!("hint: {hint}");
+            }
             exit_code(&error)
         }
         Err(_) => ExitCode::FAILURE,

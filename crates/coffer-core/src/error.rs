@@ -1,5 +1,6 @@
 //! One error type for the vault engine. Every message tells the user what happened and what to
-//! do next; none contains a secret or a document's content.
+//! do next, in words of no particular program (the CLI adds its commands, the app says it in
+//! the person's language by `ErrorCode`); none contains a secret or a document's content.
 
 use std::io;
 use std::path::PathBuf;
@@ -10,7 +11,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("wrong password; try again, or run `coffer recover` with your recovery phrase")]
+    #[error("wrong password; try again, or recover access with your recovery phrase")]
     WrongPassword,
 
     #[error("the recovery phrase does not open this vault; check the 24 words and their order")]
@@ -20,8 +21,8 @@ pub enum Error {
     InvalidRecoveryPhrase(String),
 
     #[error(
-        "{} is not a Coffer vault (no vault.json); create one with `coffer init` or point \
-         --vault at an existing vault", .0.display()
+        "{} is not a Coffer vault (no vault.json); create a vault there or choose an existing \
+         one", .0.display()
     )]
     NotAVault(PathBuf),
 
@@ -65,44 +66,44 @@ pub enum Error {
 
     #[error(
         "the vault database could not be opened: {0}; nothing was changed. Rebuild it from the \
-         encrypted files with `coffer repair`, or restore the vault from a backup"
+         encrypted files with a repair, or restore the vault from a backup"
     )]
     DatabaseDamaged(String),
 
     #[error(
         "the vault database (vault.db) is missing; nothing was changed. Rebuild it from the \
-         encrypted files with `coffer repair`"
+         encrypted files with a repair"
     )]
     DatabaseMissing,
 
     #[error(
         "the vault database (vault.db) is empty (a crash or a sync tool may have emptied it); \
-         nothing was changed. Rebuild it from the encrypted files with `coffer repair`"
+         nothing was changed. Rebuild it from the encrypted files with a repair"
     )]
     DatabaseEmpty,
 
     #[error(
         "the vault database (vault.db) does not open with this vault's key: it is damaged or \
-         belongs to another vault; nothing was changed. Rebuild it with `coffer repair`"
+         belongs to another vault; nothing was changed. Rebuild it with a repair"
     )]
     DatabaseUnreadable,
 
     #[error(
         "the vault database (vault.db) belongs to another vault or to another copy of this \
          vault (another device's); nothing was changed. Put this vault's own vault.db back, or \
-         rebuild it with `coffer repair`"
+         rebuild it with a repair"
     )]
     DatabaseForeign,
 
     #[error(
         "the vault database (vault.db) is older than this vault (it reached change {found}, the \
          vault had reached {expected}): an older copy was put back, e.g. by a backup or sync \
-         tool. Nothing was changed, and documents added since are still in blobs/; run \
-         `coffer repair`, which keeps the newest version of every document"
+         tool. Nothing was changed, and documents added since are still in blobs/; a repair \
+         rebuilds it, keeping the newest version of every document"
     )]
     DatabaseOlder { found: u64, expected: u64 },
 
-    #[error("no document matches `{0}`; run `coffer list` to see the ids")]
+    #[error("no document matches `{0}`")]
     DocumentNotFound(String),
 
     #[error("`{0}` matches several documents; type more characters of the id")]
@@ -115,7 +116,7 @@ pub enum Error {
     )]
     DocumentLocked { id: String, purge: String },
 
-    #[error("document {0} is in the trash; restore it with `coffer untrash {0}` first")]
+    #[error("document {0} is in the trash; restore it from the trash first")]
     DocumentTrashed(String),
 
     #[error(
@@ -139,10 +140,7 @@ pub enum Error {
         source: io::Error,
     },
 
-    #[error(
-        "the vault database reported an error: {0}; if it persists, check it with `coffer \
-         verify`"
-    )]
+    #[error("the vault database reported an error: {0}; if it persists, check the vault (verify)")]
     Database(rusqlite::Error),
 }
 

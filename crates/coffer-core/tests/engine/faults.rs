@@ -95,7 +95,9 @@ fn a_deleted_database_is_refused_and_repair_rebuilds_it_from_blobs_and_journal()
     }
     let err = s.open().err().unwrap();
     assert!(matches!(err, Error::DatabaseMissing), "{err}");
-    assert!(err.to_string().contains("coffer repair"), "{err}");
+    // The words of no particular program: the CLI names its command, the app its button.
+    assert!(err.to_string().contains("repair"), "{err}");
+    assert_eq!(err.code(), coffer_core::ErrorCode::DatabaseNeedsRepair);
     assert!(!s.vault.join("vault.db").exists(), "nothing was created");
     repair(&s);
     assert_history_is_back(&s, &docs);
