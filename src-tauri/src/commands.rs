@@ -497,6 +497,8 @@ pub struct VaultProblem {
     /// The document it concerns, when there is one.
     pub id: Option<String>,
     pub text: String,
+    /// `Problem::kind`: the window words the advice in the person's language by it.
+    pub kind: &'static str,
     pub advice: &'static str,
 }
 
@@ -524,6 +526,7 @@ pub async fn verify_vault(
                 VaultProblem {
                     id,
                     text: problem.to_string(),
+                    kind: problem.kind(),
                     advice: problem.advice(),
                 }
             })

@@ -49,6 +49,19 @@ pub enum Problem {
 }
 
 impl Problem {
+    /// What kind of problem it is, stable, for a program to word it in its own language:
+    /// `database`, `damaged`, `missing`, `unreferenced`, `undescribed`, `journal`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Database { .. } => "database",
+            Self::Damaged { .. } => "damaged",
+            Self::Missing { .. } => "missing",
+            Self::Unreferenced { .. } => "unreferenced",
+            Self::Undescribed { .. } => "undescribed",
+            Self::Journal { .. } => "journal",
+        }
+    }
+
     /// What the person can do about it.
     pub fn advice(&self) -> &'static str {
         match self {

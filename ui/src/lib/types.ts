@@ -448,6 +448,9 @@ export interface SyncDone {
 export interface VaultProblem {
   id: string | null;
   text: string;
+  /** database, damaged, missing, unreferenced, undescribed or journal. */
+  kind: string;
+  /** The engine's advice, in English: shown when the window has no words for the kind. */
   advice: string;
 }
 
