@@ -372,9 +372,7 @@ pub async fn import_files(
                     Ok(ImportOutcome::Duplicate(id)) => ImportResult::Duplicate {
                         existing_id: id.to_string(),
                     },
-                    Err(e) => ImportResult::Failed {
-                        error: CommandError::new(e.code().as_str(), e.to_string()),
-                    },
+                    Err(e) => ImportResult::Failed { error: e.into() },
                 }));
             })
         });

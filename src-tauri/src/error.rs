@@ -72,9 +72,15 @@ impl CommandError {
     }
 }
 
+impl From<&coffer_core::Error> for CommandError {
+    fn from(error: &coffer_core::Error) -> Self {
+        Self::new(error.code().as_str(), error.to_string())
+    }
+}
+
 impl From<coffer_core::Error> for CommandError {
     fn from(error: coffer_core::Error) -> Self {
-        Self::new(error.code().as_str(), error.to_string())
+        Self::from(&error)
     }
 }
 

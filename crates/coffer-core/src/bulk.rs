@@ -62,7 +62,7 @@ impl Vault {
             limit: None,
             ..query.clone()
         };
-        Ok(self.search(&every)?.into_iter().map(|s| s.id).collect())
+        self.store().matching_ids(&every, self.clock().today())
     }
 
     /// Applies `change` to each of `ids` in one unit of work.

@@ -17,9 +17,8 @@ mod summary;
 mod xml;
 
 use std::collections::{BTreeSet, HashSet};
-use std::fs::File;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
@@ -612,31 +611,14 @@ pub fn write_export(
     out: &Path,
     progress: &mut dyn FnMut(ExportProgress),
 ) -> Result<ExportSummary> {
-    let parent: PathBuf = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
-    let tmp = tempfile::Builder::new()
-        .prefix(".coffer-export-")
-        .tempfile_in(&parent)
-        .map_err(|e| Error::io(format!("writing to {}", parent.display()), e))?;
-    let file: File = tmp
-        .as_file()
-        .try_clone()
-        .map_err(|e| Error::io("writing the export", e))?;
-    let summary = write_zip(
-        vault,
-        request,
-        io::BufWriter::with_capacity(1 << 20, file),
-        progress,
-    )?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| Error::io("writing the export", e))?;
-    tmp.persist(out)
-        .map_err(|e| Error::io(format!("writing {}", out.display()), e.error))?;
-    Ok(summary)
+    crate::files::write_replacing(out, ".coffer-export-", |file| {
+        write_zip(
+            vault,
+            request,
+            io::BufWriter::with_capacity(1 << 20, file),
+            progress,
+        )
+    })
 }
 
 /// Writes the export ZIP as a stream into `sink` (flushed at the end): the CSV, the PDF, the

@@ -12,6 +12,7 @@ mod description;
 pub mod document;
 pub mod error;
 pub mod export;
+mod files;
 pub mod interop;
 mod journal;
 pub mod overview;

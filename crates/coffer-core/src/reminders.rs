@@ -294,21 +294,9 @@ impl Vault {
     /// leaving half a file); returns how many there were.
     pub fn save_ics(&self, path: &Path) -> Result<usize> {
         let deadlines = self.upcoming_deadlines()?;
-        let parent = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let context = || format!("writing {}", path.display());
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".coffer-ics-")
-            .tempfile_in(parent)
-            .map_err(|e| Error::io(context(), e))?;
-        write_ics(&deadlines, self.clock().now(), tmp.as_file_mut())?;
-        tmp.as_file()
-            .sync_all()
-            .map_err(|e| Error::io(context(), e))?;
-        tmp.persist(path)
-            .map_err(|e| Error::io(context(), e.error))?;
+        crate::files::write_replacing(path, ".coffer-ics-", |file| {
+            write_ics(&deadlines, self.clock().now(), file)
+        })?;
         Ok(deadlines.len())
     }
 }

@@ -1252,6 +1252,17 @@ impl Store {
         Ok(rows)
     }
 
+    /// The ids of the documents the query matches, in its order, from its offset on (no
+    /// summary columns built).
+    pub(crate) fn matching_ids(&self, query: &SearchQuery, today: Date) -> Result<Vec<DocumentId>> {
+        let (sql, args) = query.to_sql("d.id", today, false);
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let ids = stmt
+            .query_map(params_from_iter(args), |r| id_column(r, 0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    }
+
     /// SQLCipher's check of every page's HMAC, then SQLite's integrity check (its quick
     /// form with `quick`): what they report, nothing when the database is sound.
     pub(crate) fn integrity_check(&self, quick: bool) -> Result<Vec<String>> {

@@ -263,7 +263,6 @@ pub enum ImportOutcome {
     Duplicate(DocumentId),
 }
 
-/// A set of changes a person makes; every field set here becomes confirmed. Text fields set
 /// Files a batch of [`Vault::import_many`] imports in one unit of work, at most.
 pub const IMPORT_BATCH: usize = 64;
 /// Bytes of files a batch holds, at most (one file larger than this is a batch of its own), so
@@ -368,9 +367,7 @@ impl Sealer<'_> {
             size,
         })
     }
-}
 
-impl Sealer<'_> {
     /// Encrypts a prepared file into `tmp/`.
     fn stage_import(&self, new: &NewImport) -> Result<StagedContent, ImportFailure> {
         // A read of the file that fails is the file's trouble; any other failure the vault's.
@@ -450,6 +447,7 @@ impl<R: Read> Read for WatchedReader<R> {
     }
 }
 
+/// A set of changes a person makes; every field set here becomes confirmed. Text fields set
 /// to an empty string are cleared.
 #[derive(Clone, Debug, Default)]
 pub struct DocumentEdit {
@@ -1132,6 +1130,19 @@ impl Vault {
         self.store.summary(id)
     }
 
+    /// The list rows of `ids`, in their order, less any that are gone (purged meanwhile).
+    pub fn summaries(&self, ids: &[DocumentId]) -> Result<Vec<DocumentSummary>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for &id in ids {
+            match self.summary(id) {
+                Ok(summary) => found.push(summary),
+                Err(Error::DocumentNotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(found)
+    }
+
     pub fn search(&self, query: &SearchQuery) -> Result<Vec<DocumentSummary>> {
         self.store.search(query, self.clock.today())
     }
@@ -1180,21 +1191,9 @@ impl Vault {
     /// Writes a document's original bytes to `target` only if all of them verify: they go to a
     /// temporary file beside it first, which is renamed into place at the end.
     pub fn save_content(&self, id: DocumentId, target: &Path) -> Result<u64> {
-        let parent = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".coffer-")
-            .tempfile_in(parent)
-            .map_err(|e| Error::io(format!("writing to {}", parent.display()), e))?;
-        let len = self.read_content(id, io::BufWriter::new(tmp.as_file_mut()))?;
-        tmp.as_file()
-            .sync_all()
-            .map_err(|e| Error::io(format!("writing {}", target.display()), e))?;
-        tmp.persist(target)
-            .map_err(|e| Error::io(format!("writing {}", target.display()), e.error))?;
-        Ok(len)
+        crate::files::write_replacing(target, ".coffer-", |file| {
+            self.read_content(id, io::BufWriter::new(file))
+        })
     }
 
     /// Applies a person's edit; every field it sets is marked confirmed.

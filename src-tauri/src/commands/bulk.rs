@@ -61,18 +61,15 @@ pub async fn selected_documents(
 ) -> Result<Vec<Selected>> {
     blocking(&session, move |session| {
         session.with_vault(|vault| {
-            let mut selected = Vec::new();
-            for id in selection.resolve(vault)? {
-                match vault.document(id) {
-                    Ok(doc) => selected.push(Selected {
-                        id: id.to_string(),
-                        title: doc.fields.title,
-                    }),
-                    Err(coffer_core::Error::DocumentNotFound(_)) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            Ok(selected)
+            let ids = selection.resolve(vault)?;
+            Ok(vault
+                .summaries(&ids)?
+                .into_iter()
+                .map(|s| Selected {
+                    id: s.id.to_string(),
+                    title: s.title,
+                })
+                .collect())
         })
     })
     .await

@@ -67,6 +67,12 @@ fn picked_ids_change_and_ids_of_no_document_are_skipped() {
         [json!("invoice"), json!("receipt"), json!("invoice")]
     );
 
+    // Work on the selection names each document; one gone meanwhile is left out.
+    let named = h.ok("selected_documents", json!({"selection": selection}));
+    assert_eq!(named.as_array().unwrap().len(), 2, "{named}");
+    assert_eq!(named[0]["id"], ids[0]);
+    assert_eq!(named[0]["title"], "r0");
+
     let trashed = h.ok(
         "change_documents",
         json!({"selection": {"mode": "ids", "ids": [ids[1]]}, "change": {"change": "trash"}}),

@@ -32,7 +32,13 @@ export function onWorkChanged(listener: () => void): () => void {
 }
 
 function changed() {
-  for (const listener of listeners) listener();
+  for (const listener of listeners) {
+    try {
+      listener();
+    } catch {
+      // A screen that cannot refresh now refreshes when it is shown again.
+    }
+  }
   void refreshReviewCount();
 }
 
@@ -47,7 +53,15 @@ function enqueue(job: () => Promise<void>) {
     work.waiting--;
     // Locked meanwhile: the job belonged to the vault that was open.
     if (mine !== epoch) return;
-    await job();
+    try {
+      await job();
+    } catch {
+      // Each file's failure is on its line already; whatever else went wrong must not stop
+      // the jobs behind this one.
+    } finally {
+      work.importing = false;
+      work.reading = false;
+    }
   });
 }
 

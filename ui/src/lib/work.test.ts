@@ -75,4 +75,17 @@ describe("the background queue", () => {
     expect(calls).not.toContain("import /later.jpg");
     expect(work.lines).toEqual([]);
   });
+
+  it("goes on with the next job when one fails in an unexpected way", async () => {
+    app.settings.ocrOnImport = false;
+    const stop = onWorkChanged(() => {
+      throw new Error("a screen that could not refresh");
+    });
+    queueImport(["/first.jpg"], null);
+    queueImport(["/second.jpg"], null);
+    await settled();
+    stop();
+    expect(calls).toEqual(["import /first.jpg", "import /second.jpg"]);
+    expect(work.importing).toBe(false);
+  });
 });

@@ -362,19 +362,7 @@ pub fn delete_account(
 /// complete or not at all. Returns its size.
 pub fn export_account(account: &SteppedUp, target: &Path) -> SyncResult<u64> {
     let server = &account.0;
-    let parent = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".coffer-export-")
-        .tempfile_in(parent)
-        .map_err(|e| Error::io(format!("writing to {}", parent.display()), e))?;
-    let size = server.download(routes::ACCOUNT_EXPORT, tmp.as_file_mut())?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| Error::io(format!("writing {}", target.display()), e))?;
-    tmp.persist(target)
-        .map_err(|e| Error::io(format!("writing {}", target.display()), e.error))?;
-    Ok(size)
+    crate::files::write_replacing(target, ".coffer-export-", |file| {
+        server.download(routes::ACCOUNT_EXPORT, file)
+    })
 }
