@@ -52,6 +52,38 @@ async function typeExactly(s, css, text) {
   assert.equal(await s.execute(`return document.querySelector(arguments[0]).value;`, css), text, `${css} typed whole`);
 }
 
+/** Ticks a checkbox and sees it ticked: under load a WebDriver click has been lost. */
+async function check(s, css) {
+  for (let attempt = 1; ; attempt++) {
+    await s.click(css);
+    const ticked = await s
+      .waitUntil(`return document.querySelector(arguments[0])?.checked === true;`, [css], `${css} ticked`, 3_000)
+      .catch(() => false);
+    if (ticked) return;
+    assert.ok(attempt < 3, `${css} stays unticked after three clicks`);
+  }
+}
+
+/** Waits for the first-run password form's Continue button to be enabled; if it is not, says
+ * which of the three conditions is missing. */
+async function passwordFormReady(s) {
+  const enabled = await s
+    .waitUntil(
+      `const b = document.querySelector('[data-testid="to-phrase"]'); return !!b && !b.disabled;`,
+      [],
+      "the enabled Continue button",
+    )
+    .catch(() => false);
+  if (enabled) return;
+  const state = await s.execute(
+    `const q = (t) => document.querySelector('[data-testid="' + t + '"]');
+     return JSON.stringify({ password: q("new-password")?.value.length, repeat: q("repeat-password")?.value.length,
+       same: q("new-password")?.value === q("repeat-password")?.value, understood: q("understood")?.checked,
+       meter: document.querySelector(".strength")?.textContent?.trim() });`,
+  );
+  assert.fail(`the first-run Continue button stays disabled: ${state}`);
+}
+
 async function shot(s, name) {
   // Let transitions and images settle before the picture.
   await new Promise((r) => setTimeout(r, 400));
@@ -104,7 +136,8 @@ async function main() {
     log("first run: password, strength meter and the warning");
     await typeExactly(s, '[data-testid="new-password"]', PASSWORD);
     await typeExactly(s, '[data-testid="repeat-password"]', PASSWORD);
-    await s.click('[data-testid="understood"]');
+    await check(s, '[data-testid="understood"]');
+    await passwordFormReady(s);
     await shot(s, "01-first-run-password");
 
     log("restore on this device is offered on the first-run screen");
@@ -112,13 +145,9 @@ async function main() {
     await s.waitFor('[data-testid="choose-backup"]');
     await shot(s, "13-first-run-restore");
     await s.click('[data-testid="restore-cancel"]');
-    // The password form is drawn again: continue only once its button is enabled (a click
-    // on a form still being re-rendered under load was lost once in CI).
-    await s.waitUntil(
-      `const b = document.querySelector('[data-testid="to-phrase"]'); return !!b && !b.disabled;`,
-      [],
-      "the enabled Continue button",
-    );
+    // The password form is drawn again with what was typed: continue only once its button is
+    // enabled (a click on a form still being re-rendered under load was lost once in CI).
+    await passwordFormReady(s);
     await s.click('[data-testid="to-phrase"]');
 
     log("recovery phrase: 24 words, then type three back");
@@ -696,8 +725,8 @@ async function main() {
       await fresh.click('[data-testid="backup-continue"]');
       await typeExactly(fresh, '[data-testid="new-password"]', PASSWORD);
       await typeExactly(fresh, '[data-testid="repeat-password"]', PASSWORD);
-      await fresh.click('[data-testid="understood"]');
-      await fresh.waitUntil(`const b = document.querySelector('[data-testid="to-phrase"]'); return !!b && !b.disabled;`, [], "Continue");
+      await check(fresh, '[data-testid="understood"]');
+      await passwordFormReady(fresh);
       await fresh.click('[data-testid="to-phrase"]');
       await fresh.waitFor('[data-testid="phrase-word"]', 60_000);
       const newWords = await fresh.execute(
