@@ -99,6 +99,12 @@ pub const MAX_CHUNK_BYTES: usize = 8 * 1024 * 1024;
 pub const MAX_BLOB_BYTES: u64 = 1024 * 1024 * 1024;
 /// Largest number of blobs one item references.
 pub const MAX_BLOBS_PER_ITEM: usize = 64;
+/// Largest number of writes in one `POST` [`routes::ITEMS_BATCH`].
+pub const MAX_BATCH_WRITES: usize = 100;
+/// Largest blob a batch write may carry inline (decoded bytes); larger ones are uploaded.
+pub const MAX_INLINE_BLOB_BYTES: u64 = 64 * 1024;
+/// Largest `POST` [`routes::ITEMS_BATCH`] body (JSON, binary as base64url).
+pub const MAX_BATCH_BODY: usize = 12 * 1024 * 1024;
 /// Largest page of the change feed, in items.
 pub const MAX_CHANGES_LIMIT: u32 = 1000;
 /// Largest page of the change feed, in envelope bytes (plus about 1 KiB per item for its
@@ -695,6 +701,54 @@ pub struct ItemWrite {
     /// The encrypted metadata envelope (at most [`MAX_ENVELOPE_BYTES`]).
     pub envelope: Bytes,
     pub blobs: Vec<BlobRef>,
+}
+
+/// One write of a `POST` [`routes::ITEMS_BATCH`]: what `PUT` [`routes::item`] takes, with the
+/// headers as fields and the item's small blobs inline.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BatchWrite {
+    pub id: Uuid,
+    /// The revision replaced (`If-Match`); absent to create the item (`If-None-Match: *`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub if_match: Option<u64>,
+    /// As [`IDEMPOTENCY_KEY`]: the same key answers a retry, through `PUT` or a batch, with the
+    /// first answer.
+    pub idempotency_key: String,
+    pub write: ItemWrite,
+    /// Blobs of `write.blobs` sent here instead of uploaded first, each at most
+    /// [`MAX_INLINE_BLOB_BYTES`]; the others must have been uploaded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inline_blobs: Vec<InlineBlob>,
+}
+
+/// A small blob's bytes, carried in a [`BatchWrite`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InlineBlob {
+    pub sha256: String,
+    pub data: Bytes,
+}
+
+/// `POST` [`routes::ITEMS_BATCH`] body: up to [`MAX_BATCH_WRITES`] writes, committed in order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BatchRequest {
+    pub writes: Vec<BatchWrite>,
+}
+
+/// One write's answer, in the order of the request: the [`Item`] at its new revision, or why it
+/// was refused (the error `PUT` would have answered, e.g. `revision_conflict`,
+/// `plan_limit_reached`, `storage_quota_exceeded`, `checksum_mismatch`). A refused write
+/// changes nothing; the others are committed all the same.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchResult {
+    Ok(Item),
+    Error(ErrorDetail),
+}
+
+/// `POST` [`routes::ITEMS_BATCH`] answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchResponse {
+    pub results: Vec<BatchResult>,
 }
 
 /// An item as the server has it. A deleted item is a tombstone: `deleted` is true, and

@@ -111,6 +111,11 @@ pub const EVENTS: &str = "/v1/events";
 /// `DELETE` with `If-Match: "<revision>"` → the tombstone [`crate::Item`] (`404`, `409`;
 /// allowed on a locked item, and final).
 pub const ITEM: &str = "/v1/items/{item_id}";
+/// Authenticated, verified `POST` [`crate::BatchRequest`] → [`crate::BatchResponse`]: several
+/// item writes in one request, each with the rules, idempotency and answer of `PUT`
+/// [`ITEM`], small blobs inline. `422 invalid_field` for more than
+/// [`crate::MAX_BATCH_WRITES`] writes; `413` past [`crate::MAX_BATCH_BODY`].
+pub const ITEMS_BATCH: &str = "/v1/items-batch";
 
 /// Authenticated, verified `POST` [`crate::CreateUploadRequest`] → [`crate::UploadStatus`];
 /// `402 storage_quota_exceeded` when the blob would take the account past its plan's quota.

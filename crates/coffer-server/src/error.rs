@@ -130,31 +130,37 @@ impl From<object_store::Error> for ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let retry_after = self.retry_after_secs;
+impl From<ApiError> for ErrorDetail {
+    fn from(e: ApiError) -> Self {
         let (mut plan_limit, mut ocr_credits, mut storage_quota) = (None, None, None);
-        match self.limit.map(|d| *d) {
+        match e.limit.map(|d| *d) {
             Some(LimitDetail::Items(d)) => plan_limit = Some(d),
             Some(LimitDetail::OcrCredits(d)) => ocr_credits = Some(d),
             Some(LimitDetail::Storage(d)) => storage_quota = Some(d),
             None => {}
         }
+        ErrorDetail {
+            code: e.code,
+            message: e.message.into_owned(),
+            current_revision: e.current_revision,
+            expected_offset: e.expected_offset,
+            retry_after_secs: e.retry_after_secs,
+            plan_limit,
+            ocr_credits,
+            purge_at: e.purge_at,
+            reminder_id: e.reminder_id,
+            storage_quota,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let retry_after = self.retry_after_secs;
         let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code,
-                message: self.message.into_owned(),
-                current_revision: self.current_revision,
-                expected_offset: self.expected_offset,
-                retry_after_secs: self.retry_after_secs,
-                plan_limit,
-                ocr_credits,
-                purge_at: self.purge_at,
-                reminder_id: self.reminder_id,
-                storage_quota,
-            },
+            error: ErrorDetail::from(self),
         };
         let mut response = (status, axum::Json(body)).into_response();
         if let Some(secs) = retry_after

@@ -16,16 +16,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use coffer_api::{
-    API_VERSION, API_VERSION_HEADER, AccountInfo, BillingHistory, ChangeNudge, ChangesPage,
-    CheckoutRequest, CheckoutResponse, CreateUploadRequest, DeleteAccountRequest, DeviceList,
-    EmailVerifyRequest, EntitlementKey, ErrorCode, Health, IDEMPOTENCY_KEY, Item, ItemWrite,
-    LoginFinishRequest, LoginFinishResponse, LoginStartRequest, LoginStartResponse,
-    LoginTotpRequest, MAX_CHUNK_BYTES, MAX_JSON_BODY, OcrCredits, PasswordChangeFinishRequest,
-    PasswordChangeStartRequest, PlanCatalog, RefreshRequest, RegisterFinishRequest,
-    RegisterStartRequest, RegisterStartResponse, ReminderList, ReminderSet, STEP_UP_HEADER,
-    SecurityEventList, SignedEntitlement, StepUpFinishRequest, StepUpStartRequest, StepUpToken,
-    TokenPair, TotpCodeRequest, TotpEnabledResponse, TotpSetupResponse, UploadStatus, WrappedKeys,
-    routes,
+    API_VERSION, API_VERSION_HEADER, AccountInfo, BatchRequest, BatchResponse, BillingHistory,
+    ChangeNudge, ChangesPage, CheckoutRequest, CheckoutResponse, CreateUploadRequest,
+    DeleteAccountRequest, DeviceList, EmailVerifyRequest, EntitlementKey, ErrorCode, Health,
+    IDEMPOTENCY_KEY, Item, ItemWrite, LoginFinishRequest, LoginFinishResponse, LoginStartRequest,
+    LoginStartResponse, LoginTotpRequest, MAX_BATCH_BODY, MAX_CHUNK_BYTES, MAX_JSON_BODY,
+    OcrCredits, PasswordChangeFinishRequest, PasswordChangeStartRequest, PlanCatalog,
+    RefreshRequest, RegisterFinishRequest, RegisterStartRequest, RegisterStartResponse,
+    ReminderList, ReminderSet, STEP_UP_HEADER, SecurityEventList, SignedEntitlement,
+    StepUpFinishRequest, StepUpStartRequest, StepUpToken, TokenPair, TotpCodeRequest,
+    TotpEnabledResponse, TotpSetupResponse, UploadStatus, WrappedKeys, routes,
 };
 use serde::Deserialize;
 use std::convert::Infallible;
@@ -205,6 +205,7 @@ pub fn router(app: Arc<App>) -> Router {
     let chunk_route = put(put_chunk)
         .get(upload_status)
         .layer(DefaultBodyLimit::max(MAX_CHUNK_BYTES));
+    let batch_route = post(write_batch).layer(DefaultBodyLimit::max(MAX_BATCH_BODY));
     Router::new()
         .route(routes::HEALTHZ, get(healthz))
         .route(routes::READYZ, get(readyz))
@@ -238,6 +239,7 @@ pub fn router(app: Arc<App>) -> Router {
             routes::ITEM,
             get(get_item).put(put_item).delete(delete_item),
         )
+        .route(routes::ITEMS_BATCH, batch_route)
         .route(routes::UPLOADS, post(create_upload))
         .route(routes::UPLOAD, chunk_route)
         .route(routes::UPLOAD_COMPLETE, post(complete_upload))
@@ -606,6 +608,14 @@ async fn put_item(
     let pre = precondition(&headers)?;
     let key = header_str(&headers, IDEMPOTENCY_KEY)?;
     Ok(Json(app.put_item(&caller, item_id, pre, key, write).await?))
+}
+
+async fn write_batch(
+    State(app): AppState,
+    Verified(caller): Verified,
+    ApiJson(batch): ApiJson<BatchRequest>,
+) -> ApiResult<Json<BatchResponse>> {
+    Ok(Json(app.write_batch(&caller, batch).await?))
 }
 
 async fn delete_item(

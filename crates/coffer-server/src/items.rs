@@ -15,11 +15,12 @@ use crate::app::App;
 use crate::auth::Caller;
 use crate::billing::{MonthlyLimit, load_state, plan_of};
 use crate::error::{ApiError, ApiResult};
-use crate::storage::accounts;
 use crate::storage::items::{self, Changes, Counted, ItemContent, ItemRow, ItemState};
+use crate::storage::{Conn, accounts, uploads};
 use coffer_api::{
-    ChangesPage, ErrorCode, Item, ItemWrite, MAX_BLOB_BYTES, MAX_BLOBS_PER_ITEM, MAX_CHANGES_LIMIT,
-    MAX_CHANGES_PAGE_BYTES, MAX_ENVELOPE_BYTES,
+    BatchRequest, BatchResponse, BatchResult, BatchWrite, BlobRef, ChangesPage, ErrorCode, Item,
+    ItemWrite, MAX_BATCH_WRITES, MAX_BLOB_BYTES, MAX_BLOBS_PER_ITEM, MAX_CHANGES_LIMIT,
+    MAX_CHANGES_PAGE_BYTES, MAX_ENVELOPE_BYTES, MAX_INLINE_BLOB_BYTES,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -192,6 +193,93 @@ fn refused(refusal: Refusal) -> ApiError {
     }
 }
 
+/// A small blob's bytes, checked against its hash and the write that references it.
+struct InlineBytes {
+    sha256: String,
+    data: bytes::Bytes,
+}
+
+/// One write to commit, with what it replaces and its idempotency record.
+struct Commit<'a> {
+    item_id: Uuid,
+    pre: Precondition,
+    key: Option<&'a str>,
+    hash: &'a [u8],
+    write: Option<&'a ItemWrite>,
+    inline: &'a [InlineBytes],
+}
+
+/// A batch write whose own fields were checked before the unit of work.
+struct Prepared {
+    id: Uuid,
+    pre: Precondition,
+    key: String,
+    hash: Vec<u8>,
+    write: ItemWrite,
+    inline: Vec<InlineBytes>,
+}
+
+impl Prepared {
+    fn new(w: BatchWrite) -> ApiResult<Self> {
+        check_idempotency_key(&w.idempotency_key)?;
+        validate(&w.write)?;
+        let mut inline: Vec<InlineBytes> = Vec::with_capacity(w.inline_blobs.len());
+        for blob in w.inline_blobs {
+            let data = blob.data.into_vec();
+            if data.len() as u64 > MAX_INLINE_BLOB_BYTES {
+                return Err(ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    "An inline blob may be at most 64 KiB; upload larger ones.",
+                ));
+            }
+            let referenced = w
+                .write
+                .blobs
+                .iter()
+                .any(|b| b.sha256 == blob.sha256 && b.size == data.len() as u64);
+            if !referenced || inline.iter().any(|i| i.sha256 == blob.sha256) {
+                return Err(ApiError::invalid(
+                    "Each inline blob must be one of the write's blobs, with its size, once.",
+                ));
+            }
+            if hex::encode(Sha256::digest(&data)) != blob.sha256 {
+                return Err(ApiError::new(
+                    ErrorCode::ChecksumMismatch,
+                    "An inline blob's bytes do not match its SHA-256.",
+                ));
+            }
+            inline.push(InlineBytes {
+                sha256: blob.sha256,
+                data: data.into(),
+            });
+        }
+        let pre = w
+            .if_match
+            .map_or(Precondition::Absent, Precondition::Revision);
+        let canonical = serde_json::to_vec(&w.write).map_err(|_| ApiError::internal())?;
+        Ok(Self {
+            id: w.id,
+            pre,
+            // The hash of the same write through `PUT`: a retry either way gets the first answer.
+            hash: request_hash("PUT", w.id, pre, &canonical),
+            key: w.idempotency_key,
+            write: w.write,
+            inline,
+        })
+    }
+
+    fn commit(&self) -> Commit<'_> {
+        Commit {
+            item_id: self.id,
+            pre: self.pre,
+            key: Some(&self.key),
+            hash: &self.hash,
+            write: Some(&self.write),
+            inline: &self.inline,
+        }
+    }
+}
+
 impl App {
     pub async fn put_item(
         &self,
@@ -204,8 +292,19 @@ impl App {
         validate(&write)?;
         let canonical = serde_json::to_vec(&write).map_err(|_| ApiError::internal())?;
         let hash = request_hash("PUT", item_id, pre, &canonical);
-        self.commit(caller, item_id, pre, idempotency_key, &hash, Some(&write))
-            .await
+        let key = idempotency_key.map(check_idempotency_key).transpose()?;
+        self.commit(
+            caller,
+            Commit {
+                item_id,
+                pre,
+                key,
+                hash: &hash,
+                write: Some(&write),
+                inline: &[],
+            },
+        )
+        .await
     }
 
     pub async fn delete_item(
@@ -221,34 +320,51 @@ impl App {
             ));
         }
         let hash = request_hash("DELETE", item_id, pre, b"");
-        self.commit(caller, item_id, pre, idempotency_key, &hash, None)
-            .await
+        let key = idempotency_key.map(check_idempotency_key).transpose()?;
+        self.commit(
+            caller,
+            Commit {
+                item_id,
+                pre,
+                key,
+                hash: &hash,
+                write: None,
+                inline: &[],
+            },
+        )
+        .await
     }
 
-    /// One write, every rule checked and the write, its idempotency record and the feed's
-    /// sequence number committed together.
-    async fn commit(
-        &self,
-        caller: &Caller,
-        item_id: Uuid,
-        pre: Precondition,
-        idempotency_key: Option<&str>,
-        request_hash: &[u8],
-        write: Option<&ItemWrite>,
-    ) -> ApiResult<Item> {
-        let key = idempotency_key.map(check_idempotency_key).transpose()?;
+    /// One write in a unit of work of its own.
+    async fn commit(&self, caller: &Caller, c: Commit<'_>) -> ApiResult<Item> {
         let account = caller.account_id;
-        let now = self.clock.unix();
         let mut tx = self.storage.write().await?;
-        // Taking the account's row (and the next sequence number) first serialises its
-        // writers, so the counts below cannot change before this commits.
-        let seq = accounts::next_seq(&mut tx, account)
-            .await?
-            .ok_or_else(ApiError::invalid_token)?;
-        if let Some(key) = key
-            && let Some((hash, first)) = items::idempotent_answer(&mut tx, account, key).await?
+        if !accounts::lock(&mut tx, account).await? {
+            return Err(ApiError::invalid_token());
+        }
+        let item = self.commit_in(&mut tx, account, &c, &mut None).await?;
+        tx.commit().await?;
+        self.nudge(account);
+        Ok(item)
+    }
+
+    /// One write, every rule checked, then the write, its inline blobs' records, its
+    /// idempotency record and the feed's sequence number, in the caller's unit of work, which
+    /// holds the account's row (so the counts below cannot change before it commits). A
+    /// refused write has written nothing. `stored` caches the account's stored bytes across
+    /// the writes of one unit of work.
+    async fn commit_in(
+        &self,
+        tx: &mut Conn,
+        account: Uuid,
+        c: &Commit<'_>,
+        stored: &mut Option<u64>,
+    ) -> ApiResult<Item> {
+        let now = self.clock.unix();
+        if let Some(key) = c.key
+            && let Some((hash, first)) = items::idempotent_answer(tx, account, key).await?
         {
-            return if hash == request_hash {
+            return if hash == c.hash {
                 Ok(first)
             } else {
                 Err(ApiError::new(
@@ -257,41 +373,50 @@ impl App {
                 ))
             };
         }
-        let current = items::state(&mut tx, account, item_id).await?;
-        let effect = match effect(current.as_ref(), pre, write.is_some()) {
+        let current = items::state(tx, account, c.item_id).await?;
+        let effect = match effect(current.as_ref(), c.pre, c.write.is_some()) {
             Ok(effect) => effect,
-            Err(Refusal::Locked) => return Err(self.locked_error(&mut tx, account).await?),
+            Err(Refusal::Locked) => return Err(self.locked_error(tx, account).await?),
             Err(other) => return Err(refused(other)),
         };
-        let counted = match (effect.makes_live(), write) {
+        let counted = match (effect.makes_live(), c.write) {
             (true, Some(write)) => {
                 let counted = current.and_then(|s| s.counted).unwrap_or_else(|| Counted {
                     month: self.catalog.calendar.month_of(now),
                     kind: write.meta.kind_class,
                 });
-                self.check_month_limit(&mut tx, account, &counted).await?;
+                self.check_month_limit(tx, account, &counted).await?;
                 Some(counted)
             }
             _ => None,
         };
-        if let Some(write) = write
-            && items::missing_blob(&mut tx, account, &write.blobs)
-                .await?
-                .is_some()
-        {
-            return Err(ApiError::new(
-                ErrorCode::MissingBlob,
-                "A referenced blob was not uploaded (or its size differs); upload it first.",
-            ));
+        if let Some(write) = c.write {
+            let uploaded: Vec<BlobRef> = write
+                .blobs
+                .iter()
+                .filter(|b| !c.inline.iter().any(|i| i.sha256 == b.sha256))
+                .cloned()
+                .collect();
+            if items::missing_blob(tx, account, &uploaded).await?.is_some() {
+                return Err(ApiError::new(
+                    ErrorCode::MissingBlob,
+                    "A referenced blob was not uploaded (or its size differs); upload it first.",
+                ));
+            }
+            self.register_inline(tx, account, c.inline, stored, now)
+                .await?;
         }
+        let seq = accounts::next_seq(tx, account)
+            .await?
+            .ok_or_else(ApiError::invalid_token)?;
         let item = items::write(
-            &mut tx,
+            tx,
             account,
             &ItemRow {
-                id: item_id,
-                revision: pre.expected_revision() + 1,
+                id: c.item_id,
+                revision: c.pre.expected_revision() + 1,
                 seq,
-                content: write.map(|w| ItemContent {
+                content: c.write.map(|w| ItemContent {
                     meta: &w.meta,
                     envelope: w.envelope.as_slice(),
                     blobs: &w.blobs,
@@ -301,18 +426,106 @@ impl App {
             },
         )
         .await?;
-        if let Some(key) = key {
-            items::remember_answer(&mut tx, account, key, request_hash, &item, now).await?;
+        if let Some(key) = c.key {
+            items::remember_answer(tx, account, key, c.hash, &item, now).await?;
         }
-        tx.commit().await?;
-        self.nudge(account);
         Ok(item)
+    }
+
+    /// Records the inline blobs the account does not hold yet, within its storage quota.
+    async fn register_inline(
+        &self,
+        tx: &mut Conn,
+        account: Uuid,
+        inline: &[InlineBytes],
+        stored: &mut Option<u64>,
+        now: i64,
+    ) -> ApiResult<()> {
+        let mut new = Vec::new();
+        for blob in inline {
+            if uploads::blob_size(tx, account, &blob.sha256)
+                .await?
+                .is_none()
+            {
+                new.push(blob);
+            }
+        }
+        if new.is_empty() {
+            return Ok(());
+        }
+        let used = match *stored {
+            Some(used) => used,
+            None => uploads::stored_bytes(tx, account).await?,
+        };
+        let requested = new.iter().map(|b| b.data.len() as u64).sum();
+        self.check_storage_quota(tx, account, used, requested)
+            .await?;
+        for blob in new {
+            uploads::register_blob(tx, account, &blob.sha256, blob.data.len() as u64, now).await?;
+        }
+        *stored = Some(used + requested);
+        Ok(())
+    }
+
+    /// Several writes in one unit of work, each with the rules of `PUT` and an answer of its
+    /// own; a refused write changes nothing and the others go on. The inline blobs of the
+    /// accepted writes are stored before the unit of work commits, so a failure there commits
+    /// none of them.
+    pub async fn write_batch(
+        &self,
+        caller: &Caller,
+        batch: BatchRequest,
+    ) -> ApiResult<BatchResponse> {
+        if batch.writes.is_empty() || batch.writes.len() > MAX_BATCH_WRITES {
+            return Err(ApiError::invalid(format!(
+                "A batch holds 1 to {MAX_BATCH_WRITES} writes."
+            )));
+        }
+        let prepared: Vec<ApiResult<Prepared>> =
+            batch.writes.into_iter().map(Prepared::new).collect();
+        let account = caller.account_id;
+        let mut tx = self.storage.write().await?;
+        if !accounts::lock(&mut tx, account).await? {
+            return Err(ApiError::invalid_token());
+        }
+        let mut stored = None;
+        let mut to_store = Vec::new();
+        let mut results = Vec::with_capacity(prepared.len());
+        for write in prepared {
+            let done = match write {
+                Ok(w) => match self
+                    .commit_in(&mut tx, account, &w.commit(), &mut stored)
+                    .await
+                {
+                    Ok(item) => {
+                        to_store.extend(w.inline.into_iter().map(|b| (b.sha256, b.data)));
+                        Ok(item)
+                    }
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
+            };
+            results.push(match done {
+                Ok(item) => BatchResult::Ok(item),
+                // The server failed, not the write: nothing of the batch is committed.
+                Err(e) if e.code.status() >= 500 => return Err(e),
+                Err(e) => BatchResult::Error(e.into()),
+            });
+        }
+        to_store.sort_by(|a, b| a.0.cmp(&b.0));
+        to_store.dedup_by(|a, b| a.0 == b.0);
+        self.blobs.put_verified(account, to_store).await?;
+        tx.commit().await?;
+        if results.iter().any(|r| matches!(r, BatchResult::Ok(_))) {
+            self.nudge(account);
+        }
+        Ok(BatchResponse { results })
     }
 
     /// Refuses an item becoming live beyond the plan's limit for what it counts against.
     async fn check_month_limit(
         &self,
-        c: &mut crate::storage::Conn,
+        c: &mut Conn,
         account: Uuid,
         counted: &Counted,
     ) -> ApiResult<()> {

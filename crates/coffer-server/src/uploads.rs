@@ -75,29 +75,9 @@ impl App {
         if let Some(existing) = uploads::find_upload(&mut tx, account, &sha256, req.size).await? {
             return Ok(status(&existing, false));
         }
-        let plan = plan_of(
-            &self.catalog,
-            &load_state(&mut tx, &self.catalog, account).await?,
-        );
         let used = uploads::stored_bytes(&mut tx, account).await?;
-        if used.saturating_add(req.size) > plan.limits.storage_bytes {
-            let mut e = ApiError::new(
-                ErrorCode::StorageQuotaExceeded,
-                format!(
-                    "The {} plan stores up to {} MiB and the account holds {} MiB; delete                      documents or upgrade to store this one.",
-                    plan.name,
-                    plan.limits.storage_bytes >> 20,
-                    used >> 20
-                ),
-            );
-            e.limit = Some(Box::new(LimitDetail::Storage(StorageQuotaDetail {
-                plan: plan.id.clone(),
-                limit_bytes: plan.limits.storage_bytes,
-                used_bytes: used,
-                requested_bytes: req.size,
-            })));
-            return Err(e);
-        }
+        self.check_storage_quota(&mut tx, account, used, req.size)
+            .await?;
         let upload = UploadRecord {
             id: Uuid::new_v4(),
             account_id: account,
@@ -108,6 +88,37 @@ impl App {
         uploads::create_upload(&mut tx, &upload, self.clock.unix()).await?;
         tx.commit().await?;
         Ok(status(&upload, false))
+    }
+
+    /// Refuses storing `requested` more bytes beside the `used` ones past the plan's quota.
+    pub(crate) async fn check_storage_quota(
+        &self,
+        c: &mut crate::storage::Conn,
+        account: Uuid,
+        used: u64,
+        requested: u64,
+    ) -> ApiResult<()> {
+        let plan = plan_of(&self.catalog, &load_state(c, &self.catalog, account).await?);
+        if used.saturating_add(requested) <= plan.limits.storage_bytes {
+            return Ok(());
+        }
+        let mut e = ApiError::new(
+            ErrorCode::StorageQuotaExceeded,
+            format!(
+                "The {} plan stores up to {} MiB and the account holds {} MiB; delete \
+                 documents or upgrade to store this one.",
+                plan.name,
+                plan.limits.storage_bytes >> 20,
+                used >> 20
+            ),
+        );
+        e.limit = Some(Box::new(LimitDetail::Storage(StorageQuotaDetail {
+            plan: plan.id.clone(),
+            limit_bytes: plan.limits.storage_bytes,
+            used_bytes: used,
+            requested_bytes: requested,
+        })));
+        Err(e)
     }
 
     async fn upload_of(&self, caller: &Caller, id: Uuid) -> ApiResult<UploadRecord> {

@@ -1,7 +1,8 @@
 //! The server is the authority (issue 13): the plan's limits and locks, spoken to directly
 //! over HTTP as any client can, on SQLite and on PostgreSQL. Every precondition on every
 //! write path, tombstone revival, month and kind rewriting, delete and re-create of locked
-//! items, the order of locks after a downgrade, the storage quota, byte-bounded feed pages.
+//! items, the order of locks after a downgrade, the storage quota, byte-bounded feed pages, and
+//! batches of writes, write by write.
 
 #[macro_use]
 mod support;
@@ -19,6 +20,9 @@ on_both_databases!(
     after_a_downgrade_the_first_committed_stay_and_the_newest_are_locked,
     uploads_beyond_the_plans_storage_quota_are_refused,
     change_feed_pages_are_bounded_by_bytes_as_well_as_by_count,
+    a_batch_holds_each_write_to_the_rules_of_a_single_one,
+    a_batch_refuses_what_a_hostile_client_slips_into_it_write_by_write,
+    a_batch_write_is_idempotent_across_batches_and_put,
 );
 
 const DAY: i64 = 86_400;
@@ -428,4 +432,356 @@ async fn change_feed_pages_are_bounded_by_bytes_as_well_as_by_count(
     }
     assert_eq!(seen, 48);
     assert!(pages >= 2, "{pages} pages");
+}
+
+/// A batch write creating (or replacing `if_match` of) `id`, its blobs given inline.
+fn batch_write(id: Uuid, if_match: Option<u64>, write: ItemWrite, inline: &[&[u8]]) -> BatchWrite {
+    BatchWrite {
+        id,
+        if_match,
+        idempotency_key: Uuid::new_v4().to_string(),
+        write,
+        inline_blobs: inline
+            .iter()
+            .map(|data| InlineBlob {
+                sha256: sha256_hex(data),
+                data: Bytes(data.to_vec()),
+            })
+            .collect(),
+    }
+}
+
+/// A write of `kind` referencing `blobs`.
+fn write_with(kind: KindClass, blobs: &[&[u8]]) -> ItemWrite {
+    ItemWrite {
+        blobs: blobs
+            .iter()
+            .map(|data| BlobRef {
+                sha256: sha256_hex(data),
+                size: data.len() as u64,
+            })
+            .collect(),
+        ..item_write(kind, "2026-11")
+    }
+}
+
+async fn send_batch(client: &Client, writes: Vec<BatchWrite>) -> Vec<Result<Item, ErrorCode>> {
+    let answer: BatchResponse = client
+        .post(routes::ITEMS_BATCH, &BatchRequest { writes })
+        .await
+        .ok();
+    answer
+        .results
+        .into_iter()
+        .map(|r| match r {
+            BatchResult::Ok(item) => Ok(item),
+            BatchResult::Error(e) => Err(e.code),
+        })
+        .collect()
+}
+
+fn codes(results: &[Result<Item, ErrorCode>]) -> Vec<Option<ErrorCode>> {
+    results.iter().map(|r| r.as_ref().err().copied()).collect()
+}
+
+async fn a_batch_holds_each_write_to_the_rules_of_a_single_one(
+    db: Option<String>,
+    dir: &std::path::Path,
+) {
+    let server = plans_server(db, dir, "2026-11-10T10:00:00Z").await;
+    let (client, _, _) = Client::new(&server.url).new_account("laptop").await;
+    let key = VaultKey::random();
+    let blobs: Vec<Vec<u8>> = (0..7)
+        .map(|i| key.seal(&vec![i; 1000 + i as usize]))
+        .collect();
+    let writes = blobs
+        .iter()
+        .map(|b| {
+            batch_write(
+                Uuid::new_v4(),
+                None,
+                write_with(KindClass::Receipt, &[b]),
+                &[b],
+            )
+        })
+        .collect::<Vec<_>>();
+    let ids: Vec<Uuid> = writes.iter().map(|w| w.id).collect();
+    // The free plan's five receipts a month: the first five go, the last two are refused.
+    let results = send_batch(&client, writes).await;
+    let mut expected = vec![None; 5];
+    expected.extend([Some(ErrorCode::PlanLimitReached); 2]);
+    assert_eq!(codes(&results), expected);
+    let live = live(&client).await;
+    assert_eq!(live.len(), 5);
+    assert!(live.iter().all(|i| ids[..5].contains(&i.id)));
+    let usage = entitlement(&client).await.usage;
+    assert_eq!(usage.receipts, 5);
+    // Only the accepted writes' blobs are stored, and they read back as sent.
+    let stored: u64 = blobs[..5].iter().map(|b| b.len() as u64).sum();
+    assert_eq!(usage.stored_bytes, stored);
+    for (i, blob) in blobs.iter().enumerate() {
+        let answer = client.get(&routes::blob(&sha256_hex(blob))).await;
+        if i < 5 {
+            assert_eq!(&answer.body, blob, "blob {i}");
+        } else {
+            assert_eq!(answer.error().code, ErrorCode::NotFound, "blob {i}");
+        }
+    }
+    // Another account sees none of it.
+    let (other, _, _) = Client::new(&server.url).new_account("phone").await;
+    let theirs = other.get(&routes::blob(&sha256_hex(&blobs[0]))).await;
+    assert_eq!(theirs.error().code, ErrorCode::NotFound);
+    let written = send_batch(
+        &other,
+        vec![batch_write(
+            ids[0],
+            Some(1),
+            item_write(KindClass::Document, "2026-11"),
+            &[],
+        )],
+    )
+    .await;
+    assert_eq!(codes(&written), [Some(ErrorCode::PreconditionFailed)]);
+
+    // The storage quota counts inline blobs: with the quota all but announced, a blob goes
+    // no further, while a write without one in the same batch does.
+    let quota = server.app.catalog.free_plan().limits.storage_bytes;
+    let _: UploadStatus = client
+        .post(
+            routes::UPLOADS,
+            &CreateUploadRequest {
+                sha256: sha256_hex(b"announced"),
+                size: quota - stored - 10,
+            },
+        )
+        .await
+        .ok();
+    let big = key.seal(&[7; 100]);
+    let results = send_batch(
+        &client,
+        vec![
+            batch_write(
+                Uuid::new_v4(),
+                None,
+                write_with(KindClass::Document, &[&big]),
+                &[&big],
+            ),
+            batch_write(
+                Uuid::new_v4(),
+                None,
+                item_write(KindClass::Document, "2026-11"),
+                &[],
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(
+        codes(&results),
+        [Some(ErrorCode::StorageQuotaExceeded), None]
+    );
+    assert_eq!(entitlement(&client).await.usage.documents, 1);
+
+    // The size of a batch is bounded: in writes, and in bytes.
+    let too_many = (0..=MAX_BATCH_WRITES)
+        .map(|_| {
+            batch_write(
+                Uuid::new_v4(),
+                None,
+                item_write(KindClass::Document, "2026-11"),
+                &[],
+            )
+        })
+        .collect();
+    let answer = client
+        .post(routes::ITEMS_BATCH, &BatchRequest { writes: too_many })
+        .await;
+    assert_eq!(answer.error().code, ErrorCode::InvalidField);
+    let empty = client
+        .post(routes::ITEMS_BATCH, &BatchRequest { writes: vec![] })
+        .await;
+    assert_eq!(empty.error().code, ErrorCode::InvalidField);
+    let huge = vec![0u8; MAX_BATCH_BODY + 1];
+    let answer = client
+        .request(
+            reqwest::Method::POST,
+            routes::ITEMS_BATCH,
+            &[],
+            Some(huge),
+            "application/json",
+        )
+        .await;
+    assert_eq!(answer.error().code, ErrorCode::PayloadTooLarge);
+    assert_eq!(
+        entitlement(&client).await.usage.documents,
+        1,
+        "nothing more stored"
+    );
+}
+
+async fn a_batch_refuses_what_a_hostile_client_slips_into_it_write_by_write(
+    db: Option<String>,
+    dir: &std::path::Path,
+) {
+    let server = plans_server(db, dir, "2026-11-10T10:00:00Z").await;
+    let (client, _, _) = Client::new(&server.url).new_account("laptop").await;
+    let key = VaultKey::random();
+    let blob = key.seal(b"a receipt");
+    let other = key.seal(b"another receipt");
+    let oversized = vec![1u8; MAX_INLINE_BLOB_BYTES as usize + 1];
+    let twice = Uuid::new_v4();
+    let mut wrong_hash = batch_write(
+        Uuid::new_v4(),
+        None,
+        write_with(KindClass::Receipt, &[&blob]),
+        &[&blob],
+    );
+    // Bytes of the right size, but not those named.
+    wrong_hash.inline_blobs[0].data = Bytes(key.seal(b"A receipt"));
+    let mut bad_key = batch_write(
+        Uuid::new_v4(),
+        None,
+        item_write(KindClass::Receipt, "2026-11"),
+        &[],
+    );
+    bad_key.idempotency_key = "not a key\n".into();
+    let mut empty_envelope = batch_write(
+        Uuid::new_v4(),
+        None,
+        item_write(KindClass::Receipt, "2026-11"),
+        &[],
+    );
+    empty_envelope.write.envelope = Bytes(vec![]);
+    let writes = vec![
+        wrong_hash,
+        // Too large to go inline.
+        batch_write(
+            Uuid::new_v4(),
+            None,
+            write_with(KindClass::Receipt, &[&oversized]),
+            &[&oversized],
+        ),
+        // A blob the write does not reference.
+        batch_write(
+            Uuid::new_v4(),
+            None,
+            item_write(KindClass::Receipt, "2026-11"),
+            &[&other],
+        ),
+        // The same blob twice.
+        batch_write(
+            Uuid::new_v4(),
+            None,
+            write_with(KindClass::Receipt, &[&blob]),
+            &[&blob, &blob],
+        ),
+        // A blob neither inline nor uploaded.
+        batch_write(
+            Uuid::new_v4(),
+            None,
+            write_with(KindClass::Receipt, &[&blob]),
+            &[],
+        ),
+        // If-Match on an id that does not exist is no insert.
+        batch_write(
+            Uuid::new_v4(),
+            Some(1),
+            item_write(KindClass::Receipt, "2026-11"),
+            &[],
+        ),
+        bad_key,
+        empty_envelope,
+        // The same id created twice: the second is a conflict.
+        batch_write(
+            twice,
+            None,
+            write_with(KindClass::Receipt, &[&blob]),
+            &[&blob],
+        ),
+        batch_write(twice, None, item_write(KindClass::Receipt, "2026-11"), &[]),
+    ];
+    let results = send_batch(&client, writes).await;
+    use ErrorCode::*;
+    assert_eq!(
+        codes(&results),
+        [
+            Some(ChecksumMismatch),
+            Some(PayloadTooLarge),
+            Some(InvalidField),
+            Some(InvalidField),
+            Some(MissingBlob),
+            Some(PreconditionFailed),
+            Some(InvalidField),
+            Some(InvalidField),
+            None,
+            Some(RevisionConflict),
+        ]
+    );
+    // Only the one accepted write is there, and only its blob; nothing refused counted.
+    let live = live(&client).await;
+    assert_eq!(live.iter().map(|i| i.id).collect::<Vec<_>>(), [twice]);
+    let usage = entitlement(&client).await.usage;
+    assert_eq!((usage.receipts, usage.stored_bytes), (1, blob.len() as u64));
+    let missing = client.get(&routes::blob(&sha256_hex(&other))).await;
+    assert_eq!(missing.error().code, NotFound);
+    // A body that is not a batch is refused whole.
+    let answer = client
+        .request(
+            reqwest::Method::POST,
+            routes::ITEMS_BATCH,
+            &[],
+            Some(b"{\"writes\": 3}".to_vec()),
+            "application/json",
+        )
+        .await;
+    assert!(answer.status.is_client_error());
+    // Without a session, nothing.
+    let anonymous = Client::new(&server.url)
+        .post(routes::ITEMS_BATCH, &BatchRequest { writes: vec![] })
+        .await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+}
+
+async fn a_batch_write_is_idempotent_across_batches_and_put(
+    db: Option<String>,
+    dir: &std::path::Path,
+) {
+    let server = plans_server(db, dir, "2026-11-10T10:00:00Z").await;
+    let (client, _, _) = Client::new(&server.url).new_account("laptop").await;
+    let key = VaultKey::random();
+    let blob = key.seal(b"a receipt");
+    let write = batch_write(
+        Uuid::new_v4(),
+        None,
+        write_with(KindClass::Receipt, &[&blob]),
+        &[&blob],
+    );
+    let first = send_batch(&client, vec![write.clone()]).await;
+    let first = first[0].clone().unwrap();
+    // The answer was lost; the same write again, in a batch and through PUT, is answered alike.
+    let again = send_batch(&client, vec![write.clone()]).await;
+    assert_eq!(again[0].as_ref().unwrap(), &first);
+    let put: Item = client
+        .put_item(write.id, None, &write.write, Some(&write.idempotency_key))
+        .await
+        .ok();
+    assert_eq!(put, first);
+    // The key with another write is refused, and the item stays as it was.
+    let mut changed = write.clone();
+    changed.write.envelope = Bytes(key.seal(b"something else"));
+    let reused = send_batch(&client, vec![changed]).await;
+    assert_eq!(codes(&reused), [Some(ErrorCode::IdempotencyKeyReused)]);
+    let live = live(&client).await;
+    assert_eq!(live.len(), 1);
+    assert_eq!(live[0].revision, 1);
+    assert_eq!(live[0].envelope, Some(write.write.envelope.clone()));
+    assert_eq!(entitlement(&client).await.usage.receipts, 1);
+    // Updating it in a batch takes its revision.
+    let update = batch_write(
+        write.id,
+        Some(1),
+        write_with(KindClass::Receipt, &[&blob]),
+        &[],
+    );
+    let updated = send_batch(&client, vec![update]).await;
+    assert_eq!(updated[0].as_ref().unwrap().revision, 2);
 }

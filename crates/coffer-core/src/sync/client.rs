@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use coffer_api::opaque::{CONTEXT, CofferCipherSuite, ksf};
 use coffer_api::{
-    Bytes, ChangesPage, CreateUploadRequest, ErrorBody, IDEMPOTENCY_KEY, Item, LoginFinishRequest,
-    LoginFinishResponse, LoginStartRequest, LoginStartResponse, LoginTotpRequest,
-    PasswordChangeFinishRequest, PasswordChangeStartRequest, RefreshRequest, RegisterFinishRequest,
-    RegisterStartRequest, RegisterStartResponse, STEP_UP_HEADER, Session, StepUpFinishRequest,
-    StepUpStartRequest, StepUpToken, TokenPair, UploadStatus, WrappedKeys, routes,
+    BatchRequest, BatchResponse, BatchResult, BatchWrite, Bytes, ChangesPage, CreateUploadRequest,
+    ErrorBody, IDEMPOTENCY_KEY, Item, LoginFinishRequest, LoginFinishResponse, LoginStartRequest,
+    LoginStartResponse, LoginTotpRequest, PasswordChangeFinishRequest, PasswordChangeStartRequest,
+    RefreshRequest, RegisterFinishRequest, RegisterStartRequest, RegisterStartResponse,
+    STEP_UP_HEADER, Session, StepUpFinishRequest, StepUpStartRequest, StepUpToken, TokenPair,
+    UploadStatus, WrappedKeys, routes,
 };
 use opaque_ke::{
     ClientLogin, ClientLoginFinishParameters, ClientRegistration,
@@ -432,6 +433,19 @@ impl Server {
             Precondition::Revision(revision),
             idempotency_key,
         ))
+    }
+
+    /// Several item writes in one request, each answered on its own.
+    pub(crate) fn write_batch(&self, writes: Vec<BatchWrite>) -> SyncResult<Vec<BatchResult>> {
+        let count = writes.len();
+        let answer: BatchResponse = self.post(routes::ITEMS_BATCH, &BatchRequest { writes })?;
+        if answer.results.len() != count {
+            return Err(SyncError::Protocol(format!(
+                "{} answers to a batch of {count} writes",
+                answer.results.len()
+            )));
+        }
+        Ok(answer.results)
     }
 
     pub(crate) fn item(&self, id: Uuid) -> SyncResult<Item> {

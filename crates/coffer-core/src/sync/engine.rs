@@ -17,7 +17,10 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 
-use coffer_api::{BlobRef, ErrorCode, Item, ItemWrite, UploadStatus, routes};
+use coffer_api::{
+    BatchResult, BatchWrite, BlobRef, ErrorCode, InlineBlob, Item, ItemWrite, MAX_BATCH_BODY,
+    MAX_BATCH_WRITES, MAX_INLINE_BLOB_BYTES, UploadStatus, routes,
+};
 use time::Duration;
 use uuid::Uuid;
 
@@ -36,6 +39,8 @@ use crate::vault::Vault;
 
 /// Bytes per upload request (the server takes up to 8 MiB).
 const UPLOAD_CHUNK: u64 = 2 * 1024 * 1024;
+/// Bytes of a batch body the client fills (half of what the server takes).
+const BATCH_BUDGET: usize = MAX_BATCH_BODY / 2;
 /// Items per change-feed page (the server's maximum).
 const PAGE: u32 = 1000;
 /// Conflicted copies made while pushing are pushed in a further round; two more suffice.
@@ -109,6 +114,8 @@ pub(crate) struct Engine<'a> {
     options: SyncOptions,
     progress: &'a mut dyn FnMut(Progress),
     report: SyncReport,
+    /// The server takes batches (cleared for one from before them).
+    batches: bool,
 }
 
 fn document_id(id: Uuid) -> Result<DocumentId> {
@@ -117,6 +124,60 @@ fn document_id(id: Uuid) -> Result<DocumentId> {
 
 fn new_key() -> String {
     Uuid::new_v4().to_string()
+}
+
+/// The write for the document's current local version: the one already sent for it (byte
+/// for byte, same idempotency key), or a new one, saved before it is sent.
+fn pending_write(
+    vault: &Vault,
+    key: &SubKey,
+    doc: &DocumentState,
+    build: bool,
+) -> SyncResult<PendingWrite> {
+    if let Some(pending) = &doc.pending
+        && pending.version == doc.local_version
+    {
+        return Ok(PendingWrite {
+            version: pending.version,
+            key: pending.key.clone(),
+            body: pending.body.clone(),
+        });
+    }
+    let body = if build {
+        let revision = doc.revision.unwrap_or(0) + 1;
+        let write = ItemPayload::read(vault, doc.id)?.to_write(key, doc.id, revision)?;
+        serde_json::to_vec(&write).expect("an item write serialises")
+    } else {
+        Vec::new()
+    };
+    let pending = PendingWrite {
+        version: doc.local_version,
+        key: new_key(),
+        body,
+    };
+    state::set_pending(vault.store().conn(), doc.id, &pending)?;
+    Ok(pending)
+}
+
+/// Pushed documents of a round, for the progress display.
+struct Count {
+    done: usize,
+    total: usize,
+}
+
+/// A document's write in a batch, with the pending write it was made from.
+struct Entry {
+    doc: DocumentState,
+    pending: PendingWrite,
+    write: BatchWrite,
+}
+
+impl Entry {
+    /// About what the write takes of a batch's body.
+    fn bytes(&self) -> usize {
+        let inline: usize = self.write.inline_blobs.iter().map(|b| b.data.len()).sum();
+        (self.write.write.envelope.len() + inline) * 4 / 3 + 1024
+    }
 }
 
 impl<'a> Engine<'a> {
@@ -134,6 +195,7 @@ impl<'a> Engine<'a> {
             options,
             progress,
             report: SyncReport::default(),
+            batches: true,
         }
     }
 
@@ -208,89 +270,234 @@ impl<'a> Engine<'a> {
             if dirty.is_empty() {
                 break;
             }
-            let total = dirty.len();
-            for (done, doc) in dirty.into_iter().enumerate() {
-                let id = doc.id;
-                let pushed = if doc.deleted {
-                    self.push_delete(doc)
-                } else {
-                    self.push_write(doc)
-                };
-                match pushed {
-                    Ok(()) => {}
-                    Err(e) => match Self::held_reason(&e) {
-                        Some(reason) => self.hold(id, reason)?,
-                        None => return Err(e),
-                    },
+            let mut count = Count {
+                done: 0,
+                total: dirty.len(),
+            };
+            // Writes go up in batches; a deletion sends the writes before it first, so the
+            // order stays that of the imports.
+            let mut writes = Vec::new();
+            for doc in dirty {
+                if !doc.deleted {
+                    writes.push(doc);
+                    if writes.len() == MAX_BATCH_WRITES {
+                        self.push_writes(std::mem::take(&mut writes), &mut count)?;
+                    }
+                    continue;
                 }
-                (self.progress)(Progress::Pushed {
-                    done: done + 1,
-                    total,
-                });
+                self.push_writes(std::mem::take(&mut writes), &mut count)?;
+                let id = doc.id;
+                let pushed = self.push_delete(doc);
+                self.settle(id, pushed, &mut count)?;
             }
+            self.push_writes(writes, &mut count)?;
         }
         Ok(())
     }
 
-    /// The write for the document's current local version: the one already sent for it
-    /// (byte for byte, same idempotency key), or a new one, saved before it is sent.
-    fn pending_write(&mut self, doc: &DocumentState, build: bool) -> SyncResult<PendingWrite> {
-        if let Some(pending) = &doc.pending
-            && pending.version == doc.local_version
-        {
-            return Ok(PendingWrite {
-                version: pending.version,
-                key: pending.key.clone(),
-                body: pending.body.clone(),
-            });
+    /// After one document's push: a refusal about it alone holds it here and the others go
+    /// on; any other failure stops the sync.
+    fn settle(
+        &mut self,
+        id: DocumentId,
+        pushed: SyncResult<()>,
+        count: &mut Count,
+    ) -> SyncResult<()> {
+        if let Err(e) = pushed {
+            match Self::held_reason(&e) {
+                Some(reason) => self.hold(id, reason)?,
+                None => return Err(e),
+            }
         }
-        let body = if build {
-            let revision = doc.revision.unwrap_or(0) + 1;
-            let write =
-                ItemPayload::read(self.vault, doc.id)?.to_write(&self.key, doc.id, revision)?;
-            serde_json::to_vec(&write).expect("an item write serialises")
-        } else {
-            Vec::new()
-        };
-        let pending = PendingWrite {
-            version: doc.local_version,
-            key: new_key(),
-            body,
-        };
-        state::set_pending(self.vault.store().conn(), doc.id, &pending)?;
-        Ok(pending)
+        count.done += 1;
+        (self.progress)(Progress::Pushed {
+            done: count.done,
+            total: count.total,
+        });
+        Ok(())
     }
 
-    fn push_write(&mut self, doc: DocumentState) -> SyncResult<()> {
-        let pending = self.pending_write(&doc, true)?;
+    /// The writes of `docs`: their pending writes saved in one unit of work, large blobs
+    /// uploaded, then the commits in batches with the small blobs inline (one by one to a
+    /// server without batches).
+    fn push_writes(&mut self, docs: Vec<DocumentState>, count: &mut Count) -> SyncResult<()> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let key = &self.key;
+        let built = self.vault.atomically(|vault| -> SyncResult<Vec<_>> {
+            Ok(docs
+                .into_iter()
+                .map(|doc| {
+                    let pending = pending_write(vault, key, &doc, true);
+                    (doc, pending)
+                })
+                .collect())
+        })?;
+        let mut batch = Vec::new();
+        let mut bytes = 0;
+        for (doc, pending) in built {
+            let id = doc.id;
+            let entry = match pending.and_then(|pending| self.batch_entry(doc, pending)) {
+                Ok(entry) => entry,
+                Err(e) => {
+                    self.settle(id, Err(e), count)?;
+                    continue;
+                }
+            };
+            if !self.batches {
+                let pushed = self.commit_one(entry);
+                self.settle(id, pushed, count)?;
+                continue;
+            }
+            let size = entry.bytes();
+            if bytes + size > BATCH_BUDGET && !batch.is_empty() {
+                self.send_batch(std::mem::take(&mut batch), count)?;
+                bytes = 0;
+            }
+            bytes += size;
+            batch.push(entry);
+        }
+        self.send_batch(batch, count)
+    }
+
+    /// A document's write ready for a batch: its blobs too large to go inline uploaded, the
+    /// others read.
+    fn batch_entry(&mut self, doc: DocumentState, pending: PendingWrite) -> SyncResult<Entry> {
         let write: ItemWrite = serde_json::from_slice(&pending.body)
             .map_err(|e| Error::DatabaseDamaged(format!("a pending sync write: {e}")))?;
         let content = self.vault.store().content_ref(doc.id)?;
         let mut file = self.vault.blobs().open_blob(&content.blob)?;
+        let mut inline_blobs = Vec::new();
         let mut offset = 0;
         for blob in &write.blobs {
-            self.upload(blob, &mut file, offset)?;
+            if blob.size <= MAX_INLINE_BLOB_BYTES {
+                let mut data = vec![0; blob.size as usize];
+                file.seek(SeekFrom::Start(offset))
+                    .and_then(|_| file.read_exact(&mut data))
+                    .map_err(|e| Error::io("reading encrypted content", e))?;
+                inline_blobs.push(InlineBlob {
+                    sha256: blob.sha256.clone(),
+                    data: data.into(),
+                });
+            } else {
+                self.upload(blob, &mut file, offset)?;
+            }
             offset += blob.size;
         }
-        let precondition = doc
+        Ok(Entry {
+            write: BatchWrite {
+                id: item_id(doc.id),
+                if_match: doc.revision,
+                idempotency_key: pending.key.clone(),
+                write,
+                inline_blobs,
+            },
+            doc,
+            pending,
+        })
+    }
+
+    /// Commits a batch and takes each answer: the pushed ones in one unit of work, then the
+    /// conflicts and refusals one by one.
+    fn send_batch(&mut self, batch: Vec<Entry>, count: &mut Count) -> SyncResult<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let writes = batch.iter().map(|e| e.write.clone()).collect();
+        let results = match self.server.write_batch(writes) {
+            Ok(results) => results,
+            // A server from before batches: the same writes one by one.
+            Err(e) if e.code() == Some(ErrorCode::NotFound) => {
+                self.batches = false;
+                for entry in batch {
+                    let id = entry.doc.id;
+                    let pushed = self.commit_one(entry);
+                    self.settle(id, pushed, count)?;
+                }
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        let answers: Vec<(Entry, BatchResult)> = batch.into_iter().zip(results).collect();
+        self.vault.atomically(|vault| -> SyncResult<()> {
+            for (entry, result) in &answers {
+                if let BatchResult::Ok(item) = result {
+                    state::pushed(
+                        vault.store().conn(),
+                        entry.doc.id,
+                        item.revision,
+                        entry.pending.version,
+                    )?;
+                }
+            }
+            Ok(())
+        })?;
+        for (entry, result) in answers {
+            let pushed = match result {
+                BatchResult::Ok(_) => {
+                    self.report.pushed += 1;
+                    Ok(())
+                }
+                BatchResult::Error(detail) => {
+                    self.refused_write(entry.doc.id, SyncError::from_detail(detail))
+                }
+            };
+            self.settle(entry.doc.id, pushed, count)?;
+        }
+        Ok(())
+    }
+
+    /// One write through `PUT`, its inline blobs uploaded first.
+    fn commit_one(&mut self, entry: Entry) -> SyncResult<()> {
+        let id = entry.doc.id;
+        if !entry.write.inline_blobs.is_empty() {
+            let content = self.vault.store().content_ref(id)?;
+            let mut file = self.vault.blobs().open_blob(&content.blob)?;
+            let mut offset = 0;
+            for blob in &entry.write.write.blobs {
+                if entry
+                    .write
+                    .inline_blobs
+                    .iter()
+                    .any(|b| b.sha256 == blob.sha256)
+                {
+                    self.upload(blob, &mut file, offset)?;
+                }
+                offset += blob.size;
+            }
+        }
+        let precondition = entry
+            .doc
             .revision
             .map_or(Precondition::Absent, Precondition::Revision);
-        match self
-            .server
-            .put_item(item_id(doc.id), precondition, &pending.key, &pending.body)
-        {
+        match self.server.put_item(
+            item_id(id),
+            precondition,
+            &entry.pending.key,
+            &entry.pending.body,
+        ) {
             Ok(item) => {
                 state::pushed(
                     self.vault.store().conn(),
-                    doc.id,
+                    id,
                     item.revision,
-                    pending.version,
+                    entry.pending.version,
                 )?;
                 self.report.pushed += 1;
                 Ok(())
             }
-            Err(e) if e.code() == Some(ErrorCode::RevisionConflict) => self.resolve(doc.id),
-            Err(e) => Err(e),
+            Err(e) => self.refused_write(id, e),
+        }
+    }
+
+    /// A write the server did not take: a conflict keeps both versions; anything else is the
+    /// caller's to settle.
+    fn refused_write(&mut self, id: DocumentId, error: SyncError) -> SyncResult<()> {
+        if error.code() == Some(ErrorCode::RevisionConflict) {
+            self.resolve(id)
+        } else {
+            Err(error)
         }
     }
 
@@ -299,7 +506,7 @@ impl<'a> Engine<'a> {
             state::in_step(self.vault.store().conn(), doc.id, None)?;
             return Ok(());
         };
-        let pending = self.pending_write(&doc, false)?;
+        let pending = pending_write(self.vault, &self.key, &doc, false)?;
         match self
             .server
             .delete_item(item_id(doc.id), revision, &pending.key)

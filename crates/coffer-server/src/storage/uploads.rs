@@ -192,18 +192,30 @@ pub async fn upload_chunks(c: &mut Conn, id: Uuid) -> StorageResult<Vec<(u64, u6
         .collect()
 }
 
-/// Registers the blob and removes the upload.
-pub async fn finish_upload(c: &mut Conn, u: &UploadRecord, now: i64) -> StorageResult<()> {
+/// Registers a stored blob (nothing when the account has it already).
+pub async fn register_blob(
+    c: &mut Conn,
+    account: Uuid,
+    sha256: &str,
+    size: u64,
+    now: i64,
+) -> StorageResult<()> {
     sqlx::query(
         "INSERT INTO blobs (account_id, sha256, size, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (account_id, sha256) DO NOTHING",
     )
-    .bind(u.account_id.to_string())
-    .bind(&u.sha256)
-    .bind(rows::to_i64(u.size))
+    .bind(account.to_string())
+    .bind(sha256)
+    .bind(rows::to_i64(size))
     .bind(now)
-    .execute(&mut *c)
+    .execute(c)
     .await?;
+    Ok(())
+}
+
+/// Registers the blob and removes the upload.
+pub async fn finish_upload(c: &mut Conn, u: &UploadRecord, now: i64) -> StorageResult<()> {
+    register_blob(c, u.account_id, &u.sha256, u.size, now).await?;
     remove_upload(c, u.account_id, u.id).await
 }
 
