@@ -15,7 +15,8 @@ use crate::app::App;
 use crate::auth::Caller;
 use crate::billing::{MonthlyLimit, load_state, plan_of};
 use crate::error::{ApiError, ApiResult};
-use crate::storage::items::{self, Changes, Counted, ItemContent, ItemRow, ItemState};
+use crate::storage::billing::PlanState;
+use crate::storage::items::{self, Changes, Counted, ItemContent, ItemRow, ItemState, MonthCount};
 use crate::storage::{Conn, accounts, uploads};
 use coffer_api::{
     BatchRequest, BatchResponse, BatchResult, BatchWrite, BlobRef, ChangesPage, ErrorCode, Item,
@@ -23,6 +24,7 @@ use coffer_api::{
     MAX_CHANGES_PAGE_BYTES, MAX_ENVELOPE_BYTES, MAX_INLINE_BLOB_BYTES,
 };
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 const DEFAULT_CHANGES_LIMIT: u32 = 500;
@@ -193,6 +195,15 @@ fn refused(refusal: Refusal) -> ApiError {
     }
 }
 
+/// What the writes of one unit of work count against, read once (behind the account's row,
+/// so nothing else changes it meanwhile) and kept up to date by the writes.
+#[derive(Default)]
+struct Usage {
+    plan: Option<PlanState>,
+    stored_bytes: Option<u64>,
+    months: HashMap<String, MonthCount>,
+}
+
 /// A small blob's bytes, checked against its hash and the write that references it.
 struct InlineBytes {
     sha256: String,
@@ -342,7 +353,9 @@ impl App {
         if !accounts::lock(&mut tx, account).await? {
             return Err(ApiError::invalid_token());
         }
-        let item = self.commit_in(&mut tx, account, &c, &mut None).await?;
+        let item = self
+            .commit_in(&mut tx, account, &c, &mut Usage::default())
+            .await?;
         tx.commit().await?;
         self.nudge(account);
         Ok(item)
@@ -351,14 +364,13 @@ impl App {
     /// One write, every rule checked, then the write, its inline blobs' records, its
     /// idempotency record and the feed's sequence number, in the caller's unit of work, which
     /// holds the account's row (so the counts below cannot change before it commits). A
-    /// refused write has written nothing. `stored` caches the account's stored bytes across
-    /// the writes of one unit of work.
+    /// refused write has written nothing.
     async fn commit_in(
         &self,
         tx: &mut Conn,
         account: Uuid,
         c: &Commit<'_>,
-        stored: &mut Option<u64>,
+        usage: &mut Usage,
     ) -> ApiResult<Item> {
         let now = self.clock.unix();
         if let Some(key) = c.key
@@ -385,7 +397,7 @@ impl App {
                     month: self.catalog.calendar.month_of(now),
                     kind: write.meta.kind_class,
                 });
-                self.check_month_limit(tx, account, &counted).await?;
+                self.check_month_limit(tx, account, &counted, usage).await?;
                 Some(counted)
             }
             _ => None,
@@ -403,7 +415,7 @@ impl App {
                     "A referenced blob was not uploaded (or its size differs); upload it first.",
                 ));
             }
-            self.register_inline(tx, account, c.inline, stored, now)
+            self.register_inline(tx, account, c.inline, usage, now)
                 .await?;
         }
         let seq = accounts::next_seq(tx, account)
@@ -429,6 +441,11 @@ impl App {
         if let Some(key) = c.key {
             items::remember_answer(tx, account, key, c.hash, &item, now).await?;
         }
+        if let Some(counted) = &counted
+            && let Some(month) = usage.months.get_mut(&counted.month)
+        {
+            month.add(counted.kind);
+        }
         Ok(item)
     }
 
@@ -438,7 +455,7 @@ impl App {
         tx: &mut Conn,
         account: Uuid,
         inline: &[InlineBytes],
-        stored: &mut Option<u64>,
+        usage: &mut Usage,
         now: i64,
     ) -> ApiResult<()> {
         let mut new = Vec::new();
@@ -453,17 +470,17 @@ impl App {
         if new.is_empty() {
             return Ok(());
         }
-        let used = match *stored {
+        let used = match usage.stored_bytes {
             Some(used) => used,
             None => uploads::stored_bytes(tx, account).await?,
         };
         let requested = new.iter().map(|b| b.data.len() as u64).sum();
-        self.check_storage_quota(tx, account, used, requested)
-            .await?;
+        let plan = self.plan_state(tx, account, usage).await?;
+        self.check_storage_quota(plan_of(&self.catalog, &plan), used, requested)?;
         for blob in new {
             uploads::register_blob(tx, account, &blob.sha256, blob.data.len() as u64, now).await?;
         }
-        *stored = Some(used + requested);
+        usage.stored_bytes = Some(used + requested);
         Ok(())
     }
 
@@ -488,13 +505,13 @@ impl App {
         if !accounts::lock(&mut tx, account).await? {
             return Err(ApiError::invalid_token());
         }
-        let mut stored = None;
+        let mut usage = Usage::default();
         let mut to_store = Vec::new();
         let mut results = Vec::with_capacity(prepared.len());
         for write in prepared {
             let done = match write {
                 Ok(w) => match self
-                    .commit_in(&mut tx, account, &w.commit(), &mut stored)
+                    .commit_in(&mut tx, account, &w.commit(), &mut usage)
                     .await
                 {
                     Ok(item) => {
@@ -528,16 +545,38 @@ impl App {
         c: &mut Conn,
         account: Uuid,
         counted: &Counted,
+        usage: &mut Usage,
     ) -> ApiResult<()> {
-        let state = load_state(c, &self.catalog, account).await?;
-        let limit = MonthlyLimit::new(&self.catalog, plan_of(&self.catalog, &state), counted);
-        let usage = items::month_usage(c, account, &counted.month)
-            .await?
-            .of(counted.kind);
-        if usage >= limit.limit {
-            return Err(limit.refusal(usage));
+        let plan = self.plan_state(c, account, usage).await?;
+        let limit = MonthlyLimit::new(&self.catalog, plan_of(&self.catalog, &plan), counted);
+        let month = match usage.months.get(&counted.month) {
+            Some(month) => *month,
+            None => {
+                let month = items::month_usage(c, account, &counted.month).await?;
+                usage.months.insert(counted.month.clone(), month);
+                month
+            }
+        };
+        let used = month.of(counted.kind);
+        if used >= limit.limit {
+            return Err(limit.refusal(used));
         }
         Ok(())
+    }
+
+    /// The account's plan state, read once per unit of work.
+    async fn plan_state(
+        &self,
+        c: &mut Conn,
+        account: Uuid,
+        usage: &mut Usage,
+    ) -> ApiResult<PlanState> {
+        if let Some(plan) = &usage.plan {
+            return Ok(plan.clone());
+        }
+        let plan = load_state(c, &self.catalog, account).await?;
+        usage.plan = Some(plan.clone());
+        Ok(plan)
     }
 
     pub async fn get_item(&self, caller: &Caller, item_id: Uuid) -> ApiResult<Item> {

@@ -19,7 +19,7 @@ use crate::storage::accounts;
 use crate::storage::items;
 use crate::storage::uploads::{self, ChunkOutcome, UploadRecord};
 use coffer_api::{
-    CreateUploadRequest, ErrorCode, MAX_BLOB_BYTES, StorageQuotaDetail, UploadStatus,
+    CreateUploadRequest, ErrorCode, MAX_BLOB_BYTES, Plan, StorageQuotaDetail, UploadStatus,
 };
 use uuid::Uuid;
 
@@ -76,8 +76,8 @@ impl App {
             return Ok(status(&existing, false));
         }
         let used = uploads::stored_bytes(&mut tx, account).await?;
-        self.check_storage_quota(&mut tx, account, used, req.size)
-            .await?;
+        let plan = load_state(&mut tx, &self.catalog, account).await?;
+        self.check_storage_quota(plan_of(&self.catalog, &plan), used, req.size)?;
         let upload = UploadRecord {
             id: Uuid::new_v4(),
             account_id: account,
@@ -91,14 +91,12 @@ impl App {
     }
 
     /// Refuses storing `requested` more bytes beside the `used` ones past the plan's quota.
-    pub(crate) async fn check_storage_quota(
+    pub(crate) fn check_storage_quota(
         &self,
-        c: &mut crate::storage::Conn,
-        account: Uuid,
+        plan: &Plan,
         used: u64,
         requested: u64,
     ) -> ApiResult<()> {
-        let plan = plan_of(&self.catalog, &load_state(c, &self.catalog, account).await?);
         if used.saturating_add(requested) <= plan.limits.storage_bytes {
             return Ok(());
         }

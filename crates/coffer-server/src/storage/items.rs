@@ -339,6 +339,14 @@ pub struct MonthCount {
 }
 
 impl MonthCount {
+    /// One more item of `kind`.
+    pub fn add(&mut self, kind: KindClass) {
+        match kind {
+            KindClass::Receipt => self.receipts += 1,
+            KindClass::Document => self.documents += 1,
+        }
+    }
+
     pub fn of(&self, kind: KindClass) -> u32 {
         match kind {
             KindClass::Receipt => self.receipts,
