@@ -143,17 +143,20 @@ impl BlobStore {
         Ok(Assembled::Stored)
     }
 
-    /// Stores small blobs whose bytes were verified against their SHA-256, several at a time.
-    pub async fn put_verified(&self, account: Uuid, blobs: Vec<(String, Bytes)>) -> ApiResult<()> {
-        futures::stream::iter(blobs)
-            .map(|(sha256, data)| {
-                let path = Self::blob_path(account, &sha256);
-                async move { self.store.put(&path, PutPayload::from_bytes(data)).await }
-            })
-            .buffer_unordered(8)
-            .try_collect::<Vec<_>>()
-            .await?;
-        Ok(())
+    /// Stores a small blob whose bytes were verified against its SHA-256; the future owns what
+    /// it needs, so it can run as a task of its own beside the caller's work.
+    pub fn put_verified(
+        &self,
+        account: Uuid,
+        sha256: &str,
+        data: Bytes,
+    ) -> impl Future<Output = ApiResult<()>> + Send + 'static {
+        let store = self.store.clone();
+        let path = Self::blob_path(account, sha256);
+        async move {
+            store.put(&path, PutPayload::from_bytes(data)).await?;
+            Ok(())
+        }
     }
 
     pub async fn get(&self, account: Uuid, sha256: &str) -> ApiResult<Bytes> {

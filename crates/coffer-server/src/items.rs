@@ -24,7 +24,7 @@ use coffer_api::{
     MAX_CHANGES_PAGE_BYTES, MAX_ENVELOPE_BYTES, MAX_INLINE_BLOB_BYTES,
 };
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 const DEFAULT_CHANGES_LIMIT: u32 = 500;
@@ -506,7 +506,9 @@ impl App {
             return Err(ApiError::invalid_token());
         }
         let mut usage = Usage::default();
-        let mut to_store = Vec::new();
+        // The accepted writes' inline blobs are stored while the later writes are checked.
+        let mut stores = tokio::task::JoinSet::new();
+        let mut storing = HashSet::new();
         let mut results = Vec::with_capacity(prepared.len());
         for write in prepared {
             let done = match write {
@@ -515,7 +517,15 @@ impl App {
                     .await
                 {
                     Ok(item) => {
-                        to_store.extend(w.inline.into_iter().map(|b| (b.sha256, b.data)));
+                        for blob in w.inline {
+                            if storing.insert(blob.sha256.clone()) {
+                                stores.spawn(self.blobs.put_verified(
+                                    account,
+                                    &blob.sha256,
+                                    blob.data,
+                                ));
+                            }
+                        }
                         Ok(item)
                     }
                     Err(e) => Err(e),
@@ -529,9 +539,10 @@ impl App {
                 Err(e) => BatchResult::Error(e.into()),
             });
         }
-        to_store.sort_by(|a, b| a.0.cmp(&b.0));
-        to_store.dedup_by(|a, b| a.0 == b.0);
-        self.blobs.put_verified(account, to_store).await?;
+        // Every blob is stored before the commit that makes it visible.
+        while let Some(stored) = stores.join_next().await {
+            stored.map_err(|_| ApiError::internal())??;
+        }
         tx.commit().await?;
         if results.iter().any(|r| matches!(r, BatchResult::Ok(_))) {
             self.nudge(account);
