@@ -211,6 +211,13 @@ impl std::error::Error for UsageError {}
 /// particular program.
 fn command_hint(error: &anyhow::Error) -> Option<String> {
     use coffer_core::{Error as E, ErrorCode as C};
+    if let Some(hint) = error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<coffer_core::sync::SyncError>())
+        .and_then(sync_hint)
+    {
+        return Some(hint.into());
+    }
     let engine = error.chain().find_map(|cause| {
         cause.downcast_ref::<coffer_core::Error>().or_else(|| {
             match cause.downcast_ref::<coffer_core::sync::SyncError>() {
@@ -232,6 +239,23 @@ fn command_hint(error: &anyhow::Error) -> Option<String> {
         (C::Damaged, E::Database(_)) => "`coffer verify` checks the whole vault".into(),
         (C::NotFound, E::DocumentNotFound(_)) => "`coffer list` shows the ids".into(),
         (C::Trashed, E::DocumentTrashed(id)) => format!("`coffer untrash {id}` restores it"),
+        _ => return None,
+    })
+}
+
+/// The command that helps, for a sync error.
+fn sync_hint(error: &coffer_core::sync::SyncError) -> Option<&'static str> {
+    use coffer_core::sync::SyncError as S;
+    Some(match error {
+        S::Unreachable { .. } => "`coffer sync` tries again",
+        S::TotpRequired => "give --totp CODE (or set $COFFER_TOTP)",
+        S::SignedOut(_) | S::AccountExists(_) => "`coffer account login` signs this device in",
+        S::NotConnected | S::NeedsAccount => {
+            "`coffer account register` makes a new account, `coffer account login` signs in to one"
+        }
+        S::RemoteOcrNotOnPlan { .. } => "`coffer ocr ID` without --remote reads it on this device",
+        S::OtherVault => "`coffer init --from-server --vault NEW_DIR` gets that vault",
+        S::MassDeletion { .. } => "`coffer sync --allow-mass-delete` confirms the removal",
         _ => return None,
     })
 }

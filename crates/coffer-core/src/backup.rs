@@ -75,7 +75,7 @@ pub enum BackupError {
     InvalidIdentity { path: PathBuf, reason: String },
 
     #[error(
-        "{} is not an age-encrypted file ({reason}); give the .age file `coffer backup` wrote",
+        "{} is not an age-encrypted file ({reason}); give the .age file the backup wrote",
         path.display()
     )]
     NotAgeFile { path: PathBuf, reason: String },

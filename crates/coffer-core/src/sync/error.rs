@@ -1,4 +1,5 @@
-//! What can go wrong while talking to the sync server, each with what to do next. Server
+//! What can go wrong while talking to the sync server, each with what to do next in words of no
+//! particular program (the CLI adds its commands as hints, the app its own sentences). Server
 //! answers are matched on their stable `ErrorCode`, never on the message text.
 
 use coffer_api::{ErrorCode, ErrorDetail};
@@ -9,57 +10,55 @@ pub type SyncResult<T, E = SyncError> = std::result::Result<T, E>;
 pub enum SyncError {
     #[error(
         "cannot reach the Coffer server at {url} ({reason}); check the address and your \
-         connection, then run `coffer sync` again (nothing was lost)"
+         connection, then sync again (nothing was lost)"
     )]
     Unreachable { url: String, reason: String },
 
     #[error("wrong e-mail address or password for this server (or no such account)")]
     InvalidCredentials,
 
-    #[error("this account asks for a second factor; give --totp CODE (or set $COFFER_TOTP)")]
+    #[error("this account asks for a second factor: the current code of its authenticator app, or a recovery code")]
     TotpRequired,
 
     #[error("the TOTP code (or recovery code) is wrong; try the current code again")]
     InvalidTotp,
 
-    #[error("this device is no longer signed in to the account ({0}); run `coffer account login`")]
+    #[error("this device is no longer signed in to the account ({0}); sign in again")]
     SignedOut(&'static str),
 
     #[error(
-        "this vault is not connected to an account; run `coffer account register` or `coffer account login`"
+        "this vault is not connected to an account; sign up or sign in first"
     )]
     NotConnected,
 
     #[error(
-        "e-mail reminders need an account: connect this vault with `coffer account register` \
-         (a new account) or `coffer account login`, then turn them on again; nothing was changed"
+        "e-mail reminders need an account: connect this vault to one (sign up or sign in), then \
+         turn them on again; nothing was changed"
     )]
     NeedsAccount,
 
     #[error(
         "remote OCR is part of the paid plans and this account's plan ({plan}) does not include \
-         it; read the document on this device (`coffer ocr ID` without --remote) or upgrade the \
-         plan"
+         it; read the document on this device or upgrade the plan"
     )]
     RemoteOcrNotOnPlan { plan: String },
 
     #[error(
         "this password does not open the account for {0}: an account with this address may exist \
-         already; run `coffer account login` with its password"
+         already; sign in with its password"
     )]
     AccountExists(String),
 
     #[error(
-        "the account holds a different vault than this one; use `coffer init --from-server` \
-         in a new directory to get that vault"
+        "the account holds a different vault than this one; get that vault from the server in a \
+         new place"
     )]
     OtherVault,
 
     #[error(
         "the server would remove {count} of the {total} documents in this vault, so nothing was \
-         removed: if you deleted them on another device, run `coffer sync --allow-mass-delete` \
-         (they go to the trash here for 30 days); if not, check the account's other devices \
-         and the server"
+         removed: if you deleted them on another device, confirm the removal (they go to the \
+         trash here for 30 days); if not, check the account's other devices and the server"
     )]
     MassDeletion { count: usize, total: usize },
 
