@@ -17,7 +17,9 @@ pub enum SyncError {
     #[error("wrong e-mail address or password for this server (or no such account)")]
     InvalidCredentials,
 
-    #[error("this account asks for a second factor: the current code of its authenticator app, or a recovery code")]
+    #[error(
+        "this account asks for a second factor: the current code of its authenticator app, or a recovery code"
+    )]
     TotpRequired,
 
     #[error("the TOTP code (or recovery code) is wrong; try the current code again")]
@@ -26,9 +28,7 @@ pub enum SyncError {
     #[error("this device is no longer signed in to the account ({0}); sign in again")]
     SignedOut(&'static str),
 
-    #[error(
-        "this vault is not connected to an account; sign up or sign in first"
-    )]
+    #[error("this vault is not connected to an account; sign up or sign in first")]
     NotConnected,
 
     #[error(

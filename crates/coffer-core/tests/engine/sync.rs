@@ -25,6 +25,10 @@ impl LocalServer {
     /// A server with the catalog of the server's sync tests (START's limits out of the way),
     /// no SMTP (so addresses need no verification) and room for many sign-ups from one address.
     pub(crate) fn start() -> Self {
+        Self::start_as(Version::Current)
+    }
+
+    fn start_as(version: Version) -> Self {
         let data = TempDir::new().unwrap();
         let mut config = Config::load(&Overrides {
             config_file: None,
@@ -60,10 +64,32 @@ impl LocalServer {
                 ready
                     .send(format!("http://{}", listener.local_addr().unwrap()))
                     .unwrap();
-                coffer_server::serve(app, listener, async {
+                let stopped = async {
                     let _ = stopped.await;
-                })
-                .await
+                };
+                match version {
+                    Version::Current => coffer_server::serve(app, listener, stopped).await,
+                    Version::BeforeBatches => {
+                        // The same routes but the batch, which answers as an unknown route.
+                        let router = axum::Router::new()
+                            .route(
+                                coffer_api::routes::ITEMS_BATCH,
+                                axum::routing::any(|| async {
+                                    coffer_server::error::ApiError::new(
+                                        coffer_api::ErrorCode::NotFound,
+                                        "There is no such route.",
+                                    )
+                                }),
+                            )
+                            .fallback_service(coffer_server::http::router(app));
+                        axum::serve(
+                            listener,
+                            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+                        )
+                        .with_graceful_shutdown(stopped)
+                        .await
+                    }
+                }
                 .unwrap();
             });
         });
@@ -85,6 +111,14 @@ impl LocalServer {
             device_name: "engine test",
         }
     }
+}
+
+/// Which server to serve.
+#[derive(Clone, Copy)]
+enum Version {
+    Current,
+    /// One from before `POST /v1/items-batch`.
+    BeforeBatches,
 }
 
 impl Drop for LocalServer {
@@ -192,4 +226,37 @@ fn a_sync_that_would_remove_most_of_the_vault_removes_nothing_until_confirmed() 
 fn purge_now(vault: &mut Vault, id: DocumentId) {
     vault.trash(id).unwrap();
     vault.purge(id).unwrap();
+}
+
+#[test]
+fn a_server_from_before_batches_gets_the_same_writes_one_by_one() {
+    let server = LocalServer::start_as(Version::BeforeBatches);
+    let s = Scratch::new();
+    let email = new_email();
+    let mut a = s.open().unwrap();
+    sync::register(&mut a, &server.credentials(&email)).unwrap();
+    // Small documents (their blobs would go inline) and one larger than a batch takes inline.
+    let mut docs: Vec<(DocumentId, Vec<u8>)> = (0..4)
+        .map(|i| {
+            let bytes = format!("document {i}").into_bytes();
+            (s.import(&mut a, &format!("d{i}.txt"), &bytes), bytes)
+        })
+        .collect();
+    let large: Vec<u8> = (0..200_000u32).map(|i| (i * 7919 % 251) as u8).collect();
+    docs.push((s.import(&mut a, "large.bin", &large), large));
+    let report = run(&mut a, false).unwrap();
+    assert_eq!(report.pushed, docs.len());
+    assert!(report.not_synced.is_empty());
+    let mut b = sync::init_from_server(
+        s.path("second device"),
+        &server.credentials(&email),
+        Arc::new(SystemClock),
+    )
+    .unwrap();
+    run(&mut b, false).unwrap();
+    for (id, bytes) in &docs {
+        assert_eq!(&content(&b, *id), bytes);
+    }
+    // Nothing is left to push: the next sync sends nothing.
+    assert_eq!(run(&mut a, false).unwrap().pushed, 0);
 }
