@@ -178,6 +178,12 @@ CREATE TABLE sync_removals (
 CREATE INDEX documents_live_by_date ON documents(sort_date) WHERE trashed_at IS NULL;
 CREATE INDEX documents_live_by_total ON documents(total_minor) WHERE trashed_at IS NULL;
 "#,
+    // Every commit that wrote a blob asks whether a document refers to it before publishing
+    // it: by this index, not by reading every document (which made an import at 100,000
+    // documents ten times slower than at 10,000).
+    r#"
+CREATE INDEX documents_by_blob ON documents(blob);
+"#,
 ];
 
 /// The first schema version with `vault_meta`.
