@@ -25,9 +25,12 @@ use coffer_api::{
 };
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use uuid::Uuid;
 
 const DEFAULT_CHANGES_LIMIT: u32 = 500;
+/// Inline blobs of a batch stored at once.
+const STORES_AT_ONCE: usize = 2;
 
 /// The revision a write expects to replace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -506,8 +509,10 @@ impl App {
             return Err(ApiError::invalid_token());
         }
         let mut usage = Usage::default();
-        // The accepted writes' inline blobs are stored while the later writes are checked.
+        // The accepted writes' inline blobs are stored while the later writes are checked, a
+        // few at a time (more only contend for the blob directory's lock).
         let mut stores = tokio::task::JoinSet::new();
+        let permits = Arc::new(tokio::sync::Semaphore::new(STORES_AT_ONCE));
         let mut storing = HashSet::new();
         let mut results = Vec::with_capacity(prepared.len());
         for write in prepared {
@@ -519,11 +524,15 @@ impl App {
                     Ok(item) => {
                         for blob in w.inline {
                             if storing.insert(blob.sha256.clone()) {
-                                stores.spawn(self.blobs.put_verified(
-                                    account,
-                                    &blob.sha256,
-                                    blob.data,
-                                ));
+                                let put = self.blobs.put_verified(account, &blob.sha256, blob.data);
+                                let permits = permits.clone();
+                                stores.spawn(async move {
+                                    let _permit = permits
+                                        .acquire_owned()
+                                        .await
+                                        .map_err(|_| ApiError::internal())?;
+                                    put.await
+                                });
                             }
                         }
                         Ok(item)

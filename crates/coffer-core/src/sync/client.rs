@@ -44,6 +44,7 @@ pub(crate) enum Precondition {
 
 /// A connection to one sync server, with this device's access token once logged in (and a
 /// step-up token after [`Server::step_up`]).
+#[derive(Clone)]
 pub(crate) struct Server {
     base: String,
     http: Client,

@@ -116,6 +116,14 @@ pub(crate) struct Engine<'a> {
     report: SyncReport,
     /// The server takes batches (cleared for one from before them).
     batches: bool,
+    /// The batch the server is committing while the next one is made ready.
+    in_flight: Option<InFlight>,
+}
+
+/// A batch sent on a thread of its own, and its entries for the answers.
+struct InFlight {
+    answer: std::thread::JoinHandle<SyncResult<Vec<BatchResult>>>,
+    batch: Vec<Entry>,
 }
 
 fn document_id(id: Uuid) -> Result<DocumentId> {
@@ -196,6 +204,7 @@ impl<'a> Engine<'a> {
             progress,
             report: SyncReport::default(),
             batches: true,
+            in_flight: None,
         }
     }
 
@@ -286,11 +295,13 @@ impl<'a> Engine<'a> {
                     continue;
                 }
                 self.push_writes(std::mem::take(&mut writes), &mut count)?;
+                self.land(&mut count)?;
                 let id = doc.id;
                 let pushed = self.push_delete(doc);
                 self.settle(id, pushed, &mut count)?;
             }
             self.push_writes(writes, &mut count)?;
+            self.land(&mut count)?;
         }
         Ok(())
     }
@@ -398,14 +409,31 @@ impl<'a> Engine<'a> {
         })
     }
 
-    /// Commits a batch and takes each answer: the pushed ones in one unit of work, then the
-    /// conflicts and refusals one by one.
+    /// Sends a batch, to be answered while the next one is made ready (see [`Self::land`]).
     fn send_batch(&mut self, batch: Vec<Entry>, count: &mut Count) -> SyncResult<()> {
         if batch.is_empty() {
             return Ok(());
         }
+        self.land(count)?;
         let writes = batch.iter().map(|e| e.write.clone()).collect();
-        let results = match self.server.write_batch(writes) {
+        let server = self.server.clone();
+        self.in_flight = Some(InFlight {
+            answer: std::thread::spawn(move || server.write_batch(writes)),
+            batch,
+        });
+        Ok(())
+    }
+
+    /// Waits for the batch in flight, if any, and takes each answer: the pushed ones in one
+    /// unit of work, then the conflicts and refusals one by one.
+    fn land(&mut self, count: &mut Count) -> SyncResult<()> {
+        let Some(InFlight { answer, batch }) = self.in_flight.take() else {
+            return Ok(());
+        };
+        let answer = answer
+            .join()
+            .unwrap_or_else(|_| Err(SyncError::Protocol("the batch's request stopped".into())));
+        let results = match answer {
             Ok(results) => results,
             // A server from before batches: the same writes one by one.
             Err(e) if e.code() == Some(ErrorCode::NotFound) => {
