@@ -306,19 +306,8 @@ impl App {
         validate(&write)?;
         let canonical = serde_json::to_vec(&write).map_err(|_| ApiError::internal())?;
         let hash = request_hash("PUT", item_id, pre, &canonical);
-        let key = idempotency_key.map(check_idempotency_key).transpose()?;
-        self.commit(
-            caller,
-            Commit {
-                item_id,
-                pre,
-                key,
-                hash: &hash,
-                write: Some(&write),
-                inline: &[],
-            },
-        )
-        .await
+        self.commit(caller, item_id, pre, idempotency_key, &hash, Some(&write))
+            .await
     }
 
     pub async fn delete_item(
@@ -334,23 +323,28 @@ impl App {
             ));
         }
         let hash = request_hash("DELETE", item_id, pre, b"");
-        let key = idempotency_key.map(check_idempotency_key).transpose()?;
-        self.commit(
-            caller,
-            Commit {
-                item_id,
-                pre,
-                key,
-                hash: &hash,
-                write: None,
-                inline: &[],
-            },
-        )
-        .await
+        self.commit(caller, item_id, pre, idempotency_key, &hash, None)
+            .await
     }
 
-    /// One write in a unit of work of its own.
-    async fn commit(&self, caller: &Caller, c: Commit<'_>) -> ApiResult<Item> {
+    /// One write (or deletion, without `write`) in a unit of work of its own.
+    async fn commit(
+        &self,
+        caller: &Caller,
+        item_id: Uuid,
+        pre: Precondition,
+        idempotency_key: Option<&str>,
+        hash: &[u8],
+        write: Option<&ItemWrite>,
+    ) -> ApiResult<Item> {
+        let c = Commit {
+            item_id,
+            pre,
+            key: idempotency_key.map(check_idempotency_key).transpose()?,
+            hash,
+            write,
+            inline: &[],
+        };
         let account = caller.account_id;
         let mut tx = self.storage.write().await?;
         if !accounts::lock(&mut tx, account).await? {
