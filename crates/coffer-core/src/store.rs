@@ -184,6 +184,13 @@ CREATE INDEX documents_live_by_total ON documents(total_minor) WHERE trashed_at 
     r#"
 CREATE INDEX documents_by_blob ON documents(blob);
 "#,
+    // Largest total first, ties newest first: with the date in the index a window at any
+    // offset is read from it as the date order's is, instead of sorting every run of equal
+    // totals on the way there (0.2-0.4 s at 100,000 documents).
+    r#"
+DROP INDEX documents_live_by_total;
+CREATE INDEX documents_live_by_total ON documents(total_minor, sort_date) WHERE trashed_at IS NULL;
+"#,
 ];
 
 /// The first schema version with `vault_meta`.
