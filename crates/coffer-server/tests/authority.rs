@@ -581,6 +581,28 @@ async fn a_batch_holds_each_write_to_the_rules_of_a_single_one(
     );
     assert_eq!(entitlement(&client).await.usage.documents, 1);
 
+    // A batch of several MiB (past the 1 MiB of other JSON routes) is taken: these receipts
+    // are past the month's limit, so none is stored and none of their blobs counts.
+    let before = entitlement(&client).await.usage.stored_bytes;
+    let large: Vec<Vec<u8>> = (0..40u8).map(|i| key.seal(&vec![i; 60 * 1024])).collect();
+    let results = send_batch(
+        &client,
+        large
+            .iter()
+            .map(|b| {
+                batch_write(
+                    Uuid::new_v4(),
+                    None,
+                    write_with(KindClass::Receipt, &[b]),
+                    &[b],
+                )
+            })
+            .collect(),
+    )
+    .await;
+    assert_eq!(codes(&results), vec![Some(ErrorCode::PlanLimitReached); 40]);
+    assert_eq!(entitlement(&client).await.usage.stored_bytes, before);
+
     // The size of a batch is bounded: in writes, and in bytes.
     let too_many = (0..=MAX_BATCH_WRITES)
         .map(|_| {
