@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use coffer_core::{Document, DocumentSummary, RepairReport, VaultInfo, VerifyReport};
+use coffer_core::{Document, DocumentSummary, Problem, RepairReport, VaultInfo, VerifyReport};
 
 fn or_dash(value: Option<String>) -> String {
     value.unwrap_or_else(|| "-".into())
@@ -187,8 +187,22 @@ pub fn verify(report: &VerifyReport, quick: bool) -> String {
     for problem in &report.problems {
         let _ = writeln!(out, "  - {}", printable(&problem.to_string()));
         let _ = writeln!(out, "    what to do: {}", problem.advice());
+        if let Some(command) = verify_command(problem) {
+            let _ = writeln!(out, "    hint: {command}");
+        }
     }
     out
+}
+
+/// The command that does what a problem's advice says.
+fn verify_command(problem: &Problem) -> Option<String> {
+    match problem {
+        Problem::Database { .. } | Problem::Unreferenced { .. } => Some("`coffer repair`".into()),
+        Problem::Damaged { id, .. } | Problem::Missing { id, .. } => {
+            Some(format!("`coffer rm --purge {id}` removes it for good"))
+        }
+        _ => None,
+    }
 }
 
 /// What `repair` rebuilt, and what it could not.

@@ -318,6 +318,23 @@ fn usage_errors_exit_2_and_other_errors_exit_1_with_advice() {
 }
 
 #[test]
+fn verify_says_what_to_do_and_the_command_that_does_it() {
+    let s = Sandbox::new();
+    let id = s.import(&s.write("receipt.txt", b"a receipt"), &[]);
+    for blob in s.blob_files() {
+        fs::remove_file(blob).unwrap();
+    }
+    let out = s.run(&["verify"]);
+    assert!(!out.status.success());
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("what to do: restore this document"), "{report}");
+    assert!(
+        report.contains(&format!("hint: `coffer rm --purge {id}` removes it for good")),
+        "{report}"
+    );
+}
+
+#[test]
 fn edit_checks_amounts_currency_codes_ico_and_variable_symbols_as_usage() {
     let s = Sandbox::new();
     let id = s.import(&s.write("invoice.pdf", b"invoice"), &["--kind", "invoice"]);

@@ -62,22 +62,24 @@ impl Problem {
         }
     }
 
-    /// What the person can do about it.
+    /// What the person can do about it, in words of no particular program (the CLI adds its
+    /// command, the app its own sentence by [`Problem::kind`]).
     pub fn advice(&self) -> &'static str {
         match self {
             Self::Database { .. } => {
-                "rebuild the database from the encrypted files with `coffer repair`"
+                "repair the vault: that rebuilds the database from the encrypted files (nothing \
+                 is deleted)"
             }
             Self::Damaged { .. } | Self::Missing { .. } => {
-                "restore this document from a backup or another synced device, or remove it \
-                 with `coffer rm --purge`"
+                "restore this document from a backup or another synced device, or remove it for \
+                 good"
             }
             Self::Unreferenced { .. } => {
-                "run `coffer repair` to bring it back as a document (nothing is deleted)"
+                "repair the vault to bring it back as a document (nothing is deleted)"
             }
             Self::Undescribed { .. } => {
                 "unlock the vault once more with this Coffer (it describes such blobs then), or \
-                 keep a backup: `coffer repair` could not recognise this one"
+                 keep a backup: a repair could not recognise this one"
             }
             Self::Journal { .. } => {
                 "nothing is lost while the database is healthy; make a backup soon"
