@@ -327,9 +327,14 @@ fn verify_says_what_to_do_and_the_command_that_does_it() {
     let out = s.run(&["verify"]);
     assert!(!out.status.success());
     let report = String::from_utf8_lossy(&out.stdout);
-    assert!(report.contains("what to do: restore this document"), "{report}");
     assert!(
-        report.contains(&format!("hint: `coffer rm --purge {id}` removes it for good")),
+        report.contains("what to do: restore this document"),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!(
+            "hint: `coffer rm --purge {id}` removes it for good"
+        )),
         "{report}"
     );
 }
