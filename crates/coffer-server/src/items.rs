@@ -511,36 +511,35 @@ impl App {
         let mut results = Vec::with_capacity(prepared.len());
         for write in prepared {
             let done = match write {
-                Ok(w) => match self
+                Ok(w) => self
                     .commit_in(&mut tx, account, &w.commit(), &mut usage)
                     .await
-                {
-                    Ok(item) => {
-                        for blob in w.inline {
-                            if storing.insert(blob.sha256.clone()) {
-                                let put = self.blobs.put_verified(account, &blob.sha256, blob.data);
-                                let permits = permits.clone();
-                                stores.spawn(async move {
-                                    let _permit = permits
-                                        .acquire_owned()
-                                        .await
-                                        .map_err(|_| ApiError::internal())?;
-                                    put.await
-                                });
-                            }
-                        }
-                        Ok(item)
-                    }
-                    Err(e) => Err(e),
-                },
+                    .map(|item| (item, w.inline)),
                 Err(e) => Err(e),
             };
-            results.push(match done {
-                Ok(item) => BatchResult::Ok(item),
+            let item = match done {
+                Ok((item, inline)) => {
+                    for blob in inline
+                        .into_iter()
+                        .filter(|b| storing.insert(b.sha256.clone()))
+                    {
+                        let put = self.blobs.put_verified(account, &blob.sha256, blob.data);
+                        let permits = permits.clone();
+                        stores.spawn(async move {
+                            let _permit = permits
+                                .acquire_owned()
+                                .await
+                                .map_err(|_| ApiError::internal())?;
+                            put.await
+                        });
+                    }
+                    BatchResult::Ok(item)
+                }
                 // The server failed, not the write: nothing of the batch is committed.
                 Err(e) if e.code.status() >= 500 => return Err(e),
                 Err(e) => BatchResult::Error(e.into()),
-            });
+            };
+            results.push(item);
         }
         // Every blob is stored before the commit that makes it visible.
         while let Some(stored) = stores.join_next().await {

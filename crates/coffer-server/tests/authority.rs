@@ -451,6 +451,16 @@ fn batch_write(id: Uuid, if_match: Option<u64>, write: ItemWrite, inline: &[&[u8
     }
 }
 
+/// A new receipt with its one blob inline.
+fn new_receipt(blob: &[u8]) -> BatchWrite {
+    batch_write(
+        Uuid::new_v4(),
+        None,
+        write_with(KindClass::Receipt, &[blob]),
+        &[blob],
+    )
+}
+
 /// A write of `kind` referencing `blobs`.
 fn write_with(kind: KindClass, blobs: &[&[u8]]) -> ItemWrite {
     ItemWrite {
@@ -463,6 +473,16 @@ fn write_with(kind: KindClass, blobs: &[&[u8]]) -> ItemWrite {
             .collect(),
         ..item_write(kind, "2026-11")
     }
+}
+
+/// A server on the default plans, an account on it, and a vault key to seal with.
+async fn batch_account(
+    db: Option<String>,
+    dir: &std::path::Path,
+) -> (InProcessServer, Client, VaultKey) {
+    let server = plans_server(db, dir, "2026-11-10T10:00:00Z").await;
+    let (client, _, _) = Client::new(&server.url).new_account("laptop").await;
+    (server, client, VaultKey::random())
 }
 
 async fn send_batch(client: &Client, writes: Vec<BatchWrite>) -> Vec<Result<Item, ErrorCode>> {
@@ -488,23 +508,11 @@ async fn a_batch_holds_each_write_to_the_rules_of_a_single_one(
     db: Option<String>,
     dir: &std::path::Path,
 ) {
-    let server = plans_server(db, dir, "2026-11-10T10:00:00Z").await;
-    let (client, _, _) = Client::new(&server.url).new_account("laptop").await;
-    let key = VaultKey::random();
+    let (server, client, key) = batch_account(db, dir).await;
     let blobs: Vec<Vec<u8>> = (0..7)
         .map(|i| key.seal(&vec![i; 1000 + i as usize]))
         .collect();
-    let writes = blobs
-        .iter()
-        .map(|b| {
-            batch_write(
-                Uuid::new_v4(),
-                None,
-                write_with(KindClass::Receipt, &[b]),
-                &[b],
-            )
-        })
-        .collect::<Vec<_>>();
+    let writes = blobs.iter().map(|b| new_receipt(b)).collect::<Vec<_>>();
     let ids: Vec<Uuid> = writes.iter().map(|w| w.id).collect();
     // The free plan's five receipts a month: the first five go, the last two are refused.
     let results = send_batch(&client, writes).await;
@@ -585,21 +593,7 @@ async fn a_batch_holds_each_write_to_the_rules_of_a_single_one(
     // are past the month's limit, so none is stored and none of their blobs counts.
     let before = entitlement(&client).await.usage.stored_bytes;
     let large: Vec<Vec<u8>> = (0..40u8).map(|i| key.seal(&vec![i; 60 * 1024])).collect();
-    let results = send_batch(
-        &client,
-        large
-            .iter()
-            .map(|b| {
-                batch_write(
-                    Uuid::new_v4(),
-                    None,
-                    write_with(KindClass::Receipt, &[b]),
-                    &[b],
-                )
-            })
-            .collect(),
-    )
-    .await;
+    let results = send_batch(&client, large.iter().map(|b| new_receipt(b)).collect()).await;
     assert_eq!(codes(&results), vec![Some(ErrorCode::PlanLimitReached); 40]);
     assert_eq!(entitlement(&client).await.usage.stored_bytes, before);
 
@@ -644,19 +638,12 @@ async fn a_batch_refuses_what_a_hostile_client_slips_into_it_write_by_write(
     db: Option<String>,
     dir: &std::path::Path,
 ) {
-    let server = plans_server(db, dir, "2026-11-10T10:00:00Z").await;
-    let (client, _, _) = Client::new(&server.url).new_account("laptop").await;
-    let key = VaultKey::random();
+    let (server, client, key) = batch_account(db, dir).await;
     let blob = key.seal(b"a receipt");
     let other = key.seal(b"another receipt");
     let oversized = vec![1u8; MAX_INLINE_BLOB_BYTES as usize + 1];
     let twice = Uuid::new_v4();
-    let mut wrong_hash = batch_write(
-        Uuid::new_v4(),
-        None,
-        write_with(KindClass::Receipt, &[&blob]),
-        &[&blob],
-    );
+    let mut wrong_hash = new_receipt(&blob);
     // Bytes of the right size, but not those named.
     wrong_hash.inline_blobs[0].data = Bytes(key.seal(b"A receipt"));
     let mut bad_key = batch_write(
@@ -676,12 +663,7 @@ async fn a_batch_refuses_what_a_hostile_client_slips_into_it_write_by_write(
     let writes = vec![
         wrong_hash,
         // Too large to go inline.
-        batch_write(
-            Uuid::new_v4(),
-            None,
-            write_with(KindClass::Receipt, &[&oversized]),
-            &[&oversized],
-        ),
+        new_receipt(&oversized),
         // A blob the write does not reference.
         batch_write(
             Uuid::new_v4(),
@@ -767,16 +749,9 @@ async fn a_batch_write_is_idempotent_across_batches_and_put(
     db: Option<String>,
     dir: &std::path::Path,
 ) {
-    let server = plans_server(db, dir, "2026-11-10T10:00:00Z").await;
-    let (client, _, _) = Client::new(&server.url).new_account("laptop").await;
-    let key = VaultKey::random();
+    let (_server, client, key) = batch_account(db, dir).await;
     let blob = key.seal(b"a receipt");
-    let write = batch_write(
-        Uuid::new_v4(),
-        None,
-        write_with(KindClass::Receipt, &[&blob]),
-        &[&blob],
-    );
+    let write = new_receipt(&blob);
     let first = send_batch(&client, vec![write.clone()]).await;
     let first = first[0].clone().unwrap();
     // The answer was lost; the same write again, in a batch and through PUT, is answered alike.

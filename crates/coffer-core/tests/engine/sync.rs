@@ -158,15 +158,21 @@ fn two_devices(server: &LocalServer, s: &Scratch, docs: usize) -> (Vault, Vault,
         })
         .collect();
     run(&mut a, false).unwrap();
+    let b = second_device(server, s, &email);
+    assert_eq!(ids(&b).len(), docs);
+    (a, b, imported)
+}
+
+/// A new device of `email`'s account, made from the server and synced.
+fn second_device(server: &LocalServer, s: &Scratch, email: &str) -> Vault {
     let mut b = sync::init_from_server(
         s.path("second device"),
-        &server.credentials(&email),
+        &server.credentials(email),
         Arc::new(SystemClock),
     )
     .unwrap();
     run(&mut b, false).unwrap();
-    assert_eq!(ids(&b).len(), docs);
-    (a, b, imported)
+    b
 }
 
 fn trashed(vault: &Vault) -> Vec<DocumentId> {
@@ -247,13 +253,7 @@ fn a_server_from_before_batches_gets_the_same_writes_one_by_one() {
     let report = run(&mut a, false).unwrap();
     assert_eq!(report.pushed, docs.len());
     assert!(report.not_synced.is_empty());
-    let mut b = sync::init_from_server(
-        s.path("second device"),
-        &server.credentials(&email),
-        Arc::new(SystemClock),
-    )
-    .unwrap();
-    run(&mut b, false).unwrap();
+    let b = second_device(&server, &s, &email);
     for (id, bytes) in &docs {
         assert_eq!(&content(&b, *id), bytes);
     }
