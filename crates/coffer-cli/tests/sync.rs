@@ -212,6 +212,71 @@ fn a_server_killed_mid_upload_loses_nothing_and_the_next_sync_resumes() {
 }
 
 #[test]
+fn a_server_killed_while_batches_are_in_flight_loses_nothing_and_stores_each_document_once() {
+    const DOCUMENTS: usize = 1_000;
+    let mut server = start_server();
+    let email = unique_email();
+    let a = Device::registered(&server, &email);
+    let mut contents = Vec::with_capacity(DOCUMENTS);
+    let mut files = Vec::with_capacity(DOCUMENTS);
+    for i in 0..DOCUMENTS {
+        let mut content = vec![0u8; 300 + i % 700];
+        rand::rngs::OsRng.fill_bytes(&mut content);
+        files.push(a.write(&format!("receipt-{i}.bin"), &content));
+        contents.push(content);
+    }
+    let mut args = vec!["import", "--no-ocr"];
+    args.extend(files.iter().map(|f| f.to_str().unwrap()));
+    let imported = a.ok(&args);
+    let ids: Vec<&str> = imported
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(ids.len(), DOCUMENTS);
+
+    // Kill the server once the first batch is answered, while the next ones are on their way.
+    let mut sync = a.command(&["sync"]).stderr(Stdio::piped()).spawn().unwrap();
+    let mut stderr = BufReader::new(sync.stderr.take().unwrap());
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 && !line.starts_with("pushed ") {
+        line.clear();
+    }
+    assert!(line.starts_with("pushed "), "no push progress: {line}");
+    server.kill();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert_eq!(sync.wait().unwrap().code(), Some(1), "{line}{rest}");
+    assert!(rest.contains("cannot reach the Coffer server"), "{rest}");
+    assert!(
+        !rest.contains(&format!("pushed {DOCUMENTS}/{DOCUMENTS}")),
+        "the kill came too late to test anything: {rest}"
+    );
+    assert_eq!(a.documents().len(), DOCUMENTS);
+
+    // After a restart the same writes go again; the server takes each document once.
+    server.restart();
+    a.ok(&["sync"]);
+    let again = a.run(&["sync"]);
+    let again = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        !again.contains("pushed"),
+        "a second sync pushed again: {again}"
+    );
+    let b = Device::from_server(&server, &email);
+    let mut theirs: Vec<String> = b.documents().into_iter().map(|(id, _, _)| id).collect();
+    let mut ours: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+    theirs.sort();
+    ours.sort();
+    assert_eq!(
+        theirs, ours,
+        "the new device holds every document exactly once"
+    );
+    for i in [0, DOCUMENTS / 2, DOCUMENTS - 1] {
+        assert_eq!(b.content(ids[i]), contents[i], "document {i}");
+    }
+}
+
+#[test]
 fn the_server_never_stores_content_titles_tags_or_fields_in_the_clear() {
     let server = start_server();
     let email = unique_email();
