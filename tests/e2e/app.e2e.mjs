@@ -96,6 +96,14 @@ async function passwordFormReady(s, password) {
   assert.fail(`the first-run Continue button stays disabled: ${JSON.stringify(await state())}`);
 }
 
+/** Types the first-run password twice, ticks "I understand", and waits for Continue. */
+async function fillPasswordForm(s, password) {
+  await typeExactly(s, '[data-testid="new-password"]', password);
+  await typeExactly(s, '[data-testid="repeat-password"]', password);
+  await check(s, '[data-testid="understood"]');
+  await passwordFormReady(s, password);
+}
+
 async function shot(s, name) {
   // Let transitions and images settle before the picture.
   await new Promise((r) => setTimeout(r, 400));
@@ -146,10 +154,7 @@ async function main() {
     await s.waitFor('[data-testid="new-password"]', 60_000);
     const timings = { startToFirstScreenMs: Math.round(performance.now() - launched) };
     log("first run: password, strength meter and the warning");
-    await typeExactly(s, '[data-testid="new-password"]', PASSWORD);
-    await typeExactly(s, '[data-testid="repeat-password"]', PASSWORD);
-    await check(s, '[data-testid="understood"]');
-    await passwordFormReady(s, PASSWORD);
+    await fillPasswordForm(s, PASSWORD);
     await shot(s, "01-first-run-password");
 
     log("restore on this device is offered on the first-run screen");
@@ -735,10 +740,7 @@ async function main() {
       await fresh.waitFor('[data-testid="backup-passphrase"]');
       await typeExactly(fresh, '[data-testid="backup-passphrase"]', backupPassphrase);
       await fresh.click('[data-testid="backup-continue"]');
-      await typeExactly(fresh, '[data-testid="new-password"]', PASSWORD);
-      await typeExactly(fresh, '[data-testid="repeat-password"]', PASSWORD);
-      await check(fresh, '[data-testid="understood"]');
-      await passwordFormReady(fresh, PASSWORD);
+      await fillPasswordForm(fresh, PASSWORD);
       await fresh.click('[data-testid="to-phrase"]');
       await fresh.waitFor('[data-testid="phrase-word"]', 60_000);
       const newWords = await fresh.execute(

@@ -4,9 +4,6 @@
 
 mod sync_support;
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
-
 use rand::RngCore;
 use reqwest::Method;
 use sync_support::{
@@ -180,23 +177,7 @@ fn a_server_killed_mid_upload_loses_nothing_and_the_next_sync_resumes() {
     let id = a.import("scan.bin", &big, &["--title", "Big scan"]);
 
     // Kill the server as soon as the first chunk is through.
-    let mut sync = a.command(&["sync"]).stderr(Stdio::piped()).spawn().unwrap();
-    let mut stderr = BufReader::new(sync.stderr.take().unwrap());
-    let mut line = String::new();
-    while stderr.read_line(&mut line).unwrap() > 0 && !line.contains("uploading") {
-        line.clear();
-    }
-    assert!(line.contains("uploading"), "no upload progress: {line}");
-    server.kill();
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
-    let status = sync.wait().unwrap();
-    assert_eq!(
-        status.code(),
-        Some(1),
-        "the interrupted sync must fail: {rest}"
-    );
-    assert!(rest.contains("cannot reach the Coffer server"), "{rest}");
+    a.sync_until_the_server_dies(&mut server, |line| line.contains("uploading"));
 
     // Nothing is lost locally; after a restart the upload continues where it stopped.
     assert_eq!(a.content(&id), big);
@@ -235,18 +216,7 @@ fn a_server_killed_while_batches_are_in_flight_loses_nothing_and_stores_each_doc
     assert_eq!(ids.len(), DOCUMENTS);
 
     // Kill the server once the first batch is answered, while the next ones are on their way.
-    let mut sync = a.command(&["sync"]).stderr(Stdio::piped()).spawn().unwrap();
-    let mut stderr = BufReader::new(sync.stderr.take().unwrap());
-    let mut line = String::new();
-    while stderr.read_line(&mut line).unwrap() > 0 && !line.starts_with("pushed ") {
-        line.clear();
-    }
-    assert!(line.starts_with("pushed "), "no push progress: {line}");
-    server.kill();
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
-    assert_eq!(sync.wait().unwrap().code(), Some(1), "{line}{rest}");
-    assert!(rest.contains("cannot reach the Coffer server"), "{rest}");
+    let rest = a.sync_until_the_server_dies(&mut server, |line| line.starts_with("pushed "));
     assert!(
         !rest.contains(&format!("pushed {DOCUMENTS}/{DOCUMENTS}")),
         "the kill came too late to test anything: {rest}"

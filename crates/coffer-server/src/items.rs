@@ -517,7 +517,7 @@ impl App {
                     .map(|item| (item, w.inline)),
                 Err(e) => Err(e),
             };
-            let item = match done {
+            let result = match done {
                 Ok((item, inline)) => {
                     for blob in inline
                         .into_iter()
@@ -539,7 +539,7 @@ impl App {
                 Err(e) if e.code.status() >= 500 => return Err(e),
                 Err(e) => BatchResult::Error(e.into()),
             };
-            results.push(item);
+            results.push(result);
         }
         // Every blob is stored before the commit that makes it visible.
         while let Some(stored) = stores.join_next().await {

@@ -164,6 +164,36 @@ impl Device {
         self.command(args).output().unwrap()
     }
 
+    /// Starts `coffer sync`, kills the server at the first progress line `at` accepts, and
+    /// insists that the sync then fails saying the server cannot be reached; returns the
+    /// sync's progress output from that line on.
+    pub fn sync_until_the_server_dies(
+        &self,
+        server: &mut Server,
+        at: impl Fn(&str) -> bool,
+    ) -> String {
+        let mut sync = self
+            .command(&["sync"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(sync.stderr.take().unwrap());
+        let mut line = String::new();
+        while stderr.read_line(&mut line).unwrap() > 0 && !at(&line) {
+            line.clear();
+        }
+        assert!(at(&line), "the sync ended before the awaited progress line");
+        server.kill();
+        std::io::Read::read_to_string(&mut stderr, &mut line).unwrap();
+        assert_eq!(
+            sync.wait().unwrap().code(),
+            Some(1),
+            "the interrupted sync must fail: {line}"
+        );
+        assert!(line.contains("cannot reach the Coffer server"), "{line}");
+        line
+    }
+
     /// Runs and insists on success; returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
