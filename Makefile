@@ -35,11 +35,13 @@ demo: build
 	@bash scripts/demo.sh
 
 # Every test, with the services some of them need (started on 127.0.0.1 and stopped again):
-# the workspace's Rust tests (the app's Tauri commands under the mock runtime among them), then
-# the app's front end (Vitest) and the real window under Xvfb via WebDriver.
+# the workspace's Rust tests (the app's Tauri commands under the mock runtime among them), the
+# share page in headless Chromium, then the app's front end (Vitest) and the real window under
+# Xvfb via WebDriver.
 test: setup
 	$(TEST_ENV) bash scripts/app-build.sh --e2e
 	$(TEST_ENV) bash scripts/with-test-services.sh $(CARGO) test --workspace --no-fail-fast
+	$(TEST_ENV) bash scripts/share-e2e.sh
 	$(TEST_ENV) bash scripts/app-test.sh
 
 # The edit-test loop (under 3 minutes warm): formatting, clippy and the unit tests of every

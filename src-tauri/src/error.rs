@@ -134,6 +134,18 @@ impl From<coffer_core::backup::BackupError> for CommandError {
     }
 }
 
+impl From<coffer_core::export::ExportError> for CommandError {
+    fn from(error: coffer_core::export::ExportError) -> Self {
+        use coffer_core::export::ExportError as E;
+        match error {
+            E::Vault(inner) => inner.into(),
+            E::EmptyPeriod { .. } => CommandError::new("invalid_input", error.to_string()),
+            E::Locked(_) => CommandError::new("export_locked", error.to_string()),
+            E::Zip(_) => CommandError::new("io", error.to_string()),
+        }
+    }
+}
+
 impl From<coffer_core::sync::SyncError> for CommandError {
     fn from(error: coffer_core::sync::SyncError) -> Self {
         use coffer_core::sync::{ErrorCode, SyncError as E};
@@ -161,9 +173,11 @@ impl From<coffer_core::sync::SyncError> for CommandError {
             } => "ocr_credits_used_up",
             E::Refused { .. } => "server_refused",
             E::Protocol(_) => "server_protocol",
+            E::Export(_) => "",
         };
         match error {
             E::Vault(inner) => inner.into(),
+            E::Export(inner) => inner.into(),
             other => Self::new(code, other.to_string()),
         }
     }

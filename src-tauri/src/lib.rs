@@ -101,6 +101,7 @@ pub fn setup<R: Runtime>(builder: Builder<R>, paths: AppPaths) -> Builder<R> {
             commands::viewer::image_preview,
             commands::export::default_output_folder,
             commands::export::export_documents,
+            commands::export::share_documents,
             commands::export::backup_vault,
             commands::export::last_backup,
             commands::export::show_in_folder,

@@ -615,6 +615,21 @@ async function main() {
     for (const name of ["documents.csv", "summary.pdf", "pohoda.xml"]) assert.ok(names.includes(name), `${name} in ${names}`);
     assert.equal(names.filter((n) => n.startsWith("documents/")).length, exported, "every original");
     await shot(s, "22-export-done");
+
+    log("send to accountant: the same export as a private link, which the server serves sealed");
+    await s.click('[data-testid="export-again"]');
+    await s.click('[data-testid="export-mode-share"]');
+    await s.waitFor('[data-testid="export-share-days"]');
+    await s.click('[data-testid="export-run"]');
+    await s.waitFor('[data-testid="export-share-link"]', 120_000);
+    const link = await s.execute(`return document.querySelector('[data-testid="export-share-link"]').value;`);
+    assert.ok(link.startsWith(`${serverUrl}/s/`) && /#[A-Za-z0-9_-]{43}$/.test(link), link);
+    assert.match(await s.text('[data-testid="export-outcome"]'), new RegExp(`Shared ${exported} documents`));
+    const sealed = await fetch(`${link.split("#")[0]}/data`);
+    assert.equal(sealed.status, 200);
+    const bytes = Buffer.from(await sealed.arrayBuffer());
+    assert.ok(bytes.subarray(0, 4).equals(Buffer.from("CFSH")) && bytes.length > 1000, "the server holds the sealed file");
+    await shot(s, "23-export-share");
     await s.click('[data-testid="export-close"]');
     await s.waitUntil(`return !document.querySelector('[data-testid="export-dialog"]');`, [], "export dialog closed");
 

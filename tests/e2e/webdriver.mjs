@@ -1,5 +1,6 @@
-// A small W3C WebDriver client over fetch: just what the Coffer end-to-end test needs, so the
-// suite has no dependencies beyond Node itself.
+// A small W3C WebDriver client over fetch: just what the Coffer end-to-end tests need (the app
+// through tauri-driver, the share page through chromedriver), so the suites have no
+// dependencies beyond Node itself.
 
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -10,12 +11,20 @@ export class Session {
   }
 
   static async start(base, application) {
+    return Session.create(base, { browserName: "wry", "tauri:options": { application } });
+  }
+
+  /** A session of whatever browser the driver at `base` runs, with these capabilities. */
+  static async create(base, capabilities) {
     const response = await request(base, "POST", "/session", {
-      capabilities: {
-        alwaysMatch: { browserName: "wry", "tauri:options": { application } },
-      },
+      capabilities: { alwaysMatch: capabilities },
     });
     return new Session(base, response.sessionId);
+  }
+
+  /** Opens `url` in the session's window. */
+  navigate(url) {
+    return this.cmd("POST", "/url", { url });
   }
 
   cmd(method, path, body) {

@@ -47,7 +47,9 @@
 //!    as ordinary tombstones in the change feed.
 //! 7. E-mail reminders (paid plans, opt-in): `PUT` [`routes::REMINDERS`] the whole
 //!    [`ReminderSet`] (ids and dates only, see [`reminders`]); `DELETE` it to opt out.
-//! 8. Account changes (password, TOTP, recovery codes, wrapped keys, export, deletion): first
+//! 8. Private links for the accountant: upload a sealed export as a blob, then `POST`
+//!    [`routes::SHARES`] (see [`shares`]).
+//! 9. Account changes (password, TOTP, recovery codes, wrapped keys, export, deletion): first
 //!    [`routes::STEP_UP_START`] / [`routes::STEP_UP_FINISH`] (an OPAQUE login of the same
 //!    account, plus the TOTP code), then the route with the [`STEP_UP_HEADER`] token.
 #![forbid(unsafe_code)]
@@ -60,12 +62,14 @@ mod bytes;
 pub mod entitlement;
 pub mod reminders;
 pub mod routes;
+pub mod shares;
 
 pub use billing::*;
 pub use bytes::Bytes;
 pub use entitlement::*;
 pub use reminders::*;
 use serde::{Deserialize, Serialize};
+pub use shares::*;
 use uuid::Uuid;
 
 /// Version of this API; sent by the server in [`API_VERSION_HEADER`] on every answer and
@@ -229,6 +233,10 @@ pub enum ErrorCode {
     ItemLocked,
     /// 422: a [`ReminderSet`] with more than [`MAX_REMINDERS`] entries.
     TooManyReminders,
+    /// 422: the account has [`MAX_LIVE_SHARES`] live shares; revoke one first.
+    TooManyShares,
+    /// 410: the share link expired or was revoked; its ciphertext is gone.
+    ShareEnded,
     /// 400/401: a payment webhook or notification whose signature or origin does not verify.
     InvalidSignature,
     /// 503: payments with this provider are not configured on this server.
@@ -249,7 +257,7 @@ impl ErrorCode {
         match self {
             MalformedRequest => 400,
             InvalidField | IdempotencyKeyReused | MissingBlob | ChecksumMismatch
-            | UploadIncomplete | TooManyReminders => 422,
+            | UploadIncomplete | TooManyReminders | TooManyShares => 422,
             PayloadTooLarge => 413,
             InvalidToken | TokenExpired | SessionRevoked | InvalidCredentials | InvalidTotp
             | StepUpRequired | TotpRequired => 401,
@@ -261,7 +269,7 @@ impl ErrorCode {
             NotFound => 404,
             RevisionConflict | UploadOffsetMismatch => 409,
             PreconditionFailed => 412,
-            CursorExpired => 410,
+            CursorExpired | ShareEnded => 410,
             PreconditionRequired => 428,
             RateLimited => 429,
             Unavailable => 503,

@@ -167,6 +167,34 @@ pub const REMINDERS: &str = "/v1/reminders";
 /// none with that id, e.g. after a retried delete).
 pub const REMINDER: &str = "/v1/reminders/{reminder_id}";
 
+/// Authenticated, verified private share links (see [`crate::shares`]). `POST`
+/// [`crate::ShareCreate`] → `201` [`crate::Share`]; `GET` → [`crate::ShareList`].
+pub const SHARES: &str = "/v1/shares";
+/// Authenticated, verified `DELETE` → `204`: revokes the share, deleting its ciphertext at
+/// once (`404 not_found` for another account's or an unknown id; a second revoke is `204`).
+pub const SHARE: &str = "/v1/shares/{share_id}";
+/// Public `GET` → the share page (HTML under a strict CSP; `410` with a page that says so
+/// for an expired or revoked share, `404` for an unknown one).
+pub const SHARE_PAGE: &str = "/s/{share_id}";
+/// Public `GET` → the sealed file (`application/octet-stream`), counted as a download; `410
+/// share_ended` once it expired or was revoked.
+pub const SHARE_DATA: &str = "/s/{share_id}/data";
+/// Public `GET`: the share page's script and style sheet (no third-party code).
+pub const SHARE_SCRIPT: &str = "/s/assets/share.js";
+pub const SHARE_STYLE: &str = "/s/assets/share.css";
+
+pub fn share(share_id: Uuid) -> String {
+    format!("/v1/shares/{share_id}")
+}
+
+pub fn share_page(share_id: Uuid) -> String {
+    format!("/s/{share_id}")
+}
+
+pub fn share_data(share_id: Uuid) -> String {
+    format!("/s/{share_id}/data")
+}
+
 pub fn device(device_id: Uuid) -> String {
     format!("/v1/devices/{device_id}")
 }

@@ -14,6 +14,7 @@ mod ocr;
 mod reminders;
 mod render;
 mod secrets;
+mod share;
 mod sync;
 mod vault_commands;
 
@@ -124,6 +125,10 @@ enum Command {
     Reminders(reminders::RemindersArgs),
     /// Write an accounting export for a period: original files, a CSV and a PDF summary in a ZIP.
     Export(export::ExportArgs),
+    /// A private link for the accountant: the export of a period, sealed on this device and
+    /// opened in a browser with the key only the link holds.
+    #[command(subcommand)]
+    Share(share::ShareCommand),
     /// Import documents from another tool: a Paperless-ngx export or a CSV plus files folder.
     ImportFrom(import_from::ImportFromArgs),
     /// Check the whole vault: the database, every document's encrypted file, and what refers
@@ -189,6 +194,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Get { id, out } => documents::get(&dir()?, &id, &out),
         Command::ImportFrom(args) => import_from::run(&dir()?, &args),
         Command::Export(args) => export::run(&dir()?, &args),
+        Command::Share(command) => share::run(&dir()?, &command),
         Command::Reminders(args) => reminders::run(&dir()?, &args),
         Command::Backup(args) => backup::backup(&dir()?, &args),
         Command::Restore(args) => backup::restore(&dir()?, &args),

@@ -52,9 +52,25 @@ pub struct BlobStore {
     tmp_unsynced: AtomicBool,
 }
 
-struct HashingWriter<W> {
+/// Passes bytes on to `inner` and hashes them (SHA-256) on the way.
+pub(crate) struct HashingWriter<W> {
     inner: W,
     hasher: Sha256,
+}
+
+impl<W: Write> HashingWriter<W> {
+    pub(crate) fn new(inner: W) -> Self {
+        Self {
+            inner,
+            hasher: Sha256::new(),
+        }
+    }
+
+    /// Flushes and returns the writer and the lowercase hex SHA-256 of what went through.
+    pub(crate) fn finish(mut self) -> io::Result<(W, String)> {
+        self.inner.flush()?;
+        Ok((self.inner, hex::encode(self.hasher.finalize())))
+    }
 }
 
 impl<W: Write> Write for HashingWriter<W> {
@@ -124,15 +140,12 @@ impl BlobStore {
             .tempfile_in(&tmp_dir)
             .map_err(|e| Error::io("creating a temporary file in the vault", e))?;
         let name = {
-            let mut writer = HashingWriter {
-                inner: BufWriter::with_capacity(1 << 16, tmp.as_file()),
-                hasher: Sha256::new(),
-            };
+            let mut writer = HashingWriter::new(BufWriter::with_capacity(1 << 16, tmp.as_file()));
             fill(&mut writer)?;
-            writer
-                .flush()
+            let (_, sha256) = writer
+                .finish()
                 .map_err(|e| Error::io("writing encrypted content", e))?;
-            BlobName(hex::encode(writer.hasher.finalize()))
+            BlobName(sha256)
         };
         tmp.as_file()
             .sync_all()

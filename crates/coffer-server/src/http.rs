@@ -7,6 +7,7 @@ use crate::app::App;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::items::Precondition;
+use crate::share_page;
 use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, FromRequestParts, State};
 use axum::http::request::Parts;
@@ -23,9 +24,9 @@ use coffer_api::{
     LoginStartResponse, LoginTotpRequest, MAX_BATCH_BODY, MAX_CHUNK_BYTES, MAX_JSON_BODY,
     OcrCredits, PasswordChangeFinishRequest, PasswordChangeStartRequest, PlanCatalog,
     RefreshRequest, RegisterFinishRequest, RegisterStartRequest, RegisterStartResponse,
-    ReminderList, ReminderSet, STEP_UP_HEADER, SecurityEventList, SignedEntitlement,
-    StepUpFinishRequest, StepUpStartRequest, StepUpToken, TokenPair, TotpCodeRequest,
-    TotpEnabledResponse, TotpSetupResponse, UploadStatus, WrappedKeys, routes,
+    ReminderList, ReminderSet, STEP_UP_HEADER, SecurityEventList, Share, ShareCreate, ShareList,
+    SignedEntitlement, StepUpFinishRequest, StepUpStartRequest, StepUpToken, TokenPair,
+    TotpCodeRequest, TotpEnabledResponse, TotpSetupResponse, UploadStatus, WrappedKeys, routes,
 };
 use serde::Deserialize;
 use std::convert::Infallible;
@@ -258,6 +259,12 @@ pub fn router(app: Arc<App>) -> Router {
             get(reminders).put(put_reminders).delete(delete_reminders),
         )
         .route(routes::REMINDER, axum::routing::delete(delete_reminder))
+        .route(routes::SHARES, post(create_share).get(list_shares))
+        .route(routes::SHARE, axum::routing::delete(revoke_share))
+        .route(routes::SHARE_PAGE, get(share_page))
+        .route(routes::SHARE_DATA, get(share_data))
+        .route(routes::SHARE_SCRIPT, get(share_page::script))
+        .route(routes::SHARE_STYLE, get(share_page::style))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
@@ -779,4 +786,56 @@ async fn delete_reminder(
 ) -> ApiResult<StatusCode> {
     app.delete_reminder(&caller, reminder_id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn create_share(
+    State(app): AppState,
+    Verified(caller): Verified,
+    ApiJson(request): ApiJson<ShareCreate>,
+) -> ApiResult<(StatusCode, Json<Share>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(app.create_share(&caller, request).await?),
+    ))
+}
+
+async fn list_shares(
+    State(app): AppState,
+    Verified(caller): Verified,
+) -> ApiResult<Json<ShareList>> {
+    Ok(Json(app.list_shares(&caller).await?))
+}
+
+async fn revoke_share(
+    State(app): AppState,
+    Verified(caller): Verified,
+    ApiPath(share_id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    app.revoke_share(&caller, share_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The public page: a malformed id is an unknown link, shown as a page too.
+async fn share_page(
+    State(app): AppState,
+    axum::extract::Path(share_id): axum::extract::Path<String>,
+) -> ApiResult<Response> {
+    let Ok(id) = Uuid::parse_str(&share_id) else {
+        return Ok(share_page::unknown());
+    };
+    Ok(share_page::page(id, app.share_page_state(id).await?))
+}
+
+async fn share_data(State(app): AppState, ApiPath(share_id): ApiPath<Uuid>) -> ApiResult<Response> {
+    let (size, stream) = app.share_data(share_id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (header::CONTENT_LENGTH, size.to_string()),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+            (header::REFERRER_POLICY, "no-referrer".to_owned()),
+        ],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response())
 }

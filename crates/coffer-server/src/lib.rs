@@ -8,7 +8,7 @@
 //! Code map: [`http`] (routes, extractors that authenticate and check the verified address
 //! and step-up, thin handlers) → services on [`app::App`] ([`auth`], [`step_up`],
 //! [`second_factor`], [`verification`], [`items`], [`uploads`], [`account`], [`export`],
-//! [`maintenance`]) → [`storage`] (plain SQL functions per concept, one code path for SQLite
+//! [`shares`], [`maintenance`]) → [`storage`] (plain SQL functions per concept, one code path for SQLite
 //! and PostgreSQL, units of work) and [`blobs::BlobStore`] (directory or S3). Time comes from
 //! [`clock::Clock`]; the server's own key from [`server_key`]. Plans: [`billing`] (catalog,
 //! monthly limits, locks, the signed entitlement, checkout, Stripe and Comgate, the grace
@@ -36,6 +36,8 @@ pub mod ratelimit;
 pub mod reminders;
 pub mod second_factor;
 pub mod server_key;
+pub mod share_page;
+pub mod shares;
 pub mod step_up;
 pub mod storage;
 pub mod totp;

@@ -1,7 +1,7 @@
 //! Periodic clean-up, safe to run on every instance at once: tombstones past 90 days (which
 //! moves the account's oldest valid cursor), unreferenced blobs, abandoned uploads, expired
 //! idempotency records, sessions, spent refresh tokens, login attempts and verification codes,
-//! security events past 12 months, accounts whose address was never verified within a week,
+//! security events past 12 months, share links past their expiry, accounts whose address was never verified within a week,
 //! and the blobs of deleted accounts.
 
 use crate::account::SECURITY_LOG_RETENTION_DAYS;
@@ -25,6 +25,7 @@ const UNVERIFIED_ACCOUNT_SECS: i64 = 7 * DAY;
 impl App {
     pub async fn run_maintenance(&self) -> anyhow::Result<PurgeReport> {
         let now = self.clock.unix();
+        let ended_shares = self.end_expired_shares().await?;
         let mut tx = self.storage.write().await?;
         let tombstones =
             maintenance::purge_tombstones(&mut tx, now - i64::from(TOMBSTONE_RETENTION_DAYS) * DAY)
@@ -47,6 +48,7 @@ impl App {
         .await?;
         tx.commit().await?;
         report.tombstones = tombstones;
+        report.ended_shares = ended_shares;
         for (account, sha256) in &report.orphan_blobs {
             self.blobs.delete_blob(*account, sha256).await?;
         }

@@ -1,5 +1,5 @@
-//! The accountant's export and the backup from the app, through the same `coffer-core`
-//! functions as `coffer export` and `coffer backup`. Both write next to nothing until they are
+//! The accountant's export, its private link and the backup from the app, through the same
+//! `coffer-core` functions as `coffer export`, `coffer share create` and `coffer backup`. Both write next to nothing until they are
 //! complete (a temporary file renamed at the end), report progress as events, and say where
 //! the file went so the window can show it in its folder.
 
@@ -7,7 +7,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use coffer_core::backup::{self, BackupEncryption, Progress};
-use coffer_core::export::{self, CsvPreset, ExportFormat, ExportProgress, ExportRequest};
+use coffer_core::export::{
+    self, CsvPreset, ExportFormat, ExportProgress, ExportRequest, ExportSummary,
+};
+use coffer_core::sync::{self, ShareProgress};
 use coffer_core::{DocumentKind, document::parse_date};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -51,8 +54,9 @@ pub struct ExportForm {
     /// The POHODA cash register for receipts paid in cash (empty: none).
     #[serde(default)]
     pub cash_register: Option<String>,
-    /// The ZIP to write (replaced when it exists).
-    pub out: PathBuf,
+    /// The ZIP to write (replaced when it exists); none for a share link.
+    #[serde(default)]
+    pub out: Option<PathBuf>,
     /// The language of the report's field names.
     pub language: Language,
     /// The list's selection: exactly its documents, the period and kinds aside.
@@ -73,7 +77,8 @@ pub struct ExportNote {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportOutcome {
-    pub path: PathBuf,
+    /// Where the ZIP went; none for a share link.
+    pub path: Option<PathBuf>,
     pub documents: usize,
     pub by_import_date: usize,
     pub content_bytes: u64,
@@ -86,41 +91,27 @@ fn day(text: &str) -> Result<time::Date> {
     parse_date(text).map_err(|e| CommandError::new("invalid_input", e.to_string()))
 }
 
-#[tauri::command]
-pub async fn export_documents<R: Runtime>(
-    app: AppHandle<R>,
-    session: State<'_, Arc<Session>>,
-    form: ExportForm,
-) -> Result<ExportOutcome> {
-    let mut request = ExportRequest {
-        kinds: form.kinds,
-        preset: form.preset,
-        formats: form.formats,
-        cash_register: form.cash_register.filter(|c| !c.trim().is_empty()),
-        // The vault's cached entitlement locks documents on its own, as for `coffer export`.
-        ..ExportRequest::period(day(&form.from)?, day(&form.to)?)
-    };
-    let labels = match form.language {
-        Language::Cs => CsvPreset::Cz,
-        Language::En => CsvPreset::Intl,
-    };
-    let out = form.out;
-    let selection = form.selection;
-    blocking(&session, move |session| {
-        let mut report = |p: ExportProgress| {
-            emit_progress(
-                &app,
-                EXPORT_PROGRESS_EVENT,
-                p.documents_done as u64,
-                p.documents as u64,
-            )
+impl ExportForm {
+    /// The engine's request, and the language of the report's field names.
+    fn request(&self) -> Result<(ExportRequest, CsvPreset)> {
+        let request = ExportRequest {
+            kinds: self.kinds.clone(),
+            preset: self.preset,
+            formats: self.formats.clone(),
+            cash_register: self.cash_register.clone().filter(|c| !c.trim().is_empty()),
+            // The vault's cached entitlement locks documents on its own, as for `coffer export`.
+            ..ExportRequest::period(day(&self.from)?, day(&self.to)?)
         };
-        let summary = session.with_open_vault(|vault| {
-            if let Some(selection) = selection {
-                request.only = Some(selection.resolve(vault)?);
-            }
-            export::write_export(vault, &request, &out, &mut report).map_err(export_error)
-        })?;
+        let labels = match self.language {
+            Language::Cs => CsvPreset::Cz,
+            Language::En => CsvPreset::Intl,
+        };
+        Ok((request, labels))
+    }
+}
+
+impl ExportOutcome {
+    fn of(summary: &ExportSummary, labels: CsvPreset, path: Option<PathBuf>) -> Self {
         let notes = summary
             .report
             .documents
@@ -132,27 +123,99 @@ pub async fn export_documents<R: Runtime>(
                 left_out_of: doc.left_out_of.clone(),
             })
             .collect();
-        Ok(ExportOutcome {
-            path: out,
+        ExportOutcome {
+            path,
             documents: summary.documents,
             by_import_date: summary.by_import_date,
             content_bytes: summary.content_bytes,
             pohoda_documents: summary.pohoda_documents,
             isdoc_files: summary.isdoc_files,
             notes,
-        })
+        }
+    }
+}
+
+#[tauri::command]
+pub async fn export_documents<R: Runtime>(
+    app: AppHandle<R>,
+    session: State<'_, Arc<Session>>,
+    form: ExportForm,
+) -> Result<ExportOutcome> {
+    let (mut request, labels) = form.request()?;
+    let out = form
+        .out
+        .ok_or_else(|| CommandError::new("invalid_input", "choose where to save the export"))?;
+    let selection = form.selection;
+    blocking(&session, move |session| {
+        let summary = session.with_open_vault(|vault| {
+            if let Some(selection) = selection {
+                request.only = Some(selection.resolve(vault)?);
+            }
+            export::write_export(vault, &request, &out, &mut export_progress(&app))
+                .map_err(CommandError::from)
+        })?;
+        Ok(ExportOutcome::of(&summary, labels, Some(out)))
     })
     .await
 }
 
-fn export_error(error: export::ExportError) -> CommandError {
-    use export::ExportError as E;
-    match error {
-        E::Vault(inner) => inner.into(),
-        E::EmptyPeriod { .. } => CommandError::new("invalid_input", error.to_string()),
-        E::Locked(_) => CommandError::new("export_locked", error.to_string()),
-        E::Zip(_) => CommandError::new("io", error.to_string()),
+/// Progress events of an export, as the dialog's bar reads them.
+fn export_progress<R: Runtime>(app: &AppHandle<R>) -> impl FnMut(ExportProgress) + '_ {
+    move |p: ExportProgress| {
+        emit_progress(
+            app,
+            EXPORT_PROGRESS_EVENT,
+            p.documents_done as u64,
+            p.documents as u64,
+        )
     }
+}
+
+/// A private link for the accountant made in the export dialog.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShareOutcome {
+    /// `<server>/s/<id>#<key>`: the key is only here.
+    pub link: String,
+    pub share_id: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+    pub export: ExportOutcome,
+}
+
+/// "Send to accountant": the export of the form (no file is saved), sealed on this device,
+/// uploaded to the account's server and shared for `expires_in_days`, as `coffer share
+/// create` does.
+#[tauri::command]
+pub async fn share_documents<R: Runtime>(
+    app: AppHandle<R>,
+    session: State<'_, Arc<Session>>,
+    form: ExportForm,
+    expires_in_days: u32,
+) -> Result<ShareOutcome> {
+    let (mut request, labels) = form.request()?;
+    let selection = form.selection;
+    blocking(&session, move |session| {
+        let mut export_progress = export_progress(&app);
+        let created = session.with_open_vault(|vault| {
+            if let Some(selection) = selection {
+                request.only = Some(selection.resolve(vault)?);
+            }
+            sync::create_share(vault, &request, expires_in_days, None, &mut |p| {
+                if let ShareProgress::Export(p) = p {
+                    export_progress(p)
+                }
+            })
+            .map_err(CommandError::from)
+        })?;
+        Ok(ShareOutcome {
+            link: created.link.to_string(),
+            share_id: created.share.id.to_string(),
+            expires_at: created.share.expires_at,
+            export: ExportOutcome::of(&created.summary, labels, None),
+        })
+    })
+    .await
 }
 
 /// How the backup is encrypted: a passphrase the person chose, or age public keys.

@@ -4,7 +4,7 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { settle } from "../testing/settle";
 import ExportDialog from "./ExportDialog.svelte";
 import { setLanguage } from "../lib/i18n.svelte";
-import type { ExportForm, ExportOutcome } from "../lib/types";
+import type { ExportForm, ExportOutcome, ShareOutcome } from "../lib/types";
 
 beforeAll(() => {
   // jsdom has the element but not its modal behaviour.
@@ -28,14 +28,26 @@ const outcome: ExportOutcome = {
   notes: [{ id: "d1", file: "documents/2026-11-03 Albert.jpg", missing: ["document number", "company ID"], leftOutOf: [] }],
 };
 
+const shareOutcome: ShareOutcome = {
+  link: "http://127.0.0.1:8443/s/0b6c1a52-3f1e-4a7e-9a43-3c1f0e2d9b11#k2X9_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM",
+  shareId: "0b6c1a52-3f1e-4a7e-9a43-3c1f0e2d9b11",
+  expiresAt: Date.UTC(2026, 11, 19, 12) / 1000,
+  export: { ...outcome, path: null },
+};
+
 async function render() {
   setLanguage("en");
   const sent: ExportForm[] = [];
+  const shares: { form: ExportForm; expiresInDays: number }[] = [];
   mockIPC((cmd, args) => {
     if (cmd === "default_output_folder") return "/home/jana/Downloads";
     if (cmd === "export_documents") {
       sent.push((args as { form: ExportForm }).form);
       return outcome;
+    }
+    if (cmd === "share_documents") {
+      shares.push(args as { form: ExportForm; expiresInDays: number });
+      return shareOutcome;
     }
     throw new Error(`unexpected ${cmd}`);
   });
@@ -44,7 +56,7 @@ async function render() {
   mount(ExportDialog, { target, props: { onclose: () => {} } });
   await settle();
   const q = <T extends Element>(id: string) => target.querySelector<T>(`[data-testid=${id}]`)!;
-  return { target, sent, q };
+  return { target, sent, shares, q };
 }
 
 function pad(n: number) {
@@ -110,5 +122,37 @@ describe("ExportDialog", () => {
     expect(q<HTMLButtonElement>("export-run").disabled).toBe(false);
     expect(q<HTMLInputElement>("export-out").value).toBe("/home/jana/Downloads/coffer-2026-12.zip");
     expect(sent).toEqual([]);
+  });
+
+  it("sends to the accountant: no file to save, the chosen days, and the link to copy", async () => {
+    const { target, sent, shares, q } = await render();
+    q<HTMLInputElement>("export-mode-share").click();
+    flushSync();
+    expect(target.querySelector("[data-testid=export-out]")).toBeNull();
+    expect(q<HTMLButtonElement>("export-run").textContent).toContain("Create link");
+    const days = q<HTMLSelectElement>("export-share-days");
+    days.value = "30";
+    days.dispatchEvent(new Event("change", { bubbles: true }));
+    flushSync();
+    q<HTMLButtonElement>("export-run").click();
+    await settle();
+
+    expect(sent).toEqual([]);
+    expect(shares).toHaveLength(1);
+    expect(shares[0].expiresInDays).toBe(30);
+    expect(shares[0].form.out).toBeUndefined();
+    expect(q<HTMLInputElement>("export-share-link").value).toBe(shareOutcome.link);
+    expect(q("export-outcome").textContent).toContain("Shared 12 documents. Send this link to your accountant:");
+    expect(q("export-share-until").textContent).toContain("19 Dec 2026");
+    expect(target.querySelector("[data-testid=export-show]")).toBeNull();
+    let copiedText = "";
+    Object.defineProperty(navigator, "clipboard", {
+      value: { writeText: async (text: string) => void (copiedText = text) },
+      configurable: true,
+    });
+    q<HTMLButtonElement>("export-share-copy").click();
+    await settle();
+    expect(copiedText).toBe(shareOutcome.link);
+    expect(q("export-share-copy").textContent).toContain("Copied");
   });
 });

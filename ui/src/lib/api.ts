@@ -34,6 +34,7 @@ import type {
   EditArgs,
   ExportForm,
   ExportOutcome,
+  ShareOutcome,
   ImportedFiles,
   Overview,
   KdfStrength,
@@ -142,6 +143,8 @@ export const api = {
   billingHistory: () => call<BillingHistory>("account_billing_history"),
   defaultOutputFolder: () => call<string>("default_output_folder"),
   exportDocuments: (form: ExportForm) => call<ExportOutcome>("export_documents", { form }),
+  shareDocuments: (form: ExportForm, expiresInDays: number) =>
+    call<ShareOutcome>("share_documents", { form, expiresInDays }),
   backupVault: (out: string, to: BackupTo) => call<BackupOutcome>("backup_vault", { out, to }),
   lastBackup: () => call<string | null>("last_backup"),
   showInFolder: (path: string) => call<void>("show_in_folder", { path }),

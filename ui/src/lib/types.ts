@@ -229,7 +229,8 @@ export interface ExportForm {
   preset: CsvPreset;
   formats: ExportFormat[];
   cashRegister: string | null;
-  out: string;
+  /** Where to save the ZIP; none for a share link. */
+  out?: string | null;
   language: Language;
   /** Exactly the list's selection; the period and kinds then choose nothing. */
   selection?: SelectionRequest | null;
@@ -244,13 +245,24 @@ export interface ExportNote {
 }
 
 export interface ExportOutcome {
-  path: string;
+  /** Where the ZIP went; null for a share link. */
+  path: string | null;
   documents: number;
   byImportDate: number;
   contentBytes: number;
   pohodaDocuments: number;
   isdocFiles: number;
   notes: ExportNote[];
+}
+
+/** "Send to accountant": the export as a private link. */
+export interface ShareOutcome {
+  /** `<server>/s/<id>#<key>`: the key is only in the link. */
+  link: string;
+  shareId: string;
+  /** Unix seconds. */
+  expiresAt: number;
+  export: ExportOutcome;
 }
 
 export type BackupTo = { passphrase: string } | { recipients: string[] };

@@ -2,17 +2,18 @@
 //! registration and login (opaque-ke with the shared cipher suite), and the mapping of
 //! structured server errors to `SyncError`. Nothing here knows about the vault.
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::time::Duration;
 
 use coffer_api::opaque::{CONTEXT, CofferCipherSuite, ksf};
 use coffer_api::{
     BatchRequest, BatchResponse, BatchResult, BatchWrite, Bytes, ChangesPage, CreateUploadRequest,
-    ErrorBody, IDEMPOTENCY_KEY, Item, LoginFinishRequest, LoginFinishResponse, LoginStartRequest,
-    LoginStartResponse, LoginTotpRequest, PasswordChangeFinishRequest, PasswordChangeStartRequest,
-    RefreshRequest, RegisterFinishRequest, RegisterStartRequest, RegisterStartResponse,
-    STEP_UP_HEADER, Session, StepUpFinishRequest, StepUpStartRequest, StepUpToken, TokenPair,
-    UploadStatus, WrappedKeys, routes,
+    ErrorBody, ErrorCode, IDEMPOTENCY_KEY, Item, LoginFinishRequest, LoginFinishResponse,
+    LoginStartRequest, LoginStartResponse, LoginTotpRequest, PasswordChangeFinishRequest,
+    PasswordChangeStartRequest, RefreshRequest, RegisterFinishRequest, RegisterStartRequest,
+    RegisterStartResponse, STEP_UP_HEADER, Session, StepUpFinishRequest, StepUpStartRequest,
+    StepUpToken, TokenPair, UploadStatus, WrappedKeys, routes,
 };
 use opaque_ke::{
     ClientLogin, ClientLoginFinishParameters, ClientRegistration,
@@ -27,11 +28,14 @@ use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use super::error::{SyncError, SyncResult};
+use crate::error::Error;
 
 /// Ordinary requests give up after this long; blob transfers have no overall limit (a large
 /// file on a slow line takes what it takes) but still a connect timeout.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The size of one upload chunk.
+const UPLOAD_CHUNK: u64 = 2 * 1024 * 1024;
 
 /// What an item write is checked against on the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -487,6 +491,45 @@ impl Server {
 
     pub(crate) fn complete_upload(&self, upload: Uuid) -> SyncResult<UploadStatus> {
         self.json(self.request(Method::POST, &routes::upload_complete(upload)))
+    }
+
+    /// Sends one blob of `size` bytes (those of `file` from `start` on), continuing where an
+    /// earlier upload of it stopped; `progress(sent, total, resumed_from)` after each chunk.
+    pub(crate) fn upload(
+        &self,
+        sha256: &str,
+        size: u64,
+        file: &mut File,
+        start: u64,
+        progress: &mut dyn FnMut(u64, u64, Option<u64>),
+    ) -> SyncResult<()> {
+        let status = self.create_upload(sha256, size)?;
+        if status.complete {
+            return Ok(());
+        }
+        let upload = status
+            .upload_id
+            .ok_or_else(|| SyncError::Protocol("an upload without an id".into()))?;
+        let mut offset = status.received;
+        let mut resumed_from = (offset > 0).then_some(offset);
+        while offset < size {
+            let len = UPLOAD_CHUNK.min(size - offset);
+            let mut chunk = vec![0; len as usize];
+            file.seek(SeekFrom::Start(start + offset))
+                .and_then(|_| file.read_exact(&mut chunk))
+                .map_err(|e| Error::io("reading encrypted content", e))?;
+            offset = match self.put_chunk(upload, offset, chunk) {
+                Ok(status) => status.received,
+                // Another attempt got further (or less far) than we thought: ask and go on.
+                Err(e) if e.code() == Some(ErrorCode::UploadOffsetMismatch) => {
+                    self.get::<UploadStatus>(&routes::upload(upload))?.received
+                }
+                Err(e) => return Err(e),
+            };
+            progress(offset, size, resumed_from.take());
+        }
+        self.complete_upload(upload)?;
+        Ok(())
     }
 }
 

@@ -19,7 +19,7 @@ use std::io::{Read, Seek, SeekFrom};
 
 use coffer_api::{
     BatchResult, BatchWrite, BlobRef, ErrorCode, InlineBlob, Item, ItemWrite, MAX_BATCH_BODY,
-    MAX_BATCH_WRITES, MAX_INLINE_BLOB_BYTES, UploadStatus, routes,
+    MAX_BATCH_WRITES, MAX_INLINE_BLOB_BYTES, routes,
 };
 use time::Duration;
 use uuid::Uuid;
@@ -38,7 +38,6 @@ use crate::store::NewDocument;
 use crate::vault::Vault;
 
 /// Bytes per upload request (the server takes up to 8 MiB).
-const UPLOAD_CHUNK: u64 = 2 * 1024 * 1024;
 /// Bytes of a batch body the client fills (half of what the server takes).
 const BATCH_BUDGET: usize = MAX_BATCH_BODY / 2;
 /// Items per change-feed page (the server's maximum).
@@ -566,39 +565,20 @@ impl<'a> Engine<'a> {
     /// Sends one blob (the bytes of `file` from `start` on), continuing where an earlier
     /// upload of it stopped.
     fn upload(&mut self, blob: &BlobRef, file: &mut File, start: u64) -> SyncResult<()> {
-        let status = self.server.create_upload(&blob.sha256, blob.size)?;
-        if status.complete {
-            return Ok(());
-        }
-        let upload = status
-            .upload_id
-            .ok_or_else(|| SyncError::Protocol("an upload without an id".into()))?;
-        let mut offset = status.received;
-        let mut resumed_from = (offset > 0).then_some(offset);
-        while offset < blob.size {
-            let len = UPLOAD_CHUNK.min(blob.size - offset);
-            let mut chunk = vec![0; len as usize];
-            file.seek(SeekFrom::Start(start + offset))
-                .and_then(|_| file.read_exact(&mut chunk))
-                .map_err(|e| Error::io("reading encrypted content", e))?;
-            offset = match self.server.put_chunk(upload, offset, chunk) {
-                Ok(status) => status.received,
-                // Another attempt got further (or less far) than we thought: ask and go on.
-                Err(e) if e.code() == Some(ErrorCode::UploadOffsetMismatch) => {
-                    self.server
-                        .get::<UploadStatus>(&routes::upload(upload))?
-                        .received
-                }
-                Err(e) => return Err(e),
-            };
-            (self.progress)(Progress::Uploading {
-                sent: offset,
-                total: blob.size,
-                resumed_from: resumed_from.take(),
-            });
-        }
-        self.server.complete_upload(upload)?;
-        Ok(())
+        let progress = &mut self.progress;
+        self.server.upload(
+            &blob.sha256,
+            blob.size,
+            file,
+            start,
+            &mut |sent, total, resumed_from| {
+                progress(Progress::Uploading {
+                    sent,
+                    total,
+                    resumed_from,
+                })
+            },
+        )
     }
 
     // -- pull -----------------------------------------------------------------------------

@@ -76,6 +76,19 @@ pub enum SyncError {
 
     #[error("{0}")]
     Vault(#[from] crate::Error),
+
+    /// The export behind a share link could not be made (locked documents, an empty period).
+    #[error("{0}")]
+    Export(crate::export::ExportError),
+}
+
+impl From<crate::export::ExportError> for SyncError {
+    fn from(error: crate::export::ExportError) -> Self {
+        match error {
+            crate::export::ExportError::Vault(inner) => Self::Vault(inner),
+            other => Self::Export(other),
+        }
+    }
 }
 
 impl SyncError {

@@ -10,6 +10,7 @@
 //! - `state`: what the vault remembers about the server (in its encrypted store);
 //! - `plan`: the account's signed entitlement, verified and cached; `locks`: what it locks;
 //! - `ocr_credits`: remote OCR credits of the account's plan, used before each remote call;
+//! - `shares`: private links for the accountant (a sealed export, shared for some days);
 //! - `billing`: the plan catalog, checkout and cancel; `overview`: last sync, pending changes;
 //! - `client`: HTTP and OPAQUE; `error`: what went wrong, and what to do.
 
@@ -35,6 +36,8 @@ mod plan;
 #[cfg(feature = "sync")]
 mod reminders;
 #[cfg(feature = "sync")]
+mod shares;
+#[cfg(feature = "sync")]
 mod state;
 
 #[cfg(feature = "sync")]
@@ -47,8 +50,9 @@ pub use account::{
 pub use billing::{billing_history, cancel_plan, checkout, plans};
 #[cfg(feature = "sync")]
 pub use coffer_api::{
-    AccountInfo, BillingHistory, BillingInterval, CheckoutRequest, CheckoutResponse, Device,
-    Entitlement, ErrorCode, Money, PlanCatalog, PriceCurrency, TotpSetupResponse,
+    AccountInfo, BillingHistory, BillingInterval, CheckoutRequest, CheckoutResponse,
+    DEFAULT_SHARE_DAYS, Device, Entitlement, ErrorCode, MAX_SHARE_DAYS, Money, PlanCatalog,
+    PriceCurrency, Share, ShareList, ShareState, TotpSetupResponse,
 };
 #[cfg(feature = "sync")]
 pub use engine::{Progress, REMOTE_DELETION_TRASH_DAYS, SyncOptions, SyncReport};
@@ -65,6 +69,11 @@ pub use reminders::{
     EMAIL_LANGUAGE_SETTING, EMAIL_SETTING, EmailReminders, Language, disable_email_reminders,
     email_language, email_reminders_enabled, enable_email_reminders, push_email_reminders,
     registered_email_reminders,
+};
+
+#[cfg(feature = "sync")]
+pub use shares::{
+    CreatedShare, ShareProgress, create_share, list_shares, revoke_share, share_file_name,
 };
 
 #[cfg(feature = "sync")]

@@ -383,6 +383,7 @@ pub async fn delete(c: &mut Conn, id: Uuid, now: i64) -> StorageResult<()> {
         "DELETE FROM account_plans WHERE account_id = $1",
         "DELETE FROM mail_outbox WHERE account_id = $1",
         "DELETE FROM ocr_credits WHERE account_id = $1",
+        "DELETE FROM shares WHERE account_id = $1",
         "DELETE FROM accounts WHERE id = $1",
         // After the account row: a reminder PUT that held its lock has committed.
         "DELETE FROM reminders WHERE account_id = $1",

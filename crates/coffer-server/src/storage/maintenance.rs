@@ -13,6 +13,8 @@ pub struct PurgeReport {
     pub orphan_blobs: Vec<(Uuid, String)>,
     pub stale_uploads: Vec<(Uuid, Uuid)>,
     pub accounts_to_purge: Vec<Uuid>,
+    /// Share links that expired since the last run (their ciphertext deleted).
+    pub ended_shares: u64,
 }
 
 /// Cut-off times (Unix seconds): anything older goes.
@@ -59,7 +61,9 @@ pub async fn purge_expired(c: &mut Conn, cut: PurgeCutoffs) -> StorageResult<Pur
     let found = sqlx::query(
         "DELETE FROM blobs WHERE created_at < $1 AND NOT EXISTS \
          (SELECT 1 FROM item_blobs ib WHERE ib.account_id = blobs.account_id \
-          AND ib.sha256 = blobs.sha256) RETURNING account_id, sha256",
+          AND ib.sha256 = blobs.sha256) AND NOT EXISTS \
+         (SELECT 1 FROM shares s WHERE s.account_id = blobs.account_id \
+          AND s.sha256 = blobs.sha256 AND s.ended_at IS NULL) RETURNING account_id, sha256",
     )
     .bind(cut.orphan_blobs_before)
     .fetch_all(&mut *c)

@@ -22,6 +22,7 @@ pub mod reminders;
 mod rows;
 pub mod secrets;
 pub mod sessions;
+pub mod shares;
 pub mod uploads;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
