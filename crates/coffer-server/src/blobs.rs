@@ -1,6 +1,9 @@
 //! The blob store: immutable, content-addressed ciphertext over `object_store` (a local
 //! directory by default, any S3-compatible store for scale).
 //!
+//! Small blobs sent inline in a batch are not here: they live in their database row
+//! (`storage::uploads::stored_blob`); [`crate::app::App::open_blob`] reads either.
+//!
 //! Layout, all under one account prefix so that deleting an account is one prefix delete:
 //! `accounts/<account>/blobs/<sha256>` for finished blobs and
 //! `accounts/<account>/uploads/<upload>/<offset>-<end>` for the chunks of an unfinished upload
@@ -15,6 +18,9 @@ use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use uuid::Uuid;
+
+/// A blob's bytes, chunk by chunk.
+pub type BlobStream = futures::stream::BoxStream<'static, object_store::Result<Bytes>>;
 
 /// What the blob store is built on.
 #[derive(Clone)]
@@ -143,33 +149,13 @@ impl BlobStore {
         Ok(Assembled::Stored)
     }
 
-    /// Stores a small blob whose bytes were verified against its SHA-256; the future owns what
-    /// it needs, so it can run as a task of its own beside the caller's work.
-    pub fn put_verified(
-        &self,
-        account: Uuid,
-        sha256: &str,
-        data: Bytes,
-    ) -> impl Future<Output = ApiResult<()>> + Send + 'static {
-        let store = self.store.clone();
-        let path = Self::blob_path(account, sha256);
-        async move {
-            store.put(&path, PutPayload::from_bytes(data)).await?;
-            Ok(())
-        }
-    }
-
     pub async fn get(&self, account: Uuid, sha256: &str) -> ApiResult<Bytes> {
         let got = self.store.get(&Self::blob_path(account, sha256)).await?;
         Ok(got.bytes().await?)
     }
 
     /// The blob as a stream of chunks, so large blobs are never held in memory whole.
-    pub async fn get_stream(
-        &self,
-        account: Uuid,
-        sha256: &str,
-    ) -> ApiResult<futures::stream::BoxStream<'static, object_store::Result<Bytes>>> {
+    pub async fn get_stream(&self, account: Uuid, sha256: &str) -> ApiResult<BlobStream> {
         let got = self.store.get(&Self::blob_path(account, sha256)).await?;
         Ok(got.into_stream())
     }

@@ -34,6 +34,8 @@ struct ExportManifest {
     security_events: Vec<coffer_api::SecurityEvent>,
     /// E-mail reminders: ids and dates only.
     reminders: Vec<coffer_api::Reminder>,
+    /// Share links (their sealed files are among `blobs/`).
+    shares: Vec<coffer_api::Share>,
 }
 
 /// One page of items' technical metadata (their envelopes are `items/<id>.envelope`).
@@ -164,6 +166,11 @@ impl App {
                     )
                     .await?,
                     reminders: app.reminder_list(&mut db, account).await?.reminders,
+                    shares: crate::storage::shares::list(&mut db, account, 0)
+                        .await?
+                        .iter()
+                        .map(|s| s.to_api(now))
+                        .collect(),
                 })
             };
             let manifest = match manifest.await {
@@ -235,11 +242,13 @@ impl App {
             for blob in batch {
                 w.header(&format!("blobs/{}", blob.sha256), blob.size)
                     .await?;
-                let mut stream = self
-                    .blobs
-                    .get_stream(account, &blob.sha256)
-                    .await
-                    .map_err(|_| Gone)?;
+                let opened = async {
+                    let mut db = self.storage.read().await?;
+                    self.open_blob(&mut db, account, &blob.sha256).await
+                };
+                let Ok(Some((_, mut stream))) = opened.await else {
+                    return Err(Gone);
+                };
                 let mut sent = 0u64;
                 while let Some(chunk) = stream.next().await {
                     let chunk = chunk.map_err(|_| Gone)?;

@@ -24,13 +24,10 @@ use coffer_api::{
     MAX_CHANGES_PAGE_BYTES, MAX_ENVELOPE_BYTES, MAX_INLINE_BLOB_BYTES,
 };
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 const DEFAULT_CHANGES_LIMIT: u32 = 500;
-/// Inline blobs of a batch stored at once.
-const STORES_AT_ONCE: usize = 2;
 
 /// The revision a write expects to replace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -475,7 +472,8 @@ impl App {
         let plan = self.plan_state(tx, account, usage).await?;
         self.check_storage_quota(plan_of(&self.catalog, &plan), used, requested)?;
         for blob in new {
-            uploads::register_blob(tx, account, &blob.sha256, blob.data.len() as u64, now).await?;
+            let size = blob.data.len() as u64;
+            uploads::register_blob(tx, account, &blob.sha256, size, Some(&blob.data), now).await?;
         }
         usage.stored_bytes = Some(used + requested);
         Ok(())
@@ -483,8 +481,7 @@ impl App {
 
     /// Several writes in one unit of work, each with the rules of `PUT` and an answer of its
     /// own; a refused write changes nothing and the others go on. The inline blobs of the
-    /// accepted writes are stored before the unit of work commits, so a failure there commits
-    /// none of them.
+    /// accepted writes are kept in their rows, committed with the writes.
     pub async fn write_batch(
         &self,
         caller: &Caller,
@@ -503,47 +500,21 @@ impl App {
             return Err(ApiError::invalid_token());
         }
         let mut usage = Usage::default();
-        // The accepted writes' inline blobs are stored while the later writes are checked, a
-        // few at a time (more only contend for the blob directory's lock).
-        let mut stores = tokio::task::JoinSet::new();
-        let permits = Arc::new(tokio::sync::Semaphore::new(STORES_AT_ONCE));
-        let mut storing = HashSet::new();
         let mut results = Vec::with_capacity(prepared.len());
         for write in prepared {
             let done = match write {
-                Ok(w) => self
-                    .commit_in(&mut tx, account, &w.commit(), &mut usage)
-                    .await
-                    .map(|item| (item, w.inline)),
+                Ok(w) => {
+                    self.commit_in(&mut tx, account, &w.commit(), &mut usage)
+                        .await
+                }
                 Err(e) => Err(e),
             };
-            let result = match done {
-                Ok((item, inline)) => {
-                    for blob in inline
-                        .into_iter()
-                        .filter(|b| storing.insert(b.sha256.clone()))
-                    {
-                        let put = self.blobs.put_verified(account, &blob.sha256, blob.data);
-                        let permits = permits.clone();
-                        stores.spawn(async move {
-                            let _permit = permits
-                                .acquire_owned()
-                                .await
-                                .map_err(|_| ApiError::internal())?;
-                            put.await
-                        });
-                    }
-                    BatchResult::Ok(item)
-                }
+            results.push(match done {
+                Ok(item) => BatchResult::Ok(item),
                 // The server failed, not the write: nothing of the batch is committed.
                 Err(e) if e.code.status() >= 500 => return Err(e),
                 Err(e) => BatchResult::Error(e.into()),
-            };
-            results.push(result);
-        }
-        // Every blob is stored before the commit that makes it visible.
-        while let Some(stored) = stores.join_next().await {
-            stored.map_err(|_| ApiError::internal())??;
+            });
         }
         tx.commit().await?;
         if results.iter().any(|r| matches!(r, BatchResult::Ok(_))) {

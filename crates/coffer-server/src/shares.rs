@@ -6,6 +6,7 @@
 
 use crate::app::App;
 use crate::auth::Caller;
+use crate::blobs::BlobStream;
 use crate::error::{ApiError, ApiResult};
 use crate::items::is_sha256_hex;
 use crate::storage::shares::{self, ShareRecord};
@@ -132,13 +133,7 @@ impl App {
     }
 
     /// The sealed file of a live share, counted as a download.
-    pub async fn share_data(
-        &self,
-        id: Uuid,
-    ) -> ApiResult<(
-        u64,
-        futures::stream::BoxStream<'static, object_store::Result<bytes::Bytes>>,
-    )> {
+    pub async fn share_data(&self, id: Uuid) -> ApiResult<(u64, BlobStream)> {
         let mut tx = self.storage.write().await?;
         let Some(share) = shares::count_download(&mut tx, id, self.clock.unix()).await? else {
             return Err(match shares::get(&mut tx, id).await? {
@@ -149,13 +144,11 @@ impl App {
         if items::blob_locked(&mut tx, share.account_id, &share.sha256).await? {
             return Err(self.locked_error(&mut tx, share.account_id).await?);
         }
+        let opened = self
+            .open_blob(&mut tx, share.account_id, &share.sha256)
+            .await?;
         tx.commit().await?;
-        Ok((
-            share.size,
-            self.blobs
-                .get_stream(share.account_id, &share.sha256)
-                .await?,
-        ))
+        opened.ok_or_else(ended)
     }
 
     /// Ends the shares past their expiry, deleting their ciphertext, and forgets those that

@@ -12,15 +12,17 @@
 use crate::app::App;
 use crate::auth::Caller;
 use crate::billing::{load_state, plan_of};
-use crate::blobs::Assembled;
+use crate::blobs::{Assembled, BlobStream};
 use crate::error::{ApiError, ApiResult, LimitDetail};
 use crate::items::is_sha256_hex;
+use crate::storage::Conn;
 use crate::storage::accounts;
 use crate::storage::items;
 use crate::storage::uploads::{self, ChunkOutcome, UploadRecord};
 use coffer_api::{
     CreateUploadRequest, ErrorCode, MAX_BLOB_BYTES, Plan, StorageQuotaDetail, UploadStatus,
 };
+use futures::StreamExt;
 use uuid::Uuid;
 
 fn status(u: &UploadRecord, complete: bool) -> UploadStatus {
@@ -209,29 +211,37 @@ impl App {
     }
 
     /// The blob's size and its bytes as a stream.
-    pub async fn get_blob(
-        &self,
-        caller: &Caller,
-        sha256: &str,
-    ) -> ApiResult<(
-        u64,
-        futures::stream::BoxStream<'static, object_store::Result<bytes::Bytes>>,
-    )> {
+    pub async fn get_blob(&self, caller: &Caller, sha256: &str) -> ApiResult<(u64, BlobStream)> {
         let sha256 = sha256.to_ascii_lowercase();
         if !is_sha256_hex(&sha256) {
             return Err(ApiError::not_found());
         }
         let mut db = self.storage.read().await?;
-        let size = uploads::blob_size(&mut db, caller.account_id, &sha256)
-            .await?
-            .ok_or_else(ApiError::not_found)?;
         if items::blob_locked(&mut db, caller.account_id, &sha256).await? {
             return Err(self.locked_error(&mut db, caller.account_id).await?);
         }
-        drop(db);
-        Ok((
-            size,
-            self.blobs.get_stream(caller.account_id, &sha256).await?,
-        ))
+        self.open_blob(&mut db, caller.account_id, &sha256)
+            .await?
+            .ok_or_else(ApiError::not_found)
+    }
+
+    /// A stored blob's size and bytes, from its row (a small one sent inline) or from the
+    /// blob store; `None` when the account has no such blob.
+    pub(crate) async fn open_blob(
+        &self,
+        db: &mut Conn,
+        account: Uuid,
+        sha256: &str,
+    ) -> ApiResult<Option<(u64, BlobStream)>> {
+        let Some((size, data)) = uploads::stored_blob(db, account, sha256).await? else {
+            return Ok(None);
+        };
+        let stream = match data {
+            Some(data) => {
+                futures::stream::once(async move { Ok(bytes::Bytes::from(data)) }).boxed()
+            }
+            None => self.blobs.get_stream(account, sha256).await?,
+        };
+        Ok(Some((size, stream)))
     }
 }

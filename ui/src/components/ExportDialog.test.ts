@@ -126,7 +126,7 @@ describe("ExportDialog", () => {
 
   it("sends to the accountant: no file to save, the chosen days, and the link to copy", async () => {
     const { target, sent, shares, q } = await render();
-    q<HTMLInputElement>("export-mode-share").click();
+    q<HTMLLabelElement>("export-mode-share").click();
     flushSync();
     expect(target.querySelector("[data-testid=export-out]")).toBeNull();
     expect(q<HTMLButtonElement>("export-run").textContent).toContain("Create link");

@@ -23,6 +23,22 @@ pub enum ChunkOutcome {
     NotFound,
 }
 
+/// A stored blob: its size, and its bytes when they live in its row (a small blob sent inline
+/// in a batch); `None` there means the blob store holds them.
+pub async fn stored_blob(
+    c: &mut Conn,
+    account: Uuid,
+    sha256: &str,
+) -> StorageResult<Option<(u64, Option<Vec<u8>>)>> {
+    let row = sqlx::query("SELECT size, data FROM blobs WHERE account_id = $1 AND sha256 = $2")
+        .bind(account.to_string())
+        .bind(sha256)
+        .fetch_optional(c)
+        .await?;
+    row.map(|r| Ok((rows::count(&r, "size")?, rows::opt_bytes(&r, "data")?)))
+        .transpose()
+}
+
 pub async fn blob_size(c: &mut Conn, account: Uuid, sha256: &str) -> StorageResult<Option<u64>> {
     let row = sqlx::query("SELECT size FROM blobs WHERE account_id = $1 AND sha256 = $2")
         .bind(account.to_string())
@@ -192,22 +208,25 @@ pub async fn upload_chunks(c: &mut Conn, id: Uuid) -> StorageResult<Vec<(u64, u6
         .collect()
 }
 
-/// Registers a stored blob (nothing when the account has it already).
+/// Registers a blob (nothing when the account has it already): one in the blob store
+/// (`data` none), or a small one kept in its row.
 pub async fn register_blob(
     c: &mut Conn,
     account: Uuid,
     sha256: &str,
     size: u64,
+    data: Option<&[u8]>,
     now: i64,
 ) -> StorageResult<()> {
     sqlx::query(
-        "INSERT INTO blobs (account_id, sha256, size, created_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (account_id, sha256) DO NOTHING",
+        "INSERT INTO blobs (account_id, sha256, size, created_at, data) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, sha256) DO NOTHING",
     )
     .bind(account.to_string())
     .bind(sha256)
     .bind(rows::to_i64(size))
     .bind(now)
+    .bind(data)
     .execute(c)
     .await?;
     Ok(())
@@ -215,7 +234,7 @@ pub async fn register_blob(
 
 /// Registers the blob and removes the upload.
 pub async fn finish_upload(c: &mut Conn, u: &UploadRecord, now: i64) -> StorageResult<()> {
-    register_blob(c, u.account_id, &u.sha256, u.size, now).await?;
+    register_blob(c, u.account_id, &u.sha256, u.size, None, now).await?;
     remove_upload(c, u.account_id, u.id).await
 }
 
