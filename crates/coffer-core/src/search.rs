@@ -57,35 +57,82 @@ impl Sort {
                 format!("d.total_minor {dir} NULLS LAST, d.sort_date DESC, d.rowid DESC")
             }
             // A document not read yet is shown as "Kind · import day", not by its file
-            // name: it has no name to sort by and goes last.
+            // name: it has no name to sort by and goes last, in either direction. Each
+            // direction has an index on exactly this expression (read backwards, so that
+            // ties go newest first), and a window at any offset is read from it.
+            SortKey::Name if self.ascending => format!(
+                "{} ASC, d.sort_date DESC, d.rowid DESC",
+                name_key_sql!("d.", "X'FF'")
+            ),
             SortKey::Name => format!(
-                "CASE WHEN {} THEN NULL ELSE coalesce(d.merchant, d.title) END \
-                 COLLATE {NAME_COLLATION} {dir} NULLS LAST, d.sort_date DESC, d.rowid DESC",
-                untitled_sql!()
+                "{} DESC, d.sort_date DESC, d.rowid DESC",
+                name_key_sql!("d.", "X''")
             ),
         }
     }
 }
 
-/// Whether the document in `d` has nothing to be called by yet: not read, no merchant, no
-/// title a person gave it (its title is still the file name).
+/// Whether the document (its columns prefixed with `$p`, such as `"d."`) has nothing to be
+/// called by yet: not read, no merchant, no title a person gave it (its title is still the
+/// file name).
 macro_rules! untitled_sql {
-    () => {
-        "(d.ocr_text IS NULL AND d.merchant IS NULL \
-          AND json_extract(d.field_states, '$.title') IS NULL)"
+    ($p:literal) => {
+        concat!(
+            "(",
+            $p,
+            "ocr_text IS NULL AND ",
+            $p,
+            "merchant IS NULL AND json_extract(",
+            $p,
+            "field_states, '$.title') IS NULL)"
+        )
     };
 }
 pub(crate) use untitled_sql;
 
-/// The collation [`SortKey::Name`] sorts with, registered on every connection of the store
-/// (see [`compare_names`]); no index or view refers to it, so the database stays readable
-/// without it.
-pub(crate) const NAME_COLLATION: &str = "coffer_name";
+/// What [`SortKey::Name`] orders by: the [`name_key`] of the merchant or title, or `$none`
+/// for a document with nothing to be called by yet (`X'FF'` sorts after every key, `X''`
+/// before). The store's indexes for the name order are on exactly these expressions.
+macro_rules! name_key_sql {
+    ($p:literal, $none:literal) => {
+        concat!(
+            "coalesce(coffer_name_key(CASE WHEN ",
+            crate::search::untitled_sql!($p),
+            " THEN NULL ELSE coalesce(",
+            $p,
+            "merchant, ",
+            $p,
+            "title) END), ",
+            $none,
+            ")"
+        )
+    };
+}
+pub(crate) use name_key_sql;
+
+/// The SQL function that computes [`name_key`], registered on every connection of the
+/// store: the name indexes are built with it, so a connection that writes documents needs
+/// it.
+pub(crate) const NAME_KEY_FUNCTION: &str = "coffer_name_key";
 
 /// Orders names as a person reads them: letters compared without case and diacritics first
 /// (`č` as `c`, `ß` as `ss`), then, between names equal so, the exact text.
-pub(crate) fn compare_names(a: &str, b: &str) -> std::cmp::Ordering {
-    folded(a).cmp(folded(b)).then_with(|| a.cmp(b))
+#[cfg(test)]
+fn compare_names(a: &str, b: &str) -> std::cmp::Ordering {
+    name_key(a).cmp(&name_key(b))
+}
+
+/// The bytes a name sorts by: its folded letters (see [`folded`]), a zero byte, then the
+/// exact text. Compared bytewise, keys order names by their folded letters first (UTF-8
+/// keeps code point order, and the zero byte puts a name before its longer continuations)
+/// and by the exact text between names that fold alike. Never empty, and never starting
+/// with `0xFF`, which no UTF-8 text holds.
+pub(crate) fn name_key(name: &str) -> Vec<u8> {
+    let mut key = String::with_capacity(name.len() * 2 + 1);
+    key.extend(folded(name));
+    key.push('\0');
+    key.push_str(name);
+    key.into_bytes()
 }
 
 /// The characters of a name with case and (Latin) diacritics folded.

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
+use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params, params_from_iter};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
@@ -20,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::journal::{Entry, Journal};
 use crate::reminders::ReminderPlan;
 use crate::search::{
-    DATE_WALK_MIN_MATCHES, NAME_COLLATION, SearchQuery, compare_names, untitled_sql,
+    DATE_WALK_MIN_MATCHES, NAME_KEY_FUNCTION, SearchQuery, name_key, name_key_sql, untitled_sql,
 };
 
 /// Settings under this prefix are per-document caches (thumbnails and the like): derived data,
@@ -191,6 +192,17 @@ CREATE INDEX documents_by_blob ON documents(blob);
 DROP INDEX documents_live_by_total;
 CREATE INDEX documents_live_by_total ON documents(total_minor, sort_date) WHERE trashed_at IS NULL;
 "#,
+    // The name order, A to Z and Z to A, unread documents last in both: an index on each
+    // direction's expression (`search::name_key_sql`), read backwards so that ties go newest
+    // first. Without them every window sorted every document (0.7 s at 100,000).
+    concat!(
+        "CREATE INDEX documents_live_by_name_up ON documents(",
+        name_key_sql!("", "X'FF'"),
+        " DESC, sort_date) WHERE trashed_at IS NULL;
+         CREATE INDEX documents_live_by_name_down ON documents(",
+        name_key_sql!("", "X''"),
+        ", sort_date) WHERE trashed_at IS NULL;"
+    ),
 ];
 
 /// The first schema version with `vault_meta`.
@@ -335,7 +347,7 @@ const SUMMARY_COLUMNS: &str = concat!(
     d.currency, d.expiry, d.field_states, d.trashed_at, \
     (SELECT json_group_array(tag) FROM (SELECT tag FROM tags WHERE document = d.rowid ORDER BY tag)), \
     d.imported_at, ",
-    untitled_sql!()
+    untitled_sql!("d.")
 );
 
 fn id_column(row: &Row, index: usize) -> rusqlite::Result<DocumentId> {
@@ -511,6 +523,19 @@ fn write_error(dir: &Path, e: Error) -> Error {
     }
 }
 
+/// The SQL functions the schema uses. The name indexes are built with [`name_key`], so
+/// every connection that may write documents (or check the indexes) has it.
+fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    conn.create_scalar_function(
+        NAME_KEY_FUNCTION,
+        1,
+        FunctionFlags::SQLITE_UTF8
+            | FunctionFlags::SQLITE_DETERMINISTIC
+            | FunctionFlags::SQLITE_INNOCUOUS,
+        |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|name| name_key(&name))),
+    )
+}
+
 impl Store {
     fn connect(path: &Path, key: &SubKey, flags: OpenFlags) -> Result<Connection> {
         let dir = path.parent().unwrap_or(Path::new("."));
@@ -526,6 +551,7 @@ impl Store {
         // SQLCipher accepts any key; the first read tells whether it was the right one.
         conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
             .map_err(&open_error)?;
+        register_functions(&conn).map_err(&open_error)?;
         Ok(conn)
     }
 
@@ -538,8 +564,6 @@ impl Store {
              PRAGMA cache_size = -65536;",
         )
         .map_err(open_error(dir))?;
-        conn.create_collation(NAME_COLLATION, compare_names)
-            .map_err(open_error(dir))?;
         Ok(Self {
             dir: dir.to_path_buf(),
             conn,
@@ -1487,5 +1511,59 @@ impl Store {
             });
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::{Sort, SortKey};
+
+    /// The plan of the query that picks a list window's rows.
+    fn window_plan(conn: &Connection, sort: Sort) -> Vec<String> {
+        let query = SearchQuery {
+            sort,
+            offset: 5_000,
+            limit: Some(50),
+            ..SearchQuery::default()
+        };
+        let today = Date::from_calendar_date(2026, time::Month::December, 5).unwrap();
+        let (sql, _) = query.to_sql("d.rowid", today, false);
+        let page = sql
+            .split_once("IN (")
+            .and_then(|(_, rest)| rest.rsplit_once(") ORDER BY"))
+            .map(|(page, _)| page.to_owned())
+            .unwrap();
+        let mut plan = conn.prepare(&format!("EXPLAIN QUERY PLAN {page}")).unwrap();
+        plan.query_map([], |row| row.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    #[test]
+    fn every_order_the_list_offers_reads_its_window_from_an_index_without_sorting() {
+        let conn = Connection::open_in_memory().unwrap();
+        register_functions(&conn).unwrap();
+        for sql in MIGRATIONS {
+            conn.execute_batch(sql).unwrap();
+        }
+        for (key, ascending, index) in [
+            (SortKey::Date, false, "documents_live_by_date"),
+            (SortKey::Date, true, "documents_live_by_date"),
+            (SortKey::Total, false, "documents_live_by_total"),
+            (SortKey::Name, true, "documents_live_by_name_up"),
+            (SortKey::Name, false, "documents_live_by_name_down"),
+        ] {
+            let plan = window_plan(&conn, Sort { key, ascending });
+            assert!(
+                plan.iter().any(|step| step.contains(index)),
+                "{key:?} ascending={ascending}: {plan:?}"
+            );
+            assert!(
+                !plan.iter().any(|step| step.contains("TEMP B-TREE")),
+                "{key:?} ascending={ascending} sorts: {plan:?}"
+            );
+        }
     }
 }
