@@ -197,11 +197,82 @@ fn refused(refusal: Refusal) -> ApiError {
 
 /// What the writes of one unit of work count against, read once (behind the account's row,
 /// so nothing else changes it meanwhile) and kept up to date by the writes.
-#[derive(Default)]
 struct Usage {
     plan: Option<PlanState>,
     stored_bytes: Option<u64>,
     months: HashMap<String, MonthCount>,
+    /// The change feed's last sequence number, as the unit of work took the account's row
+    /// and then as its writes took the next ones; stored by [`Usage::finish`].
+    last_seq: i64,
+    seq_taken: bool,
+    /// A batch's reads, done for all its writes at once (see [`Known`]).
+    known: Known,
+}
+
+impl Usage {
+    /// For a unit of work that holds the account's row (see [`accounts::lock_feed`]).
+    fn new(last_seq: i64) -> Self {
+        Self {
+            plan: None,
+            stored_bytes: None,
+            months: HashMap::new(),
+            last_seq,
+            seq_taken: false,
+            known: Known::default(),
+        }
+    }
+
+    /// The change feed's next sequence number.
+    fn next_seq(&mut self) -> i64 {
+        self.last_seq += 1;
+        self.seq_taken = true;
+        self.last_seq
+    }
+
+    /// Stores the sequence numbers the writes took, before the unit of work commits.
+    async fn finish(self, tx: &mut Conn, account: Uuid) -> ApiResult<()> {
+        if self.seq_taken {
+            accounts::set_last_seq(tx, account, self.last_seq).await?;
+        }
+        Ok(())
+    }
+}
+
+/// What each write of a batch would look up (its idempotency record, its item's state, its
+/// inline blobs), read for the whole batch in one query each. Every entry (`None`: nothing
+/// stored) is taken by the first write that asks: only that write's key, item or blob
+/// changes it, and so no earlier write of the batch can have made it stale. A second write
+/// of the batch with the same id, key or blob asks the database.
+#[derive(Default)]
+struct Known {
+    answers: HashMap<String, Option<(Vec<u8>, Item)>>,
+    states: HashMap<Uuid, Option<ItemState>>,
+    blob_sizes: HashMap<String, Option<u64>>,
+}
+
+impl Known {
+    async fn read(tx: &mut Conn, account: Uuid, writes: &[&Prepared]) -> ApiResult<Self> {
+        let keys: Vec<&str> = writes.iter().map(|w| w.key.as_str()).collect();
+        let ids: Vec<Uuid> = writes.iter().map(|w| w.id).collect();
+        let hashes: Vec<&str> = writes
+            .iter()
+            .flat_map(|w| w.inline.iter().map(|b| b.sha256.as_str()))
+            .collect();
+        let mut answers = items::idempotent_answers(tx, account, &keys).await?;
+        let mut states = items::states(tx, account, &ids).await?;
+        let mut sizes = uploads::blob_sizes(tx, account, &hashes).await?;
+        Ok(Self {
+            answers: keys
+                .iter()
+                .map(|k| ((*k).to_owned(), answers.remove(*k)))
+                .collect(),
+            states: ids.iter().map(|id| (*id, states.remove(id))).collect(),
+            blob_sizes: hashes
+                .iter()
+                .map(|h| ((*h).to_owned(), sizes.remove(*h)))
+                .collect(),
+        })
+    }
 }
 
 /// A small blob's bytes, checked against its hash and the write that references it.
@@ -344,12 +415,12 @@ impl App {
         };
         let account = caller.account_id;
         let mut tx = self.storage.write().await?;
-        if !accounts::lock(&mut tx, account).await? {
-            return Err(ApiError::invalid_token());
-        }
-        let item = self
-            .commit_in(&mut tx, account, &c, &mut Usage::default())
-            .await?;
+        let last_seq = accounts::lock_feed(&mut tx, account)
+            .await?
+            .ok_or_else(ApiError::invalid_token)?;
+        let mut usage = Usage::new(last_seq);
+        let item = self.commit_in(&mut tx, account, &c, &mut usage).await?;
+        usage.finish(&mut tx, account).await?;
         tx.commit().await?;
         self.nudge(account);
         Ok(item)
@@ -367,9 +438,14 @@ impl App {
         usage: &mut Usage,
     ) -> ApiResult<Item> {
         let now = self.clock.unix();
-        if let Some(key) = c.key
-            && let Some((hash, first)) = items::idempotent_answer(tx, account, key).await?
-        {
+        let answer = match c.key {
+            Some(key) => match usage.known.answers.remove(key) {
+                Some(known) => known,
+                None => items::idempotent_answer(tx, account, key).await?,
+            },
+            None => None,
+        };
+        if let Some((hash, first)) = answer {
             return if hash == c.hash {
                 Ok(first)
             } else {
@@ -379,7 +455,10 @@ impl App {
                 ))
             };
         }
-        let current = items::state(tx, account, c.item_id).await?;
+        let current = match usage.known.states.remove(&c.item_id) {
+            Some(known) => known,
+            None => items::state(tx, account, c.item_id).await?,
+        };
         let effect = match effect(current.as_ref(), c.pre, c.write.is_some()) {
             Ok(effect) => effect,
             Err(Refusal::Locked) => return Err(self.locked_error(tx, account).await?),
@@ -387,10 +466,13 @@ impl App {
         };
         let counted = match (effect.makes_live(), c.write) {
             (true, Some(write)) => {
-                let counted = current.and_then(|s| s.counted).unwrap_or_else(|| Counted {
-                    month: self.catalog.calendar.month_of(now),
-                    kind: write.meta.kind_class,
-                });
+                let counted = current
+                    .as_ref()
+                    .and_then(|s| s.counted.clone())
+                    .unwrap_or_else(|| Counted {
+                        month: self.catalog.calendar.month_of(now),
+                        kind: write.meta.kind_class,
+                    });
                 self.check_month_limit(tx, account, &counted, usage).await?;
                 Some(counted)
             }
@@ -412,9 +494,7 @@ impl App {
             self.register_inline(tx, account, c.inline, usage, now)
                 .await?;
         }
-        let seq = accounts::next_seq(tx, account)
-            .await?
-            .ok_or_else(ApiError::invalid_token)?;
+        let seq = usage.next_seq();
         let item = items::write(
             tx,
             account,
@@ -429,6 +509,7 @@ impl App {
                 }),
                 counted: counted.as_ref(),
                 now,
+                replaces: current.is_some(),
             },
         )
         .await?;
@@ -454,10 +535,11 @@ impl App {
     ) -> ApiResult<()> {
         let mut new = Vec::new();
         for blob in inline {
-            if uploads::blob_size(tx, account, &blob.sha256)
-                .await?
-                .is_none()
-            {
+            let size = match usage.known.blob_sizes.remove(&blob.sha256) {
+                Some(known) => known,
+                None => uploads::blob_size(tx, account, &blob.sha256).await?,
+            };
+            if size.is_none() {
                 new.push(blob);
             }
         }
@@ -496,10 +578,12 @@ impl App {
             batch.writes.into_iter().map(Prepared::new).collect();
         let account = caller.account_id;
         let mut tx = self.storage.write().await?;
-        if !accounts::lock(&mut tx, account).await? {
-            return Err(ApiError::invalid_token());
-        }
-        let mut usage = Usage::default();
+        let last_seq = accounts::lock_feed(&mut tx, account)
+            .await?
+            .ok_or_else(ApiError::invalid_token)?;
+        let mut usage = Usage::new(last_seq);
+        let valid: Vec<&Prepared> = prepared.iter().filter_map(|w| w.as_ref().ok()).collect();
+        usage.known = Known::read(&mut tx, account, &valid).await?;
         let mut results = Vec::with_capacity(prepared.len());
         for write in prepared {
             let done = match write {
@@ -516,6 +600,7 @@ impl App {
                 Err(e) => BatchResult::Error(e.into()),
             });
         }
+        usage.finish(&mut tx, account).await?;
         tx.commit().await?;
         if results.iter().any(|r| matches!(r, BatchResult::Ok(_))) {
             self.nudge(account);

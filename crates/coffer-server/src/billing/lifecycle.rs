@@ -573,6 +573,7 @@ impl App {
                     content: None,
                     counted: None,
                     now,
+                    replaces: true,
                 },
             )
             .await?;

@@ -96,11 +96,28 @@ pub async fn by_id(c: &mut Conn, id: Uuid) -> StorageResult<Option<AccountRecord
 /// Takes the account's row for the rest of the unit of work, so the account's writers run
 /// one after the other; false if there is no such account (any more).
 pub async fn lock(c: &mut Conn, id: Uuid) -> StorageResult<bool> {
-    let done = sqlx::query("UPDATE accounts SET last_seq = last_seq WHERE id = $1")
+    Ok(lock_feed(c, id).await?.is_some())
+}
+
+/// [`lock`], answering the change feed's last sequence number: a unit of work that holds
+/// the row may give out the next ones itself and store the last with [`set_last_seq`].
+pub async fn lock_feed(c: &mut Conn, id: Uuid) -> StorageResult<Option<i64>> {
+    let row =
+        sqlx::query("UPDATE accounts SET last_seq = last_seq WHERE id = $1 RETURNING last_seq")
+            .bind(id.to_string())
+            .fetch_optional(c)
+            .await?;
+    row.map(|r| rows::int(&r, "last_seq")).transpose()
+}
+
+/// Stores the last sequence number a unit of work holding the row (see [`lock_feed`]) gave out.
+pub async fn set_last_seq(c: &mut Conn, id: Uuid, seq: i64) -> StorageResult<()> {
+    sqlx::query("UPDATE accounts SET last_seq = $2 WHERE id = $1")
         .bind(id.to_string())
+        .bind(seq)
         .execute(c)
         .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(())
 }
 
 /// Takes the account's row and the next change-feed sequence number.

@@ -29,32 +29,52 @@ pub struct ItemState {
 }
 
 pub async fn state(c: &mut Conn, account: Uuid, id: Uuid) -> StorageResult<Option<ItemState>> {
-    let row = sqlx::query(
-        "SELECT revision, deleted, locked_at, counted_month, counted_kind FROM items \
-         WHERE account_id = $1 AND id = $2",
-    )
-    .bind(account.to_string())
-    .bind(id.to_string())
-    .fetch_optional(c)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let counted = match (
-        rows::opt_text(&row, "counted_month")?,
-        rows::opt_text(&row, "counted_kind")?,
-    ) {
-        (Some(month), Some(kind)) => Some(Counted {
-            month,
-            kind: KindClass::parse(&kind)
-                .ok_or_else(|| StorageError::Corrupt("unknown counted_kind".into()))?,
-        }),
-        _ => None,
-    };
-    Ok(Some(ItemState {
-        revision: rows::count(&row, "revision")?,
-        deleted: rows::flag(&row, "deleted")?,
-        locked: rows::opt_int(&row, "locked_at")?.is_some(),
-        counted,
-    }))
+    Ok(states(c, account, &[id]).await?.remove(&id))
+}
+
+/// The states of those of `ids` the account has a row for, by id.
+pub async fn states(
+    c: &mut Conn,
+    account: Uuid,
+    ids: &[Uuid],
+) -> StorageResult<HashMap<Uuid, ItemState>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT id, revision, deleted, locked_at, counted_month, counted_kind FROM items \
+         WHERE account_id = $1 AND id IN ({})",
+        rows::placeholders(2, ids.len())
+    );
+    // Only numbered parameters are spliced in; every value is bound.
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.to_string());
+    for id in ids {
+        query = query.bind(id.to_string());
+    }
+    let mut found = HashMap::new();
+    for row in query.fetch_all(c).await? {
+        let counted = match (
+            rows::opt_text(&row, "counted_month")?,
+            rows::opt_text(&row, "counted_kind")?,
+        ) {
+            (Some(month), Some(kind)) => Some(Counted {
+                month,
+                kind: KindClass::parse(&kind)
+                    .ok_or_else(|| StorageError::Corrupt("unknown counted_kind".into()))?,
+            }),
+            _ => None,
+        };
+        found.insert(
+            rows::uuid(&row, "id")?,
+            ItemState {
+                revision: rows::count(&row, "revision")?,
+                deleted: rows::flag(&row, "deleted")?,
+                locked: rows::opt_int(&row, "locked_at")?.is_some(),
+                counted,
+            },
+        );
+    }
+    Ok(found)
 }
 
 /// The content of a live item.
@@ -74,6 +94,8 @@ pub struct ItemRow<'a> {
     /// Recorded only if the row has no count yet (the first commit that makes it live).
     pub counted: Option<&'a Counted>,
     pub now: i64,
+    /// Whether the item has a row already (whose blob list the write replaces).
+    pub replaces: bool,
 }
 
 /// Stores the write; the item as it now is.
@@ -106,11 +128,13 @@ pub async fn write(c: &mut Conn, account: Uuid, w: &ItemRow<'_>) -> StorageResul
     .bind(w.counted.map(|k| k.kind.as_str()))
     .execute(&mut *c)
     .await?;
-    sqlx::query("DELETE FROM item_blobs WHERE account_id = $1 AND item_id = $2")
-        .bind(&acc)
-        .bind(&id)
-        .execute(&mut *c)
-        .await?;
+    if w.replaces {
+        sqlx::query("DELETE FROM item_blobs WHERE account_id = $1 AND item_id = $2")
+            .bind(&acc)
+            .bind(&id)
+            .execute(&mut *c)
+            .await?;
+    }
     let blobs = content.map_or(&[][..], |ct| ct.blobs);
     for (position, blob) in blobs.iter().enumerate() {
         sqlx::query(
@@ -486,17 +510,41 @@ pub async fn idempotent_answer(
     account: Uuid,
     key: &str,
 ) -> StorageResult<Option<(Vec<u8>, Item)>> {
-    let row = sqlx::query(
-        "SELECT request_hash, response FROM idempotency WHERE account_id = $1 AND key = $2",
-    )
-    .bind(account.to_string())
-    .bind(key)
-    .fetch_optional(c)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let item = serde_json::from_slice(&rows::bytes(&row, "response")?)
-        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-    Ok(Some((rows::bytes(&row, "request_hash")?, item)))
+    Ok(idempotent_answers(c, account, &[key]).await?.remove(key))
+}
+
+/// [`idempotent_answer`] for those of `keys` that have one, by key.
+pub async fn idempotent_answers(
+    c: &mut Conn,
+    account: Uuid,
+    keys: &[&str],
+) -> StorageResult<HashMap<String, (Vec<u8>, Item)>> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT key, request_hash, response FROM idempotency \
+         WHERE account_id = $1 AND key IN ({})",
+        rows::placeholders(2, keys.len())
+    );
+    // Only numbered parameters are spliced in; every value is bound.
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.to_string());
+    for key in keys {
+        query = query.bind(*key);
+    }
+    query
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(|row| {
+            let item = serde_json::from_slice(&rows::bytes(row, "response")?)
+                .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+            Ok((
+                rows::text(row, "key")?,
+                (rows::bytes(row, "request_hash")?, item),
+            ))
+        })
+        .collect()
 }
 
 pub async fn remember_answer(

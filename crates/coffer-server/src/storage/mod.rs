@@ -110,7 +110,8 @@ impl Storage {
                             Box::pin(async move {
                                 conn.execute(
                                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = OFF;",
+                                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = OFF; \
+                                     PRAGMA cache_size = -65536;",
                                 )
                                 .await
                                 .map(drop)

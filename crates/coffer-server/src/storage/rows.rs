@@ -8,6 +8,14 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
 
+/// `$first, $first+1, …`: `count` numbered parameters for an `IN (…)` list.
+pub(super) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub(super) fn text(row: &AnyRow, column: &str) -> StorageResult<String> {
     Ok(row.try_get(column)?)
 }

@@ -5,6 +5,7 @@
 use super::rows;
 use super::{Conn, StorageResult};
 use coffer_api::BlobRef;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 #[derive(Debug, Clone)]
@@ -40,12 +41,33 @@ pub async fn stored_blob(
 }
 
 pub async fn blob_size(c: &mut Conn, account: Uuid, sha256: &str) -> StorageResult<Option<u64>> {
-    let row = sqlx::query("SELECT size FROM blobs WHERE account_id = $1 AND sha256 = $2")
-        .bind(account.to_string())
-        .bind(sha256)
-        .fetch_optional(c)
-        .await?;
-    row.map(|r| rows::count(&r, "size")).transpose()
+    Ok(blob_sizes(c, account, &[sha256]).await?.remove(sha256))
+}
+
+/// The sizes of those of `hashes` the account holds, by hash.
+pub async fn blob_sizes(
+    c: &mut Conn,
+    account: Uuid,
+    hashes: &[&str],
+) -> StorageResult<HashMap<String, u64>> {
+    if hashes.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT sha256, size FROM blobs WHERE account_id = $1 AND sha256 IN ({})",
+        rows::placeholders(2, hashes.len())
+    );
+    // Only numbered parameters are spliced in; every value is bound.
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.to_string());
+    for hash in hashes {
+        query = query.bind(*hash);
+    }
+    query
+        .fetch_all(c)
+        .await?
+        .iter()
+        .map(|r| Ok((rows::text(r, "sha256")?, rows::count(r, "size")?)))
+        .collect()
 }
 
 /// The account's blobs in hash order after `after`, at most `limit`.
