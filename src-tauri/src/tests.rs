@@ -533,48 +533,12 @@ fn ocr_document_reports_an_unreadable_file_and_a_locked_vault() {
     assert_eq!(h.error_code("ocr_document", json!({"id": id})), "locked");
 }
 
-/// An OpenAI-compatible endpoint on localhost that answers one request with `content` and
-/// hands back the request it received.
-fn fake_openai(content: Value) -> (String, std::thread::JoinHandle<String>) {
-    let answer = json!({"choices": [{"message": {"content": content.to_string()}}]});
-    let (base, server) = fake_http(answer);
-    (format!("{base}/v1"), server)
-}
-
-/// An HTTP endpoint on localhost (`http://127.0.0.1:PORT`) that answers one request with the
-/// JSON `answer` and hands back the request it received.
-fn fake_http(answer: Value) -> (String, std::thread::JoinHandle<String>) {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let server = std::thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut head = String::new();
-        let mut length = 0;
-        loop {
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                length = value.trim().parse().unwrap();
-            }
-            head.push_str(&line);
-            if line == "\r\n" {
-                break;
-            }
-        }
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body).unwrap();
-        let answer = answer.to_string();
-        write!(
-            &stream,
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
-            answer.len()
-        )
-        .unwrap();
-        head + &String::from_utf8(body).unwrap()
-    });
-    (base, server)
+/// An OpenAI-compatible endpoint on localhost that answers with `content` and records what it
+/// was sent.
+fn fake_openai(content: Value) -> coffer_testkit::stand_in::StandIn {
+    coffer_testkit::stand_in::StandIn::start(vec![coffer_testkit::stand_in::Answer::ok(
+        json!({"choices": [{"message": {"content": content.to_string()}}]}),
+    )])
 }
 
 #[test]
@@ -607,10 +571,11 @@ fn remote_ocr_shows_what_it_would_send_and_sends_only_that_after_consent() {
         json!({"id": id, "provider": "openai"}),
     );
 
-    let (endpoint, server) = fake_openai(json!({
+    let provider = fake_openai(json!({
         "text": "KAVÁRNA\nCELKEM 196,00", "kind": "receipt", "merchant": "Kavárna U Zlatého klasu",
         "issue_date": "2024-11-03", "total": "196.00", "currency": "CZK"
     }));
+    let endpoint = format!("{}/v1", provider.url);
     let info = h.ok(
         "save_remote_ocr_provider",
         json!({"provider": "openai", "change": {"apiKey": " sk-test-123 ", "endpoint": endpoint}}),
@@ -661,15 +626,14 @@ fn remote_ocr_shows_what_it_would_send_and_sends_only_that_after_consent() {
     );
     assert_eq!(doc["merchant"], "Kavárna U Zlatého klasu");
     assert_eq!(doc["field_states"]["merchant"]["confirmed"], false);
-    let request = server.join().unwrap();
-    assert!(
-        request.contains("authorization: Bearer sk-test-123")
-            || request.contains("Bearer sk-test-123")
-    );
+    let seen = provider.seen();
+    assert_eq!(seen.len(), 1, "one document, sent once");
+    assert_eq!(seen[0].header("authorization"), Some("Bearer sk-test-123"));
+    let body = String::from_utf8_lossy(&seen[0].body);
     use base64::Engine;
-    assert!(request.contains(&base64::engine::general_purpose::STANDARD.encode(png())));
+    assert!(body.contains(&base64::engine::general_purpose::STANDARD.encode(png())));
     assert!(
-        !request.contains("private note"),
+        !body.contains("private note"),
         "only the file and the instruction are sent"
     );
 }

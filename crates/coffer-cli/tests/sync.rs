@@ -7,7 +7,7 @@ mod sync_support;
 use rand::RngCore;
 use reqwest::Method;
 use sync_support::{
-    Device, PASSWORD, Probe, RemoteOcrStandIn, server_with_default_plans, start_server,
+    Device, PASSWORD, Probe, remote_ocr_stand_in, server_with_default_plans, start_server,
     stored_files, unique_email,
 };
 
@@ -482,7 +482,7 @@ fn remote_ocr<'a>(id: &'a str, endpoint: &'a str) -> [&'a str; 6] {
 #[test]
 fn remote_ocr_on_a_connected_vault_uses_the_plans_credits_and_start_refuses_it_even_offline() {
     let mut server = start_server();
-    let provider = RemoteOcrStandIn::start();
+    let provider = remote_ocr_stand_in();
     let png = b"\x89PNG\r\n\x1a\n a photographed receipt";
     let remote = |device: &Device, id: &str| {
         device.run(&[&remote_ocr(id, &provider.url)[..], &["--json"]].concat())

@@ -4,7 +4,8 @@
 use coffer_testkit::server::ServerProcess as Server;
 use serde_json::{Value, json};
 
-use super::{Harness, PASSWORD, fake_http, fake_openai, png};
+use super::{Harness, PASSWORD, fake_openai, png};
+use coffer_testkit::stand_in::{Answer, StandIn};
 
 const EMAIL: &str = "jana@example.test";
 
@@ -190,35 +191,34 @@ fn remote_ocr_on_a_connected_vault_needs_a_plan_with_credits_and_uses_one() {
     );
 
     server.admin(&["plan", "grant", EMAIL, "plus", "--until", "2099-12-31"]);
-    let (endpoint, provider) = fake_openai(json!({
+    let provider = fake_openai(json!({
         "text": "CELKEM 196,00", "kind": "receipt", "total": "196.00", "currency": "CZK"
     }));
-    let change = json!({"endpoint": endpoint});
+    let change = json!({"endpoint": format!("{}/v1", provider.url)});
     h.ok(
         "save_remote_ocr_provider",
         json!({"provider": "openai", "change": change}),
     );
     assert_eq!(h.remote_ocr(&id, "openai").unwrap()["total"], "196.00");
-    provider.join().unwrap();
+    assert_eq!(provider.requests(), 1);
     let usage = &h.ok("account_status", json!({}))["entitlement"]["usage"];
     assert_eq!(usage["remote_ocr"], 1, "{usage}");
 }
 
-/// A server whose Stripe is a stand-in answering one checkout with `url`; the stand-in's
-/// thread returns the request it got.
-fn stripe_server(url: &str) -> (Server, std::thread::JoinHandle<String>) {
-    let (stripe, request) = fake_http(json!({"id": "cs_test_1", "url": url}));
+/// A server whose Stripe is a stand-in answering a checkout with `url`, and the stand-in.
+fn stripe_server(url: &str) -> (Server, StandIn) {
+    let stripe = StandIn::start(vec![Answer::ok(json!({"id": "cs_test_1", "url": url}))]);
     let server = Server::in_scratch_dir(&[
         ("COFFER_STRIPE_SECRET_KEY", "sk_test_app"),
         ("COFFER_STRIPE_WEBHOOK_SECRET", "whsec_app"),
-        ("COFFER_STRIPE_API_BASE", &stripe),
+        ("COFFER_STRIPE_API_BASE", &stripe.url),
     ]);
-    (server, request)
+    (server, stripe)
 }
 
 #[test]
 fn plans_checkout_opens_the_providers_page_and_cancel_keeps_the_plan_to_the_period_end() {
-    let (server, request) = stripe_server("https://checkout.stripe.test/pay/cs_test_1");
+    let (server, stripe) = stripe_server("https://checkout.stripe.test/pay/cs_test_1");
     let h = signed_up(&server);
 
     let catalog = h.ok("account_plans", json!({}));
@@ -248,8 +248,10 @@ fn plans_checkout_opens_the_providers_page_and_cancel_keeps_the_plan_to_the_peri
         "https://checkout.stripe.test/pay/cs_test_1"
     );
     assert_eq!(checkout["kind"], "new_period");
-    let sent = request.join().unwrap();
-    assert!(sent.contains("/v1/checkout/sessions"), "{sent}");
+    let sent = stripe.seen();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].method, "POST");
+    assert!(sent[0].path.contains("/v1/checkout/sessions"), "{sent:?}");
     // The payment waits for the provider's confirmation; no invoice before it is paid.
     let history = h.ok("account_billing_history", json!({}));
     let payments = history["payments"].as_array().unwrap();
@@ -273,11 +275,11 @@ fn plans_checkout_opens_the_providers_page_and_cancel_keeps_the_plan_to_the_peri
 
 #[test]
 fn a_checkout_page_off_the_payment_providers_hosts_is_not_opened() {
-    let (server, request) = stripe_server("https://checkout.stripe.test.evil.example/pay");
+    let (server, stripe) = stripe_server("https://checkout.stripe.test.evil.example/pay");
     let h = signed_up(&server);
     let args = json!({"plan": "plus", "interval": "month", "currency": "EUR", "language": "en"});
     assert_eq!(h.error_code("account_checkout", args), "untrusted_checkout");
-    request.join().unwrap();
+    assert_eq!(stripe.requests(), 1, "the server asked its provider");
 }
 
 #[test]

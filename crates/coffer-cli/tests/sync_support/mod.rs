@@ -322,63 +322,19 @@ impl Probe {
 pub use coffer_testkit::maildir::verification_code;
 
 /// An OpenAI-compatible vision endpoint on 127.0.0.1 (for `coffer ocr --remote openai
-/// --endpoint URL`): every `POST /chat/completions` answers one receipt's text and fields.
-/// Counts the requests, so tests can tell whether a document left the device.
-pub struct RemoteOcrStandIn {
-    pub url: String,
-    requests: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-}
-
-impl RemoteOcrStandIn {
-    pub fn start() -> Self {
-        use std::io::{Read, Write};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let requests = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let count = requests.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { return };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut length = 0;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
-                        break;
-                    }
-                    if let Some((name, value)) = line.split_once(':')
-                        && name.eq_ignore_ascii_case("content-length")
-                    {
-                        length = value.trim().parse().unwrap_or(0);
-                    }
-                }
-                let mut body = vec![0; length];
-                let _ = reader.read_exact(&mut body);
-                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let answer = serde_json::json!({
-                    "text": "Kavárna U Lva s.r.o.\nCelkem 121,00 Kč",
-                    "kind": "receipt",
-                    "merchant": "Kavárna U Lva s.r.o.",
-                    "total": "121.00",
-                    "currency": "CZK"
-                });
-                let reply =
-                    serde_json::json!({"choices": [{"message": {"content": answer.to_string()}}]})
-                        .to_string();
-                let _ = write!(
-                    &stream,
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
-                    reply.len()
-                );
-            }
-        });
-        Self { url, requests }
-    }
-
-    /// How many documents were sent so far.
-    pub fn requests(&self) -> usize {
-        self.requests.load(std::sync::atomic::Ordering::SeqCst)
-    }
+/// --endpoint URL`): every request is answered with one receipt's text and fields; its
+/// `requests()` tell whether a document left the device.
+pub fn remote_ocr_stand_in() -> coffer_testkit::stand_in::StandIn {
+    let answer = serde_json::json!({
+        "text": "Kavárna U Lva s.r.o.\nCelkem 121,00 Kč",
+        "kind": "receipt",
+        "merchant": "Kavárna U Lva s.r.o.",
+        "total": "121.00",
+        "currency": "CZK"
+    });
+    coffer_testkit::stand_in::StandIn::start(vec![coffer_testkit::stand_in::Answer::ok(
+        serde_json::json!({"choices": [{"message": {"content": answer.to_string()}}]}),
+    )])
 }
 
 /// The RFC 6238 code (SHA-1, 6 digits, 30 s) of a base32 secret now, as an authenticator app

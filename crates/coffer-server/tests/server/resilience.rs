@@ -420,25 +420,19 @@ async fn two_instances_on_one_postgres_and_s3_serve_the_same_account() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_without_a_data_dir_keeps_everything_in_the_default_data_directory() {
-    use std::io::BufRead;
     let home = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_coffer-server"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("HOME", home.path())
-        .env_remove("XDG_DATA_HOME")
-        .env_remove("COFFER_DATA_DIR")
-        .env_remove("COFFER_DATABASE_URL")
-        .env_remove("COFFER_BLOB_STORE")
-        .env("COFFER_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
-    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    // No --data: the test kit's `command` would add one.
+    let (mut child, url) = coffer_testkit::server::spawn(
+        std::process::Command::new(env!("CARGO_BIN_EXE_coffer-server"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("HOME", home.path())
+            .env_remove("XDG_DATA_HOME")
+            .env_remove("COFFER_DATA_DIR")
+            .env_remove("COFFER_DATABASE_URL")
+            .env_remove("COFFER_BLOB_STORE")
+            .env("COFFER_LOG", "warn"),
+    );
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     let anon = Client::new(&url);
     let (client, _, _) = anon.new_account("laptop").await;
     let key = VaultKey::random();
