@@ -528,6 +528,14 @@ mod tests {
     }
 
     #[test]
+    fn a_receipt_names_its_seller_after_prodejce_and_a_slovak_one_after_predajca() {
+        let text = "Zákazník: Jan Novák\nProdejce: Železářství Dvořák s.r.o.\nIČO: 12345679\nCelkem 250,00 Kč";
+        assert_eq!(merchant(text).as_deref(), Some("Železářství Dvořák s.r.o."));
+        let text = "Odberateľ:\nKlient s.r.o.\nPredajca:\nPotraviny Horák s.r.o.\nSpolu 12,40 €";
+        assert_eq!(merchant(text).as_deref(), Some("Potraviny Horák s.r.o."));
+    }
+
+    #[test]
     fn a_supplier_line_going_on_with_its_address_and_ids_gives_the_name_alone() {
         let text = "Data wystawienia: 2026-10-07\nSprzedawca: Piekarnia Nowak Sp. z o.o., ul. Długa 5, 00-238 Warszawa, NIP 525-000-12-34\nNabywca: Kawiarnia Mała, ul. Krótka 2, NIP 701-000-00-00\nLp. Nazwa Ilość";
         assert_eq!(
