@@ -321,6 +321,23 @@ mod tests {
     }
 
     #[test]
+    fn a_damaged_envelope_from_the_server_is_refused_and_never_opens_as_something_else() {
+        let key = VaultKey::generate(&mut OsRng).derive(SubKeyPurpose::SyncItem);
+        let id = DocumentId::random();
+        let sealed = payload("Kavárna U Lva")
+            .to_write(&key, id, 3)
+            .unwrap()
+            .envelope
+            .0;
+        coffer_testkit::fuzz::each_mutation(&sealed, |bytes, seed| {
+            if let Ok(opened) = ItemPayload::open(&key, id, bytes, 3) {
+                assert_eq!(bytes, &sealed[..], "seed {seed}: a changed envelope opened");
+                assert_eq!(opened.fields.title, "Kavárna U Lva", "seed {seed}");
+            }
+        });
+    }
+
+    #[test]
     fn an_item_opens_only_under_its_own_id_and_hides_the_title_length() {
         let key = VaultKey::generate(&mut OsRng).derive(SubKeyPurpose::SyncItem);
         let id = DocumentId::random();
