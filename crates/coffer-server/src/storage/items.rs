@@ -38,21 +38,16 @@ pub async fn states(
     account: Uuid,
     ids: &[Uuid],
 ) -> StorageResult<HashMap<Uuid, ItemState>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let sql = format!(
+    let found_rows = rows::fetch_in(
+        c,
         "SELECT id, revision, deleted, locked_at, counted_month, counted_kind FROM items \
-         WHERE account_id = $1 AND id IN ({})",
-        rows::placeholders(2, ids.len())
-    );
-    // Only numbered parameters are spliced in; every value is bound.
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.to_string());
-    for id in ids {
-        query = query.bind(id.to_string());
-    }
+         WHERE account_id = $1 AND id IN",
+        account,
+        ids.iter().map(Uuid::to_string),
+    )
+    .await?;
     let mut found = HashMap::new();
-    for row in query.fetch_all(c).await? {
+    for row in found_rows {
         let counted = match (
             rows::opt_text(&row, "counted_month")?,
             rows::opt_text(&row, "counted_kind")?,
@@ -519,32 +514,23 @@ pub async fn idempotent_answers(
     account: Uuid,
     keys: &[&str],
 ) -> StorageResult<HashMap<String, (Vec<u8>, Item)>> {
-    if keys.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let sql = format!(
-        "SELECT key, request_hash, response FROM idempotency \
-         WHERE account_id = $1 AND key IN ({})",
-        rows::placeholders(2, keys.len())
-    );
-    // Only numbered parameters are spliced in; every value is bound.
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.to_string());
-    for key in keys {
-        query = query.bind(*key);
-    }
-    query
-        .fetch_all(c)
-        .await?
-        .iter()
-        .map(|row| {
-            let item = serde_json::from_slice(&rows::bytes(row, "response")?)
-                .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-            Ok((
-                rows::text(row, "key")?,
-                (rows::bytes(row, "request_hash")?, item),
-            ))
-        })
-        .collect()
+    rows::fetch_in(
+        c,
+        "SELECT key, request_hash, response FROM idempotency WHERE account_id = $1 AND key IN",
+        account,
+        keys.iter().map(|k| (*k).to_owned()),
+    )
+    .await?
+    .iter()
+    .map(|row| {
+        let item = serde_json::from_slice(&rows::bytes(row, "response")?)
+            .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        Ok((
+            rows::text(row, "key")?,
+            (rows::bytes(row, "request_hash")?, item),
+        ))
+    })
+    .collect()
 }
 
 pub async fn remember_answer(

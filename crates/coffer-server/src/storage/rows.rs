@@ -1,19 +1,32 @@
 //! Reading values out of rows the same way on both databases: ids as text, counters as
 //! BIGINT/INTEGER, flags as BOOLEAN (PostgreSQL) or INTEGER (SQLite), enums as wire names.
 
-use super::{StorageError, StorageResult};
+use super::{Conn, StorageError, StorageResult};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
 
-/// `$first, $first+1, …`: `count` numbered parameters for an `IN (…)` list.
-pub(super) fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// The rows of `select` (a query ending in `account_id = $1 AND column IN`) for `values`, the
+/// list bound as `$2, $3, …`; none for an empty list.
+pub(super) async fn fetch_in(
+    c: &mut Conn,
+    select: &str,
+    account: Uuid,
+    values: impl ExactSizeIterator<Item = String>,
+) -> StorageResult<Vec<AnyRow>> {
+    if values.len() == 0 {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = (2..2 + values.len()).map(|n| format!("${n}")).collect();
+    // Only numbered parameters are spliced in; every value is bound.
+    let sql = format!("{select} ({})", list.join(", "));
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.to_string());
+    for value in values {
+        query = query.bind(value);
+    }
+    Ok(query.fetch_all(c).await?)
 }
 
 pub(super) fn text(row: &AnyRow, column: &str) -> StorageResult<String> {

@@ -50,24 +50,16 @@ pub async fn blob_sizes(
     account: Uuid,
     hashes: &[&str],
 ) -> StorageResult<HashMap<String, u64>> {
-    if hashes.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let sql = format!(
-        "SELECT sha256, size FROM blobs WHERE account_id = $1 AND sha256 IN ({})",
-        rows::placeholders(2, hashes.len())
-    );
-    // Only numbered parameters are spliced in; every value is bound.
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.to_string());
-    for hash in hashes {
-        query = query.bind(*hash);
-    }
-    query
-        .fetch_all(c)
-        .await?
-        .iter()
-        .map(|r| Ok((rows::text(r, "sha256")?, rows::count(r, "size")?)))
-        .collect()
+    rows::fetch_in(
+        c,
+        "SELECT sha256, size FROM blobs WHERE account_id = $1 AND sha256 IN",
+        account,
+        hashes.iter().map(|h| (*h).to_owned()),
+    )
+    .await?
+    .iter()
+    .map(|r| Ok((rows::text(r, "sha256")?, rows::count(r, "size")?)))
+    .collect()
 }
 
 /// The account's blobs in hash order after `after`, at most `limit`.
