@@ -34,6 +34,17 @@ fn receipts(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         .collect()
 }
 
+/// Starts the peak-memory count afresh (Linux: writing 5 to `/proc/self/clear_refs` resets
+/// `VmHWM`), so that the OCR figure is not that of an earlier section in the same process
+/// (the search section's 100,000-document vault).
+fn reset_peak_rss() {
+    if let Err(e) = std::fs::write("/proc/self/clear_refs", "5") {
+        eprintln!(
+            "ocr bench: the peak memory cannot be reset ({e}); it counts earlier sections too"
+        );
+    }
+}
+
 /// The peak resident memory of this process so far (Linux `VmHWM`), in MiB.
 fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -72,6 +83,7 @@ fn row(name: &str, ours: String, reference: String, ratio: f64) {
 }
 
 pub fn run() -> anyhow::Result<()> {
+    reset_peak_rss();
     let scratch = tempfile::tempdir()?;
     let files = receipts(scratch.path())?;
     let options = ExtractOptions::default();
