@@ -39,4 +39,4 @@ pub use vault::{
     Describe, DocumentEdit, ImportOptions, ImportOutcome, LockedVault, StagedContent,
     UnlockOutcome, Vault, VaultInfo,
 };
-pub use verify::{Problem, VerifyProgress, VerifyReport};
+pub use verify::{Problem, Verification, VerifyProgress, VerifyReport};

@@ -4,7 +4,7 @@
 //! document whose blob is gone, a blob no document refers to (kept: `repair` recovers it), a
 //! blob that describes another document. Each problem says what to do.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::io;
 
@@ -152,6 +152,27 @@ pub struct VerifyProgress {
     pub total: usize,
 }
 
+/// A verification done a slice of documents at a time, so that a caller that keeps the vault
+/// behind a lock (the app) lets other work in between: [`Vault::begin_verify`], then
+/// [`Vault::verify_next`] until it answers false, then [`Vault::finish_verify`]. A document
+/// added meanwhile is not checked and one removed meanwhile is skipped; the references are
+/// read at the end, so neither shows as a problem.
+pub struct Verification {
+    quick: bool,
+    report: VerifyReport,
+    documents: Vec<DocumentId>,
+    next: usize,
+}
+
+impl Verification {
+    pub fn progress(&self) -> VerifyProgress {
+        VerifyProgress {
+            done: self.next,
+            total: self.documents.len(),
+        }
+    }
+}
+
 impl Vault {
     /// Checks the whole vault (see the module's documentation); changes nothing.
     pub fn verify(
@@ -159,29 +180,61 @@ impl Vault {
         quick: bool,
         progress: &mut dyn FnMut(VerifyProgress),
     ) -> Result<VerifyReport> {
+        let mut run = self.begin_verify(quick)?;
+        while run.next < run.documents.len() {
+            self.verify_next(&mut run, 1)?;
+            progress(run.progress());
+        }
+        self.finish_verify(run)
+    }
+
+    /// The database's own check, and the list of documents to check.
+    pub fn begin_verify(&self, quick: bool) -> Result<Verification> {
         let mut report = VerifyReport::default();
         for detail in self.store.integrity_check(quick)? {
             report.problems.push(Problem::Database { detail });
         }
         let documents = self.store.document_ids()?;
         report.documents = documents.len();
-        let mut referenced: HashMap<BlobName, DocumentId> = HashMap::new();
-        for (done, id) in documents.iter().enumerate() {
-            let content = self.store.content_ref(*id)?;
-            referenced.insert(content.blob.clone(), *id);
-            if let Some(problem) = self.check_document(*id, &content, quick, &mut report)? {
-                report.problems.push(problem);
+        Ok(Verification {
+            quick,
+            report,
+            documents,
+            next: 0,
+        })
+    }
+
+    /// Checks up to `at_most` more documents; whether any are left.
+    pub fn verify_next(&self, run: &mut Verification, at_most: usize) -> Result<bool> {
+        let end = run.documents.len().min(run.next + at_most.max(1));
+        while run.next < end {
+            let id = run.documents[run.next];
+            run.next += 1;
+            let content = match self.store.content_ref(id) {
+                Ok(content) => content,
+                // Removed since the verification began.
+                Err(Error::DocumentNotFound(_)) => {
+                    run.report.documents -= 1;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            if let Some(problem) = self.check_document(id, &content, run.quick, &mut run.report)? {
+                run.report.problems.push(problem);
             }
-            progress(VerifyProgress {
-                done: done + 1,
-                total: documents.len(),
-            });
         }
+        Ok(run.next < run.documents.len())
+    }
+
+    /// The references both ways (blobs no document refers to) and the journal: the report.
+    pub fn finish_verify(&self, run: Verification) -> Result<VerifyReport> {
+        let mut report = run.report;
+        let referenced = self.store.blob_names()?;
         let purged: HashSet<BlobName> = self.store.purged_blobs()?.into_iter().collect();
         let blobs = self.blobs.list()?;
         report.blobs = blobs.len();
         for (name, size) in blobs {
-            if referenced.contains_key(&name) || purged.contains(&name) {
+            if referenced.contains(&name) || purged.contains(&name) {
                 continue;
             }
             let description = self.description_of(&name).ok().flatten();

@@ -384,3 +384,40 @@ fn a_damaged_kdf_record_stops_the_password_but_not_the_recovery_phrase() {
         .unlock(&"a new password".to_string().into())
         .unwrap();
 }
+
+#[test]
+fn a_verification_in_slices_lets_documents_come_and_go_between_them_and_finds_what_is_wrong() {
+    let s = Scratch::new();
+    let mut vault = s.open().unwrap();
+    s.import(&mut vault, "a.txt", b"the first receipt");
+    let purged = s.import(&mut vault, "b.txt", b"the second receipt");
+    let before = s.blob_files();
+    let missing = s.import(&mut vault, "c.txt", b"the third receipt");
+    let file = s
+        .blob_files()
+        .into_iter()
+        .find(|f| !before.contains(f))
+        .unwrap();
+    fs::remove_file(file).unwrap();
+
+    let mut run = vault.begin_verify(true).unwrap();
+    assert!(vault.verify_next(&mut run, 1).unwrap(), "two are left");
+    assert_eq!(run.progress().done, 1);
+    // Between two slices (the app lets other commands in): one document comes, one goes.
+    let added = s.import(&mut vault, "d.txt", b"the fourth receipt");
+    vault.trash(purged).unwrap();
+    vault.purge(purged).unwrap();
+    while vault.verify_next(&mut run, 1).unwrap() {}
+    let sliced = vault.finish_verify(run).unwrap();
+    // Neither the new document's blob nor the purged one's is a problem.
+    assert!(
+        matches!(sliced.problems[..], [Problem::Missing { id, .. }] if id == missing),
+        "{:?}",
+        sliced.problems
+    );
+
+    let whole = vault.verify(true, &mut |_| {}).unwrap();
+    assert_eq!(whole.problems, sliced.problems);
+    assert_eq!(whole.documents, 3);
+    assert!(ids(&vault).contains(&added));
+}
