@@ -201,10 +201,10 @@ struct Usage {
     plan: Option<PlanState>,
     stored_bytes: Option<u64>,
     months: HashMap<String, MonthCount>,
-    /// The change feed's last sequence number, as the unit of work took the account's row
-    /// and then as its writes took the next ones; stored by [`Usage::finish`].
+    /// The change feed's last sequence number as the unit of work took the account's row,
+    /// and as its writes took the next ones (stored by [`Usage::finish`]).
+    locked_seq: i64,
     last_seq: i64,
-    seq_taken: bool,
     /// A batch's reads, done for all its writes at once (see [`Known`]).
     known: Known,
 }
@@ -216,8 +216,8 @@ impl Usage {
             plan: None,
             stored_bytes: None,
             months: HashMap::new(),
+            locked_seq: last_seq,
             last_seq,
-            seq_taken: false,
             known: Known::default(),
         }
     }
@@ -225,13 +225,12 @@ impl Usage {
     /// The change feed's next sequence number.
     fn next_seq(&mut self) -> i64 {
         self.last_seq += 1;
-        self.seq_taken = true;
         self.last_seq
     }
 
     /// Stores the sequence numbers the writes took, before the unit of work commits.
     async fn finish(self, tx: &mut Conn, account: Uuid) -> ApiResult<()> {
-        if self.seq_taken {
+        if self.last_seq != self.locked_seq {
             accounts::set_last_seq(tx, account, self.last_seq).await?;
         }
         Ok(())
@@ -258,20 +257,28 @@ impl Known {
             .iter()
             .flat_map(|w| w.inline.iter().map(|b| b.sha256.as_str()))
             .collect();
+        // A key, id or hash a batch names twice is entered once, from its first mention: a
+        // later `None` would hide from the first write what the database holds.
+        let mut known = Self::default();
         let mut answers = items::idempotent_answers(tx, account, &keys).await?;
+        for key in keys {
+            known
+                .answers
+                .entry(key.to_owned())
+                .or_insert_with(|| answers.remove(key));
+        }
         let mut states = items::states(tx, account, &ids).await?;
+        for id in ids {
+            known.states.entry(id).or_insert_with(|| states.remove(&id));
+        }
         let mut sizes = uploads::blob_sizes(tx, account, &hashes).await?;
-        Ok(Self {
-            answers: keys
-                .iter()
-                .map(|k| ((*k).to_owned(), answers.remove(*k)))
-                .collect(),
-            states: ids.iter().map(|id| (*id, states.remove(id))).collect(),
-            blob_sizes: hashes
-                .iter()
-                .map(|h| ((*h).to_owned(), sizes.remove(*h)))
-                .collect(),
-        })
+        for hash in hashes {
+            known
+                .blob_sizes
+                .entry(hash.to_owned())
+                .or_insert_with(|| sizes.remove(hash));
+        }
+        Ok(known)
     }
 }
 

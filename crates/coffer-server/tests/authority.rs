@@ -757,6 +757,23 @@ async fn a_batch_write_is_idempotent_across_batches_and_put(
     // The answer was lost; the same write again, in a batch and through PUT, is answered alike.
     let again = send_batch(&client, vec![write.clone()]).await;
     assert_eq!(again[0].as_ref().unwrap(), &first);
+    // Twice in one batch, each time with the first answer: the second mention of a key or an
+    // id must not hide from the first what the database holds.
+    let twice = send_batch(&client, vec![write.clone(), write.clone()]).await;
+    assert_eq!(twice, [Ok(first.clone()), Ok(first.clone())]);
+    let mut recreate = write.clone();
+    recreate.idempotency_key = Uuid::new_v4().to_string();
+    let mut recreate_again = write.clone();
+    recreate_again.idempotency_key = Uuid::new_v4().to_string();
+    let refused = send_batch(&client, vec![recreate, recreate_again]).await;
+    assert_eq!(
+        codes(&refused),
+        [
+            Some(ErrorCode::RevisionConflict),
+            Some(ErrorCode::RevisionConflict)
+        ],
+        "creating an item that exists is a conflict, however often a batch asks"
+    );
     let put: Item = client
         .put_item(write.id, None, &write.write, Some(&write.idempotency_key))
         .await
