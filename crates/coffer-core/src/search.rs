@@ -96,7 +96,9 @@ pub(crate) use untitled_sql;
 macro_rules! name_key_sql {
     ($p:literal, $none:literal) => {
         concat!(
-            "coalesce(coffer_name_key(CASE WHEN ",
+            "coalesce(",
+            crate::search::name_key_function!(),
+            "(CASE WHEN ",
             crate::search::untitled_sql!($p),
             " THEN NULL ELSE coalesce(",
             $p,
@@ -112,17 +114,17 @@ pub(crate) use name_key_sql;
 
 /// The SQL function that computes [`name_key`], registered on every connection of the
 /// store: the name indexes are built with it, so a connection that writes documents needs
-/// it.
-pub(crate) const NAME_KEY_FUNCTION: &str = "coffer_name_key";
-
-/// Orders names as a person reads them: letters compared without case and diacritics first
-/// (`č` as `c`, `ß` as `ss`), then, between names equal so, the exact text.
-#[cfg(test)]
-fn compare_names(a: &str, b: &str) -> std::cmp::Ordering {
-    name_key(a).cmp(&name_key(b))
+/// it. A macro, so that [`name_key_sql`] spells it the same.
+macro_rules! name_key_function {
+    () => {
+        "coffer_name_key"
+    };
 }
+pub(crate) use name_key_function;
+pub(crate) const NAME_KEY_FUNCTION: &str = name_key_function!();
 
-/// The bytes a name sorts by: its folded letters (see [`folded`]), a zero byte, then the
+/// The bytes a name sorts by, so that names sort as a person reads them (letters compared
+/// without case and diacritics first, `č` as `c`, `ß` as `ss`, then the exact text): its folded letters (see [`folded`]), a zero byte, then the
 /// exact text. Compared bytewise, keys order names by their folded letters first (UTF-8
 /// keeps code point order, and the zero byte puts a name before its longer continuations)
 /// and by the exact text between names that fold alike. Never empty, and never starting
@@ -396,7 +398,7 @@ mod tests {
         let mut names = vec![
             "Zara", "čedok", "Cedok", "Ábel", "abel", "Straße", "Strasse", "Lidl",
         ];
-        names.sort_by(|a, b| compare_names(a, b));
+        names.sort_by_key(|name| name_key(name));
         assert_eq!(
             names,
             [
