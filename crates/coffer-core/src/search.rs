@@ -123,6 +123,31 @@ macro_rules! name_key_function {
 pub(crate) use name_key_function;
 pub(crate) const NAME_KEY_FUNCTION: &str = name_key_function!();
 
+/// The SQL function that tells whether a document's field states (the JSON of
+/// `documents.field_states`) hold a guess nobody confirmed, registered on every connection
+/// like [`name_key_function`]: the review queue's partial index is built with it, and a
+/// query uses that index only when it spells the term the same ([`unconfirmed_sql`]).
+macro_rules! unconfirmed_function {
+    () => {
+        "coffer_unconfirmed"
+    };
+}
+pub(crate) const UNCONFIRMED_FUNCTION: &str = unconfirmed_function!();
+
+/// The term that selects documents waiting for review, over the columns prefixed `$p`.
+macro_rules! unconfirmed_sql {
+    ($p:literal) => {
+        concat!(
+            crate::search::unconfirmed_function!(),
+            "(",
+            $p,
+            "field_states)"
+        )
+    };
+}
+pub(crate) use unconfirmed_function;
+pub(crate) use unconfirmed_sql;
+
 /// The bytes a name sorts by, so that names sort as a person reads them (letters compared
 /// without case and diacritics first, `č` as `c`, `ß` as `ss`, then the exact text): its folded letters (see [`folded`]), a zero byte, then the
 /// exact text. Compared bytewise, keys order names by their folded letters first (UTF-8
@@ -268,6 +293,9 @@ impl SearchQuery {
         if walk_dates {
             // The live documents have a date index of their own, which also counts them.
             page.push_str(match self.trash {
+                TrashFilter::Exclude if self.unconfirmed_only => {
+                    " INDEXED BY documents_live_unconfirmed"
+                }
                 TrashFilter::Exclude => " INDEXED BY documents_live_by_date",
                 TrashFilter::Only | TrashFilter::Include => " INDEXED BY documents_by_date",
             });
@@ -354,11 +382,7 @@ impl SearchQuery {
             clauses.push(format!("d.expiry BETWEEN {a} AND {b}"));
         }
         if self.unconfirmed_only {
-            clauses.push(
-                "EXISTS (SELECT 1 FROM json_each(d.field_states) \
-                 WHERE json_extract(value, '$.confirmed') = 0)"
-                    .into(),
-            );
+            clauses.push(unconfirmed_sql!("d.").into());
         }
         match self.trash {
             TrashFilter::Exclude => clauses.push("d.trashed_at IS NULL".into()),

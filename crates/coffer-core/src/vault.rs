@@ -1415,6 +1415,11 @@ impl Vault {
         )
     }
 
+    /// When this vault was made (its header's word: no file is read).
+    pub fn created_at(&self) -> OffsetDateTime {
+        self.header.get().created_at
+    }
+
     pub fn info(&self) -> Result<VaultInfo> {
         let header = self.header.get();
         let stats = self.store.stats()?;
