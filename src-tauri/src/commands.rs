@@ -483,9 +483,10 @@ pub async fn untrash_document(session: State<'_, Arc<Session>>, id: String) -> R
     session.with_vault(|vault| vault.untrash(document_id(vault, &id)?))
 }
 
+/// The Settings screen's figures: sizes of every file, so off the window's thread.
 #[tauri::command]
 pub async fn vault_info(session: State<'_, Arc<Session>>) -> Result<VaultInfo> {
-    session.with_vault(|vault| vault.info())
+    blocking(&session, |session| session.with_vault(|vault| vault.info())).await
 }
 
 /// One problem `verify` found, as the window lists it (the engine's words and advice).
@@ -504,6 +505,9 @@ pub struct VaultProblem {
 /// turns: a quick check of 100,000 documents takes about 12 s of work, spread over twice that.
 const VERIFY_SLICE: usize = 100;
 const VERIFY_PAUSE: std::time::Duration = std::time::Duration::from_millis(10);
+/// The check waits while the person used the vault this recently: scrolling the list asks for
+/// rows every few frames, and each would share the cores and the lock with a slice.
+const VERIFY_GIVE_WAY: std::time::Duration = std::time::Duration::from_millis(400);
 
 /// The vault's health: `quick` checks the database, headers, sizes and references (run in the
 /// background after every unlock), otherwise every chunk of every document too.
@@ -518,8 +522,12 @@ pub async fn verify_vault(
         // seconds).
         let mut run = session.with_vault(|vault| vault.begin_verify(quick))?;
         while session.with_vault_in_background(|vault| vault.verify_next(&mut run, VERIFY_SLICE))? {
-            // Out of the way of what the person does: the lock and a core are free a moment.
+            // Out of the way of what the person does: the lock and a core are free a moment,
+            // and for as long as they are busy with the vault.
             std::thread::sleep(VERIFY_PAUSE);
+            while session.idle_for() < VERIFY_GIVE_WAY {
+                std::thread::sleep(VERIFY_GIVE_WAY / 4);
+            }
         }
         let report = session.with_vault_in_background(|vault| vault.finish_verify(run))?;
         Ok(report

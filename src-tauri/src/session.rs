@@ -166,6 +166,11 @@ impl Session {
         guard(&self.inner).last_activity = Instant::now();
     }
 
+    /// How long ago the person last did something with the vault (a command, or `touch`).
+    pub fn idle_for(&self) -> Duration {
+        guard(&self.inner).last_activity.elapsed()
+    }
+
     /// Runs `f` on the open vault, or answers "locked".
     pub fn with_vault<T>(
         &self,

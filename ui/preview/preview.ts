@@ -82,6 +82,8 @@ mockIPC((cmd, args) => {
       return fetch("/icon.png").then((r) => r.arrayBuffer());
     case "vault_info":
       return { path: "/home/jana/.local/share/coffer/vault", documents: count, trashed: 0, content_bytes: 0, encrypted_bytes: 48_200_000, created_at: "2024-11-03T10:00:00Z", kdf: { alg: "argon2id", memory_kib: 131072, passes: 3, lanes: 4 } };
+    case "last_backup":
+      return { last: "2024-11-20T18:00:00Z", vaultCreated: "2024-11-03T10:00:00Z" };
     default:
       return null;
   }

@@ -293,14 +293,28 @@ pub async fn backup_vault<R: Runtime>(
     .await
 }
 
-/// When the last backup of this vault was written (RFC 3339), by the app or `coffer backup`.
+/// What the backup reminder needs, read without touching a document: when the last backup
+/// of this vault was written (by the app or `coffer backup`), and when the vault was made.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupAge {
+    /// RFC 3339, or none when no backup was ever made.
+    pub last: Option<String>,
+    /// RFC 3339.
+    pub vault_created: String,
+}
+
 #[tauri::command]
-pub async fn last_backup(session: State<'_, Arc<Session>>) -> Result<Option<String>> {
+pub async fn last_backup(session: State<'_, Arc<Session>>) -> Result<BackupAge> {
+    let rfc3339 = |at: time::OffsetDateTime| {
+        at.format(&time::format_description::well_known::Rfc3339)
+            .map_err(|e| CommandError::new("internal", format!("a date: {e}")))
+    };
     session.with_open_vault(|vault| {
-        Ok(backup::last_backup(vault)?.and_then(|at| {
-            at.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        }))
+        Ok(BackupAge {
+            last: backup::last_backup(vault)?.map(rfc3339).transpose()?,
+            vault_created: rfc3339(vault.created_at())?,
+        })
     })
 }
 

@@ -154,7 +154,12 @@ fn an_export_with_the_period_reversed_or_the_vault_locked_writes_nothing() {
 fn a_backup_restores_every_document_and_is_remembered_as_the_last_one() {
     let h = Harness::new();
     let ids = vault_with_receipts(&h);
-    assert_eq!(h.ok("last_backup", json!({})), Value::Null);
+    let age = h.ok("last_backup", json!({}));
+    assert_eq!(age["last"], Value::Null);
+    assert_eq!(
+        age["vaultCreated"],
+        h.ok("vault_info", json!({}))["created_at"]
+    );
     let out = h.dir.path().join("coffer.age");
     let weak = json!({"out": out, "to": {"passphrase": "short"}});
     assert_eq!(h.error_code("backup_vault", weak), "weak_passphrase");
@@ -171,7 +176,7 @@ fn a_backup_restores_every_document_and_is_remembered_as_the_last_one() {
     assert_eq!(outcome["leftOut"], json!([]));
     let last = h.ok("last_backup", json!({}));
     let last = time::OffsetDateTime::parse(
-        last.as_str().unwrap(),
+        last["last"].as_str().unwrap(),
         &time::format_description::well_known::Rfc3339,
     )
     .unwrap();
@@ -219,7 +224,7 @@ fn an_export_or_backup_into_a_folder_that_is_not_there_says_so_and_writes_nothin
     assert_eq!(h.error_code("backup_vault", backup), "io");
     assert!(!gone.exists());
     assert_eq!(
-        h.ok("last_backup", json!({})),
+        h.ok("last_backup", json!({}))["last"],
         Value::Null,
         "a failed backup is not one"
     );

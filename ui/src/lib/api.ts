@@ -6,6 +6,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { open, save } from "@tauri-apps/plugin-dialog";
 import type {
+  BackupAge,
   AccountView,
   AppStatus,
   BillingHistory,
@@ -146,7 +147,7 @@ export const api = {
   shareDocuments: (form: ExportForm, expiresInDays: number) =>
     call<ShareOutcome>("share_documents", { form, expiresInDays }),
   backupVault: (out: string, to: BackupTo) => call<BackupOutcome>("backup_vault", { out, to }),
-  lastBackup: () => call<string | null>("last_backup"),
+  lastBackup: () => call<BackupAge>("last_backup"),
   showInFolder: (path: string) => call<void>("show_in_folder", { path }),
   setEmailReminders: (enabled: boolean, language: Language) =>
     call<EmailRemindersOutcome>("set_email_reminders", { enabled, language }),

@@ -171,6 +171,12 @@ export interface ImportedFiles {
   stopped: CommandError | null;
 }
 
+/** What the backup reminder needs (`last_backup`): RFC 3339 dates. */
+export interface BackupAge {
+  last: string | null;
+  vaultCreated: string;
+}
+
 export interface VaultInfo {
   path: string;
   documents: number;
