@@ -11,7 +11,6 @@
 //! Blobs of the first stream format carry no description of their own; theirs is written
 //! beside them as `<name>.desc` (a sealed `description::BlobDescription`).
 
-use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -268,14 +267,21 @@ impl BlobStore {
     /// blob write and its commit (the vault holds the exclusive lock). In `tmp/`: a blob that
     /// a commit refers to is moved into place, anything else is a leftover of a write that
     /// never committed and goes. In place: only the blobs of purged documents go.
-    pub fn sweep(&self, referenced: &HashSet<BlobName>, purged: &[BlobName]) -> Result<Sweep> {
+    pub fn sweep(
+        &self,
+        referenced: &dyn Fn(&BlobName) -> Result<bool>,
+        purged: &[BlobName],
+    ) -> Result<Sweep> {
         let mut sweep = Sweep::default();
         for entry in read_dir(&self.dir.join(TMP_DIR))? {
-            let committed = entry
+            let name = entry
                 .file_name()
                 .to_str()
-                .and_then(|n| BlobName::parse(n).ok())
-                .filter(|n| referenced.contains(n));
+                .and_then(|n| BlobName::parse(n).ok());
+            let committed = match name {
+                Some(name) if referenced(&name)? => Some(name),
+                _ => None,
+            };
             match committed {
                 Some(name) => {
                     self.publish(&name)?;
@@ -288,7 +294,7 @@ impl BlobStore {
             }
         }
         for name in purged {
-            if !referenced.contains(name) {
+            if !referenced(name)? {
                 self.remove(name)?;
                 sweep.purged_removed.push(name.clone());
             }

@@ -1375,6 +1375,16 @@ impl Store {
             .ok_or_else(|| Error::DocumentNotFound(id.to_string()))
     }
 
+    /// Whether a document refers to `blob` (from the index on it: the sweep asks this of the
+    /// few files it might move or remove, whatever the vault's size).
+    pub(crate) fn refers_to_blob(&self, blob: &BlobName) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM documents WHERE blob = ?1)",
+            [blob.as_str()],
+            |r| r.get(0),
+        )?)
+    }
+
     pub fn blob_names(&self) -> Result<HashSet<BlobName>> {
         let mut stmt = self.conn.prepare("SELECT blob FROM documents")?;
         let names = stmt

@@ -770,7 +770,9 @@ impl Vault {
     /// Finishes interrupted writes and purges (see `BlobStore::sweep`).
     fn sweep(&mut self) -> Result<()> {
         let purged = self.store.purged_blobs()?;
-        let sweep = self.blobs.sweep(&self.store.blob_names()?, &purged)?;
+        let sweep = self
+            .blobs
+            .sweep(&|name| self.store.refers_to_blob(name), &purged)?;
         for name in &sweep.purged_removed {
             self.store.forget_purged(name)?;
         }
