@@ -1343,7 +1343,8 @@ impl Store {
         Ok(found)
     }
 
-    /// Whether a document refers to this blob.
+    /// Whether a document refers to this blob (from the index on `documents(blob)`, whatever
+    /// the vault's size).
     pub(crate) fn references(&self, blob: &BlobName) -> Result<bool> {
         Ok(self.conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM documents WHERE blob = ?1)",
@@ -1373,16 +1374,6 @@ impl Store {
             )
             .optional()?
             .ok_or_else(|| Error::DocumentNotFound(id.to_string()))
-    }
-
-    /// Whether a document refers to `blob` (from the index on it: the sweep asks this of the
-    /// few files it might move or remove, whatever the vault's size).
-    pub(crate) fn refers_to_blob(&self, blob: &BlobName) -> Result<bool> {
-        Ok(self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM documents WHERE blob = ?1)",
-            [blob.as_str()],
-            |r| r.get(0),
-        )?)
     }
 
     pub fn blob_names(&self) -> Result<HashSet<BlobName>> {

@@ -772,7 +772,7 @@ impl Vault {
         let purged = self.store.purged_blobs()?;
         let sweep = self
             .blobs
-            .sweep(&|name| self.store.refers_to_blob(name), &purged)?;
+            .sweep(&|name| self.store.references(name), &purged)?;
         for name in &sweep.purged_removed {
             self.store.forget_purged(name)?;
         }

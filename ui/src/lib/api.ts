@@ -6,7 +6,6 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { open, save } from "@tauri-apps/plugin-dialog";
 import type {
-  BackupAge,
   AccountView,
   AppStatus,
   BillingHistory,
@@ -20,6 +19,7 @@ import type {
   SignInForm,
   SyncDone,
   SyncStep,
+  BackupAge,
   BackupKey,
   BackupOutcome,
   BackupTo,
