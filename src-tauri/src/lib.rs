@@ -121,6 +121,30 @@ pub fn setup<R: Runtime>(builder: Builder<R>, paths: AppPaths) -> Builder<R> {
         ])
 }
 
+/// The environment the app needs before GTK, WebKit and Tesseract load (`main` sets what is
+/// missing by replacing the process once): OCR's (`coffer_ocr::OCR_ENVIRONMENT`), and on Linux
+/// without a GPU, WebKit's drawing without accelerated compositing. With no render node its
+/// OpenGL is emulated on the CPU, and each frame of the window took 130–330 ms (a jump in a
+/// list of 100,000 documents 0.36 s, see docs/app-benchmarks.md); drawn directly, 16 ms
+/// (0.04 s). The window uses nothing that needs compositing (no 3-D transforms, no WebGL).
+pub fn environment() -> Vec<(&'static str, &'static str)> {
+    let mut vars = coffer_ocr::OCR_ENVIRONMENT.to_vec();
+    if cfg!(target_os = "linux") && !has_render_node(std::path::Path::new("/dev/dri")) {
+        vars.push(("WEBKIT_DISABLE_COMPOSITING_MODE", "1"));
+    }
+    vars
+}
+
+/// Whether `dri` (the kernel's directory of graphics devices) holds a render node, through
+/// which OpenGL reaches a GPU.
+fn has_render_node(dri: &std::path::Path) -> bool {
+    std::fs::read_dir(dri).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|entry| entry.file_name().to_string_lossy().starts_with("renderD"))
+    })
+}
+
 /// Starts the desktop app with the vault in `$COFFER_VAULT` or the platform data directory
 /// (the same place the `coffer` command uses).
 pub fn run() {

@@ -3,6 +3,6 @@
 
 fn main() {
     #[cfg(unix)]
-    coffer_ocr::limit_openmp_threads();
+    coffer_ocr::exec_with(&coffer_app::environment());
     coffer_app::run();
 }

@@ -1031,3 +1031,18 @@ fn a_quick_verify_after_unlock_names_a_missing_file_and_says_what_to_do() {
         assert!(problems[0]["advice"].as_str().unwrap().contains("backup"));
     }
 }
+
+#[test]
+fn webkit_composites_only_where_a_gpu_draws() {
+    let dri = tempfile::tempdir().unwrap();
+    assert!(!crate::has_render_node(&dri.path().join("absent")));
+    assert!(!crate::has_render_node(dri.path()));
+    std::fs::write(dri.path().join("card0"), b"").unwrap();
+    assert!(!crate::has_render_node(dri.path()), "a display card alone");
+    std::fs::write(dri.path().join("renderD128"), b"").unwrap();
+    assert!(crate::has_render_node(dri.path()));
+    assert!(
+        crate::environment().contains(&("OMP_THREAD_LIMIT", "1")),
+        "OCR's limit is always set"
+    );
+}

@@ -473,24 +473,38 @@ pub fn extract_many(
     });
 }
 
-/// Tesseract's OpenMP threads busy-wait: with one engine per core they fight each other and
-/// reading runs several times slower. OpenMP reads `OMP_THREAD_LIMIT` when the library loads,
-/// and changing the environment of a running process is unsafe, so a program that runs OCR
-/// calls this first thing in `main`: it replaces itself once with the limit set (`exec`: the
-/// same process id, so a caller's signals, launchers and WebDriver keep track of it). It
-/// returns only when the limit is set already or the exec failed (said on stderr).
+/// What a program that runs OCR needs in its environment before any library loads: Tesseract's
+/// OpenMP threads busy-wait, so with one engine per core they fight each other and reading runs
+/// several times slower unless `OMP_THREAD_LIMIT` holds them to one.
+pub const OCR_ENVIRONMENT: &[(&str, &str)] = &[("OMP_THREAD_LIMIT", "1")];
+
+/// Sets `OCR_ENVIRONMENT`: first thing in `main` of a program that runs OCR (see `exec_with`).
 #[cfg(unix)]
 pub fn limit_openmp_threads() {
+    exec_with(OCR_ENVIRONMENT);
+}
+
+/// Libraries read such variables when they load, and changing the environment of a running
+/// process is unsafe, so this replaces the process once with those of `vars` set that are not
+/// set already (`exec`: the same process id, so a caller's signals, launchers and WebDriver
+/// keep track of it). A variable the person set is left as it is. It returns only when nothing
+/// was missing or the exec failed (said on stderr).
+#[cfg(unix)]
+pub fn exec_with(vars: &[(&str, &str)]) {
     use std::os::unix::process::CommandExt;
-    const LIMIT: &str = "OMP_THREAD_LIMIT";
-    if std::env::var_os(LIMIT).is_some() {
+    let missing: Vec<_> = vars
+        .iter()
+        .filter(|(name, _)| std::env::var_os(name).is_none())
+        .collect();
+    if missing.is_empty() {
         return;
     }
     if let Ok(exe) = std::env::current_exe() {
         let error = std::process::Command::new(exe)
             .args(std::env::args_os().skip(1))
-            .env(LIMIT, "1")
+            .envs(missing.iter().map(|(name, value)| (name, value)))
             .exec();
-        eprintln!("note: could not set {LIMIT} ({error}); OCR may be slower");
+        let names: Vec<_> = missing.iter().map(|(name, _)| *name).collect();
+        eprintln!("note: could not set {} ({error})", names.join(", "));
     }
 }
