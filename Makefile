@@ -4,7 +4,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: setup build run demo check test test-long screenshots lint bench eval-receipts clean app
+.PHONY: setup build run demo check test test-long screenshots bindings lint bench eval-receipts clean app
 
 setup:
 	@bash scripts/setup.sh
@@ -63,6 +63,12 @@ test-long: setup
 screenshots: setup
 	$(TEST_ENV) bash scripts/app-e2e.sh
 	cp target/screenshots/*.png docs/screenshots/
+
+# The window's TypeScript types (ui/src/lib/bindings.ts) are generated from the Rust types of
+# the commands; after changing one, this rewrites the file (a test of `make test` fails until).
+bindings: setup
+	npm --prefix ui run build --silent
+	$(TEST_ENV) COFFER_WRITE_BINDINGS=1 $(CARGO) test --workspace --lib -- bindings::
 
 # The app embeds the built front end, so it is built before clippy looks at the workspace.
 lint: setup

@@ -25,6 +25,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use tauri::State;
 use tauri::ipc::Response;
+use ts_rs::TS;
 
 use crate::error::CommandError;
 use crate::session::{Session, VaultState};
@@ -47,8 +48,8 @@ pub(crate) async fn blocking<T: Send + 'static>(
 
 /// How far a long write has come, as the window's progress bars read it: documents for an
 /// export, bytes for a backup or a restore.
-#[derive(Clone, Serialize)]
-struct WriteProgress {
+#[derive(Clone, Serialize, TS)]
+pub struct WriteProgress {
     done: u64,
     total: u64,
 }
@@ -69,8 +70,7 @@ pub(crate) fn document_id(vault: &Vault, id: &str) -> coffer_core::Result<coffer
     vault.resolve(id)
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, TS)]
 pub struct AppStatus {
     pub vault: VaultState,
     pub vault_path: PathBuf,
@@ -100,7 +100,7 @@ pub async fn new_recovery_phrase(session: State<'_, Arc<Session>>) -> Result<Vec
     Ok(session.start_new_phrase(phrase))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, TS)]
 pub struct WordCheck {
     pub position: usize,
     pub word: String,
@@ -178,8 +178,7 @@ pub async fn create_vault(
     .await
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, TS)]
 pub struct UnlockResult {
     /// The vault's password protection was raised to today's defaults during this unlock.
     pub kdf_upgraded: bool,
@@ -199,7 +198,7 @@ pub async fn unlock(session: State<'_, Arc<Session>>, password: String) -> Resul
 }
 
 /// Opens the vault with the recovery phrase and sets a new password.
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub async fn recover(
     session: State<'_, Arc<Session>>,
     phrase: String,
@@ -233,21 +232,28 @@ pub async fn touch(session: State<'_, Arc<Session>>) -> Result<()> {
 }
 
 /// Search filters as the web view sends them. Amounts are in minor units (cents, haléře).
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Default, Deserialize, TS)]
+#[serde(default)]
+#[ts(optional_fields = nullable)]
 pub struct SearchArgs {
     pub text: Option<String>,
+    #[ts(as = "Option<_>", optional)]
     pub kinds: Vec<DocumentKind>,
     pub from: Option<String>,
     pub to: Option<String>,
     pub min_total_minor: Option<i64>,
     pub max_total_minor: Option<i64>,
     pub merchant: Option<String>,
+    #[ts(as = "Option<_>", optional)]
     pub tags: Vec<String>,
     pub expiring_within_days: Option<u32>,
+    #[ts(as = "Option<_>", optional)]
     pub unconfirmed_only: bool,
+    #[ts(as = "Option<_>", optional)]
     pub trash: bool,
+    #[ts(as = "Option<_>", optional)]
     pub sort: Sort,
+    #[ts(as = "Option<_>", optional)]
     pub offset: u32,
     pub limit: Option<u32>,
 }
@@ -295,7 +301,7 @@ pub async fn search_documents(
 }
 
 /// One window of the document list and the length of the whole list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct DocumentPage {
     pub total: u64,
     pub documents: Vec<DocumentSummary>,
@@ -320,12 +326,8 @@ pub async fn list_documents(
     .await
 }
 
-#[derive(Debug, Serialize)]
-#[serde(
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase",
-    tag = "outcome"
-)]
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
 pub enum ImportResult {
     Imported {
         document: DocumentSummary,
@@ -342,7 +344,7 @@ pub enum ImportResult {
 
 /// What `import_files` did: an answer for each file up to where it stopped, and why it
 /// stopped when the vault itself failed (a full disk): the files without an answer are not in.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct ImportedFiles {
     pub answers: Vec<ImportResult>,
     pub stopped: Option<CommandError>,
@@ -403,8 +405,9 @@ pub async fn document_content(session: State<'_, Arc<Session>>, id: String) -> R
 }
 
 /// A person's corrections. Every field given becomes confirmed; an empty string clears it.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Default, Deserialize, TS)]
+#[serde(default)]
+#[ts(optional_fields = nullable)]
 pub struct EditArgs {
     pub kind: Option<DocumentKind>,
     pub title: Option<String>,
@@ -420,8 +423,11 @@ pub struct EditArgs {
     pub category: Option<String>,
     pub notes: Option<String>,
     pub expiry: Option<String>,
+    #[ts(as = "Option<_>", optional)]
     pub add_tags: Vec<String>,
+    #[ts(as = "Option<_>", optional)]
     pub remove_tags: Vec<String>,
+    #[ts(as = "Option<_>", optional)]
     pub confirm: Vec<Field>,
 }
 
@@ -490,8 +496,7 @@ pub async fn vault_info(session: State<'_, Arc<Session>>) -> Result<VaultInfo> {
 }
 
 /// One problem `verify` found, as the window lists it (the engine's words and advice).
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, TS)]
 pub struct VaultProblem {
     /// The document it concerns, when there is one.
     pub id: Option<String>,

@@ -2,8 +2,9 @@
 //! English with the next step, and the engine's own message as a fallback.
 
 use serde::Serialize;
+use ts_rs::TS;
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, PartialEq, TS)]
 pub struct CommandError {
     pub code: &'static str,
     pub message: String,

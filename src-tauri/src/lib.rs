@@ -4,6 +4,8 @@
 //! capability lives in the engine.
 #![forbid(unsafe_code)]
 
+#[cfg(test)]
+mod bindings;
 mod commands;
 mod error;
 mod session;

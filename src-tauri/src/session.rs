@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use coffer_core::{KdfParams, LockedVault, RecoveryPhrase, Vault};
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::error::CommandError;
 use crate::settings::Settings;
@@ -60,7 +61,7 @@ impl AppPaths {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum VaultState {
     /// No vault yet: the first-run screen.

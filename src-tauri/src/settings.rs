@@ -7,15 +7,16 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     Cs,
     En,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Theme {
     #[default]
@@ -30,15 +31,20 @@ pub const MAX_AUTO_LOCK_MINUTES: u32 = 240;
 pub const MAX_BACKUP_REMINDER_DAYS: u32 = 365;
 
 /// Which kinds of reminder become a desktop notification (each can be switched off).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
 pub struct NotificationSettings {
+    #[serde(alias = "warrantyEnds")]
     pub warranty_ends: bool,
+    #[serde(alias = "contractEnds")]
     pub contract_ends: bool,
+    #[serde(alias = "noticeDeadline")]
     pub notice_deadline: bool,
+    #[serde(alias = "documentExpires")]
     pub document_expires: bool,
     /// Name the document in the notification; off unless the person chooses it (anyone who
     /// sees the screen, even locked, reads a notification).
+    #[serde(alias = "showTitles")]
     pub show_titles: bool,
 }
 
@@ -54,23 +60,31 @@ impl Default for NotificationSettings {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+/// Written with the app's one spelling (snake_case); files from before it spelt the fields in
+/// camelCase, and those names are still read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
 pub struct Settings {
     /// `None` follows the system language.
     pub language: Option<Language>,
     pub theme: Theme,
+    #[serde(alias = "autoLockMinutes")]
     pub auto_lock_minutes: u32,
     /// Lock when the system goes to sleep (where the platform says so).
+    #[serde(alias = "lockOnSleep")]
     pub lock_on_sleep: bool,
     /// Read the text of each imported file with local OCR right after the import.
+    #[serde(alias = "ocrOnImport")]
     pub ocr_on_import: bool,
     /// Tesseract language codes joined by `+`.
+    #[serde(alias = "ocrLanguages")]
     pub ocr_languages: String,
     /// New files appearing here are imported while the vault is unlocked.
+    #[serde(alias = "watchedFolder")]
     pub watched_folder: Option<PathBuf>,
     pub notifications: NotificationSettings,
     /// Remind to make a backup when the last one is older than this many days (0: never).
+    #[serde(alias = "backupReminderDays")]
     pub backup_reminder_days: u32,
 }
 
@@ -170,11 +184,18 @@ mod tests {
         let path = dir.path().join("app.json");
         fs::write(
             &path,
-            r#"{"language":"en","theme":"light","autoLockMinutes":5}"#,
+            r#"{"language":"en","theme":"light","autoLockMinutes":5,"backupReminderDays":7,
+                "notifications":{"showTitles":true,"contractEnds":false}}"#,
         )
         .unwrap();
         let s = Settings::load(&path);
         assert_eq!((s.auto_lock_minutes, s.theme), (5, Theme::Light));
+        assert_eq!(s.backup_reminder_days, 7);
+        assert!(s.notifications.show_titles && !s.notifications.contract_ends);
         assert!(s.lock_on_sleep && s.ocr_on_import && s.notifications.warranty_ends);
+        s.save(&path).unwrap();
+        let saved = fs::read_to_string(&path).unwrap();
+        assert!(saved.contains("\"auto_lock_minutes\": 5") && !saved.contains("autoLock"));
+        assert_eq!(Settings::load(&path), s);
     }
 }

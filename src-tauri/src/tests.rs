@@ -132,9 +132,9 @@ fn app_status_reports_a_missing_vault_then_an_unlocked_one() {
     let h = Harness::new();
     let status = h.ok("app_status", json!({}));
     assert_eq!(status["vault"], "missing");
-    assert_eq!(status["settings"]["autoLockMinutes"], 10);
+    assert_eq!(status["settings"]["auto_lock_minutes"], 10);
     assert!(
-        Path::new(status["vaultPath"].as_str().unwrap()).ends_with("vault"),
+        Path::new(status["vault_path"].as_str().unwrap()).ends_with("vault"),
         "{status}"
     );
     h.create_vault();
@@ -200,7 +200,7 @@ fn lock_forgets_the_vault_and_unlock_needs_the_right_password() {
         "wrong_password"
     );
     let unlocked = h.ok("unlock", json!({"password": PASSWORD}));
-    assert_eq!(unlocked["kdfUpgraded"], false);
+    assert_eq!(unlocked["kdf_upgraded"], false);
     assert_eq!(h.ok("app_status", json!({}))["vault"], "unlocked");
 }
 
@@ -218,11 +218,11 @@ fn recover_opens_the_vault_with_the_phrase_and_sets_a_new_password() {
     );
     h.ok("lock", json!({}));
 
-    let bad = json!({"phrase": "not a phrase", "newPassword": "another long password"});
+    let bad = json!({"phrase": "not a phrase", "new_password": "another long password"});
     assert_eq!(h.error_code("recover", bad), "invalid_recovery_phrase");
     h.ok(
         "recover",
-        json!({"phrase": words.join(" "), "newPassword": "another long password"}),
+        json!({"phrase": words.join(" "), "new_password": "another long password"}),
     );
     h.ok("lock", json!({}));
     h.ok("unlock", json!({"password": "another long password"}));
@@ -256,7 +256,7 @@ fn import_files_stores_once_and_answers_each_file_duplicates_and_missing_ones_to
     assert_ne!(doc["field_states"]["kind"]["confirmed"], true, "{doc}");
     let again = h.import(&path);
     assert_eq!(again["outcome"], "duplicate");
-    assert_eq!(again["existingId"], first["document"]["id"]);
+    assert_eq!(again["existing_id"], first["document"]["id"]);
     // Each file of a call is answered; a missing one does not stop the others.
     let missing = h.dir.path().join("missing.jpg");
     let other = h.sample("toaster.png", &[png(), b"toaster".to_vec()].concat());
@@ -285,7 +285,7 @@ fn search_documents_finds_by_text_and_filters() {
     assert_eq!(found[0]["title"], "kettle");
     let none = h.ok(
         "search_documents",
-        json!({"query": {"kinds": ["invoice"], "unconfirmedOnly": true, "trash": false}}),
+        json!({"query": {"kinds": ["invoice"], "unconfirmed_only": true, "trash": false}}),
     );
     assert_eq!(none.as_array().unwrap().len(), 0);
     assert_eq!(
@@ -389,7 +389,7 @@ fn edit_document_corrects_and_confirms_fields() {
             "total": "1299,90",
             "currency": "czk",
             "expiry": "2026-11-03",
-            "addTags": ["kitchen"],
+            "add_tags": ["kitchen"],
             "confirm": ["title"],
         }}),
     );
@@ -402,7 +402,7 @@ fn edit_document_corrects_and_confirms_fields() {
     }
     let cleared = h.ok(
         "edit_document",
-        json!({"id": id, "edit": {"expiry": "", "removeTags": ["kitchen"]}}),
+        json!({"id": id, "edit": {"expiry": "", "remove_tags": ["kitchen"]}}),
     );
     assert_eq!(cleared["expiry"], Value::Null);
     assert_eq!(cleared["tags"], json!([]));
@@ -460,9 +460,9 @@ fn settings_are_saved_clamped_and_survive_a_restart() {
     assert_eq!(h.ok("get_settings", json!({}))["theme"], "system");
     let saved = h.ok(
         "save_settings",
-        json!({"settings": {"language": "cs", "theme": "dark", "autoLockMinutes": 100000}}),
+        json!({"settings": {"language": "cs", "theme": "dark", "auto_lock_minutes": 100000}}),
     );
-    assert_eq!(saved["autoLockMinutes"], 240);
+    assert_eq!(saved["auto_lock_minutes"], 240);
     assert_eq!(h.ok("get_settings", json!({}))["language"], "cs");
     let reloaded = crate::Settings::load(&h.dir.path().join("config/app.json"));
     assert_eq!(reloaded.auto_lock_minutes, 240);
@@ -555,10 +555,10 @@ fn remote_ocr_shows_what_it_would_send_and_sends_only_that_after_consent() {
         "remote_ocr_consent",
         json!({"id": id, "provider": "openai"}),
     );
-    assert_eq!(consent["fileName"], "faded.png");
-    assert_eq!(consent["mediaType"], "image/png");
+    assert_eq!(consent["file_name"], "faded.png");
+    assert_eq!(consent["media_type"], "image/png");
     assert_eq!(consent["endpoint"], "https://api.openai.com/v1");
-    assert_eq!(consent["hasKey"], false);
+    assert_eq!(consent["has_key"], false);
     assert_eq!(consent["instruction"], coffer_ocr::remote::PROMPT);
     let send = |token: &Value| json!({"id": id, "provider": "openai", "consent": token});
     assert_eq!(
@@ -578,11 +578,11 @@ fn remote_ocr_shows_what_it_would_send_and_sends_only_that_after_consent() {
     let endpoint = format!("{}/v1", provider.url);
     let info = h.ok(
         "save_remote_ocr_provider",
-        json!({"provider": "openai", "change": {"apiKey": " sk-test-123 ", "endpoint": endpoint}}),
+        json!({"provider": "openai", "change": {"api_key": " sk-test-123 ", "endpoint": endpoint}}),
     );
-    assert_eq!(info["hasKey"], true);
+    assert_eq!(info["has_key"], true);
     assert!(
-        info.get("apiKey").is_none(),
+        info.get("api_key").is_none(),
         "the key never comes back: {info}"
     );
     let consent = h.ok(
@@ -590,7 +590,7 @@ fn remote_ocr_shows_what_it_would_send_and_sends_only_that_after_consent() {
         json!({"id": id, "provider": "openai"}),
     );
     assert_eq!(
-        (consent["hasKey"].clone(), consent["endpoint"].clone()),
+        (consent["has_key"].clone(), consent["endpoint"].clone()),
         (json!(true), json!(endpoint))
     );
 
@@ -645,12 +645,12 @@ fn remote_ocr_providers_store_keys_inside_the_vault_and_check_endpoints() {
     let providers = h.ok("remote_ocr_providers", json!({}));
     assert_eq!(providers.as_array().unwrap().len(), 2);
     assert_eq!(providers[0]["provider"], "gemini");
-    assert_eq!(providers[0]["hasKey"], false);
-    assert_eq!(providers[0]["model"], providers[0]["defaultModel"]);
+    assert_eq!(providers[0]["has_key"], false);
+    assert_eq!(providers[0]["model"], providers[0]["default_model"]);
 
     h.ok(
         "save_remote_ocr_provider",
-        json!({"provider": "gemini", "change": {"apiKey": "AIza-secret", "model": "gemini-2.5-pro"}}),
+        json!({"provider": "gemini", "change": {"api_key": "AIza-secret", "model": "gemini-2.5-pro"}}),
     );
     let stored = h
         .session()
@@ -659,7 +659,7 @@ fn remote_ocr_providers_store_keys_inside_the_vault_and_check_endpoints() {
     assert_eq!(stored.as_deref(), Some("AIza-secret"));
     let gemini = &h.ok("remote_ocr_providers", json!({}))[0];
     assert_eq!(
-        (gemini["hasKey"].clone(), gemini["model"].clone()),
+        (gemini["has_key"].clone(), gemini["model"].clone()),
         (json!(true), json!("gemini-2.5-pro"))
     );
 
@@ -673,16 +673,16 @@ fn remote_ocr_providers_store_keys_inside_the_vault_and_check_endpoints() {
     assert_eq!(
         h.error_code(
             "save_remote_ocr_provider",
-            json!({"provider": "gemini", "change": {"apiKey": "  "}})
+            json!({"provider": "gemini", "change": {"api_key": "  "}})
         ),
         "invalid_input"
     );
     let removed = h.ok(
         "save_remote_ocr_provider",
-        json!({"provider": "gemini", "change": {"removeKey": true, "model": ""}}),
+        json!({"provider": "gemini", "change": {"remove_key": true, "model": ""}}),
     );
-    assert_eq!(removed["hasKey"], false);
-    assert_eq!(removed["model"], removed["defaultModel"]);
+    assert_eq!(removed["has_key"], false);
+    assert_eq!(removed["model"], removed["default_model"]);
 }
 
 fn raw(body: InvokeResponseBody) -> Vec<u8> {
@@ -887,7 +887,7 @@ fn a_documents_own_reminder_settings_change_what_is_due_and_can_be_reset() {
         "edit_document",
         json!({"id": id, "edit": {"kind": "contract", "expiry": in_40_days}}),
     );
-    let defaults = json!({"leadDays": null, "noticeDays": null});
+    let defaults = json!({"lead_days": null, "notice_days": null});
     assert_eq!(h.ok("document_reminders", json!({"id": id})), defaults);
     // Defaults (30 and 7 days): nothing due 40 days ahead.
     assert_eq!(h.ok("reminder_notifications", json!({}))["due"], json!([]));
@@ -896,9 +896,9 @@ fn a_documents_own_reminder_settings_change_what_is_due_and_can_be_reset() {
     // notice period puts the last day to give notice 5 days ahead, within 7.
     let saved = h.ok(
         "save_document_reminders",
-        json!({"id": id, "reminders": {"leadDays": [7, 60, 60], "noticeDays": 35}}),
+        json!({"id": id, "reminders": {"lead_days": [7, 60, 60], "notice_days": 35}}),
     );
-    assert_eq!(saved, json!({"leadDays": [60, 7], "noticeDays": 35}));
+    assert_eq!(saved, json!({"lead_days": [60, 7], "notice_days": 35}));
     assert_eq!(h.ok("document_reminders", json!({"id": id})), saved);
     let due = h.ok("reminder_notifications", json!({}))["due"].clone();
     let kinds: Vec<&str> = due
@@ -915,7 +915,7 @@ fn a_documents_own_reminder_settings_change_what_is_due_and_can_be_reset() {
     assert_eq!(
         h.error_code(
             "save_document_reminders",
-            json!({"id": id, "reminders": {"leadDays": [], "noticeDays": null}}),
+            json!({"id": id, "reminders": {"lead_days": [], "notice_days": null}}),
         ),
         "invalid_input"
     );
@@ -936,7 +936,7 @@ fn the_watched_folder_hands_new_files_to_the_web_view_once() {
     let folder = h.dir.path().join("scans");
     std::fs::create_dir(&folder).unwrap();
     let mut settings = h.ok("get_settings", json!({}));
-    settings["watchedFolder"] = json!(folder);
+    settings["watched_folder"] = json!(folder);
     h.ok("save_settings", json!({"settings": settings}));
 
     std::fs::write(folder.join(".hidden.jpg"), b"x").unwrap();
@@ -952,7 +952,7 @@ fn the_watched_folder_hands_new_files_to_the_web_view_once() {
         serde_json::from_value(h.ok("take_watched_files", json!({}))).unwrap();
     assert!(again.is_empty());
 
-    settings["watchedFolder"] = json!(h.dir.path().join("does-not-exist"));
+    settings["watched_folder"] = json!(h.dir.path().join("does-not-exist"));
     assert_eq!(
         h.error_code("save_settings", json!({"settings": settings})),
         "watch_failed"
@@ -963,14 +963,14 @@ fn the_watched_folder_hands_new_files_to_the_web_view_once() {
 fn save_settings_refuses_ocr_languages_tesseract_cannot_load() {
     let h = Harness::new();
     let mut settings = h.ok("get_settings", json!({}));
-    settings["ocrLanguages"] = json!("klingon");
+    settings["ocr_languages"] = json!("klingon");
     assert_eq!(
         h.error_code("save_settings", json!({"settings": settings})),
         "ocr_languages"
     );
-    settings["ocrLanguages"] = json!("eng");
+    settings["ocr_languages"] = json!("eng");
     assert_eq!(
-        h.ok("save_settings", json!({"settings": settings}))["ocrLanguages"],
+        h.ok("save_settings", json!({"settings": settings}))["ocr_languages"],
         "eng"
     );
 }
@@ -985,7 +985,7 @@ fn going_to_sleep_locks_unless_the_person_opted_out() {
     assert_eq!(h.ok("app_status", json!({}))["vault"], "locked");
     h.ok("unlock", json!({"password": PASSWORD}));
     let mut settings = h.ok("get_settings", json!({}));
-    settings["lockOnSleep"] = json!(false);
+    settings["lock_on_sleep"] = json!(false);
     h.ok("save_settings", json!({"settings": settings}));
     assert!(!crate::sleep::on_prepare_for_sleep(&session, true));
     assert_eq!(h.ok("app_status", json!({}))["vault"], "unlocked");

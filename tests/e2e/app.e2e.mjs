@@ -652,7 +652,7 @@ async function main() {
     await s.executeAsync(
       `const [folder, done] = arguments;
        const invoke = window.__TAURI_INTERNALS__.invoke;
-       invoke("get_settings").then((settings) => invoke("save_settings", { settings: { ...settings, watchedFolder: folder } }))
+       invoke("get_settings").then((settings) => invoke("save_settings", { settings: { ...settings, watched_folder: folder } }))
          .then(() => done(true), (e) => done(JSON.stringify(e)));`,
       watched,
     );
@@ -746,7 +746,7 @@ async function main() {
       vaultDir = (await again.executeAsync(
         `const done = arguments[0];
          window.__TAURI_INTERNALS__.invoke("app_status").then(done, (e) => done({ error: JSON.stringify(e) }));`,
-      )).vaultPath;
+      )).vault_path;
     } finally {
       await again.quit();
     }

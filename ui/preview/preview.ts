@@ -26,12 +26,12 @@ const documents: DocumentSummary[] = Array.from({ length: count }, (_, i) => ({
   untitled: i % 11 === 0,
 }));
 
-function matching(query: { text?: string; unconfirmedOnly?: boolean }): DocumentSummary[] {
+function matching(query: { text?: string; unconfirmed_only?: boolean }): DocumentSummary[] {
   const text = (query.text ?? "").toLowerCase();
   return documents.filter(
     (d) =>
       (!text || d.title.toLowerCase().includes(text) || d.merchant?.toLowerCase().includes(text)) &&
-      (!query.unconfirmedOnly || d.unconfirmed),
+      (!query.unconfirmed_only || d.unconfirmed),
   );
 }
 
@@ -40,11 +40,11 @@ mockIPC((cmd, args) => {
   const a = args as Record<string, unknown>;
   switch (cmd) {
     case "app_status":
-      return { vault, vaultPath: "/home/jana/.local/share/coffer/vault", settings: { language: params.get("lang"), theme: params.get("theme") ?? "system", autoLockMinutes: 10 } };
+      return { vault, vault_path: "/home/jana/.local/share/coffer/vault", settings: { language: params.get("lang"), theme: params.get("theme") ?? "system", auto_lock_minutes: 10 } };
     case "search_documents":
       return matching(a.query as { text?: string });
     case "list_documents": {
-      const query = a.query as { text?: string; unconfirmedOnly?: boolean; offset?: number; limit?: number };
+      const query = a.query as { text?: string; unconfirmed_only?: boolean; offset?: number; limit?: number };
       const found = matching(query);
       const offset = query.offset ?? 0;
       return { total: found.length, documents: found.slice(offset, offset + (query.limit ?? found.length)) };
@@ -52,7 +52,7 @@ mockIPC((cmd, args) => {
     case "unlock":
     case "create_vault":
       vault = "unlocked";
-      return cmd === "unlock" ? { kdfUpgraded: false } : null;
+      return cmd === "unlock" ? { kdf_upgraded: false } : null;
     case "new_recovery_phrase":
       return "abandon ability able about above absent absorb abstract absurd abuse access accident account accuse achieve acid acoustic acquire across act action actor actress actual".split(" ");
     case "get_document": {
@@ -83,7 +83,7 @@ mockIPC((cmd, args) => {
     case "vault_info":
       return { path: "/home/jana/.local/share/coffer/vault", documents: count, trashed: 0, content_bytes: 0, encrypted_bytes: 48_200_000, created_at: "2024-11-03T10:00:00Z", kdf: { alg: "argon2id", memory_kib: 131072, passes: 3, lanes: 4 } };
     case "last_backup":
-      return { last: "2024-11-20T18:00:00Z", vaultCreated: "2024-11-03T10:00:00Z" };
+      return { last: "2024-11-20T18:00:00Z", vault_created: "2024-11-03T10:00:00Z" };
     default:
       return null;
   }

@@ -6,6 +6,7 @@
 //! default, see [`PlanCatalog::time_zone`]).
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use uuid::Uuid;
 
 /// A plan's stable id, e.g. `start`, `plus`, `business` (the catalog is configurable).
@@ -13,7 +14,7 @@ pub type PlanId = String;
 
 /// The currencies plans are priced in: a closed set the server's catalog and payment
 /// providers support. (A document's money uses `coffer_core::Currency`, any ISO 4217 code.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
 pub enum PriceCurrency {
     #[serde(rename = "CZK")]
     Czk,
@@ -32,7 +33,7 @@ impl PriceCurrency {
 }
 
 /// A price or a payment: minor units (1 CZK = 100 haléřů, 1 EUR = 100 cents).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 pub struct Money {
     pub amount_minor: i64,
     pub currency: PriceCurrency,
@@ -40,7 +41,7 @@ pub struct Money {
 
 /// How long one paid period lasts. Periods are calendar months or years in the billing time
 /// zone (31 January + 1 month = the last day of February).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum BillingInterval {
     Month,
@@ -49,7 +50,7 @@ pub enum BillingInterval {
 
 /// What a plan allows. Monthly limits count the account's live items by their clear
 /// `kind_class` and `created_month`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct PlanLimits {
     /// Items of kind class `receipt` per calendar month.
     pub receipts_per_month: u32,
@@ -66,14 +67,14 @@ pub struct PlanLimits {
 }
 
 /// One price of a plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct PlanPrice {
     pub interval: BillingInterval,
     pub price: Money,
 }
 
 /// A plan of the catalog.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Plan {
     pub id: PlanId,
     /// Display name (the same in every language, e.g. "Plus").
@@ -84,7 +85,7 @@ pub struct Plan {
 }
 
 /// `GET` [`crate::routes::PLANS`] (public): the catalog.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct PlanCatalog {
     /// The plan every account has without paying (`start`).
     pub free_plan: PlanId,
@@ -96,7 +97,7 @@ pub struct PlanCatalog {
 }
 
 /// Payment providers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentProvider {
     /// Card payments (Stripe Checkout).
@@ -137,7 +138,7 @@ pub struct CheckoutRequest {
 
 /// Answer to [`CheckoutRequest`]: open `redirect_url` in a browser to pay. The plan changes
 /// when the provider confirms the payment (webhook / notification), not before.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct CheckoutResponse {
     pub payment_id: Uuid,
     pub redirect_url: String,
@@ -146,7 +147,7 @@ pub struct CheckoutResponse {
 }
 
 /// What a payment pays for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentKind {
     /// A new paid period (no paid plan before).
@@ -158,7 +159,7 @@ pub enum PaymentKind {
 }
 
 /// State of a payment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentStatus {
     Pending,
@@ -172,7 +173,7 @@ pub enum PaymentStatus {
 }
 
 /// One payment of the account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Payment {
     pub id: Uuid,
     pub kind: PaymentKind,
@@ -185,11 +186,12 @@ pub struct Payment {
     pub created_at: i64,
     /// Unix seconds, once paid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub paid_at: Option<i64>,
 }
 
 /// An invoice (tax document) for a paid payment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Invoice {
     /// Sequential number, e.g. `2026-000017`.
     pub number: String,
@@ -203,11 +205,12 @@ pub struct Invoice {
     pub period_end: i64,
     /// The provider's own invoice page, when it has one (Stripe's hosted invoice).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub provider_url: Option<String>,
 }
 
 /// `GET` [`crate::routes::BILLING_HISTORY`] (authenticated), newest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct BillingHistory {
     pub payments: Vec<Payment>,
     pub invoices: Vec<Invoice>,

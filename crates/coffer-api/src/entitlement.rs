@@ -14,6 +14,7 @@ use crate::billing::{PlanId, PlanLimits};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use ts_rs::TS;
 use uuid::Uuid;
 
 /// Version of the [`Entitlement`] payload.
@@ -23,7 +24,7 @@ const SIGNING_CONTEXT: &[u8] = b"coffer-entitlement-v1\0";
 
 /// What the account uses: its live, unlocked items first committed in the current calendar
 /// month (by kind class), its remote OCR credits of the month, and its stored bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct MonthUsage {
     /// `YYYY-MM` in the billing time zone.
     pub month: String,
@@ -40,7 +41,7 @@ pub struct MonthUsage {
 }
 
 /// The entitlement itself (the signed payload).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Entitlement {
     /// [`ENTITLEMENT_FORMAT`].
     pub format: u32,

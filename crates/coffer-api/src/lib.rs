@@ -70,6 +70,7 @@ pub use entitlement::*;
 pub use reminders::*;
 use serde::{Deserialize, Serialize};
 pub use shares::*;
+use ts_rs::TS;
 use uuid::Uuid;
 
 /// Version of this API; sent by the server in [`API_VERSION_HEADER`] on every answer and
@@ -492,7 +493,7 @@ pub struct PasswordChangeFinishRequest {
 }
 
 /// One device (= one login session) of the account, from `GET` [`routes::DEVICES`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Device {
     pub device_id: Uuid,
     pub name: String,

@@ -5,13 +5,14 @@
 //! nothing at all.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::document::{DocumentId, DocumentKind, Field};
 use crate::error::{Error, Result};
 use crate::search::SearchQuery;
 use crate::vault::{DocumentEdit, Vault};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum BulkChange {
     SetKind {
@@ -29,7 +30,7 @@ pub enum BulkChange {
     Restore,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, TS)]
 pub struct BulkOutcome {
     /// Documents the change was written to.
     pub changed: usize,
@@ -39,7 +40,7 @@ pub struct BulkOutcome {
     pub skipped: Vec<Skipped>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 pub struct Skipped {
     pub id: DocumentId,
     pub reason: String,

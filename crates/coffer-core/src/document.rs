@@ -8,6 +8,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
+use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
@@ -24,8 +25,9 @@ pub fn parse_date(text: &str) -> Result<Date> {
 }
 
 /// Client-generated, so ids stay stable across devices and retries.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[serde(transparent)]
+#[ts(type = "string")]
 pub struct DocumentId(Uuid);
 
 impl DocumentId {
@@ -53,7 +55,7 @@ impl FromStr for DocumentId {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum DocumentKind {
     Receipt,
@@ -104,7 +106,8 @@ impl FromStr for DocumentKind {
 }
 
 /// An ISO 4217 alphabetic code.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, TS)]
+#[ts(type = "string")]
 pub struct Currency([u8; 3]);
 
 impl Currency {
@@ -283,7 +286,7 @@ impl fmt::Display for Money {
 }
 
 /// One VAT rate's recap line: rate in basis points (21 % = 2100), base and tax in minor units.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct VatLine {
     pub rate_basis_points: u32,
     pub base_minor: i64,
@@ -291,11 +294,13 @@ pub struct VatLine {
 }
 
 /// Company identifiers: Czech IČO and DIČ, or another country's VAT id.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct CompanyIds {
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub ico: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub vat_id: Option<String>,
 }
 
@@ -365,7 +370,7 @@ pub fn is_valid_variable_symbol(text: &str) -> bool {
 }
 
 /// The fields a person can confirm or correct.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
     Kind,
@@ -440,7 +445,7 @@ impl FromStr for Field {
 }
 
 /// Where a field's value came from: how sure the extractor was, and whether a person confirmed.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct FieldState {
     pub confidence: f32,
     pub confirmed: bool,
@@ -454,7 +459,7 @@ impl FieldState {
 }
 
 /// The stored file's description.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct FileInfo {
     pub name: String,
     pub media_type: String,
@@ -564,14 +569,17 @@ pub struct Document {
 }
 
 /// The JSON shape of a document: the listing's keys (`id`, `kind`, `title`, `date`, `total`
-/// as a decimal string, `currency`) plus everything else.
-#[derive(Serialize)]
-struct DocumentJson<'a> {
+/// as a decimal string, `currency`) plus everything else. The app's TypeScript calls it
+/// `DocumentDetail`.
+#[derive(Serialize, TS)]
+#[ts(rename = "DocumentDetail")]
+pub struct DocumentJson<'a> {
     id: DocumentId,
     kind: DocumentKind,
     title: &'a str,
     merchant: &'a Option<String>,
     #[serde(with = "ymd::option")]
+    #[ts(type = "string | null")]
     date: Option<Date>,
     total: Option<String>,
     currency: Option<Currency>,
@@ -584,15 +592,19 @@ struct DocumentJson<'a> {
     tags: &'a [String],
     notes: &'a Option<String>,
     #[serde(with = "ymd::option")]
+    #[ts(type = "string | null")]
     expiry: Option<Date>,
     field_states: &'a BTreeMap<Field, FieldState>,
     ocr_text: &'a Option<String>,
     file: &'a FileInfo,
     #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
     imported_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
     updated_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
+    #[ts(type = "string | null")]
     trashed_at: Option<OffsetDateTime>,
 }
 
@@ -628,23 +640,28 @@ impl Serialize for Document {
 }
 
 /// One line of a listing or a search result.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
 pub struct DocumentSummary {
     pub id: DocumentId,
     pub kind: DocumentKind,
     pub title: String,
     pub merchant: Option<String>,
     #[serde(rename = "date", with = "ymd::option")]
+    #[ts(type = "string | null")]
     pub issue_date: Option<Date>,
+    /// A decimal string (`"1234.50"`).
     #[serde(serialize_with = "serialize_amount")]
+    #[ts(type = "string | null")]
     pub total: Option<Money>,
     pub currency: Option<Currency>,
     pub tags: Vec<String>,
     #[serde(with = "ymd::option")]
+    #[ts(type = "string | null")]
     pub expiry: Option<Date>,
     pub unconfirmed: bool,
     pub trashed: bool,
     #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
     pub imported_at: OffsetDateTime,
     /// Nothing names the document yet: no text was read, no merchant is known and its title
     /// is still the file's name, which (a scanner's `600.jpg`) says nothing. A listing shows

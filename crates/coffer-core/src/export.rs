@@ -23,6 +23,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
+use ts_rs::TS;
 
 use crate::document::{Document, DocumentId, DocumentKind, Money};
 use crate::error::Error;
@@ -42,7 +43,7 @@ pub const PDF_NAME: &str = "summary.pdf";
 pub const FILES_DIR: &str = "documents";
 
 /// The CSV dialect.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum CsvPreset {
     /// What Czech accounting tools import: `;`, decimal comma, `DD.MM.YYYY`, UTF-8 with BOM,
@@ -145,7 +146,7 @@ impl FromStr for CsvPreset {
 }
 
 /// A structured format for accounting software, added to the ZIP on request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
     /// `pohoda.xml`: one POHODA XML import (`dataPack`) of the whole period.

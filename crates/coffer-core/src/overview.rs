@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use rusqlite::params;
 use serde::Serialize;
 use time::{Date, Duration, Month};
+use ts_rs::TS;
 
 use crate::document::{Currency, DocumentKind};
 use crate::error::Result;
@@ -25,7 +26,7 @@ pub const CHART_MONTHS: usize = 12;
 /// How many of the next deadlines the overview lists.
 pub const NEXT_DEADLINES: usize = 5;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 pub struct Overview {
     pub this_month: MonthSpending,
     pub last_month: MonthSpending,
@@ -38,7 +39,7 @@ pub struct Overview {
 }
 
 /// One calendar month's documents and what they add up to.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, TS)]
 pub struct MonthSpending {
     /// `YYYY-MM`.
     pub month: String,
@@ -53,14 +54,14 @@ pub struct MonthSpending {
     pub vat: Vec<VatTotal>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
 pub struct Amount {
     pub currency: Currency,
     pub minor: i64,
     pub documents: u64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
 pub struct KindAmount {
     pub kind: DocumentKind,
     pub currency: Currency,
@@ -68,7 +69,7 @@ pub struct KindAmount {
     pub documents: u64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
 pub struct VatTotal {
     pub currency: Currency,
     pub rate_basis_points: u32,
@@ -77,7 +78,7 @@ pub struct VatTotal {
 }
 
 /// One month of the chart: its totals per currency.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 pub struct MonthTotals {
     /// `YYYY-MM`.
     pub month: String,

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime};
+use ts_rs::TS;
 
 use crate::document::{DocumentId, DocumentKind};
 use crate::error::{Error, Result};
@@ -35,7 +36,7 @@ pub struct ReminderPlan {
 }
 
 /// What happens on a deadline.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum DeadlineKind {
     WarrantyEnds,
@@ -74,20 +75,21 @@ impl DeadlineKind {
 }
 
 /// One dated event of one document, with the lead times at which it is announced.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 pub struct Deadline {
     pub document: DocumentId,
     pub title: String,
     pub document_kind: DocumentKind,
     pub kind: DeadlineKind,
     #[serde(with = "ymd")]
+    #[ts(type = "string")]
     pub date: Date,
     /// Descending, e.g. `[30, 7]`.
     pub lead_days: Vec<u32>,
 }
 
 /// A deadline that is close enough to be shown now.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 pub struct DueReminder {
     #[serde(flatten)]
     pub deadline: Deadline,

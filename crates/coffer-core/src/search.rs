@@ -4,6 +4,7 @@
 use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration};
+use ts_rs::TS;
 
 use crate::document::DocumentKind;
 
@@ -17,7 +18,7 @@ pub enum TrashFilter {
 }
 
 /// What a listing is ordered by.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SortKey {
     /// The issue date, or the import date when it is unknown.
@@ -31,7 +32,7 @@ pub enum SortKey {
 }
 
 /// A listing's order: a key and its direction. Ties go newest first, then by insertion.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Sort {
     pub key: SortKey,
     pub ascending: bool,

@@ -16,6 +16,7 @@ use rand::rngs::OsRng;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::blobs::{BlobName, BlobStore, fsync_dir};
@@ -200,7 +201,7 @@ impl SharedHeader {
 }
 
 /// What `coffer info` shows. No secrets: the KDF record's salt is public by design.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, TS)]
 pub struct VaultInfo {
     pub path: PathBuf,
     pub format: u32,
@@ -208,6 +209,7 @@ pub struct VaultInfo {
     pub vault_id: Uuid,
     pub kdf: KdfRecord,
     #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
     pub created_at: OffsetDateTime,
     pub documents: u64,
     pub trashed: u64,

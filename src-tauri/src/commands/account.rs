@@ -15,6 +15,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
+use ts_rs::TS;
 use uuid::Uuid;
 
 use super::{Result, blocking};
@@ -25,8 +26,7 @@ use crate::session::Session;
 pub const SYNC_PROGRESS_EVENT: &str = "sync-progress";
 
 /// The sign-in form: the account password is the vault password.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Deserialize, TS)]
 pub struct SignIn {
     pub server_url: String,
     pub email: String,
@@ -36,8 +36,7 @@ pub struct SignIn {
 }
 
 /// The Account screen: who, which plan and what it locks, and how syncing stands.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, TS)]
 pub struct AccountView {
     #[serde(flatten)]
     pub status: AccountStatus,
@@ -177,7 +176,7 @@ pub async fn account_devices(session: State<'_, Arc<Session>>) -> Result<Vec<Dev
 }
 
 /// Signs a device out of the account; returns the devices left.
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub async fn account_revoke_device(
     session: State<'_, Arc<Session>>,
     device_id: Uuid,
@@ -196,8 +195,8 @@ pub async fn account_revoke_device(
 }
 
 /// A step of a running sync, for the progress bar.
-#[derive(Clone, Debug, Serialize)]
-#[serde(tag = "phase", rename_all = "camelCase")]
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(tag = "phase", rename_all = "snake_case")]
 pub enum SyncStep {
     Uploading { sent: u64, total: u64 },
     Pushed { done: usize, total: usize },
@@ -221,8 +220,7 @@ impl From<Progress> for SyncStep {
 }
 
 /// What "Sync now" did.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, TS)]
 pub struct SyncDone {
     pub pushed: usize,
     pub pulled: usize,
@@ -233,8 +231,8 @@ pub struct SyncDone {
     pub account: AccountView,
 }
 
-#[derive(Debug, Serialize)]
-#[serde(tag = "state", rename_all = "camelCase")]
+#[derive(Debug, Serialize, TS)]
+#[serde(tag = "state", rename_all = "snake_case")]
 pub enum EmailRemindersView {
     Registered { registered: usize },
     NotOnPlan,
@@ -254,7 +252,7 @@ fn reminders_view(outcome: EmailReminders) -> Option<EmailRemindersView> {
 /// in step (when opted in). Progress goes out as `sync-progress` events. A sync that would
 /// remove more than a quarter of the vault stops with `mass_deletion` until the person
 /// confirms it (`allow_mass_delete`), as `coffer sync --allow-mass-delete` does.
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub async fn sync_now<R: Runtime>(
     app: AppHandle<R>,
     session: State<'_, Arc<Session>>,

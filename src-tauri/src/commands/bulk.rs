@@ -9,12 +9,14 @@ use coffer_core::bulk::{BulkChange, BulkOutcome};
 use coffer_core::{DocumentId, Vault};
 use serde::{Deserialize, Serialize};
 use tauri::State;
+use ts_rs::TS;
 
 use super::{Result, SearchArgs, blocking};
 use crate::session::Session;
 
-#[derive(Debug, Deserialize)]
-#[serde(tag = "mode", rename_all = "camelCase")]
+#[derive(Debug, Deserialize, TS)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+#[ts(rename = "SelectionRequest")]
 pub enum Selection {
     Ids {
         ids: Vec<String>,
@@ -46,7 +48,7 @@ impl Selection {
 }
 
 /// One selected document, named for the progress of work on it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct Selected {
     pub id: String,
     pub title: String,

@@ -15,6 +15,7 @@ use coffer_core::{DocumentKind, document::parse_date};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, Runtime, State};
+use ts_rs::TS;
 
 use super::bulk::Selection;
 use super::{Result, blocking, emit_progress};
@@ -39,17 +40,19 @@ pub async fn default_output_folder<R: Runtime>(app: AppHandle<R>) -> Result<Path
 }
 
 /// The export dialog's choices.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Deserialize, TS)]
+#[ts(optional_fields = nullable)]
 pub struct ExportForm {
     /// First and last day of the period, `YYYY-MM-DD`.
     pub from: String,
     pub to: String,
     /// None: every kind.
     #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
     pub kinds: Vec<DocumentKind>,
     pub preset: CsvPreset,
     #[serde(default)]
+    #[ts(as = "Option<_>", optional)]
     pub formats: Vec<ExportFormat>,
     /// The POHODA cash register for receipts paid in cash (empty: none).
     #[serde(default)]
@@ -65,8 +68,7 @@ pub struct ExportForm {
 }
 
 /// One document the accountant will have to complete, or that a format left out.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, TS)]
 pub struct ExportNote {
     pub id: String,
     pub file: String,
@@ -74,8 +76,7 @@ pub struct ExportNote {
     pub left_out_of: Vec<ExportFormat>,
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, TS)]
 pub struct ExportOutcome {
     /// Where the ZIP went; none for a share link.
     pub path: Option<PathBuf>,
@@ -172,8 +173,7 @@ fn export_progress<R: Runtime>(app: &AppHandle<R>) -> impl FnMut(ExportProgress)
 }
 
 /// A private link for the accountant made in the export dialog.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, TS)]
 pub struct ShareOutcome {
     /// `<server>/s/<id>#<key>`: the key is only here.
     pub link: String,
@@ -186,7 +186,7 @@ pub struct ShareOutcome {
 /// "Send to accountant": the export of the form (no file is saved), sealed on this device,
 /// uploaded to the account's server and shared for `expires_in_days`, as `coffer share
 /// create` does.
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub async fn share_documents<R: Runtime>(
     app: AppHandle<R>,
     session: State<'_, Arc<Session>>,
@@ -219,23 +219,21 @@ pub async fn share_documents<R: Runtime>(
 }
 
 /// How the backup is encrypted: a passphrase the person chose, or age public keys.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
 pub enum BackupTo {
     Passphrase(String),
     Recipients(Vec<String>),
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, TS)]
 pub struct BackupLeftOut {
     pub id: String,
     pub title: String,
     pub reason: String,
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, TS)]
 pub struct BackupOutcome {
     pub path: PathBuf,
     pub documents: usize,
@@ -295,8 +293,7 @@ pub async fn backup_vault<R: Runtime>(
 
 /// What the backup reminder needs, read without touching a document: when the last backup
 /// of this vault was written (by the app or `coffer backup`), and when the vault was made.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, TS)]
 pub struct BackupAge {
     /// RFC 3339, or none when no backup was ever made.
     pub last: Option<String>,

@@ -12,13 +12,14 @@ use coffer_ocr::{ExtractOptions, Provider, RemoteOcr};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use tauri::State;
+use ts_rs::TS;
 
 use super::{Result, blocking, document_id};
 use crate::error::CommandError;
 use crate::session::{RemoteConsent, Session};
 
 /// The remote providers the app offers, as the web view names them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum RemoteProvider {
     Gemini,
@@ -133,8 +134,7 @@ pub async fn ocr_document(session: State<'_, Arc<Session>>, id: String) -> Resul
 
 /// What a remote provider would receive for a document, shown in the consent dialog before
 /// anything is sent: the file itself, the instruction word for word, and where it goes.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, TS)]
 pub struct RemoteOcrConsent {
     pub provider: RemoteProvider,
     pub endpoint: String,
@@ -194,8 +194,7 @@ pub async fn remote_ocr_document(
 
 /// A provider's configuration as the settings screen shows it; the key itself never leaves
 /// the vault again once stored.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, TS)]
 pub struct RemoteProviderInfo {
     pub provider: RemoteProvider,
     pub has_key: bool,
@@ -230,10 +229,12 @@ pub async fn remote_ocr_providers(
 
 /// Changes to one provider: a new key (stored inside the vault), removing the key, another
 /// endpoint or model (empty means the provider's default).
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Default, Deserialize, TS)]
+#[serde(default)]
+#[ts(optional_fields = nullable)]
 pub struct ProviderChange {
     pub api_key: Option<String>,
+    #[ts(as = "Option<_>", optional)]
     pub remove_key: bool,
     pub endpoint: Option<String>,
     pub model: Option<String>,

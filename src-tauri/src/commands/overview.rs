@@ -9,11 +9,12 @@ use coffer_core::document::Currency;
 use coffer_core::overview::{MonthSpending, Overview};
 use serde::Serialize;
 use tauri::State;
+use ts_rs::TS;
 
 use super::Result;
 use crate::session::Session;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct OverviewView {
     #[serde(flatten)]
     pub overview: Overview,

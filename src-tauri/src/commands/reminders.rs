@@ -12,6 +12,7 @@ use coffer_core::{Deadline, DueReminder, Error, ReminderPlan, Vault};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_notification::{Notification, NotificationExt};
+use ts_rs::TS;
 
 use super::{Result, document_id};
 use crate::session::Session;
@@ -33,8 +34,7 @@ fn snoozes(vault: &Vault) -> coffer_core::Result<BTreeMap<String, String>> {
         .unwrap_or_default())
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, TS)]
 pub struct ReminderNotifications {
     pub due: Vec<DueReminder>,
     pub shown: Vec<String>,
@@ -59,7 +59,7 @@ pub async fn reminder_notifications(
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, TS)]
 pub struct Notice {
     pub title: String,
     pub body: String,
@@ -106,8 +106,7 @@ pub async fn save_reminder_lead_days(
 }
 
 /// A document's own reminder settings; a `None` field follows the vault's default.
-#[derive(Debug, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Default, Serialize, Deserialize, TS)]
 pub struct DocumentReminders {
     /// Days before each of its deadlines to remind.
     pub lead_days: Option<Vec<u32>>,
@@ -154,7 +153,7 @@ pub async fn save_document_reminders(
 }
 
 /// The deadlines screen: every deadline from [`OVERDUE_DAYS`] ago on, and the snoozes.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct Deadlines {
     pub deadlines: Vec<Deadline>,
     pub snoozes: BTreeMap<String, String>,

@@ -11,6 +11,7 @@ use coffer_core::backup::{
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Runtime, State};
+use ts_rs::TS;
 
 use super::{
     Result, WordCheck, blocking, check_confirmed_words, emit_progress, with_confirmed_phrase,
@@ -21,7 +22,7 @@ use crate::session::Session;
 pub const RESTORE_PROGRESS_EVENT: &str = "restore-progress";
 
 /// How the chosen backup is protected, so the screen asks for the right thing.
-#[derive(Debug, Serialize, PartialEq, Eq)]
+#[derive(Debug, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum BackupProtection {
     Passphrase,
@@ -42,15 +43,14 @@ pub async fn backup_protection(path: PathBuf) -> Result<BackupProtection> {
 }
 
 /// The backup's key: its passphrase, or a file of age identities.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
 pub enum BackupKey {
     Passphrase(String),
     IdentityFile(PathBuf),
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Serialize, TS)]
 pub struct RestoreResult {
     pub documents: usize,
     pub content_bytes: u64,

@@ -7,12 +7,13 @@ use coffer_core::{KdfParams, LockedVault};
 use secrecy::SecretString;
 use serde::Deserialize;
 use tauri::State;
+use ts_rs::TS;
 
 use super::{Result, blocking};
 use crate::session::Session;
 
 /// The strengths offered in the settings; each is at or above the floor the engine enforces.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum KdfStrength {
     /// Argon2id 128 MiB, t=3, p=4: about a second on a slow machine.

@@ -10,7 +10,7 @@ use coffer_testkit::stand_in::{Answer, StandIn};
 const EMAIL: &str = "jana@example.test";
 
 fn form(server: &Server, password: &str) -> Value {
-    json!({"form": {"serverUrl": server.url, "email": EMAIL, "password": password, "totp": null}})
+    json!({"form": {"server_url": server.url, "email": EMAIL, "password": password, "totp": null}})
 }
 
 /// A new vault signed up to `server`.
@@ -59,7 +59,7 @@ fn sign_up_shows_the_free_plan_and_sign_out_and_in_again_work() {
     assert_eq!(entitlement["locked"], json!([]));
     assert_eq!(view["fresh"], true);
     assert_eq!(view["sync"]["last_sync"], Value::Null);
-    assert_eq!(view["emailReminders"], false);
+    assert_eq!(view["email_reminders"], false);
 
     h.ok("account_logout", json!({}));
     let view = h.ok("account_status", json!({}));
@@ -89,7 +89,7 @@ fn sign_in_to_an_address_nobody_answers_says_so() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
-    let args = json!({"form": {"serverUrl": url, "email": EMAIL, "password": PASSWORD}});
+    let args = json!({"form": {"server_url": url, "email": EMAIL, "password": PASSWORD}});
     assert_eq!(h.error_code("account_login", args), "server_unreachable");
     assert_eq!(h.error_code("sync_now", json!({})), "not_connected");
 }
@@ -111,7 +111,7 @@ fn devices_lists_this_device_and_revoking_it_signs_it_out() {
 
     let left = h.ok(
         "account_revoke_device",
-        json!({"deviceId": devices[0]["device_id"]}),
+        json!({"device_id": devices[0]["device_id"]}),
     );
     assert_eq!(left, json!([]));
     let view = h.ok("account_status", json!({}));
@@ -131,12 +131,12 @@ fn sync_now_keeps_what_the_plan_does_not_take_local_and_locks_after_a_downgrade(
     }
     let done = h.ok("sync_now", json!({}));
     assert_eq!(done["pushed"], 5, "{done}");
-    assert_eq!(done["notSynced"].as_array().unwrap().len(), 1);
-    assert_eq!(done["emailReminders"], Value::Null);
+    assert_eq!(done["not_synced"].as_array().unwrap().len(), 1);
+    assert_eq!(done["email_reminders"], Value::Null);
     let view = &done["account"];
     assert_eq!(view["entitlement"]["usage"]["receipts"], 5);
     assert_eq!(view["sync"]["pending"], 0);
-    assert_eq!(view["sync"]["not_synced"], done["notSynced"]);
+    assert_eq!(view["sync"]["not_synced"], done["not_synced"]);
     assert!(view["sync"]["last_sync"].as_i64().unwrap() > 1_700_000_000);
 
     // A paid plan takes the sixth; when it runs out, what is beyond START's limits locks.
@@ -155,7 +155,7 @@ fn sync_now_keeps_what_the_plan_does_not_take_local_and_locks_after_a_downgrade(
     assert!(entitlement["purge_at"].as_i64().is_some());
     let locked = locked[0].as_str().unwrap();
     assert!(ids.iter().any(|id| id == locked));
-    assert_eq!(view["lockedDocuments"][0]["id"], locked);
+    assert_eq!(view["locked_documents"][0]["id"], locked);
     // A locked document stays listed, but its content does not open and it cannot be edited.
     h.ok("get_document", json!({"id": locked}));
     assert_eq!(
@@ -180,7 +180,7 @@ fn remote_ocr_on_a_connected_vault_needs_a_plan_with_credits_and_uses_one() {
     let h = signed_up(&server);
     let id = json!(import_receipts(&h, 1).remove(0));
     // Nothing listens on the discard port: had anything been sent, the error would say so.
-    let change = json!({"apiKey": "sk-test", "endpoint": "http://127.0.0.1:9/v1"});
+    let change = json!({"api_key": "sk-test", "endpoint": "http://127.0.0.1:9/v1"});
     h.ok(
         "save_remote_ocr_provider",
         json!({"provider": "openai", "change": change}),
@@ -313,19 +313,19 @@ fn email_reminders_need_a_plan_with_them_and_can_be_switched_off() {
     );
 
     let outcome = h.ok("set_email_reminders", on.clone());
-    assert_eq!(outcome["state"], "notOnPlan");
+    assert_eq!(outcome["state"], "not_on_plan");
     server.admin(&["plan", "grant", EMAIL, "plus", "--until", "2099-12-31"]);
     let outcome = h.ok("set_email_reminders", on);
     assert_eq!(outcome["state"], "registered", "{outcome}");
     assert!(outcome["registered"].as_u64().unwrap() >= 1, "{outcome}");
-    assert_eq!(h.ok("account_status", json!({}))["emailReminders"], true);
+    assert_eq!(h.ok("account_status", json!({}))["email_reminders"], true);
 
     let off = h.ok(
         "set_email_reminders",
         json!({"enabled": false, "language": "cs"}),
     );
     assert_eq!(off, Value::Null);
-    assert_eq!(h.ok("account_status", json!({}))["emailReminders"], false);
+    assert_eq!(h.ok("account_status", json!({}))["email_reminders"], false);
 }
 
 #[test]
@@ -367,7 +367,7 @@ fn a_sync_that_would_remove_most_of_the_vault_waits_for_the_persons_confirmation
         let listed = h.ok("search_documents", json!({"query": {}}));
         assert_eq!(listed.as_array().unwrap().len(), 8, "nothing removed");
     }
-    h.ok("sync_now", json!({"allowMassDelete": true}));
+    h.ok("sync_now", json!({"allow_mass_delete": true}));
     let listed = h.ok("search_documents", json!({"query": {}}));
     assert_eq!(listed.as_array().unwrap().len(), 2);
     let trashed = h.ok("search_documents", json!({"query": {"trash": true}}));
@@ -392,9 +392,9 @@ fn on_a_server_that_sends_e_mail_sign_up_asks_for_the_code_it_sent() {
     let h = Harness::new();
     h.create_vault();
     let email = format!("verify-{}@example.test", std::process::id());
-    let form = json!({"form": {"serverUrl": server.url, "email": email, "password": PASSWORD, "totp": null}});
+    let form = json!({"form": {"server_url": server.url, "email": email, "password": PASSWORD, "totp": null}});
     let view = h.ok("account_register", form);
-    assert_eq!(view["emailVerified"], false, "{view}");
+    assert_eq!(view["email_verified"], false, "{view}");
     assert_eq!(
         h.error_code("account_verify_email", json!({"code": "00000000"})),
         "server_refused"
@@ -413,6 +413,6 @@ fn on_a_server_that_sends_e_mail_sign_up_asks_for_the_code_it_sent() {
         .pop()
         .expect("the verification e-mails reached the SMTP sink");
     let view = h.ok("account_verify_email", json!({"code": code}));
-    assert_eq!(view["emailVerified"], true, "{view}");
-    assert_eq!(h.ok("account_status", json!({}))["emailVerified"], true);
+    assert_eq!(view["email_verified"], true, "{view}");
+    assert_eq!(h.ok("account_status", json!({}))["email_verified"], true);
 }

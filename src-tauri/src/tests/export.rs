@@ -96,7 +96,7 @@ fn an_export_of_a_month_writes_the_zip_with_pohoda_and_isdoc_and_says_what_to_fi
         }}),
     );
     assert_eq!(outcome["documents"], 2, "{outcome}");
-    assert_eq!(outcome["pohodaDocuments"], 2);
+    assert_eq!(outcome["pohoda_documents"], 2);
     assert_eq!(outcome["path"], json!(out));
     let names = zip_names(&out);
     for name in ["documents.csv", "summary.pdf", "pohoda.xml"] {
@@ -157,7 +157,7 @@ fn a_backup_restores_every_document_and_is_remembered_as_the_last_one() {
     let age = h.ok("last_backup", json!({}));
     assert_eq!(age["last"], Value::Null);
     assert_eq!(
-        age["vaultCreated"],
+        age["vault_created"],
         h.ok("vault_info", json!({}))["created_at"]
     );
     let out = h.dir.path().join("coffer.age");
@@ -173,7 +173,7 @@ fn a_backup_restores_every_document_and_is_remembered_as_the_last_one() {
         json!({"out": out, "to": {"passphrase": passphrase}}),
     );
     assert_eq!(outcome["documents"], 3, "{outcome}");
-    assert_eq!(outcome["leftOut"], json!([]));
+    assert_eq!(outcome["left_out"], json!([]));
     let last = h.ok("last_backup", json!({}));
     let last = time::OffsetDateTime::parse(
         last["last"].as_str().unwrap(),

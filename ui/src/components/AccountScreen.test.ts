@@ -34,9 +34,9 @@ const account = (over: Partial<AccountView> = {}): AccountView => ({
   },
   fresh: true,
   sync: { last_sync: now - 120, pending: 2, not_synced: ["d9"] },
-  lockedDocuments: [lockedDoc],
-  emailReminders: false,
-  emailVerified: true,
+  locked_documents: [lockedDoc],
+  email_reminders: false,
+  email_verified: true,
   ...over,
 });
 
@@ -102,15 +102,15 @@ describe("AccountScreen", () => {
     setLanguage("en");
     const syncs: unknown[] = [];
     mockIPC((cmd, args) => {
-      if (cmd === "account_status") return account({ lockedDocuments: [], entitlement: { ...account().entitlement!, locked: [], purge_at: null } });
+      if (cmd === "account_status") return account({ locked_documents: [], entitlement: { ...account().entitlement!, locked: [], purge_at: null } });
       if (cmd === "account_devices") return [];
       if (cmd === "account_plans") return { free_plan: "start", time_zone: "Europe/Prague", grace_days: 60, plans: [] };
       if (cmd === "account_billing_history") return { payments: [], invoices: [] };
       if (cmd === "sync_now") {
-        const allow = (args as { allowMassDelete: boolean }).allowMassDelete;
+        const allow = (args as { allow_mass_delete: boolean }).allow_mass_delete;
         syncs.push(allow);
         if (!allow) throw { code: "mass_deletion", message: "6 of the 8 documents" };
-        return { pushed: 0, pulled: 6, conflicts: 0, notSynced: [], emailReminders: null, account: account({ lockedDocuments: [] }) };
+        return { pushed: 0, pulled: 6, conflicts: 0, not_synced: [], email_reminders: null, account: account({ locked_documents: [] }) };
       }
       return 1;
     });
@@ -132,10 +132,10 @@ describe("AccountScreen", () => {
     setLanguage("en");
     const codes: string[] = [];
     mockIPC((cmd, args) => {
-      if (cmd === "account_status") return account({ emailVerified: false, lockedDocuments: [] });
+      if (cmd === "account_status") return account({ email_verified: false, locked_documents: [] });
       if (cmd === "account_verify_email") {
         codes.push((args as { code: string }).code);
-        return account({ emailVerified: true, lockedDocuments: [] });
+        return account({ email_verified: true, locked_documents: [] });
       }
       if (cmd === "account_devices") return [];
       if (cmd === "account_plans") return { free_plan: "start", time_zone: "Europe/Prague", grace_days: 60, plans: [] };
@@ -159,7 +159,7 @@ describe("AccountScreen", () => {
 
   it("offers the sign-in form with the local server filled in when no account is connected", async () => {
     setLanguage("en");
-    app.defaultServerUrl = "http://127.0.0.1:40123";
+    app.default_server_url = "http://127.0.0.1:40123";
     mockIPC((cmd) => (cmd === "account_status" ? null : 1));
     const { target, screen } = render();
     await settle();

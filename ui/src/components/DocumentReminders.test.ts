@@ -28,7 +28,7 @@ async function render(kind: DocumentKind, stored: Reminders, expiry: string | nu
       const { reminders } = args as { reminders: Reminders };
       saved.push(reminders);
       // The engine sorts the lead times, longest first.
-      return { ...reminders, leadDays: reminders.leadDays && [...reminders.leadDays].sort((a, b) => b - a) };
+      return { ...reminders, lead_days: reminders.lead_days && [...reminders.lead_days].sort((a, b) => b - a) };
     }
     throw new Error(`unexpected ${cmd}`);
   });
@@ -43,7 +43,7 @@ async function render(kind: DocumentKind, stored: Reminders, expiry: string | nu
 
 describe("DocumentReminders", () => {
   it("shows the vault's defaults until the document has its own, and saves its own", async () => {
-    const { target, saved, lead, submit } = await render("warranty", { leadDays: null, noticeDays: null });
+    const { target, saved, lead, submit } = await render("warranty", { lead_days: null, notice_days: null });
     expect(lead.value).toBe("");
     expect(lead.placeholder).toBe("Default: 30, 7");
     expect(target.querySelector("[data-testid=notice-days]")).toBeNull();
@@ -53,14 +53,14 @@ describe("DocumentReminders", () => {
     expect(submit.disabled).toBe(false);
     submit.click();
     await settle();
-    expect(saved).toEqual([{ leadDays: [7, 60], noticeDays: null }]);
+    expect(saved).toEqual([{ lead_days: [7, 60], notice_days: null }]);
     expect(lead.value).toBe("60, 7");
     expect(target.textContent).toContain("Saved");
     expect(submit.disabled).toBe(true);
   });
 
   it("offers a notice period for contracts and refuses what is not a number of days", async () => {
-    const { target, saved, lead, submit } = await render("contract", { leadDays: [14], noticeDays: 90 });
+    const { target, saved, lead, submit } = await render("contract", { lead_days: [14], notice_days: 90 });
     const notice = target.querySelector<HTMLInputElement>("[data-testid=notice-days]")!;
     expect([lead.value, notice.value]).toEqual(["14", "90"]);
 
@@ -72,11 +72,11 @@ describe("DocumentReminders", () => {
     type(lead, "");
     submit.click();
     await settle();
-    expect(saved).toEqual([{ leadDays: null, noticeDays: null }]);
+    expect(saved).toEqual([{ lead_days: null, notice_days: null }]);
   });
 
   it("says that reminders need an expiry date", async () => {
-    const { target } = await render("warranty", { leadDays: null, noticeDays: null }, null);
+    const { target } = await render("warranty", { lead_days: null, notice_days: null }, null);
     expect(target.textContent).toContain("set one above");
   });
 });

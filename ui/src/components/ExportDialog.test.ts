@@ -21,24 +21,24 @@ afterEach(() => {
 const outcome: ExportOutcome = {
   path: "/home/jana/Downloads/coffer.zip",
   documents: 12,
-  byImportDate: 1,
-  contentBytes: 1_000_000,
-  pohodaDocuments: 11,
-  isdocFiles: 0,
-  notes: [{ id: "d1", file: "documents/2026-11-03 Albert.jpg", missing: ["document number", "company ID"], leftOutOf: [] }],
+  by_import_date: 1,
+  content_bytes: 1_000_000,
+  pohoda_documents: 11,
+  isdoc_files: 0,
+  notes: [{ id: "d1", file: "documents/2026-11-03 Albert.jpg", missing: ["document number", "company ID"], left_out_of: [] }],
 };
 
 const shareOutcome: ShareOutcome = {
   link: "http://127.0.0.1:8443/s/0b6c1a52-3f1e-4a7e-9a43-3c1f0e2d9b11#k2X9_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM",
-  shareId: "0b6c1a52-3f1e-4a7e-9a43-3c1f0e2d9b11",
-  expiresAt: Date.UTC(2026, 11, 19, 12) / 1000,
+  share_id: "0b6c1a52-3f1e-4a7e-9a43-3c1f0e2d9b11",
+  expires_at: Date.UTC(2026, 11, 19, 12) / 1000,
   export: { ...outcome, path: null },
 };
 
 async function render() {
   setLanguage("en");
   const sent: ExportForm[] = [];
-  const shares: { form: ExportForm; expiresInDays: number }[] = [];
+  const shares: { form: ExportForm; expires_in_days: number }[] = [];
   mockIPC((cmd, args) => {
     if (cmd === "default_output_folder") return "/home/jana/Downloads";
     if (cmd === "export_documents") {
@@ -46,7 +46,7 @@ async function render() {
       return outcome;
     }
     if (cmd === "share_documents") {
-      shares.push(args as { form: ExportForm; expiresInDays: number });
+      shares.push(args as { form: ExportForm; expires_in_days: number });
       return shareOutcome;
     }
     throw new Error(`unexpected ${cmd}`);
@@ -89,7 +89,7 @@ describe("ExportDialog", () => {
         kinds: ["receipt"],
         preset: "intl",
         formats: ["pohoda"],
-        cashRegister: "HP",
+        cash_register: "HP",
         out: `/home/jana/Downloads/coffer-${month}.zip`,
         language: "en",
         selection: null,
@@ -139,7 +139,7 @@ describe("ExportDialog", () => {
 
     expect(sent).toEqual([]);
     expect(shares).toHaveLength(1);
-    expect(shares[0].expiresInDays).toBe(30);
+    expect(shares[0].expires_in_days).toBe(30);
     expect(shares[0].form.out).toBeUndefined();
     expect(q<HTMLInputElement>("export-share-link").value).toBe(shareOutcome.link);
     expect(q("export-outcome").textContent).toContain("Shared 12 documents. Send this link to your accountant:");

@@ -3,7 +3,7 @@
 // and how far a running sync has come. Times from the server are Unix seconds.
 
 import { formatDate, formatMoney } from "./format";
-import type { BillingInterval, Currency, Entitlement, Language, Payment, Plan, PlanCatalog, SyncStep } from "./types";
+import type { BillingInterval, PriceCurrency, Entitlement, Language, Payment, Plan, PlanCatalog, SyncStep } from "./types";
 
 const DAY_MS = 86_400_000;
 
@@ -89,14 +89,14 @@ export function formatAgo(unixSeconds: number, language: Language, now: Date = n
 }
 
 /** `399` EUR → `EUR 3.99`; minor units never pass through floating point. */
-export function formatPrice(amountMinor: number, currency: Currency, language: Language): string {
+export function formatPrice(amountMinor: number, currency: PriceCurrency, language: Language): string {
   const whole = Math.trunc(amountMinor / 100);
   const cents = String(Math.abs(amountMinor % 100)).padStart(2, "0");
   return formatMoney(`${whole}.${cents}`, currency, language);
 }
 
 /** Czech speakers pay in CZK (Comgate), everyone else in EUR (card). */
-export function currencyFor(language: Language): Currency {
+export function currencyFor(language: Language): PriceCurrency {
   return language === "cs" ? "CZK" : "EUR";
 }
 
@@ -112,7 +112,7 @@ export interface UpgradeOption {
 export function upgradeOptions(
   catalog: PlanCatalog,
   entitlement: Entitlement | null,
-  currency: Currency,
+  currency: PriceCurrency,
   interval: BillingInterval,
 ): UpgradeOption[] {
   const current = catalog.plans.find((p) => p.id === entitlement?.plan);

@@ -10,7 +10,7 @@ describe("the command layer", () => {
     mockIPC((cmd, args) => {
       calls.push([cmd, args]);
       if (cmd === "search_documents") return [];
-      if (cmd === "import_files") return { answers: [{ outcome: "duplicate", existingId: "x" }], stopped: null };
+      if (cmd === "import_files") return { answers: [{ outcome: "duplicate", existing_id: "x" }], stopped: null };
       return null;
     });
     await api.search({ text: "kettle" });

@@ -10,13 +10,13 @@ import type {
   AppStatus,
   BillingHistory,
   BillingInterval,
-  Checkout,
-  Currency,
+  CheckoutResponse,
+  PriceCurrency,
   Device,
-  EmailRemindersOutcome,
+  EmailRemindersView,
   Language,
   PlanCatalog,
-  SignInForm,
+  SignIn,
   SyncDone,
   SyncStep,
   BackupAge,
@@ -37,7 +37,7 @@ import type {
   ExportOutcome,
   ShareOutcome,
   ImportedFiles,
-  Overview,
+  OverviewView,
   KdfStrength,
   ProviderChange,
   ReminderNotifications,
@@ -46,11 +46,15 @@ import type {
   RemoteProviderInfo,
   RestoreResult,
   SearchArgs,
+  Selected,
+  UnlockResult,
+  Deadlines,
+  BackupProtection,
+  SelectionRequest,
   Settings,
   VaultInfo,
   VaultProblem,
 } from "./types";
-import type { SelectionRequest } from "./selection";
 
 /** Turns whatever a command rejected with into a `CommandError`. */
 export function asCommandError(error: unknown): CommandError {
@@ -75,11 +79,11 @@ export const api = {
   newRecoveryPhrase: () => call<string[]>("new_recovery_phrase"),
   createVault: (password: string, confirmed: WordCheck[]) =>
     call<void>("create_vault", { password, confirmed }),
-  backupProtection: (path: string) => call<"passphrase" | "keys">("backup_protection", { path }),
+  backupProtection: (path: string) => call<BackupProtection>("backup_protection", { path }),
   restoreVault: (path: string, key: BackupKey, password: string, confirmed: WordCheck[]) =>
     call<RestoreResult>("restore_vault", { path, key, password, confirmed }),
-  unlock: (password: string) => call<{ kdfUpgraded: boolean }>("unlock", { password }),
-  recover: (phrase: string, newPassword: string) => call<void>("recover", { phrase, newPassword }),
+  unlock: (password: string) => call<UnlockResult>("unlock", { password }),
+  recover: (phrase: string, newPassword: string) => call<void>("recover", { phrase, new_password: newPassword }),
   lock: () => call<void>("lock"),
   touch: () => call<void>("touch"),
   search: (query: SearchArgs) => call<DocumentSummary[]>("search_documents", { query }),
@@ -106,15 +110,15 @@ export const api = {
   trash: (id: string) => call<void>("trash_document", { id }),
   restore: (id: string) => call<void>("untrash_document", { id }),
   vaultInfo: () => call<VaultInfo>("vault_info"),
-  overview: () => call<Overview>("vault_overview"),
-  deadlines: () => call<{ deadlines: Deadline[]; snoozes: Record<string, string> }>("deadlines"),
+  overview: () => call<OverviewView>("vault_overview"),
+  deadlines: () => call<Deadlines>("deadlines"),
   saveDeadlineSnoozes: (snoozes: Record<string, string>) =>
     call<Record<string, string>>("save_deadline_snoozes", { snoozes }),
   exportDeadlines: (path: string) => call<number>("export_deadlines_ics", { path }),
   changeDocuments: (selection: SelectionRequest, change: BulkChange) =>
     call<BulkOutcome>("change_documents", { selection, change }),
   selectedDocuments: (selection: SelectionRequest) =>
-    call<{ id: string; title: string }[]>("selected_documents", { selection }),
+    call<Selected[]>("selected_documents", { selection }),
   verifyVault: (quick: boolean) => call<VaultProblem[]>("verify_vault", { quick }),
   settings: () => call<Settings>("get_settings"),
   saveSettings: (settings: Settings) => call<Settings>("save_settings", { settings }),
@@ -128,29 +132,29 @@ export const api = {
   documentReminders: (id: string) => call<DocumentReminders>("document_reminders", { id }),
   saveDocumentReminders: (id: string, reminders: DocumentReminders) =>
     call<DocumentReminders>("save_document_reminders", { id, reminders }),
-  signUp: (form: SignInForm) => call<AccountView>("account_register", { form }),
-  signIn: (form: SignInForm) => call<AccountView>("account_login", { form }),
+  signUp: (form: SignIn) => call<AccountView>("account_register", { form }),
+  signIn: (form: SignIn) => call<AccountView>("account_login", { form }),
   signOut: () => call<void>("account_logout"),
   account: () => call<AccountView | null>("account_status"),
   verifyEmail: (code: string) => call<AccountView>("account_verify_email", { code }),
   resendVerification: () => call<void>("account_resend_verification"),
   devices: () => call<Device[]>("account_devices"),
-  revokeDevice: (deviceId: string) => call<Device[]>("account_revoke_device", { deviceId }),
-  syncNow: (allowMassDelete = false) => call<SyncDone>("sync_now", { allowMassDelete }),
+  revokeDevice: (deviceId: string) => call<Device[]>("account_revoke_device", { device_id: deviceId }),
+  syncNow: (allowMassDelete = false) => call<SyncDone>("sync_now", { allow_mass_delete: allowMassDelete }),
   plans: () => call<PlanCatalog>("account_plans"),
-  checkout: (plan: string, interval: BillingInterval, currency: Currency, language: Language) =>
-    call<Checkout>("account_checkout", { plan, interval, currency, language }),
+  checkout: (plan: string, interval: BillingInterval, currency: PriceCurrency, language: Language) =>
+    call<CheckoutResponse>("account_checkout", { plan, interval, currency, language }),
   cancelPlan: () => call<AccountView>("account_cancel"),
   billingHistory: () => call<BillingHistory>("account_billing_history"),
   defaultOutputFolder: () => call<string>("default_output_folder"),
   exportDocuments: (form: ExportForm) => call<ExportOutcome>("export_documents", { form }),
   shareDocuments: (form: ExportForm, expiresInDays: number) =>
-    call<ShareOutcome>("share_documents", { form, expiresInDays }),
+    call<ShareOutcome>("share_documents", { form, expires_in_days: expiresInDays }),
   backupVault: (out: string, to: BackupTo) => call<BackupOutcome>("backup_vault", { out, to }),
   lastBackup: () => call<BackupAge>("last_backup"),
   showInFolder: (path: string) => call<void>("show_in_folder", { path }),
   setEmailReminders: (enabled: boolean, language: Language) =>
-    call<EmailRemindersOutcome>("set_email_reminders", { enabled, language }),
+    call<EmailRemindersView | null>("set_email_reminders", { enabled, language }),
 };
 
 /** Runs `handler` when the back end locks the vault by itself (idle timeout, system sleep). */

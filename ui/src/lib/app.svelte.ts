@@ -13,23 +13,23 @@ export type LockReason = "idle" | "sleep" | "user" | null;
 
 export const app = $state({
   vault: null as VaultState | null,
-  vaultPath: "",
+  vault_path: "",
   screen: "documents" as Screen,
   lockReason: null as LockReason,
   settings: {
     language: null,
     theme: "system",
-    autoLockMinutes: 10,
-    lockOnSleep: true,
-    ocrOnImport: true,
-    ocrLanguages: "ces+eng+deu",
-    watchedFolder: null,
-    notifications: { warrantyEnds: true, contractEnds: true, noticeDeadline: true, documentExpires: true, showTitles: false },
-    backupReminderDays: 30,
+    auto_lock_minutes: 10,
+    lock_on_sleep: true,
+    ocr_on_import: true,
+    ocr_languages: "ces+eng+deu",
+    watched_folder: null,
+    notifications: { warranty_ends: true, contract_ends: true, notice_deadline: true, document_expires: true, show_titles: false },
+    backup_reminder_days: 30,
   } as Settings,
   startupError: null as string | null,
   /** The server the sign-in form offers first. */
-  defaultServerUrl: null as string | null,
+  default_server_url: null as string | null,
   /** Locked documents and their purge date, for the banner across the main window. */
   grace: null as Grace | null,
   /** The backup dialog is open (from Settings or the reminder). */
@@ -43,7 +43,7 @@ export const app = $state({
 /** Asks the engine how many documents wait for review; called after anything that changes it. */
 export async function refreshReviewCount() {
   try {
-    app.reviewCount = (await api.list({ unconfirmedOnly: true, limit: 0 })).total;
+    app.reviewCount = (await api.list({ unconfirmed_only: true, limit: 0 })).total;
   } catch {
     // Locked meanwhile: counted again after the next unlock.
   }

@@ -18,7 +18,7 @@ describe("import", () => {
     const answers: Record<string, ImportResult> = {
       "/a.jpg": { outcome: "imported", document: { ...summary("A"), imported_at: "", untitled: false } },
       "/b.jpg": { outcome: "failed", error: { code: "io", message: "cannot read" } },
-      "/c.jpg": { outcome: "duplicate", existingId: "A" },
+      "/c.jpg": { outcome: "duplicate", existing_id: "A" },
     };
     let progress = 0;
     await runImport(lines, null, async (paths) => ({ answers: paths.map((p) => answers[p]), stopped: null }), (e) => `!${e.code}`, () => progress++);
@@ -34,7 +34,7 @@ describe("import", () => {
     let progress = 0;
     await runImport(lines, "receipt", async (paths) => {
       sent.push(paths.length);
-      return { answers: paths.map((p) => ({ outcome: "duplicate" as const, existingId: p })), stopped: null };
+      return { answers: paths.map((p) => ({ outcome: "duplicate" as const, existing_id: p })), stopped: null };
     }, (e) => e.code, () => progress++);
     expect(sent).toEqual([IMPORT_CHUNK, IMPORT_CHUNK, 1]);
     expect(progress).toBe(3);
@@ -47,7 +47,7 @@ describe("import", () => {
     await runImport(lines, null, async (paths) => {
       calls++;
       return {
-        answers: paths.slice(0, 2).map((p) => ({ outcome: "duplicate" as const, existingId: p })),
+        answers: paths.slice(0, 2).map((p) => ({ outcome: "duplicate" as const, existing_id: p })),
         stopped: { code: "disk_full", message: "the disk is full" },
       };
     }, (e) => `!${e.code}`, () => {});

@@ -112,7 +112,7 @@ function answerLine(
     line.documentId = answer.document.id;
   } else if (answer.outcome === "duplicate") {
     line.state = "duplicate";
-    line.documentId = answer.existingId;
+    line.documentId = answer.existing_id;
   } else {
     line.state = "failed";
     line.message = describeError(answer.error);

@@ -63,7 +63,7 @@ export function daysSince(since: string, now: Date = new Date()): number {
  * Whether to remind of a backup: the last one (or, with none yet, the vault's creation: a new
  * vault is not nagged on its first day) is `days` old or more. 0 days: never remind.
  */
-export function backupDue(lastBackup: string | null, vaultCreated: string, days: number, now: Date = new Date()): boolean {
+export function backupDue(lastBackup: string | null, vault_created: string, days: number, now: Date = new Date()): boolean {
   if (days <= 0) return false;
-  return daysSince(lastBackup ?? vaultCreated, now) >= days;
+  return daysSince(lastBackup ?? vault_created, now) >= days;
 }

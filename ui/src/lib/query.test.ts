@@ -9,7 +9,7 @@ describe("search query", () => {
 
   it("converts amounts to minor units and leaves out half-typed values", () => {
     const filters = { ...emptyFilters(), minTotal: "100", maxTotal: "1 000,5", from: "2024-01", to: "2024-12-31" };
-    expect(buildQuery("", filters)).toEqual({ minTotalMinor: 10000, maxTotalMinor: 100050, to: "2024-12-31" });
+    expect(buildQuery("", filters)).toEqual({ min_total_minor: 10000, max_total_minor: 100050, to: "2024-12-31" });
   });
 
   it("passes kinds, tags, expiry, unconfirmed and trash", () => {
@@ -17,15 +17,15 @@ describe("search query", () => {
       ...emptyFilters(),
       kinds: ["receipt" as const],
       tag: "kitchen",
-      expiringWithinDays: 30,
-      unconfirmedOnly: true,
+      expiring_within_days: 30,
+      unconfirmed_only: true,
       trash: true,
     };
     expect(buildQuery("", filters)).toEqual({
       kinds: ["receipt"],
       tags: ["kitchen"],
-      expiringWithinDays: 30,
-      unconfirmedOnly: true,
+      expiring_within_days: 30,
+      unconfirmed_only: true,
       trash: true,
     });
     expect(activeFilterCount(filters)).toBe(5);

@@ -12,8 +12,8 @@ export interface Filters {
   maxTotal: string;
   merchant: string;
   tag: string;
-  expiringWithinDays: number | null;
-  unconfirmedOnly: boolean;
+  expiring_within_days: number | null;
+  unconfirmed_only: boolean;
   trash: boolean;
 }
 
@@ -26,8 +26,8 @@ export function emptyFilters(): Filters {
     maxTotal: "",
     merchant: "",
     tag: "",
-    expiringWithinDays: null,
-    unconfirmedOnly: false,
+    expiring_within_days: null,
+    unconfirmed_only: false,
     trash: false,
   };
 }
@@ -40,8 +40,8 @@ export function activeFilterCount(filters: Filters): number {
     filters.minTotal !== "" || filters.maxTotal !== "",
     filters.merchant.trim() !== "",
     filters.tag.trim() !== "",
-    filters.expiringWithinDays !== null,
-    filters.unconfirmedOnly,
+    filters.expiring_within_days !== null,
+    filters.unconfirmed_only,
     filters.trash,
   ].filter(Boolean).length;
 }
@@ -54,12 +54,12 @@ export function buildQuery(text: string, filters: Filters): SearchArgs {
   if (isIsoDate(filters.to)) query.to = filters.to;
   const min = parseAmountToMinor(filters.minTotal);
   const max = parseAmountToMinor(filters.maxTotal);
-  if (min !== null) query.minTotalMinor = min;
-  if (max !== null) query.maxTotalMinor = max;
+  if (min !== null) query.min_total_minor = min;
+  if (max !== null) query.max_total_minor = max;
   if (filters.merchant.trim()) query.merchant = filters.merchant.trim();
   if (filters.tag.trim()) query.tags = [filters.tag.trim()];
-  if (filters.expiringWithinDays !== null) query.expiringWithinDays = filters.expiringWithinDays;
-  if (filters.unconfirmedOnly) query.unconfirmedOnly = true;
+  if (filters.expiring_within_days !== null) query.expiring_within_days = filters.expiring_within_days;
+  if (filters.unconfirmed_only) query.unconfirmed_only = true;
   if (filters.trash) query.trash = true;
   return query;
 }

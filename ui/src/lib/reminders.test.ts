@@ -3,7 +3,7 @@ import { noticeText, planNotifications, reminderKey } from "./reminders";
 import { setLanguage } from "./i18n.svelte";
 import type { DueReminder, NotificationSettings } from "./types";
 
-const all: NotificationSettings = { warrantyEnds: true, contractEnds: true, noticeDeadline: true, documentExpires: true, showTitles: false };
+const all: NotificationSettings = { warranty_ends: true, contract_ends: true, notice_deadline: true, document_expires: true, show_titles: false };
 
 function due(document: string, kind: DueReminder["kind"], stage: number | null, days_left = 5): DueReminder {
   return { document, title: document, document_kind: "warranty", kind, date: "2026-01-31", lead_days: [30, 7], days_left, stage };
@@ -23,7 +23,7 @@ describe("planNotifications", () => {
     const plan = planNotifications(
       [due("lease", "contract_ends", 30), due("kettle", "warranty_ends", null)],
       [],
-      { ...all, contractEnds: false },
+      { ...all, contract_ends: false },
     );
     expect(plan.toShow).toEqual([]);
   });

@@ -5,11 +5,11 @@
 import { t, tn } from "./i18n.svelte";
 import type { DeadlineKind, DueReminder, NotificationSettings } from "./types";
 
-const SETTING_FOR: Record<DeadlineKind, "warrantyEnds" | "contractEnds" | "noticeDeadline" | "documentExpires"> = {
-  warranty_ends: "warrantyEnds",
-  contract_ends: "contractEnds",
-  notice_deadline: "noticeDeadline",
-  document_expires: "documentExpires",
+const SETTING_FOR: Record<DeadlineKind, "warranty_ends" | "contract_ends" | "notice_deadline" | "document_expires"> = {
+  warranty_ends: "warranty_ends",
+  contract_ends: "contract_ends",
+  notice_deadline: "notice_deadline",
+  document_expires: "document_expires",
 };
 
 export function reminderKey(r: DueReminder): string {
@@ -40,8 +40,8 @@ export function planNotifications(
  * What a notification says: the kind of deadline and when; the document's title only when the
  * person chose to see titles there (a notification can show on a locked or shared screen).
  */
-export function noticeText(r: DueReminder, showTitles: boolean): { title: string; body: string } {
-  const key = showTitles ? "reminder" : "reminder.hidden";
+export function noticeText(r: DueReminder, show_titles: boolean): { title: string; body: string } {
+  const key = show_titles ? "reminder" : "reminder.hidden";
   return {
     title: t(`reminder.${r.kind}`),
     body: r.days_left === 0 ? t(`${key}.today`, { title: r.title }) : tn(`${key}.inDays`, r.days_left, { title: r.title }),

@@ -3,7 +3,7 @@
 // the rows unticked since, so it means every match however few rows are loaded. Each function
 // returns a new selection and leaves the old one as it was.
 
-import type { SearchArgs } from "./types";
+import type { SearchArgs, SelectionRequest } from "./types";
 
 export interface ListSelection {
   /** Every document the search matches, except those in `ids`. */
@@ -12,11 +12,6 @@ export interface ListSelection {
   /** The row a Shift-click extends from. */
   anchor: number | null;
 }
-
-/** What the back end is told the selection is. */
-export type SelectionRequest =
-  | { mode: "ids"; ids: string[] }
-  | { mode: "query"; query: SearchArgs; except: string[] };
 
 export const noSelection: ListSelection = { all: false, ids: new Set(), anchor: null };
 

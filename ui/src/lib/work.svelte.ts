@@ -82,7 +82,7 @@ export function queueImport(paths: string[], kind: DocumentKind | null) {
     await runImport(work.lines, kind, api.importFiles, errorText, progress);
     work.importing = false;
     changed();
-    if (app.settings.ocrOnImport && work.lines.some((l) => l.state === "imported")) await readLines();
+    if (app.settings.ocr_on_import && work.lines.some((l) => l.state === "imported")) await readLines();
   });
 }
 

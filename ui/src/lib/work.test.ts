@@ -35,7 +35,7 @@ async function settled() {
 beforeEach(() => {
   calls.length = 0;
   resetWork();
-  app.settings.ocrOnImport = true;
+  app.settings.ocr_on_import = true;
 });
 
 describe("the background queue", () => {
@@ -51,7 +51,7 @@ describe("the background queue", () => {
   });
 
   it("runs a job queued meanwhile after the running one, in order", async () => {
-    app.settings.ocrOnImport = false;
+    app.settings.ocr_on_import = false;
     queueImport(["/slow.jpg"], null);
     await new Promise((r) => setTimeout(r, 0));
     queueReading([{ id: "doc-1", name: "Lidl" }, { id: "unreadable-2", name: "Scan" }]);
@@ -77,7 +77,7 @@ describe("the background queue", () => {
   });
 
   it("goes on with the next job when one fails in an unexpected way", async () => {
-    app.settings.ocrOnImport = false;
+    app.settings.ocr_on_import = false;
     const stop = onWorkChanged(() => {
       throw new Error("a screen that could not refresh");
     });

@@ -8,6 +8,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use rand::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+use ts_rs::TS;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
@@ -34,7 +35,7 @@ const PBKDF2_MAX_ITERATIONS: u32 = 100_000_000;
 const SALT_LEN: usize = 16;
 
 /// The algorithm and its cost parameters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "alg", rename_all = "lowercase")]
 pub enum KdfParams {
     Argon2id {
@@ -151,12 +152,13 @@ impl std::fmt::Display for KdfParams {
 }
 
 /// `{alg, params, salt, version}`: everything needed to re-derive the key from the password.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct KdfRecord {
     pub version: u32,
     #[serde(flatten)]
     pub params: KdfParams,
     #[serde(with = "hex::serde")]
+    #[ts(type = "string")]
     pub salt: [u8; SALT_LEN],
 }
 

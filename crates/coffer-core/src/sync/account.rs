@@ -15,6 +15,7 @@ use coffer_api::{
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use uuid::Uuid;
 
 use super::client::{LoggedIn, Server};
@@ -53,7 +54,7 @@ pub struct Credentials<'a> {
 }
 
 /// The account a vault is connected to, as `coffer account` shows it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, TS)]
 pub struct Connection {
     pub server_url: String,
     pub email: String,

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 use time::OffsetDateTime;
+use ts_rs::TS;
 
 use super::error::SyncResult;
 use super::locks::LockList;
@@ -15,7 +16,7 @@ use crate::vault::Vault;
 /// The setting (inside the encrypted store) with the last complete sync, Unix seconds.
 const LAST_SYNC_SETTING: &str = "sync.last_sync";
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, TS)]
 pub struct SyncOverview {
     /// When a sync last completed on this device (Unix seconds); `None` before the first.
     pub last_sync: Option<i64>,

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use coffer_api::{Entitlement, EntitlementKey, ErrorCode, SignedEntitlement, routes};
 use serde::Serialize;
 use time::OffsetDateTime;
+use ts_rs::TS;
 
 use super::account::{Connection, connection, open};
 use super::client::Server;
@@ -25,7 +26,7 @@ const ENTITLEMENT_SETTING: &str = "sync.entitlement";
 const PURGED_SETTING: &str = "sync.announced_purges";
 
 /// What `coffer account status` shows.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, TS)]
 pub struct AccountStatus {
     pub connection: Connection,
     /// `None` when the server has never sent one (or has no plans).
