@@ -34,15 +34,13 @@ app: run
 demo: build
 	@bash scripts/demo.sh
 
-# Every test, with the services some of them need (started on 127.0.0.1 and stopped again):
-# the workspace's Rust tests (the app's Tauri commands under the mock runtime among them), the
-# share page in headless Chromium, then the app's front end (Vitest) and the real window under
-# Xvfb via WebDriver.
+# Every test, from one build, in two lanes at once (scripts/test-lanes.sh): the workspace's Rust
+# tests with the services some of them need (started on 127.0.0.1 and stopped again; the app's
+# Tauri commands under the mock runtime among them), and beside them the share page in headless
+# Chromium, then the app's front end (Vitest) and the real window under Xvfb via WebDriver.
 test: setup
 	$(TEST_ENV) bash scripts/app-build.sh --e2e
-	$(TEST_ENV) bash scripts/with-test-services.sh $(CARGO) test --workspace --no-fail-fast
-	$(TEST_ENV) bash scripts/share-e2e.sh
-	$(TEST_ENV) bash scripts/app-test.sh
+	$(TEST_ENV) bash scripts/test-lanes.sh
 
 # The edit-test loop (under 3 minutes warm): formatting, clippy and the unit tests of every
 # crate but the app (whose build needs the front end; `make lint` and `make test` cover it).
