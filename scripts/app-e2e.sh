@@ -29,8 +29,8 @@ if [ -z "${COFFER_SAMPLES:-}" ]; then
 fi
 export COFFER_SAMPLES
 export SCREENSHOT_DIR="${SCREENSHOT_DIR:-$PWD/target/screenshots}"
-# A free port for tauri-driver, from the kernel (the Rust tests may run beside this suite).
-PORT="${E2E_WEBDRIVER_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
+# A free port for tauri-driver: the Rust tests may run beside this suite.
+PORT="${E2E_WEBDRIVER_PORT:-$(free_port)}"
 export WEBDRIVER_URL="http://127.0.0.1:$PORT"
 
 xvfb-run -a -s "-screen 0 1280x800x24" bash -c '

@@ -1,4 +1,5 @@
-# Sourced by scripts/app-run.sh and scripts/app-e2e.sh, after scripts/app-build.sh has built
+# Sourced by scripts/app-run.sh, app-e2e.sh and share-e2e.sh (and by with-test-services.sh for
+# free_port), after scripts/app-build.sh has built
 # coffer-server with the rest of the workspace: starts it on a free loopback port, exports its
 # address as COFFER_SERVER_URL (the sign-in form's default), COFFER_SERVER_BIN,
 # COFFER_SERVER_DATA and COFFER_LOCAL_SERVER_PID. The caller stops it with stop_local_server
@@ -25,6 +26,11 @@ start_local_server() {
   # For support commands on it (`coffer-server admin ... --data DIR`), as the e2e suite runs.
   export COFFER_SERVER_BIN="$bin" COFFER_SERVER_DATA="$data"
   echo "coffer: local server at $COFFER_SERVER_URL (data in $data)" >&2
+}
+
+# A free loopback port, from the kernel.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 stop_local_server() {

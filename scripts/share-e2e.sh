@@ -35,7 +35,7 @@ mkdir -p "$HOME"
 unset COFFER_VAULT
 
 # A free port for chromedriver, from the kernel.
-PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+PORT="$(free_port)"
 export WEBDRIVER_URL="http://127.0.0.1:$PORT"
 chromedriver --port="$PORT" > "$SCRATCH/chromedriver.log" 2>&1 &
 driver=$!

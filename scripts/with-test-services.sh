@@ -39,9 +39,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+# free_port, shared with the app's scripts (the file only defines functions).
+source "$ROOT/scripts/app-server.sh"
 
 wait_for() { # wait_for SECONDS CMD...
   local deadline=$((SECONDS + $1)); shift
