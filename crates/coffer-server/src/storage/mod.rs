@@ -17,6 +17,7 @@ pub mod billing;
 pub mod events;
 pub mod items;
 pub mod maintenance;
+mod migrations;
 pub mod outbox;
 pub mod reminders;
 mod rows;
@@ -120,7 +121,7 @@ impl Storage {
                         .connect_with(options.clone())
                 };
                 let writes = pool(1).await?;
-                sqlx::migrate!("./migrations/sqlite")
+                migrations::sqlite()
                     .run(&writes)
                     .await
                     .map_err(|e| StorageError::Backend(e.to_string()))?;
@@ -136,7 +137,7 @@ impl Storage {
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(AnyConnectOptions::from_str(url)?)
                     .await?;
-                sqlx::migrate!("./migrations/postgres")
+                migrations::postgres()
                     .run(&pool)
                     .await
                     .map_err(|e| StorageError::Backend(e.to_string()))?;
