@@ -213,6 +213,12 @@ CREATE INDEX documents_live_by_total ON documents(total_minor, sort_date) WHERE 
         unconfirmed_sql!(""),
         ";"
     ),
+    // Whether this device holds the document at a revision whose envelope was bound to it
+    // (pushed from here, or pulled in format 2): from then on the server's copy must be bound
+    // too, so an older client's unbound envelope cannot be replayed as a newer revision.
+    r#"
+ALTER TABLE sync_documents ADD COLUMN bound INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// The first schema version with `vault_meta`.

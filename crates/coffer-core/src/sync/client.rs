@@ -555,3 +555,37 @@ fn transport_reason(e: &reqwest::Error) -> String {
         reason
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_goes_only_to_a_server_on_this_machine() {
+        assert_eq!(
+            normalise_url(" https://sync.example.net/ ").unwrap(),
+            "https://sync.example.net"
+        );
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1/",
+            "http://[::1]:9",
+        ] {
+            assert!(normalise_url(local).is_ok(), "{local}");
+        }
+        for refused in [
+            "http://sync.example.net",
+            "http://192.168.1.5:8080",
+            "http://127.0.0.1.example.net",
+            "http://localhost@sync.example.net",
+            "ftp://sync.example.net",
+            "sync.example.net",
+        ] {
+            let err = normalise_url(refused).unwrap_err();
+            assert!(
+                matches!(err, SyncError::Unreachable { .. }),
+                "{refused}: {err}"
+            );
+        }
+    }
+}

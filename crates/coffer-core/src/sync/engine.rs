@@ -811,6 +811,19 @@ fn apply(
     {
         return Ok(Applied::AlreadyHere);
     }
+    if payload.is_some_and(|p| !p.is_bound()) && local.as_ref().is_some_and(|l| l.bound) {
+        // An old client's envelope opens as any revision: once this device holds the document
+        // in one bound to its revision, an unbound one can only be an older version replayed.
+        return Err(Error::DocumentDamaged {
+            id: id.to_string(),
+            reason: format!(
+                "its copy on the server at revision {revision} is in the format written before \
+                 revisions were bound, and this device already has it in the newer one: the \
+                 server sent an older version"
+            ),
+        }
+        .into());
+    }
     let exists_here = vault.store().content_ref(id).is_ok();
     let dirty = local.as_ref().is_some_and(|l| l.dirty);
     if payload.is_none() {
@@ -831,7 +844,7 @@ fn apply(
         let mine = ItemPayload::read(vault, id)?;
         if payload == Some(&mine) {
             // The same version on both sides (a write whose answer was lost).
-            state::in_step(vault.store().conn(), id, Some(revision))?;
+            in_step_as(vault, id, revision, &mine)?;
             return Ok(Applied::AlreadyHere);
         }
         let copy_id = DocumentId::random();
@@ -865,10 +878,19 @@ fn apply(
             let store = vault.store_mut();
             store.set_provenance(id, p.imported_at, p.updated_at, p.trashed_at)?;
             store.set_reminder_plan(id, p.reminder_plan.as_ref())?;
-            state::in_step(vault.store().conn(), id, Some(revision))?;
+            in_step_as(vault, id, revision, p)?;
         }
     }
     Ok(Applied::Changed(copy))
+}
+
+/// The local document now is `payload`, the server's `revision`.
+fn in_step_as(vault: &Vault, id: DocumentId, revision: u64, payload: &ItemPayload) -> Result<()> {
+    state::in_step(vault.store().conn(), id, Some(revision))?;
+    if payload.is_bound() {
+        state::bind(vault.store().conn(), id)?;
+    }
+    Ok(())
 }
 
 fn insert(vault: &mut Vault, id: DocumentId, p: &ItemPayload) -> SyncResult<()> {
@@ -893,4 +915,58 @@ fn insert(vault: &mut Vault, id: DocumentId, p: &ItemPayload) -> SyncResult<()> 
         now: p.imported_at,
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::state::tests::vault_with_document;
+
+    fn title(vault: &Vault, id: DocumentId) -> String {
+        vault.document(id).unwrap().fields.title
+    }
+
+    /// What another device wrote as `title`, as the server would send it.
+    fn edited(vault: &Vault, id: DocumentId, title: &str) -> ItemPayload {
+        let mut payload = ItemPayload::read(vault, id).unwrap();
+        payload.fields.title = title.into();
+        payload
+    }
+
+    #[test]
+    fn an_unbound_envelope_is_refused_once_the_document_came_bound_to_its_revision() {
+        let (_dir, mut vault, id) = vault_with_document();
+        // Pulled from an older client (format 1) only: its next write is taken as before.
+        state::in_step(vault.store().conn(), id, Some(1)).unwrap();
+        let older_client = edited(&vault, id, "from an older client").in_format_1();
+        apply(&mut vault, id, 2, Some(&older_client)).unwrap();
+        assert_eq!(title(&vault, id), "from an older client");
+
+        // Then a bound revision: an unbound envelope can now only be an old one replayed.
+        let bound = edited(&vault, id, "bound to revision 3");
+        apply(&mut vault, id, 3, Some(&bound)).unwrap();
+        let err = apply(&mut vault, id, 4, Some(&older_client)).err().unwrap();
+        assert!(err.to_string().contains("older version"), "{err}");
+        assert_eq!(title(&vault, id), "bound to revision 3");
+        assert_eq!(
+            state::document(vault.store().conn(), id)
+                .unwrap()
+                .unwrap()
+                .revision,
+            Some(3)
+        );
+    }
+
+    #[test]
+    fn a_document_pushed_from_here_refuses_an_unbound_envelope() {
+        let (_dir, mut vault, id) = vault_with_document();
+        let version = state::document(vault.store().conn(), id)
+            .unwrap()
+            .unwrap()
+            .local_version;
+        state::pushed(vault.store().conn(), id, 1, version).unwrap();
+        let replayed = edited(&vault, id, "replayed").in_format_1();
+        assert!(apply(&mut vault, id, 2, Some(&replayed)).is_err());
+        assert_ne!(title(&vault, id), "replayed");
+    }
 }

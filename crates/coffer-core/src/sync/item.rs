@@ -166,7 +166,7 @@ impl ItemPayload {
         let sealed = envelope::seal(
             key.bytes(),
             Purpose::SyncItem,
-            &context(id, Some(revision)),
+            &context(id, self.is_bound().then_some(revision)),
             &padded,
             &mut OsRng,
         );
@@ -239,6 +239,23 @@ impl ItemPayload {
             });
         }
         Ok(payload)
+    }
+}
+
+impl ItemPayload {
+    /// Its envelope was bound to the revision it came as (format 2 on); format 1, written by a
+    /// client before revisions were bound, opens as any revision of its item.
+    pub(crate) fn is_bound(&self) -> bool {
+        self.format != PAYLOAD_FORMAT_1
+    }
+
+    /// The same payload as a client before format 2 wrote it.
+    #[cfg(test)]
+    pub(crate) fn in_format_1(self) -> Self {
+        Self {
+            format: PAYLOAD_FORMAT_1,
+            ..self
+        }
     }
 }
 
@@ -363,6 +380,21 @@ mod tests {
             .unwrap();
         assert!(matches!(err, Error::DocumentDamaged { .. }), "{err}");
         assert!(ItemPayload::open(&key, id, old.envelope.as_slice(), 3).is_ok());
+    }
+
+    #[test]
+    fn an_envelope_of_format_1_opens_as_any_revision_of_its_item_only() {
+        let key = VaultKey::generate(&mut OsRng).derive(SubKeyPurpose::SyncItem);
+        let id = DocumentId::random();
+        let old = payload("old client").in_format_1();
+        let sealed = old.to_write(&key, id, 3).unwrap().envelope;
+        for revision in [1, 3, 9] {
+            let opened = ItemPayload::open(&key, id, sealed.as_slice(), revision).unwrap();
+            assert!(!opened.is_bound());
+            assert_eq!(opened.fields.title, "old client");
+        }
+        assert!(ItemPayload::open(&key, DocumentId::random(), sealed.as_slice(), 3).is_err());
+        assert!(payload("new client").is_bound());
     }
 
     #[test]

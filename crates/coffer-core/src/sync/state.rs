@@ -39,6 +39,8 @@ pub(crate) struct DocumentState {
     /// Purged here; the server still has it.
     pub deleted: bool,
     pub pending: Option<PendingWrite>,
+    /// Its revision here was written bound to the revision (see `bind`).
+    pub bound: bool,
 }
 
 fn uuid(text: String) -> rusqlite::Result<Uuid> {
@@ -132,10 +134,10 @@ fn forget_server_state(conn: &Connection) -> Result<()> {
 }
 
 const STATE_COLUMNS: &str = "document, revision, local_version, deleted, pending_version, \
-    pending_key, pending_body, local_version != synced_version";
+    pending_key, pending_body, local_version != synced_version, bound";
 /// The same, from `sync_documents s` in a join.
 const STATE_COLUMNS_OF_S: &str = "s.document, s.revision, s.local_version, s.deleted, \
-    s.pending_version, s.pending_key, s.pending_body, s.local_version != s.synced_version";
+    s.pending_version, s.pending_key, s.pending_body, s.local_version != s.synced_version, s.bound";
 
 fn state_from_row(r: &rusqlite::Row) -> rusqlite::Result<DocumentState> {
     let pending = match (r.get(4)?, r.get(5)?, r.get(6)?) {
@@ -149,6 +151,7 @@ fn state_from_row(r: &rusqlite::Row) -> rusqlite::Result<DocumentState> {
         dirty: r.get(7)?,
         deleted: r.get(3)?,
         pending,
+        bound: r.get(8)?,
     })
 }
 
@@ -186,12 +189,12 @@ pub(crate) fn set_pending(conn: &Connection, id: DocumentId, pending: &PendingWr
     Ok(())
 }
 
-/// The server accepted the local version `version` as `revision`. Changes made here since
-/// that version was read keep the document dirty.
+/// The server accepted the local version `version` as `revision` (written here, so bound to
+/// it). Changes made here since that version was read keep the document dirty.
 pub(crate) fn pushed(conn: &Connection, id: DocumentId, revision: u64, version: i64) -> Result<()> {
     conn.execute(
         "UPDATE sync_documents SET revision = ?2, synced_version = ?3, pending_version = NULL,
-            pending_key = NULL, pending_body = NULL
+            pending_key = NULL, pending_body = NULL, bound = 1
          WHERE document = ?1",
         params![id.to_string(), revision as i64, version],
     )?;
@@ -213,6 +216,16 @@ pub(crate) fn in_step(conn: &Connection, id: DocumentId, revision: Option<u64>) 
             [id.to_string()],
         )?,
     };
+    Ok(())
+}
+
+/// The document's revision here came in an envelope bound to it: an unbound one (format 1,
+/// written by a client before revisions were bound) is refused for it from now on.
+pub(crate) fn bind(conn: &Connection, id: DocumentId) -> Result<()> {
+    conn.execute(
+        "UPDATE sync_documents SET bound = 1 WHERE document = ?1",
+        [id.to_string()],
+    )?;
     Ok(())
 }
 
@@ -318,14 +331,14 @@ pub(crate) fn synced_documents(conn: &Connection) -> Result<Vec<DocumentId>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::{ImportOptions, ImportOutcome, KdfParams, RecoveryPhrase, SystemClock};
     use rand::rngs::OsRng;
     use secrecy::SecretString;
     use std::sync::Arc;
 
-    fn vault_with_document() -> (tempfile::TempDir, crate::Vault, DocumentId) {
+    pub(crate) fn vault_with_document() -> (tempfile::TempDir, crate::Vault, DocumentId) {
         let dir = tempfile::tempdir().unwrap();
         let mut vault = crate::Vault::create(
             dir.path().join("vault"),
