@@ -44,6 +44,42 @@ static TIME_AFTER: LazyLock<Regex> =
 /// Date labels, matched also as OCR misreads them by one letter (`Dale`, `uate`, `Datun`).
 static DATE_LABELS: Words = LazyLock::new(|| all(|l| l.date_label));
 
+/// How a page writes the numeric dates whose first two numbers could both be the month.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Order {
+    /// `06.01.2026` is 6 January, as in Europe and most of the world.
+    #[default]
+    DayFirst,
+    /// `06/01/2026` is June 1, as in the United States.
+    MonthFirst,
+}
+
+/// The order of a page's numeric dates: month-first when some date on it can only be read
+/// month-first (`06/15/2026`) and none only day-first (`15/06/2026`); day-first otherwise.
+pub fn page_order<S: AsRef<str>>(lines: &[S]) -> Order {
+    let (mut day_first, mut month_first) = (false, false);
+    for line in lines {
+        for c in NUMERIC.captures_iter(line.as_ref()) {
+            if c[2] != c[4] || &c[2] == ":" {
+                continue;
+            }
+            let (Ok(a), Ok(b)) = (c[1].parse::<u8>(), c[3].parse::<u8>()) else {
+                continue;
+            };
+            match (a, b) {
+                (1..=12, 13..=31) => month_first = true,
+                (13..=31, 1..=12) => day_first = true,
+                _ => {}
+            }
+        }
+    }
+    if month_first && !day_first {
+        Order::MonthFirst
+    } else {
+        Order::DayFirst
+    }
+}
+
 /// Whether the text before a date carries a date label.
 fn after_date_label(before: &str) -> bool {
     let lower = before.to_lowercase();
@@ -127,6 +163,11 @@ fn full_year(digits: &str) -> Option<i32> {
 
 /// Finds every plausible date in one line, left to right, without overlaps.
 pub fn find_dates(line: &str) -> Vec<DateMatch> {
+    find_dates_in(line, Order::DayFirst)
+}
+
+/// The dates in a line of a page whose numeric dates are written in `order`.
+pub fn find_dates_in(line: &str, order: Order) -> Vec<DateMatch> {
     let mut found: Vec<DateMatch> = Vec::new();
     let mut push = |m: DateMatch| {
         if !found.iter().any(|f| f.start < m.end && m.start < f.end) {
@@ -171,8 +212,12 @@ pub fn find_dates(line: &str) -> Vec<DateMatch> {
         if &c[2] == "." && c[5].len() == 2 && c[1].len() == 2 && c[3].len() == 2 && a > 31 {
             continue;
         }
-        // Day-first as in Europe; month-first only when day-first is impossible.
-        if let Some(date) = make_date(y, b, a).or_else(|| make_date(y, a, b)) {
+        // In the page's order; the other one only when that is impossible.
+        let (day, month) = match order {
+            Order::DayFirst => (a, b),
+            Order::MonthFirst => (b, a),
+        };
+        if let Some(date) = make_date(y, month, day).or_else(|| make_date(y, day, month)) {
             push(DateMatch {
                 date,
                 start: span.0,
@@ -305,6 +350,25 @@ mod tests {
     #[test]
     fn month_first_is_used_only_when_day_first_is_impossible() {
         assert_eq!(first("12/31/2023"), Some(date!(2023 - 12 - 31)));
+    }
+
+    #[test]
+    fn a_page_with_a_date_only_month_first_reads_its_other_dates_month_first() {
+        let american = ["Invoice Date: 06/01/2026", "Due Date: 06/15/2026"];
+        assert_eq!(page_order(&american), Order::MonthFirst);
+        let issued = find_dates_in(american[0], page_order(&american))[0].date;
+        assert_eq!(
+            issued,
+            Date::from_calendar_date(2026, Month::June, 1).unwrap()
+        );
+        let european = ["Datum: 06.01.2026", "Splatnost: 20.01.2026"];
+        assert_eq!(page_order(&european), Order::DayFirst);
+        // Only ambiguous dates, or evidence both ways: day-first.
+        assert_eq!(page_order(&["Date: 06/01/2026"]), Order::DayFirst);
+        assert_eq!(
+            page_order(&["Date: 06/15/2026", "Delivered: 15/06/2026"]),
+            Order::DayFirst
+        );
     }
 
     #[test]

@@ -841,7 +841,7 @@ pub const NL: Lexicon = Lexicon {
         ("augustus", 8),
     ],
     supplier: &["leverancier", "verkoper", "afzender"],
-    customer: &["klant", "afnemer", "factuuradres"],
+    customer: &["klant", "afnemer", "factuuradres", "factuur aan", "aan"],
     legal_forms: &["bv", "b.v", "nv", "n.v", "vof", "v.o.f"],
     address: &["straat", "laan", "plein", "gracht", "kade"],
     contact: &["btw", "kvk"],

@@ -7,7 +7,7 @@ use coffer_core::DocumentKind;
 use time::Date;
 
 use super::DEFAULT_WARRANTY_MONTHS;
-use crate::dates::{add_months, find_dates};
+use crate::dates::{add_months, find_dates_in, page_order};
 use crate::text::{fold, has_word};
 use crate::words::{Words, all};
 
@@ -22,8 +22,9 @@ static WARRANTY_TERM: Words = LazyLock::new(|| all(|l| l.warranty));
 /// The issue date and a confidence.
 pub fn issue_date(lines: &[String]) -> Option<(Date, f32, &'static str)> {
     let mut candidates: Vec<(i32, Date)> = Vec::new();
+    let order = page_order(lines);
     for (i, line) in lines.iter().enumerate() {
-        let dates = find_dates(line);
+        let dates = find_dates_in(line, order);
         if dates.is_empty() {
             continue;
         }
@@ -93,16 +94,17 @@ fn has_time(text: &str) -> bool {
 /// Warranty or contract end: an explicit end date, a stated term in months or years from the
 /// issue date, or for warranties the legal default of 24 months.
 pub fn expiry(lines: &[String], kind: DocumentKind, issued: Option<Date>) -> Option<(Date, f32)> {
+    let order = page_order(lines);
     for (i, line) in lines.iter().enumerate() {
         let folded = fold(line);
         if !WARRANTY_END.iter().any(|w| folded.contains(w)) {
             continue;
         }
-        let dates = find_dates(line);
+        let dates = find_dates_in(line, order);
         let date = dates.last().map(|m| m.date).or_else(|| {
             lines
                 .get(i + 1)
-                .and_then(|n| find_dates(n).first().map(|m| m.date))
+                .and_then(|n| find_dates_in(n, order).first().map(|m| m.date))
         });
         if let Some(date) = date.filter(|d| issued.is_none_or(|iss| *d > iss)) {
             return Some((date, 0.85));

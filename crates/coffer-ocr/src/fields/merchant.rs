@@ -135,6 +135,13 @@ fn looks_like_address(line: &str, folded: &str) -> bool {
         || POSTCODE.is_match(line) && line.chars().any(|c| c.is_ascii_digit())
 }
 
+/// An address rather than a name: a name with a legal form and no number may hold a street
+/// word (`Pine Street Media Corp.`).
+fn address_not_name(line: &str, folded: &str) -> bool {
+    looks_like_address(line, folded)
+        && (line.chars().any(|c| c.is_ascii_digit()) || !has_legal_form(folded))
+}
+
 /// Share of alphabetic characters that are upper case.
 fn upper_ratio(s: &str) -> f32 {
     let (upper, total) = s
@@ -178,8 +185,18 @@ pub fn find(text: &DocumentText) -> Option<(String, f32, &'static str)> {
 
     let cells: Vec<Vec<(usize, &str)>> = lines.iter().map(|l| cells(l)).collect();
     let customer = customer_cells(&cells);
-    let id_lines: Vec<bool> = (0..lines.len())
-        .map(|i| SUPPLIER_ID.is_match(lines[i]) && !customer[i].iter().all(|c| *c))
+    // Where the issuer's ids are: the columns of the cells that hold one, outside a
+    // customer's block.
+    let id_cells: Vec<Vec<usize>> = cells
+        .iter()
+        .zip(&customer)
+        .map(|(row, theirs)| {
+            row.iter()
+                .zip(theirs)
+                .filter(|&(&(_, text), &is_customer)| !is_customer && SUPPLIER_ID.is_match(text))
+                .map(|(&(column, _), _)| column)
+                .collect()
+        })
         .collect();
     let mut best: Option<(f32, usize, usize)> = None;
     // The first cell of each line, cleaned: what the name-joining below looks at.
@@ -189,7 +206,7 @@ pub fn find(text: &DocumentText) -> Option<(String, f32, &'static str)> {
         if is_table_row(lines[i], &folded[i]) {
             continue;
         }
-        for (k, &(_, raw)) in cells[i].iter().enumerate() {
+        for (k, &(column, raw)) in cells[i].iter().enumerate() {
             if customer[i][k] || is_label_cell(&fold(raw)) {
                 continue;
             }
@@ -198,16 +215,23 @@ pub fn find(text: &DocumentText) -> Option<(String, f32, &'static str)> {
             let cf = fold(line);
             let legal = has_legal_form(&cf);
             // Letterheads sit at the top; further down only a legal form, the issuer's ids
-            // beside the name or the name printed again make a line a candidate.
-            let near_ids = id_lines[i..lines.len().min(i + 4)].iter().any(|x| *x);
+            // beside the name or the name printed again make a line a candidate. Ids count
+            // on the name's line, and below it only in its column (not the other party's).
+            let width = raw.chars().count().max(12);
+            let ids_here = !id_cells[i].is_empty();
+            let near_ids = ids_here
+                || id_cells[i + 1..lines.len().min(i + 4)]
+                    .iter()
+                    .any(|row| row.iter().any(|&c| c + 3 >= column && c < column + width));
             let again = repeats(line, &folded, i).min(2);
-            if i >= 12 && !legal && !(id_lines[i] || again > 0) {
+            if i >= 12 && !legal && !(ids_here || again > 0) {
                 continue;
             }
             if !plausible_name(line)
                 || is_boilerplate(&cf)
                 || is_boilerplate_line(&fold(raw))
-                || looks_like_address(line, &cf)
+                || address_not_name(line, &cf)
+                || !legal && ends_in_a_number(line) && looks_like_address(raw, &fold(raw))
             {
                 continue;
             }
@@ -251,14 +275,15 @@ pub fn find(text: &DocumentText) -> Option<(String, f32, &'static str)> {
         return Some((name, confidence, "party in a layout column"));
     }
     // A name whose first words sit on the line above the legal form ("POPULAR BOOK" /
-    // "CO. (M) SDN BHD").
+    // "CO. (M) SDN BHD", or "Nowak" / "S.A." in any case).
     if i > 0 && has_legal_form(&fold(&name)) && letters(&name) <= 14 {
         let prev = &cleaned[i - 1];
         let pf = fold(prev);
         if plausible_name(prev)
             && !is_boilerplate(&pf)
             && !looks_like_address(prev, &pf)
-            && upper_ratio(prev) > 0.8
+            && !has_legal_form(&pf)
+            && (upper_ratio(prev) > 0.8 || only_legal_form(&name))
         {
             name = format!("{prev} {name}");
         }
@@ -274,7 +299,9 @@ pub fn find(text: &DocumentText) -> Option<(String, f32, &'static str)> {
             && letters(next) <= 40
             && !looks_like_address(next, &nf)
             && !is_boilerplate(&nf);
-        if (dangling || open_paren || legal_next) && plausible_name(next) {
+        if (dangling || open_paren || legal_next) && plausible_name(next)
+            || !has_legal_form(&fold(&name)) && only_legal_form(next)
+        {
             name = format!("{name} {next}");
         } else {
             break;
@@ -287,9 +314,9 @@ pub fn find(text: &DocumentText) -> Option<(String, f32, &'static str)> {
     Some((name, confidence, "letterhead"))
 }
 
-/// A company id of the issuer's kind: a labelled IČO, a VAT id, an Indian GSTIN, an IBAN.
+/// A company id of the issuer's kind: a labelled IČO, a VAT id, an Indian GSTIN, a US EIN, an IBAN.
 static SUPPLIER_ID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:i[čc]o|di[čc]|vat|ust-?id|gstin|nip|kvk|siret|tva|btw|iban)\b\W{0,3}[A-Z0-9]{0,4}\s?\d{6,}|\b(?:AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|GB|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK)U?\d{8,12}\b|\b\d{2}[A-Z]{5}\d{4}[A-Z][1-9A-Z]Z[0-9A-Z]\b")
+    Regex::new(r"(?i)\b(?:i[čc]o|di[čc]|vat|ust-?id(?:nr)?|gstin|nip|kvk|siret|tva|btw|iban)\b(?:\s*(?:reg|no|nr|number|id)\b\.?)*\W{0,3}[A-Z0-9]{0,4}\s?\d{6,}|\b(?:f?ein|tax id)\b\W{0,3}\d{2}-?\d{7}\b|\b(?:AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|GB|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK)U?\d{8,12}\b|\b\d{2}[A-Z]{5}\d{4}[A-Z][1-9A-Z]Z[0-9A-Z]\b")
         .unwrap()
 });
 static HEADINGS: Words = LazyLock::new(|| all(|l| l.heading));
@@ -359,9 +386,10 @@ fn customer_cells(cells: &[Vec<(usize, &str)>]) -> Vec<Vec<bool>> {
             let width = text.chars().count().max(12);
             for j in i + 1..(i + 4).min(cells.len()) {
                 let single = cells[j].len() == 1 && row.len() == 1;
-                let Some(m) = cells[j].iter().position(|&(c, t)| {
-                    single || (c + 3 >= col && c < col + width.max(t.chars().count()))
-                }) else {
+                let Some(m) = cells[j]
+                    .iter()
+                    .position(|&(c, t)| single || lies_under(col, width, c, t.chars().count()))
+                else {
                     continue;
                 };
                 if SUPPLIER_LABELS
@@ -390,6 +418,34 @@ fn is_label_cell(folded: &str) -> bool {
     LABELS.iter().any(|w| has_word(folded, w))
         || HEADINGS.iter().any(|w| has_word(folded, w))
         || trimmed.ends_with(':') && trimmed.split_whitespace().count() <= 4
+        || is_party_label(trimmed)
+}
+
+/// A party's label alone, as a table header prints it without a colon (`Odberateľ`,
+/// `Customer`, `Seller`).
+fn is_party_label(folded: &str) -> bool {
+    let label = folded.trim_end_matches([':', ' ']);
+    SUPPLIER_LABELS
+        .iter()
+        .chain(CUSTOMER_LABELS.iter())
+        .any(|w| label == *w)
+}
+
+/// A street and house number (`Masarykova 12`, `Floriańska 9a`): what is left of an address
+/// line cut at its first comma.
+fn ends_in_a_number(line: &str) -> bool {
+    line.split_whitespace()
+        .next_back()
+        .is_some_and(|w| w.starts_with(|c: char| c.is_ascii_digit()) && letters(w) <= 1)
+}
+
+/// Only a legal form, the rest of a name broken over two lines (`Nowak` / `S.A.`).
+fn only_legal_form(line: &str) -> bool {
+    let folded = fold(line);
+    let bare = folded.trim_matches(|c: char| !c.is_alphanumeric() && c != '.');
+    LEGAL_FORMS
+        .iter()
+        .any(|w| bare.trim_end_matches('.') == w.trim_end_matches('.'))
 }
 
 /// A staff code and a person (`Sold by: BD1187 MUHAMMAD`), not a company: the first word
@@ -438,6 +494,22 @@ fn cell(line: &str, column: usize) -> &str {
     rest.split("   ").next().unwrap_or_default().trim()
 }
 
+/// Whether a cell from character `start`, `len` long, lies under a label at `column` to
+/// `column + width`: it starts within the label (left-aligned columns), or the label's
+/// middle is above it (a label centred over its column starts right of the name below).
+fn lies_under(column: usize, width: usize, start: usize, len: usize) -> bool {
+    let middle = column + width / 2;
+    start + 3 >= column && start < column + width || start <= middle && middle < start + len
+}
+
+/// The cell of `line` under a label at `column`, `width` characters wide.
+fn cell_under(line: &str, column: usize, width: usize) -> Option<&str> {
+    cells(line)
+        .into_iter()
+        .find(|&(c, text)| lies_under(column, width, c, text.chars().count()))
+        .map(|(_, text)| text)
+}
+
 /// "Dodavatel: Firma s.r.o." or "Supplier" on one line and the name below it, also when the
 /// label heads one column of a two-column layout.
 fn labelled_supplier(lines: &[&str], folded: &[String]) -> Option<String> {
@@ -471,21 +543,35 @@ fn labelled_supplier(lines: &[&str], folded: &[String]) -> Option<String> {
         {
             return Some(clean_name(rest));
         }
-        for line in lines.iter().skip(i + 1).take(2) {
-            // The name sits under the label: in the same column, or at the line start.
-            let candidate = name_part(if column > 0 && line.chars().count() > column {
-                cell(line, column)
-            } else {
-                cell(line, 0)
-            });
+        let below: Vec<&str> = lines
+            .iter()
+            .skip(i + 1)
+            .take(3)
+            .map(|line| {
+                // The name sits under the label: in the same column, or at the line start.
+                if column > 0 {
+                    cell_under(line, column, label.chars().count()).unwrap_or_default()
+                } else {
+                    cell(line, 0)
+                }
+            })
+            .collect();
+        for (n, &under) in below.iter().enumerate().take(2) {
+            let candidate = name_part(under);
             let cf = fold(candidate);
             if plausible_name(candidate)
                 && !is_boilerplate(&cf)
                 && !is_label_cell(&cf)
-                && !looks_like_address(candidate, &cf)
+                && !address_not_name(candidate, &cf)
                 && !looks_like_a_code(candidate)
             {
-                return Some(clean_name(candidate));
+                let name = clean_name(candidate);
+                return Some(match below.get(n + 1) {
+                    Some(&next) if !has_legal_form(&cf) && only_legal_form(next) => {
+                        format!("{name} {}", clean_name(next))
+                    }
+                    _ => name,
+                });
             }
         }
     }
@@ -576,6 +662,86 @@ mod tests {
         assert_eq!(
             merchant(text).as_deref(),
             Some("HOME MASTER HARDWARE & ELECTRICAL")
+        );
+    }
+
+    #[test]
+    fn party_labels_heading_a_table_are_no_names_and_name_the_column_below() {
+        let text = "FAKTÚRA\n        Dodávateľ                         Odberateľ\n Drevovýroba Javor s.r.o.     Autoservis Tatra a.s.\n Hlavná 3, 040 01 Košice      Obchodná 21, 811 06 Bratislava";
+        assert_eq!(merchant(text).as_deref(), Some("Drevovýroba Javor s.r.o."));
+        // The seller's label centred over its column, which starts left of it.
+        let text = "INVOICE\n          Customer                             Seller\n Globex Trading Ltd                 Summit Roofing Inc.\n 4 Main St, Leeds LS1 4DY           77 Elm Ave, Austin, TX 78701";
+        assert_eq!(merchant(text).as_deref(), Some("Summit Roofing Inc."));
+    }
+
+    #[test]
+    fn a_name_broken_before_its_legal_form_is_joined() {
+        let text = "Usługi Remontowe Nowak                                      Faktura\nS.A.\n                                                                 INV-\nul. Floriańska 9, 31-019 Kraków                               Numer faktury:\nNIP: 4960558123";
+        assert_eq!(
+            merchant(text).as_deref(),
+            Some("Usługi Remontowe Nowak S.A.")
+        );
+        let text = "Lotus Agro Foods Private                      INVOICE\nLimited\n21 MG Road, Pune 411001                        Invoice No:\nGSTIN: 27ABCDE1234F1Z5";
+        assert_eq!(
+            merchant(text).as_deref(),
+            Some("Lotus Agro Foods Private Limited")
+        );
+        let text = "Supplier:\nHarbour Lights Design\nLimited\n14 High Street, Bristol BS1 2AW";
+        assert_eq!(
+            merchant(text).as_deref(),
+            Some("Harbour Lights Design Limited")
+        );
+    }
+
+    #[test]
+    fn the_party_with_ids_under_its_name_is_the_issuer_not_the_addressee_beside_it() {
+        // A window envelope's addressee first, the letterhead with its ids on the right.
+        let text = "Zahradnictví Kvítek s.r.o.\nHusova 88, 110 00 Praha 1                    Elektro Horák s.r.o.\n                                             Masarykova 12, 602 00 Brno\n                                             IČO: 46870478\nFAKTURA";
+        assert_eq!(merchant(text).as_deref(), Some("Elektro Horák s.r.o."));
+        let text = "Blue Ridge Analytics LLC\n1200 Market St, San Francisco, CA 94103      Pine Street Media Corp.\n                                             77 Elm Ave, Austin, TX 78701\n                                             EIN: 92-5496041\nINVOICE";
+        assert_eq!(merchant(text).as_deref(), Some("Pine Street Media Corp."));
+    }
+
+    #[test]
+    fn the_address_under_a_letterhead_is_no_name_even_cut_at_its_comma() {
+        let text = "Zahradnictví Kvítek                            Faktura – daňový\ns.r.o.\n                                               doklad\nMasarykova 12, 602 00 Brno\nIČO: 46870478";
+        assert_eq!(
+            merchant(text).as_deref(),
+            Some("Zahradnictví Kvítek s.r.o.")
+        );
+    }
+
+    #[test]
+    fn a_customer_label_centred_over_its_column_marks_the_name_below() {
+        let text = "FACTUUR\n                Leverancier                          Aan\n Installatiebedrijf Jansen V.O.F.     Drukkerij Visser B.V.\n Stationsweg 3, 3511 ED Utrecht       Kerkstraat 10, 1017 GC Amsterdam";
+        assert_eq!(
+            merchant(text).as_deref(),
+            Some("Installatiebedrijf Jansen V.O.F.")
+        );
+        // Without a supplier label: the customer's column is no candidate.
+        let text = "RECHNUNG\n                                     Kunde\n Weber Haustechnik             Müller Logistik GmbH\n Am Markt 2, 04109 Leipzig      Lindenstraße 4, 50674 Köln";
+        assert_eq!(merchant(text).as_deref(), Some("Weber Haustechnik"));
+    }
+
+    #[test]
+    fn ids_with_a_number_word_or_glued_to_their_label_count_as_the_issuers() {
+        for id in [
+            "VAT No.: 187323951",
+            "USt-IdNr.: DE418960381",
+            "VAT Reg. No: 123456789",
+        ] {
+            assert!(SUPPLIER_ID.is_match(id), "{id}");
+        }
+        let text = "Kanzlei Fischer GmbH & Co. KG\nHauptstr. 17, 80331 München                   Müller Logistik GmbH\n                                              Lindenstraße 4, 50674 Köln\n                                              USt-IdNr.: DE418960381\nRECHNUNG";
+        assert_eq!(merchant(text).as_deref(), Some("Müller Logistik GmbH"));
+    }
+
+    #[test]
+    fn a_dutch_customer_under_factuur_aan_is_skipped_for_the_footer_supplier() {
+        let text = "FACTUUR\n Factuurnummer:  R2026410\nFactuur aan:\nBakkerij de Molen V.O.F.\nKerkstraat 10, 1017 GC Amsterdam\n Installation   1   522,00   522,00\n Totaal   1.207,46 EUR\nInstallatiebedrijf Jansen B.V. · Stationsweg 3, 3511 ED Utrecht · KvK: 14164197";
+        assert_eq!(
+            merchant(text).as_deref(),
+            Some("Installatiebedrijf Jansen B.V.")
         );
     }
 }
