@@ -1,8 +1,11 @@
 //! The document's currency: a symbol or code printed by the total (`₹`, `Rs.`, `INR`, `$`,
 //! `€`, `Kč`, `zł`, `¥`, `KWD`), else the mark printed most often, else the supplier's
-//! country (its VAT id, the tax vocabulary of its country).
+//! country (its VAT id, the tax vocabulary and the addresses of its country).
+
+use std::sync::LazyLock;
 
 use coffer_core::Currency;
+use regex::Regex;
 
 use crate::text::{fold, has_word};
 
@@ -152,7 +155,7 @@ pub fn find(lines: &[String], total_line: Option<usize>, vat_id: Option<&str>) -
     }
     vat_id
         .and_then(country_currency)
-        .or_else(|| from_country_hints(&plain))
+        .or_else(|| from_country_hints(lines, &plain))
 }
 
 /// The currency of the country a VAT id (or an Indian GSTIN) belongs to.
@@ -174,10 +177,11 @@ fn country_currency(vat_id: &str) -> Option<Currency> {
     Some(code(c))
 }
 
-/// When no currency is printed (or OCR mangled `Kč`), the tax vocabulary tells the country:
-/// DPH and a `CZ` DIČ mean Czech crowns, PTU and NIP złoty, `SK` ids and the euro area's VAT
-/// words euros, GSTIN rupees.
-fn from_country_hints(plain: &str) -> Option<Currency> {
+/// When no currency is printed (or OCR mangled `Kč`), the tax vocabulary and the addresses
+/// tell the country: DPH and a `CZ` DIČ mean Czech crowns, unless the page is spelt in Slovak;
+/// PTU and NIP złoty; GSTIN rupees; `SK` ids, Slovak DPH and the euro area's VAT words euros;
+/// VAT beside British postcodes pounds; US ZIP codes with a US tax word or company form dollars.
+fn from_country_hints(lines: &[String], plain: &str) -> Option<Currency> {
     let vat_prefix = |prefix: &str| {
         plain.match_indices(prefix).any(|(i, _)| {
             plain[i + prefix.len()..]
@@ -189,19 +193,59 @@ fn from_country_hints(plain: &str) -> Option<Currency> {
         })
     };
     let w = |word: &str| has_word(plain, word);
-    let c = if vat_prefix("dic: cz") || vat_prefix("dic cz") || (w("dph") && !vat_prefix("sk")) {
+    let letters = |set: &[char]| lines.iter().any(|l| l.chars().any(|c| set.contains(&c)));
+    // Slovak has ľ, ĺ, ŕ and ô, Czech ř, ů and ě; both write DPH, and some words only
+    // Slovak invoices print.
+    let slovak = (letters(&['ľ', 'ĺ', 'ŕ', 'ô', 'Ľ', 'Ĺ', 'Ŕ', 'Ô'])
+        || SLOVAK_WORDS.iter().any(|word| has_word(plain, word)))
+        && !letters(&['ř', 'ů', 'ě', 'Ř', 'Ů', 'Ě']);
+    let postcodes = |re: &Regex| lines.iter().any(|l| re.is_match(l));
+    let c = if vat_prefix("dic: cz")
+        || vat_prefix("dic cz")
+        || (w("dph") && !slovak && !vat_prefix("sk"))
+    {
         "CZK"
     } else if w("ptu") || w("nip") {
         "PLN"
     } else if w("gstin") || w("cgst") || w("sgst") || w("igst") {
         "INR"
-    } else if vat_prefix("sk") || w("mwst") || w("ust") || w("tva") || w("btw") {
+    } else if vat_prefix("sk") || w("dph") || w("mwst") || w("ust") || w("tva") || w("btw") {
         "EUR"
+    } else if w("vat") && postcodes(&UK_POSTCODE) {
+        "GBP"
+    } else if postcodes(&US_ZIP)
+        && ["sales tax", "ein", "inc", "llc", "corp"]
+            .iter()
+            .any(|t| w(t))
+    {
+        "USD"
     } else {
         return None;
     };
     Some(code(c))
 }
+
+/// Invoice words Slovak spells apart from Czech (folded: `variabilný`, `vyhotovenia`,
+/// `bankové spojenie`, `IČ DPH`, `na úhradu`).
+const SLOVAK_WORDS: &[&str] = &[
+    "variabilny",
+    "vyhotovenia",
+    "spojenie",
+    "ic dph",
+    "na uhradu",
+    "dodania",
+];
+
+/// A British postcode (`LS1 4DY`, `SW1A 1AA`).
+static UK_POSTCODE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b").unwrap());
+/// A US state and ZIP code (`TX 78701`, `CA 94103-1234`).
+static US_ZIP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b(?:A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[AT]|W[AIVY]),? \d{5}(?:-\d{4})?\b",
+    )
+    .unwrap()
+});
 
 #[cfg(test)]
 mod tests {
@@ -259,6 +303,21 @@ mod tests {
         assert_eq!(c("PL5250001234").as_deref(), Some("PLN"));
         assert_eq!(c("29ABCDE1234F1Z5").as_deref(), Some("INR"));
         assert_eq!(c("XX1").as_deref(), None);
+    }
+
+    #[test]
+    fn the_suppliers_address_and_tax_words_give_the_currency_when_none_is_printed() {
+        let slovak = "Dodávateľ: Pekáreň Klas s.r.o., Hlavná 3, 040 01 Košice\nDPH 23 % 100,00\nSpolu na úhradu 123,00";
+        assert_eq!(currency(slovak).as_deref(), Some("EUR"));
+        let slovak = "Pekáreň Klas s.r.o., Hlavná 3, 040 01 Košice\nDátum vyhotovenia: 09.07.2026\nDPH 23 % 699,78\nSuma na úhradu 3 742,28";
+        assert_eq!(currency(slovak).as_deref(), Some("EUR"));
+        let czech = "Dodavatel: Pekařství Novák s.r.o., Husova 8, 110 00 Praha\nDPH 21 % 100,00\nCelkem 121,00";
+        assert_eq!(currency(czech).as_deref(), Some("CZK"));
+        let british = "Greenfield Plumbing Ltd, 2 Castle Road, Leeds LS1 4DY\nVAT 20 % 20.00\nTotal due 120.00";
+        assert_eq!(currency(british).as_deref(), Some("GBP"));
+        let american = "Summit Roofing Inc., 77 Elm Ave, Austin, TX 78701\nSales Tax 8 % 8.00\nBalance Due 108.00";
+        assert_eq!(currency(american).as_deref(), Some("USD"));
+        assert_eq!(currency("Total 108.00\nThank you").as_deref(), None);
     }
 
     #[test]

@@ -269,38 +269,47 @@ pub fn find(text: &DocumentText) -> Option<(String, f32, &'static str)> {
         }
     }
     let (score, i, k) = best?;
-    let mut name = clean_name(cells[i][k].1);
-    if k > 0 {
-        let confidence = (0.3 + score * 0.07).clamp(0.2, 0.9);
-        return Some((name, confidence, "party in a layout column"));
-    }
+    let (column, raw) = cells[i][k];
+    let width = raw.chars().count();
+    // The name's column on the lines around it: their first cell, or the cell under it.
+    let in_column = k > 0 || column > 2;
+    let beside = |j: usize| -> String {
+        if !in_column {
+            cleaned[j].clone()
+        } else {
+            cell_under(lines[j], column, width)
+                .map(clean_name)
+                .unwrap_or_default()
+        }
+    };
+    let mut name = clean_name(raw);
     // A name whose first words sit on the line above the legal form ("POPULAR BOOK" /
     // "CO. (M) SDN BHD", or "Nowak" / "S.A." in any case).
     if i > 0 && has_legal_form(&fold(&name)) && letters(&name) <= 14 {
-        let prev = &cleaned[i - 1];
-        let pf = fold(prev);
-        if plausible_name(prev)
+        let prev = beside(i - 1);
+        let pf = fold(&prev);
+        if plausible_name(&prev)
             && !is_boilerplate(&pf)
-            && !looks_like_address(prev, &pf)
-            && !has_legal_form(&pf)
-            && (upper_ratio(prev) > 0.8 || only_legal_form(&name))
+            && !looks_like_address(&prev, &pf)
+            && (!has_legal_form(&pf) && (upper_ratio(&prev) > 0.8 || only_legal_form(&name))
+                || prev.ends_with('&'))
         {
             name = format!("{prev} {name}");
         }
     }
     // A name broken over lines: "HARDWARE &" / "ELECTRICAL", an open parenthesis, or a first
     // line that continues with the legal form below.
-    for next in cleaned.iter().skip(i + 1).take(2) {
-        let nf = fold(next);
+    for next in (i + 1..lines.len()).take(2).map(beside) {
+        let nf = fold(&next);
         let dangling = name.ends_with('&') || name.ends_with('-') || fold(&name).ends_with(" and");
         let open_paren = name.matches('(').count() > name.matches(')').count();
         let legal_next = !has_legal_form(&fold(&name))
             && has_business_word(&nf)
-            && letters(next) <= 40
-            && !looks_like_address(next, &nf)
+            && letters(&next) <= 40
+            && !looks_like_address(&next, &nf)
             && !is_boilerplate(&nf);
-        if (dangling || open_paren || legal_next) && plausible_name(next)
-            || !has_legal_form(&fold(&name)) && only_legal_form(next)
+        if (dangling || open_paren || legal_next) && plausible_name(&next)
+            || (dangling || !has_legal_form(&fold(&name))) && only_legal_form(&next)
         {
             name = format!("{name} {next}");
         } else {
@@ -311,7 +320,12 @@ pub fn find(text: &DocumentText) -> Option<(String, f32, &'static str)> {
         return None;
     }
     let confidence = (0.3 + score * 0.07).clamp(0.2, 0.9);
-    Some((name, confidence, "letterhead"))
+    let rule = if in_column {
+        "party in a layout column"
+    } else {
+        "letterhead"
+    };
+    Some((name, confidence, rule))
 }
 
 /// A company id of the issuer's kind: a labelled IČO, a VAT id, an Indian GSTIN, a US EIN, an IBAN.
@@ -495,11 +509,14 @@ fn cell(line: &str, column: usize) -> &str {
 }
 
 /// Whether a cell from character `start`, `len` long, lies under a label at `column` to
-/// `column + width`: it starts within the label (left-aligned columns), or the label's
-/// middle is above it (a label centred over its column starts right of the name below).
+/// `column + width`: it starts within the label (left-aligned columns), the label's middle
+/// is above it (a label centred over its column starts right of the name below), or both
+/// end together (right-aligned).
 fn lies_under(column: usize, width: usize, start: usize, len: usize) -> bool {
     let middle = column + width / 2;
-    start + 3 >= column && start < column + width || start <= middle && middle < start + len
+    start + 3 >= column && start < column + width
+        || start <= middle && middle < start + len
+        || (start + len).abs_diff(column + width) <= 2
 }
 
 /// The cell of `line` under a label at `column`, `width` characters wide.
@@ -690,6 +707,21 @@ mod tests {
         assert_eq!(
             merchant(text).as_deref(),
             Some("Harbour Lights Design Limited")
+        );
+    }
+
+    #[test]
+    fn a_name_wrapped_in_a_right_hand_column_is_joined_there() {
+        let text = "RECHNUNG                                   Weber Haustechnik GmbH &\n Rechnungsnummer: R-4711                    Co. KG\n Datum: 05.02.2026                          Am Markt 2, 04109 Leipzig\n                                           USt-IdNr.: DE123456789";
+        assert_eq!(
+            merchant(text).as_deref(),
+            Some("Weber Haustechnik GmbH & Co. KG")
+        );
+        // Right-aligned: the wrapped lines end together.
+        let text = "RECHNUNG                                        Weber Haustechnik GmbH &\n                                                                   Co. KG\n Rechnungsnummer:        FV2026785\n                                                                     Hauptstr. 17, 80331 München\n Datum:                  08.11.2026                                           USt-IdNr.: 72770415";
+        assert_eq!(
+            merchant(text).as_deref(),
+            Some("Weber Haustechnik GmbH & Co. KG")
         );
     }
 
