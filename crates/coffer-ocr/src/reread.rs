@@ -54,12 +54,12 @@ fn key_lines(text: &DocumentText) -> Vec<usize> {
     out
 }
 
-/// The box around a line's words, with a margin, inside the page.
-fn line_box(line: &Line, page: &GrayImage) -> Option<TextBox> {
-    let left = line.words.iter().map(|w| w.left).min()?;
-    let top = line.words.iter().map(|w| w.top).min()?;
-    let right = line.words.iter().map(|w| w.left + w.width).max()?;
-    let bottom = line.words.iter().map(|w| w.top + w.height).max()?;
+/// The box around some words of a line, with a margin, inside the page.
+fn words_box(words: &[Word], page: &GrayImage) -> Option<TextBox> {
+    let left = words.iter().map(|w| w.left).min()?;
+    let top = words.iter().map(|w| w.top).min()?;
+    let right = words.iter().map(|w| w.left + w.width).max()?;
+    let bottom = words.iter().map(|w| w.top + w.height).max()?;
     let (pw, ph) = page.dimensions();
     let b = TextBox {
         left: left.saturating_sub(MARGIN),
@@ -79,29 +79,40 @@ pub fn reread_key_lines(
 ) -> Option<DocumentText> {
     let mut out = text.clone();
     let mut changed = false;
-    for i in key_lines(text) {
-        let Some(region) = line_box(&text.lines[i], page) else {
-            continue;
-        };
-        let Ok(read) = ocr.read_line(page, region) else {
-            return None;
-        };
-        if read.confidence < MIN_CONFIDENCE || read.text.is_empty() {
-            continue;
-        }
-        changed |= read.text != text.lines[i].text;
-        // One word spanning the line keeps the geometry that joins label and amount columns.
-        out.lines[i] = Line {
-            words: vec![Word {
-                text: read.text.clone(),
+    'lines: for i in key_lines(text) {
+        // Each cell of the line on its own (the recogniser joins words far apart without a
+        // space), as one word with its box: the geometry that keeps a layout's columns apart
+        // and joins label and amount columns.
+        let mut words = Vec::new();
+        for cell in text.lines[i].cells() {
+            let Some(region) = words_box(cell, page) else {
+                continue 'lines;
+            };
+            let Ok(read) = ocr.read_line(page, region) else {
+                return None;
+            };
+            if read.confidence < MIN_CONFIDENCE || read.text.is_empty() {
+                continue 'lines;
+            }
+            words.push(Word {
+                text: read.text,
                 left: region.left,
                 top: region.top,
                 width: region.width(),
                 height: region.height(),
                 confidence: read.confidence * 100.0,
-            }],
-            text: read.text,
-        };
+            });
+        }
+        if words.is_empty() {
+            continue;
+        }
+        let read = words
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        changed |= read != text.lines[i].text;
+        out.lines[i] = Line { words, text: read };
     }
     changed.then_some(out)
 }

@@ -40,6 +40,26 @@ impl Line {
         heights.sort_unstable();
         heights.get(heights.len() / 2).copied()
     }
+
+    /// The line's words in runs split where words stand further apart than three times the
+    /// line's height: the cells of a layout (the supplier beside the customer, a label and
+    /// its amount), not the wide spacing of a receipt's letterhead.
+    pub fn cells(&self) -> Vec<&[Word]> {
+        let height = 3 * self.height().unwrap_or(0).max(1);
+        let mut out = Vec::new();
+        let mut start = 0;
+        for i in 1..self.words.len() {
+            let right = self.words[i - 1].left + self.words[i - 1].width;
+            if self.words[i].left.saturating_sub(right) > height {
+                out.push(&self.words[start..i]);
+                start = i;
+            }
+        }
+        if start < self.words.len() {
+            out.push(&self.words[start..]);
+        }
+        out
+    }
 }
 
 /// The text of a whole document, pages concatenated in reading order.
@@ -121,6 +141,48 @@ impl DocumentText {
         out
     }
 
+    /// Line texts laid out as `pdftotext -layout` lays out a text layer: each word at the
+    /// character column of its position on the page, and the cells of a line
+    /// ([`Line::cells`]: the supplier beside the customer) three spaces apart at least, so that the layout's cells and columns can be told on scans too. Lines without
+    /// boxes stay as they are.
+    pub fn layout_lines(&self) -> Vec<String> {
+        let mut widths: Vec<f32> = self
+            .lines
+            .iter()
+            .flat_map(|l| &l.words)
+            .filter(|w| w.text.chars().count() >= 2)
+            .map(|w| w.width as f32 / w.text.chars().count() as f32)
+            .collect();
+        widths.sort_by(f32::total_cmp);
+        let Some(&char_width) = widths.get(widths.len() / 2).filter(|&&w| w > 0.0) else {
+            return self.lines.iter().map(|l| l.text.clone()).collect();
+        };
+        self.lines
+            .iter()
+            .map(|line| {
+                if line.words.is_empty() {
+                    return line.text.clone();
+                }
+                let mut out = String::new();
+                let mut length = 0;
+                for (n, cell) in line.cells().into_iter().enumerate() {
+                    for (k, word) in cell.iter().enumerate() {
+                        let column = (word.left as f32 / char_width).round() as usize;
+                        let spaces = match (n, k) {
+                            (0, 0) => column,
+                            (_, 0) => column.saturating_sub(length).max(3),
+                            _ => 1,
+                        };
+                        out.extend(std::iter::repeat_n(' ', spaces));
+                        out.push_str(&word.text);
+                        length += spaces + word.text.chars().count();
+                    }
+                }
+                out
+            })
+            .collect()
+    }
+
     pub fn is_blank(&self) -> bool {
         self.lines.iter().all(|l| l.text.trim().is_empty())
     }
@@ -197,6 +259,45 @@ mod tests {
         assert_eq!(
             doc.joined_lines(),
             vec!["Total : 99.00".to_string(), "CASH : 100.00".to_string()]
+        );
+    }
+
+    #[test]
+    fn scanned_words_are_laid_out_in_columns_like_a_text_layer() {
+        let word = |text: &str, left: u32, top: u32| Word {
+            text: text.into(),
+            left,
+            top,
+            width: 10 * text.chars().count() as u32,
+            height: 20,
+            confidence: 90.0,
+        };
+        let doc = DocumentText {
+            lines: vec![
+                Line {
+                    text: "Dodavatel: Odběratel:".into(),
+                    words: vec![word("Dodavatel:", 0, 0), word("Odběratel:", 300, 0)],
+                },
+                Line {
+                    text: "Novák Trade s.r.o. Zákazník a.s.".into(),
+                    words: vec![
+                        word("Novák", 10, 30),
+                        word("Trade", 70, 30),
+                        word("s.r.o.", 130, 30),
+                        word("Zákazník", 300, 30),
+                        word("a.s.", 390, 30),
+                    ],
+                },
+                Line::plain("no boxes"),
+            ],
+        };
+        assert_eq!(
+            doc.layout_lines(),
+            [
+                format!("Dodavatel:{}Odběratel:", " ".repeat(20)),
+                format!(" Novák Trade s.r.o.{}Zákazník a.s.", " ".repeat(11)),
+                "no boxes".to_string(),
+            ]
         );
     }
 

@@ -171,7 +171,8 @@ fn plausible_name(line: &str) -> bool {
 
 /// The merchant name and a confidence.
 pub fn find(text: &DocumentText) -> Option<(String, f32, &'static str)> {
-    let lines: Vec<&str> = text.lines.iter().map(|l| l.text.as_str()).collect();
+    let laid_out = text.layout_lines();
+    let lines: Vec<&str> = laid_out.iter().map(String::as_str).collect();
     let folded: Vec<String> = lines.iter().map(|l| fold(l)).collect();
 
     if let Some(found) = labelled_supplier(&lines, &folded) {
@@ -320,7 +321,7 @@ pub fn find(text: &DocumentText) -> Option<(String, f32, &'static str)> {
         return None;
     }
     let confidence = (0.3 + score * 0.07).clamp(0.2, 0.9);
-    let rule = if in_column {
+    let rule = if k > 0 {
         "party in a layout column"
     } else {
         "letterhead"
