@@ -15,6 +15,7 @@ pub mod export;
 mod files;
 pub mod interop;
 mod journal;
+pub mod net;
 pub mod overview;
 pub mod reminders;
 pub mod repair;

@@ -107,13 +107,9 @@ fn check_endpoint(endpoint: &str) -> Result<(), RemoteError> {
     let url = reqwest::Url::parse(endpoint).map_err(|_| bad())?;
     match url.scheme() {
         "https" if url.host().is_some() => Ok(()),
-        "http" => match url.host() {
-            Some(url::Host::Domain("localhost")) => Ok(()),
-            Some(url::Host::Ipv4(ip)) if ip.is_loopback() => Ok(()),
-            Some(url::Host::Ipv6(ip)) if ip.is_loopback() => Ok(()),
-            Some(_) => Err(RemoteError::InsecureEndpoint(endpoint.to_owned())),
-            None => Err(bad()),
-        },
+        "http" if url.host().is_none() => Err(bad()),
+        "http" if coffer_core::net::is_this_computer(&url) => Ok(()),
+        "http" => Err(RemoteError::InsecureEndpoint(endpoint.to_owned())),
         _ => Err(bad()),
     }
 }
