@@ -186,16 +186,16 @@ pub fn find(text: &DocumentText) -> Option<(String, f32, &'static str)> {
 
     let cells: Vec<Vec<(usize, &str)>> = lines.iter().map(|l| cells(l)).collect();
     let customer = customer_cells(&cells);
-    // Where the issuer's ids are: the columns of the cells that hold one, outside a
+    // Where the issuer's ids are: the cells that hold one (column and length), outside a
     // customer's block.
-    let id_cells: Vec<Vec<usize>> = cells
+    let id_cells: Vec<Vec<(usize, usize)>> = cells
         .iter()
         .zip(&customer)
         .map(|(row, theirs)| {
             row.iter()
                 .zip(theirs)
                 .filter(|&(&(_, text), &is_customer)| !is_customer && SUPPLIER_ID.is_match(text))
-                .map(|(&(column, _), _)| column)
+                .map(|(&(column, text), _)| (column, text.chars().count()))
                 .collect()
         })
         .collect();
@@ -221,9 +221,10 @@ pub fn find(text: &DocumentText) -> Option<(String, f32, &'static str)> {
             let width = raw.chars().count().max(12);
             let ids_here = !id_cells[i].is_empty();
             let near_ids = ids_here
-                || id_cells[i + 1..lines.len().min(i + 4)]
-                    .iter()
-                    .any(|row| row.iter().any(|&c| c + 3 >= column && c < column + width));
+                || id_cells[i + 1..lines.len().min(i + 4)].iter().any(|row| {
+                    row.iter()
+                        .any(|&(c, len)| lies_under(column, width, c, len))
+                });
             let again = repeats(line, &folded, i).min(2);
             if i >= 12 && !legal && !(ids_here || again > 0) {
                 continue;
