@@ -1,9 +1,8 @@
 # Sourced by scripts/app-run.sh, app-e2e.sh and share-e2e.sh (and by with-test-services.sh for
-# free_port), after scripts/app-build.sh has built
-# coffer-server with the rest of the workspace: starts it on a free loopback port, exports its
-# address as COFFER_SERVER_URL (the sign-in form's default), COFFER_SERVER_BIN,
-# COFFER_SERVER_DATA and COFFER_LOCAL_SERVER_PID. The caller stops it with stop_local_server
-# (e.g. from an EXIT trap).
+# free_port), after scripts/app-build.sh has built coffer-server with the rest of the
+# workspace: starts it on a free loopback port, exports its address as COFFER_SERVER_URL (the
+# sign-in form's default), COFFER_SERVER_BIN, COFFER_SERVER_DATA and COFFER_LOCAL_SERVER_PID.
+# The caller stops it with stop_local_server (e.g. from an EXIT trap).
 #   start_local_server DATA_DIR
 start_local_server() {
   local data="$1"

@@ -39,6 +39,7 @@ pub const APP_CODES: &[&str] = &[
     "remote_ocr",
     "remote_ocr_no_key",
     "remote_ocr_not_on_plan",
+    "server_copy_refused",
     "server_protocol",
     "server_refused",
     "server_unreachable",
@@ -174,6 +175,7 @@ impl From<coffer_core::sync::SyncError> for CommandError {
             } => "ocr_credits_used_up",
             E::Refused { .. } => "server_refused",
             E::Protocol(_) => "server_protocol",
+            E::ServerCopyRefused { .. } => "server_copy_refused",
             E::Export(_) => "",
         };
         match error {

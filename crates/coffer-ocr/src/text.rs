@@ -143,8 +143,9 @@ impl DocumentText {
 
     /// Line texts laid out as `pdftotext -layout` lays out a text layer: each word at the
     /// character column of its position on the page, and the cells of a line
-    /// ([`Line::cells`]: the supplier beside the customer) three spaces apart at least, so that the layout's cells and columns can be told on scans too. Lines without
-    /// boxes stay as they are.
+    /// ([`Line::cells`]: the supplier beside the customer) three spaces apart at least, so
+    /// that a layout's cells and columns can be told on scans too. Lines without boxes stay
+    /// as they are.
     pub fn layout_lines(&self) -> Vec<String> {
         let mut widths: Vec<f32> = self
             .lines

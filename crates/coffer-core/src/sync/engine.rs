@@ -710,7 +710,8 @@ impl<'a> Engine<'a> {
             let payload = match (&item.envelope, item.deleted) {
                 (Some(envelope), false) => {
                     let payload =
-                        ItemPayload::open(&self.key, id, envelope.as_slice(), item.revision)?;
+                        ItemPayload::open(&self.key, id, envelope.as_slice(), item.revision)
+                            .map_err(server_copy_refused)?;
                     match self.fetch_blob(&payload) {
                         Ok(()) => Some(payload),
                         // Locked by the plan: it comes with the full listing that follows
@@ -814,15 +815,13 @@ fn apply(
     if payload.is_some_and(|p| !p.is_bound()) && local.as_ref().is_some_and(|l| l.bound) {
         // An old client's envelope opens as any revision: once this device holds the document
         // in one bound to its revision, an unbound one can only be an older version replayed.
-        return Err(Error::DocumentDamaged {
+        return Err(SyncError::ServerCopyRefused {
             id: id.to_string(),
             reason: format!(
-                "its copy on the server at revision {revision} is in the format written before \
-                 revisions were bound, and this device already has it in the newer one: the \
-                 server sent an older version"
+                "revision {revision} came in the format written before revisions were bound, \
+                 and this device already has it in the newer one, so it is an older version"
             ),
-        }
-        .into());
+        });
     }
     let exists_here = vault.store().content_ref(id).is_ok();
     let dirty = local.as_ref().is_some_and(|l| l.dirty);
@@ -882,6 +881,15 @@ fn apply(
         }
     }
     Ok(Applied::Changed(copy))
+}
+
+/// A server's copy that does not open as what the server says it is (damaged, or an older
+/// version passed off as a newer one) is the server's fault: nothing here needs restoring.
+fn server_copy_refused(error: Error) -> SyncError {
+    match error {
+        Error::DocumentDamaged { id, reason } => SyncError::ServerCopyRefused { id, reason },
+        other => other.into(),
+    }
 }
 
 /// The local document now is `payload`, the server's `revision`.
@@ -946,7 +954,11 @@ mod tests {
         let bound = edited(&vault, id, "bound to revision 3");
         apply(&mut vault, id, 3, Some(&bound)).unwrap();
         let err = apply(&mut vault, id, 4, Some(&older_client)).err().unwrap();
-        assert!(err.to_string().contains("older version"), "{err}");
+        assert!(matches!(err, SyncError::ServerCopyRefused { .. }), "{err}");
+        assert!(
+            err.to_string().contains("this device's copy is unchanged"),
+            "{err}"
+        );
         assert_eq!(title(&vault, id), "bound to revision 3");
         assert_eq!(
             state::document(vault.store().conn(), id)
@@ -966,7 +978,37 @@ mod tests {
             .local_version;
         state::pushed(vault.store().conn(), id, 1, version).unwrap();
         let replayed = edited(&vault, id, "replayed").in_format_1();
-        assert!(apply(&mut vault, id, 2, Some(&replayed)).is_err());
+        assert!(matches!(
+            apply(&mut vault, id, 2, Some(&replayed)),
+            Err(SyncError::ServerCopyRefused { .. })
+        ));
         assert_ne!(title(&vault, id), "replayed");
+    }
+
+    #[test]
+    fn a_server_copy_that_does_not_open_is_the_servers_fault_not_a_damaged_document() {
+        let key = crate::crypto::keys::VaultKey::generate(&mut rand::rngs::OsRng)
+            .derive(SubKeyPurpose::SyncItem);
+        let (_dir, vault, id) = vault_with_document();
+        let sealed = ItemPayload::read(&vault, id)
+            .unwrap()
+            .to_write(&key, id, 3)
+            .unwrap()
+            .envelope;
+        // Passed off as revision 4: refused as the server's copy, with what to do.
+        let err = ItemPayload::open(&key, id, sealed.as_slice(), 4)
+            .map_err(server_copy_refused)
+            .err()
+            .unwrap();
+        assert!(matches!(err, SyncError::ServerCopyRefused { .. }), "{err}");
+        assert!(
+            err.to_string().contains("tell whoever runs the server"),
+            "{err}"
+        );
+        // Other engine errors keep their own meaning.
+        assert!(matches!(
+            server_copy_refused(Error::WrongPassword),
+            SyncError::Vault(Error::WrongPassword)
+        ));
     }
 }

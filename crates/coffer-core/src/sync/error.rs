@@ -74,6 +74,13 @@ pub enum SyncError {
     )]
     Protocol(String),
 
+    #[error(
+        "the server's copy of document {id} was refused: {reason}; this device's copy is \
+         unchanged, and syncing stops here until the server sends a good one: tell whoever \
+         runs the server"
+    )]
+    ServerCopyRefused { id: String, reason: String },
+
     #[error("{0}")]
     Vault(#[from] crate::Error),
 

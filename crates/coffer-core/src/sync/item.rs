@@ -90,6 +90,21 @@ pub(crate) fn item_id(id: DocumentId) -> Uuid {
 }
 
 impl ItemPayload {
+    /// Its envelope was bound to the revision it came as (format 2 on); format 1, written by a
+    /// client before revisions were bound, opens as any revision of its item.
+    pub(crate) fn is_bound(&self) -> bool {
+        self.format != PAYLOAD_FORMAT_1
+    }
+
+    /// The same payload as a client before format 2 wrote it.
+    #[cfg(test)]
+    pub(crate) fn in_format_1(self) -> Self {
+        Self {
+            format: PAYLOAD_FORMAT_1,
+            ..self
+        }
+    }
+
     /// The current local state of document `id`.
     pub(crate) fn read(vault: &Vault, id: DocumentId) -> Result<Self> {
         let doc = vault.document(id)?;
@@ -239,23 +254,6 @@ impl ItemPayload {
             });
         }
         Ok(payload)
-    }
-}
-
-impl ItemPayload {
-    /// Its envelope was bound to the revision it came as (format 2 on); format 1, written by a
-    /// client before revisions were bound, opens as any revision of its item.
-    pub(crate) fn is_bound(&self) -> bool {
-        self.format != PAYLOAD_FORMAT_1
-    }
-
-    /// The same payload as a client before format 2 wrote it.
-    #[cfg(test)]
-    pub(crate) fn in_format_1(self) -> Self {
-        Self {
-            format: PAYLOAD_FORMAT_1,
-            ..self
-        }
     }
 }
 
