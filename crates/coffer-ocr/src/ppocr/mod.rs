@@ -11,12 +11,12 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use image::GrayImage;
-use image::imageops::{FilterType, resize};
 use rten::Model;
 use rten_tensor::NdTensor;
 use rten_tensor::prelude::*;
 
 use crate::error::OcrError;
+use crate::preprocess::{FilterType, resize};
 use crate::text::{DocumentText, Line, Word};
 pub use ctc::Decoded;
 pub use detect::TextBox;
@@ -128,7 +128,7 @@ impl PaddleOcr {
         let crop = image::imageops::crop_imm(page, region.left, region.top, w, h).to_image();
         let width = ((LINE_HEIGHT as f32 * w as f32 / h as f32).ceil() as u32)
             .clamp(LINE_HEIGHT / 2, MAX_LINE_WIDTH);
-        let scaled = resize(&crop, width, LINE_HEIGHT, FilterType::Triangle);
+        let scaled = resize(&crop, width, LINE_HEIGHT, FilterType::Bilinear);
         // Normalised to [-1, 1], the grey value in all three channels.
         let plane: Vec<f32> = scaled
             .pixels()
@@ -158,7 +158,7 @@ impl PaddleOcr {
             .min(DETECT_MAX as f32 / long);
         let round32 = |v: f32| ((v / 32.0).round() as u32).max(1) * 32;
         let (w, h) = (round32(pw as f32 * scale), round32(ph as f32 * scale));
-        let scaled = resize(page, w, h, FilterType::Triangle);
+        let scaled = resize(page, w, h, FilterType::Bilinear);
         // ImageNet normalisation, the grey value in all three channels.
         let mut data = Vec::with_capacity(3 * (w * h) as usize);
         for (mean, std) in [(0.485f32, 0.229f32), (0.456, 0.224), (0.406, 0.225)] {
