@@ -315,13 +315,14 @@ pub fn extract_bytes(
 }
 
 /// One photo or scan: the page read upright, and when its date or total is in doubt, read
-/// again with gentler binarisations (Tesseract's own global threshold as a tie-breaker) so
-/// the readings can vote.
+/// again with gentler binarisations (two side by side when a core is idle, then Tesseract's
+/// own global threshold as a tie-breaker) so the readings can vote.
 fn extract_image(
     image: &image::DynamicImage,
     options: &ExtractOptions,
     source: Source,
 ) -> Result<Extraction, OcrError> {
+    let _busy = local::Busy::start();
     let gray = preprocess::to_ocr_gray(image);
     let payment_code = qr::find_spd(&gray);
     let tall = gray.height() as f32 > 1.3 * gray.width() as f32;
@@ -349,19 +350,15 @@ fn extract_image(
             .is_none_or(|s| readings::needs_second_look(s) || !readings::agree(&all[0].1, s));
     all.extend(second.map(|f| ("pp-ocr key lines", f)));
     if options.second_look && options.adaptive_binarisation && doubtful {
-        let read = |prepared: &image::GrayImage| -> Result<Fields, OcrError> {
-            let again = local::recognize_turned(prepared, page.turn, languages, tall)?;
-            Ok(extract_fields(&again.text))
-        };
-        for (k, name) in preprocess::SECOND_LOOK_K
-            .into_iter()
-            .zip(["tesseract k=0.1", "tesseract k=0.05"])
-        {
-            all.push((name, read(&preprocess::binarise(&gray, k))?));
-        }
+        let [gentle, gentlest] = preprocess::SECOND_LOOK_K.map(|k| preprocess::binarise(&gray, k));
+        let (gentle, gentlest) =
+            local::recognize_two_turned(gentle, &gentlest, page.turn, languages, tall);
+        all.push(("tesseract k=0.1", extract_fields(&gentle?.text)));
+        all.push(("tesseract k=0.05", extract_fields(&gentlest?.text)));
         let fields: Vec<Fields> = all.iter().map(|(_, f)| f.clone()).collect();
         if !readings::settled(&fields) {
-            all.push(("tesseract grey", read(&gray)?));
+            let grey = local::recognize_turned(&gray, page.turn, languages, tall)?;
+            all.push(("tesseract grey", extract_fields(&grey.text)));
         }
     }
     let fields: Vec<Fields> = all.iter().map(|(_, f)| f.clone()).collect();

@@ -1,8 +1,13 @@
 //! Local OCR with the system libtesseract: one engine per thread and language set (the engine
 //! is not `Send` and costs a fraction of a second to start), word boxes from Tesseract's TSV,
-//! and orientation detection by recognising low-confidence pages again turned.
+//! orientation detection by recognising low-confidence pages again turned, and a helper
+//! thread with an engine of its own that reads a second page beside this thread's while a
+//! core would otherwise stay idle.
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{LazyLock, Mutex};
 
 use image::GrayImage;
 use image::imageops::{rotate90, rotate180, rotate270};
@@ -61,10 +66,20 @@ fn new_engine(languages: &str) -> Result<Tesseract, OcrError> {
         languages: languages.to_string(),
         reason,
     };
-    Tesseract::new(None, Some(languages))
+    let data = std::env::var("COFFER_TESSDATA").ok();
+    let mut t = Tesseract::new(data.as_deref(), Some(languages))
         .map_err(|e| init_error(e.to_string()))?
         .set_variable("debug_file", "/dev/null")
-        .map_err(|e| init_error(e.to_string()))
+        .map_err(|e| init_error(e.to_string()))?;
+    if let Ok(vars) = std::env::var("COFFER_TESS_VARS") {
+        for kv in vars.split(',').filter(|v| !v.is_empty()) {
+            let (k, v) = kv.split_once('=').unwrap();
+            t = t
+                .set_variable(k, v)
+                .map_err(|e| init_error(e.to_string()))?;
+        }
+    }
+    Ok(t)
 }
 
 /// Checks that Tesseract starts with these languages (for a clear error before a batch).
@@ -172,6 +187,82 @@ pub fn recognize_turned(
     Ok(page)
 }
 
+/// Pages being read in this process now (`Busy` counts them).
+static READING: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts a document being read while it lives, so that `recognize_two_turned` knows whether
+/// a core is idle.
+pub struct Busy;
+
+impl Busy {
+    pub fn start() -> Busy {
+        READING.fetch_add(1, Ordering::SeqCst);
+        Busy
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        READING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The helper thread's queue, started on first use (`None` when the thread could not start),
+/// and held by the one reading that uses it at a time.
+static HELPER: LazyLock<Mutex<Option<mpsc::Sender<Job>>>> = LazyLock::new(|| {
+    let (jobs, queue) = mpsc::channel::<Job>();
+    let started = std::thread::Builder::new()
+        .name("coffer-ocr-helper".into())
+        .spawn(move || queue.into_iter().for_each(|job| job()));
+    Mutex::new(started.ok().map(|_| jobs))
+});
+
+/// Reads two versions of a page, both turned as given: side by side when a core is idle (one
+/// document being read and a second core; the helper's engine is started once and kept,
+/// about 45 MB), else one after the other. The results are those of two `recognize_turned`
+/// calls, in order.
+pub fn recognize_two_turned(
+    first: GrayImage,
+    second: &GrayImage,
+    turn: Turn,
+    languages: &str,
+    single_column: bool,
+) -> (Result<PageResult, OcrError>, Result<PageResult, OcrError>) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let idle = READING.load(Ordering::SeqCst) < cores;
+    let helper = if idle { HELPER.try_lock().ok() } else { None };
+    let Some(jobs) = helper.as_ref().and_then(|h| h.as_ref()) else {
+        return (
+            recognize_turned(&first, turn, languages, single_column),
+            recognize_turned(second, turn, languages, single_column),
+        );
+    };
+    let (reply, answer) = mpsc::sync_channel(1);
+    let owned_languages = languages.to_string();
+    let job: Job = Box::new(move || {
+        // The caller waits for the answer; it is gone only if it panicked.
+        let _ = reply.send(recognize_turned(
+            &first,
+            turn,
+            &owned_languages,
+            single_column,
+        ));
+    });
+    // A queue whose thread is gone hands the job back, to be read here first.
+    if let Err(mpsc::SendError(job)) = jobs.send(job) {
+        job();
+    }
+    let here = recognize_turned(second, turn, languages, single_column);
+    let there = answer.recv().unwrap_or_else(|_| {
+        Err(OcrError::Recognition {
+            reason: "the OCR helper thread stopped".into(),
+        })
+    });
+    (there, here)
+}
+
 /// Groups Tesseract's TSV words (level 5) into lines in reading order.
 pub fn parse_tsv(tsv: &str) -> DocumentText {
     let mut lines: Vec<Line> = Vec::new();
@@ -211,7 +302,40 @@ pub fn parse_tsv(tsv: &str) -> DocumentText {
 
 #[cfg(test)]
 mod tests {
+    use coffer_testkit::samples::synth;
+
     use super::*;
+    use crate::DEFAULT_LANGUAGES;
+    use crate::preprocess::binarise;
+
+    /// Both pages as `recognize_turned` reads them one after the other, whether a core is idle
+    /// (the helper reads the first) or every core is taken (both read here).
+    #[test]
+    fn two_pages_read_side_by_side_read_as_one_after_the_other() {
+        let page = rotate180(&synth::render(&synth::generate(11, false, false), 11, 0.0));
+        let page =
+            image::imageops::crop_imm(&page, 0, page.height() / 2, page.width(), 120).to_image();
+        let (first, second) = (binarise(&page, 0.2), page.clone());
+        let alone = |p: &GrayImage| {
+            recognize_turned(p, Turn::Half, DEFAULT_LANGUAGES, false)
+                .unwrap()
+                .text
+        };
+        let (want_first, want_second) = (alone(&first), alone(&second));
+        assert!(!want_first.lines.is_empty());
+        let pair = || {
+            let (a, b) =
+                recognize_two_turned(first.clone(), &second, Turn::Half, DEFAULT_LANGUAGES, false);
+            (a.unwrap(), b.unwrap())
+        };
+        let (a, b) = pair();
+        assert_eq!((a.text, a.turn), (want_first.clone(), Turn::Half));
+        assert_eq!(b.text, want_second);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let _taken: Vec<Busy> = (0..cores).map(|_| Busy::start()).collect();
+        let (a, b) = pair();
+        assert_eq!((a.text, b.text), (want_first, want_second));
+    }
 
     #[test]
     fn tsv_words_are_grouped_into_lines_with_boxes() {
