@@ -324,18 +324,22 @@ fn extract_image(
 ) -> Result<Extraction, OcrError> {
     let _busy = local::Busy::start();
     let gray = preprocess::to_ocr_gray(image);
-    let payment_code = qr::find_spd(&gray);
     let tall = gray.height() as f32 > 1.3 * gray.width() as f32;
     let languages = options.languages.as_str();
-    let page = if options.adaptive_binarisation {
-        local::recognize_upright(
-            &preprocess::binarise(&gray, preprocess::SAUVOLA_K),
-            languages,
-            tall,
-        )?
-    } else {
-        local::recognize_upright(&gray, languages, tall)?
-    };
+    // The payment code is looked for beside the first reading.
+    let qr_page = gray.clone();
+    let (payment_code, page) = local::side_by_side(
+        move || qr::find_spd(&qr_page),
+        || {
+            if options.adaptive_binarisation {
+                let binarised = preprocess::binarise(&gray, preprocess::SAUVOLA_K);
+                local::recognize_upright(&binarised, languages, tall)
+            } else {
+                local::recognize_upright(&gray, languages, tall)
+            }
+        },
+    );
+    let (payment_code, page) = (payment_code.flatten(), page?);
     let mut all = vec![("tesseract", extract_fields(&page.text))];
     // The second recogniser reads the key lines of the page as Tesseract found them.
     let second = options
@@ -350,11 +354,25 @@ fn extract_image(
             .is_none_or(|s| readings::needs_second_look(s) || !readings::agree(&all[0].1, s));
     all.extend(second.map(|f| ("pp-ocr key lines", f)));
     if options.second_look && options.adaptive_binarisation && doubtful {
-        let [gentle, gentlest] = preprocess::SECOND_LOOK_K.map(|k| preprocess::binarise(&gray, k));
-        let (gentle, gentlest) =
-            local::recognize_two_turned(gentle, &gentlest, page.turn, languages, tall);
-        all.push(("tesseract k=0.1", extract_fields(&gentle?.text)));
-        all.push(("tesseract k=0.05", extract_fields(&gentlest?.text)));
+        let [gentle, gentlest] = preprocess::SECOND_LOOK_K;
+        let (turn, owned_languages, page_there) = (page.turn, languages.to_string(), gray.clone());
+        let (there, here) = local::side_by_side(
+            move || {
+                let prepared = preprocess::binarise(&page_there, gentle);
+                local::recognize_turned(&prepared, turn, &owned_languages, tall)
+            },
+            || {
+                let prepared = preprocess::binarise(&gray, gentlest);
+                local::recognize_turned(&prepared, turn, languages, tall)
+            },
+        );
+        let there = there.unwrap_or_else(|| {
+            Err(OcrError::Recognition {
+                reason: "the OCR helper thread stopped".into(),
+            })
+        });
+        all.push(("tesseract k=0.1", extract_fields(&there?.text)));
+        all.push(("tesseract k=0.05", extract_fields(&here?.text)));
         let fields: Vec<Fields> = all.iter().map(|(_, f)| f.clone()).collect();
         if !readings::settled(&fields) {
             let grey = local::recognize_turned(&gray, page.turn, languages, tall)?;

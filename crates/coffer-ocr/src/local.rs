@@ -190,8 +190,8 @@ pub fn recognize_turned(
 /// Pages being read in this process now (`Busy` counts them).
 static READING: AtomicUsize = AtomicUsize::new(0);
 
-/// Counts a document being read while it lives, so that `recognize_two_turned` knows whether
-/// a core is idle.
+/// Counts a document being read while it lives, so that `side_by_side` knows whether a core
+/// is idle.
 pub struct Busy;
 
 impl Busy {
@@ -219,48 +219,29 @@ static HELPER: LazyLock<Mutex<Option<mpsc::Sender<Job>>>> = LazyLock::new(|| {
     Mutex::new(started.ok().map(|_| jobs))
 });
 
-/// Reads two versions of a page, both turned as given: side by side when a core is idle (one
-/// document being read and a second core; the helper's engine is started once and kept,
-/// about 45 MB), else one after the other. The results are those of two `recognize_turned`
-/// calls, in order.
-pub fn recognize_two_turned(
-    first: GrayImage,
-    second: &GrayImage,
-    turn: Turn,
-    languages: &str,
-    single_column: bool,
-) -> (Result<PageResult, OcrError>, Result<PageResult, OcrError>) {
+/// Runs `there` on the helper thread while `here` runs on this one when a core is idle (one
+/// document being read and a second core), else both here, `there` first. The helper keeps a
+/// Tesseract engine of its own once it has read a page (about 45 MB). `there` gives `None`
+/// only if it panicked on the helper.
+pub fn side_by_side<A: Send + 'static, B>(
+    there: impl FnOnce() -> A + Send + 'static,
+    here: impl FnOnce() -> B,
+) -> (Option<A>, B) {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let idle = READING.load(Ordering::SeqCst) < cores;
     let helper = if idle { HELPER.try_lock().ok() } else { None };
     let Some(jobs) = helper.as_ref().and_then(|h| h.as_ref()) else {
-        return (
-            recognize_turned(&first, turn, languages, single_column),
-            recognize_turned(second, turn, languages, single_column),
-        );
+        return (Some(there()), here());
     };
     let (reply, answer) = mpsc::sync_channel(1);
-    let owned_languages = languages.to_string();
-    let job: Job = Box::new(move || {
-        // The caller waits for the answer; it is gone only if it panicked.
-        let _ = reply.send(recognize_turned(
-            &first,
-            turn,
-            &owned_languages,
-            single_column,
-        ));
-    });
-    // A queue whose thread is gone hands the job back, to be read here first.
+    // The caller waits for the answer; it is gone only if it panicked.
+    let job: Job = Box::new(move || drop(reply.send(there())));
+    // A queue whose thread is gone hands the job back, to be run here first.
     if let Err(mpsc::SendError(job)) = jobs.send(job) {
         job();
     }
-    let here = recognize_turned(second, turn, languages, single_column);
-    let there = answer.recv().unwrap_or_else(|_| {
-        Err(OcrError::Recognition {
-            reason: "the OCR helper thread stopped".into(),
-        })
-    });
-    (there, here)
+    let here = here();
+    (answer.recv().ok(), here)
 }
 
 /// Groups Tesseract's TSV words (level 5) into lines in reading order.
@@ -308,33 +289,29 @@ mod tests {
     use crate::DEFAULT_LANGUAGES;
     use crate::preprocess::binarise;
 
-    /// Both pages as `recognize_turned` reads them one after the other, whether a core is idle
-    /// (the helper reads the first) or every core is taken (both read here).
+    /// Two pages read side by side read as they do one after the other, whether a core is
+    /// idle (the helper reads the first) or every core is taken (both read here).
     #[test]
     fn two_pages_read_side_by_side_read_as_one_after_the_other() {
         let page = rotate180(&synth::render(&synth::generate(11, false, false), 11, 0.0));
         let page =
             image::imageops::crop_imm(&page, 0, page.height() / 2, page.width(), 120).to_image();
-        let (first, second) = (binarise(&page, 0.2), page.clone());
-        let alone = |p: &GrayImage| {
+        let (first, second) = (binarise(&page, 0.2), page);
+        let read = |p: &GrayImage| {
             recognize_turned(p, Turn::Half, DEFAULT_LANGUAGES, false)
                 .unwrap()
                 .text
         };
-        let (want_first, want_second) = (alone(&first), alone(&second));
+        let (want_first, want_second) = (read(&first), read(&second));
         assert!(!want_first.lines.is_empty());
         let pair = || {
-            let (a, b) =
-                recognize_two_turned(first.clone(), &second, Turn::Half, DEFAULT_LANGUAGES, false);
-            (a.unwrap(), b.unwrap())
+            let there = first.clone();
+            side_by_side(move || read(&there), || read(&second))
         };
-        let (a, b) = pair();
-        assert_eq!((a.text, a.turn), (want_first.clone(), Turn::Half));
-        assert_eq!(b.text, want_second);
+        assert_eq!(pair(), (Some(want_first.clone()), want_second.clone()));
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let _taken: Vec<Busy> = (0..cores).map(|_| Busy::start()).collect();
-        let (a, b) = pair();
-        assert_eq!((a.text, b.text), (want_first, want_second));
+        assert_eq!(pair(), (Some(want_first), want_second));
     }
 
     #[test]
