@@ -66,20 +66,10 @@ fn new_engine(languages: &str) -> Result<Tesseract, OcrError> {
         languages: languages.to_string(),
         reason,
     };
-    let data = std::env::var("COFFER_TESSDATA").ok();
-    let mut t = Tesseract::new(data.as_deref(), Some(languages))
+    Tesseract::new(None, Some(languages))
         .map_err(|e| init_error(e.to_string()))?
         .set_variable("debug_file", "/dev/null")
-        .map_err(|e| init_error(e.to_string()))?;
-    if let Ok(vars) = std::env::var("COFFER_TESS_VARS") {
-        for kv in vars.split(',').filter(|v| !v.is_empty()) {
-            let (k, v) = kv.split_once('=').unwrap();
-            t = t
-                .set_variable(k, v)
-                .map_err(|e| init_error(e.to_string()))?;
-        }
-    }
-    Ok(t)
+        .map_err(|e| init_error(e.to_string()))
 }
 
 /// Checks that Tesseract starts with these languages (for a clear error before a batch).
