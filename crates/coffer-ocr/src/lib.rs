@@ -22,8 +22,8 @@ pub mod vault;
 pub mod words;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
@@ -323,11 +323,12 @@ fn extract_image(
     source: Source,
 ) -> Result<Extraction, OcrError> {
     let _busy = local::Busy::start();
-    let gray = preprocess::to_ocr_gray(image);
+    // Shared with the helper thread, which may read it beside this one.
+    let gray = Arc::new(preprocess::to_ocr_gray(image));
     let tall = gray.height() as f32 > 1.3 * gray.width() as f32;
     let languages = options.languages.as_str();
     // The payment code is looked for beside the first reading.
-    let qr_page = gray.clone();
+    let qr_page = Arc::clone(&gray);
     let (payment_code, page) = local::side_by_side(
         move || qr::find_spd(&qr_page),
         || {
@@ -339,7 +340,7 @@ fn extract_image(
             }
         },
     );
-    let (payment_code, page) = (payment_code.flatten(), page?);
+    let page = page?;
     let mut all = vec![("tesseract", extract_fields(&page.text))];
     // The second recogniser reads the key lines of the page as Tesseract found them.
     let second = options
@@ -355,7 +356,8 @@ fn extract_image(
     all.extend(second.map(|f| ("pp-ocr key lines", f)));
     if options.second_look && options.adaptive_binarisation && doubtful {
         let [gentle, gentlest] = preprocess::SECOND_LOOK_K;
-        let (turn, owned_languages, page_there) = (page.turn, languages.to_string(), gray.clone());
+        let (turn, owned_languages, page_there) =
+            (page.turn, languages.to_string(), Arc::clone(&gray));
         let (there, here) = local::side_by_side(
             move || {
                 let prepared = preprocess::binarise(&page_there, gentle);
@@ -366,11 +368,6 @@ fn extract_image(
                 local::recognize_turned(&prepared, turn, languages, tall)
             },
         );
-        let there = there.unwrap_or_else(|| {
-            Err(OcrError::Recognition {
-                reason: "the OCR helper thread stopped".into(),
-            })
-        });
         all.push(("tesseract k=0.1", extract_fields(&there?.text)));
         all.push(("tesseract k=0.05", extract_fields(&here?.text)));
         let fields: Vec<Fields> = all.iter().map(|(_, f)| f.clone()).collect();

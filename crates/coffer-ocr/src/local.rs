@@ -5,9 +5,10 @@
 //! core would otherwise stay idle.
 
 use std::cell::RefCell;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::{LazyLock, Mutex};
+use std::sync::{LazyLock, Mutex, TryLockError};
 
 use image::GrayImage;
 use image::imageops::{rotate90, rotate180, rotate270};
@@ -211,27 +212,45 @@ static HELPER: LazyLock<Mutex<Option<mpsc::Sender<Job>>>> = LazyLock::new(|| {
 
 /// Runs `there` on the helper thread while `here` runs on this one when a core is idle (one
 /// document being read and a second core), else both here, `there` first. The helper keeps a
-/// Tesseract engine of its own once it has read a page (about 45 MB). `there` gives `None`
-/// only if it panicked on the helper.
+/// Tesseract engine of its own once it has read a page (about 45 MB). A panic in `there`
+/// reaches the caller as it would had `there` run here, and the helper lives on.
 pub fn side_by_side<A: Send + 'static, B>(
     there: impl FnOnce() -> A + Send + 'static,
     here: impl FnOnce() -> B,
-) -> (Option<A>, B) {
+) -> (A, B) {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let idle = READING.load(Ordering::SeqCst) < cores;
-    let helper = if idle { HELPER.try_lock().ok() } else { None };
+    // Held by another reading: this one runs both here. A panic while it was held left no
+    // harm in the queue, so a poisoned lock is taken as it is.
+    let helper = if idle {
+        match HELPER.try_lock() {
+            Ok(guard) => Some(guard),
+            Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        }
+    } else {
+        None
+    };
     let Some(jobs) = helper.as_ref().and_then(|h| h.as_ref()) else {
-        return (Some(there()), here());
+        return (there(), here());
     };
     let (reply, answer) = mpsc::sync_channel(1);
-    // The caller waits for the answer; it is gone only if it panicked.
-    let job: Job = Box::new(move || drop(reply.send(there())));
+    // The caller waits for the answer, unless `here` panicked.
+    let job: Job = Box::new(move || drop(reply.send(panic::catch_unwind(AssertUnwindSafe(there)))));
     // A queue whose thread is gone hands the job back, to be run here first.
     if let Err(mpsc::SendError(job)) = jobs.send(job) {
         job();
     }
     let here = here();
-    (answer.recv().ok(), here)
+    // Every job sends its answer (a panic is caught), so only a helper thread that was killed
+    // leaves none; the thread is then gone for good, and its absence is a bug worth a panic.
+    match answer
+        .recv()
+        .expect("the OCR helper thread answers every job")
+    {
+        Ok(there) => (there, here),
+        Err(payload) => panic::resume_unwind(payload),
+    }
 }
 
 /// Groups Tesseract's TSV words (level 5) into lines in reading order.
@@ -281,8 +300,12 @@ mod tests {
 
     /// Two pages read side by side read as they do one after the other, whether a core is
     /// idle (the helper reads the first) or every core is taken (both read here).
+    /// The tests that count readings run one at a time (no other unit test reads a page).
+    static ALONE: Mutex<()> = Mutex::new(());
+
     #[test]
     fn two_pages_read_side_by_side_read_as_one_after_the_other() {
+        let _alone = ALONE.lock().unwrap_or_else(|e| e.into_inner());
         let page = rotate180(&synth::render(&synth::generate(11, false, false), 11, 0.0));
         let page =
             image::imageops::crop_imm(&page, 0, page.height() / 2, page.width(), 120).to_image();
@@ -298,10 +321,23 @@ mod tests {
             let there = first.clone();
             side_by_side(move || read(&there), || read(&second))
         };
-        assert_eq!(pair(), (Some(want_first.clone()), want_second.clone()));
+        assert_eq!(pair(), (want_first.clone(), want_second.clone()));
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let _taken: Vec<Busy> = (0..cores).map(|_| Busy::start()).collect();
-        assert_eq!(pair(), (Some(want_first), want_second));
+        assert_eq!(pair(), (want_first, want_second));
+    }
+
+    /// A job that panics on the helper panics its caller, as it would have here, and the
+    /// helper takes the next job.
+    #[test]
+    fn a_panic_on_the_helper_reaches_the_caller_and_the_helper_lives_on() {
+        let _alone = ALONE.lock().unwrap_or_else(|e| e.into_inner());
+        let caught = panic::catch_unwind(|| side_by_side(|| panic!("job failed"), || 1));
+        let payload = caught.expect_err("the panic reaches the caller");
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"job failed"));
+        let thread = || std::thread::current().name().map(str::to_string);
+        let helper = Some("coffer-ocr-helper".to_string());
+        assert_eq!(side_by_side(thread, || 2), (helper, 2));
     }
 
     #[test]

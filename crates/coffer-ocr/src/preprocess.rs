@@ -7,9 +7,9 @@ mod heif;
 use std::io::Cursor;
 
 pub use fast_image_resize::FilterType;
-use fast_image_resize::images::{Image, ImageRef};
+use fast_image_resize::images::{TypedImage, TypedImageRef};
 use fast_image_resize::pixels::F32;
-use fast_image_resize::{PixelType, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::{ResizeAlg, ResizeOptions, Resizer};
 use image::{DynamicImage, GrayImage, ImageDecoder, ImageReader};
 
 use crate::error::OcrError;
@@ -123,20 +123,17 @@ pub fn resize(gray: &GrayImage, width: u32, height: u32, filter: FilterType) -> 
     }
     let floats: Vec<F32> = gray.as_raw().iter().map(|&p| F32::new(p.into())).collect();
     let source =
-        ImageRef::from_pixels(gray.width(), gray.height(), &floats).expect("one value per pixel");
-    let mut out = Image::new(width, height, PixelType::F32);
+        TypedImageRef::new(gray.width(), gray.height(), &floats).expect("one value per pixel");
+    let mut out = TypedImage::<F32>::new(width, height);
     let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter));
     // Both are one-channel float images of non-zero size: a resize fails only otherwise.
     Resizer::new()
-        .resize(&source, &mut out, &options)
+        .resize_typed(&source, &mut out, &options)
         .expect("grey to grey resize");
     let pixels = out
-        .buffer()
-        .chunks_exact(4)
-        .map(|b| {
-            let v = f32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
-            v.round().clamp(0.0, 255.0) as u8
-        })
+        .pixels()
+        .iter()
+        .map(|p| p.0.round().clamp(0.0, 255.0) as u8)
         .collect();
     GrayImage::from_raw(width, height, pixels).expect("one byte per pixel")
 }
@@ -208,6 +205,30 @@ mod tests {
         assert!(scale_for_300_dpi(600, 1500) > 1.9);
         assert_eq!(scale_for_300_dpi(2480, 3508), 1.0);
         assert!(scale_for_300_dpi(6000, 8000) < 1.0);
+    }
+
+    #[test]
+    fn scaling_keeps_ink_and_paper_and_gives_an_empty_page_its_size() {
+        let page = GrayImage::from_fn(40, 20, |x, _| Luma([if x < 20 { 0 } else { 255 }]));
+        let up = resize(&page, 100, 50, FilterType::CatmullRom);
+        assert_eq!(up.dimensions(), (100, 50));
+        assert_eq!(
+            (up.get_pixel(5, 25).0[0], up.get_pixel(95, 25).0[0]),
+            (0, 255)
+        );
+        // Dark to light across the edge, the filter's overshoot on either side held at black
+        // and white.
+        let row: Vec<u8> = (0..100).map(|x| up.get_pixel(x, 25).0[0]).collect();
+        assert!(row.windows(2).all(|w| w[0] <= w[1]), "{row:?}");
+        let down = resize(&page, 10, 5, FilterType::Bilinear);
+        assert_eq!(
+            (down.get_pixel(1, 2).0[0], down.get_pixel(8, 2).0[0]),
+            (0, 255)
+        );
+        assert_eq!(
+            resize(&GrayImage::new(0, 0), 7, 3, FilterType::Bilinear).dimensions(),
+            (7, 3)
+        );
     }
 
     #[test]
