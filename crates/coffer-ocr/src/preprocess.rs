@@ -76,12 +76,20 @@ fn check_size(width: u32, height: u32) -> Result<(), OcrError> {
     Ok(())
 }
 
+/// Whether the shape says till receipt: tall and narrow (paper rolls are 57–80 mm wide).
+fn is_receipt_shaped(width: u32, height: u32) -> bool {
+    height as f32 > 1.3 * width as f32 && width < 1800
+}
+
 /// Scale factor that brings the page to roughly 300 DPI. Photos and scans carry no reliable
 /// DPI, so the physical width is inferred from the shape: tall narrow images are till receipts
 /// (about 80 mm wide), everything else a page (about 210 mm wide).
 pub fn scale_for_300_dpi(width: u32, height: u32) -> f32 {
-    let is_receipt = height as f32 > 1.3 * width as f32 && width < 1800;
-    let target = if is_receipt { 1200.0 } else { 2480.0 };
+    let target = if is_receipt_shaped(width, height) {
+        1200.0
+    } else {
+        2480.0
+    };
     let factor = target / width.max(1) as f32;
     // Only fix clear mismatches: upscaling beyond 2.5× invents detail, and downscaling is
     // only worth it when the image is far larger than needed.
@@ -94,10 +102,47 @@ pub fn scale_for_300_dpi(width: u32, height: u32) -> f32 {
     }
 }
 
+/// The height of capitals and digits, in pixels, that a page need not be enlarged beyond:
+/// 13-point print at 300 DPI. Tesseract's networks see each line at 36 pixels whatever its
+/// size, so larger text only costs time (the page grows with the square of the scale).
+const READING_TEXT_HEIGHT: f32 = 38.0;
+
+/// The scale at which the page is read: `scale_for_300_dpi`'s guess from the shape, except
+/// that an image the shape calls a page is not enlarged beyond what brings its measured text
+/// to `READING_TEXT_HEIGHT`. A receipt's width pins its size well, a page's does not: a
+/// receipt or a warranty card photographed wider than tall, a part of a page or a small
+/// invoice is not 210 mm wide, and enlarged as if it were, its text is read at twice the
+/// size it needs. Receipt photos keep the guess (read smaller, noisy ones lose digits).
+pub fn scale_for_reading(gray: &GrayImage) -> f32 {
+    let by_shape = scale_for_300_dpi(gray.width(), gray.height());
+    if by_shape <= 1.0 || is_receipt_shaped(gray.width(), gray.height()) {
+        return by_shape;
+    }
+    match text_height(gray) {
+        Some(height) if height * by_shape > 1.15 * READING_TEXT_HEIGHT => {
+            let factor = READING_TEXT_HEIGHT / height;
+            if factor > 1.15 {
+                factor.min(by_shape)
+            } else {
+                1.0
+            }
+        }
+        _ => by_shape,
+    }
+}
+
+/// The height of the page's capitals and digits, in pixels: the upper quartile of its glyph
+/// heights (lower-case letters without ascenders are shorter, letters with them and accented
+/// capitals about as tall), when the page has enough glyphs to tell.
+fn text_height(gray: &GrayImage) -> Option<f32> {
+    let heights = glyph_heights(gray);
+    (heights.len() >= 40).then(|| heights[heights.len() * 3 / 4] as f32)
+}
+
 /// Grayscale and scale the image for Tesseract.
 pub fn to_ocr_gray(image: &DynamicImage) -> GrayImage {
     let gray = image.to_luma8();
-    let factor = scale_for_300_dpi(gray.width(), gray.height());
+    let factor = scale_for_reading(&gray);
     if (factor - 1.0).abs() < f32::EPSILON {
         return gray;
     }
@@ -136,6 +181,60 @@ pub fn resize(gray: &GrayImage, width: u32, height: u32, filter: FilterType) -> 
         .map(|p| p.0.round().clamp(0.0, 255.0) as u8)
         .collect();
     GrayImage::from_raw(width, height, pixels).expect("one byte per pixel")
+}
+
+/// Heights of the glyph-like ink blobs of the page, in pixels of `gray`, sorted: connected
+/// components of the binarised page that are neither specks, rules, frames nor solid blocks.
+fn glyph_heights(gray: &GrayImage) -> Vec<u32> {
+    #[derive(Clone)]
+    struct Blob {
+        left: u32,
+        top: u32,
+        right: u32,
+        bottom: u32,
+        pixels: u32,
+    }
+    let ink = binarise(gray, SAUVOLA_K);
+    let labels = imageproc::region_labelling::connected_components(
+        &ink,
+        imageproc::region_labelling::Connectivity::Eight,
+        image::Luma([255u8]),
+    );
+    let mut blobs: Vec<Blob> = Vec::new();
+    for (x, y, label) in labels.enumerate_pixels() {
+        // Label 0 is the paper; ink blobs are numbered from 1.
+        let Some(index) = (label.0[0] as usize).checked_sub(1) else {
+            continue;
+        };
+        if blobs.len() <= index {
+            let empty = Blob {
+                left: u32::MAX,
+                top: u32::MAX,
+                right: 0,
+                bottom: 0,
+                pixels: 0,
+            };
+            blobs.resize(index + 1, empty);
+        }
+        let blob = &mut blobs[index];
+        blob.left = blob.left.min(x);
+        blob.top = blob.top.min(y);
+        blob.right = blob.right.max(x);
+        blob.bottom = blob.bottom.max(y);
+        blob.pixels += 1;
+    }
+    let tallest = gray.height() / 8;
+    let mut heights: Vec<u32> = blobs
+        .iter()
+        .filter_map(|b| {
+            let (w, h) = (b.right - b.left + 1, b.bottom - b.top + 1);
+            let fill = b.pixels as f32 / (w * h) as f32;
+            let glyph = (6..=tallest).contains(&h) && w <= 4 * h && (0.08..0.9).contains(&fill);
+            glyph.then_some(h)
+        })
+        .collect();
+    heights.sort_unstable();
+    heights
 }
 
 /// Sauvola's sensitivity for the first reading: dark text stands out cleanly at 0.2.
@@ -199,6 +298,48 @@ mod tests {
     use image::Luma;
 
     use super::*;
+
+    /// A synthetic receipt in DejaVu Sans at 28 pixels to the em: capitals and digits are
+    /// 0.73 em, 20 pixels tall.
+    fn rendered_receipt() -> GrayImage {
+        let doc = coffer_testkit::samples::synth::generate(7, false, false);
+        coffer_testkit::samples::synth::render(&doc, 7, 0.0)
+    }
+
+    #[test]
+    fn text_height_is_the_height_of_capitals_and_digits_at_any_size() {
+        let page = rendered_receipt();
+        let height = text_height(&page).expect("a receipt has enough glyphs");
+        assert!((18.0..=23.0).contains(&height), "{height}");
+        let (w, h) = page.dimensions();
+        let twice = resize(&page, 2 * w, 2 * h, FilterType::CatmullRom);
+        let doubled = text_height(&twice).expect("still enough glyphs");
+        assert!(
+            (1.8..=2.2).contains(&(doubled / height)),
+            "{height} then {doubled}"
+        );
+        let blank = GrayImage::from_pixel(w, h, Luma([250]));
+        assert_eq!(text_height(&blank), None);
+    }
+
+    #[test]
+    fn a_page_with_large_text_is_enlarged_only_as_far_as_its_text_needs() {
+        let page = rendered_receipt();
+        let (w, h) = page.dimensions();
+        assert!(h < w * 13 / 10, "shaped like a page: {w}x{h}");
+        let by_shape = scale_for_300_dpi(w, h);
+        let factor = scale_for_reading(&page);
+        assert!(factor < by_shape - 0.3, "{factor} against {by_shape}");
+        let text = text_height(&page).unwrap() * factor;
+        assert!((READING_TEXT_HEIGHT - 1.0..=READING_TEXT_HEIGHT + 1.0).contains(&text));
+        // The same print on a till roll keeps the receipt's guess, and a page without text
+        // its shape's.
+        let mut roll = GrayImage::from_pixel(w, 2 * h, Luma([255]));
+        image::imageops::replace(&mut roll, &page, 0, 0);
+        assert_eq!(scale_for_reading(&roll), scale_for_300_dpi(w, 2 * h));
+        let blank = GrayImage::from_pixel(w, h, Luma([250]));
+        assert_eq!(scale_for_reading(&blank), by_shape);
+    }
 
     #[test]
     fn narrow_receipt_scans_are_upscaled_and_pages_left_alone() {

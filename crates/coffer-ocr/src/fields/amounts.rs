@@ -16,10 +16,14 @@ pub struct AmountMatch {
     pub end: usize,
 }
 
+/// Before a number: the line's start or a character that cannot belong to it, then perhaps
+/// marks glued to its front that cannot either (dot leaders `TOTAL......12.50`, a speck read
+/// as `.` in `.1348,26` or `DPH.21%`); a mark after a digit would make it part of a longer
+/// number.
+pub const BEFORE_NUMBER: &str = r"(?:^|[^\d.,])[.,]*";
+
 static DECIMAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?x)
-        (?:^|[^\d.,])
+    let pattern = r"
         (?P<amount>
             -?
             (?: \d{1,3}(?:,\d{3})+\.\d{2}
@@ -31,28 +35,27 @@ static DECIMAL: LazyLock<Regex> = LazyLock::new(|| {
             )
         )
         (?P<trail>-|,-)?
-        (?:[^\d]|$)",
-    )
-    .unwrap()
+        (?:[^\d]|$)";
+    Regex::new(&["(?x)", BEFORE_NUMBER, pattern].concat()).unwrap()
 });
 
 /// Three decimals after a point, for the currencies that have them (KWD, BHD, OMR).
 static THREE_DECIMALS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?:^|[^\d.,])(?P<amount>-?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{3})(?P<trail>-)?(?:[^\d]|$)",
-    )
-    .unwrap()
+    let pattern = r"(?P<amount>-?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{3})(?P<trail>-)?(?:[^\d]|$)";
+    Regex::new(&[BEFORE_NUMBER, pattern].concat()).unwrap()
 });
 
 /// A whole number that a currency mark after it (`250 Kč`, `250,-`) or before it (`¥12,000`,
 /// `Rs 500`, `INR 1,20,000`) makes money.
 static WHOLE_WITH_MARK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?xi)
-        (?: (?:^|[^\d.,]) (?P<amount>\d{1,3}(?:[\ .,]\d{3})+|\d{1,2}(?:,\d{2})+,\d{3}|\d{1,7})
+    Regex::new(&[
+        r"(?xi) (?: ",
+        BEFORE_NUMBER,
+        r" (?P<amount>\d{1,3}(?:[\ .,]\d{3})+|\d{1,2}(?:,\d{2})+,\d{3}|\d{1,7})
             (?: ,- | \.- | \s?(?:kč|kc|czk|eur|zł|pln|jpy|yen|inr|円)\b | \s?[€¥₹円]) )
         | (?: (?:[¥₹]|\b(?:jpy|inr|rs\.?|kwd)) \s? (?P<after>\d{1,3}(?:,\d{3})+|\d{1,2}(?:,\d{2})+,\d{3}|\d{1,7}) (?:[^\d.,]|$) )",
-    )
+    ]
+    .concat())
     .unwrap()
 });
 
@@ -142,6 +145,16 @@ mod tests {
         assert_eq!(cents("TAPE @ 2.50 12 30.00 SR"), vec![250, 3000]);
         assert_eq!(cents("Celkem k úhradě: 1 234,50 Kč"), vec![123_450]);
         assert_eq!(cents("Summe EUR 1.234,56"), vec![123_456]);
+    }
+
+    #[test]
+    fn marks_glued_before_an_amount_are_leaders_or_specks_not_digits() {
+        assert_eq!(cents("TOTAL ......12.50"), vec![1250]);
+        assert_eq!(cents("Celkem k úhradě: .1348,26KE"), vec![134_826]);
+        assert_eq!(cents("Celkem ....250 Kč"), vec![25_000]);
+        // A mark after a digit belongs to the number: no amount hides inside another.
+        assert_eq!(cents("Summe 1.234,56"), vec![123_456]);
+        assert_eq!(cents("ref 0.1348,26"), Vec::<i64>::new());
     }
 
     #[test]

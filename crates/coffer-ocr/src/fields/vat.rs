@@ -8,7 +8,7 @@ use coffer_core::{Currency, VatLine};
 use regex::Regex;
 use serde::{Serialize, Serializer};
 
-use super::amounts::find_amounts;
+use super::amounts::{BEFORE_NUMBER, find_amounts};
 use crate::money::{Amount, Notation};
 use crate::text::{fold, has_word};
 use crate::words::{Words, all};
@@ -84,8 +84,9 @@ impl Serialize for VatRow {
     }
 }
 
-static RATE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|[^\d.,])(\d{1,2})(?:[.,](\d{1,2}))?\s?%").unwrap());
+static RATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&[BEFORE_NUMBER, r"(\d{1,2})(?:[.,](\d{1,2}))?\s?%"].concat()).unwrap()
+});
 static VAT_WORDS: Words = LazyLock::new(|| all(|l| l.tax));
 
 /// VAT lines found in the text, one per rate, in order of appearance.
@@ -223,6 +224,12 @@ mod tests {
         );
         assert!(v.iter().all(VatRow::is_consistent));
         assert_eq!(v[1].gross, c(11_200));
+    }
+
+    #[test]
+    fn a_speck_glued_before_the_rate_leaves_it_a_rate() {
+        let v = vat("DPH.21% 267,11 56,09 323,20");
+        assert_eq!(v, vec![VatRow::new(2100, c(26711), c(5609))]);
     }
 
     #[test]
