@@ -62,7 +62,8 @@ static WHOLE_WITH_MARK: LazyLock<Regex> = LazyLock::new(|| {
 /// A whole number grouped in thousands (`12,000`), money on a document in a currency without
 /// minor units (the yen).
 static GROUPED_WHOLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^\d.,])(?P<amount>\d{1,3}(?:,\d{3})+)(?:[^\d.,]|$|[.,](?:\D|$))").unwrap()
+    let pattern = r"(?P<amount>\d{1,3}(?:,\d{3})+)(?:[^\d.,]|$|[.,](?:\D|$))";
+    Regex::new(&[BEFORE_NUMBER, pattern].concat()).unwrap()
 });
 
 /// Every amount in the line, left to right, as the document's notation writes them.
@@ -180,6 +181,7 @@ mod tests {
         };
         assert_eq!(whole("合計 ¥12,800", yen), vec![12_800]);
         assert_eq!(whole("3 x 4,000 12,000", yen), vec![4_000, 12_000]);
+        assert_eq!(whole("合計.....12,800", yen), vec![12_800]);
         assert_eq!(whole("Total JPY 12,800", Notation::USUAL), vec![12_800]);
         assert_eq!(cents("Grand Total ₹ 1,20,000.00"), vec![12_000_000]);
         assert_eq!(cents("Total Rs. 4,500"), vec![450_000]);

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::amounts::find_amounts;
+use super::amounts::{BEFORE_NUMBER, find_amounts};
 use super::vat::VatRow;
 use crate::money::{Amount, Notation};
 use crate::text::fold;
@@ -67,10 +67,8 @@ fn last_positive_amount(line: &str, n: Notation) -> Option<Amount> {
 }
 
 static LOST_POINT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(?:^|[^\d.,])(\d{1,5})(?:[.,]\s|\s)(\d{2})\s*(?:kč|kc|czk|eur|€|zł|pln|rm)?[\s\W]*$",
-    )
-    .unwrap()
+    let pattern = r"(\d{1,5})(?:[.,]\s|\s)(\d{2})\s*(?:kč|kc|czk|eur|€|zł|pln|rm)?[\s\W]*$";
+    Regex::new(&["(?i)", BEFORE_NUMBER, pattern].concat()).unwrap()
 });
 
 /// Bank account numbers (IBAN), whose groups of digits are no amount ("… NL91 ABNA 0417 1643 00").
@@ -567,6 +565,7 @@ mod tests {
             Some(4250)
         );
         assert_eq!(total("Celkem k úhradě: 803, 55 Kč"), Some(80_355));
+        assert_eq!(total("Celkem k úhradě: .1348, 26 Kč"), Some(134_826));
     }
 
     #[test]
