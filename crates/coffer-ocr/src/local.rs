@@ -300,7 +300,8 @@ mod tests {
 
     /// Two pages read side by side read as they do one after the other, whether a core is
     /// idle (the helper reads the first) or every core is taken (both read here).
-    /// The tests that count readings run one at a time (no other unit test reads a page).
+    /// The tests that count readings run one at a time (no other unit test reads a whole
+    /// document, which counts itself as a reading).
     static ALONE: Mutex<()> = Mutex::new(());
 
     #[test]
