@@ -21,7 +21,7 @@ static ISO: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b((?:19|20)\d{2})\s?[-/.]\s?(\d{1,2})\s?[-/.]\s?(\d{1,2})\b").unwrap()
 });
 static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^\d])(\d{1,2})(?:\s?([./:-])\s?)(\d{1,2})(?:\s?([./:-])\s?)(\d{4}|\d{2})(?:[^\d]|$)").unwrap()
+    Regex::new(r"(?:^|[^\d])(\d{1,2})(?:\s?([./:,-])\s?)(\d{1,2})(?:\s?([./:,-])\s?)(\d{4}|\d{2})(?:[^\d]|$)").unwrap()
 });
 static COMPACT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|[^\d])(\d{2})(\d{2})[./-]((?:19|20)\d{2})(?:[^\d]|$)").unwrap()
@@ -60,7 +60,7 @@ pub fn page_order<S: AsRef<str>>(lines: &[S]) -> Order {
     let (mut day_first, mut month_first) = (false, false);
     for line in lines {
         for c in NUMERIC.captures_iter(line.as_ref()) {
-            if c[2] != c[4] || &c[2] == ":" {
+            if c[2] != c[4] || &c[2] == ":" || &c[2] == "," {
                 continue;
             }
             let (Ok(a), Ok(b)) = (c[1].parse::<u8>(), c[3].parse::<u8>()) else {
@@ -202,8 +202,10 @@ pub fn find_dates_in(line: &str, order: Order) -> Vec<DateMatch> {
         if first == ":" && second == ":" {
             continue; // a time of day
         }
-        if first != second && !labelled {
-            continue; // mixed separators (`12.03/2018`, `27.01:2023`) only beside a date label
+        if (first != second || first == ",") && !labelled {
+            // Mixed separators (`12.03/2018`, `27.01:2023`) and a comma, OCR's misread of a
+            // point (`10, 12. 2023`), only beside a date label.
+            continue;
         }
         let (Ok(a), Ok(b), Some(y)) = (c[1].parse::<u8>(), c[3].parse::<u8>(), full_year(&c[5]))
         else {
@@ -316,6 +318,13 @@ mod tests {
         assert_eq!(first("uate : 06- 05. 18"), Some(date!(2018 - 05 - 06)));
         assert_eq!(first("Dale 14.08/17"), Some(date!(2017 - 08 - 14)));
         assert_eq!(first("Ref 06- 05. 18"), None);
+        // A point read as a comma, after the label only: elsewhere it is a list of numbers.
+        assert_eq!(
+            first("Datum vystavení: -= 7 BE 10, 12. 2023"),
+            Some(date!(2023 - 12 - 10))
+        );
+        assert_eq!(first("Datum: 3,4,2024"), Some(date!(2024 - 04 - 03)));
+        assert_eq!(first("Menge 10, 12, 2023"), None);
     }
 
     #[test]

@@ -637,10 +637,12 @@ pub const CS: Lexicon = Lexicon {
 };
 
 pub const SK: Lexicon = Lexicon {
+    payable: &["na uhradu"],
     gross: &["celkom", "spolu s dph", "suma s dph"],
     total: &["spolu"],
     rounding: &["zaokruhlenie"],
     issue_date: &["datum vyhotovenia", "datum vystavenia"],
+    other_date: &["dodania"],
     months: &[
         ("januára", 1),
         ("februára", 2),
@@ -657,6 +659,7 @@ pub const SK: Lexicon = Lexicon {
     ],
     supplier: &["dodavatel", "predavajuci", "predajca"],
     customer: &["odberatel", "kupujuci", "zakaznik"],
+    contact: &["ic dph"],
     variable_symbol: &["variabilny symbol"],
     document_number: &["cislo faktury"],
     contract: &["zmluva"],

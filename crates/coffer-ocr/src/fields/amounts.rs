@@ -109,10 +109,12 @@ pub fn find_amounts(line: &str, notation: Notation) -> Vec<AmountMatch> {
             .or_else(|| c.name("after"))
             .expect("amount group");
         at = m.end().max(at + 1);
-        // `803, 55 Kč` is 803.55 with a stray space, not 55 crowns.
-        let before = line[..m.start()].trim_end();
-        if before.ends_with([',', '.'])
-            && before[..before.len() - 1].ends_with(|c: char| c.is_ascii_digit())
+        // `803, 55 Kč` is 803.55 with a stray space (and perhaps a speck, `810, ‚97 EUR`),
+        // not 55 crowns.
+        let before = &line[..m.start()];
+        let marks = before.trim_end_matches(|c: char| !c.is_alphanumeric());
+        if before[marks.len()..].contains([',', '.'])
+            && marks.ends_with(|c: char| c.is_ascii_digit())
         {
             continue;
         }
@@ -168,6 +170,8 @@ mod tests {
     #[test]
     fn cents_after_a_stray_space_are_not_whole_crowns() {
         assert_eq!(cents("Celkem k úhradě: 803, 55 Kč"), Vec::<i64>::new());
+        assert_eq!(cents("Spolu na úhradu: 70 810, ‚97 EUR"), Vec::<i64>::new());
+        assert_eq!(cents("Celkem: 250 Kč"), vec![25_000]);
     }
 
     #[test]

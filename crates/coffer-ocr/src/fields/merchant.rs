@@ -66,19 +66,29 @@ fn normalise_name(line: &str) -> String {
         .join(" ")
 }
 
+/// A dash or bullet between spaces: how OCR reads the `·` between a footer's name, address
+/// and ids.
+static SPACED_DASH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\s[-–—•]\s").unwrap());
+
 /// The name at the start of a line that goes on with the address or ids ("Piekarnia Nowak
 /// Sp. z o.o., ul. Długa 5, …", "Elektro Schmidt GmbH · Hauptstraße 12"): the text up to the
 /// first separator, keeping a legal form that follows a comma ("Novák a synové, s.r.o.").
+/// A spaced dash ends a name only after its legal form ("Stavby - Novák s.r.o." is one name).
 fn name_part(line: &str) -> &str {
+    let line = legal_form_end(line).map_or(line, |end| &line[..end]);
     let mut end = line.len();
     let mut at = 0;
-    for (i, sep) in line.match_indices([',', '·', '|', ';']) {
+    let mut separators: Vec<(usize, &str)> = line.match_indices([',', '·', '|', ';']).collect();
+    separators.extend(SPACED_DASH.find_iter(line).map(|m| (m.start(), m.as_str())));
+    separators.sort_unstable();
+    for (i, sep) in separators {
         // Not before the name starts (an OCR'd border `| NAME`), nor inside parentheses:
         // "ENTERPRISE (SETIA, ALAM) SDN BHD".
         let before = &line[..i];
         if i < at
             || letters(before) == 0
             || before.matches('(').count() > before.matches(')').count()
+            || sep.len() > 1 && !has_legal_form(&fold(before))
         {
             continue;
         }
@@ -92,11 +102,34 @@ fn name_part(line: &str) -> &str {
         end = i;
         break;
     }
-    if end == line.len() {
-        line
-    } else {
-        &line[..end]
+    &line[..end]
+}
+
+/// Where a name ends whose address or ids follow its legal form with no separator OCR kept
+/// (`Autoservis Kováč s.r.o.. Štúrova 66, …`): after the last legal form that the address or
+/// an id still follows (`Weber GmbH & Co. KG Lindenweg 5`).
+fn legal_form_end(line: &str) -> Option<usize> {
+    let mut found = None;
+    for (start, token) in line.split_whitespace().map(|t| {
+        let start = t.as_ptr() as usize - line.as_ptr() as usize;
+        (start, t)
+    }) {
+        let end = start + token.len();
+        let folded = fold(&line[..end]);
+        let bare = folded.trim_end_matches(|c: char| !c.is_alphanumeric());
+        let ends_in_form = LEGAL_FORMS.iter().any(|w| {
+            bare.strip_suffix(w.trim_end_matches('.'))
+                .is_some_and(|before| !before.ends_with(char::is_alphanumeric))
+        });
+        let rest = &line[end..];
+        if ends_in_form
+            && rest.contains(|c: char| c.is_ascii_digit())
+            && (looks_like_address(rest, &fold(rest)) || SUPPLIER_ID.is_match(rest))
+        {
+            found = Some(end);
+        }
     }
+    found
 }
 
 /// Removes registration numbers (and what follows them, such as "formerly known as") and
@@ -350,6 +383,8 @@ static LABELS: Words = LazyLock::new(|| {
     .concat()
 });
 static COUNT_WORDS: Words = LazyLock::new(|| all(|l| l.count));
+static TAX_WORDS: Words = LazyLock::new(|| all(|l| l.tax));
+static NET_WORDS: Words = LazyLock::new(|| all(|l| l.net));
 
 /// The cells of a line: its text split at gaps of three or more spaces (`pdftotext -layout`
 /// keeps columns apart so), each with the character column it starts at.
@@ -390,12 +425,11 @@ fn customer_cells(cells: &[Vec<(usize, &str)>]) -> Vec<Vec<bool>> {
     for (i, row) in cells.iter().enumerate() {
         for (k, &(col, text)) in row.iter().enumerate() {
             let f = fold(text);
-            let Some(label) = CUSTOMER_LABELS.iter().find(|w| has_word(&f, w)) else {
+            let Some((at, len)) = find_label(text, &CUSTOMER_LABELS) else {
                 continue;
             };
             // A label opens its cell (`Bill to:`), or ends in a colon (`Kunde:`).
-            let at = f.find(label).unwrap_or(0);
-            if at > 0 && !f[at + label.len()..].trim_start().starts_with(':') {
+            if at > 0 && !f[at + len..].trim_start().starts_with(':') {
                 continue;
             }
             marked[i][k] = true;
@@ -408,10 +442,7 @@ fn customer_cells(cells: &[Vec<(usize, &str)>]) -> Vec<Vec<bool>> {
                 else {
                     continue;
                 };
-                if SUPPLIER_LABELS
-                    .iter()
-                    .any(|w| has_word(&fold(cells[j][m].1), w))
-                {
+                if find_label(cells[j][m].1, &SUPPLIER_LABELS).is_some() {
                     break;
                 }
                 marked[j][m] = true;
@@ -421,10 +452,13 @@ fn customer_cells(cells: &[Vec<(usize, &str)>]) -> Vec<Vec<bool>> {
     marked
 }
 
-/// An item row (a line with money on it) or a table header (`Description   Qty   Amount`).
+/// An item row (a line with money on it) or a table header (`Description   Qty   Amount`,
+/// a tax table's `Sazba DPH   Základ   DPH`, printed on every page and so repeated).
 fn is_table_row(line: &str, folded: &str) -> bool {
+    let any = |words: &Words| words.iter().any(|w| has_word(folded, w));
     !find_amounts(line, Notation::USUAL).is_empty()
-        || COUNT_WORDS.iter().any(|w| has_word(folded, w))
+        || any(&COUNT_WORDS)
+        || any(&TAX_WORDS) && any(&NET_WORDS)
 }
 
 /// A cell that is a label or a heading rather than a name: a number, date, total, bank or
@@ -445,6 +479,40 @@ fn is_party_label(folded: &str) -> bool {
         .iter()
         .chain(CUSTOMER_LABELS.iter())
         .any(|w| label == *w)
+}
+
+/// Where the first of `labels` stands in `text` folded (a byte offset there) and how long it
+/// is: as printed, or a one-word label of eight letters or more whose one wrong character is
+/// no plain letter, as OCR misreads the accented letters of a label (`Odberateř`,
+/// `Dodávate!` for `Odberateľ`, `Dodávateľ`), not a word of its own (`supplies`).
+fn find_label(text: &str, labels: &[&str]) -> Option<(usize, usize)> {
+    let folded = fold(text);
+    if let Some(label) = labels.iter().find(|w| has_word(&folded, w)) {
+        return folded.find(label).map(|at| (at, label.len()));
+    }
+    let mut at = 0;
+    for (raw, word) in text.split(' ').zip(folded.split(' ')) {
+        let start = at;
+        at += word.len() + 1;
+        let (raw, word) = (raw.trim_end_matches(':'), word.trim_end_matches(':'));
+        if labels.iter().any(|label| misread_label(raw, label)) {
+            return Some((start, word.len()));
+        }
+    }
+    None
+}
+
+fn misread_label(raw: &str, label: &str) -> bool {
+    let raw: Vec<char> = raw.chars().flat_map(char::to_lowercase).collect();
+    let wrong: Vec<char> = raw
+        .iter()
+        .zip(label.chars())
+        .filter(|&(&r, l)| !fold(&r.to_string()).starts_with(l))
+        .map(|(&r, _)| r)
+        .collect();
+    raw.len() >= 8
+        && raw.len() == label.chars().count()
+        && matches!(wrong[..], [c] if !c.is_ascii_alphabetic())
 }
 
 /// A street and house number (`Masarykova 12`, `Floriańska 9a`): what is left of an address
@@ -533,10 +601,10 @@ fn cell_under(line: &str, column: usize, width: usize) -> Option<&str> {
 /// label heads one column of a two-column layout.
 fn labelled_supplier(lines: &[&str], folded: &[String]) -> Option<String> {
     for (i, f) in folded.iter().enumerate() {
-        let Some(label) = SUPPLIER_LABELS.iter().find(|w| has_word(f, w)) else {
+        let Some((pos, len)) = find_label(lines[i], &SUPPLIER_LABELS) else {
             continue;
         };
-        let Some(pos) = f.find(label) else { continue };
+        let label = &f[pos..pos + len];
         // A label opens its line or its column, or is followed by a colon; "from" in the
         // middle of a sentence is no label.
         let opens_cell = f[..pos].trim().is_empty() || f[..pos].ends_with("   ");
@@ -768,6 +836,64 @@ mod tests {
         }
         let text = "Kanzlei Fischer GmbH & Co. KG\nHauptstr. 17, 80331 München                   Müller Logistik GmbH\n                                              Lindenstraße 4, 50674 Köln\n                                              USt-IdNr.: DE418960381\nRECHNUNG";
         assert_eq!(merchant(text).as_deref(), Some("Müller Logistik GmbH"));
+    }
+
+    #[test]
+    fn a_footer_read_with_dashes_for_its_dots_names_the_supplier() {
+        let text = "Faktura - daňový doklad č. 20262409\nOdběratel:\nInstalatérství Fiala s.r.o.\n\
+                    Hlavní 20\n602 00 Brno\nIČO: 60285273\nDatum vystavení: 19.08.2026\n\
+                    Položka   Množství   Cena   Sazba DPH   Základ\nÚdržba   5   586,41   12 %   2 932,05\n\
+                    Sazba DPH   Základ   DPH\n12 %   2 932,05   351,85\nCelkem k úhradě: 3 283,90 Kč\n\
+                    Děkujeme za spolupráci.\n\
+                    Zahradnictví Pokorný spol. s r.o. - Nádražní 54 - 460 01 Liberec - IČO: 58107584 - DIČ: CZ58107584";
+        assert_eq!(
+            merchant(text).as_deref(),
+            Some("Zahradnictví Pokorný spol. s r.o.")
+        );
+        // Before its legal form a spaced dash is part of the name.
+        assert_eq!(
+            merchant("STAVBY - Novák s.r.o.\nHlavní 5, Praha").as_deref(),
+            Some("STAVBY - Novák s.r.o.")
+        );
+    }
+
+    #[test]
+    fn party_labels_misread_by_a_letter_still_mark_their_parties() {
+        let text = "Faktúra č. 20261990\nOdberateř:\nTlačiareň Horváth s.r.o.\nObchodná 35\n\
+                    040 01 Košice\nIČO: 89914333\nDodávate!:\nStavby Horváth s.r.o.\n\
+                    Hviezdoslavova 23\n811 01 Bratislava";
+        assert_eq!(merchant(text).as_deref(), Some("Stavby Horváth s.r.o."));
+        // Without a supplier label, the misread customer label still keeps its block out.
+        let text = "Faktura 20238976\nOdberateř:\nTlačiareň Tóth s. r. o.\nMierová 2\n\
+                    Děkujeme.\nStavby Nagy a.s. · Hlavná 5 · 811 01 Bratislava · IČO: 12345679";
+        assert_eq!(merchant(text).as_deref(), Some("Stavby Nagy a.s."));
+        // A word of its own one letter off a label is no label.
+        let text = "GARDENIA BAKERIES (KL) SDN BHD\nTotal 6% supplies: 15,97\nCR-CHOCLT 6.72";
+        assert_eq!(
+            merchant(text).as_deref(),
+            Some("GARDENIA BAKERIES (KL) SDN BHD")
+        );
+    }
+
+    #[test]
+    fn a_footer_whose_separators_ocr_lost_ends_the_name_at_its_legal_form() {
+        let footer =
+            "Děkujeme.\nAutoservis Kováč s.r.o.. Štúrova 66 - 811 01 Bratislava - IČO: 12345679";
+        let text = format!("Faktura 2024001\nOdberateľ:\nStavby Nagy a.s.\nHlavná 5\n{footer}");
+        assert_eq!(merchant(&text).as_deref(), Some("Autoservis Kováč s.r.o.."));
+        assert_eq!(
+            name_part("Weber GmbH & Co. KG Lindenweg 5 01067 Dresden"),
+            "Weber GmbH & Co. KG"
+        );
+        assert_eq!(name_part("Novák a.s. Trade"), "Novák a.s. Trade");
+    }
+
+    #[test]
+    fn the_heading_of_a_tax_table_printed_twice_is_no_name() {
+        let text = "Faktura 2024001\nOdběratel:\nZákazník Trade a.s.\nIČ DPH: SK2020123456\n\
+                    Položka   Sazba DPH   Základ\nMateriál   23 %   100,00\n\
+                    Sazba DPH   Základ   DPH\n23 %   100,00   23,00\nSpolu na úhradu: 123,00 EUR";
+        assert_eq!(merchant(text), None);
     }
 
     #[test]

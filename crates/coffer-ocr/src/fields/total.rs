@@ -66,9 +66,13 @@ fn last_positive_amount(line: &str, n: Notation) -> Option<Amount> {
         .find(|c| c.is_positive())
 }
 
+/// The whole part in thousands (`63 062`, `101. 039`) or ungrouped, a point read as a space or
+/// followed by one (with a speck after it, `810, ‚97`), the cents, and at the line's end a
+/// currency, which a large bold total often leaves garbled (`Ke`, `e` for `€`): one or two
+/// short words that do not start with a digit.
 static LOST_POINT: LazyLock<Regex> = LazyLock::new(|| {
-    let pattern = r"(\d{1,5})(?:[.,]\s|\s)(\d{2})\s*(?:kč|kc|czk|eur|€|zł|pln|rm)?[\s\W]*$";
-    Regex::new(&["(?i)", BEFORE_NUMBER, pattern].concat()).unwrap()
+    let pattern = r"(\d{1,3}(?:(?:[\ \u{a0}]|\.\ ?)\d{3})+|\d{1,5})(?:[.,]\ [^\w\s]?|\ )(\d{2})(?:\s+[^\s\d]\S{0,2}){0,2}[\s\W]*$";
+    Regex::new(&[BEFORE_NUMBER, pattern].concat()).unwrap()
 });
 
 /// Bank account numbers (IBAN), whose groups of digits are no amount ("… NL91 ABNA 0417 1643 00").
@@ -81,8 +85,9 @@ static IBAN: LazyLock<Regex> = LazyLock::new(|| {
 fn lost_point_amount(line: &str) -> Option<Amount> {
     let line = IBAN.replace_all(line, " ");
     let c = LOST_POINT.captures(&line)?;
+    let whole: String = c[1].chars().filter(char::is_ascii_digit).collect();
     Some(Amount::from_cents(
-        c[1].parse::<i64>().ok()? * 100 + c[2].parse::<i64>().ok()?,
+        whole.parse::<i64>().ok()? * 100 + c[2].parse::<i64>().ok()?,
     ))
 }
 
@@ -566,6 +571,23 @@ mod tests {
         );
         assert_eq!(total("Celkem k úhradě: 803, 55 Kč"), Some(80_355));
         assert_eq!(total("Celkem k úhradě: .1348, 26 Kč"), Some(134_826));
+    }
+
+    /// Large bold totals come out of OCR with a space after the decimal comma, their thousands
+    /// kept, and the currency garbled.
+    #[test]
+    fn a_large_total_read_with_a_space_after_its_comma_keeps_its_thousands() {
+        assert_eq!(total("Celkem k úhradě: 63 062, 22 ke"), Some(6_306_222));
+        assert_eq!(total("| Gesamtbetrag: 101. 039, 20 €"), Some(10_103_920));
+        assert_eq!(total("Spolu na úhradu: 45 914, 54 e"), Some(4_591_454));
+        assert_eq!(
+            total("(Celkem k úhradě: 122 418, 42 a2 KE"),
+            Some(12_241_842)
+        );
+        assert_eq!(
+            total("| Spolu n na úhradu: 70 810, ‚97 EUR"),
+            Some(7_081_097)
+        );
     }
 
     #[test]
