@@ -4,7 +4,8 @@
 use std::sync::LazyLock;
 
 use coffer_core::DocumentKind;
-use time::Date;
+use regex::Regex;
+use time::{Date, Month};
 
 use super::DEFAULT_WARRANTY_MONTHS;
 use crate::dates::{add_months, find_dates_in, page_order};
@@ -23,6 +24,7 @@ static WARRANTY_TERM: Words = LazyLock::new(|| all(|l| l.warranty));
 pub fn issue_date(lines: &[String]) -> Option<(Date, f32, &'static str)> {
     let mut candidates: Vec<(i32, Date)> = Vec::new();
     let order = page_order(lines);
+    let wrapped = wrapped_dates(lines);
     for (i, line) in lines.iter().enumerate() {
         let dates = find_dates_in(line, order);
         if dates.is_empty() {
@@ -31,30 +33,42 @@ pub fn issue_date(lines: &[String]) -> Option<(Date, f32, &'static str)> {
         let mut previous_end = 0;
         for m in &dates {
             // The label is the text between the previous date on the line (if any) and this
-            // one, or the previous line when nothing precedes the date.
+            // one, or the previous line when nothing precedes the date. Right of a wrapped
+            // date's cell, the table's label cell is wrapped too: the text between that cell
+            // and this date on the line above, this one and the line below.
+            let at = line[..m.start].chars().count();
+            let beside = wrapped
+                .iter()
+                .filter(|w| w.lines.contains(&i) && w.right <= at)
+                .map(|w| w.right)
+                .max();
             let label = fold(&line[previous_end..m.start]);
             previous_end = m.end;
-            let label = if label.chars().filter(|c| c.is_alphabetic()).count() < 2 && i > 0 {
+            let label = if let Some(from) = beside {
+                let rows = i.saturating_sub(1)..lines.len().min(i + 2);
+                let text: Vec<String> = lines[rows]
+                    .iter()
+                    .map(|l| l.chars().skip(from).take(at - from).collect())
+                    .collect();
+                fold(&text.join(" "))
+            } else if label.chars().filter(|c| c.is_alphabetic()).count() < 2 && i > 0 {
                 fold(&lines[i - 1])
             } else {
                 label
             };
-            let labelled = ISSUE.iter().any(|w| has_word(&label, w));
-            if !labelled && PAYMENT.iter().any(|w| has_word(&label, w)) {
+            let Some(mut score) = label_score(&label) else {
                 continue;
-            }
-            let mut score = 0;
-            if labelled {
-                score += 3;
-            }
-            if NOT_ISSUE.iter().any(|w| has_word(&label, w)) {
-                score -= 5;
-            }
+            };
             // Receipts print the sale's time next to its date.
             if has_time(&line[m.end..]) || has_time(&line[..m.start]) {
                 score += 2;
             }
             candidates.push((score, m.date));
+        }
+    }
+    for w in wrapped {
+        if let Some(score) = label_score(&fold(&w.label)) {
+            candidates.push((score, w.date));
         }
     }
     // The first of the best-scored dates; another date scored as high means one of them was
@@ -76,6 +90,86 @@ pub fn issue_date(lines: &[String]) -> Option<(Date, f32, &'static str)> {
         _ => "date labelled as another kind",
     };
     Some((date, confidence, rule))
+}
+
+/// How a date's label speaks for it being the issue date: `None` for an amount on a payment
+/// line that OCR made date-like.
+fn label_score(label: &str) -> Option<i32> {
+    let labelled = ISSUE.iter().any(|w| has_word(label, w));
+    if !labelled && PAYMENT.iter().any(|w| has_word(label, w)) {
+        return None;
+    }
+    let mut score = 0;
+    if labelled {
+        score += 3;
+    }
+    if NOT_ISSUE.iter().any(|w| has_word(label, w)) {
+        score -= 5;
+    }
+    Some(score)
+}
+
+/// A day and month at the end of a table cell (`14. 11.`, then a gap or the line's end).
+static DAY_MONTH: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|\s)(\d{1,2})\.\s?(\d{1,2})\.(?:\s{2,}|\s*$)").unwrap());
+/// A year alone in its cell.
+static YEAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|\s)((?:19|20)\d{2})(?:\s{2,}|\s*$)").unwrap());
+
+/// A date wrapped in a narrow table cell.
+struct Wrapped {
+    date: Date,
+    /// The text left of the cell on the lines it spans (the label sits beside the date's
+    /// middle line).
+    label: String,
+    lines: std::ops::RangeInclusive<usize>,
+    /// The character column where the cell ends.
+    right: usize,
+}
+
+/// Dates wrapped in a narrow table cell: `14. 11.` with `2025` in the same column on one of
+/// the next two lines, as `pdftotext -layout` keeps them.
+fn wrapped_dates(lines: &[String]) -> Vec<Wrapped> {
+    let column = |line: &str, byte: usize| line[..byte].chars().count();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        for c in DAY_MONTH.captures_iter(line) {
+            let (day, month) = (c.get(1).expect("day"), c.get(2).expect("month"));
+            let at = column(line, day.start());
+            let year = (i + 1..lines.len().min(i + 3)).find_map(|j| {
+                YEAR.captures_iter(&lines[j])
+                    .map(|y| y.get(1).expect("year"))
+                    .find(|y| column(&lines[j], y.start()).abs_diff(at) <= 2)
+                    .map(|y| (j, y))
+            });
+            let Some((last, year)) = year else {
+                continue;
+            };
+            let date = (c[1].parse::<u8>().ok())
+                .zip(
+                    c[2].parse::<u8>()
+                        .ok()
+                        .and_then(|m| Month::try_from(m).ok()),
+                )
+                .zip(year.as_str().parse::<i32>().ok())
+                .and_then(|((d, m), y)| Date::from_calendar_date(y, m, d).ok());
+            let Some(date) = date else {
+                continue;
+            };
+            let label: Vec<String> = lines[i..=last]
+                .iter()
+                .map(|l| l.chars().take(at).collect())
+                .collect();
+            let right = column(line, month.end() + 1).max(column(&lines[last], year.end()));
+            out.push(Wrapped {
+                date,
+                label: label.join(" "),
+                lines: i..=last,
+                right,
+            });
+        }
+    }
+    out
 }
 
 fn has_time(text: &str) -> bool {
@@ -186,6 +280,28 @@ mod tests {
             issue_date(&lines(text)).map(|d| d.0),
             Some(date!(2024 - 03 - 31))
         );
+    }
+
+    /// `pdftotext -layout` of a table whose narrow date cells wrapped `d. m. yyyy`, the
+    /// labels beside the dates' middle lines.
+    #[test]
+    fn a_date_wrapped_in_its_table_cell_is_read_with_the_label_beside_it() {
+        let text = [
+            "Odběratel:",
+            "",
+            "                                             14. 11.      Datum",
+            "Datum vystavení:                                                               28.11.2025",
+            "                                             2025         splatnosti:",
+            "Datum uskutečnění zdanitelného               13. 11.      Variabilní",
+            "                                                                               20254080",
+            "plnění:                                      2025         symbol:",
+        ]
+        .map(String::from);
+        let found = issue_date(&text).expect("a date");
+        assert_eq!((found.0, found.2), (date!(2025 - 11 - 14), "labelled date"));
+        // A day and month with no year under them are no date.
+        let text = ["Datum vystavení:        14. 11.", "Celkem   2 025,00"].map(String::from);
+        assert_eq!(issue_date(&text), None);
     }
 
     #[test]
