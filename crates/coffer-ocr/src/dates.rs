@@ -92,7 +92,7 @@ fn after_date_label(before: &str) -> bool {
 }
 
 /// Same length and exactly one differing letter.
-fn one_letter_apart(word: &str, label: &str) -> bool {
+pub fn one_letter_apart(word: &str, label: &str) -> bool {
     word.chars().count() == label.chars().count()
         && word
             .chars()

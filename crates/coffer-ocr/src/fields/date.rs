@@ -20,11 +20,23 @@ const PAYMENT: &[&str] = &["cash", "change", "tendered", "rounding"];
 static WARRANTY_END: Words = LazyLock::new(|| all(|l| l.warranty_end));
 static WARRANTY_TERM: Words = LazyLock::new(|| all(|l| l.warranty));
 
-/// The issue date and a confidence.
-pub fn issue_date(lines: &[String]) -> Option<(Date, f32, &'static str)> {
+/// The issue date and a confidence. `laid_out` is an OCR'd page with each word at its column
+/// (`DocumentText::layout_lines`), where dates wrapped in table cells line up; `None` when the
+/// lines keep their columns already (a text layer).
+pub fn issue_date(
+    lines: &[String],
+    laid_out: Option<&[String]>,
+) -> Option<(Date, f32, &'static str)> {
     let mut candidates: Vec<(i32, Date)> = Vec::new();
     let order = page_order(lines);
-    let wrapped = wrapped_dates(lines);
+    let wrapped = wrapped_dates(laid_out.unwrap_or(lines));
+    // Cells found on the laid-out page stand on other line numbers than `lines`: they give
+    // candidates, but the labels beside them are read only where the lines are the same.
+    let cells = if laid_out.is_none() {
+        &wrapped[..]
+    } else {
+        &[]
+    };
     for (i, line) in lines.iter().enumerate() {
         let dates = find_dates_in(line, order);
         if dates.is_empty() {
@@ -37,7 +49,7 @@ pub fn issue_date(lines: &[String]) -> Option<(Date, f32, &'static str)> {
             // date's cell, the table's label cell is wrapped too: the text between that cell
             // and this date on the line above, this one and the line below.
             let at = line[..m.start].chars().count();
-            let beside = wrapped
+            let beside = cells
                 .iter()
                 .filter(|w| w.lines.contains(&i) && w.right <= at)
                 .map(|w| w.right)
@@ -263,12 +275,12 @@ mod tests {
     fn issue_date_is_told_apart_from_due_and_delivery_dates() {
         let text = "Datum splatnosti: 14.04.2024\nDatum vystavení: 31.03.2024\nDUZP: 30.03.2024";
         assert_eq!(
-            issue_date(&lines(text)).map(|d| d.0),
+            issue_date(&lines(text), None).map(|d| d.0),
             Some(date!(2024 - 03 - 31))
         );
         let text = "Due date: 2024-05-01\nInvoice date: 2024-04-01";
         assert_eq!(
-            issue_date(&lines(text)).map(|d| d.0),
+            issue_date(&lines(text), None).map(|d| d.0),
             Some(date!(2024 - 04 - 01))
         );
     }
@@ -277,7 +289,7 @@ mod tests {
     fn side_by_side_dates_keep_their_own_labels() {
         let text = "Datum splatnosti: 14.04.2024     Datum vystavení: 31.03.2024";
         assert_eq!(
-            issue_date(&lines(text)).map(|d| d.0),
+            issue_date(&lines(text), None).map(|d| d.0),
             Some(date!(2024 - 03 - 31))
         );
     }
@@ -297,18 +309,32 @@ mod tests {
             "plnění:                                      2025         symbol:",
         ]
         .map(String::from);
-        let found = issue_date(&text).expect("a date");
+        let found = issue_date(&text, None).expect("a date");
         assert_eq!((found.0, found.2), (date!(2025 - 11 - 14), "labelled date"));
+        // Read by OCR, the lines run on (the year after the label), and the page laid out
+        // by the words' columns shows the wrapped cell.
+        let read = [
+            ", 26. 12. Datum",
+            "Datum vystavení: 2023 splatnosti: 09.01.2024",
+        ]
+        .map(String::from);
+        let laid_out = [
+            "                 26. 12.     Datum",
+            "Datum vystavení: 2023        splatnosti:     09.01.2024",
+        ]
+        .map(String::from);
+        let found = issue_date(&read, Some(&laid_out)).expect("a date");
+        assert_eq!(found.0, date!(2023 - 12 - 26));
         // A day and month with no year under them are no date.
         let text = ["Datum vystavení:        14. 11.", "Celkem   2 025,00"].map(String::from);
-        assert_eq!(issue_date(&text), None);
+        assert_eq!(issue_date(&text, None), None);
     }
 
     #[test]
     fn receipt_date_next_to_a_time_is_preferred() {
         let text = "Valid 01/01/2020\n19/03/2018 1:01:43 PM";
         assert_eq!(
-            issue_date(&lines(text)).map(|d| d.0),
+            issue_date(&lines(text), None).map(|d| d.0),
             Some(date!(2018 - 03 - 19))
         );
     }
@@ -316,16 +342,18 @@ mod tests {
     #[test]
     fn a_second_date_as_likely_as_the_first_leaves_the_date_in_doubt() {
         // The sale's timestamp printed twice, one digit misread in the first.
-        let (date, conf, _) = issue_date(&lines(
-            "26/03/2018 10:36:13\nTotal 30.00\n28/03/2018 10:36:13",
-        ))
+        let (date, conf, _) = issue_date(
+            &lines("26/03/2018 10:36:13\nTotal 30.00\n28/03/2018 10:36:13"),
+            None,
+        )
         .unwrap();
         assert_eq!(date, date!(2018 - 03 - 26));
         assert!(conf < 0.6);
         // The same date twice is no doubt at all.
-        let (_, conf, _) = issue_date(&lines(
-            "28/03/2018 10:36:13\nTotal 30.00\n28/03/2018 10:36:13",
-        ))
+        let (_, conf, _) = issue_date(
+            &lines("28/03/2018 10:36:13\nTotal 30.00\n28/03/2018 10:36:13"),
+            None,
+        )
         .unwrap();
         assert!(conf > 0.6);
     }
@@ -334,11 +362,11 @@ mod tests {
     fn an_amount_read_like_a_date_on_a_payment_line_is_no_issue_date() {
         // `CASH 1.5.00` would otherwise rival the receipt's date and cast doubt on it.
         let (date, conf, _) =
-            issue_date(&lines("RECEIPT 15/11/2017\nCASH 1.5.00\nCHANGE 0.00")).unwrap();
+            issue_date(&lines("RECEIPT 15/11/2017\nCASH 1.5.00\nCHANGE 0.00"), None).unwrap();
         assert_eq!(date, date!(2017 - 11 - 15));
         assert!(conf > 0.6);
         // A date label on a payment line still counts.
-        let (date, _, _) = issue_date(&lines("CASH BILL Date: 12/03/2018")).unwrap();
+        let (date, _, _) = issue_date(&lines("CASH BILL Date: 12/03/2018"), None).unwrap();
         assert_eq!(date, date!(2018 - 03 - 12));
     }
 

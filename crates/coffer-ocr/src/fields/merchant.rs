@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::amounts::find_amounts;
+use crate::dates::one_letter_apart;
 use crate::money::Notation;
 use crate::text::{DocumentText, fold, has_word};
 use crate::words::{Words, all};
@@ -107,29 +108,54 @@ fn name_part(line: &str) -> &str {
 
 /// Where a name ends whose address or ids follow its legal form with no separator OCR kept
 /// (`Autoservis Kováč s.r.o.. Štúrova 66, …`): after the last legal form that the address or
-/// an id still follows (`Weber GmbH & Co. KG Lindenweg 5`).
+/// an id still follows (`Weber GmbH & Co. KG Lindenweg 5`); or where the other party's name
+/// follows, as OCR joins two columns (`Zeman spol. s r.o.Autoservis Pokorný s.r.o.`): after
+/// the first legal form that another name with a legal form follows, not joined by `&`.
 fn legal_form_end(line: &str) -> Option<usize> {
-    let mut found = None;
-    for (start, token) in line.split_whitespace().map(|t| {
-        let start = t.as_ptr() as usize - line.as_ptr() as usize;
-        (start, t)
-    }) {
-        let end = start + token.len();
+    let (mut before_address, mut before_name) = (None, None);
+    // Words end at a space, or at a point glued to a capital (`r.o.Autoservis`).
+    let chars: Vec<(usize, char)> = line.char_indices().collect();
+    let ends = chars.windows(2).filter_map(|w| match (w[0], w[1]) {
+        ((i, c), _) if c.is_whitespace() => Some(i),
+        ((i, '.'), (_, next)) if next.is_uppercase() => Some(i + 1),
+        _ => None,
+    });
+    for end in ends.chain([line.len()]) {
+        // The word itself ends the form (`s.r.o.:`), not a mark after it (`GmbH &`).
+        let word = line[..end].trim_end_matches([':', ',', ';', '.']);
+        if !word.ends_with(char::is_alphanumeric) {
+            continue;
+        }
         let folded = fold(&line[..end]);
         let bare = folded.trim_end_matches(|c: char| !c.is_alphanumeric());
-        let ends_in_form = LEGAL_FORMS.iter().any(|w| {
-            bare.strip_suffix(w.trim_end_matches('.'))
-                .is_some_and(|before| !before.ends_with(char::is_alphanumeric))
-        });
+        let ends_in_form = !bare.is_empty()
+            && LEGAL_FORMS.iter().any(|w| {
+                bare.strip_suffix(w.trim_end_matches('.'))
+                    .is_some_and(|before| !before.ends_with(char::is_alphanumeric))
+            });
+        if !ends_in_form {
+            continue;
+        }
         let rest = &line[end..];
-        if ends_in_form
-            && rest.contains(|c: char| c.is_ascii_digit())
+        if rest.contains(|c: char| c.is_ascii_digit())
             && (looks_like_address(rest, &fold(rest)) || SUPPLIER_ID.is_match(rest))
         {
-            found = Some(end);
+            before_address = Some(end);
+        }
+        let next = rest.trim_start_matches(|c: char| !c.is_alphabetic() && c != '&');
+        let first_word = next
+            .split(|c: char| !c.is_alphabetic() && c != '.')
+            .next()
+            .unwrap_or_default();
+        if before_name.is_none()
+            && next.starts_with(char::is_uppercase)
+            && has_legal_form(&fold(next))
+            && !only_legal_form(first_word)
+        {
+            before_name = Some(end);
         }
     }
-    found
+    before_name.into_iter().chain(before_address).min()
 }
 
 /// Removes registration numbers (and what follows them, such as "formerly known as") and
@@ -473,12 +499,13 @@ fn is_label_cell(folded: &str) -> bool {
 
 /// A party's label alone, as a table header prints it without a colon (`Odberateľ`,
 /// `Customer`, `Seller`).
+/// A long label read one letter off (`Odberatef`) is no name either.
 fn is_party_label(folded: &str) -> bool {
     let label = folded.trim_end_matches([':', ' ']);
     SUPPLIER_LABELS
         .iter()
         .chain(CUSTOMER_LABELS.iter())
-        .any(|w| label == *w)
+        .any(|w| label == *w || label.chars().count() >= 8 && one_letter_apart(label, w))
 }
 
 /// Where the first of `labels` stands in `text` folded (a byte offset there) and how long it
@@ -867,6 +894,9 @@ mod tests {
         let text = "Faktura 20238976\nOdberateř:\nTlačiareň Tóth s. r. o.\nMierová 2\n\
                     Děkujeme.\nStavby Nagy a.s. · Hlavná 5 · 811 01 Bratislava · IČO: 12345679";
         assert_eq!(merchant(text).as_deref(), Some("Stavby Nagy a.s."));
+        // A customer label misread in a plain letter marks no block, yet is no name.
+        let text = "Faktura 2025001\nOdberatef:\nStavby Nagy a.s.\nHlavná 5";
+        assert_ne!(merchant(text).as_deref(), Some("Odberatef"));
         // A word of its own one letter off a label is no label.
         let text = "GARDENIA BAKERIES (KL) SDN BHD\nTotal 6% supplies: 15,97\nCR-CHOCLT 6.72";
         assert_eq!(
@@ -886,6 +916,24 @@ mod tests {
             "Weber GmbH & Co. KG"
         );
         assert_eq!(name_part("Novák a.s. Trade"), "Novák a.s. Trade");
+        // Two parties' names that OCR joined across their columns.
+        assert_eq!(
+            name_part("Instalatérství Zeman spol. s r.o.Autoservis Pokorný spol. s r.o."),
+            "Instalatérství Zeman spol. s r.o."
+        );
+        // A legal form in two words is one (`SDN.BHD.`).
+        assert_eq!(
+            clean_name("SINNATHAMBY HOLDINGS SDN.BHD.(219336-T)"),
+            "SINNATHAMBY HOLDINGS SDN.BHD."
+        );
+        assert_eq!(
+            name_part("Weber Bau GmbH & Co. KG Becker Gartenbau AG"),
+            "Weber Bau GmbH & Co. KG"
+        );
+        assert_eq!(
+            name_part("Stavby Horváth s.r.o.: . 2% Stolárstvo Varga a.s."),
+            "Stavby Horváth s.r.o.:"
+        );
     }
 
     #[test]

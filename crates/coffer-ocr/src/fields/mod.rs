@@ -111,7 +111,9 @@ pub fn extract_fields(text: &DocumentText) -> Fields {
         fields.confidence.merchant = conf;
         fields.rules.merchant = rule;
     }
-    if let Some((date, conf, rule)) = date::issue_date(&lines) {
+    let read_by_ocr = text.lines.iter().any(|l| !l.words.is_empty());
+    let laid_out = read_by_ocr.then(|| text.layout_lines());
+    if let Some((date, conf, rule)) = date::issue_date(&lines, laid_out.as_deref()) {
         fields.date = Some(date);
         fields.confidence.date = conf;
         fields.rules.date = rule;
