@@ -498,8 +498,7 @@ fn is_label_cell(folded: &str) -> bool {
 }
 
 /// A party's label alone, as a table header prints it without a colon (`Odberateľ`,
-/// `Customer`, `Seller`).
-/// A long label read one letter off (`Odberatef`) is no name either.
+/// `Customer`, `Seller`), or a long one read one letter off (`Odberatef`).
 fn is_party_label(folded: &str) -> bool {
     let label = folded.trim_end_matches([':', ' ']);
     SUPPLIER_LABELS
