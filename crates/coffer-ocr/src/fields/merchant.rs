@@ -112,6 +112,9 @@ fn name_part(line: &str) -> &str {
 /// follows, as OCR joins two columns (`Zeman spol. s r.o.Autoservis Pokorný s.r.o.`): after
 /// the first legal form that another name with a legal form follows, not joined by `&`.
 fn legal_form_end(line: &str) -> Option<usize> {
+    if !has_legal_form(&fold(line)) {
+        return None;
+    }
     let (mut before_address, mut before_name) = (None, None);
     // Words end at a space, or at a point glued to a capital (`r.o.Autoservis`).
     let chars: Vec<(usize, char)> = line.char_indices().collect();
@@ -228,9 +231,9 @@ fn plausible_name(line: &str) -> bool {
             .any(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2)
 }
 
-/// The merchant name and a confidence.
-pub fn find(text: &DocumentText) -> Option<(String, f32, &'static str)> {
-    let laid_out = text.layout_lines();
+/// The merchant name and a confidence, from the text and its lines laid out by their words'
+/// columns (`DocumentText::layout_lines`).
+pub fn find(text: &DocumentText, laid_out: &[String]) -> Option<(String, f32, &'static str)> {
     let lines: Vec<&str> = laid_out.iter().map(String::as_str).collect();
     let folded: Vec<String> = lines.iter().map(|l| fold(l)).collect();
 
@@ -529,16 +532,18 @@ fn find_label(text: &str, labels: &[&str]) -> Option<(usize, usize)> {
 }
 
 fn misread_label(raw: &str, label: &str) -> bool {
-    let raw: Vec<char> = raw.chars().flat_map(char::to_lowercase).collect();
-    let wrong: Vec<char> = raw
-        .iter()
+    let length = raw.chars().count();
+    if length < 8 || length != label.chars().count() {
+        return false;
+    }
+    let folded = fold(raw);
+    let mut wrong = raw
+        .chars()
+        .zip(folded.chars())
         .zip(label.chars())
-        .filter(|&(&r, l)| !fold(&r.to_string()).starts_with(l))
-        .map(|(&r, _)| r)
-        .collect();
-    raw.len() >= 8
-        && raw.len() == label.chars().count()
-        && matches!(wrong[..], [c] if !c.is_ascii_alphabetic())
+        .filter(|&((_, folded), l)| folded != l)
+        .map(|((r, _), _)| r);
+    matches!((wrong.next(), wrong.next()), (Some(c), None) if !c.is_ascii_alphabetic())
 }
 
 /// A street and house number (`Masarykova 12`, `Floriańska 9a`): what is left of an address
@@ -696,7 +701,8 @@ mod tests {
     use super::*;
 
     fn merchant(text: &str) -> Option<String> {
-        find(&DocumentText::from_plain(text)).map(|m| m.0)
+        let text = DocumentText::from_plain(text);
+        find(&text, &text.layout_lines()).map(|m| m.0)
     }
 
     #[test]

@@ -100,20 +100,24 @@ pub const DEFAULT_WARRANTY_MONTHS: u32 = 24;
 /// Runs every field rule over the text.
 pub fn extract_fields(text: &DocumentText) -> Fields {
     let lines = text.joined_lines();
+    // The lines laid out by their words' columns: where the merchant rules see the columns of
+    // an OCR'd page, and the date rules a date wrapped in a table cell.
+    let laid_out = text.layout_lines();
     let mut fields = Fields::default();
 
     let (kind, kind_conf) = kind::classify(&lines);
     fields.kind = kind;
     fields.confidence.kind = kind_conf;
 
-    if let Some((merchant, conf, rule)) = merchant::find(text) {
+    if let Some((merchant, conf, rule)) = merchant::find(text, &laid_out) {
         fields.merchant = Some(merchant);
         fields.confidence.merchant = conf;
         fields.rules.merchant = rule;
     }
+    // A text layer's lines keep their columns already.
     let read_by_ocr = text.lines.iter().any(|l| !l.words.is_empty());
-    let laid_out = read_by_ocr.then(|| text.layout_lines());
-    if let Some((date, conf, rule)) = date::issue_date(&lines, laid_out.as_deref()) {
+    let wrapped_on = read_by_ocr.then_some(&laid_out[..]);
+    if let Some((date, conf, rule)) = date::issue_date(&lines, wrapped_on) {
         fields.date = Some(date);
         fields.confidence.date = conf;
         fields.rules.date = rule;
