@@ -85,6 +85,26 @@ fn synthetic_czech_receipts_give_back_their_fields_after_real_ocr() {
 }
 
 #[test]
+fn a_speckled_scan_of_a_receipt_gives_back_its_fields() {
+    // Specks this dense each become ink for an adaptive threshold, and Tesseract then finds
+    // no lines at all; the page is smoothed first.
+    let doc = generate(3, false, false);
+    let scan = coffer_testkit::samples::speckled(&render(&doc, 3, 0.4), 0.15, 3);
+    let e = extract_bytes(&scan, "speckled.jpg", &ExtractOptions::default())
+        .expect("speckled scan extracts");
+    let f = &e.fields;
+    let merchant = f.merchant.as_deref().map(comparable).unwrap_or_default();
+    assert!(
+        edit_distance(&merchant, &comparable(&doc.merchant)) <= 2,
+        "merchant {merchant:?} for {:?}",
+        doc.merchant
+    );
+    assert_eq!(f.date, Some(doc.date), "issue date");
+    assert_eq!(f.total_money().map(|m| m.minor), Some(doc.total), "total");
+    assert_eq!(f.ids.ico.as_deref(), Some(doc.ico.as_str()), "IČO");
+}
+
+#[test]
 fn synthetic_czech_invoice_gives_supplier_issue_date_and_vat_recap() {
     let doc = generate(7, true, false);
     let e = extract(&doc, 7, -0.5);

@@ -128,15 +128,6 @@ pub fn find(lines: &[String], total_line: Option<usize>, vat_id: Option<&str>) -
     let plain: String = lines.iter().map(|l| fold(l) + "\n").collect();
     let czech = has_word(&plain, "dph") || has_word(&plain, "celkem");
     let polish = has_word(&plain, "razem") || has_word(&plain, "ptu");
-    // The mark beside the total says it best (an invoice may quote other currencies).
-    if let Some(i) = total_line {
-        let near = (i.saturating_sub(1)..=(i + 1).min(lines.len().saturating_sub(1)))
-            .flat_map(|j| marks_in(&folded[j], czech, polish));
-        let on_line = marks_in(&folded[i], czech, polish);
-        if let Some((c, _)) = on_line.first().copied().or_else(|| near.into_iter().next()) {
-            return Some(code(c));
-        }
-    }
     let mut tally: Vec<(&'static str, usize)> = Vec::new();
     for f in &folded {
         for (c, n) in marks_in(f, czech, polish) {
@@ -144,6 +135,26 @@ pub fn find(lines: &[String], total_line: Option<usize>, vat_id: Option<&str>) -
                 Some((_, k)) => *k += n,
                 None => tally.push((c, n)),
             }
+        }
+    }
+    let count = |c: &str| tally.iter().find(|(o, _)| *o == c).map_or(0, |(_, n)| *n);
+    // Of several marks in one place, the one the page prints most often: a stray `£` read
+    // for a digit beside `RM` is no currency.
+    let likeliest = |marks: Vec<(&'static str, usize)>| {
+        marks
+            .into_iter()
+            .enumerate()
+            .max_by_key(|&(k, (c, _))| (count(c), std::cmp::Reverse(k)))
+            .map(|(_, (c, _))| c)
+    };
+    // The mark beside the total says it best (an invoice may quote other currencies).
+    if let Some(i) = total_line {
+        let near = (i.saturating_sub(1)..=(i + 1).min(lines.len().saturating_sub(1)))
+            .flat_map(|j| marks_in(&folded[j], czech, polish))
+            .collect();
+        if let Some(c) = likeliest(marks_in(&folded[i], czech, polish)).or_else(|| likeliest(near))
+        {
+            return Some(code(c));
         }
     }
     let rank = |c: &str| MARKS.iter().position(|m| m.code == c).unwrap_or(usize::MAX);
@@ -272,6 +283,20 @@ mod tests {
         assert_eq!(currency("Amount in INR 1,180.00").as_deref(), Some("INR"));
         assert_eq!(currency("合計 ¥12,800").as_deref(), Some("JPY"));
         assert_eq!(currency("Total KWD 12.345").as_deref(), Some("KWD"));
+    }
+
+    #[test]
+    fn a_stray_mark_beside_the_total_loses_to_the_one_the_page_prints() {
+        let lines: Vec<String> = [
+            "Total Incl. GST 6% RK 7.10",
+            "CASH RM £0.00",
+            "CHANGE RM 12.90",
+            "GST Summary Amt(RM) Tax(RM)",
+        ]
+        .map(String::from)
+        .to_vec();
+        let found = find(&lines, Some(0), None).map(|c| c.to_string());
+        assert_eq!(found.as_deref(), Some("MYR"));
     }
 
     #[test]

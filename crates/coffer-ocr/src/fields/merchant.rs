@@ -352,9 +352,12 @@ pub fn find(text: &DocumentText, laid_out: &[String]) -> Option<(String, f32, &'
     if i > 0 && has_legal_form(&fold(&name)) && letters(&name) <= 14 {
         let prev = beside(i - 1);
         let pf = fold(&prev);
+        // A brand printed above the company's full name (`PENNY MARKET` / `Penny Market
+        // s.r.o.`) is not the start of it.
         if plausible_name(&prev)
             && !is_boilerplate(&pf)
             && !looks_like_address(&prev, &pf)
+            && !fold(&name).starts_with(pf.trim())
             && (!has_legal_form(&pf) && (upper_ratio(&prev) > 0.8 || only_legal_form(&name))
                 || prev.ends_with('&'))
         {
@@ -369,6 +372,7 @@ pub fn find(text: &DocumentText, laid_out: &[String]) -> Option<(String, f32, &'
         let open_paren = name.matches('(').count() > name.matches(')').count();
         let legal_next = !has_legal_form(&fold(&name))
             && has_business_word(&nf)
+            && !nf.starts_with(fold(&name).trim())
             && letters(&next) <= 40
             && !looks_like_address(&next, &nf)
             && !is_boilerplate(&nf);
@@ -699,6 +703,7 @@ fn labelled_supplier(lines: &[&str], folded: &[String]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::Word;
 
     fn merchant(text: &str) -> Option<String> {
         let text = DocumentText::from_plain(text);
@@ -738,6 +743,40 @@ mod tests {
         assert_eq!(merchant(text).as_deref(), Some("Železářství Dvořák s.r.o."));
         let text = "Odberateľ:\nKlient s.r.o.\nPredajca:\nPotraviny Horák s.r.o.\nSpolu 12,40 €";
         assert_eq!(merchant(text).as_deref(), Some("Potraviny Horák s.r.o."));
+    }
+
+    #[test]
+    fn a_restaurant_names_its_operator_and_a_brand_is_not_joined_to_the_full_name() {
+        let text = "Restaurace Pod Lípou\nHlavní 19, 460 01 Liberec\nProvozovatel: Fiala s.r.o.\nIČO: 62008897 DIČ: CZ62008897\nÚčet č. 65";
+        assert_eq!(merchant(text).as_deref(), Some("Fiala s.r.o."));
+        let text = "PENNY MARKET\nPenny Market s.r.o.\nNámestí Míru 6, 602 00 Brno\nIČO: 64945880";
+        assert_eq!(merchant(text).as_deref(), Some("Penny Market s.r.o."));
+        // Printed large, the brand is the name; the company's line below is not its end.
+        let mut scanned = DocumentText::from_plain(text);
+        for (i, line) in scanned.lines.iter_mut().enumerate() {
+            let height = if i == 0 { 48 } else { 24 };
+            let mut left = 0;
+            for token in line.text.split_whitespace() {
+                let width = 20 * token.chars().count() as u32;
+                line.words.push(Word {
+                    text: token.to_string(),
+                    left,
+                    top: 40 * i as u32,
+                    width,
+                    height,
+                    confidence: 90.0,
+                });
+                left += width + 10;
+            }
+        }
+        let found = find(&scanned, &scanned.layout_lines()).map(|m| m.0);
+        assert_eq!(found.as_deref(), Some("PENNY MARKET"));
+        // A name wrapped before its legal form is still joined.
+        let text = "POPULAR BOOK\nCO. (M) SDN BHD\nNO 8, JALAN 7/118B";
+        assert_eq!(
+            merchant(text).as_deref(),
+            Some("POPULAR BOOK CO. (M) SDN BHD")
+        );
     }
 
     #[test]

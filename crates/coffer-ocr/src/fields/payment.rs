@@ -7,7 +7,7 @@ use crate::words::{Words, all};
 
 pub use coffer_core::PaymentMethod;
 
-static CARD: Words = LazyLock::new(|| all(|l| l.card));
+pub(super) static CARD: Words = LazyLock::new(|| all(|l| l.card));
 static CASH: Words = LazyLock::new(|| all(|l| l.cash));
 static TRANSFER: Words = LazyLock::new(|| all(|l| l.transfer));
 

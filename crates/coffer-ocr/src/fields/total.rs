@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::amounts::{BEFORE_NUMBER, find_amounts};
+use super::payment::CARD;
 use super::vat::VatRow;
 use crate::money::{Amount, Notation};
 use crate::text::fold;
@@ -108,10 +109,14 @@ fn misread_of(computed: Amount, printed: Amount) -> bool {
     !rounding && x.len() == y.len() && x.chars().zip(y.chars()).filter(|(p, q)| p != q).count() == 1
 }
 
-/// Cash rounding: the rounded amount is a multiple of 5 cents at most 10 cents away.
+/// Cash rounding: the rounded amount is a multiple of 5 cents at most 10 cents away, or a
+/// whole unit at most half a unit away (Czech crowns, Hungarian forints are paid in cash to
+/// the whole unit: `449,54` is paid as `450,00`).
 fn is_rounding_step(unrounded: Amount, rounded: Amount) -> bool {
     let gap = (rounded - unrounded).abs();
-    rounded.is_multiple_of_cents(5) && gap.is_positive() && gap <= Amount::from_cents(10)
+    gap.is_positive()
+        && ((rounded.is_multiple_of_cents(5) && gap <= Amount::from_cents(10))
+            || (rounded.is_multiple_of_cents(100) && gap <= Amount::from_cents(50)))
 }
 
 fn letters(line: &str) -> usize {
@@ -228,6 +233,7 @@ pub fn find(lines: &[String], vat: &[VatRow], n: Notation) -> Option<Total> {
     }
     let mut evidence: Vec<Amount> = components.sums();
     evidence.extend(tendered_minus_change);
+    evidence.extend(paid_by_card(lines, &folded, n));
     if vat_gross.is_positive() {
         evidence.push(vat_gross);
     }
@@ -496,6 +502,19 @@ fn tendered_minus_change(lines: &[String], folded: &[String], n: Notation) -> Op
     (t > c && !c.is_negative()).then_some(t - c)
 }
 
+/// The amount a card paid, when no change is printed: a card pays the total to the cent.
+fn paid_by_card(lines: &[String], folded: &[String], n: Notation) -> Option<Amount> {
+    if tendered_and_change(lines, folded, n).1.is_some() {
+        return None;
+    }
+    lines
+        .iter()
+        .zip(folded)
+        .filter(|(_, f)| contains_any(f, &CARD) && !contains_any(f, &PLAIN))
+        .find_map(|(line, _)| find_amounts(line, n).last().map(|a| a.amount))
+        .filter(|a| a.is_positive())
+}
+
 /// The amount tendered when no change line is printed at all (exact payment, or a card).
 fn tendered_amount(lines: &[String], folded: &[String], n: Notation) -> Option<Amount> {
     match tendered_and_change(lines, folded, n) {
@@ -628,6 +647,42 @@ mod tests {
         assert_eq!(
             find(&lines, &vat, Notation::USUAL).map(|t| t.amount.thousandths() / 10),
             Some(1465)
+        );
+    }
+
+    #[test]
+    fn rounding_to_whole_crowns_gives_the_amount_paid() {
+        // The recap confirms the unrounded sum; the rounding line and the amount after it say
+        // what was paid. The cash handed over was misread, so it cannot tell.
+        let text = "K ÚHRADĚ 449,54 Kč\nZaokrouhlení 0,46\nK úhradě 450,00 Kč\nHotově 509,00\nVráceno 50,00";
+        let lines: Vec<String> = text.lines().map(String::from).collect();
+        let vat = [VatRow {
+            rate_bp: 2100,
+            base: Amount::from_cents(37152),
+            tax: Amount::from_cents(7802),
+            gross: Amount::from_cents(44954),
+        }];
+        let found = find(&lines, &vat, Notation::USUAL).map(|t| t.amount.thousandths() / 10);
+        assert_eq!(found, Some(45000));
+        // Half a unit is the furthest a whole-unit step goes; 5 cents steps go 10 cents.
+        let step =
+            |from: i64, to: i64| is_rounding_step(Amount::from_cents(from), Amount::from_cents(to));
+        assert!(step(44950, 45000) && step(44954, 45000) && step(1497, 1500));
+        assert!(!step(44940, 45000) && !step(1480, 1495) && !step(45000, 45000));
+    }
+
+    #[test]
+    fn the_amount_a_card_paid_corrects_one_misread_digit() {
+        assert_eq!(
+            total("Celkem k úhradě 748.56 Kč\nPlatba kartou 748.50\nAutorizace: 935152"),
+            Some(74850)
+        );
+        // A card line with no amount confirms nothing.
+        assert_eq!(total("TOTAL 18.56\nVISA **** 4512"), Some(1856));
+        // Where change is given, what was handed over is no card payment.
+        assert_eq!(
+            total("TOTAL 18.56\nCASH 10.00\nCHANGE 1.44\nVISA 18.50"),
+            Some(1856)
         );
     }
 

@@ -177,6 +177,20 @@ pub fn photographed(scan: &GrayImage, seed: u64) -> RgbImage {
     })
 }
 
+/// The scan speckled as a dusty scanner glass or a cheap camera's sensor leaves it: a share
+/// `density` of its pixels turned a random grey, then softened a little and saved as a JPEG at
+/// quality 60 (which spreads each speck into a blotch of grain).
+pub fn speckled(scan: &GrayImage, density: f64, seed: u64) -> Vec<u8> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut specks = scan.clone();
+    for p in specks.pixels_mut() {
+        if rng.gen_bool(density) {
+            p.0[0] = rng.r#gen();
+        }
+    }
+    jpeg(&imageproc::filter::gaussian_blur_f32(&specks, 0.5), 60)
+}
+
 fn jpeg<I>(image: &I, quality: u8) -> Vec<u8>
 where
     I: image::GenericImageView,
