@@ -38,6 +38,53 @@ static KEY_LABELS: Words = LazyLock::new(|| {
     .concat()
 });
 
+/// Labels of the lines that carry money: a line with one of them and no figure lost its
+/// amount.
+static MONEY_LABELS: Words = LazyLock::new(|| {
+    [
+        all(|l| l.payable),
+        all(|l| l.gross),
+        all(|l| l.total),
+        all(|l| l.subtotal),
+        all(|l| l.tendered),
+        all(|l| l.change),
+        all(|l| l.rounding),
+    ]
+    .concat()
+});
+
+/// The rest of the row right of a money label that Tesseract read without its amount and
+/// with nothing beside it: from the label to the right edge of the page's text, at the
+/// label's height (and a little beyond). Tesseract drops a lone amount far right of its label now and then (beside
+/// a rule of `====` it took for a picture); the second recogniser reads the strip.
+fn lost_amount(text: &DocumentText, i: usize, page: &GrayImage) -> Option<TextBox> {
+    let line = &text.lines[i];
+    if line.text.chars().any(|c| c.is_ascii_digit()) || !any_word(&fold(&line.text), &MONEY_LABELS)
+    {
+        return None;
+    }
+    let label = words_box(&line.words, page)?;
+    let page_right = text
+        .lines
+        .iter()
+        .flat_map(|l| &l.words)
+        .map(|w| w.left + w.width)
+        .max()?;
+    let beside = text.lines.iter().enumerate().any(|(j, other)| {
+        j != i
+            && other.words.iter().any(|w| {
+                w.left >= label.right && w.top < label.bottom && w.top + w.height > label.top
+            })
+    });
+    let strip = TextBox {
+        left: label.right,
+        // A total printed large reaches further right than the rest.
+        right: (page_right + 2 * label.height()).min(page.width()),
+        ..label
+    };
+    (!beside && strip.width() > 4 * strip.height()).then_some(strip)
+}
+
 /// Which lines to read again: the header, lines with a total, payment, tax or date label,
 /// lines with a date, and the line after a label (an amount OCR split from it).
 fn key_lines(text: &DocumentText) -> Vec<usize> {
@@ -81,17 +128,22 @@ pub fn reread_key_lines(
     // Each cell of a line on its own (the recogniser joins words far apart without a space),
     // as one word with its box: the geometry that keeps a layout's columns apart and joins
     // label and amount columns. A line with a cell outside the page is left as it is.
-    let lines: Vec<(usize, Vec<TextBox>)> = key_lines(text)
+    // A money label without its amount has the rest of its row read too, last.
+    let lines: Vec<(usize, Vec<TextBox>, Option<TextBox>)> = key_lines(text)
         .into_iter()
         .filter_map(|i| {
             let cells = text.lines[i].cells();
             let regions: Option<Vec<TextBox>> = cells.iter().map(|c| words_box(c, page)).collect();
-            regions.map(|r| (i, r))
+            regions.map(|r| (i, r, lost_amount(text, i, page)))
         })
         .collect();
     // All cells at once on the runtime's threads: one small line keeps two cores only partly
     // busy, two lines at a time keep both busy.
-    let regions: Vec<TextBox> = lines.iter().flat_map(|(_, r)| r).copied().collect();
+    let regions: Vec<TextBox> = lines
+        .iter()
+        .flat_map(|(_, r, strip)| r.iter().chain(strip))
+        .copied()
+        .collect();
     let reads: Vec<Decoded> = rten::thread_pool()
         .run(|| {
             regions
@@ -103,26 +155,30 @@ pub fn reread_key_lines(
     let mut reads = reads.into_iter();
     let mut out = text.clone();
     let mut changed = false;
-    for (i, regions) in lines {
+    let word = |region: &TextBox, read: Decoded| {
+        (read.confidence >= MIN_CONFIDENCE && !read.text.is_empty()).then(|| Word {
+            text: read.text,
+            left: region.left,
+            top: region.top,
+            width: region.width(),
+            height: region.height(),
+            confidence: read.confidence * 100.0,
+        })
+    };
+    for (i, regions, strip) in lines {
         let line_reads: Vec<Decoded> = reads.by_ref().take(regions.len()).collect();
         // A line is replaced only when every cell of it was read with confidence.
         let words: Option<Vec<Word>> = regions
             .iter()
             .zip(line_reads)
-            .map(|(region, read)| {
-                (read.confidence >= MIN_CONFIDENCE && !read.text.is_empty()).then(|| Word {
-                    text: read.text,
-                    left: region.left,
-                    top: region.top,
-                    width: region.width(),
-                    height: region.height(),
-                    confidence: read.confidence * 100.0,
-                })
-            })
+            .map(|(region, read)| word(region, read))
             .collect();
-        let Some(words) = words.filter(|w| !w.is_empty()) else {
+        // The rest of the row counts when something was read there with confidence.
+        let rest = strip.and_then(|region| word(&region, reads.next()?));
+        let Some(mut words) = words.filter(|w| !w.is_empty()) else {
             continue;
         };
+        words.extend(rest);
         let read = words
             .iter()
             .map(|w| w.text.as_str())
@@ -163,6 +219,59 @@ mod tests {
             .to_vec(),
         };
         assert_eq!(key_lines(&text), vec![0, 1, 2, 3, 4, 7, 8, 10]);
+    }
+
+    /// On a rendered receipt whose total line Tesseract read without its amount, the rest
+    /// of the row is read and the amount comes back on the label's line; when the amount is
+    /// a line of its own beside the label, it is left to be joined there.
+    #[test]
+    fn a_money_label_read_without_its_amount_has_the_rest_of_its_row_read() {
+        use coffer_testkit::samples::synth;
+
+        let dir = crate::ppocr::model_dir().map(|d| d.join(crate::ppocr::MODEL_SET));
+        let Some(ocr) = dir.and_then(|d| PaddleOcr::load(&d).ok()) else {
+            eprintln!("SKIPPED: the PP-OCRv6 models are not installed");
+            return;
+        };
+        let doc = synth::generate(21, false, false);
+        let page = synth::render(&doc, 21, 0.0);
+        let read = crate::local::recognize(&page, crate::DEFAULT_LANGUAGES, false)
+            .unwrap()
+            .text;
+        let i = (read.lines.iter())
+            .position(|l| fold(&l.text).contains("celkem k uhrade"))
+            .expect("Tesseract read the total line");
+        let (label, amount): (Vec<Word>, Vec<Word>) = (read.lines[i].words.iter().cloned())
+            .partition(|w| !w.text.chars().any(|c| c.is_ascii_digit()) && w.text != "Kč");
+        let line_of = |words: Vec<Word>| Line {
+            text: words
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            words,
+        };
+        let printed = synth::czech_amount(doc.total);
+        let squeeze = |s: &str| s.replace(' ', "");
+
+        let mut lost = read.clone();
+        lost.lines[i] = line_of(label.clone());
+        let again = reread_key_lines(&ocr, &page, &lost).expect("the key lines are read");
+        assert!(
+            squeeze(&again.lines[i].text).contains(&squeeze(&printed)),
+            "{:?} for {printed}",
+            again.lines[i].text
+        );
+
+        let mut apart = read.clone();
+        apart.lines[i] = line_of(label);
+        apart.lines.push(line_of(amount));
+        let again = reread_key_lines(&ocr, &page, &apart).expect("the key lines are read");
+        assert!(
+            !again.lines[i].text.chars().any(|c| c.is_ascii_digit()),
+            "{:?}",
+            again.lines[i].text
+        );
     }
 
     /// On a rendered receipt whose Tesseract words were all blotted out (the lines' text
