@@ -21,23 +21,6 @@ const MIN_CONFIDENCE: f32 = 0.6;
 /// margin as in training.
 const MARGIN: u32 = 6;
 
-/// Labels of the lines that carry money or a date.
-static KEY_LABELS: Words = LazyLock::new(|| {
-    [
-        all(|l| l.payable),
-        all(|l| l.gross),
-        all(|l| l.total),
-        all(|l| l.subtotal),
-        all(|l| l.tendered),
-        all(|l| l.change),
-        all(|l| l.rounding),
-        all(|l| l.tax),
-        all(|l| l.issue_date),
-        all(|l| l.date_label),
-    ]
-    .concat()
-});
-
 /// Labels of the lines that carry money: a line with one of them and no figure lost its
 /// amount.
 static MONEY_LABELS: Words = LazyLock::new(|| {
@@ -53,10 +36,21 @@ static MONEY_LABELS: Words = LazyLock::new(|| {
     .concat()
 });
 
+/// Labels of the lines that carry money or a date.
+static KEY_LABELS: Words = LazyLock::new(|| {
+    [
+        MONEY_LABELS.clone(),
+        all(|l| l.tax),
+        all(|l| l.issue_date),
+        all(|l| l.date_label),
+    ]
+    .concat()
+});
+
 /// The rest of the row right of a money label that Tesseract read without its amount and
-/// with nothing beside it: from the label to the right edge of the page's text, at the
-/// label's height (and a little beyond). Tesseract drops a lone amount far right of its label now and then (beside
-/// a rule of `====` it took for a picture); the second recogniser reads the strip.
+/// with nothing beside it: from the label to a little beyond the right edge of the page's
+/// text, at the label's height. Tesseract drops a lone amount far right of its label now and
+/// then (beside a rule of `====` it took for a picture); the second recogniser reads the strip.
 fn lost_amount(text: &DocumentText, i: usize, page: &GrayImage) -> Option<TextBox> {
     let line = &text.lines[i];
     if line.text.chars().any(|c| c.is_ascii_digit()) || !any_word(&fold(&line.text), &MONEY_LABELS)
@@ -82,7 +76,7 @@ fn lost_amount(text: &DocumentText, i: usize, page: &GrayImage) -> Option<TextBo
         right: (page_right + 2 * label.height()).min(page.width()),
         ..label
     };
-    (!beside && strip.width() > 4 * strip.height()).then_some(strip)
+    (!beside && strip.right > strip.left + 4 * strip.height()).then_some(strip)
 }
 
 /// Which lines to read again: the header, lines with a total, payment, tax or date label,
@@ -179,23 +173,38 @@ pub fn reread_key_lines(
             continue;
         };
         words.extend(rest);
-        let read = words
-            .iter()
-            .map(|w| w.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
-        changed |= read != text.lines[i].text;
-        out.lines[i] = Line { words, text: read };
+        let read = Line::of_words(words);
+        changed |= read.text != text.lines[i].text;
+        out.lines[i] = read;
     }
     changed.then_some(out)
 }
 
 #[cfg(test)]
 mod tests {
+    use coffer_testkit::samples::synth;
+
     use super::*;
 
     fn line(text: &str) -> Line {
         Line::plain(text)
+    }
+
+    /// The second recogniser, a rendered receipt and Tesseract's reading of it; `None` (the
+    /// test skips) when the PP-OCRv6 models are not installed.
+    fn rendered_receipt() -> Option<(PaddleOcr, synth::SyntheticDocument, GrayImage, DocumentText)>
+    {
+        let dir = crate::ppocr::model_dir().map(|d| d.join(crate::ppocr::MODEL_SET));
+        let Some(ocr) = dir.and_then(|d| PaddleOcr::load(&d).ok()) else {
+            eprintln!("SKIPPED: the PP-OCRv6 models are not installed");
+            return None;
+        };
+        let doc = synth::generate(21, false, false);
+        let page = synth::render(&doc, 21, 0.0);
+        let read = crate::local::recognize(&page, crate::DEFAULT_LANGUAGES, false)
+            .unwrap()
+            .text;
+        Some((ocr, doc, page, read))
     }
 
     #[test]
@@ -226,36 +235,19 @@ mod tests {
     /// a line of its own beside the label, it is left to be joined there.
     #[test]
     fn a_money_label_read_without_its_amount_has_the_rest_of_its_row_read() {
-        use coffer_testkit::samples::synth;
-
-        let dir = crate::ppocr::model_dir().map(|d| d.join(crate::ppocr::MODEL_SET));
-        let Some(ocr) = dir.and_then(|d| PaddleOcr::load(&d).ok()) else {
-            eprintln!("SKIPPED: the PP-OCRv6 models are not installed");
+        let Some((ocr, doc, page, read)) = rendered_receipt() else {
             return;
         };
-        let doc = synth::generate(21, false, false);
-        let page = synth::render(&doc, 21, 0.0);
-        let read = crate::local::recognize(&page, crate::DEFAULT_LANGUAGES, false)
-            .unwrap()
-            .text;
         let i = (read.lines.iter())
             .position(|l| fold(&l.text).contains("celkem k uhrade"))
             .expect("Tesseract read the total line");
         let (label, amount): (Vec<Word>, Vec<Word>) = (read.lines[i].words.iter().cloned())
             .partition(|w| !w.text.chars().any(|c| c.is_ascii_digit()) && w.text != "Kč");
-        let line_of = |words: Vec<Word>| Line {
-            text: words
-                .iter()
-                .map(|w| w.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
-            words,
-        };
         let printed = synth::czech_amount(doc.total);
         let squeeze = |s: &str| s.replace(' ', "");
 
         let mut lost = read.clone();
-        lost.lines[i] = line_of(label.clone());
+        lost.lines[i] = Line::of_words(label.clone());
         let again = reread_key_lines(&ocr, &page, &lost).expect("the key lines are read");
         assert!(
             squeeze(&again.lines[i].text).contains(&squeeze(&printed)),
@@ -264,8 +256,8 @@ mod tests {
         );
 
         let mut apart = read.clone();
-        apart.lines[i] = line_of(label);
-        apart.lines.push(line_of(amount));
+        apart.lines[i] = Line::of_words(label);
+        apart.lines.push(Line::of_words(amount));
         let again = reread_key_lines(&ocr, &page, &apart).expect("the key lines are read");
         assert!(
             !again.lines[i].text.chars().any(|c| c.is_ascii_digit()),
@@ -280,18 +272,9 @@ mod tests {
     /// reading lands on its own line, however many cells are read at once.
     #[test]
     fn each_key_line_gets_the_reading_of_its_own_cells() {
-        use coffer_testkit::samples::synth;
-
-        let dir = crate::ppocr::model_dir().map(|d| d.join(crate::ppocr::MODEL_SET));
-        let Some(ocr) = dir.and_then(|d| PaddleOcr::load(&d).ok()) else {
-            eprintln!("SKIPPED: the PP-OCRv6 models are not installed");
+        let Some((ocr, doc, page, mut blotted)) = rendered_receipt() else {
             return;
         };
-        let doc = synth::generate(21, false, false);
-        let page = synth::render(&doc, 21, 0.0);
-        let mut blotted = crate::local::recognize(&page, crate::DEFAULT_LANGUAGES, false)
-            .unwrap()
-            .text;
         for line in &mut blotted.lines {
             line.words.iter_mut().for_each(|w| w.text = "#".into());
             line.text.push_str(" #");

@@ -29,6 +29,16 @@ impl Line {
         }
     }
 
+    /// A line of these words, its text their texts one space apart.
+    pub fn of_words(words: Vec<Word>) -> Line {
+        let text = words
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        Line { text, words }
+    }
+
     /// Median word height in pixels, when the line has boxes.
     pub fn height(&self) -> Option<u32> {
         let mut heights: Vec<u32> = self

@@ -37,8 +37,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-fn assert_fields_match(doc: &SyntheticDocument, e: &Extraction) {
-    let f = &e.fields;
+/// Merchant (give or take two letters), issue date and total.
+fn assert_key_fields_match(doc: &SyntheticDocument, f: &coffer_ocr::Fields) {
     let merchant = f.merchant.as_deref().map(comparable).unwrap_or_default();
     assert!(
         edit_distance(&merchant, &comparable(&doc.merchant)) <= 2,
@@ -47,6 +47,11 @@ fn assert_fields_match(doc: &SyntheticDocument, e: &Extraction) {
     );
     assert_eq!(f.date, Some(doc.date), "issue date");
     assert_eq!(f.total_money().map(|m| m.minor), Some(doc.total), "total");
+}
+
+fn assert_fields_match(doc: &SyntheticDocument, e: &Extraction) {
+    let f = &e.fields;
+    assert_key_fields_match(doc, f);
     assert_eq!(
         f.currency.map(|c| c.to_string()).as_deref(),
         Some("CZK"),
@@ -92,16 +97,8 @@ fn a_speckled_scan_of_a_receipt_gives_back_its_fields() {
     let scan = coffer_testkit::samples::speckled(&render(&doc, 3, 0.4), 0.15, 3);
     let e = extract_bytes(&scan, "speckled.jpg", &ExtractOptions::default())
         .expect("speckled scan extracts");
-    let f = &e.fields;
-    let merchant = f.merchant.as_deref().map(comparable).unwrap_or_default();
-    assert!(
-        edit_distance(&merchant, &comparable(&doc.merchant)) <= 2,
-        "merchant {merchant:?} for {:?}",
-        doc.merchant
-    );
-    assert_eq!(f.date, Some(doc.date), "issue date");
-    assert_eq!(f.total_money().map(|m| m.minor), Some(doc.total), "total");
-    assert_eq!(f.ids.ico.as_deref(), Some(doc.ico.as_str()), "IČO");
+    assert_key_fields_match(&doc, &e.fields);
+    assert_eq!(e.fields.ids.ico.as_deref(), Some(doc.ico.as_str()), "IČO");
 }
 
 #[test]

@@ -233,14 +233,7 @@ fn group_lines(mut regions: Vec<(TextBox, Decoded)>) -> DocumentText {
                         confidence: d.confidence * 100.0,
                     })
                     .collect();
-                Line {
-                    text: words
-                        .iter()
-                        .map(|w| w.text.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                    words,
-                }
+                Line::of_words(words)
             })
             .collect(),
     }
