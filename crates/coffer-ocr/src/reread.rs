@@ -51,19 +51,18 @@ static KEY_LABELS: Words = LazyLock::new(|| {
 /// with nothing beside it: from the label to a little beyond the right edge of the page's
 /// text, at the label's height. Tesseract drops a lone amount far right of its label now and
 /// then (beside a rule of `====` it took for a picture); the second recogniser reads the strip.
-fn lost_amount(text: &DocumentText, i: usize, page: &GrayImage) -> Option<TextBox> {
+fn lost_amount(
+    text: &DocumentText,
+    i: usize,
+    page: &GrayImage,
+    text_right: u32,
+) -> Option<TextBox> {
     let line = &text.lines[i];
     if line.text.chars().any(|c| c.is_ascii_digit()) || !any_word(&fold(&line.text), &MONEY_LABELS)
     {
         return None;
     }
     let label = words_box(&line.words, page)?;
-    let page_right = text
-        .lines
-        .iter()
-        .flat_map(|l| &l.words)
-        .map(|w| w.left + w.width)
-        .max()?;
     let beside = text.lines.iter().enumerate().any(|(j, other)| {
         j != i
             && other.words.iter().any(|w| {
@@ -73,7 +72,7 @@ fn lost_amount(text: &DocumentText, i: usize, page: &GrayImage) -> Option<TextBo
     let strip = TextBox {
         left: label.right,
         // A total printed large reaches further right than the rest.
-        right: (page_right + 2 * label.height()).min(page.width()),
+        right: (text_right + 2 * label.height()).min(page.width()),
         ..label
     };
     (!beside && strip.right > strip.left + 4 * strip.height()).then_some(strip)
@@ -122,13 +121,18 @@ pub fn reread_key_lines(
     // Each cell of a line on its own (the recogniser joins words far apart without a space),
     // as one word with its box: the geometry that keeps a layout's columns apart and joins
     // label and amount columns. A line with a cell outside the page is left as it is.
-    // A money label without its amount has the rest of its row read too, last.
+    // A money label without its amount has the rest of its row read too, last, up to the
+    // right edge of the page's text.
+    let text_right = (text.lines.iter().flat_map(|l| &l.words))
+        .map(|w| w.left + w.width)
+        .max()
+        .unwrap_or(0);
     let lines: Vec<(usize, Vec<TextBox>, Option<TextBox>)> = key_lines(text)
         .into_iter()
         .filter_map(|i| {
             let cells = text.lines[i].cells();
             let regions: Option<Vec<TextBox>> = cells.iter().map(|c| words_box(c, page)).collect();
-            regions.map(|r| (i, r, lost_amount(text, i, page)))
+            regions.map(|r| (i, r, lost_amount(text, i, page, text_right)))
         })
         .collect();
     // All cells at once on the runtime's threads: one small line keeps two cores only partly

@@ -224,7 +224,8 @@ pub fn find(lines: &[String], vat: &[VatRow], n: Notation) -> Option<Total> {
     }
 
     // Cross-checks: amounts the total must equal when the printed figures add up.
-    let tendered_minus_change = tendered_minus_change(lines, &folded, n);
+    let payment = Payment::read(lines, &folded, n);
+    let tendered_minus_change = payment.minus_change();
     let vat_gross: Amount = vat.iter().map(|v| v.gross).sum();
     let components = Components::read(lines, &folded, n);
     let closed = components.closed();
@@ -233,7 +234,7 @@ pub fn find(lines: &[String], vat: &[VatRow], n: Notation) -> Option<Total> {
     }
     let mut evidence: Vec<Amount> = components.sums();
     evidence.extend(tendered_minus_change);
-    evidence.extend(paid_by_card(lines, &folded, n));
+    evidence.extend(payment.by_card(lines, &folded, n));
     if vat_gross.is_positive() {
         evidence.push(vat_gross);
     }
@@ -319,7 +320,7 @@ pub fn find(lines: &[String], vat: &[VatRow], n: Notation) -> Option<Total> {
         return found(vat_gross, 0.5, None, "VAT recap gross");
     }
     // No change printed: what was handed over is the likeliest amount.
-    if let Some(tendered) = tendered_amount(lines, &folded, n) {
+    if let Some(tendered) = payment.tendered_alone() {
         return found(tendered, 0.3, None, "amount tendered");
     }
     // Last resort: the largest amount not on a payment or change line.
@@ -472,54 +473,58 @@ fn apply_rounding(
         .find(|c| is_rounding_step(best.amount, *c))
 }
 
-/// The first amounts printed as tendered and as change given, each when present.
-fn tendered_and_change(
-    lines: &[String],
-    folded: &[String],
-    n: Notation,
-) -> (Option<Amount>, Option<Amount>) {
-    let mut tendered = None;
-    let mut change = None;
-    for (line, f) in lines.iter().zip(folded) {
-        let amount = lost_point_amount(line)
-            .or_else(|| find_amounts(line, n).last().map(|a| a.amount))
-            .filter(|c| !c.is_negative());
-        if contains_any(f, &CHANGE) && change.is_none() {
-            change = amount;
-        } else if contains_any(f, &TENDERED) && tendered.is_none() && !contains_any(f, &PLAIN) {
-            tendered = amount;
+/// The first amounts printed as tendered and as change given, each when present: read once
+/// per reading, for the cross-checks and the fallbacks.
+struct Payment {
+    tendered: Option<Amount>,
+    change: Option<Amount>,
+}
+
+impl Payment {
+    fn read(lines: &[String], folded: &[String], n: Notation) -> Payment {
+        let mut paid = Payment {
+            tendered: None,
+            change: None,
+        };
+        for (line, f) in lines.iter().zip(folded) {
+            let amount = lost_point_amount(line)
+                .or_else(|| find_amounts(line, n).last().map(|a| a.amount))
+                .filter(|c| !c.is_negative());
+            if contains_any(f, &CHANGE) && paid.change.is_none() {
+                paid.change = amount;
+            } else if contains_any(f, &TENDERED)
+                && paid.tendered.is_none()
+                && !contains_any(f, &PLAIN)
+            {
+                paid.tendered = amount;
+            }
         }
+        paid
     }
-    (tendered, change)
-}
 
-/// Amount tendered minus change given, when both are printed and the result is positive.
-fn tendered_minus_change(lines: &[String], folded: &[String], n: Notation) -> Option<Amount> {
-    let (t, c) = match tendered_and_change(lines, folded, n) {
-        (Some(t), Some(c)) => (t, c),
-        _ => return None,
-    };
-    (t > c && !c.is_negative()).then_some(t - c)
-}
-
-/// The amount a card paid, when no change is printed: a card pays the total to the cent.
-fn paid_by_card(lines: &[String], folded: &[String], n: Notation) -> Option<Amount> {
-    if tendered_and_change(lines, folded, n).1.is_some() {
-        return None;
+    /// Amount tendered minus change given, when both are printed and the result is positive.
+    fn minus_change(&self) -> Option<Amount> {
+        let (t, c) = (self.tendered?, self.change?);
+        (t > c && !c.is_negative()).then_some(t - c)
     }
-    lines
-        .iter()
-        .zip(folded)
-        .filter(|(_, f)| contains_any(f, &CARD) && !contains_any(f, &PLAIN))
-        .find_map(|(line, _)| find_amounts(line, n).last().map(|a| a.amount))
-        .filter(|a| a.is_positive())
-}
 
-/// The amount tendered when no change line is printed at all (exact payment, or a card).
-fn tendered_amount(lines: &[String], folded: &[String], n: Notation) -> Option<Amount> {
-    match tendered_and_change(lines, folded, n) {
-        (Some(t), None) if t.is_positive() => Some(t),
-        _ => None,
+    /// The amount tendered when no change line is printed at all (exact payment, or a card).
+    fn tendered_alone(&self) -> Option<Amount> {
+        self.tendered
+            .filter(|t| self.change.is_none() && t.is_positive())
+    }
+
+    /// The amount a card paid, when no change is printed: a card pays the total to the cent.
+    fn by_card(&self, lines: &[String], folded: &[String], n: Notation) -> Option<Amount> {
+        if self.change.is_some() {
+            return None;
+        }
+        lines
+            .iter()
+            .zip(folded)
+            .filter(|(_, f)| contains_any(f, &CARD) && !contains_any(f, &PLAIN))
+            .find_map(|(line, _)| find_amounts(line, n).last().map(|a| a.amount))
+            .filter(|a| a.is_positive())
     }
 }
 
