@@ -352,6 +352,7 @@ pub const EN: Lexicon = Lexicon {
         "reg no",
         "co reg",
         "company reg",
+        "company no",
         "vat",
         "iban",
         "swift",
@@ -380,6 +381,9 @@ pub const EN: Lexicon = Lexicon {
         "cashier",
         "table",
         "order",
+        "goods sold",
+        "not returnable",
+        "not refundable",
     ],
     heading: &[
         "bank details",

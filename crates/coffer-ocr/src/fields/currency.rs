@@ -8,6 +8,7 @@ use coffer_core::Currency;
 use regex::Regex;
 
 use crate::text::{fold, has_word};
+use crate::words::{Words, all};
 
 /// A currency mark as printed: a symbol matched anywhere, or a word matched whole.
 struct Mark {
@@ -71,6 +72,10 @@ const MARKS: &[Mark] = &[
     symbol("$", "USD"),
 ];
 
+/// Legal forms of any language: a code that is also one (`BHD` of `Sdn Bhd`) is a currency
+/// only beside a figure.
+static LEGAL_FORMS: Words = LazyLock::new(|| all(|l| l.legal_forms));
+
 fn code(code: &str) -> Currency {
     code.parse().expect("the marks table holds valid codes")
 }
@@ -91,9 +96,11 @@ fn marks_in(folded: &str, czech: bool, polish: bool) -> Vec<(&'static str, usize
         let n = if m.symbol {
             folded.matches(m.text).count()
         } else {
+            let legal = LEGAL_FORMS.contains(&m.text);
             folded
                 .match_indices(m.text)
                 .filter(|(i, _)| word_at(folded, *i, m.text))
+                .filter(|(i, _)| !legal || beside_figure(folded, *i, m.text))
                 .count()
         };
         count(m.code, n);
@@ -112,6 +119,15 @@ fn word_at(folded: &str, i: usize, w: &str) -> bool {
     let before = folded[..i].chars().next_back();
     let after = folded[i + w.len()..].chars().next();
     !before.is_some_and(char::is_alphabetic) && !after.is_some_and(char::is_alphabetic)
+}
+
+/// True when the nearest character before or after `w` at `i`, past spaces and a colon,
+/// is a digit: `BHD 12.500`, `12.500 BHD`.
+fn beside_figure(folded: &str, i: usize, w: &str) -> bool {
+    let skip = |c: &char| c.is_whitespace() || *c == ':';
+    let before = folded[..i].chars().rev().find(|c| !skip(c));
+    let after = folded[i + w.len()..].chars().find(|c| !skip(c));
+    before.is_some_and(|c| c.is_ascii_digit()) || after.is_some_and(|c| c.is_ascii_digit())
 }
 
 fn whole_words(folded: &str, w: &str) -> usize {
@@ -283,6 +299,29 @@ mod tests {
         assert_eq!(currency("Amount in INR 1,180.00").as_deref(), Some("INR"));
         assert_eq!(currency("合計 ¥12,800").as_deref(), Some("JPY"));
         assert_eq!(currency("Total KWD 12.345").as_deref(), Some("KWD"));
+        assert_eq!(currency("Total BHD 3.500").as_deref(), Some("BHD"));
+        assert_eq!(currency("Total 3.500 BHD").as_deref(), Some("BHD"));
+    }
+
+    /// `BHD` is Bahrain's dinar and the end of a Malaysian company's name (`Sdn Bhd`): a code
+    /// that is also a legal form counts only beside a figure.
+    #[test]
+    fn a_legal_form_that_spells_a_currency_code_is_no_currency() {
+        assert_eq!(
+            currency(
+                "MR. D.I.Y. (M) SDN BHD
+TOTAL 28.20"
+            ),
+            None
+        );
+        assert_eq!(
+            currency(
+                "SWC ENTERPRISE SDN BHD
+TOTAL RM 28.20"
+            )
+            .as_deref(),
+            Some("MYR")
+        );
     }
 
     #[test]

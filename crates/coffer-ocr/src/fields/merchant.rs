@@ -807,6 +807,9 @@ mod tests {
         assert_eq!(merchant(text).as_deref(), Some("MR. D.I.Y. (M) SDN BHD"));
         let text = "GOODS SOLD ARE NOT RETURNABLE, THANK YOU\nSLF CASH & CARRY";
         assert_eq!(merchant(text).as_deref(), Some("SLF CASH & CARRY"));
+        // Read with its thanks garbled, the notice still tells itself.
+        let text = "GOODS SOLD ARE NOT RETURNABLE THSNK YOU\nSLF CASH & CARRY";
+        assert_eq!(merchant(text).as_deref(), Some("SLF CASH & CARRY"));
         let text = "AIK HUAT HARDWARE ENTERPRISE (SETIA, ALAM) SDN BHD\nNO. 17-G, JALAN SETIA";
         assert_eq!(
             merchant(text).as_deref(),
