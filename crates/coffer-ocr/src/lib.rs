@@ -347,12 +347,16 @@ fn extract_image(
         .second_recogniser
         .then(ppocr::PaddleOcr::shared)
         .and_then(Result::ok)
-        .and_then(|ocr| reread::reread_key_lines(ocr, &page.turn.apply(&gray), &page.text))
+        .and_then(|ocr| {
+            let settled = all[0].1.confidence.total >= reread::SETTLED_TOTAL;
+            reread::reread_key_lines(ocr, &page.turn.apply(&gray), &page.text, settled)
+        })
         .map(|text| extract_fields(&text));
     let doubtful = readings::needs_second_look(&all[0].1)
         && second
             .as_ref()
             .is_none_or(|s| readings::needs_second_look(s) || !readings::agree(&all[0].1, s));
+    let reread = second.is_some();
     all.extend(second.map(|f| ("pp-ocr key lines", f)));
     if options.second_look && options.adaptive_binarisation && doubtful {
         let [gentle, gentlest] = preprocess::SECOND_LOOK_K;
@@ -376,10 +380,15 @@ fn extract_image(
             all.push(("tesseract grey", extract_fields(&grey.text)));
         }
     }
-    let fields: Vec<Fields> = all.iter().map(|(_, f)| f.clone()).collect();
+    // The second recogniser's reading votes first: of two readings as sure of a value, it
+    // wins, as it reads print more cleanly (`SDN BHD` where Tesseract reads `SON BHD`).
+    let mut fields: Vec<Fields> = all.iter().map(|(_, f)| f.clone()).collect();
+    if reread {
+        fields.swap(0, 1);
+    }
     let mut extraction = Extraction::from_text(source, page.text);
     extraction.ocr_confidence = Some(page.confidence);
-    extraction.fields = readings::vote(&fields);
+    extraction.fields = readings::vote(&all[0].1, &fields);
     extraction.explain = Explanation::of(&extraction.fields, &all);
     if let Some(spd) = payment_code {
         extraction.apply_payment_code(spd);

@@ -5,6 +5,7 @@
 //! merchant is the one the reading most sure of it found.
 
 use crate::fields::Fields;
+use crate::text::fold;
 
 /// Below this confidence the total is worth a second look: it was not confirmed by another
 /// printed figure (tendered − change, subtotal + tax, the VAT recap, a repeat).
@@ -13,6 +14,10 @@ const DOUBTFUL_TOTAL: f32 = 0.7;
 /// Below this confidence the issue date is worth a second look: another date on the page
 /// was as likely.
 const DOUBTFUL_DATE: f32 = 0.6;
+
+/// Two readings of a merchant read the same name when at least this share of its letters
+/// match in place (edit distance): `SON BHD` and `SDN BHD`, not two companies' names.
+const SAME_NAME: f32 = 0.5;
 
 /// True when the first reading left the date or the total in doubt.
 pub fn needs_second_look(fields: &Fields) -> bool {
@@ -43,19 +48,25 @@ fn agreed<T: PartialEq>(values: impl Iterator<Item = Option<T>>) -> bool {
         .any(|v| values.iter().flatten().filter(|o| *o == v).count() >= majority)
 }
 
-/// The first reading's fields with the date and total each replaced by the value with the
-/// most confidence summed over the readings that found it (the first reading wins a tie).
-/// A value several readings agree on gains confidence.
-pub fn vote(readings: &[Fields]) -> Fields {
-    let mut merged = readings.first().cloned().unwrap_or_default();
+/// `base`'s fields (the first reading's) with the merchant, the date and the total each
+/// replaced by the value with the most confidence summed over the readings that found it;
+/// the earliest of `readings` wins a tie. A value several readings agree on gains confidence.
+pub fn vote(base: &Fields, readings: &[Fields]) -> Fields {
+    let mut merged = base.clone();
     // The merchant of the reading most sure of its letterhead: a name read cleanly scores
-    // its legal form, capitals and position, a garbled one does not.
-    if let Some(best) = readings
+    // its legal form, capitals and position, a garbled one does not. Of readings as sure,
+    // the earliest spells the name when they read the same one (`SDN BHD` for `SON BHD`);
+    // when they read different names, the base's stands.
+    if let Some(first) = readings
         .iter()
         .filter(|f| f.merchant.is_some())
         .rev()
         .max_by(|a, b| a.confidence.merchant.total_cmp(&b.confidence.merchant))
     {
+        let rival = base.merchant.is_some()
+            && base.confidence.merchant >= first.confidence.merchant
+            && !same_name(base, first);
+        let best = if rival { base } else { first };
         merged.merchant = best.merchant.clone();
         merged.confidence.merchant = best.confidence.merchant;
         merged.rules.merchant = best.rules.merchant;
@@ -79,6 +90,16 @@ pub fn vote(readings: &[Fields]) -> Fields {
         }
     }
     merged
+}
+
+/// True when two readings found the merchant by the same rule and as nearly the same text
+/// (half the letters or more in place).
+fn same_name(a: &Fields, b: &Fields) -> bool {
+    let (Some(x), Some(y)) = (&a.merchant, &b.merchant) else {
+        return false;
+    };
+    a.rules.merchant == b.rules.merchant
+        && strsim::normalized_levenshtein(&fold(x), &fold(y)) >= f64::from(SAME_NAME)
 }
 
 /// The value with the most summed confidence, and the confidence it ends with: the best
@@ -130,7 +151,7 @@ mod tests {
             reading(Some(date!(2018 - 03 - 19)), Some(1485), 0.5),
             reading(Some(date!(2018 - 03 - 19)), Some(1485), 0.5),
         ];
-        let voted = vote(&readings);
+        let voted = vote(&readings[0], &readings);
         assert_eq!(voted.date, Some(date!(2018 - 03 - 19)));
         assert_eq!(voted.total, Some(Amount::from_cents(1485)));
         assert!((voted.confidence.total - 0.6).abs() < 1e-6);
@@ -143,10 +164,33 @@ mod tests {
             reading(Some(date!(2018 - 03 - 19)), Some(1000), 0.5),
             reading(Some(date!(2018 - 08 - 19)), Some(1006), 0.5),
         ];
-        let voted = vote(&readings);
+        let voted = vote(&readings[0], &readings);
         assert_eq!(voted.date, Some(date!(2018 - 03 - 19)));
         assert_eq!(voted.total, Some(Amount::from_cents(1000)));
         assert!(!settled(&readings));
+    }
+
+    /// The readings vote in the order given, the first winning a tie (of the merchant, when it
+    /// reads the same name), while the other fields are the base's.
+    #[test]
+    fn an_earlier_reading_wins_a_tie_over_the_base_whose_other_fields_stay() {
+        let mut base = reading(Some(date!(2018 - 03 - 19)), Some(1000), 0.5);
+        base.merchant = Some("SON BHD".into());
+        base.confidence.merchant = 0.8;
+        base.document_number = Some("CS001".into());
+        let mut clean = reading(Some(date!(2018 - 03 - 18)), Some(1006), 0.5);
+        clean.merchant = Some("SDN BHD".into());
+        clean.confidence.merchant = 0.8;
+        clean.document_number = Some("C5001".into());
+        let voted = vote(&base, &[clean.clone(), base.clone()]);
+        assert_eq!(voted.date, Some(date!(2018 - 03 - 18)));
+        assert_eq!(voted.total, Some(Amount::from_cents(1006)));
+        assert_eq!(voted.merchant.as_deref(), Some("SDN BHD"));
+        assert_eq!(voted.document_number.as_deref(), Some("CS001"));
+        // Another company's name, as sure: the base's name stands.
+        clean.merchant = Some("Elektro Horváth s.r.o.".into());
+        let voted = vote(&base, &[clean, base.clone()]);
+        assert_eq!(voted.merchant.as_deref(), Some("SON BHD"));
     }
 
     #[test]
