@@ -94,7 +94,13 @@ fn marks_in(folded: &str, czech: bool, polish: bool) -> Vec<(&'static str, usize
     };
     for m in MARKS {
         let n = if m.symbol {
-            folded.matches(m.text).count()
+            // OCR reads an `S` as `$` (`$(6%)` for a tax code): a dollar sign stands by its
+            // amount.
+            let misread = m.text == "$";
+            folded
+                .match_indices(m.text)
+                .filter(|(i, _)| !misread || beside_figure(folded, *i, m.text))
+                .count()
         } else {
             let legal = LEGAL_FORMS.contains(&m.text);
             folded
@@ -122,7 +128,7 @@ fn word_at(folded: &str, i: usize, w: &str) -> bool {
 }
 
 /// True when the nearest character before or after `w` at `i`, past spaces and a colon,
-/// is a digit: `BHD 12.500`, `12.500 BHD`.
+/// is a digit: `BHD 12.500`, `12.500 BHD`, `$12.50`.
 fn beside_figure(folded: &str, i: usize, w: &str) -> bool {
     let skip = |c: &char| c.is_whitespace() || *c == ':';
     let before = folded[..i].chars().rev().find(|c| !skip(c));
@@ -301,6 +307,13 @@ mod tests {
         assert_eq!(currency("Total KWD 12.345").as_deref(), Some("KWD"));
         assert_eq!(currency("Total BHD 3.500").as_deref(), Some("BHD"));
         assert_eq!(currency("Total 3.500 BHD").as_deref(), Some("BHD"));
+    }
+
+    #[test]
+    fn a_dollar_sign_away_from_any_figure_is_a_misread_letter() {
+        assert_eq!(currency("Total $12.50").as_deref(), Some("USD"));
+        assert_eq!(currency("Total 12.50 $").as_deref(), Some("USD"));
+        assert_eq!(currency("$(6%) 28.30 1.10\nTOTAL 29.40"), None);
     }
 
     /// `BHD` is Bahrain's dinar and the end of a Malaysian company's name (`Sdn Bhd`): a code
