@@ -213,7 +213,7 @@ fn country_currency(vat_id: &str) -> Option<Currency> {
 /// When no currency is printed (or OCR mangled `Kč`), the tax vocabulary and the addresses
 /// tell the country: DPH and a `CZ` DIČ mean Czech crowns, unless the page is spelt in Slovak;
 /// PTU and NIP złoty; GSTIN rupees; `SK` ids, Slovak DPH and the euro area's VAT words euros;
-/// VAT beside British postcodes pounds; US ZIP codes with a US tax word or company form dollars.
+/// a Malaysian private company (`Sdn Bhd`) ringgit; VAT beside British postcodes pounds; US ZIP codes with a US tax word or company form dollars.
 fn from_country_hints(lines: &[String], plain: &str) -> Option<Currency> {
     let vat_prefix = |prefix: &str| {
         plain.match_indices(prefix).any(|(i, _)| {
@@ -244,6 +244,8 @@ fn from_country_hints(lines: &[String], plain: &str) -> Option<Currency> {
         "INR"
     } else if vat_prefix("sk") || w("dph") || w("mwst") || w("ust") || w("tva") || w("btw") {
         "EUR"
+    } else if w("sdn bhd") || w("sdn. bhd") {
+        "MYR"
     } else if w("vat") && postcodes(&UK_POSTCODE) {
         "GBP"
     } else if postcodes(&US_ZIP)
@@ -320,21 +322,9 @@ mod tests {
     /// that is also a legal form counts only beside a figure.
     #[test]
     fn a_legal_form_that_spells_a_currency_code_is_no_currency() {
-        assert_eq!(
-            currency(
-                "MR. D.I.Y. (M) SDN BHD
-TOTAL 28.20"
-            ),
-            None
-        );
-        assert_eq!(
-            currency(
-                "SWC ENTERPRISE SDN BHD
-TOTAL RM 28.20"
-            )
-            .as_deref(),
-            Some("MYR")
-        );
+        assert_eq!(currency("AEON CO. (M) BHD\nTOTAL 28.20"), None);
+        let ringgit = currency("SWC ENTERPRISE SDN BHD\nTOTAL RM 28.20");
+        assert_eq!(ringgit.as_deref(), Some("MYR"));
     }
 
     #[test]
@@ -392,6 +382,8 @@ TOTAL RM 28.20"
         assert_eq!(currency(czech).as_deref(), Some("CZK"));
         let british = "Greenfield Plumbing Ltd, 2 Castle Road, Leeds LS1 4DY\nVAT 20 % 20.00\nTotal due 120.00";
         assert_eq!(currency(british).as_deref(), Some("GBP"));
+        let malaysian = "MR. D.I.Y. (M) SDN BHD\nGST ID No : 000860000000\nTOTAL 28.20";
+        assert_eq!(currency(malaysian).as_deref(), Some("MYR"));
         let american = "Summit Roofing Inc., 77 Elm Ave, Austin, TX 78701\nSales Tax 8 % 8.00\nBalance Due 108.00";
         assert_eq!(currency(american).as_deref(), Some("USD"));
         assert_eq!(currency("Total 108.00\nThank you").as_deref(), None);
