@@ -20,8 +20,9 @@ pub struct DateMatch {
 static ISO: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b((?:19|20)\d{2})\s?[-/.]\s?(\d{1,2})\s?[-/.]\s?(\d{1,2})\b").unwrap()
 });
+/// The year may run into a time read without the space between them (`25.03.202309:13`).
 static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^\d])(\d{1,2})(?:\s?([./:,-])\s?)(\d{1,2})(?:\s?([./:,-])\s?)(\d{4}|\d{2})(?:[^\d]|$)").unwrap()
+    Regex::new(r"(?:^|[^\d])(\d{1,2})(?:\s?([./:,-])\s?)(\d{1,2})(?:\s?([./:,-])\s?)(\d{4}|\d{2})(?:[^\d]|$|\d{1,2}:\d{2})").unwrap()
 });
 static COMPACT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|[^\d])(\d{2})(\d{2})[./-]((?:19|20)\d{2})(?:[^\d]|$)").unwrap()
@@ -306,6 +307,9 @@ mod tests {
             Some(date!(2024 - 03 - 12))
         );
         assert_eq!(first("01.02.2024"), Some(date!(2024 - 02 - 01)));
+        // The year run into the time, as the second recogniser reads a wide gap.
+        assert_eq!(first("Datum: 25.03.202309:13"), Some(date!(2023 - 03 - 25)));
+        assert_eq!(first("25.03.202309"), None);
     }
 
     #[test]

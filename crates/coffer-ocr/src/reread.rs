@@ -82,6 +82,40 @@ fn lost_amount(text: &DocumentText, i: usize, page: &GrayImage, text_right: u32)
     })
 }
 
+/// The value of a date label that Tesseract read without a date: from the label's colon to
+/// the next label of the row (a word ending in a colon), else to a little beyond the right
+/// edge of the page's text, at the label's height. A speckled grid of labels and values
+/// garbles the value (`2202500`, `© © 2025-`); the second recogniser reads the strip whole.
+fn lost_date(text: &DocumentText, i: usize, page: &GrayImage, text_right: u32) -> Option<Piece> {
+    let line = &text.lines[i];
+    if !find_dates(&line.text).is_empty() {
+        return None;
+    }
+    let words = &line.words;
+    let colon = words.iter().position(|w| w.text.ends_with(':'))?;
+    let label: Vec<&str> = words[..=colon].iter().map(|w| w.text.as_str()).collect();
+    if !any_word(&fold(&label.join(" ")), &DATE_LABELS) {
+        return None;
+    }
+    let Piece { ink, read: label } = Piece::of(&words[..=colon], page)?;
+    let next_label = (words[colon + 1..].iter())
+        .find(|w| w.text.chars().count() > 2 && w.text.ends_with(':'))
+        .map(|w| w.left.saturating_sub(MARGIN));
+    let strip = TextBox {
+        left: label.right,
+        right: next_label.unwrap_or((text_right + 2 * label.height()).min(page.width())),
+        ..label
+    };
+    (strip.right > strip.left + 4 * strip.height()).then_some(Piece {
+        ink: TextBox {
+            top: ink.top,
+            bottom: ink.bottom,
+            ..strip
+        },
+        read: strip,
+    })
+}
+
 /// Which lines to read again: the header, lines with a date or with a total, payment, tax
 /// or date label, and the line after a label (the value OCR split from it). Once the total
 /// is settled, its lines are not read again.
@@ -159,7 +193,8 @@ pub fn reread_key_lines(
             let pieces: Option<Vec<Piece>> = cells.iter().map(|c| Piece::of(c, page)).collect();
             let strip = (!total_settled)
                 .then(|| lost_amount(text, i, page, text_right))
-                .flatten();
+                .flatten()
+                .or_else(|| lost_date(text, i, page, text_right));
             pieces.map(|p| (i, p, strip))
         })
         .collect();
@@ -199,12 +234,17 @@ pub fn reread_key_lines(
             .zip(line_reads)
             .map(|(piece, read)| word(piece, read))
             .collect();
-        // The rest of the row counts when something was read there with confidence.
+        // The rest of the row counts when something was read there with confidence, in place
+        // of what the line had there.
         let rest = strip.and_then(|piece| word(&piece, reads.next()?));
         let Some(mut words) = words.filter(|w| !w.is_empty()) else {
             continue;
         };
-        words.extend(rest);
+        if let Some(rest) = rest {
+            words.retain(|w| w.left < rest.left || w.left + w.width > rest.left + rest.width);
+            words.push(rest);
+            words.sort_by_key(|w| w.left);
+        }
         let read = Line::of_words(words);
         changed |= read.text != text.lines[i].text;
         out.lines[i] = read;
@@ -298,6 +338,27 @@ mod tests {
             "{:?}",
             again.lines[i].text
         );
+    }
+
+    /// On a rendered receipt whose date line Tesseract read as its label alone (the date's
+    /// ink lost to a speckled grid, or put on a line of its own), the rest of the row is read
+    /// and the date comes back on the label's line.
+    #[test]
+    fn a_date_label_read_without_its_date_has_the_rest_of_its_row_read() {
+        let Some((ocr, doc, page, read)) = rendered_receipt() else {
+            return;
+        };
+        let i = (read.lines.iter())
+            .position(|l| l.text.starts_with("Datum:"))
+            .expect("Tesseract read the date line");
+        let mut lost = read.clone();
+        lost.lines[i] = Line::of_words(read.lines[i].words[..1].to_vec());
+        assert_eq!(lost.lines[i].text, "Datum:");
+        let again = reread_key_lines(&ocr, &page, &lost, false).expect("the key lines are read");
+        let dates: Vec<_> = (find_dates(&again.lines[i].text).into_iter())
+            .map(|m| m.date)
+            .collect();
+        assert_eq!(dates, [doc.date], "{:?}", again.lines[i].text);
     }
 
     /// On a rendered receipt whose Tesseract words were all blotted out (the lines' text
