@@ -17,7 +17,7 @@ const DOUBTFUL_DATE: f32 = 0.6;
 
 /// Two readings of a merchant read the same name when at least this share of its letters
 /// match in place (edit distance): `SON BHD` and `SDN BHD`, not two companies' names.
-const SAME_NAME: f32 = 0.5;
+const SAME_NAME: f64 = 0.5;
 
 /// True when the first reading left the date or the total in doubt.
 pub fn needs_second_look(fields: &Fields) -> bool {
@@ -99,7 +99,7 @@ fn same_name(a: &Fields, b: &Fields) -> bool {
         return false;
     };
     a.rules.merchant == b.rules.merchant
-        && strsim::normalized_levenshtein(&fold(x), &fold(y)) >= f64::from(SAME_NAME)
+        && strsim::normalized_levenshtein(&fold(x), &fold(y)) >= SAME_NAME
 }
 
 /// The value with the most summed confidence, and the confidence it ends with: the best

@@ -59,27 +59,18 @@ fn lost_amount(text: &DocumentText, i: usize, page: &GrayImage, text_right: u32)
     {
         return None;
     }
-    let Piece { ink, read: label } = Piece::of(&line.words, page)?;
+    let label = Piece::of(&line.words, page)?;
     let beside = text.lines.iter().enumerate().any(|(j, other)| {
         j != i
             && other.words.iter().any(|w| {
-                w.left >= label.right && w.top < label.bottom && w.top + w.height > label.top
+                w.left >= label.read.right
+                    && w.top < label.read.bottom
+                    && w.top + w.height > label.read.top
             })
     });
-    let strip = TextBox {
-        left: label.right,
-        // A total printed large reaches further right than the rest.
-        right: (text_right + 2 * label.height()).min(page.width()),
-        ..label
-    };
-    (!beside && strip.right > strip.left + 4 * strip.height()).then_some(Piece {
-        ink: TextBox {
-            top: ink.top,
-            bottom: ink.bottom,
-            ..strip
-        },
-        read: strip,
-    })
+    // A total printed large reaches further right than the rest.
+    let right = (text_right + 2 * label.read.height()).min(page.width());
+    if beside { None } else { label.strip_to(right) }
 }
 
 /// The value of a date label that Tesseract read without a date: from the label's colon to
@@ -97,23 +88,11 @@ fn lost_date(text: &DocumentText, i: usize, page: &GrayImage, text_right: u32) -
     if !any_word(&fold(&label.join(" ")), &DATE_LABELS) {
         return None;
     }
-    let Piece { ink, read: label } = Piece::of(&words[..=colon], page)?;
+    let label = Piece::of(&words[..=colon], page)?;
     let next_label = (words[colon + 1..].iter())
         .find(|w| w.text.chars().count() > 2 && w.text.ends_with(':'))
         .map(|w| w.left.saturating_sub(MARGIN));
-    let strip = TextBox {
-        left: label.right,
-        right: next_label.unwrap_or((text_right + 2 * label.height()).min(page.width())),
-        ..label
-    };
-    (strip.right > strip.left + 4 * strip.height()).then_some(Piece {
-        ink: TextBox {
-            top: ink.top,
-            bottom: ink.bottom,
-            ..strip
-        },
-        read: strip,
-    })
+    label.strip_to(next_label.unwrap_or((text_right + 2 * label.read.height()).min(page.width())))
 }
 
 /// Which lines to read again: the header, lines with a date or with a total, payment, tax
@@ -165,6 +144,22 @@ impl Piece {
             bottom: (ink.bottom + MARGIN).min(ph),
         };
         (read.right > read.left && read.bottom > read.top).then_some(Piece { ink, read })
+    }
+
+    /// The rest of the row right of this piece (a label), up to `right`, at its height; `None`
+    /// when that is too short to hold a value (four times its height).
+    fn strip_to(&self, right: u32) -> Option<Piece> {
+        let read = TextBox {
+            left: self.read.right,
+            right,
+            ..self.read
+        };
+        let ink = TextBox {
+            top: self.ink.top,
+            bottom: self.ink.bottom,
+            ..read
+        };
+        (read.right > read.left + 4 * read.height()).then_some(Piece { ink, read })
     }
 }
 

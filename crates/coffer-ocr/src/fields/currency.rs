@@ -72,8 +72,7 @@ const MARKS: &[Mark] = &[
     symbol("$", "USD"),
 ];
 
-/// Legal forms of any language: a code that is also one (`BHD` of `Sdn Bhd`) is a currency
-/// only beside a figure.
+/// Legal forms of any language: a code that is also one is a currency only beside a figure.
 static LEGAL_FORMS: Words = LazyLock::new(|| all(|l| l.legal_forms));
 
 fn code(code: &str) -> Currency {
@@ -93,22 +92,14 @@ fn marks_in(folded: &str, czech: bool, polish: bool) -> Vec<(&'static str, usize
         }
     };
     for m in MARKS {
-        let n = if m.symbol {
-            // OCR reads an `S` as `$` (`$(6%)` for a tax code): a dollar sign stands by its
-            // amount.
-            let misread = m.text == "$";
-            folded
-                .match_indices(m.text)
-                .filter(|(i, _)| !misread || beside_figure(folded, *i, m.text))
-                .count()
-        } else {
-            let legal = LEGAL_FORMS.contains(&m.text);
-            folded
-                .match_indices(m.text)
-                .filter(|(i, _)| word_at(folded, *i, m.text))
-                .filter(|(i, _)| !legal || beside_figure(folded, *i, m.text))
-                .count()
-        };
+        // OCR reads an `S` as `$` (`$(6%)` for a tax code), and a code may be a legal form
+        // (`BHD` of `Sdn Bhd`): those count only beside a figure.
+        let needs_figure = m.text == "$" || LEGAL_FORMS.contains(&m.text);
+        let n = folded
+            .match_indices(m.text)
+            .filter(|(i, _)| m.symbol || word_at(folded, *i, m.text))
+            .filter(|(i, _)| !needs_figure || beside_figure(folded, *i, m.text))
+            .count();
         count(m.code, n);
     }
     // OCR reads `Kč` as `Kc` and `zł` as `zl`; only on a document of that country.
@@ -213,7 +204,8 @@ fn country_currency(vat_id: &str) -> Option<Currency> {
 /// When no currency is printed (or OCR mangled `Kč`), the tax vocabulary and the addresses
 /// tell the country: DPH and a `CZ` DIČ mean Czech crowns, unless the page is spelt in Slovak;
 /// PTU and NIP złoty; GSTIN rupees; `SK` ids, Slovak DPH and the euro area's VAT words euros;
-/// a Malaysian private company (`Sdn Bhd`) ringgit; VAT beside British postcodes pounds; US ZIP codes with a US tax word or company form dollars.
+/// a Malaysian private company (`Sdn Bhd`) ringgit; VAT beside British postcodes pounds; US
+/// ZIP codes with a US tax word or company form dollars.
 fn from_country_hints(lines: &[String], plain: &str) -> Option<Currency> {
     let vat_prefix = |prefix: &str| {
         plain.match_indices(prefix).any(|(i, _)| {
