@@ -15,13 +15,19 @@ const DOUBTFUL_TOTAL: f32 = 0.7;
 /// was as likely.
 const DOUBTFUL_DATE: f32 = 0.6;
 
+/// Below this confidence the merchant is worth a second look: no line of the page read as a
+/// name (a label, a table heading or noise was the best there was).
+const DOUBTFUL_MERCHANT: f32 = 0.4;
+
 /// Two readings of a merchant read the same name when at least this share of its letters
 /// match in place (edit distance): `SON BHD` and `SDN BHD`, not two companies' names.
 const SAME_NAME: f64 = 0.5;
 
-/// True when the first reading left the date or the total in doubt.
+/// True when the first reading left the date, the total or the merchant in doubt.
 pub fn needs_second_look(fields: &Fields) -> bool {
-    fields.date.is_none()
+    fields.merchant.is_none()
+        || fields.confidence.merchant < DOUBTFUL_MERCHANT
+        || fields.date.is_none()
         || fields.confidence.date < DOUBTFUL_DATE
         || fields.total.is_none()
         || fields.confidence.total < DOUBTFUL_TOTAL
@@ -137,8 +143,10 @@ mod tests {
             date,
             total: total.map(Amount::from_cents),
             currency: "EUR".parse().ok(),
+            merchant: Some("Bakery".into()),
             ..Fields::default()
         };
+        f.confidence.merchant = 0.7;
         f.confidence.date = if date.is_some() { 0.7 } else { 0.0 };
         f.confidence.total = total_conf;
         f
@@ -194,7 +202,7 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_date_or_an_unconfirmed_total_asks_for_a_second_look() {
+    fn a_missing_date_an_unconfirmed_total_or_a_poor_merchant_asks_for_a_second_look() {
         assert!(needs_second_look(&reading(None, Some(100), 0.9)));
         assert!(needs_second_look(&reading(
             Some(date!(2020 - 01 - 01)),
@@ -209,5 +217,12 @@ mod tests {
         let mut rivalled = reading(Some(date!(2020 - 01 - 01)), Some(100), 0.83);
         rivalled.confidence.date = 0.5;
         assert!(needs_second_look(&rivalled));
+        // A merchant that is only the best of poor lines (a table heading) is worth another
+        // reading too.
+        let mut unnamed = reading(Some(date!(2020 - 01 - 01)), Some(100), 0.83);
+        unnamed.confidence.merchant = 0.27;
+        assert!(needs_second_look(&unnamed));
+        unnamed.merchant = None;
+        assert!(needs_second_look(&unnamed));
     }
 }

@@ -8,12 +8,15 @@ use regex::Regex;
 use time::{Date, Month};
 
 use super::DEFAULT_WARRANTY_MONTHS;
-use crate::dates::{add_months, find_dates_in, page_order};
+use crate::dates::{Order, add_months, find_dates_in, page_order};
 use crate::text::{fold, has_word};
 use crate::words::{Words, all};
 
 static ISSUE: Words = LazyLock::new(|| all(|l| l.issue_date));
 static NOT_ISSUE: Words = LazyLock::new(|| all(|l| l.other_date));
+/// The bare word for a date (`Datum`, `Date`): an issue label less telling than `Datum
+/// vystavení` or `Invoice date`, and on a form often the first half of another date's label.
+static BARE: Words = LazyLock::new(|| all(|l| l.date_label));
 /// Payment lines: a "date" there with no date label is an amount OCR made date-like
 /// (`CASH 1.5.00`).
 const PAYMENT: &[&str] = &["cash", "change", "tendered", "rounding"];
@@ -65,6 +68,11 @@ pub fn issue_date(
                 fold(&text.join(" "))
             } else if label.chars().filter(|c| c.is_alphabetic()).count() < 2 && i > 0 {
                 fold(&lines[i - 1])
+            } else if let Some(rest) = lines
+                .get(i + 1)
+                .and_then(|next| label_rest(&label, next, order))
+            {
+                format!("{label} {rest}")
             } else {
                 label
             };
@@ -89,6 +97,7 @@ pub fn issue_date(
     let rival = candidates.iter().any(|&(s, d)| s == score && d != date);
     let confidence = match score {
         _ if rival => 0.5,
+        s if s >= 4 => 0.95,
         s if s >= 3 => 0.9,
         s if s >= 0 => 0.7,
         _ => 0.3,
@@ -115,10 +124,41 @@ fn label_score(label: &str) -> Option<i32> {
     if labelled {
         score += 3;
     }
+    if ISSUE
+        .iter()
+        .any(|w| !BARE.contains(w) && has_word(label, w))
+    {
+        score += 1;
+    }
     if NOT_ISSUE.iter().any(|w| has_word(label, w)) {
         score -= 5;
     }
     Some(score)
+}
+
+/// The rest of a label that wrapped in its table cell: `Datum` beside the date, `splatnosti:`
+/// under it. `label` (folded) has no colon of its own, and `next` starts with a word in lower
+/// case (or `label` is a bare date word) and ends its label with a colon, with no date on it.
+fn label_rest(label: &str, next: &str, order: Order) -> Option<String> {
+    if label.trim_end().ends_with(':') || !find_dates_in(next, order).is_empty() {
+        return None;
+    }
+    let (rest, _) = next.split_once(':')?;
+    let words: Vec<&str> = rest
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphabetic))
+        .collect();
+    let lower = words
+        .first()?
+        .chars()
+        .find(|c| c.is_alphabetic())?
+        .is_lowercase();
+    let letters: Vec<&str> = label
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let bare = matches!(letters[..], [word] if BARE.contains(&word));
+    ((lower || bare) && words.len() <= 3).then(|| fold(rest))
 }
 
 /// A day and month at the end of a table cell (`14. 11.`, then a gap or the line's end).
@@ -126,7 +166,7 @@ static DAY_MONTH: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:^|\s)(\d{1,2})\.\s?(\d{1,2})\.(?:\s{2,}|\s*$)").unwrap());
 /// A year alone in its cell.
 static YEAR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|\s)((?:19|20)\d{2})(?:\s{2,}|\s*$)").unwrap());
+    LazyLock::new(|| Regex::new(r"(?:^|\s)((?:19|20)\d{2})[-.,]?(?:\s{2,}|\s*$)").unwrap());
 
 /// A date wrapped in a narrow table cell.
 struct Wrapped {
@@ -328,6 +368,48 @@ mod tests {
         // A day and month with no year under them are no date.
         let text = ["Datum vystavení:        14. 11.", "Celkem   2 025,00"].map(String::from);
         assert_eq!(issue_date(&text, None), None);
+    }
+
+    /// Scanned label/value grids: a label cell wrapped over two lines (`Datum` beside the due
+    /// date, `splatnosti:` under it), a specific issue label beside a bare `Datum`, and a year
+    /// read with a stray mark after it.
+    #[test]
+    fn a_wrapped_label_and_a_specific_label_tell_the_issue_date_from_the_due_date() {
+        let read = [
+            "DIČ: CZ82577358 Datum 26.08.2024",
+            "splatnosti:",
+            "Datum vystavení: 12.08.2024",
+        ];
+        let (date, conf, _) = issue_date(&read.map(String::from), None).expect("a date");
+        assert_eq!((date, conf), (date!(2024 - 08 - 12), 0.95));
+        // The bare word's continuation may be capitalised.
+        let read = [
+            "Datum ©. 18.09.2026",
+            "_Splatnosti:",
+            "Datum en saan 19.08.2026",
+        ];
+        let found = issue_date(&read.map(String::from), None).expect("a date");
+        assert_eq!(found.0, date!(2026 - 08 - 19));
+        // Without a label below it, the bare word is an issue label, as sure as `Datum:`.
+        let read = ["Datum 26.08.2024", "Celkem: 120,00"];
+        let (date, conf, _) = issue_date(&read.map(String::from), None).expect("a date");
+        assert_eq!((date, conf), (date!(2024 - 08 - 26), 0.9));
+        // A label that ends in its colon keeps the date: the next line is another label.
+        let read = ["Datum vystavení: 12.08.2024", "splatnosti:", "26.08.2024"];
+        let found = issue_date(&read.map(String::from), None).expect("a date");
+        assert_eq!(found.0, date!(2024 - 08 - 12));
+        // A wrapped cell's year with a mark after it, the due date's label wrapped too.
+        let laid_out = [
+            "                 14. 11.     Datum",
+            "Datum vystavení: 2025-       splatnosti:   28.11.2025",
+        ]
+        .map(String::from);
+        let read = [
+            "14. 11. Datum",
+            "Datum vystavení: 2025- splatnosti: 28.11.2025",
+        ];
+        let found = issue_date(&read.map(String::from), Some(&laid_out)).expect("a date");
+        assert_eq!(found.0, date!(2025 - 11 - 14));
     }
 
     #[test]
