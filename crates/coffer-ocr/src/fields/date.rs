@@ -57,7 +57,7 @@ pub fn issue_date(
                 .filter(|w| w.lines.contains(&i) && w.right <= at)
                 .map(|w| w.right)
                 .max();
-            let label = fold(&line[previous_end..m.start]);
+            let label = nearest_label(&fold(&line[previous_end..m.start]));
             previous_end = m.end;
             let label = if let Some(from) = beside {
                 let rows = i.saturating_sub(1)..lines.len().min(i + 2);
@@ -136,6 +136,32 @@ fn label_score(label: &str) -> Option<i32> {
     Some(score)
 }
 
+/// Of several labels before a date, the one beside it: the text after the last colon that
+/// has a word of four letters or more after it (`Datum vystavení:2025splatnosti:` is the due
+/// date's label, as the second recogniser runs a grid's cells together). Digits run into a
+/// word are set apart from it.
+fn nearest_label(label: &str) -> String {
+    let worded = |part: &&str| {
+        part.split(|c: char| !c.is_alphabetic())
+            .any(|w| w.chars().count() >= 4)
+    };
+    let parts: Vec<&str> = label.split(':').collect();
+    let Some(at) = parts.iter().rposition(|p| worded(p)) else {
+        return label.to_string();
+    };
+    let mut out = String::new();
+    for (i, c) in parts[at..].join(":").chars().enumerate() {
+        let glued = out.chars().next_back().is_some_and(|p: char| {
+            (p.is_ascii_digit() && c.is_alphabetic()) || (p.is_alphabetic() && c.is_ascii_digit())
+        });
+        if i > 0 && glued {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The rest of a label that wrapped in its table cell: `Datum` beside the date, `splatnosti:`
 /// under it. `label` (folded) has no colon of its own, and `next` starts with a word in lower
 /// case (or `label` is a bare date word) and ends its label with a colon, with no date on it.
@@ -161,12 +187,15 @@ fn label_rest(label: &str, next: &str, order: Order) -> Option<String> {
     ((lower || bare) && words.len() <= 3).then(|| fold(rest))
 }
 
-/// A day and month at the end of a table cell (`14. 11.`, then a gap or the line's end).
-static DAY_MONTH: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|\s)(\d{1,2})\.\s?(\d{1,2})\.(?:\s{2,}|\s*$)").unwrap());
-/// A year alone in its cell.
-static YEAR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|\s)((?:19|20)\d{2})[-.,]?(?:\s{2,}|\s*$)").unwrap());
+/// A day and month at the end of a table cell (`14. 11.`, then a gap, the line's end, or the
+/// next cell's word where OCR kept no gap).
+static DAY_MONTH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|\s)(\d{1,2})\.\s?(\d{1,2})\.(?:\s{2,}|\s*$|\s(?:\p{L}))").unwrap()
+});
+/// A year alone in its cell (OCR may add a mark after it, or keep no gap to the next cell).
+static YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|\s)((?:19|20)\d{2})[-.,]?(?:\s{2,}|\s*$|\s(?:\p{L}))").unwrap()
+});
 
 /// A date wrapped in a narrow table cell.
 struct Wrapped {
@@ -410,6 +439,24 @@ mod tests {
         ];
         let found = issue_date(&read.map(String::from), Some(&laid_out)).expect("a date");
         assert_eq!(found.0, date!(2025 - 11 - 14));
+        // Read with no gaps between the cells: the same.
+        let laid_out = [
+            "                 14. 11. Datum.",
+            "Datum vystavení: 2025- splatnosti: (28.19.2028",
+        ]
+        .map(String::from);
+        let found = issue_date(&laid_out, Some(&laid_out)).expect("a date");
+        assert_eq!(found.0, date!(2025 - 11 - 14));
+        // The second recogniser runs the cells of a row together: the label nearest the date
+        // is its own.
+        let read = ["Datum vystavení:2025splatnosti:28.11.2025"].map(String::from);
+        let (date, _, rule) = issue_date(&read, None).expect("a date");
+        assert_eq!(
+            (date, rule),
+            (date!(2025 - 11 - 28), "date labelled as another kind")
+        );
+        let read = ["Datum vystavení: a NE 19.08.2026"].map(String::from);
+        assert_eq!(issue_date(&read, None).map(|d| d.2), Some("labelled date"));
     }
 
     #[test]
