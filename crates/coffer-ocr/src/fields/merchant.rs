@@ -200,8 +200,23 @@ fn looks_like_address(line: &str, folded: &str) -> bool {
 /// An address rather than a name: a name with a legal form and no number may hold a street
 /// word (`Pine Street Media Corp.`).
 fn address_not_name(line: &str, folded: &str) -> bool {
-    looks_like_address(line, folded)
+    (looks_like_address(line, folded) || street_and_number(line))
         && (line.chars().any(|c| c.is_ascii_digit()) || !has_legal_form(folded))
+}
+
+/// A street and its house number written as a European invoice writes them, with no street
+/// word (`Masarykova 115`, `Hviezdoslavova 37.`): one to three words in title case, the last
+/// word a number. Receipts' names in capitals (`PERMAS JAYA 2`) are not.
+fn street_and_number(line: &str) -> bool {
+    let words: Vec<&str> = line
+        .split_whitespace()
+        .filter(|w| letters(w) >= 2)
+        .collect();
+    let title = |w: &&str| {
+        let mut letters = w.chars().filter(|c| c.is_alphabetic());
+        letters.next().is_some_and(char::is_uppercase) && letters.all(char::is_lowercase)
+    };
+    (1..=3).contains(&words.len()) && words.iter().all(title) && ends_in_a_number(line)
 }
 
 /// Share of alphabetic characters that are upper case.
@@ -219,7 +234,8 @@ fn upper_ratio(s: &str) -> f32 {
     }
 }
 
-/// A line that could be a business name at all.
+/// A line that could be a business name at all: mostly letters, in words mostly longer than
+/// one character (not OCR's crumbs of a stamp, `m a _ ee`).
 fn plausible_name(line: &str) -> bool {
     let non_space = line.chars().filter(|c| !c.is_whitespace()).count();
     let l = letters(line);
@@ -229,6 +245,14 @@ fn plausible_name(line: &str) -> bool {
         && line
             .split_whitespace()
             .any(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2)
+        && 2 * single_characters(line) <= line.split_whitespace().count()
+}
+
+/// How many of a line's words are a single character.
+fn single_characters(line: &str) -> usize {
+    line.split_whitespace()
+        .filter(|w| w.chars().count() == 1)
+        .count()
 }
 
 /// The merchant name and a confidence, from the text and its lines laid out by their words'
@@ -727,6 +751,20 @@ mod tests {
         let text =
             "FAKTURA 2024001\nOdběratel:\nZákazník a.s.\nDodavatel:\nNovák Trade s.r.o.\nHlavní 12";
         assert_eq!(merchant(text).as_deref(), Some("Novák Trade s.r.o."));
+    }
+
+    /// A street and number without a street word is an address, and OCR's crumbs of a stamp
+    /// under the supplier label are no name; a receipt's branch number stays in its name.
+    #[test]
+    fn a_bare_street_and_number_and_crumbs_of_noise_are_no_supplier() {
+        let text = "E Hviezdoslavova 37.\nDoprava Varga\n811 01 Bratislava\nSpolu: 120,00 €";
+        assert_eq!(merchant(text).as_deref(), Some("Doprava Varga"));
+        let text = "Dodavatel:\nm a _ ee\nDoprava Beneš s.r.o.\nHlavní 12";
+        assert_eq!(merchant(text).as_deref(), Some("Doprava Beneš s.r.o."));
+        let text = "Dodavatel:\nHlavná 100 . . 5 Hviezdoslavova 46\nStavby Horváth s.r.o.";
+        assert_eq!(merchant(text).as_deref(), Some("Stavby Horváth s.r.o."));
+        let text = "BHPETROL PERMAS JAYA 2\nLOT 1, JALAN PERMAS\nTOTAL 50.00";
+        assert_eq!(merchant(text).as_deref(), Some("BHPETROL PERMAS JAYA 2"));
     }
 
     #[test]
