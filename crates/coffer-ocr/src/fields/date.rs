@@ -146,15 +146,15 @@ fn nearest_label(label: &str) -> String {
             .any(|w| w.chars().count() >= 4)
     };
     let parts: Vec<&str> = label.split(':').collect();
-    let Some(at) = parts.iter().rposition(|p| worded(p)) else {
+    let Some(at) = parts.iter().rposition(worded) else {
         return label.to_string();
     };
     let mut out = String::new();
-    for (i, c) in parts[at..].join(":").chars().enumerate() {
+    for c in parts[at..].join(":").chars() {
         let glued = out.chars().next_back().is_some_and(|p: char| {
             (p.is_ascii_digit() && c.is_alphabetic()) || (p.is_alphabetic() && c.is_ascii_digit())
         });
-        if i > 0 && glued {
+        if glued {
             out.push(' ');
         }
         out.push(c);
