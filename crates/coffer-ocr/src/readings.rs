@@ -222,6 +222,8 @@ mod tests {
         let mut unnamed = reading(Some(date!(2020 - 01 - 01)), Some(100), 0.83);
         unnamed.confidence.merchant = 0.27;
         assert!(needs_second_look(&unnamed));
+        // No merchant at all, whatever confidence was left behind.
+        unnamed.confidence.merchant = 0.7;
         unnamed.merchant = None;
         assert!(needs_second_look(&unnamed));
     }

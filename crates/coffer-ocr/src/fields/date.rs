@@ -116,18 +116,20 @@ pub fn issue_date(
 /// How a date's label speaks for it being the issue date: `None` for an amount on a payment
 /// line that OCR made date-like.
 fn label_score(label: &str) -> Option<i32> {
-    let labelled = ISSUE.iter().any(|w| has_word(label, w));
-    if !labelled && PAYMENT.iter().any(|w| has_word(label, w)) {
+    let issue: Vec<&str> = ISSUE
+        .iter()
+        .copied()
+        .filter(|w| has_word(label, w))
+        .collect();
+    if issue.is_empty() && PAYMENT.iter().any(|w| has_word(label, w)) {
         return None;
     }
     let mut score = 0;
-    if labelled {
+    if !issue.is_empty() {
         score += 3;
     }
-    if ISSUE
-        .iter()
-        .any(|w| !BARE.contains(w) && has_word(label, w))
-    {
+    // `Datum vystavení`, `Invoice date`: more telling than a bare `Datum`.
+    if issue.iter().any(|w| !BARE.contains(w)) {
         score += 1;
     }
     if NOT_ISSUE.iter().any(|w| has_word(label, w)) {
@@ -179,23 +181,18 @@ fn label_rest(label: &str, next: &str, order: Order) -> Option<String> {
         .chars()
         .find(|c| c.is_alphabetic())?
         .is_lowercase();
-    let letters: Vec<&str> = label
-        .split(|c: char| !c.is_alphabetic())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let bare = matches!(letters[..], [word] if BARE.contains(&word));
+    let bare = BARE.contains(&label.trim_matches(|c: char| !c.is_alphabetic()));
     ((lower || bare) && words.len() <= 3).then(|| fold(rest))
 }
 
 /// A day and month at the end of a table cell (`14. 11.`, then a gap, the line's end, or the
 /// next cell's word where OCR kept no gap).
 static DAY_MONTH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|\s)(\d{1,2})\.\s?(\d{1,2})\.(?:\s{2,}|\s*$|\s(?:\p{L}))").unwrap()
+    Regex::new(r"(?:^|\s)(\d{1,2})\.\s?(\d{1,2})\.(?:\s{2,}|\s*$|\s\p{L})").unwrap()
 });
 /// A year alone in its cell (OCR may add a mark after it, or keep no gap to the next cell).
-static YEAR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|\s)((?:19|20)\d{2})[-.,]?(?:\s{2,}|\s*$|\s(?:\p{L}))").unwrap()
-});
+static YEAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|\s)((?:19|20)\d{2})[-.,]?(?:\s{2,}|\s*$|\s\p{L})").unwrap());
 
 /// A date wrapped in a narrow table cell.
 struct Wrapped {

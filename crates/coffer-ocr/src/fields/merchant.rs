@@ -213,8 +213,8 @@ fn street_and_number(line: &str) -> bool {
         .filter(|w| letters(w) >= 2)
         .collect();
     let title = |w: &&str| {
-        let mut letters = w.chars().filter(|c| c.is_alphabetic());
-        letters.next().is_some_and(char::is_uppercase) && letters.all(char::is_lowercase)
+        let mut alphabetic = w.chars().filter(|c| c.is_alphabetic());
+        alphabetic.next().is_some_and(char::is_uppercase) && alphabetic.all(char::is_lowercase)
     };
     (1..=3).contains(&words.len()) && words.iter().all(title) && ends_in_a_number(line)
 }
